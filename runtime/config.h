@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config.h - the bundle's config.json as typed structs.
+ *
+ * casca_config_parse() fills these from JSON (config.c, with yajl) and
+ * validates them; everything downstream reads only these structs.  Every
+ * optional scalar has a has_<name> flag; arrays are (pointer, count) pairs;
+ * strings are NUL-terminated and owned by the struct. */
+#ifndef CASCA_CONFIG_H
+#define CASCA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "casca.h"
+
+/* ---- process ------------------------------------------------------------ */
+
+struct casca_rlimit {
+        int resource; /* RLIMIT_*, resolved from "RLIMIT_NOFILE" etc. */
+        uint64_t soft, hard;
+};
+
+struct casca_user {
+        uint32_t uid, gid;
+        bool has_umask;
+        uint32_t umask;
+        uint32_t *additional_gids;
+        size_t n_additional_gids;
+};
+
+/* Capability sets as bitmasks of CAP_* numbers (all current caps are < 64).
+ * An absent set is empty, as in runc. */
+struct casca_capabilities {
+        uint64_t bounding, effective, inheritable, permitted, ambient;
+};
+
+struct casca_process {
+        bool terminal;
+        bool has_console_size;
+        uint32_t console_height, console_width;
+        struct casca_user user;
+        char **args; /* NULL-terminated; n_args entries */
+        size_t n_args;
+        char **env; /* NULL-terminated; "KEY=value" */
+        size_t n_env;
+        char *cwd; /* absolute */
+        bool has_capabilities;
+        struct casca_capabilities caps;
+        struct casca_rlimit *rlimits;
+        size_t n_rlimits;
+        bool no_new_privileges;
+        bool has_oom_score_adj;
+        int oom_score_adj;
+        char *apparmor_profile; /* parsed, not applied */
+        char *selinux_label;    /* parsed, not applied */
+};
+
+/* ---- mounts ------------------------------------------------------------- */
+
+struct casca_mount {
+        char *destination; /* absolute, inside the container */
+        char *type;        /* NULL for a bind mount without "type" */
+        char *source;
+        char **options; /* as given */
+        size_t n_options;
+        /* derived from options by casca_mount_parse_options(): */
+        unsigned long flags;       /* MS_* to set (MS_BIND, MS_REC, MS_RDONLY, ...) */
+        unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
+        unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE [|MS_REC] or 0 */
+        char *data;                /* unrecognised options joined by ',' or NULL */
+};
+
+/* ---- hooks -------------------------------------------------------------- */
+
+struct casca_hook {
+        char *path; /* absolute */
+        char **args;
+        size_t n_args;
+        char **env;
+        size_t n_env;
+        bool has_timeout;
+        int timeout; /* seconds, > 0 */
+};
+
+enum casca_hook_kind {
+        CASCA_HOOK_PRESTART,
+        CASCA_HOOK_CREATE_RUNTIME,
+        CASCA_HOOK_CREATE_CONTAINER,
+        CASCA_HOOK_START_CONTAINER,
+        CASCA_HOOK_POSTSTART,
+        CASCA_HOOK_POSTSTOP,
+        CASCA_HOOK__MAX,
+};
+
+struct casca_hook_list {
+        struct casca_hook *hooks;
+        size_t n;
+};
+
+/* ---- linux -------------------------------------------------------------- */
+
+enum casca_ns_type {
+        CASCA_NS_PID,
+        CASCA_NS_NETWORK,
+        CASCA_NS_MOUNT,
+        CASCA_NS_IPC,
+        CASCA_NS_UTS,
+        CASCA_NS_USER,
+        CASCA_NS_CGROUP,
+        CASCA_NS_TIME,
+        CASCA_NS__MAX,
+};
+
+struct casca_namespace {
+        bool present;
+        char *path; /* NULL: create a new one */
+};
+
+struct casca_id_mapping {
+        uint32_t container_id, host_id, size;
+};
+
+struct casca_time_offset {
+        bool present;
+        int64_t secs;
+        uint32_t nanosecs;
+};
+
+enum casca_time_clock { CASCA_CLOCK_MONOTONIC, CASCA_CLOCK_BOOTTIME, CASCA_CLOCK__MAX };
+
+struct casca_device {
+        char type; /* 'c', 'b', 'u' or 'p' */
+        char *path;
+        int64_t major, minor; /* -1 when absent (only valid for 'p') */
+        bool has_file_mode;
+        uint32_t file_mode;
+        bool has_uid, has_gid;
+        uint32_t uid, gid;
+};
+
+struct casca_device_rule {
+        bool allow;
+        char type;            /* 'a', 'c' or 'b' */
+        int64_t major, minor; /* -1: wildcard */
+        char access[4];       /* subset of "rwm", NUL-terminated */
+};
+
+struct casca_weight_device {
+        int64_t major, minor;
+        bool has_weight, has_leaf_weight;
+        uint16_t weight, leaf_weight;
+};
+
+struct casca_throttle_device {
+        int64_t major, minor;
+        uint64_t rate;
+};
+
+struct casca_hugepage_limit {
+        char *page_size; /* "2MB", "1GB", ... */
+        uint64_t limit;
+};
+
+struct casca_kv {
+        char *key, *value;
+};
+
+struct casca_resources {
+        struct casca_device_rule *devices;
+        size_t n_devices;
+
+        struct {
+                bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp,
+                        has_swappiness, has_disable_oom_killer, has_use_hierarchy,
+                        has_check_before_update;
+                int64_t limit, reservation, swap, kernel, kernel_tcp;
+                uint64_t swappiness;
+                bool disable_oom_killer, use_hierarchy, check_before_update;
+        } memory;
+
+        struct {
+                bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime,
+                        has_realtime_period, has_idle;
+                uint64_t shares, burst, period, realtime_period;
+                int64_t quota, realtime_runtime, idle;
+                char *cpus, *mems; /* NULL when absent */
+        } cpu;
+
+        struct {
+                bool has_limit;
+                int64_t limit;
+        } pids;
+
+        struct {
+                bool has_weight, has_leaf_weight;
+                uint16_t weight, leaf_weight;
+                struct casca_weight_device *weight_device;
+                size_t n_weight_device;
+                struct casca_throttle_device *throttle_read_bps, *throttle_write_bps,
+                        *throttle_read_iops, *throttle_write_iops;
+                size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
+                        n_throttle_write_iops;
+        } block_io;
+
+        struct casca_hugepage_limit *hugepage_limits;
+        size_t n_hugepage_limits;
+
+        struct casca_kv *unified;
+        size_t n_unified;
+
+        /* true when any cgroup limit at all is requested (devices excluded) */
+        bool any_limit;
+};
+
+enum casca_seccomp_action {
+        CASCA_SCMP_KILL, /* SCMP_ACT_KILL == KILL_THREAD */
+        CASCA_SCMP_KILL_PROCESS,
+        CASCA_SCMP_KILL_THREAD,
+        CASCA_SCMP_TRAP,
+        CASCA_SCMP_ERRNO,
+        CASCA_SCMP_TRACE,
+        CASCA_SCMP_ALLOW,
+        CASCA_SCMP_LOG,
+        CASCA_SCMP_NOTIFY,
+};
+
+enum casca_seccomp_op {
+        CASCA_SCMP_CMP_NE,
+        CASCA_SCMP_CMP_LT,
+        CASCA_SCMP_CMP_LE,
+        CASCA_SCMP_CMP_EQ,
+        CASCA_SCMP_CMP_GE,
+        CASCA_SCMP_CMP_GT,
+        CASCA_SCMP_CMP_MASKED_EQ,
+};
+
+struct casca_seccomp_arg {
+        uint32_t index; /* 0..5 */
+        uint64_t value, value_two;
+        enum casca_seccomp_op op;
+};
+
+struct casca_seccomp_syscall {
+        char **names;
+        size_t n_names;
+        enum casca_seccomp_action action;
+        bool has_errno_ret;
+        uint32_t errno_ret;
+        struct casca_seccomp_arg *args;
+        size_t n_args;
+};
+
+struct casca_seccomp {
+        enum casca_seccomp_action default_action;
+        bool has_default_errno_ret;
+        uint32_t default_errno_ret;
+        char **architectures; /* "SCMP_ARCH_X86_64", ... validated by seccomp/ */
+        size_t n_architectures;
+        char **flags; /* "SECCOMP_FILTER_FLAG_LOG", ... validated by seccomp/ */
+        size_t n_flags;
+        char *listener_path;
+        char *listener_metadata;
+        struct casca_seccomp_syscall *syscalls;
+        size_t n_syscalls;
+};
+
+struct casca_net_device {
+        char *host_name; /* the key of linux.netDevices */
+        char *name;      /* name inside the container; defaults to host_name */
+};
+
+struct casca_linux {
+        struct casca_namespace namespaces[CASCA_NS__MAX];
+        struct casca_id_mapping *uid_mappings, *gid_mappings;
+        size_t n_uid_mappings, n_gid_mappings;
+        struct casca_time_offset time_offsets[CASCA_CLOCK__MAX];
+        struct casca_device *devices;
+        size_t n_devices;
+        char *cgroups_path;
+        bool has_resources;
+        struct casca_resources resources;
+        struct casca_kv *sysctl;
+        size_t n_sysctl;
+        struct casca_seccomp *seccomp; /* NULL: no filter */
+        char **masked_paths;
+        size_t n_masked_paths;
+        char **readonly_paths;
+        size_t n_readonly_paths;
+        unsigned long rootfs_propagation; /* MS_* or 0 when absent */
+        char *mount_label;
+        bool has_personality;
+        unsigned long personality; /* PER_LINUX or PER_LINUX32 */
+        struct casca_net_device *net_devices;
+        size_t n_net_devices;
+};
+
+/* ---- the whole document ------------------------------------------------- */
+
+struct casca_netconf; /* casca.network, netns/netconf.h */
+
+struct casca_config {
+        char *oci_version;
+        char *root_path; /* as given (relative to the bundle or absolute) */
+        bool root_readonly;
+        char *hostname, *domainname;
+        struct casca_mount *mounts;
+        size_t n_mounts;
+        bool has_process;
+        struct casca_process process;
+        struct casca_hook_list hooks[CASCA_HOOK__MAX];
+        struct casca_kv *annotations;
+        size_t n_annotations;
+        bool has_linux;
+        struct casca_linux linux_cfg;
+        struct casca_netconf *network; /* the "casca.network" extension or NULL */
+};
+
+/* Parse and validate a config.json document.  Errors name the JSON path:
+ * "linux.namespaces[2].type: unknown namespace \"foo\"". */
+struct casca_config *casca_config_parse(const char *json, size_t len, struct casca_error **err);
+/* Read <path> and parse it; errors name the file. */
+struct casca_config *casca_config_load(const char *path, struct casca_error **err);
+void casca_config_free(struct casca_config *cfg);
+
+static inline void casca_config_freep(struct casca_config **c)
+{
+        casca_config_free(*c);
+}
+#define _cleanup_config_ __attribute__((cleanup(casca_config_freep)))
+
+/* Map mount options to flags/clear_flags/propagation/data.  Pure. */
+int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);
+
+/* Name tables shared by the parser, `features` and `spec`. */
+const char *casca_ns_type_name(enum casca_ns_type t); /* "pid", "network", ... */
+int casca_capability_from_name(const char *name);     /* "CAP_SYS_ADMIN" -> 21, -1 */
+const char *casca_capability_name(int cap);           /* 21 -> "CAP_SYS_ADMIN" */
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* casca.h - the public interface of libcasca, the OCI runtime library.
+ *
+ * Conventions: a fallible function returns an int (>= 0 success, -errno
+ * failure) or a pointer (NULL failure) and takes `struct casca_error **err`
+ * last.  On failure *err is filled once; the caller owns it and frees it
+ * with casca_error_free().  The library never prints and never exits. */
+#ifndef CASCA_H
+#define CASCA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CASCA_VERSION "0.1.0"
+#define CASCA_OCI_VERSION "1.2.0"
+
+/* ---- errors -------------------------------------------------------------- */
+
+struct casca_error {
+        int code;  /* a positive errno value; 0 when not from a syscall */
+        char *msg; /* "what failed on what: reason" */
+};
+
+/* Fill *err (if err and *err is unset) and return -code (or -EINVAL when
+ * code is 0).  The message gets ": strerror(code)" appended when code != 0. */
+int casca_error_set(struct casca_error **err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Like casca_error_set() but never appends strerror(). */
+int casca_error_setx(struct casca_error **err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Prepend "<context>: " to an existing error; returns its -code. */
+int casca_error_prefix(struct casca_error **err, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+void casca_error_free(struct casca_error *err);
+
+/* ---- the runtime context ------------------------------------------------ */
+
+enum casca_log_format { CASCA_LOG_TEXT, CASCA_LOG_JSON };
+enum casca_cgroup_manager { CASCA_CGROUP_CGROUPFS, CASCA_CGROUP_DISABLED };
+
+struct casca_context {
+        const char *state_root; /* --root; default casca_default_state_root() */
+        const char *log_path;   /* --log; NULL: stderr */
+        enum casca_log_format log_format;
+        bool debug;
+        enum casca_cgroup_manager cgroup_manager;
+};
+
+/* /run/casca for root, $XDG_RUNTIME_DIR/casca otherwise.  Static storage. */
+const char *casca_default_state_root(void);
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+struct casca_create_options {
+        const char *bundle;         /* directory holding config.json; NULL: cwd */
+        const char *pid_file;       /* written with the container's pid */
+        const char *console_socket; /* AF_UNIX path receiving the pty master */
+        unsigned preserve_fds;      /* fds 3..3+N-1 passed through */
+        bool no_pivot;              /* MS_MOVE + chroot instead of pivot_root */
+        bool foreground;            /* run: keep the runtime as the parent */
+        int *ret_pty_master;        /* run without console socket: the pty master */
+};
+
+int casca_container_create(struct casca_context *ctx, const char *id,
+                           const struct casca_create_options *opts, struct casca_error **err);
+int casca_container_start(struct casca_context *ctx, const char *id, struct casca_error **err);
+/* The runtime-spec state as a JSON document (malloc'd). */
+int casca_container_state(struct casca_context *ctx, const char *id, char **ret_json,
+                          struct casca_error **err);
+int casca_container_kill(struct casca_context *ctx, const char *id, int signo, bool all,
+                         struct casca_error **err);
+int casca_container_delete(struct casca_context *ctx, const char *id, bool force,
+                           struct casca_error **err);
+/* SIGTERM, wait up to timeout_s, then SIGKILL; returns once stopped. */
+int casca_container_stop(struct casca_context *ctx, const char *id, unsigned timeout_s,
+                         struct casca_error **err);
+
+/* Parse a signal given as a number, "KILL" or "SIGKILL"; -EINVAL if unknown. */
+int casca_signal_parse(const char *s);
+
+#endif
