@@ -37,15 +37,16 @@ void casca_error_free(struct casca_error *err);
 
 /* ---- the runtime context ------------------------------------------------ */
 
-enum casca_log_format { CASCA_LOG_TEXT, CASCA_LOG_JSON };
 enum casca_cgroup_manager { CASCA_CGROUP_CGROUPFS, CASCA_CGROUP_DISABLED };
+enum casca_log_level { CASCA_LOG_ERROR, CASCA_LOG_WARNING, CASCA_LOG_INFO, CASCA_LOG_DEBUG };
+typedef void (*casca_log_fn)(enum casca_log_level level, const char *msg, void *userdata);
 
 struct casca_context {
-        const char *state_root; /* --root; default casca_default_state_root() */
-        const char *log_path;   /* --log; NULL: stderr */
-        enum casca_log_format log_format;
-        bool debug;
+        const char *state_root; /* --root; NULL: casca_default_state_root() */
+        bool debug;             /* pass CASCA_LOG_DEBUG messages to log */
         enum casca_cgroup_manager cgroup_manager;
+        casca_log_fn log; /* where warnings (poststop hook failures...) go */
+        void *log_data;
 };
 
 /* /run/casca for root, $XDG_RUNTIME_DIR/casca otherwise.  Static storage. */
@@ -59,8 +60,9 @@ struct casca_create_options {
         const char *console_socket; /* AF_UNIX path receiving the pty master */
         unsigned preserve_fds;      /* fds 3..3+N-1 passed through */
         bool no_pivot;              /* MS_MOVE + chroot instead of pivot_root */
-        bool foreground;            /* run: keep the runtime as the parent */
-        int *ret_pty_master;        /* run without console socket: the pty master */
+        bool foreground;            /* run: the caller stays the parent and owns the pty */
+        int *ret_pty_master;        /* foreground with process.terminal: the pty master */
+        pid_t *ret_pid;             /* the container's init pid */
 };
 
 int casca_container_create(struct casca_context *ctx, const char *id,
@@ -76,6 +78,26 @@ int casca_container_delete(struct casca_context *ctx, const char *id, bool force
 /* SIGTERM, wait up to timeout_s, then SIGKILL; returns once stopped. */
 int casca_container_stop(struct casca_context *ctx, const char *id, unsigned timeout_s,
                          struct casca_error **err);
+
+/* create + start.  detach: return once started.  Otherwise stay in the
+ * foreground: relay the pty (if any), forward signals, wait, delete unless
+ * keep, and put the container's exit status (128+N when killed by signal
+ * N) in *ret_status. */
+int casca_container_run(struct casca_context *ctx, const char *id,
+                        const struct casca_create_options *opts, bool detach, bool keep,
+                        int *ret_status, struct casca_error **err);
+
+struct casca_container_info {
+        char *id;
+        pid_t pid; /* 0 when stopped */
+        char status[16];
+        char *bundle;
+        char *created;
+        uid_t owner;
+};
+int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
+                         size_t *ret_n, struct casca_error **err);
+void casca_container_info_free(struct casca_container_info *v, size_t n);
 
 /* Parse a signal given as a number, "KILL" or "SIGKILL"; -EINVAL if unknown. */
 int casca_signal_parse(const char *s);

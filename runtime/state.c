@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* state.c - state directories, state.json, liveness of the init process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "cleanup.h"
+#include "state.h"
+
+#define STATE_FILE "state.json"
+
+int casca_id_validate(const char *id, struct casca_error **err)
+{
+        size_t len = id ? strlen(id) : 0;
+
+        if (len == 0)
+                return casca_error_setx(err, EINVAL, "container id must not be empty");
+        if (len > 1024)
+                return casca_error_setx(err, EINVAL, "container id is too long");
+        if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+                return casca_error_setx(err, EINVAL, "invalid container id `%s`", id);
+        for (const char *p = id; *p; p++) {
+                char c = *p;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || c == '.' || c == '+'))
+                        return casca_error_setx(err, EINVAL,
+                                                "invalid container id `%s`: only letters, digits "
+                                                "and _ - . + are allowed",
+                                                id);
+        }
+        return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int casca_state_root_open(const char *root, bool create, struct casca_error **err)
+{
+        int fd;
+
+        if (create) {
+                int r = mkdir_p(root, 0700);
+                if (r < 0)
+                        return casca_error_set(err, -r, "state root `%s`", root);
+        }
+        fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return casca_error_set(err, errno, "state root `%s`", root);
+        return fd;
+}
+
+static int lock_dir(int fd, const char *id, bool exclusive, struct casca_error **err)
+{
+        while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+                if (errno != EINTR)
+                        return casca_error_set(err, errno, "lock container `%s`", id);
+        return 0;
+}
+
+int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (mkdirat(root_fd, id, 0700) < 0) {
+                if (errno == EEXIST)
+                        return casca_error_setx(err, EEXIST, "container `%s` already exists", id);
+                return casca_error_set(err, errno, "create state dir for `%s`", id);
+        }
+        fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return casca_error_set(err, errno, "open state dir for `%s`", id);
+        r = lock_dir(fd, id, true, err);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        r = casca_id_validate(id, err);
+        if (r < 0)
+                return r;
+        fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
+                return casca_error_set(err, errno, "open state dir for `%s`", id);
+        }
+        r = lock_dir(fd, id, exclusive, err);
+        if (r < 0)
+                return r;
+        /* Removed while we waited for the lock? */
+        if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+                return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
+        return TAKE_FD(fd);
+}
+
+int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd;
+        struct dirent *de;
+
+        fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return casca_error_set(err, errno, "open state dir for `%s`", id);
+        }
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return casca_error_set(err, errno, "read state dir for `%s`", id);
+        }
+        while ((de = readdir(d))) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                        return casca_error_set(err, errno, "remove `%s` from state dir of `%s`",
+                                               de->d_name, id);
+        }
+        if (unlinkat(root_fd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return casca_error_set(err, errno, "remove state dir of `%s`", id);
+        return 0;
+}
+
+int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
+                       struct casca_error **err)
+{
+        char tmp[256];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+                return casca_error_setx(err, ENAMETOOLONG, "write `%s`: name too long", name);
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return casca_error_set(err, errno, "write `%s`", name);
+        n = write(fd, buf, len);
+        if (n < 0 || (size_t)n != len) {
+                int e = n < 0 ? errno : EIO;
+                unlinkat(dir_fd, tmp, 0);
+                return casca_error_set(err, e, "write `%s`", name);
+        }
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+                int e = errno;
+                unlinkat(dir_fd, tmp, 0);
+                return casca_error_set(err, e, "rename `%s`", name);
+        }
+        return 0;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static void gen_str(yajl_gen g, const char *s)
+{
+        yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_kv(yajl_gen g, const char *k, const char *v)
+{
+        gen_str(g, k);
+        if (v)
+                gen_str(g, v);
+        else
+                yajl_gen_null(g);
+}
+
+static char *gen_finish(yajl_gen g, struct casca_error **err)
+{
+        const unsigned char *buf;
+        size_t len;
+        char *out;
+
+        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+                casca_error_setx(err, EINVAL, "generate JSON");
+                return NULL;
+        }
+        out = strndup((const char *)buf, len);
+        if (!out)
+                casca_error_set(err, ENOMEM, "generate JSON");
+        return out;
+}
+
+static void gen_annotations(yajl_gen g, const struct casca_state *s)
+{
+        gen_str(g, "annotations");
+        yajl_gen_map_open(g);
+        for (size_t i = 0; i < s->n_annotations; i++)
+                gen_kv(g, s->annotations[i].key, s->annotations[i].value);
+        yajl_gen_map_close(g);
+}
+
+int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_error **err)
+{
+        yajl_gen g = yajl_gen_alloc(NULL);
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        if (!g)
+                return casca_error_set(err, ENOMEM, "state");
+        yajl_gen_map_open(g);
+        gen_kv(g, "id", s->id);
+        gen_kv(g, "bundle", s->bundle);
+        gen_kv(g, "rootfs", s->rootfs);
+        gen_str(g, "ready");
+        yajl_gen_bool(g, s->ready);
+        gen_str(g, "pid");
+        yajl_gen_integer(g, s->pid);
+        gen_str(g, "pidStart");
+        yajl_gen_integer(g, (long long)s->pid_start);
+        gen_kv(g, "created", s->created);
+        gen_kv(g, "cgroupPath", s->cgroup_path);
+        gen_str(g, "network");
+        yajl_gen_bool(g, s->network);
+        gen_annotations(g, s);
+        yajl_gen_map_close(g);
+        json = gen_finish(g, err);
+        yajl_gen_free(g);
+        if (!json)
+                return -ENOMEM;
+        r = casca_write_atomic(dir_fd, STATE_FILE, json, strlen(json), err);
+        if (r < 0)
+                return casca_error_prefix(err, "container `%s`", s->id);
+        return 0;
+}
+
+static char *dup_str(yajl_val root, const char *key)
+{
+        const char *path[] = {key, NULL};
+        yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+
+        return v && YAJL_IS_STRING(v) ? strdup(v->u.string) : NULL;
+}
+
+static long long get_int(yajl_val root, const char *key)
+{
+        const char *path[] = {key, NULL};
+        yajl_val v = yajl_tree_get(root, path, yajl_t_number);
+
+        return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
+}
+
+static bool get_bool(yajl_val root, const char *key)
+{
+        const char *path[] = {key, NULL};
+        yajl_val v = yajl_tree_get(root, path, yajl_t_any);
+
+        return v && YAJL_IS_TRUE(v);
+}
+
+struct casca_state *casca_state_read(int dir_fd, struct casca_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        char buf[65536], ebuf[256];
+        const char *ann_path[] = {"annotations", NULL};
+        struct casca_state *s;
+        yajl_val root, ann;
+        ssize_t n;
+
+        fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                casca_error_set(err, errno, "read state");
+                return NULL;
+        }
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0) {
+                casca_error_set(err, errno, "read state");
+                return NULL;
+        }
+        buf[n] = '\0';
+        root = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
+        if (!root) {
+                casca_error_setx(err, EINVAL, "state.json is corrupt: %s", ebuf);
+                return NULL;
+        }
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                yajl_tree_free(root);
+                casca_error_set(err, ENOMEM, "read state");
+                return NULL;
+        }
+        s->id = dup_str(root, "id");
+        s->bundle = dup_str(root, "bundle");
+        s->rootfs = dup_str(root, "rootfs");
+        s->created = dup_str(root, "created");
+        s->cgroup_path = dup_str(root, "cgroupPath");
+        s->ready = get_bool(root, "ready");
+        s->network = get_bool(root, "network");
+        s->pid = (pid_t)get_int(root, "pid");
+        s->pid_start = (uint64_t)get_int(root, "pidStart");
+        ann = yajl_tree_get(root, ann_path, yajl_t_object);
+        if (ann && YAJL_GET_OBJECT(ann)->len) {
+                size_t len = YAJL_GET_OBJECT(ann)->len;
+                s->annotations = calloc(len, sizeof(*s->annotations));
+                for (size_t i = 0; s->annotations && i < len; i++) {
+                        yajl_val v = YAJL_GET_OBJECT(ann)->values[i];
+                        s->annotations[i].key = strdup(YAJL_GET_OBJECT(ann)->keys[i]);
+                        s->annotations[i].value =
+                                strdup(YAJL_IS_STRING(v) ? v->u.string : "");
+                        s->n_annotations++;
+                }
+        }
+        yajl_tree_free(root);
+        if (!s->id || !s->bundle) {
+                casca_state_free(s);
+                casca_error_setx(err, EINVAL, "state.json is corrupt: missing id or bundle");
+                return NULL;
+        }
+        return s;
+}
+
+void casca_state_free(struct casca_state *s)
+{
+        if (!s)
+                return;
+        free(s->id);
+        free(s->bundle);
+        free(s->rootfs);
+        free(s->created);
+        free(s->cgroup_path);
+        for (size_t i = 0; i < s->n_annotations; i++) {
+                free(s->annotations[i].key);
+                free(s->annotations[i].value);
+        }
+        free(s->annotations);
+        free(s);
+}
+
+uint64_t casca_proc_starttime(pid_t pid)
+{
+        char path[64], buf[1024];
+        _cleanup_close_ int fd = -1;
+        unsigned long long start = 0;
+        char *p, state;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        /* comm may hold spaces and parens: fields restart after the last ')' */
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %c", &state) != 1)
+                return 0;
+        if (state == 'Z' || state == 'X')
+                return 0;
+        /* field 3 is state; starttime is field 22: skip 18 more fields */
+        p += 2;
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p, ' ');
+                if (!p)
+                        return 0;
+                p++;
+        }
+        if (sscanf(p, "%llu", &start) != 1)
+                return 0;
+        return start;
+}
+
+bool casca_state_pid_alive(const struct casca_state *s)
+{
+        uint64_t start;
+
+        if (s->pid <= 0)
+                return false;
+        start = casca_proc_starttime(s->pid);
+        return start != 0 && (s->pid_start == 0 || start == s->pid_start);
+}
+
+enum casca_status casca_state_status(int dir_fd, const struct casca_state *s)
+{
+        if (!casca_state_pid_alive(s))
+                return CASCA_STATUS_STOPPED;
+        if (!s->ready)
+                return CASCA_STATUS_CREATING;
+        if (faccessat(dir_fd, CASCA_STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return CASCA_STATUS_CREATED;
+        return CASCA_STATUS_RUNNING;
+}
+
+const char *casca_status_name(enum casca_status st)
+{
+        switch (st) {
+        case CASCA_STATUS_CREATING:
+                return "creating";
+        case CASCA_STATUS_CREATED:
+                return "created";
+        case CASCA_STATUS_RUNNING:
+                return "running";
+        case CASCA_STATUS_PAUSED:
+                return "paused";
+        case CASCA_STATUS_STOPPED:
+                break;
+        }
+        return "stopped";
+}
+
+char *casca_state_to_json(const struct casca_state *s, enum casca_status st, bool pretty,
+                          struct casca_error **err)
+{
+        yajl_gen g = yajl_gen_alloc(NULL);
+        char *json;
+
+        if (!g) {
+                casca_error_set(err, ENOMEM, "state");
+                return NULL;
+        }
+        yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
+        yajl_gen_config(g, yajl_gen_indent_string, "  ");
+        yajl_gen_map_open(g);
+        gen_kv(g, "ociVersion", CASCA_OCI_VERSION);
+        gen_kv(g, "id", s->id);
+        gen_kv(g, "status", casca_status_name(st));
+        gen_str(g, "pid");
+        yajl_gen_integer(g, st == CASCA_STATUS_STOPPED ? 0 : s->pid);
+        gen_kv(g, "bundle", s->bundle);
+        gen_kv(g, "rootfs", s->rootfs);
+        gen_kv(g, "created", s->created);
+        gen_annotations(g, s);
+        yajl_gen_map_close(g);
+        json = gen_finish(g, err);
+        yajl_gen_free(g);
+        return json;
+}

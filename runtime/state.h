@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* state.h - a container's state directory: <root>/<id>/{state.json,
+ * config.json, exec.fifo}.  Writes are atomic (write + rename); commands
+ * on one id serialise on flock() of the directory. */
+#ifndef CASCA_STATE_H
+#define CASCA_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+enum casca_status {
+        CASCA_STATUS_CREATING,
+        CASCA_STATUS_CREATED,
+        CASCA_STATUS_RUNNING,
+        CASCA_STATUS_PAUSED,
+        CASCA_STATUS_STOPPED,
+};
+
+struct casca_state {
+        char *id;
+        char *bundle;       /* absolute */
+        char *rootfs;       /* absolute */
+        bool ready;         /* init reached the exec fifo (status created) */
+        pid_t pid;          /* init, in the runtime's pid namespace; 0 unknown */
+        uint64_t pid_start; /* /proc/<pid>/stat starttime, guards against reuse */
+        char *created;      /* RFC 3339, UTC */
+        char *cgroup_path;  /* NULL: no cgroup */
+        bool network;       /* casca.network was set up */
+        struct casca_kv *annotations;
+        size_t n_annotations;
+};
+
+#define CASCA_STATE_FIFO "exec.fifo"
+#define CASCA_STATE_CONFIG "config.json"
+
+int casca_id_validate(const char *id, struct casca_error **err);
+
+/* mkdir -p the state root (0700) when create, and open it O_DIRECTORY. */
+int casca_state_root_open(const char *root, bool create, struct casca_error **err);
+/* mkdirat(id): EEXIST becomes "container `id` already exists". Returns the
+ * dir fd, exclusively locked. */
+int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err);
+/* Open and lock an existing state dir: "container `id` does not exist". */
+int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err);
+int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err);
+
+int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_error **err);
+struct casca_state *casca_state_read(int dir_fd, struct casca_error **err);
+void casca_state_free(struct casca_state *s);
+static inline void casca_state_freep(struct casca_state **s)
+{
+        casca_state_free(*s);
+}
+#define _cleanup_state_ __attribute__((cleanup(casca_state_freep)))
+
+/* Is the recorded init still the same live process? */
+bool casca_state_pid_alive(const struct casca_state *s);
+enum casca_status casca_state_status(int dir_fd, const struct casca_state *s);
+const char *casca_status_name(enum casca_status st);
+/* The runtime-spec state document. */
+char *casca_state_to_json(const struct casca_state *s, enum casca_status st, bool pretty,
+                          struct casca_error **err);
+
+/* Field 22 of /proc/<pid>/stat; 0 when the process is gone or a zombie. */
+uint64_t casca_proc_starttime(pid_t pid);
+/* Write buf to dir_fd/name atomically (tmp file + renameat), mode 0600. */
+int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
+                       struct casca_error **err);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sync.h - the parent/child protocol over one SOCK_SEQPACKET socketpair.
+ *
+ * Each message is one datagram: a fixed header (step, errno, payload
+ * length) and a payload, optionally with one fd in SCM_RIGHTS.  The
+ * receiver names the step it expects; any other step is an error, and a
+ * SYNC_ERROR message turns into the child's own error text. */
+#ifndef CASCA_SYNC_H
+#define CASCA_SYNC_H
+
+#include <stddef.h>
+
+#include "casca.h"
+
+enum casca_sync_step {
+        SYNC_USERNS_READY = 1, /* child -> parent: payload pid_t; write its id maps */
+        SYNC_USERNS_MAPPED,    /* parent -> child */
+        SYNC_INIT_PID,         /* stage 1 -> parent: payload pid_t of the init process */
+        SYNC_HOOKS,            /* child -> parent: mounts done, run prestart/createRuntime */
+        SYNC_HOOKS_DONE,       /* parent -> child */
+        SYNC_PTY,              /* child -> parent: the pty master (fd) */
+        SYNC_SECCOMP_FD,       /* child -> parent: the seccomp listener (fd) */
+        SYNC_READY,            /* child -> parent: waiting for `start` on the exec fifo */
+        SYNC_ERROR,            /* child -> parent: payload = message, errno in header */
+};
+
+#define CASCA_SYNC_MAX_PAYLOAD 4096
+
+int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len,
+                    int fd, struct casca_error **err);
+/* Receive the step `expect`.  *ret_fd (if non-NULL) gets a passed fd or -1.
+ * *ret_len (if non-NULL) gets the payload length; buf may be NULL when no
+ * payload is expected.  EOF is -EPIPE with "container init exited". */
+int casca_sync_recv(int sock, enum casca_sync_step expect, void *buf, size_t bufsize,
+                    size_t *ret_len, int *ret_fd, struct casca_error **err);
+/* Receive any step; used by the parent's dispatcher. */
+int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *buf, size_t bufsize,
+                        size_t *ret_len, int *ret_fd, struct casca_error **err);
+/* In the child: report err over the socket (best effort). */
+void casca_sync_send_error(int sock, const struct casca_error *err);
+const char *casca_sync_step_name(enum casca_sync_step step);
+
+#endif
