@@ -413,8 +413,8 @@ int casca_fs_ensure_in_root(int root_fd, const char *path, bool dir, struct casc
 
 /* ---- whole files --------------------------------------------------------- */
 
-static int write_all_once(int fd, const char *what, const char *data, size_t len,
-                          struct casca_error **err)
+int casca_fs_write_fd(int fd, const char *what, const char *data, size_t len,
+                      struct casca_error **err)
 {
         ssize_t n;
 
@@ -435,7 +435,7 @@ int casca_fs_write_file(const char *path, const char *data, size_t len, struct c
 
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", path);
-        return write_all_once(fd, path, data, len, err);
+        return casca_fs_write_fd(fd, path, data, len, err);
 }
 
 int casca_fs_write_file_at(int dirfd, const char *name, const char *data, size_t len,
@@ -445,7 +445,7 @@ int casca_fs_write_file_at(int dirfd, const char *name, const char *data, size_t
 
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", name);
-        return write_all_once(fd, name, data, len, err);
+        return casca_fs_write_fd(fd, name, data, len, err);
 }
 
 char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err)

@@ -52,6 +52,10 @@ int casca_fs_write_file(const char *path, const char *data, size_t len, struct c
 int casca_fs_write_file_at(int dirfd, const char *name, const char *data, size_t len,
                            struct casca_error **err);
 
+/* The same on an open fd; `what` names it in the error message. */
+int casca_fs_write_fd(int fd, const char *what, const char *data, size_t len,
+                      struct casca_error **err);
+
 /* Read a whole file (procfs files too) into a NUL-terminated malloc'd
  * buffer; *ret_len (optional) gets its length without the NUL. */
 char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err);
