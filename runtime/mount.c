@@ -36,14 +36,15 @@
         (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
          MS_STRICTATIME)
 
-struct fd_path {
-        char s[32];
-};
+/* "/proc/self/fd/N" in a compound literal that lives as long as the block
+ * the macro is used in. */
+#define FD_PATH_MAX 32
+#define FD_PATH(fd) fd_path((char[FD_PATH_MAX]){0}, (fd))
 
-static const char *fdp(struct fd_path *b, int fd)
+static const char *fd_path(char *buf, int fd)
 {
-        snprintf(b->s, sizeof(b->s), "/proc/self/fd/%d", fd);
-        return b->s;
+        snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        return buf;
 }
 
 /* "/dev//shm/" and "/dev/./shm" are "/dev/shm"; used to compare destinations. */
@@ -114,22 +115,19 @@ static int remount_bind(int fd, unsigned long flags, bool keep, const char *what
 {
         unsigned long cur = current_flags(fd);
         unsigned long want = MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS);
-        struct fd_path b;
 
         if (keep)
                 want |= cur & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-        if (mount(NULL, fdp(&b, fd), NULL, want, NULL) == 0)
+        if (mount(NULL, FD_PATH(fd), NULL, want, NULL) == 0)
                 return 0;
-        if (errno == EPERM && mount(NULL, fdp(&b, fd), NULL, want | (cur & ~MS_RDONLY), NULL) == 0)
+        if (errno == EPERM && mount(NULL, FD_PATH(fd), NULL, want | (cur & ~MS_RDONLY), NULL) == 0)
                 return 0;
         return casca_error_set(err, errno, "remount `%s`", what);
 }
 
 static int set_propagation(int fd, unsigned long prop, const char *what, struct casca_error **err)
 {
-        struct fd_path b;
-
-        if (mount(NULL, fdp(&b, fd), NULL, prop, NULL) < 0)
+        if (mount(NULL, FD_PATH(fd), NULL, prop, NULL) < 0)
                 return casca_error_set(err, errno, "set propagation of `%s`", what);
         return 0;
 }
@@ -168,7 +166,7 @@ static int mnt_id_of(int fd, uint64_t *ret)
 static int open_mount_root(const char *path, struct casca_error **err)
 {
         _cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        uint64_t id, pid;
+        uint64_t id, up_id;
 
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", path);
@@ -180,10 +178,10 @@ static int open_mount_root(const char *path, struct casca_error **err)
 
                 if (up < 0)
                         return casca_error_set(err, errno, "open the parent of `%s`", path);
-                if (mnt_id_of(up, &pid) < 0)
+                if (mnt_id_of(up, &up_id) < 0)
                         return casca_error_setx(err, ENOTSUP, "mount id of `%s`: unavailable",
                                                 path);
-                if (pid != id)
+                if (up_id != id)
                         break;
                 if (fstat(fd, &a) == 0 && fstat(up, &b) == 0 && a.st_dev == b.st_dev &&
                     a.st_ino == b.st_ino)
@@ -199,7 +197,6 @@ static int prepare_root(const struct casca_config *cfg, const char *rootfs,
 {
         unsigned long prop = cfg->linux_cfg.rootfs_propagation;
         _cleanup_close_ int parent = -1;
-        struct fd_path b;
 
         if (!prop)
                 prop = MS_SLAVE | MS_REC;
@@ -211,7 +208,7 @@ static int prepare_root(const struct casca_config *cfg, const char *rootfs,
         parent = open_mount_root(rootfs, err);
         if (parent < 0)
                 return parent;
-        if (mount(NULL, fdp(&b, parent), NULL, (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE, NULL) < 0)
+        if (mount(NULL, FD_PATH(parent), NULL, (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE, NULL) < 0)
                 return casca_error_set(err, errno, "make the mount holding `%s` private", rootfs);
         if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` onto itself", rootfs);
@@ -270,7 +267,6 @@ static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
 static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_error **err)
 {
         _cleanup_close_ int target = -1;
-        struct fd_path b;
         struct stat st;
         int r;
 
@@ -284,24 +280,32 @@ static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_err
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount(m->source, fdp(&b, target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+        if (mount(m->source, FD_PATH(target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
         return finish_mount(root_fd, m, true, err);
 }
 
 /* sysfs without a network namespace of our own, cgroup2 without a cgroup
- * namespace: the kernel says EPERM; bind the host's tree read-only instead. */
+ * namespace: the kernel says EPERM; bind the host's tree read-only instead.
+ * The bind has to be recursive (in a user namespace the submounts are locked
+ * to it), so the whole tree is made read-only with mount_setattr(2) where
+ * the kernel has it (5.12), else just its top with a remount. */
 static int bind_host_tree(int root_fd, int target, const char *host, const struct casca_mount *m,
                           struct casca_error **err)
 {
         _cleanup_close_ int top = -1;
-        struct fd_path b;
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 
-        if (mount(host, fdp(&b, target), NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (mount(host, FD_PATH(target), NULL, MS_BIND | MS_REC, NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", host, m->destination);
         top = reopen(root_fd, m->destination, err);
         if (top < 0)
                 return top;
+        attr.attr_set |= (m->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+                         (m->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                         (m->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+        if (mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+                return 0;
         return remount_bind(top, (m->flags & REMOUNT_FLAGS) | MS_RDONLY, true, m->destination, err);
 }
 
@@ -318,7 +322,6 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         const char *data = m->data;
         unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
         _cleanup_close_ int target = -1;
-        struct fd_path b;
         int r;
 
         if (!type)
@@ -342,7 +345,7 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount(m->source ? m->source : type, fdp(&b, target), type, flags, data) < 0) {
+        if (mount(m->source ? m->source : type, FD_PATH(target), type, flags, data) < 0) {
                 if (errno == EPERM && strcmp(type, "sysfs") == 0)
                         r = bind_host_tree(root_fd, target, "/sys", m, err);
                 else if (errno == EPERM && strcmp(type, "cgroup2") == 0)
@@ -389,7 +392,6 @@ static int bind_device(int dir, const char *name, const struct dev_node *d,
                        struct casca_error **err)
 {
         _cleanup_close_ int target = -1;
-        struct fd_path b;
         struct stat st;
         int tmp;
 
@@ -404,7 +406,7 @@ static int bind_device(int dir, const char *name, const struct dev_node *d,
                 return casca_error_set(err, errno, "open `%s`", d->path);
         if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
                 return casca_error_setx(err, EEXIST, "`%s` exists and is not a file", d->path);
-        if (mount(d->path, fdp(&b, target), NULL, MS_BIND, NULL) < 0)
+        if (mount(d->path, FD_PATH(target), NULL, MS_BIND, NULL) < 0)
                 return casca_error_set(err, errno, "bind the host's `%s`", d->path);
         return 0;
 }
@@ -515,11 +517,10 @@ static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns
                 return r;
         if (!config_mounts(cfg, "/dev/shm", false)) {
                 _cleanup_close_ int shm = casca_fs_ensure_in_root(root_fd, "/dev/shm", true, err);
-                struct fd_path b;
 
                 if (shm < 0)
                         return shm;
-                if (mount("shm", fdp(&b, shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                if (mount("shm", FD_PATH(shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                           "mode=1777,size=65536k") < 0)
                         return casca_error_set(err, errno, "mount tmpfs on `/dev/shm`");
         }
@@ -529,11 +530,10 @@ static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns
 static int bind_console(int root_fd, int console_fd, struct casca_error **err)
 {
         _cleanup_close_ int target = casca_fs_ensure_in_root(root_fd, "/dev/console", false, err);
-        struct fd_path src, dst;
 
         if (target < 0)
                 return target;
-        if (mount(fdp(&src, console_fd), fdp(&dst, target), NULL, MS_BIND, NULL) < 0)
+        if (mount(FD_PATH(console_fd), FD_PATH(target), NULL, MS_BIND, NULL) < 0)
                 return casca_error_set(err, errno, "bind the console onto `/dev/console`");
         return 0;
 }
@@ -709,7 +709,6 @@ static int mask_paths(int root_fd, const struct casca_config *cfg, struct casca_
         for (size_t i = 0; i < cfg->linux_cfg.n_masked_paths; i++) {
                 const char *path = cfg->linux_cfg.masked_paths[i];
                 _cleanup_close_ int fd = open_existing(root_fd, path, err);
-                struct fd_path b, nb;
                 struct stat st;
 
                 if (fd == -ENOENT)
@@ -718,7 +717,7 @@ static int mask_paths(int root_fd, const struct casca_config *cfg, struct casca_
                         return fd < 0 ? casca_error_prefix(err, "linux.maskedPaths[%zu]", i)
                                       : casca_error_set(err, errno, "stat `%s`", path);
                 if (S_ISDIR(st.st_mode)) {
-                        if (mount("tmpfs", fdp(&b, fd), "tmpfs",
+                        if (mount("tmpfs", FD_PATH(fd), "tmpfs",
                                   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
                                 return casca_error_set(
                                         err, errno, "linux.maskedPaths[%zu]: mount tmpfs on `%s`",
@@ -730,7 +729,7 @@ static int mask_paths(int root_fd, const struct casca_config *cfg, struct casca_
                         if (null_fd < 0)
                                 return casca_error_prefix(err, "linux.maskedPaths[%zu]", i);
                 }
-                if (mount(fdp(&nb, null_fd), fdp(&b, fd), NULL, MS_BIND, NULL) < 0)
+                if (mount(FD_PATH(null_fd), FD_PATH(fd), NULL, MS_BIND, NULL) < 0)
                         return casca_error_set(err, errno,
                                                "linux.maskedPaths[%zu]: bind /dev/null on `%s`", i,
                                                path);
@@ -744,14 +743,13 @@ static int readonly_paths(int root_fd, const struct casca_config *cfg, struct ca
                 const char *path = cfg->linux_cfg.readonly_paths[i];
                 _cleanup_close_ int fd = open_existing(root_fd, path, err);
                 _cleanup_close_ int top = -1;
-                struct fd_path b;
                 int r;
 
                 if (fd == -ENOENT)
                         continue;
                 if (fd < 0)
                         return casca_error_prefix(err, "linux.readonlyPaths[%zu]", i);
-                if (mount(fdp(&b, fd), fdp(&b, fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                if (mount(FD_PATH(fd), FD_PATH(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
                         return casca_error_set(err, errno, "linux.readonlyPaths[%zu]: bind `%s`", i,
                                                path);
                 top = reopen(root_fd, path, err);

@@ -369,3 +369,32 @@ in_container() {
   assert_line --index 0 --regexp '^i[3-6]86$'
   assert_line --index 1 500
 }
+
+@test "user namespace: mknod gets EPERM and the host's nodes are bind-mounted instead" {
+  in_container --userns --defaults -- sh -c 'cat /proc/self/uid_map; stat -c "%n %t:%T" /dev/null /dev/zero; awk "\$5 == \"/dev/null\" { print \$5 }" /proc/self/mountinfo; head -c 4 /dev/zero | wc -c'
+  assert_success
+  assert_line --regexp '^ +0 +0 +4294967295$'
+  assert_line '/dev/null 1:3'
+  assert_line '/dev/zero 1:5'
+  assert_line '/dev/null'
+  assert_line '4'
+}
+
+@test "user namespace: sysfs without its own netns is a read-only bind of /sys, submounts included" {
+  in_container --userns --share-net --defaults -- awk '$5 ~ /^\/sys/ { print $5, $6 }' /proc/self/mountinfo
+  assert_success
+  assert_line --regexp '^/sys ro,nosuid,nodev,noexec'
+  local l
+  for l in "${lines[@]}"; do
+    [[ "${l#* }" == ro,* ]] || fail "not read-only: $l"
+  done
+}
+
+@test "user namespace: read-only remounts keep the locked flags, ids and groups work" {
+  in_container --userns --defaults --root-readonly --user 1000:1000:10 -- \
+    sh -c 'id; touch /x; echo 1 >/proc/sys/kernel/ns_last_pid; awk "\$5 == \"/\" { print \$6 }" /proc/self/mountinfo'
+  assert_line 'uid=1000(user) gid=1000(user) groups=10(wheel)'
+  assert_line --partial 'touch: /x: Read-only file system'
+  assert_line --partial '/proc/sys/kernel/ns_last_pid: Read-only file system'
+  assert_line --regexp '^ro(,|$)'
+}

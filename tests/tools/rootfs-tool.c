@@ -5,7 +5,8 @@
  *   rootfs-tool [OPTIONS] ROOTFS -- CMD [ARG...]
  *
  * The config is built from the options (config.json is not read): the tool
- * unshares mount, pid, uts, ipc and network namespaces, forks, and the child
+ * unshares mount, pid, uts, ipc and network namespaces (and with --userns
+ * first a user namespace; --share-net keeps the network one), forks, and the child
  * (pid 1 of the new pid namespace) runs casca_rootfs_setup, _pivot,
  * _finalize, casca_process_setup, _set_user, _set_no_new_privs and
  * casca_process_exec.  A setup error is printed as "rootfs-tool: <message>"
@@ -361,6 +362,66 @@ fail:
         _exit(status);
 }
 
+static int wait_child(pid_t pid)
+{
+        int status;
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        die("waitpid: %s", strerror(errno));
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return WEXITSTATUS(status);
+}
+
+static void write_map(pid_t pid, const char *file)
+{
+        static const char map[] = "0 0 4294967295\n";
+        char path[64];
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, map, sizeof(map) - 1) != (ssize_t)(sizeof(map) - 1))
+                die("write `%s`: %s", path, strerror(errno));
+        close(fd);
+}
+
+/* --userns: carry on in a new user namespace mapping every id to itself.
+ * Its maps are written from outside, by a parent that keeps CAP_SETUID and
+ * CAP_SETGID where they count, then waits and passes the exit status on. */
+static void enter_userns(void)
+{
+        int up[2], down[2];
+        char c = 0;
+        pid_t pid;
+
+        if (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0)
+                die("pipe: %s", strerror(errno));
+        fflush(NULL);
+        pid = fork();
+        if (pid < 0)
+                die("fork: %s", strerror(errno));
+        if (pid == 0) {
+                if (unshare(CLONE_NEWUSER) < 0)
+                        die("unshare(CLONE_NEWUSER): %s", strerror(errno));
+                if (write(up[1], "u", 1) != 1 || read(down[0], &c, 1) != 1 || c != 'm')
+                        die("user namespace: the parent did not map us");
+                close(up[0]);
+                close(up[1]);
+                close(down[0]);
+                close(down[1]);
+                return;
+        }
+        if (read(up[0], &c, 1) != 1)
+                die("user namespace: the child died");
+        write_map(pid, "uid_map");
+        write_map(pid, "gid_map");
+        if (write(down[1], "m", 1) != 1)
+                die("user namespace: write: %s", strerror(errno));
+        exit(wait_child(pid));
+}
+
 static void usage(void)
 {
         fprintf(stderr,
@@ -371,7 +432,8 @@ static void usage(void)
                 "  --rlimit NAME:SOFT:HARD  --user UID:GID[:G,G]  --umask OCTAL\n"
                 "  --caps SET=CAP,CAP (SET: all bounding effective permitted inheritable ambient)\n"
                 "  --no-new-privs  --oom-score-adj N  --personality linux|linux32\n"
-                "  --cwd DIR  --env K=V  --no-env  --no-pivot  --bind-devices  --console\n");
+                "  --cwd DIR  --env K=V  --no-env  --no-pivot  --bind-devices  --console\n"
+                "  --userns (a user namespace mapping every id to itself)  --share-net\n");
         exit(2);
 }
 
@@ -398,6 +460,8 @@ int main(int argc, char **argv)
                 {"no-env", no_argument, NULL, 'E'},
                 {"no-pivot", no_argument, NULL, 'N'},
                 {"bind-devices", no_argument, NULL, 'B'},
+                {"userns", no_argument, NULL, 'X'},
+                {"share-net", no_argument, NULL, 'S'},
                 {"console", no_argument, NULL, 'C'},
                 {0},
         };
@@ -405,9 +469,10 @@ int main(int argc, char **argv)
         struct casca_process *p = &cfg.process;
         struct casca_rootfs_opts o = {.in_userns = false, .console_fd = -1};
         char rootfs[PATH_MAX];
-        bool no_pivot = false, no_env = false, want_console = false;
+        bool no_pivot = false, no_env = false, want_console = false, userns = false;
+        bool share_net = false;
         size_t n_env = 0;
-        int c, status;
+        int c;
         pid_t pid;
 
         cfg.has_process = cfg.has_linux = true;
@@ -500,6 +565,12 @@ int main(int argc, char **argv)
                 case 'C':
                         want_console = true;
                         break;
+                case 'X':
+                        userns = true;
+                        break;
+                case 'S':
+                        share_net = true;
+                        break;
                 default:
                         usage();
                 }
@@ -522,7 +593,12 @@ int main(int argc, char **argv)
         p->env = env;
         p->n_env = n_env;
 
-        if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0)
+        /* --userns alone leaves in_userns false: mknod fails with EPERM and
+         * the bind fallback runs; add --bind-devices for the direct path. */
+        if (userns)
+                enter_userns();
+        if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+                    (share_net ? 0 : CLONE_NEWNET)) < 0)
                 die("unshare: %s", strerror(errno));
         fflush(NULL);
         pid = fork();
@@ -535,10 +611,5 @@ int main(int argc, char **argv)
                         o.console_fd = open_console();
                 container(&cfg, rootfs, no_pivot, &o);
         }
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        die("waitpid: %s", strerror(errno));
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return WEXITSTATUS(status);
+        return wait_child(pid);
 }
