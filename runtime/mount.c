@@ -628,6 +628,14 @@ static int move_root(const char *rootfs, struct casca_error **err)
         return 0;
 }
 
+static int set_root_propagation(const struct casca_config *cfg, struct casca_error **err)
+{
+        if (cfg->linux_cfg.rootfs_propagation &&
+            mount(NULL, "/", NULL, cfg->linux_cfg.rootfs_propagation, NULL) < 0)
+                return casca_error_set(err, errno, "linux.rootfsPropagation: set on `/`");
+        return 0;
+}
+
 int casca_rootfs_pivot(const struct casca_config *cfg, const char *rootfs, bool no_pivot,
                        struct casca_error **err)
 {
@@ -637,10 +645,11 @@ int casca_rootfs_pivot(const struct casca_config *cfg, const char *rootfs, bool 
                 return r;
         if (chdir("/") < 0)
                 return casca_error_set(err, errno, "chdir `/`");
-        if (cfg->linux_cfg.rootfs_propagation &&
-            mount(NULL, "/", NULL, cfg->linux_cfg.rootfs_propagation, NULL) < 0)
-                return casca_error_set(err, errno, "linux.rootfsPropagation: set on `/`");
-        return 0;
+        /* Unbindable waits for the end of casca_rootfs_finalize(): masked
+         * and read-only paths are bind mounts out of these very mounts. */
+        if (cfg->linux_cfg.rootfs_propagation & MS_UNBINDABLE)
+                return 0;
+        return set_root_propagation(cfg, err);
 }
 
 /* ---- inside the container ---------------------------------------------- */
@@ -793,5 +802,7 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
                 if (r < 0)
                         return casca_error_prefix(err, "root.readonly");
         }
+        if (cfg->linux_cfg.rootfs_propagation & MS_UNBINDABLE)
+                return set_root_propagation(cfg, err);
         return 0;
 }

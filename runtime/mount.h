@@ -52,7 +52,9 @@ int casca_rootfs_bind_console(const char *root, int console_fd, struct casca_err
 /* pivot_root(".", ".") in the rootfs and a lazy unmount of the old root
  * (made rslave first so nothing propagates to the host), or with no_pivot
  * MS_MOVE of the rootfs onto "/" and chroot; then chdir("/") and
- * linux.rootfsPropagation (when set) applied to the new "/". */
+ * linux.rootfsPropagation (when set) applied to the new "/" - except
+ * (r)unbindable, which casca_rootfs_finalize() applies last, since masked
+ * and read-only paths are bind mounts from mounts it would make unbindable. */
 int casca_rootfs_pivot(const struct casca_config *cfg, const char *rootfs, bool no_pivot,
                        struct casca_error **err);
 
@@ -61,7 +63,8 @@ int casca_rootfs_pivot(const struct casca_config *cfg, const char *rootfs, bool 
  * other files a bind of /dev/null; missing paths are skipped),
  * linux.readonlyPaths (bound onto themselves and remounted read-only,
  * keeping nosuid/nodev/noexec), a read-only /dev when its mount asked for it,
- * then root.readonly (remount of "/" keeping its other flags). */
+ * root.readonly (remount of "/" keeping its other flags), then an unbindable
+ * linux.rootfsPropagation. */
 int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **err);
 
 #endif

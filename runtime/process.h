@@ -13,8 +13,11 @@
 #include "config.h"
 
 /* process.rlimits (setrlimit; the error names the entry:
- * "process.rlimits[0] RLIMIT_NOFILE: ..."), process.oomScoreAdj
- * (/proc/self/oom_score_adj) and linux.personality. */
+ * "process.rlimits[0] RLIMIT_NOFILE: soft 1024, hard 4096: Operation not
+ * permitted"), process.oomScoreAdj and linux.personality.  oomScoreAdj is
+ * written to /proc/self/oom_score_adj: after casca_rootfs_pivot() that needs
+ * a /proc mount in the container (every usual config has one); calling this
+ * before the pivot works too. */
 int casca_process_setup(const struct casca_config *cfg, struct casca_error **err);
 
 /* With process.capabilities: every capability not in the bounding set is

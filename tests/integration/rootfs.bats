@@ -327,13 +327,18 @@ in_container() {
   assert_output 'rootfs-tool: exec "notexec": Permission denied'
 }
 
-@test "rootfsPropagation: shared and private on the new /" {
+@test "rootfsPropagation: shared, private and unbindable on the new /" {
   in_container --defaults --propagation rshared -- awk '$5 == "/"' /proc/self/mountinfo
   assert_success
   assert_output --regexp ' shared:[0-9]+ '
   in_container --defaults --propagation rprivate -- awk '$5 == "/"' /proc/self/mountinfo
   assert_success
   refute_output --regexp '(shared|master):'
+  # unbindable comes last: masked and read-only paths are binds from these mounts
+  in_container --defaults --propagation runbindable -- awk '$5 == "/" || $5 == "/proc/keys"' /proc/self/mountinfo
+  assert_success
+  assert_line --regexp ' / .* unbindable '
+  assert_line --regexp ' /proc/keys .* unbindable '
 }
 
 @test "no_pivot: MS_MOVE and chroot" {
