@@ -21,7 +21,7 @@ _build_busybox_template() {
   local t=$1 tmp busybox applet
   busybox=$(command -v busybox) || { echo "busybox not found (apt-get install busybox-static)" >&2; return 1; }
   # Only a static busybox works inside a rootfs without libraries.
-  if ! file_is_static "$busybox"; then
+  if ! _bundle_is_static "$busybox"; then
     echo "$busybox is not statically linked (apt-get install busybox-static)" >&2
     return 1
   fi
@@ -55,7 +55,7 @@ EOF
 }
 
 # ldd says "not a dynamic executable" (and fails) for a static binary.
-file_is_static() {
+_bundle_is_static() {
   ! ldd "$1" >/dev/null 2>&1
 }
 
