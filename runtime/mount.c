@@ -1,0 +1,808 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* mount.c - the container's rootfs: mounts, /dev, pivot_root, masked and
+ * read-only paths.
+ *
+ * Mounts use the classic mount(2) on "/proc/self/fd/N" of a target opened
+ * inside the rootfs (fs.h).  The new mount API (fsopen/fsmount/move_mount)
+ * would give the same guarantee, but mount(2) through an fd path works on
+ * every kernel casca supports, keeps one code path for all filesystem types
+ * and is what the remount and propagation steps need anyway.  After a mount
+ * the target is opened again by path: the old fd still names the directory
+ * underneath, the new one the mount on top of it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "casca.h"
+#include "cleanup.h"
+#include "config.h"
+#include "fs.h"
+#include "mount.h"
+
+#define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+/* Per-mount flags a bind remount sets (and so must repeat to keep). */
+#define REMOUNT_FLAGS                                                                              \
+        (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
+         MS_STRICTATIME)
+
+/* "/proc/self/fd/N" in a compound literal that lives as long as the block
+ * the macro is used in. */
+#define FD_PATH_MAX 32
+#define FD_PATH(fd) fd_path((char[FD_PATH_MAX]){0}, (fd))
+
+static const char *fd_path(char *buf, int fd)
+{
+        snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        return buf;
+}
+
+/* "/dev//shm/" and "/dev/./shm" are "/dev/shm"; used to compare destinations. */
+static void normalize(const char *in, char *out, size_t size)
+{
+        size_t n = 0;
+
+        for (const char *p = in; *p && n + 2 < size;) {
+                const char *end;
+                size_t len;
+
+                while (*p == '/')
+                        p++;
+                end = strchrnul(p, '/');
+                len = (size_t)(end - p);
+                if (len && !(len == 1 && *p == '.') && n + len + 2 < size) {
+                        out[n++] = '/';
+                        memcpy(out + n, p, len);
+                        n += len;
+                }
+                p = end;
+        }
+        if (n == 0)
+                out[n++] = '/';
+        out[n] = '\0';
+}
+
+static bool dest_is(const char *dest, const char *want)
+{
+        char a[PATH_MAX];
+
+        normalize(dest, a, sizeof(a));
+        return strcmp(a, want) == 0;
+}
+
+static bool mount_is_bind(const struct casca_mount *m)
+{
+        return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+/* MS_* equivalents of what the mount under fd has now. */
+static unsigned long current_flags(int fd)
+{
+        static const struct {
+                unsigned long st, ms;
+        } map[] = {
+                {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},
+                {ST_NODEV, MS_NODEV},       {ST_NOEXEC, MS_NOEXEC},
+                {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
+                {ST_RELATIME, MS_RELATIME},
+        };
+        struct statvfs sv;
+        unsigned long ms = 0;
+
+        if (fstatvfs(fd, &sv) < 0)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (sv.f_flag & map[i].st)
+                        ms |= map[i].ms;
+        return ms;
+}
+
+/* Remount the bind mount under fd with `flags` (MS_RDONLY, MS_NOSUID...).
+ * keep: also keep nosuid/nodev/noexec the mount has now.  A mount locked by a
+ * user namespace refuses to lose those (EPERM): retry keeping them all. */
+static int remount_bind(int fd, unsigned long flags, bool keep, const char *what,
+                        struct casca_error **err)
+{
+        unsigned long cur = current_flags(fd);
+        unsigned long want = MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS);
+
+        if (keep)
+                want |= cur & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (mount(NULL, FD_PATH(fd), NULL, want, NULL) == 0)
+                return 0;
+        if (errno == EPERM && mount(NULL, FD_PATH(fd), NULL, want | (cur & ~MS_RDONLY), NULL) == 0)
+                return 0;
+        return casca_error_set(err, errno, "remount `%s`", what);
+}
+
+static int set_propagation(int fd, unsigned long prop, const char *what, struct casca_error **err)
+{
+        if (mount(NULL, FD_PATH(fd), NULL, prop, NULL) < 0)
+                return casca_error_set(err, errno, "set propagation of `%s`", what);
+        return 0;
+}
+
+/* Reopen `dest` after something was mounted on it: the mount on top. */
+static int reopen(int root_fd, const char *dest, struct casca_error **err)
+{
+        return casca_fs_open_in_root(root_fd, dest, O_PATH, 0, err);
+}
+
+/* ---- preparing the root ------------------------------------------------- */
+
+static int mnt_id_of(int fd, uint64_t *ret)
+{
+        struct statx sx;
+        char path[64];
+        _cleanup_free_ char *info = NULL;
+        const char *p;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) == 0 &&
+            (sx.stx_mask & STATX_MNT_ID)) {
+                *ret = sx.stx_mnt_id;
+                return 0;
+        }
+        /* Kernels before 5.8: /proc/self/fdinfo has it. */
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+        info = casca_fs_read_file(path, NULL, NULL);
+        p = info ? strstr(info, "mnt_id:") : NULL;
+        if (!p)
+                return -ENOTSUP;
+        *ret = strtoull(p + 7, NULL, 10);
+        return 0;
+}
+
+/* An O_PATH fd of the root of the mount that holds `path`. */
+static int open_mount_root(const char *path, struct casca_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        uint64_t id, up_id;
+
+        if (fd < 0)
+                return casca_error_set(err, errno, "open `%s`", path);
+        if (mnt_id_of(fd, &id) < 0)
+                return casca_error_setx(err, ENOTSUP, "mount id of `%s`: unavailable", path);
+        for (;;) {
+                _cleanup_close_ int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct stat a, b;
+
+                if (up < 0)
+                        return casca_error_set(err, errno, "open the parent of `%s`", path);
+                if (mnt_id_of(up, &up_id) < 0)
+                        return casca_error_setx(err, ENOTSUP, "mount id of `%s`: unavailable",
+                                                path);
+                if (up_id != id)
+                        break;
+                if (fstat(fd, &a) == 0 && fstat(up, &b) == 0 && a.st_dev == b.st_dev &&
+                    a.st_ino == b.st_ino)
+                        break; /* "/" */
+                close(fd);
+                fd = TAKE_FD(up);
+        }
+        return TAKE_FD(fd);
+}
+
+static int prepare_root(const struct casca_config *cfg, const char *rootfs,
+                        struct casca_error **err)
+{
+        unsigned long prop = cfg->linux_cfg.rootfs_propagation;
+        _cleanup_close_ int parent = -1;
+
+        if (!prop)
+                prop = MS_SLAVE | MS_REC;
+        if (mount(NULL, "/", NULL, prop, NULL) < 0)
+                return casca_error_set(err, errno, "set the propagation of `/`");
+        /* pivot_root refuses a shared new root or parent, and nothing done
+         * under the rootfs may propagate out: the mount holding the rootfs
+         * becomes private (or stays a slave when slave was asked for). */
+        parent = open_mount_root(rootfs, err);
+        if (parent < 0)
+                return parent;
+        if (mount(NULL, FD_PATH(parent), NULL, (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE, NULL) < 0)
+                return casca_error_set(err, errno, "make the mount holding `%s` private", rootfs);
+        if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return casca_error_set(err, errno, "bind `%s` onto itself", rootfs);
+        return 0;
+}
+
+/* ---- the config's mounts ------------------------------------------------ */
+
+/* A mount over something in /proc could hide what masked paths hide or fake
+ * what the kernel says: only these files may be covered (LXCFS and the like). */
+static int check_proc_dest(int fd, const char *dest, struct casca_error **err)
+{
+        static const char *const allowed[] = {
+                "/proc/cpuinfo", "/proc/diskstats",
+                "/proc/meminfo", "/proc/stat",
+                "/proc/swaps",   "/proc/uptime",
+                "/proc/loadavg", "/proc/slabinfo",
+                "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+        };
+        struct statfs sfs;
+
+        if (fstatfs(fd, &sfs) < 0)
+                return casca_error_set(err, errno, "statfs `%s`", dest);
+        if (sfs.f_type != PROC_SUPER_MAGIC)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+                if (dest_is(dest, allowed[i]))
+                        return 0;
+        return casca_error_setx(err, EPERM, "`%s` is inside /proc: refusing to mount over it",
+                                dest);
+}
+
+/* After the mount itself: the per-mount propagation. */
+static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
+                        struct casca_error **err)
+{
+        _cleanup_close_ int top = -1;
+        unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+
+        if (!(bind && extra) && !m->propagation)
+                return 0;
+        top = reopen(root_fd, m->destination, err);
+        if (top < 0)
+                return top;
+        /* A bind mount ignores every flag but MS_REC: remount to apply them. */
+        if (bind && extra) {
+                int r = remount_bind(top, extra, false, m->destination, err);
+                if (r < 0)
+                        return r;
+        }
+        if (m->propagation)
+                return set_propagation(top, m->propagation, m->destination, err);
+        return 0;
+}
+
+static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_error **err)
+{
+        _cleanup_close_ int target = -1;
+        struct stat st;
+        int r;
+
+        if (!m->source)
+                return casca_error_setx(err, EINVAL, "bind mount without a source");
+        if (stat(m->source, &st) < 0)
+                return casca_error_set(err, errno, "bind source `%s`", m->source);
+        target = casca_fs_ensure_in_root(root_fd, m->destination, S_ISDIR(st.st_mode), err);
+        if (target < 0)
+                return target;
+        r = check_proc_dest(target, m->destination, err);
+        if (r < 0)
+                return r;
+        if (mount(m->source, FD_PATH(target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+                return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
+        return finish_mount(root_fd, m, true, err);
+}
+
+/* sysfs without a network namespace of our own, cgroup2 without a cgroup
+ * namespace: the kernel says EPERM; bind the host's tree read-only instead.
+ * The bind has to be recursive (in a user namespace the submounts are locked
+ * to it), so the whole tree is made read-only with mount_setattr(2) where
+ * the kernel has it (5.12), else just its top with a remount. */
+static int bind_host_tree(int root_fd, int target, const char *host, const struct casca_mount *m,
+                          struct casca_error **err)
+{
+        _cleanup_close_ int top = -1;
+        struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+
+        if (mount(host, FD_PATH(target), NULL, MS_BIND | MS_REC, NULL) < 0)
+                return casca_error_set(err, errno, "bind `%s` on `%s`", host, m->destination);
+        top = reopen(root_fd, m->destination, err);
+        if (top < 0)
+                return top;
+        attr.attr_set |= (m->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+                         (m->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                         (m->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+        if (mount_setattr(top, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+                return 0;
+        return remount_bind(top, (m->flags & REMOUNT_FLAGS) | MS_RDONLY, true, m->destination, err);
+}
+
+static bool host_is_cgroup2(void)
+{
+        struct statfs sfs;
+
+        return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error **err)
+{
+        const char *type = m->type;
+        const char *data = m->data;
+        unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+        _cleanup_close_ int target = -1;
+        int r;
+
+        if (!type)
+                return casca_error_setx(err, EINVAL, "no type and not a bind mount");
+        if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
+                /* Only a pure cgroup v2 host gets a cgroup mount: a v1 or hybrid
+                 * hierarchy is not offered to containers (documented). */
+                if (!host_is_cgroup2())
+                        return 0;
+                if (strcmp(type, "cgroup") == 0)
+                        data = NULL; /* v1 controller options mean nothing to cgroup2 */
+                type = "cgroup2";
+        }
+        /* /dev is filled with nodes first; finalize makes it read-only. */
+        if (dest_is(m->destination, "/dev"))
+                flags &= ~MS_RDONLY;
+
+        target = casca_fs_ensure_in_root(root_fd, m->destination, true, err);
+        if (target < 0)
+                return target;
+        r = check_proc_dest(target, m->destination, err);
+        if (r < 0)
+                return r;
+        if (mount(m->source ? m->source : type, FD_PATH(target), type, flags, data) < 0) {
+                if (errno == EPERM && strcmp(type, "sysfs") == 0)
+                        r = bind_host_tree(root_fd, target, "/sys", m, err);
+                else if (errno == EPERM && strcmp(type, "cgroup2") == 0)
+                        r = bind_host_tree(root_fd, target, "/sys/fs/cgroup", m, err);
+                else
+                        r = casca_error_set(err, errno, "mount %s on `%s`", type, m->destination);
+                if (r < 0)
+                        return r;
+        }
+        return finish_mount(root_fd, m, false, err);
+}
+
+/* ---- /dev ---------------------------------------------------------------- */
+
+struct dev_node {
+        const char *path;
+        char type; /* 'c', 'b', 'u', 'p' */
+        unsigned major, minor;
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+};
+
+static const struct dev_node default_devices[] = {
+        {"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
+        {"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
+        {"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
+};
+
+static mode_t node_type(char t)
+{
+        switch (t) {
+        case 'b':
+                return S_IFBLK;
+        case 'p':
+                return S_IFIFO;
+        default:
+                return S_IFCHR;
+        }
+}
+
+/* Bind the host's node `d->path` onto an empty file in the rootfs. */
+static int bind_device(int dir, const char *name, const struct dev_node *d,
+                       struct casca_error **err)
+{
+        _cleanup_close_ int target = -1;
+        struct stat st;
+        int tmp;
+
+        tmp = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+                     0600);
+        if (tmp >= 0)
+                close(tmp);
+        else if (errno != EEXIST)
+                return casca_error_set(err, errno, "create `%s`", d->path);
+        target = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0 || fstat(target, &st) < 0)
+                return casca_error_set(err, errno, "open `%s`", d->path);
+        if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
+                return casca_error_setx(err, EEXIST, "`%s` exists and is not a file", d->path);
+        if (mount(d->path, FD_PATH(target), NULL, MS_BIND, NULL) < 0)
+                return casca_error_set(err, errno, "bind the host's `%s`", d->path);
+        return 0;
+}
+
+static int create_device(int root_fd, const struct dev_node *d, bool bind, struct casca_error **err)
+{
+        _cleanup_close_ int dir = -1;
+        _cleanup_free_ char *name = NULL;
+        mode_t type = node_type(d->type);
+        dev_t dev = makedev(d->major, d->minor);
+        struct stat st;
+
+        dir = casca_fs_open_parent_in_root(root_fd, d->path, true, true, &name, err);
+        if (dir < 0)
+                return dir;
+        if (strcmp(name, ".") == 0)
+                return casca_error_setx(err, EISDIR, "device `%s`: a directory", d->path);
+        if (bind && type != S_IFIFO)
+                return bind_device(dir, name, d, err);
+
+        if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                if ((st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == dev))
+                        goto owner;
+                /* Something else sits there (a file of the image, a link): replace it. */
+                if (unlinkat(dir, name, 0) < 0)
+                        return casca_error_set(err, errno, "remove `%s`", d->path);
+        }
+        if (mknodat(dir, name, type | (d->mode & 07777), dev) < 0) {
+                if (errno == EPERM && type != S_IFIFO)
+                        return bind_device(dir, name, d, err);
+                return casca_error_set(err, errno, "mknod `%s`", d->path);
+        }
+owner:
+        /* mknod is subject to the umask: set the mode exactly. */
+        if (fchmodat(dir, name, d->mode & 07777, 0) < 0)
+                return casca_error_set(err, errno, "chmod `%s`", d->path);
+        if ((d->uid || d->gid) && fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                return casca_error_set(err, errno, "chown `%s`", d->path);
+        return 0;
+}
+
+static int dev_symlinks(int dev_fd, struct casca_error **err)
+{
+        static const char *const links[][2] = {
+                {"/proc/self/fd", "fd"},
+                {"/proc/self/fd/0", "stdin"},
+                {"/proc/self/fd/1", "stdout"},
+                {"/proc/self/fd/2", "stderr"},
+        };
+
+        /* The container's devpts instance has its own ptmx. */
+        if (unlinkat(dev_fd, "ptmx", 0) < 0 && errno != ENOENT)
+                return casca_error_set(err, errno, "remove `/dev/ptmx`");
+        if (symlinkat("pts/ptmx", dev_fd, "ptmx") < 0)
+                return casca_error_set(err, errno, "symlink `/dev/ptmx`");
+        for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+                if (symlinkat(links[i][0], dev_fd, links[i][1]) < 0 && errno != EEXIST)
+                        return casca_error_set(err, errno, "symlink `/dev/%s`", links[i][1]);
+        if (mkdirat(dev_fd, "pts", 0755) < 0 && errno != EEXIST)
+                return casca_error_set(err, errno, "mkdir `/dev/pts`");
+        return 0;
+}
+
+static bool config_mounts(const struct casca_config *cfg, const char *dest, bool bind_only)
+{
+        for (size_t i = 0; i < cfg->n_mounts; i++)
+                if (dest_is(cfg->mounts[i].destination, dest) &&
+                    (!bind_only || mount_is_bind(&cfg->mounts[i])))
+                        return true;
+        return false;
+}
+
+static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns,
+                     struct casca_error **err)
+{
+        _cleanup_close_ int dev_fd = -1;
+        int r;
+
+        r = casca_fs_mkdir_in_root(root_fd, "/dev", 0755, err);
+        if (r < 0)
+                return r;
+        dev_fd = casca_fs_open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0, err);
+        if (dev_fd < 0)
+                return dev_fd;
+        for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+                r = create_device(root_fd, &default_devices[i], in_userns, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < cfg->linux_cfg.n_devices; i++) {
+                const struct casca_device *cd = &cfg->linux_cfg.devices[i];
+                struct dev_node d = {
+                        .path = cd->path,
+                        .type = cd->type,
+                        .major = cd->major < 0 ? 0 : (unsigned)cd->major,
+                        .minor = cd->minor < 0 ? 0 : (unsigned)cd->minor,
+                        .mode = cd->has_file_mode ? cd->file_mode : 0666,
+                        .uid = cd->has_uid ? cd->uid : 0,
+                        .gid = cd->has_gid ? cd->gid : 0,
+                };
+
+                r = create_device(root_fd, &d, in_userns, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "linux.devices[%zu]", i);
+        }
+        r = dev_symlinks(dev_fd, err);
+        if (r < 0)
+                return r;
+        if (!config_mounts(cfg, "/dev/shm", false)) {
+                _cleanup_close_ int shm = casca_fs_ensure_in_root(root_fd, "/dev/shm", true, err);
+
+                if (shm < 0)
+                        return shm;
+                if (mount("shm", FD_PATH(shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "mode=1777,size=65536k") < 0)
+                        return casca_error_set(err, errno, "mount tmpfs on `/dev/shm`");
+        }
+        return 0;
+}
+
+static int bind_console(int root_fd, int console_fd, struct casca_error **err)
+{
+        _cleanup_close_ int target = casca_fs_ensure_in_root(root_fd, "/dev/console", false, err);
+
+        if (target < 0)
+                return target;
+        if (mount(FD_PATH(console_fd), FD_PATH(target), NULL, MS_BIND, NULL) < 0)
+                return casca_error_set(err, errno, "bind the console onto `/dev/console`");
+        return 0;
+}
+
+int casca_rootfs_bind_console(const char *root, int console_fd, struct casca_error **err)
+{
+        _cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root_fd < 0)
+                return casca_error_set(err, errno, "open `%s`", root);
+        return bind_console(root_fd, console_fd, err);
+}
+
+int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
+                       const struct casca_rootfs_opts *o, struct casca_error **err)
+{
+        _cleanup_close_ int root_fd = -1;
+        int r;
+
+        if (!rootfs || rootfs[0] != '/')
+                return casca_error_setx(err, EINVAL, "rootfs `%s`: not an absolute path",
+                                        rootfs ? rootfs : "");
+        r = prepare_root(cfg, rootfs, err);
+        if (r < 0)
+                return casca_error_prefix(err, "rootfs");
+        /* Opened after the bind: root_fd is the root of the new mount. */
+        root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return casca_error_set(err, errno, "open rootfs `%s`", rootfs);
+
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct casca_mount *m = &cfg->mounts[i];
+
+                if (!m->destination || dest_is(m->destination, "/"))
+                        r = casca_error_setx(err, EINVAL,
+                                             "mounting over the root is not supported");
+                else if (mount_is_bind(m))
+                        r = mount_bind(root_fd, m, err);
+                else
+                        r = mount_fs(root_fd, m, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "mounts[%zu] `%s`", i,
+                                                  m->destination ? m->destination : "");
+        }
+        if (!config_mounts(cfg, "/dev", true)) {
+                r = setup_dev(root_fd, cfg, o && o->in_userns, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "/dev");
+        }
+        if (o && o->console_fd >= 0) {
+                r = bind_console(root_fd, o->console_fd, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- pivot ----------------------------------------------------------------- */
+
+static int pivot(const char *rootfs, struct casca_error **err)
+{
+        _cleanup_close_ int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int newroot = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (oldroot < 0)
+                return casca_error_set(err, errno, "open `/`");
+        if (newroot < 0)
+                return casca_error_set(err, errno, "open `%s`", rootfs);
+        if (fchdir(newroot) < 0)
+                return casca_error_set(err, errno, "chdir `%s`", rootfs);
+        /* The old root ends up stacked on "."; no put_old directory needed. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return casca_error_set(err, errno, "pivot_root `%s`", rootfs);
+        if (fchdir(oldroot) < 0)
+                return casca_error_set(err, errno, "chdir to the old root");
+        /* Its unmount must not reach the host's mounts. */
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+                return casca_error_set(err, errno, "make the old root rslave");
+        if (umount2(".", MNT_DETACH) < 0)
+                return casca_error_set(err, errno, "unmount the old root");
+        return 0;
+}
+
+static int move_root(const char *rootfs, struct casca_error **err)
+{
+        if (chdir(rootfs) < 0)
+                return casca_error_set(err, errno, "chdir `%s`", rootfs);
+        if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+                return casca_error_set(err, errno, "move `%s` onto `/`", rootfs);
+        if (chroot(".") < 0)
+                return casca_error_set(err, errno, "chroot `%s`", rootfs);
+        return 0;
+}
+
+static int set_root_propagation(const struct casca_config *cfg, struct casca_error **err)
+{
+        if (cfg->linux_cfg.rootfs_propagation &&
+            mount(NULL, "/", NULL, cfg->linux_cfg.rootfs_propagation, NULL) < 0)
+                return casca_error_set(err, errno, "linux.rootfsPropagation: set on `/`");
+        return 0;
+}
+
+int casca_rootfs_pivot(const struct casca_config *cfg, const char *rootfs, bool no_pivot,
+                       struct casca_error **err)
+{
+        int r = no_pivot ? move_root(rootfs, err) : pivot(rootfs, err);
+
+        if (r < 0)
+                return r;
+        if (chdir("/") < 0)
+                return casca_error_set(err, errno, "chdir `/`");
+        /* Unbindable waits for the end of casca_rootfs_finalize(): masked
+         * and read-only paths are bind mounts out of these very mounts. */
+        if (cfg->linux_cfg.rootfs_propagation & MS_UNBINDABLE)
+                return 0;
+        return set_root_propagation(cfg, err);
+}
+
+/* ---- inside the container ---------------------------------------------- */
+
+static int write_sysctls(const struct casca_config *cfg, struct casca_error **err)
+{
+        _cleanup_close_ int procsys = -1;
+
+        if (cfg->linux_cfg.n_sysctl == 0)
+                return 0;
+        procsys = open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (procsys < 0)
+                return casca_error_set(err, errno, "open `/proc/sys`");
+        for (size_t i = 0; i < cfg->linux_cfg.n_sysctl; i++) {
+                const struct casca_kv *kv = &cfg->linux_cfg.sysctl[i];
+                _cleanup_free_ char *rel = strdup(kv->key);
+                _cleanup_close_ int fd = -1;
+                int r;
+
+                if (!rel)
+                        return casca_error_set(err, ENOMEM, "linux.sysctl");
+                for (char *p = rel; *p; p++)
+                        if (*p == '.')
+                                *p = '/';
+                /* Resolved inside /proc/sys: a key cannot name another file. */
+                fd = casca_fs_open_in_root(procsys, rel, O_WRONLY | O_NOCTTY, 0, err);
+                if (fd < 0)
+                        return casca_error_prefix(err, "linux.sysctl `%s`", kv->key);
+                r = casca_fs_write_fd(fd, kv->key, kv->value, strlen(kv->value), err);
+                if (r < 0)
+                        return casca_error_prefix(err, "linux.sysctl `%s`", kv->key);
+        }
+        return 0;
+}
+
+/* Open a path of the container for masking: -ENOENT (and no error) when it
+ * does not exist. */
+static int open_existing(int root_fd, const char *path, struct casca_error **err)
+{
+        _cleanup_error_ struct casca_error *e = NULL;
+        int fd = casca_fs_open_in_root(root_fd, path, O_PATH, 0, &e);
+
+        if (fd >= 0 || fd == -ENOENT)
+                return fd;
+        return casca_error_setx(err, e->code, "%s", e->msg);
+}
+
+static int open_dev_null(int root_fd, struct casca_error **err)
+{
+        _cleanup_close_ int fd = casca_fs_open_in_root(root_fd, "/dev/null", O_PATH, 0, err);
+        struct stat st;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return casca_error_set(err, errno, "stat `/dev/null`");
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                return casca_error_setx(err, EPERM, "`/dev/null` is not the null device");
+        return TAKE_FD(fd);
+}
+
+static int mask_paths(int root_fd, const struct casca_config *cfg, struct casca_error **err)
+{
+        _cleanup_close_ int null_fd = -1;
+
+        for (size_t i = 0; i < cfg->linux_cfg.n_masked_paths; i++) {
+                const char *path = cfg->linux_cfg.masked_paths[i];
+                _cleanup_close_ int fd = open_existing(root_fd, path, err);
+                struct stat st;
+
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        return fd < 0 ? casca_error_prefix(err, "linux.maskedPaths[%zu]", i)
+                                      : casca_error_set(err, errno, "stat `%s`", path);
+                if (S_ISDIR(st.st_mode)) {
+                        if (mount("tmpfs", FD_PATH(fd), "tmpfs",
+                                  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+                                return casca_error_set(
+                                        err, errno, "linux.maskedPaths[%zu]: mount tmpfs on `%s`",
+                                        i, path);
+                        continue;
+                }
+                if (null_fd < 0) {
+                        null_fd = open_dev_null(root_fd, err);
+                        if (null_fd < 0)
+                                return casca_error_prefix(err, "linux.maskedPaths[%zu]", i);
+                }
+                if (mount(FD_PATH(null_fd), FD_PATH(fd), NULL, MS_BIND, NULL) < 0)
+                        return casca_error_set(err, errno,
+                                               "linux.maskedPaths[%zu]: bind /dev/null on `%s`", i,
+                                               path);
+        }
+        return 0;
+}
+
+static int readonly_paths(int root_fd, const struct casca_config *cfg, struct casca_error **err)
+{
+        for (size_t i = 0; i < cfg->linux_cfg.n_readonly_paths; i++) {
+                const char *path = cfg->linux_cfg.readonly_paths[i];
+                _cleanup_close_ int fd = open_existing(root_fd, path, err);
+                _cleanup_close_ int top = -1;
+                int r;
+
+                if (fd == -ENOENT)
+                        continue;
+                if (fd < 0)
+                        return casca_error_prefix(err, "linux.readonlyPaths[%zu]", i);
+                if (mount(FD_PATH(fd), FD_PATH(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return casca_error_set(err, errno, "linux.readonlyPaths[%zu]: bind `%s`", i,
+                                               path);
+                top = reopen(root_fd, path, err);
+                r = top < 0 ? top : remount_bind(top, MS_RDONLY, true, path, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "linux.readonlyPaths[%zu]", i);
+        }
+        return 0;
+}
+
+int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **err)
+{
+        _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r;
+
+        if (root_fd < 0)
+                return casca_error_set(err, errno, "open `/`");
+        r = write_sysctls(cfg, err);
+        if (r < 0)
+                return r;
+        r = mask_paths(root_fd, cfg, err);
+        if (r < 0)
+                return r;
+        r = readonly_paths(root_fd, cfg, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct casca_mount *m = &cfg->mounts[i];
+                _cleanup_close_ int dev = -1;
+
+                if (!m->destination || !dest_is(m->destination, "/dev") || mount_is_bind(m) ||
+                    !(m->flags & MS_RDONLY))
+                        continue;
+                dev = reopen(root_fd, "/dev", err);
+                r = dev < 0 ? dev : remount_bind(dev, m->flags, true, "/dev", err);
+                if (r < 0)
+                        return casca_error_prefix(err, "mounts[%zu] `/dev`", i);
+        }
+        if (cfg->root_readonly) {
+                r = remount_bind(root_fd, MS_RDONLY | current_flags(root_fd), true, "/", err);
+                if (r < 0)
+                        return casca_error_prefix(err, "root.readonly");
+        }
+        if (cfg->linux_cfg.rootfs_propagation & MS_UNBINDABLE)
+                return set_root_propagation(cfg, err);
+        return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* process.h - the container process's identity and limits, set by its init
+ * process after the rootfs is final, in this order:
+ *
+ *     casca_process_setup()            rlimits, oom_score_adj, personality
+ *     casca_process_set_user()         groups, uid/gid, capabilities, umask
+ *     casca_process_set_no_new_privs()
+ *     (seccomp)
+ *     casca_process_exec()             chdir(cwd), PATH lookup, execve */
+#ifndef CASCA_PROCESS_H
+#define CASCA_PROCESS_H
+
+#include "config.h"
+
+/* process.rlimits (setrlimit; the error names the entry:
+ * "process.rlimits[0] RLIMIT_NOFILE: soft 1024, hard 4096: Operation not
+ * permitted"), process.oomScoreAdj and linux.personality.  oomScoreAdj is
+ * written to /proc/self/oom_score_adj: after casca_rootfs_pivot() that needs
+ * a /proc mount in the container (every usual config has one); calling this
+ * before the pivot works too. */
+int casca_process_setup(const struct casca_config *cfg, struct casca_error **err);
+
+/* With process.capabilities: every capability not in the bounding set is
+ * dropped from it and PR_SET_KEEPCAPS is set; then setgroups(additionalGids)
+ * (an EPERM, e.g. setgroups denied in a user namespace, is ignored when no
+ * additional gids are asked for), setresgid, setresuid; with capabilities,
+ * the effective/permitted/inheritable sets from the config, the ambient ones
+ * raised, PR_SET_KEEPCAPS cleared.  Without process.capabilities the current
+ * capabilities are left alone (a non-zero uid loses them as usual).
+ * Capabilities the running kernel does not know are skipped.  Finally the
+ * umask: process.user.umask or 0022.  Before anything else it tries
+ * chdir(process.cwd), as runc does, so that a cwd only the runtime's
+ * identity can reach still works (casca_process_exec() repeats it). */
+int casca_process_set_user(const struct casca_process *p, struct casca_error **err);
+
+/* PR_SET_NO_NEW_PRIVS when process.noNewPrivileges. */
+int casca_process_set_no_new_privs(const struct casca_process *p, struct casca_error **err);
+
+/* chdir(process.cwd) (an EACCES is fine when casca_process_set_user()
+ * already got there), then execve(args[0]) with process.env; an args[0]
+ * without a '/' is looked up on the PATH of process.env (default
+ * /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin).  Returns
+ * only on failure: `exec "foo": No such file or directory`. */
+int casca_process_exec(const struct casca_process *p, struct casca_error **err);
+
+#endif
