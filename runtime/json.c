@@ -353,3 +353,123 @@ int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t
         *ret_n = n;
         return 0;
 }
+
+/* ---- generating ------------------------------------------------------------ */
+
+int casca_jgen_init(struct casca_jgen *j, struct casca_error **err)
+{
+        j->failed = false;
+        j->g = yajl_gen_alloc(NULL);
+        if (!j->g)
+                return casca_error_set(err, ENOMEM, "yajl_gen_alloc");
+        yajl_gen_config(j->g, yajl_gen_beautify, 1);
+        yajl_gen_config(j->g, yajl_gen_indent_string, "  ");
+        yajl_gen_config(j->g, yajl_gen_validate_utf8, 1);
+        return 0;
+}
+
+void casca_jgen_done(struct casca_jgen *j)
+{
+        if (j->g)
+                yajl_gen_free(j->g);
+        j->g = NULL;
+}
+
+char *casca_jgen_finish(struct casca_jgen *j, struct casca_error **err)
+{
+        const unsigned char *buf = NULL;
+        size_t len = 0;
+        char *out = NULL;
+
+        if (!j->g || j->failed || yajl_gen_get_buf(j->g, &buf, &len) != yajl_gen_status_ok) {
+                casca_error_setx(err, EINVAL, "cannot generate JSON");
+                goto out;
+        }
+        out = malloc(len + 2);
+        if (!out) {
+                casca_error_set(err, ENOMEM, "malloc");
+                goto out;
+        }
+        memcpy(out, buf, len);
+        out[len] = '\n';
+        out[len + 1] = '\0';
+out:
+        casca_jgen_done(j);
+        return out;
+}
+
+static void jgen_check(struct casca_jgen *j, yajl_gen_status st)
+{
+        if (st != yajl_gen_status_ok)
+                j->failed = true;
+}
+
+void casca_jgen_map_open(struct casca_jgen *j)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_map_open(j->g));
+}
+
+void casca_jgen_map_close(struct casca_jgen *j)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_map_close(j->g));
+}
+
+void casca_jgen_array_open(struct casca_jgen *j)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_array_open(j->g));
+}
+
+void casca_jgen_array_close(struct casca_jgen *j)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_array_close(j->g));
+}
+
+void casca_jgen_str(struct casca_jgen *j, const char *s)
+{
+        if (!s)
+                j->failed = true;
+        if (!j->failed)
+                jgen_check(j, yajl_gen_string(j->g, (const unsigned char *)s, strlen(s)));
+}
+
+void casca_jgen_bool(struct casca_jgen *j, bool b)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_bool(j->g, b));
+}
+
+void casca_jgen_int(struct casca_jgen *j, long long v)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_integer(j->g, v));
+}
+
+void casca_jgen_strv(struct casca_jgen *j, const char *const *v, size_t n)
+{
+        casca_jgen_array_open(j);
+        for (size_t i = 0; i < n; i++)
+                casca_jgen_str(j, v[i]);
+        casca_jgen_array_close(j);
+}
+
+void casca_jgen_kstr(struct casca_jgen *j, const char *key, const char *value)
+{
+        casca_jgen_str(j, key);
+        casca_jgen_str(j, value);
+}
+
+void casca_jgen_kbool(struct casca_jgen *j, const char *key, bool b)
+{
+        casca_jgen_str(j, key);
+        casca_jgen_bool(j, b);
+}
+
+void casca_jgen_kint(struct casca_jgen *j, const char *key, long long v)
+{
+        casca_jgen_str(j, key);
+        casca_jgen_int(j, v);
+}

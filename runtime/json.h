@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "casca.h"
@@ -73,5 +74,34 @@ int casca_json_int_range(yajl_val v, const struct casca_jpath *p, int64_t min, i
 /* An array of strings as a NULL-terminated vector (*ret_n entries). */
 int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
                     struct casca_error **err);
+
+/* ---- generating ------------------------------------------------------------ */
+
+/* A pretty-printing yajl generator whose first failure sticks: emit freely,
+ * check once in casca_jgen_finish(). */
+struct casca_jgen {
+        yajl_gen g;
+        bool failed;
+};
+
+int casca_jgen_init(struct casca_jgen *j, struct casca_error **err);
+/* The document, NUL-terminated with a final newline (malloc'd), or NULL.
+ * Frees the generator either way. */
+char *casca_jgen_finish(struct casca_jgen *j, struct casca_error **err);
+/* Free without producing a document (safe after finish). */
+void casca_jgen_done(struct casca_jgen *j);
+
+void casca_jgen_map_open(struct casca_jgen *j);
+void casca_jgen_map_close(struct casca_jgen *j);
+void casca_jgen_array_open(struct casca_jgen *j);
+void casca_jgen_array_close(struct casca_jgen *j);
+void casca_jgen_str(struct casca_jgen *j, const char *s);
+void casca_jgen_bool(struct casca_jgen *j, bool b);
+void casca_jgen_int(struct casca_jgen *j, long long v);
+void casca_jgen_strv(struct casca_jgen *j, const char *const *v, size_t n);
+/* "key": value shorthands for use inside a map. */
+void casca_jgen_kstr(struct casca_jgen *j, const char *key, const char *value);
+void casca_jgen_kbool(struct casca_jgen *j, const char *key, bool b);
+void casca_jgen_kint(struct casca_jgen *j, const char *key, long long v);
 
 #endif
