@@ -22,6 +22,14 @@ int casca_config_parse_kv(yajl_val v, const struct casca_jpath *p, struct casca_
 /* An array of absolute paths. */
 int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
                              struct casca_error **err);
+/* Parse one object of an array into elem (zeroed). */
+typedef int (*casca_config_elem_fn)(void *elem, yajl_val obj, const struct casca_jpath *p,
+                                    struct casca_error **err);
+/* An array of objects into a calloc'd array of elem_size-byte elements.
+ * *ret and *ret_n are set before the elements are parsed, so that a
+ * half-filled array is freed with the rest of the config. */
+int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
+                             size_t *ret_n, casca_config_elem_fn fn, struct casca_error **err);
 /* calloc(n, size) that reports ENOMEM through err (n == 0 gives NULL, ok). */
 int casca_config_alloc(size_t n, size_t size, void **ret, struct casca_error **err);
 

@@ -2,6 +2,7 @@
 /* config-linux.c - the "linux" object of config.json: namespaces, id
  * mappings, devices, cgroup resources, sysctl, seccomp, paths. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
@@ -10,19 +11,6 @@
 #include "config-internal.h"
 #include "config.h"
 #include "json.h"
-
-/* Member "key" of object v, parsed by an expression when present. */
-#define OPT(v, key, x) ((x) = casca_json_get((v), (key)))
-
-static yajl_val get_required(yajl_val obj, const char *key, const struct casca_jpath *p,
-                             struct casca_error **err)
-{
-        yajl_val v = casca_json_get(obj, key);
-
-        if (!v)
-                casca_json_error(err, JKEY(p, key), "required");
-        return v;
-}
 
 /* ---- namespaces, mappings, time offsets ------------------------------------ */
 
@@ -41,7 +29,7 @@ static int parse_namespaces(struct casca_linux *l, yajl_val v, const struct casc
                 r = casca_json_object(o, ip, err);
                 if (r < 0)
                         return r;
-                if (!(x = get_required(o, "type", ip, err)))
+                if (!(x = casca_json_require(o, "type", ip, err)))
                         return -EINVAL;
                 if (!YAJL_IS_STRING(x))
                         return casca_json_error(err, JKEY(ip, "type"), "expected a string");
@@ -52,8 +40,8 @@ static int parse_namespaces(struct casca_linux *l, yajl_val v, const struct casc
                         return casca_json_error(err, JKEY(ip, "type"), "unknown namespace \"%s\"",
                                                 x->u.string);
                 if (l->namespaces[t].present)
-                        return casca_json_error(err, JKEY(ip, "type"),
-                                                "duplicate namespace \"%s\"", x->u.string);
+                        return casca_json_error(err, JKEY(ip, "type"), "duplicate namespace \"%s\"",
+                                                x->u.string);
                 l->namespaces[t].present = true;
                 if ((x = casca_json_get(o, "path"))) {
                         r = casca_json_string(x, JKEY(ip, "path"), &l->namespaces[t].path, err);
@@ -67,39 +55,18 @@ static int parse_namespaces(struct casca_linux *l, yajl_val v, const struct casc
         return 0;
 }
 
-static int parse_id_mappings(yajl_val v, const struct casca_jpath *p,
-                             struct casca_id_mapping **ret, size_t *ret_n,
-                             struct casca_error **err)
+static int parse_id_mapping(void *elem, yajl_val o, const struct casca_jpath *p,
+                            struct casca_error **err)
 {
-        static const char *const keys[] = { "containerID", "hostID", "size" };
-        int r = casca_json_array(v, p, err);
+        struct casca_id_mapping *m = elem;
+        int r;
 
-        if (r < 0)
+        if ((r = casca_json_req_u32(o, "containerID", p, &m->container_id, err)) < 0 ||
+            (r = casca_json_req_u32(o, "hostID", p, &m->host_id, err)) < 0 ||
+            (r = casca_json_req_u32(o, "size", p, &m->size, err)) < 0)
                 return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(**ret), (void **)ret, err);
-        if (r < 0)
-                return r;
-        *ret_n = v->u.array.len;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                yajl_val o = v->u.array.values[i];
-                uint32_t *fields[] = { &(*ret)[i].container_id, &(*ret)[i].host_id,
-                                       &(*ret)[i].size };
-
-                r = casca_json_object(o, ip, err);
-                if (r < 0)
-                        return r;
-                for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
-                        yajl_val x = get_required(o, keys[k], ip, err);
-                        if (!x)
-                                return -EINVAL;
-                        r = casca_json_u32(x, JKEY(ip, keys[k]), fields[k], err);
-                        if (r < 0)
-                                return r;
-                }
-                if ((*ret)[i].size == 0)
-                        return casca_json_error(err, JKEY(ip, "size"), "must be at least 1");
-        }
+        if (m->size == 0)
+                return casca_json_error(err, JKEY(p, "size"), "must be at least 1");
         return 0;
 }
 
@@ -143,8 +110,7 @@ static int parse_time_offsets(struct casca_linux *l, yajl_val v, const struct ca
                 }
                 if ((x = casca_json_get(o, "nanosecs"))) {
                         int64_t ns;
-                        r = casca_json_int_range(x, JKEY(cp, "nanosecs"), 0, 999999999, &ns,
-                                                 err);
+                        r = casca_json_int_range(x, JKEY(cp, "nanosecs"), 0, 999999999, &ns, err);
                         if (r < 0)
                                 return r;
                         off->nanosecs = (uint32_t)ns;
@@ -155,169 +121,138 @@ static int parse_time_offsets(struct casca_linux *l, yajl_val v, const struct ca
 
 /* ---- devices ---------------------------------------------------------------- */
 
-static int parse_devices(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                         struct casca_error **err)
+/* A one-letter type out of allowed: "c", "b", ... */
+static int parse_type_letter(yajl_val o, const char *allowed, const char *expected,
+                             const struct casca_jpath *p, char *ret, struct casca_error **err)
 {
-        int r = casca_json_array(v, p, err);
+        yajl_val x = casca_json_get(o, "type");
 
-        if (r < 0)
-                return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(*l->devices), (void **)&l->devices, err);
-        if (r < 0)
-                return r;
-        l->n_devices = v->u.array.len;
-        for (size_t i = 0; i < l->n_devices; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                struct casca_device *d = &l->devices[i];
-                yajl_val o = v->u.array.values[i], x;
+        if (!x)
+                return 0;
+        if (!YAJL_IS_STRING(x))
+                return casca_json_error(err, JKEY(p, "type"), "expected a string");
+        if (strlen(x->u.string) != 1 || !strchr(allowed, x->u.string[0]))
+                return casca_json_error(err, JKEY(p, "type"),
+                                        "unknown device type \"%s\" (expected %s)", x->u.string,
+                                        expected);
+        *ret = x->u.string[0];
+        return 1;
+}
 
-                d->major = d->minor = -1;
-                r = casca_json_object(o, ip, err);
+/* major and minor: device numbers, or also -1 (any) when min is -1.
+ * Required unless required is false. */
+static int parse_major_minor(yajl_val o, const struct casca_jpath *p, int64_t min, bool required,
+                             const char *why, int64_t *major, int64_t *minor,
+                             struct casca_error **err)
+{
+        const char *keys[] = {"major", "minor"};
+        int64_t *dst[] = {major, minor};
+
+        for (int k = 0; k < 2; k++) {
+                yajl_val x = casca_json_get(o, keys[k]);
+                int r;
+
+                if (!x && required)
+                        return casca_json_error(err, JKEY(p, keys[k]), "required%s", why);
+                if (!x)
+                        continue;
+                r = casca_json_int_range(x, JKEY(p, keys[k]), min, UINT32_MAX, dst[k], err);
                 if (r < 0)
                         return r;
-                if (!(x = get_required(o, "type", ip, err)))
-                        return -EINVAL;
-                if (!YAJL_IS_STRING(x))
-                        return casca_json_error(err, JKEY(ip, "type"), "expected a string");
-                if (strlen(x->u.string) != 1 || !strchr("cbup", x->u.string[0]))
-                        return casca_json_error(err, JKEY(ip, "type"),
-                                                "unknown device type \"%s\" (expected c, b, u "
-                                                "or p)",
-                                                x->u.string);
-                d->type = x->u.string[0];
-                if (!(x = get_required(o, "path", ip, err)))
-                        return -EINVAL;
-                r = casca_json_string(x, JKEY(ip, "path"), &d->path, err);
-                if (r < 0)
-                        return r;
-                if (d->path[0] != '/')
-                        return casca_json_error(err, JKEY(ip, "path"), "must be an absolute path");
-                for (int k = 0; k < 2; k++) {
-                        const char *key = k == 0 ? "major" : "minor";
-                        int64_t *dst = k == 0 ? &d->major : &d->minor;
-
-                        x = casca_json_get(o, key);
-                        if (!x && d->type != 'p')
-                                return casca_json_error(err, JKEY(ip, key),
-                                                        "required for device type '%c'", d->type);
-                        if (!x)
-                                continue;
-                        r = casca_json_int_range(x, JKEY(ip, key), 0, UINT32_MAX, dst, err);
-                        if (r < 0)
-                                return r;
-                }
-                if ((x = casca_json_get(o, "fileMode"))) {
-                        r = casca_json_u32(x, JKEY(ip, "fileMode"), &d->file_mode, err);
-                        if (r < 0)
-                                return r;
-                        d->has_file_mode = true;
-                }
-                if ((x = casca_json_get(o, "uid"))) {
-                        r = casca_json_u32(x, JKEY(ip, "uid"), &d->uid, err);
-                        if (r < 0)
-                                return r;
-                        d->has_uid = true;
-                }
-                if ((x = casca_json_get(o, "gid"))) {
-                        r = casca_json_u32(x, JKEY(ip, "gid"), &d->gid, err);
-                        if (r < 0)
-                                return r;
-                        d->has_gid = true;
-                }
         }
         return 0;
 }
 
-static int parse_device_rules(struct casca_resources *res, yajl_val v,
-                              const struct casca_jpath *p, struct casca_error **err)
+static int parse_device(void *elem, yajl_val o, const struct casca_jpath *p,
+                        struct casca_error **err)
 {
-        int r = casca_json_array(v, p, err);
+        struct casca_device *d = elem;
+        char why[40];
+        int r;
 
+        d->major = d->minor = -1;
+        if (!casca_json_require(o, "type", p, err))
+                return -EINVAL;
+        r = parse_type_letter(o, "cbup", "c, b, u or p", p, &d->type, err);
         if (r < 0)
                 return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(*res->devices), (void **)&res->devices,
-                               err);
+        if ((r = casca_json_req_string(o, "path", p, &d->path, err)) < 0)
+                return r;
+        if (d->path[0] != '/')
+                return casca_json_error(err, JKEY(p, "path"), "must be an absolute path");
+        snprintf(why, sizeof(why), " for device type '%c'", d->type);
+        r = parse_major_minor(o, p, 0, d->type != 'p', why, &d->major, &d->minor, err);
         if (r < 0)
                 return r;
-        res->n_devices = v->u.array.len;
-        for (size_t i = 0; i < res->n_devices; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                struct casca_device_rule *d = &res->devices[i];
-                yajl_val o = v->u.array.values[i], x;
+        if ((r = casca_json_opt_u32(o, "fileMode", p, &d->file_mode, err)) < 0)
+                return r;
+        d->has_file_mode = r > 0;
+        if ((r = casca_json_opt_u32(o, "uid", p, &d->uid, err)) < 0)
+                return r;
+        d->has_uid = r > 0;
+        if ((r = casca_json_opt_u32(o, "gid", p, &d->gid, err)) < 0)
+                return r;
+        d->has_gid = r > 0;
+        return 0;
+}
 
-                d->type = 'a';
-                d->major = d->minor = -1;
-                memcpy(d->access, "rwm", 4);
-                r = casca_json_object(o, ip, err);
-                if (r < 0)
-                        return r;
-                if (!(x = get_required(o, "allow", ip, err)))
-                        return -EINVAL;
-                r = casca_json_bool(x, JKEY(ip, "allow"), &d->allow, err);
-                if (r < 0)
-                        return r;
-                if ((x = casca_json_get(o, "type"))) {
-                        if (!YAJL_IS_STRING(x))
-                                return casca_json_error(err, JKEY(ip, "type"), "expected a string");
-                        if (strlen(x->u.string) != 1 || !strchr("acb", x->u.string[0]))
-                                return casca_json_error(err, JKEY(ip, "type"),
-                                                        "unknown device type \"%s\" (expected "
-                                                        "a, c or b)",
-                                                        x->u.string);
-                        d->type = x->u.string[0];
-                }
-                for (int k = 0; k < 2; k++) {
-                        const char *key = k == 0 ? "major" : "minor";
-                        if (!(x = casca_json_get(o, key)))
-                                continue;
-                        r = casca_json_int_range(x, JKEY(ip, key), -1, UINT32_MAX,
-                                                 k == 0 ? &d->major : &d->minor, err);
-                        if (r < 0)
-                                return r;
-                }
-                if ((x = casca_json_get(o, "access"))) {
-                        const char *a;
-                        bool seen[3] = { false, false, false };
+/* "r", "wm", "rwm", ...: each of r, w and m at most once. */
+static bool valid_access(const char *a)
+{
+        bool seen[3] = {false, false, false};
 
-                        if (!YAJL_IS_STRING(x))
-                                return casca_json_error(err, JKEY(ip, "access"),
-                                                        "expected a string");
-                        a = x->u.string;
-                        if (!a[0] || strlen(a) > 3)
-                                goto bad_access;
-                        for (const char *c = a; *c; c++) {
-                                const char *at = strchr("rwm", *c);
-                                if (!at || seen[at - "rwm"])
-                                        goto bad_access;
-                                seen[at - "rwm"] = true;
-                        }
-                        memcpy(d->access, a, strlen(a) + 1);
-                        continue;
-                bad_access:
-                        return casca_json_error(err, JKEY(ip, "access"),
+        if (!a[0] || strlen(a) > 3)
+                return false;
+        for (const char *c = a; *c; c++) {
+                const char *at = strchr("rwm", *c);
+                if (!at || seen[at - "rwm"])
+                        return false;
+                seen[at - "rwm"] = true;
+        }
+        return true;
+}
+
+static int parse_device_rule(void *elem, yajl_val o, const struct casca_jpath *p,
+                             struct casca_error **err)
+{
+        struct casca_device_rule *d = elem;
+        yajl_val x;
+        int r;
+
+        d->type = 'a';
+        d->major = d->minor = -1;
+        memcpy(d->access, "rwm", 4);
+        if (!(x = casca_json_require(o, "allow", p, err)))
+                return -EINVAL;
+        if ((r = casca_json_bool(x, JKEY(p, "allow"), &d->allow, err)) < 0 ||
+            (r = parse_type_letter(o, "acb", "a, c or b", p, &d->type, err)) < 0 ||
+            (r = parse_major_minor(o, p, -1, false, "", &d->major, &d->minor, err)) < 0)
+                return r;
+        if ((x = casca_json_get(o, "access"))) {
+                if (!YAJL_IS_STRING(x))
+                        return casca_json_error(err, JKEY(p, "access"), "expected a string");
+                if (!valid_access(x->u.string))
+                        return casca_json_error(err, JKEY(p, "access"),
                                                 "invalid access \"%s\" (expected a combination "
                                                 "of r, w and m)",
-                                                a);
-                }
+                                                x->u.string);
+                memcpy(d->access, x->u.string, strlen(x->u.string) + 1);
         }
         return 0;
 }
 
 /* ---- resources ----------------------------------------------------------- */
 
-struct i64_field {
+/* A table of optional integer members: signed ones land in i64, unsigned
+ * ones in u64; each sets its has_ flag and any_limit. */
+struct int_field {
         const char *key;
         bool *has;
-        int64_t *val;
+        int64_t *i64;
+        uint64_t *u64;
 };
 
-struct u64_field {
-        const char *key;
-        bool *has;
-        uint64_t *val;
-};
-
-static int parse_i64_fields(yajl_val v, const struct casca_jpath *p, const struct i64_field *f,
+static int parse_int_fields(yajl_val v, const struct casca_jpath *p, const struct int_field *f,
                             size_t n, bool *any, struct casca_error **err)
 {
         for (size_t i = 0; i < n; i++) {
@@ -326,24 +261,8 @@ static int parse_i64_fields(yajl_val v, const struct casca_jpath *p, const struc
 
                 if (!x)
                         continue;
-                r = casca_json_i64(x, JKEY(p, f[i].key), f[i].val, err);
-                if (r < 0)
-                        return r;
-                *f[i].has = *any = true;
-        }
-        return 0;
-}
-
-static int parse_u64_fields(yajl_val v, const struct casca_jpath *p, const struct u64_field *f,
-                            size_t n, bool *any, struct casca_error **err)
-{
-        for (size_t i = 0; i < n; i++) {
-                yajl_val x = casca_json_get(v, f[i].key);
-                int r;
-
-                if (!x)
-                        continue;
-                r = casca_json_u64(x, JKEY(p, f[i].key), f[i].val, err);
+                r = f[i].i64 ? casca_json_i64(x, JKEY(p, f[i].key), f[i].i64, err)
+                             : casca_json_u64(x, JKEY(p, f[i].key), f[i].u64, err);
                 if (r < 0)
                         return r;
                 *f[i].has = *any = true;
@@ -354,22 +273,22 @@ static int parse_u64_fields(yajl_val v, const struct casca_jpath *p, const struc
 static int parse_memory(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
                         struct casca_error **err)
 {
-        const struct i64_field ints[] = {
-                { "limit", &res->memory.has_limit, &res->memory.limit },
-                { "reservation", &res->memory.has_reservation, &res->memory.reservation },
-                { "swap", &res->memory.has_swap, &res->memory.swap },
-                { "kernel", &res->memory.has_kernel, &res->memory.kernel },
-                { "kernelTCP", &res->memory.has_kernel_tcp, &res->memory.kernel_tcp },
+        const struct int_field ints[] = {
+                {"limit", &res->memory.has_limit, &res->memory.limit, NULL},
+                {"reservation", &res->memory.has_reservation, &res->memory.reservation, NULL},
+                {"swap", &res->memory.has_swap, &res->memory.swap, NULL},
+                {"kernel", &res->memory.has_kernel, &res->memory.kernel, NULL},
+                {"kernelTCP", &res->memory.has_kernel_tcp, &res->memory.kernel_tcp, NULL},
         };
         const struct {
                 const char *key;
                 bool *has, *val;
         } bools[] = {
-                { "disableOOMKiller", &res->memory.has_disable_oom_killer,
-                  &res->memory.disable_oom_killer },
-                { "useHierarchy", &res->memory.has_use_hierarchy, &res->memory.use_hierarchy },
-                { "checkBeforeUpdate", &res->memory.has_check_before_update,
-                  &res->memory.check_before_update },
+                {"disableOOMKiller", &res->memory.has_disable_oom_killer,
+                 &res->memory.disable_oom_killer},
+                {"useHierarchy", &res->memory.has_use_hierarchy, &res->memory.use_hierarchy},
+                {"checkBeforeUpdate", &res->memory.has_check_before_update,
+                 &res->memory.check_before_update},
         };
         yajl_val x;
         int r;
@@ -377,7 +296,7 @@ static int parse_memory(struct casca_resources *res, yajl_val v, const struct ca
         r = casca_json_object(v, p, err);
         if (r < 0)
                 return r;
-        r = parse_i64_fields(v, p, ints, ARRAY_SIZE(ints), &res->any_limit, err);
+        r = parse_int_fields(v, p, ints, ARRAY_SIZE(ints), &res->any_limit, err);
         if (r < 0)
                 return r;
         if ((x = casca_json_get(v, "swappiness"))) {
@@ -402,16 +321,15 @@ static int parse_memory(struct casca_resources *res, yajl_val v, const struct ca
 static int parse_cpu(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
                      struct casca_error **err)
 {
-        const struct u64_field uints[] = {
-                { "shares", &res->cpu.has_shares, &res->cpu.shares },
-                { "burst", &res->cpu.has_burst, &res->cpu.burst },
-                { "period", &res->cpu.has_period, &res->cpu.period },
-                { "realtimePeriod", &res->cpu.has_realtime_period, &res->cpu.realtime_period },
-        };
-        const struct i64_field ints[] = {
-                { "quota", &res->cpu.has_quota, &res->cpu.quota },
-                { "realtimeRuntime", &res->cpu.has_realtime_runtime, &res->cpu.realtime_runtime },
-                { "idle", &res->cpu.has_idle, &res->cpu.idle },
+        const struct int_field ints[] = {
+                {"shares", &res->cpu.has_shares, NULL, &res->cpu.shares},
+                {"burst", &res->cpu.has_burst, NULL, &res->cpu.burst},
+                {"period", &res->cpu.has_period, NULL, &res->cpu.period},
+                {"realtimePeriod", &res->cpu.has_realtime_period, NULL, &res->cpu.realtime_period},
+                {"quota", &res->cpu.has_quota, &res->cpu.quota, NULL},
+                {"realtimeRuntime", &res->cpu.has_realtime_runtime, &res->cpu.realtime_runtime,
+                 NULL},
+                {"idle", &res->cpu.has_idle, &res->cpu.idle, NULL},
         };
         yajl_val x;
         int r;
@@ -419,10 +337,7 @@ static int parse_cpu(struct casca_resources *res, yajl_val v, const struct casca
         r = casca_json_object(v, p, err);
         if (r < 0)
                 return r;
-        r = parse_u64_fields(v, p, uints, ARRAY_SIZE(uints), &res->any_limit, err);
-        if (r < 0)
-                return r;
-        r = parse_i64_fields(v, p, ints, ARRAY_SIZE(ints), &res->any_limit, err);
+        r = parse_int_fields(v, p, ints, ARRAY_SIZE(ints), &res->any_limit, err);
         if (r < 0)
                 return r;
         if ((x = casca_json_get(v, "cpus"))) {
@@ -440,49 +355,36 @@ static int parse_cpu(struct casca_resources *res, yajl_val v, const struct casca
         return 0;
 }
 
-static int parse_major_minor(yajl_val o, const struct casca_jpath *ip, int64_t *major,
-                             int64_t *minor, struct casca_error **err)
+static int parse_throttle(void *elem, yajl_val o, const struct casca_jpath *p,
+                          struct casca_error **err)
 {
+        struct casca_throttle_device *t = elem;
+        int r = parse_major_minor(o, p, 0, true, "", &t->major, &t->minor, err);
+
+        return r < 0 ? r : casca_json_req_u64(o, "rate", p, &t->rate, err);
+}
+
+static int parse_weight_device(void *elem, yajl_val o, const struct casca_jpath *p,
+                               struct casca_error **err)
+{
+        struct casca_weight_device *w = elem;
         yajl_val x;
         int r;
 
-        if (!(x = get_required(o, "major", ip, err)))
-                return -EINVAL;
-        r = casca_json_int_range(x, JKEY(ip, "major"), 0, UINT32_MAX, major, err);
+        r = parse_major_minor(o, p, 0, true, "", &w->major, &w->minor, err);
         if (r < 0)
                 return r;
-        if (!(x = get_required(o, "minor", ip, err)))
-                return -EINVAL;
-        return casca_json_int_range(x, JKEY(ip, "minor"), 0, UINT32_MAX, minor, err);
-}
-
-static int parse_throttle(yajl_val v, const struct casca_jpath *p,
-                          struct casca_throttle_device **ret, size_t *ret_n,
-                          struct casca_error **err)
-{
-        int r = casca_json_array(v, p, err);
-
-        if (r < 0)
-                return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(**ret), (void **)ret, err);
-        if (r < 0)
-                return r;
-        *ret_n = v->u.array.len;
-        for (size_t i = 0; i < *ret_n; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                yajl_val o = v->u.array.values[i], x;
-
-                r = casca_json_object(o, ip, err);
+        if ((x = casca_json_get(o, "weight"))) {
+                r = casca_json_u16(x, JKEY(p, "weight"), &w->weight, err);
                 if (r < 0)
                         return r;
-                r = parse_major_minor(o, ip, &(*ret)[i].major, &(*ret)[i].minor, err);
+                w->has_weight = true;
+        }
+        if ((x = casca_json_get(o, "leafWeight"))) {
+                r = casca_json_u16(x, JKEY(p, "leafWeight"), &w->leaf_weight, err);
                 if (r < 0)
                         return r;
-                if (!(x = get_required(o, "rate", ip, err)))
-                        return -EINVAL;
-                r = casca_json_u64(x, JKEY(ip, "rate"), &(*ret)[i].rate, err);
-                if (r < 0)
-                        return r;
+                w->has_leaf_weight = true;
         }
         return 0;
 }
@@ -495,14 +397,14 @@ static int parse_block_io(struct casca_resources *res, yajl_val v, const struct 
                 struct casca_throttle_device **list;
                 size_t *n;
         } throttles[] = {
-                { "throttleReadBpsDevice", &res->block_io.throttle_read_bps,
-                  &res->block_io.n_throttle_read_bps },
-                { "throttleWriteBpsDevice", &res->block_io.throttle_write_bps,
-                  &res->block_io.n_throttle_write_bps },
-                { "throttleReadIOPSDevice", &res->block_io.throttle_read_iops,
-                  &res->block_io.n_throttle_read_iops },
-                { "throttleWriteIOPSDevice", &res->block_io.throttle_write_iops,
-                  &res->block_io.n_throttle_write_iops },
+                {"throttleReadBpsDevice", &res->block_io.throttle_read_bps,
+                 &res->block_io.n_throttle_read_bps},
+                {"throttleWriteBpsDevice", &res->block_io.throttle_write_bps,
+                 &res->block_io.n_throttle_write_bps},
+                {"throttleReadIOPSDevice", &res->block_io.throttle_read_iops,
+                 &res->block_io.n_throttle_read_iops},
+                {"throttleWriteIOPSDevice", &res->block_io.throttle_write_iops,
+                 &res->block_io.n_throttle_write_iops},
         };
         yajl_val x;
         int r;
@@ -523,50 +425,21 @@ static int parse_block_io(struct casca_resources *res, yajl_val v, const struct 
                 res->block_io.has_leaf_weight = res->any_limit = true;
         }
         if ((x = casca_json_get(v, "weightDevice"))) {
-                const struct casca_jpath *wp = JKEY(p, "weightDevice");
-                struct casca_weight_device *wd;
-
-                r = casca_json_array(x, wp, err);
+                r = casca_config_parse_array(
+                        x, JKEY(p, "weightDevice"), sizeof(*res->block_io.weight_device),
+                        (void **)&res->block_io.weight_device, &res->block_io.n_weight_device,
+                        parse_weight_device, err);
                 if (r < 0)
                         return r;
-                r = casca_config_alloc(x->u.array.len, sizeof(*wd),
-                                       (void **)&res->block_io.weight_device, err);
-                if (r < 0)
-                        return r;
-                wd = res->block_io.weight_device;
-                res->block_io.n_weight_device = x->u.array.len;
-                for (size_t i = 0; i < x->u.array.len; i++) {
-                        const struct casca_jpath *ip = JIDX(wp, i);
-                        yajl_val o = x->u.array.values[i], y;
-
-                        r = casca_json_object(o, ip, err);
-                        if (r < 0)
-                                return r;
-                        r = parse_major_minor(o, ip, &wd[i].major, &wd[i].minor, err);
-                        if (r < 0)
-                                return r;
-                        if ((y = casca_json_get(o, "weight"))) {
-                                r = casca_json_u16(y, JKEY(ip, "weight"), &wd[i].weight, err);
-                                if (r < 0)
-                                        return r;
-                                wd[i].has_weight = true;
-                        }
-                        if ((y = casca_json_get(o, "leafWeight"))) {
-                                r = casca_json_u16(y, JKEY(ip, "leafWeight"), &wd[i].leaf_weight,
-                                                   err);
-                                if (r < 0)
-                                        return r;
-                                wd[i].has_leaf_weight = true;
-                        }
-                }
                 if (res->block_io.n_weight_device > 0)
                         res->any_limit = true;
         }
         for (size_t t = 0; t < ARRAY_SIZE(throttles); t++) {
                 if (!(x = casca_json_get(v, throttles[t].key)))
                         continue;
-                r = parse_throttle(x, JKEY(p, throttles[t].key), throttles[t].list, throttles[t].n,
-                                   err);
+                r = casca_config_parse_array(
+                        x, JKEY(p, throttles[t].key), sizeof(struct casca_throttle_device),
+                        (void **)throttles[t].list, throttles[t].n, parse_throttle, err);
                 if (r < 0)
                         return r;
                 if (*throttles[t].n > 0)
@@ -587,43 +460,19 @@ static bool valid_page_size(const char *s)
                s[2] == '\0';
 }
 
-static int parse_hugepages(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                           struct casca_error **err)
+static int parse_hugepage(void *elem, yajl_val o, const struct casca_jpath *p,
+                          struct casca_error **err)
 {
-        int r = casca_json_array(v, p, err);
+        struct casca_hugepage_limit *h = elem;
+        int r;
 
-        if (r < 0)
+        if ((r = casca_json_req_string(o, "pageSize", p, &h->page_size, err)) < 0)
                 return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(*res->hugepage_limits),
-                               (void **)&res->hugepage_limits, err);
-        if (r < 0)
-                return r;
-        res->n_hugepage_limits = v->u.array.len;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                struct casca_hugepage_limit *h = &res->hugepage_limits[i];
-                yajl_val o = v->u.array.values[i], x;
-
-                r = casca_json_object(o, ip, err);
-                if (r < 0)
-                        return r;
-                if (!(x = get_required(o, "pageSize", ip, err)))
-                        return -EINVAL;
-                r = casca_json_string(x, JKEY(ip, "pageSize"), &h->page_size, err);
-                if (r < 0)
-                        return r;
-                if (!valid_page_size(h->page_size))
-                        return casca_json_error(err, JKEY(ip, "pageSize"),
-                                                "invalid page size \"%s\" (expected e.g. 2MB)",
-                                                h->page_size);
-                if (!(x = get_required(o, "limit", ip, err)))
-                        return -EINVAL;
-                r = casca_json_u64(x, JKEY(ip, "limit"), &h->limit, err);
-                if (r < 0)
-                        return r;
-                res->any_limit = true;
-        }
-        return 0;
+        if (!valid_page_size(h->page_size))
+                return casca_json_error(err, JKEY(p, "pageSize"),
+                                        "invalid page size \"%s\" (expected e.g. 2MB)",
+                                        h->page_size);
+        return casca_json_req_u64(o, "limit", p, &h->limit, err);
 }
 
 static int parse_resources(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
@@ -636,7 +485,9 @@ static int parse_resources(struct casca_resources *res, yajl_val v, const struct
         if (r < 0)
                 return r;
         if ((x = casca_json_get(v, "devices"))) {
-                r = parse_device_rules(res, x, JKEY(p, "devices"), err);
+                r = casca_config_parse_array(x, JKEY(p, "devices"), sizeof(*res->devices),
+                                             (void **)&res->devices, &res->n_devices,
+                                             parse_device_rule, err);
                 if (r < 0)
                         return r;
         }
@@ -652,12 +503,12 @@ static int parse_resources(struct casca_resources *res, yajl_val v, const struct
         }
         if ((x = casca_json_get(v, "pids"))) {
                 const struct casca_jpath *pp = JKEY(p, "pids");
-                const struct i64_field f[] = { { "limit", &res->pids.has_limit,
-                                                 &res->pids.limit } };
+                const struct int_field f[] = {
+                        {"limit", &res->pids.has_limit, &res->pids.limit, NULL}};
                 r = casca_json_object(x, pp, err);
                 if (r < 0)
                         return r;
-                r = parse_i64_fields(x, pp, f, 1, &res->any_limit, err);
+                r = parse_int_fields(x, pp, f, 1, &res->any_limit, err);
                 if (r < 0)
                         return r;
         }
@@ -667,9 +518,14 @@ static int parse_resources(struct casca_resources *res, yajl_val v, const struct
                         return r;
         }
         if ((x = casca_json_get(v, "hugepageLimits"))) {
-                r = parse_hugepages(res, x, JKEY(p, "hugepageLimits"), err);
+                r = casca_config_parse_array(x, JKEY(p, "hugepageLimits"),
+                                             sizeof(*res->hugepage_limits),
+                                             (void **)&res->hugepage_limits,
+                                             &res->n_hugepage_limits, parse_hugepage, err);
                 if (r < 0)
                         return r;
+                if (res->n_hugepage_limits > 0)
+                        res->any_limit = true;
         }
         if ((x = casca_json_get(v, "unified"))) {
                 const struct casca_jpath *up = JKEY(p, "unified");
@@ -680,8 +536,7 @@ static int parse_resources(struct casca_resources *res, yajl_val v, const struct
                         const char *k = res->unified[i].key;
                         /* The key names a file in the container's cgroup. */
                         if (!k[0] || strchr(k, '/') || strcmp(k, ".") == 0 || strcmp(k, "..") == 0)
-                                return casca_json_error(err, JKEY(up, k),
-                                                        "not a cgroup file name");
+                                return casca_json_error(err, JKEY(up, k), "not a cgroup file name");
                 }
                 if (res->n_unified > 0)
                         res->any_limit = true;
@@ -704,9 +559,12 @@ static const char *const seccomp_actions[] = {
 };
 
 static const char *const seccomp_ops[] = {
-        [CASCA_SCMP_CMP_NE] = "SCMP_CMP_NE",         [CASCA_SCMP_CMP_LT] = "SCMP_CMP_LT",
-        [CASCA_SCMP_CMP_LE] = "SCMP_CMP_LE",         [CASCA_SCMP_CMP_EQ] = "SCMP_CMP_EQ",
-        [CASCA_SCMP_CMP_GE] = "SCMP_CMP_GE",         [CASCA_SCMP_CMP_GT] = "SCMP_CMP_GT",
+        [CASCA_SCMP_CMP_NE] = "SCMP_CMP_NE",
+        [CASCA_SCMP_CMP_LT] = "SCMP_CMP_LT",
+        [CASCA_SCMP_CMP_LE] = "SCMP_CMP_LE",
+        [CASCA_SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+        [CASCA_SCMP_CMP_GE] = "SCMP_CMP_GE",
+        [CASCA_SCMP_CMP_GT] = "SCMP_CMP_GT",
         [CASCA_SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
 };
 
@@ -739,112 +597,73 @@ static int check_errno_ret(enum casca_seccomp_action a, const struct casca_jpath
                            struct casca_error **err)
 {
         if (a != CASCA_SCMP_ERRNO && a != CASCA_SCMP_TRACE)
-                return casca_json_error(err, p,
-                                        "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
+                return casca_json_error(err, p, "only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE");
         return 0;
 }
 
-static int parse_seccomp_args(struct casca_seccomp_syscall *sc, yajl_val v,
-                              const struct casca_jpath *p, struct casca_error **err)
+static int parse_seccomp_arg(void *elem, yajl_val o, const struct casca_jpath *p,
+                             struct casca_error **err)
 {
-        int r = casca_json_array(v, p, err);
+        struct casca_seccomp_arg *a = elem;
+        int64_t index;
+        yajl_val x;
+        int op, r;
 
+        if (!(x = casca_json_require(o, "index", p, err)))
+                return -EINVAL;
+        r = casca_json_int_range(x, JKEY(p, "index"), 0, 5, &index, err);
         if (r < 0)
                 return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(*sc->args), (void **)&sc->args, err);
-        if (r < 0)
+        a->index = (uint32_t)index;
+        if ((r = casca_json_req_u64(o, "value", p, &a->value, err)) < 0)
                 return r;
-        sc->n_args = v->u.array.len;
-        for (size_t i = 0; i < sc->n_args; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                struct casca_seccomp_arg *a = &sc->args[i];
-                yajl_val o = v->u.array.values[i], x;
-                int64_t index;
-                int op;
-
-                r = casca_json_object(o, ip, err);
-                if (r < 0)
-                        return r;
-                if (!(x = get_required(o, "index", ip, err)))
-                        return -EINVAL;
-                r = casca_json_int_range(x, JKEY(ip, "index"), 0, 5, &index, err);
-                if (r < 0)
-                        return r;
-                a->index = (uint32_t)index;
-                if (!(x = get_required(o, "value", ip, err)))
-                        return -EINVAL;
-                r = casca_json_u64(x, JKEY(ip, "value"), &a->value, err);
-                if (r < 0)
-                        return r;
-                if ((x = casca_json_get(o, "valueTwo"))) {
-                        r = casca_json_u64(x, JKEY(ip, "valueTwo"), &a->value_two, err);
-                        if (r < 0)
-                                return r;
-                }
-                if (!(x = get_required(o, "op", ip, err)))
-                        return -EINVAL;
-                if (!YAJL_IS_STRING(x))
-                        return casca_json_error(err, JKEY(ip, "op"), "expected a string");
-                op = lookup_name(x, seccomp_ops, ARRAY_SIZE(seccomp_ops));
-                if (op < 0)
-                        return casca_json_error(err, JKEY(ip, "op"),
-                                                "unknown seccomp operator \"%s\"", x->u.string);
-                a->op = (enum casca_seccomp_op)op;
-        }
+        if ((x = casca_json_get(o, "valueTwo")) &&
+            (r = casca_json_u64(x, JKEY(p, "valueTwo"), &a->value_two, err)) < 0)
+                return r;
+        if (!(x = casca_json_require(o, "op", p, err)))
+                return -EINVAL;
+        if (!YAJL_IS_STRING(x))
+                return casca_json_error(err, JKEY(p, "op"), "expected a string");
+        op = lookup_name(x, seccomp_ops, ARRAY_SIZE(seccomp_ops));
+        if (op < 0)
+                return casca_json_error(err, JKEY(p, "op"), "unknown seccomp operator \"%s\"",
+                                        x->u.string);
+        a->op = (enum casca_seccomp_op)op;
         return 0;
 }
 
-static int parse_seccomp_syscalls(struct casca_seccomp *s, yajl_val v,
-                                  const struct casca_jpath *p, struct casca_error **err)
+static int parse_seccomp_syscall(void *elem, yajl_val o, const struct casca_jpath *p,
+                                 struct casca_error **err)
 {
-        int r = casca_json_array(v, p, err);
+        struct casca_seccomp_syscall *sc = elem;
+        yajl_val x;
+        int r;
 
+        if (!(x = casca_json_require(o, "names", p, err)))
+                return -EINVAL;
+        r = casca_json_strv(x, JKEY(p, "names"), &sc->names, &sc->n_names, err);
         if (r < 0)
                 return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(*s->syscalls), (void **)&s->syscalls, err);
+        if (sc->n_names == 0)
+                return casca_json_error(err, JKEY(p, "names"), "must have at least one entry");
+        for (size_t k = 0; k < sc->n_names; k++)
+                if (!sc->names[k][0])
+                        return casca_json_error(err, JIDX(JKEY(p, "names"), k),
+                                                "must not be empty");
+        if (!(x = casca_json_require(o, "action", p, err)))
+                return -EINVAL;
+        r = parse_seccomp_action(x, JKEY(p, "action"), &sc->action, err);
         if (r < 0)
                 return r;
-        s->n_syscalls = v->u.array.len;
-        for (size_t i = 0; i < s->n_syscalls; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                struct casca_seccomp_syscall *sc = &s->syscalls[i];
-                yajl_val o = v->u.array.values[i], x;
-
-                r = casca_json_object(o, ip, err);
-                if (r < 0)
-                        return r;
-                if (!(x = get_required(o, "names", ip, err)))
-                        return -EINVAL;
-                r = casca_json_strv(x, JKEY(ip, "names"), &sc->names, &sc->n_names, err);
-                if (r < 0)
-                        return r;
-                if (sc->n_names == 0)
-                        return casca_json_error(err, JKEY(ip, "names"),
-                                                "must have at least one entry");
-                for (size_t k = 0; k < sc->n_names; k++)
-                        if (!sc->names[k][0])
-                                return casca_json_error(err, JIDX(JKEY(ip, "names"), k),
-                                                        "must not be empty");
-                if (!(x = get_required(o, "action", ip, err)))
-                        return -EINVAL;
-                r = parse_seccomp_action(x, JKEY(ip, "action"), &sc->action, err);
-                if (r < 0)
-                        return r;
-                if ((x = casca_json_get(o, "errnoRet"))) {
-                        r = casca_json_u32(x, JKEY(ip, "errnoRet"), &sc->errno_ret, err);
-                        if (r < 0)
-                                return r;
-                        r = check_errno_ret(sc->action, JKEY(ip, "errnoRet"), err);
-                        if (r < 0)
-                                return r;
-                        sc->has_errno_ret = true;
-                }
-                if ((x = casca_json_get(o, "args"))) {
-                        r = parse_seccomp_args(sc, x, JKEY(ip, "args"), err);
-                        if (r < 0)
-                                return r;
-                }
-        }
+        if ((r = casca_json_opt_u32(o, "errnoRet", p, &sc->errno_ret, err)) < 0)
+                return r;
+        sc->has_errno_ret = r > 0;
+        if (sc->has_errno_ret && (r = check_errno_ret(sc->action, JKEY(p, "errnoRet"), err)) < 0)
+                return r;
+        if ((x = casca_json_get(o, "args")) &&
+            (r = casca_config_parse_array(x, JKEY(p, "args"), sizeof(*sc->args), (void **)&sc->args,
+                                          &sc->n_args, parse_seccomp_arg, err)) < 0)
+                return r;
         return 0;
 }
 
@@ -861,46 +680,28 @@ static int parse_seccomp(struct casca_linux *l, yajl_val v, const struct casca_j
         s = l->seccomp = calloc(1, sizeof(*s));
         if (!s)
                 return casca_error_set(err, ENOMEM, "calloc");
-        if (!(x = get_required(v, "defaultAction", p, err)))
+        if (!(x = casca_json_require(v, "defaultAction", p, err)))
                 return -EINVAL;
         r = parse_seccomp_action(x, JKEY(p, "defaultAction"), &s->default_action, err);
         if (r < 0)
                 return r;
-        if ((x = casca_json_get(v, "defaultErrnoRet"))) {
-                r = casca_json_u32(x, JKEY(p, "defaultErrnoRet"), &s->default_errno_ret, err);
-                if (r < 0)
-                        return r;
-                r = check_errno_ret(s->default_action, JKEY(p, "defaultErrnoRet"), err);
-                if (r < 0)
-                        return r;
-                s->has_default_errno_ret = true;
-        }
-        if ((x = casca_json_get(v, "architectures"))) {
-                r = casca_json_strv(x, JKEY(p, "architectures"), &s->architectures,
-                                    &s->n_architectures, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "flags"))) {
-                r = casca_json_strv(x, JKEY(p, "flags"), &s->flags, &s->n_flags, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "listenerPath"))) {
-                r = casca_json_string(x, JKEY(p, "listenerPath"), &s->listener_path, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "listenerMetadata"))) {
-                r = casca_json_string(x, JKEY(p, "listenerMetadata"), &s->listener_metadata, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "syscalls"))) {
-                r = parse_seccomp_syscalls(s, x, JKEY(p, "syscalls"), err);
-                if (r < 0)
-                        return r;
-        }
+        if ((r = casca_json_opt_u32(v, "defaultErrnoRet", p, &s->default_errno_ret, err)) < 0)
+                return r;
+        s->has_default_errno_ret = r > 0;
+        if (s->has_default_errno_ret &&
+            (r = check_errno_ret(s->default_action, JKEY(p, "defaultErrnoRet"), err)) < 0)
+                return r;
+        if ((r = casca_json_opt_strv(v, "architectures", p, &s->architectures, &s->n_architectures,
+                                     err)) < 0 ||
+            (r = casca_json_opt_strv(v, "flags", p, &s->flags, &s->n_flags, err)) < 0 ||
+            (r = casca_json_opt_string(v, "listenerPath", p, &s->listener_path, err)) < 0 ||
+            (r = casca_json_opt_string(v, "listenerMetadata", p, &s->listener_metadata, err)) < 0)
+                return r;
+        if ((x = casca_json_get(v, "syscalls")) &&
+            (r = casca_config_parse_array(x, JKEY(p, "syscalls"), sizeof(*s->syscalls),
+                                          (void **)&s->syscalls, &s->n_syscalls,
+                                          parse_seccomp_syscall, err)) < 0)
+                return r;
         return 0;
 }
 
@@ -927,8 +728,8 @@ static int parse_net_devices(struct casca_linux *l, yajl_val v, const struct cas
 
         if (r < 0)
                 return r;
-        r = casca_config_alloc(v->u.object.len, sizeof(*l->net_devices),
-                               (void **)&l->net_devices, err);
+        r = casca_config_alloc(v->u.object.len, sizeof(*l->net_devices), (void **)&l->net_devices,
+                               err);
         if (r < 0)
                 return r;
         l->n_net_devices = v->u.object.len;
@@ -979,7 +780,7 @@ static int parse_personality(struct casca_linux *l, yajl_val v, const struct cas
         r = casca_json_object(v, p, err);
         if (r < 0)
                 return r;
-        if (!(x = get_required(v, "domain", p, err)))
+        if (!(x = casca_json_require(v, "domain", p, err)))
                 return -EINVAL;
         if (!YAJL_IS_STRING(x))
                 return casca_json_error(err, JKEY(p, "domain"), "expected a string");
@@ -1007,62 +808,65 @@ int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct cas
         yajl_val x;
         int r;
 
-        r = casca_json_object(v, p, err);
-        if (r < 0)
+        if ((r = casca_json_object(v, p, err)) < 0)
                 return r;
-        if (OPT(v, "namespaces", x) && (r = parse_namespaces(l, x, JKEY(p, "namespaces"), err)) < 0)
+        if ((x = casca_json_get(v, "namespaces")) &&
+            (r = parse_namespaces(l, x, JKEY(p, "namespaces"), err)) < 0)
                 return r;
-        if (OPT(v, "uidMappings", x) &&
-            (r = parse_id_mappings(x, JKEY(p, "uidMappings"), &l->uid_mappings,
-                                   &l->n_uid_mappings, err)) < 0)
+        if ((x = casca_json_get(v, "uidMappings")) &&
+            (r = casca_config_parse_array(x, JKEY(p, "uidMappings"), sizeof(*l->uid_mappings),
+                                          (void **)&l->uid_mappings, &l->n_uid_mappings,
+                                          parse_id_mapping, err)) < 0)
                 return r;
-        if (OPT(v, "gidMappings", x) &&
-            (r = parse_id_mappings(x, JKEY(p, "gidMappings"), &l->gid_mappings,
-                                   &l->n_gid_mappings, err)) < 0)
+        if ((x = casca_json_get(v, "gidMappings")) &&
+            (r = casca_config_parse_array(x, JKEY(p, "gidMappings"), sizeof(*l->gid_mappings),
+                                          (void **)&l->gid_mappings, &l->n_gid_mappings,
+                                          parse_id_mapping, err)) < 0)
                 return r;
-        if (OPT(v, "timeOffsets", x) &&
+        if ((x = casca_json_get(v, "timeOffsets")) &&
             (r = parse_time_offsets(l, x, JKEY(p, "timeOffsets"), err)) < 0)
                 return r;
-        if (OPT(v, "devices", x) && (r = parse_devices(l, x, JKEY(p, "devices"), err)) < 0)
+        if ((x = casca_json_get(v, "devices")) &&
+            (r = casca_config_parse_array(x, JKEY(p, "devices"), sizeof(*l->devices),
+                                          (void **)&l->devices, &l->n_devices, parse_device, err)) <
+                    0)
                 return r;
-        if (OPT(v, "cgroupsPath", x) &&
-            (r = casca_json_string(x, JKEY(p, "cgroupsPath"), &l->cgroups_path, err)) < 0)
+        if ((r = casca_json_opt_string(v, "cgroupsPath", p, &l->cgroups_path, err)) < 0)
                 return r;
-        if (OPT(v, "resources", x)) {
+        if ((x = casca_json_get(v, "resources"))) {
                 l->has_resources = true;
                 r = parse_resources(&l->resources, x, JKEY(p, "resources"), err);
                 if (r < 0)
                         return r;
         }
-        if (OPT(v, "sysctl", x) &&
+        if ((x = casca_json_get(v, "sysctl")) &&
             (r = casca_config_parse_kv(x, JKEY(p, "sysctl"), &l->sysctl, &l->n_sysctl, err)) < 0)
                 return r;
-        if (OPT(v, "seccomp", x) && (r = parse_seccomp(l, x, JKEY(p, "seccomp"), err)) < 0)
+        if ((x = casca_json_get(v, "seccomp")) &&
+            (r = parse_seccomp(l, x, JKEY(p, "seccomp"), err)) < 0)
                 return r;
-        if (OPT(v, "maskedPaths", x) &&
+        if ((x = casca_json_get(v, "maskedPaths")) &&
             (r = casca_config_parse_paths(x, JKEY(p, "maskedPaths"), &l->masked_paths,
                                           &l->n_masked_paths, err)) < 0)
                 return r;
-        if (OPT(v, "readonlyPaths", x) &&
+        if ((x = casca_json_get(v, "readonlyPaths")) &&
             (r = casca_config_parse_paths(x, JKEY(p, "readonlyPaths"), &l->readonly_paths,
                                           &l->n_readonly_paths, err)) < 0)
                 return r;
-        if (OPT(v, "rootfsPropagation", x)) {
+        if ((x = casca_json_get(v, "rootfsPropagation"))) {
                 const struct casca_jpath *rp = JKEY(p, "rootfsPropagation");
                 if (!YAJL_IS_STRING(x))
                         return casca_json_error(err, rp, "expected a string");
                 l->rootfs_propagation = casca_config_propagation_from_name(x->u.string);
                 if (!l->rootfs_propagation)
-                        return casca_json_error(err, rp, "unknown propagation \"%s\"",
-                                                x->u.string);
+                        return casca_json_error(err, rp, "unknown propagation \"%s\"", x->u.string);
         }
-        if (OPT(v, "mountLabel", x) &&
-            (r = casca_json_string(x, JKEY(p, "mountLabel"), &l->mount_label, err)) < 0)
+        if ((r = casca_json_opt_string(v, "mountLabel", p, &l->mount_label, err)) < 0)
                 return r;
-        if (OPT(v, "personality", x) &&
+        if ((x = casca_json_get(v, "personality")) &&
             (r = parse_personality(l, x, JKEY(p, "personality"), err)) < 0)
                 return r;
-        if (OPT(v, "netDevices", x) &&
+        if ((x = casca_json_get(v, "netDevices")) &&
             (r = parse_net_devices(l, x, JKEY(p, "netDevices"), err)) < 0)
                 return r;
         return 0;
@@ -1077,8 +881,8 @@ static bool has_prefix(const char *s, const char *prefix)
 
 /* Which namespace a sysctl belongs to, CASCA_NS__MAX when none (then the
  * container may not set it).  key uses '.' or '/' as separator. */
-static int sysctl_check(const char *key, const struct casca_linux *l,
-                        const struct casca_jpath *p, struct casca_error **err)
+static int sysctl_check(const char *key, const struct casca_linux *l, const struct casca_jpath *p,
+                        struct casca_error **err)
 {
         _cleanup_free_ char *k = strdup(key);
         enum casca_ns_type ns;
@@ -1090,8 +894,7 @@ static int sysctl_check(const char *key, const struct casca_linux *l,
                 if (*c == '/')
                         *c = '.';
         /* Every component non-empty and no "..": the key becomes a path under /proc/sys. */
-        if (!k[0] || k[0] == '.' || k[strlen(k) - 1] == '.' || strstr(k, "..") ||
-            strchr(key, '\n'))
+        if (!k[0] || k[0] == '.' || k[strlen(k) - 1] == '.' || strstr(k, "..") || strchr(key, '\n'))
                 return casca_json_error(err, p, "invalid sysctl name");
         if (has_prefix(k, "kernel.shm") || has_prefix(k, "kernel.msg") ||
             strcmp(k, "kernel.sem") == 0 || has_prefix(k, "fs.mqueue.")) {
@@ -1120,8 +923,7 @@ int casca_config_linux_validate(const struct casca_config *cfg, struct casca_err
         if (cfg->hostname && cfg->hostname[0] && !l->namespaces[CASCA_NS_UTS].present)
                 return casca_json_error(err, JKEY(NULL, "hostname"), "requires a UTS namespace");
         if (cfg->domainname && cfg->domainname[0] && !l->namespaces[CASCA_NS_UTS].present)
-                return casca_json_error(err, JKEY(NULL, "domainname"),
-                                        "requires a UTS namespace");
+                return casca_json_error(err, JKEY(NULL, "domainname"), "requires a UTS namespace");
         if (l->n_uid_mappings > 0 && !l->namespaces[CASCA_NS_USER].present)
                 return casca_json_error(err, JKEY(lp, "uidMappings"), "requires a user namespace");
         if (l->n_gid_mappings > 0 && !l->namespaces[CASCA_NS_USER].present)
@@ -1131,8 +933,8 @@ int casca_config_linux_validate(const struct casca_config *cfg, struct casca_err
                         return casca_json_error(err, JKEY(lp, "timeOffsets"),
                                                 "requires a time namespace");
         for (size_t i = 0; i < l->n_sysctl; i++) {
-                r = sysctl_check(l->sysctl[i].key, l,
-                                 JKEY(JKEY(lp, "sysctl"), l->sysctl[i].key), err);
+                r = sysctl_check(l->sysctl[i].key, l, JKEY(JKEY(lp, "sysctl"), l->sysctl[i].key),
+                                 err);
                 if (r < 0)
                         return r;
         }

@@ -92,34 +92,51 @@ int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***re
         return 0;
 }
 
-/* A required member: "<path>.<key>: required". */
-static yajl_val get_required(yajl_val obj, const char *key, const struct casca_jpath *p,
-                             struct casca_error **err)
+int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
+                             size_t *ret_n, casca_config_elem_fn fn, struct casca_error **err)
 {
-        yajl_val v = casca_json_get(obj, key);
+        char *elems;
+        int r;
 
-        if (!v)
-                casca_json_error(err, JKEY(p, key), "required");
-        return v;
+        r = casca_json_array(v, p, err);
+        if (r < 0)
+                return r;
+        r = casca_config_alloc(v->u.array.len, elem_size, ret, err);
+        if (r < 0)
+                return r;
+        *ret_n = v->u.array.len;
+        elems = *ret;
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                const struct casca_jpath *ip = JIDX(p, i);
+
+                r = casca_json_object(v->u.array.values[i], ip, err);
+                if (r < 0)
+                        return r;
+                r = fn(elems + i * elem_size, v->u.array.values[i], ip, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
-static int parse_abs_path(yajl_val v, const struct casca_jpath *p, char **ret,
-                          struct casca_error **err)
+/* A required absolute path member. */
+static int req_abs_path(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
+                        struct casca_error **err)
 {
-        int r = casca_json_string(v, p, ret, err);
+        int r = casca_json_req_string(obj, key, p, ret, err);
 
         if (r < 0)
                 return r;
         if ((*ret)[0] != '/')
-                return casca_json_error(err, p, "must be an absolute path");
+                return casca_json_error(err, JKEY(p, key), "must be an absolute path");
         return 0;
 }
 
 /* ---- name tables ----------------------------------------------------------- */
 
 static const char *const ns_names[CASCA_NS__MAX] = {
-        [CASCA_NS_PID] = "pid",   [CASCA_NS_NETWORK] = "network", [CASCA_NS_MOUNT] = "mount",
-        [CASCA_NS_IPC] = "ipc",   [CASCA_NS_UTS] = "uts",         [CASCA_NS_USER] = "user",
+        [CASCA_NS_PID] = "pid",       [CASCA_NS_NETWORK] = "network", [CASCA_NS_MOUNT] = "mount",
+        [CASCA_NS_IPC] = "ipc",       [CASCA_NS_UTS] = "uts",         [CASCA_NS_USER] = "user",
         [CASCA_NS_CGROUP] = "cgroup", [CASCA_NS_TIME] = "time",
 };
 
@@ -147,9 +164,9 @@ static void cap_names_init(void)
                 /* libcap names unknown values by number: those are not ours. */
                 if (strncasecmp(n, "cap_", 4) == 0 && len < sizeof(cap_names[i]))
                         for (size_t j = 0; j <= len; j++)
-                                cap_names[i][j] = (char)((n[j] >= 'a' && n[j] <= 'z')
-                                                                 ? n[j] - 'a' + 'A'
-                                                                 : n[j]);
+                                cap_names[i][j] =
+                                        (char)((n[j] >= 'a' && n[j] <= 'z') ? n[j] - 'a' + 'A'
+                                                                            : n[j]);
                 cap_free(n);
         }
 }
@@ -177,22 +194,22 @@ static const struct {
         const char *name;
         int resource;
 } rlimit_names[] = {
-        { "RLIMIT_AS", RLIMIT_AS },
-        { "RLIMIT_CORE", RLIMIT_CORE },
-        { "RLIMIT_CPU", RLIMIT_CPU },
-        { "RLIMIT_DATA", RLIMIT_DATA },
-        { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-        { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-        { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-        { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-        { "RLIMIT_NICE", RLIMIT_NICE },
-        { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-        { "RLIMIT_NPROC", RLIMIT_NPROC },
-        { "RLIMIT_RSS", RLIMIT_RSS },
-        { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-        { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-        { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-        { "RLIMIT_STACK", RLIMIT_STACK },
+        {"RLIMIT_AS", RLIMIT_AS},
+        {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_DATA", RLIMIT_DATA},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+        {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+        {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_NICE", RLIMIT_NICE},
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+        {"RLIMIT_NPROC", RLIMIT_NPROC},
+        {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+        {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 static int rlimit_from_name(const char *name)
@@ -210,53 +227,49 @@ static const struct {
         bool clear;
         unsigned long flag;
 } mount_flag_opts[] = {
-        { "defaults", false, 0 },
-        { "ro", false, MS_RDONLY },
-        { "rw", true, MS_RDONLY },
-        { "suid", true, MS_NOSUID },
-        { "nosuid", false, MS_NOSUID },
-        { "dev", true, MS_NODEV },
-        { "nodev", false, MS_NODEV },
-        { "exec", true, MS_NOEXEC },
-        { "noexec", false, MS_NOEXEC },
-        { "sync", false, MS_SYNCHRONOUS },
-        { "async", true, MS_SYNCHRONOUS },
-        { "dirsync", false, MS_DIRSYNC },
-        { "remount", false, MS_REMOUNT },
-        { "mand", false, MS_MANDLOCK },
-        { "nomand", true, MS_MANDLOCK },
-        { "atime", true, MS_NOATIME },
-        { "noatime", false, MS_NOATIME },
-        { "diratime", true, MS_NODIRATIME },
-        { "nodiratime", false, MS_NODIRATIME },
-        { "relatime", false, MS_RELATIME },
-        { "norelatime", true, MS_RELATIME },
-        { "strictatime", false, MS_STRICTATIME },
-        { "nostrictatime", true, MS_STRICTATIME },
-        { "lazytime", false, MS_LAZYTIME },
-        { "nolazytime", true, MS_LAZYTIME },
-        { "iversion", false, MS_I_VERSION },
-        { "noiversion", true, MS_I_VERSION },
-        { "silent", false, MS_SILENT },
-        { "loud", true, MS_SILENT },
-        { "nosymfollow", false, MS_NOSYMFOLLOW },
-        { "symfollow", true, MS_NOSYMFOLLOW },
-        { "bind", false, MS_BIND },
-        { "rbind", false, MS_BIND | MS_REC },
+        {"defaults", false, 0},
+        {"ro", false, MS_RDONLY},
+        {"rw", true, MS_RDONLY},
+        {"suid", true, MS_NOSUID},
+        {"nosuid", false, MS_NOSUID},
+        {"dev", true, MS_NODEV},
+        {"nodev", false, MS_NODEV},
+        {"exec", true, MS_NOEXEC},
+        {"noexec", false, MS_NOEXEC},
+        {"sync", false, MS_SYNCHRONOUS},
+        {"async", true, MS_SYNCHRONOUS},
+        {"dirsync", false, MS_DIRSYNC},
+        {"remount", false, MS_REMOUNT},
+        {"mand", false, MS_MANDLOCK},
+        {"nomand", true, MS_MANDLOCK},
+        {"atime", true, MS_NOATIME},
+        {"noatime", false, MS_NOATIME},
+        {"diratime", true, MS_NODIRATIME},
+        {"nodiratime", false, MS_NODIRATIME},
+        {"relatime", false, MS_RELATIME},
+        {"norelatime", true, MS_RELATIME},
+        {"strictatime", false, MS_STRICTATIME},
+        {"nostrictatime", true, MS_STRICTATIME},
+        {"lazytime", false, MS_LAZYTIME},
+        {"nolazytime", true, MS_LAZYTIME},
+        {"iversion", false, MS_I_VERSION},
+        {"noiversion", true, MS_I_VERSION},
+        {"silent", false, MS_SILENT},
+        {"loud", true, MS_SILENT},
+        {"nosymfollow", false, MS_NOSYMFOLLOW},
+        {"symfollow", true, MS_NOSYMFOLLOW},
+        {"bind", false, MS_BIND},
+        {"rbind", false, MS_BIND | MS_REC},
 };
 
 static const struct {
         const char *name;
         unsigned long flags;
 } propagation_opts[] = {
-        { "private", MS_PRIVATE },
-        { "rprivate", MS_PRIVATE | MS_REC },
-        { "shared", MS_SHARED },
-        { "rshared", MS_SHARED | MS_REC },
-        { "slave", MS_SLAVE },
-        { "rslave", MS_SLAVE | MS_REC },
-        { "unbindable", MS_UNBINDABLE },
-        { "runbindable", MS_UNBINDABLE | MS_REC },
+        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+        {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+        {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 const char *casca_config_mount_option_name(size_t i)
@@ -343,28 +356,15 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
         yajl_val x;
         int r;
 
-        r = casca_json_object(v, p, err);
-        if (r < 0)
+        if ((r = casca_json_object(v, p, err)) < 0 ||
+            (r = casca_json_req_u32(v, "uid", p, &u->uid, err)) < 0 ||
+            (r = casca_json_req_u32(v, "gid", p, &u->gid, err)) < 0 ||
+            (r = casca_json_opt_u32(v, "umask", p, &u->umask, err)) < 0)
                 return r;
-        if (!(x = get_required(v, "uid", p, err)))
-                return -EINVAL;
-        r = casca_json_u32(x, JKEY(p, "uid"), &u->uid, err);
-        if (r < 0)
-                return r;
-        if (!(x = get_required(v, "gid", p, err)))
-                return -EINVAL;
-        r = casca_json_u32(x, JKEY(p, "gid"), &u->gid, err);
-        if (r < 0)
-                return r;
-        if ((x = casca_json_get(v, "umask"))) {
-                r = casca_json_u32(x, JKEY(p, "umask"), &u->umask, err);
-                if (r < 0)
-                        return r;
-                if (u->umask > 0777)
-                        return casca_json_error(err, JKEY(p, "umask"),
-                                                "expected a mode between 0 and 0777");
-                u->has_umask = true;
-        }
+        u->has_umask = r > 0;
+        if (u->has_umask && u->umask > 0777)
+                return casca_json_error(err, JKEY(p, "umask"),
+                                        "expected a mode between 0 and 0777");
         if ((x = casca_json_get(v, "additionalGids"))) {
                 const struct casca_jpath *ap = JKEY(p, "additionalGids");
                 r = casca_json_array(x, ap, err);
@@ -385,13 +385,13 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
         return 0;
 }
 
-static int parse_capabilities(struct casca_capabilities *c, yajl_val v,
-                              const struct casca_jpath *p, struct casca_error **err)
+static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const struct casca_jpath *p,
+                              struct casca_error **err)
 {
-        static const char *const sets[] = { "bounding", "effective", "inheritable", "permitted",
-                                            "ambient" };
-        uint64_t *masks[] = { &c->bounding, &c->effective, &c->inheritable, &c->permitted,
-                              &c->ambient };
+        static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
+                                           "ambient"};
+        uint64_t *masks[] = {&c->bounding, &c->effective, &c->inheritable, &c->permitted,
+                             &c->ambient};
         int r;
 
         r = casca_json_object(v, p, err);
@@ -423,55 +423,44 @@ static int parse_capabilities(struct casca_capabilities *c, yajl_val v,
         return 0;
 }
 
+static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
+                        struct casca_error **err)
+{
+        struct casca_rlimit *rl = elem;
+        yajl_val x;
+        int r;
+
+        if (!(x = casca_json_require(o, "type", p, err)))
+                return -EINVAL;
+        if (!YAJL_IS_STRING(x))
+                return casca_json_error(err, JKEY(p, "type"), "expected a string");
+        rl->resource = rlimit_from_name(x->u.string);
+        if (rl->resource < 0)
+                return casca_json_error(err, JKEY(p, "type"), "unknown rlimit \"%s\"", x->u.string);
+        if ((r = casca_json_req_u64(o, "soft", p, &rl->soft, err)) < 0 ||
+            (r = casca_json_req_u64(o, "hard", p, &rl->hard, err)) < 0)
+                return r;
+        if (rl->soft > rl->hard)
+                return casca_json_error(err, JKEY(p, "soft"),
+                                        "soft limit %llu is above the hard limit %llu",
+                                        (unsigned long long)rl->soft, (unsigned long long)rl->hard);
+        return 0;
+}
+
 static int parse_rlimits(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
                          struct casca_error **err)
 {
-        int r;
+        int r = casca_config_parse_array(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
+                                         &proc->n_rlimits, parse_rlimit, err);
 
-        r = casca_json_array(v, p, err);
         if (r < 0)
                 return r;
-        r = casca_config_alloc(v->u.array.len, sizeof(struct casca_rlimit),
-                               (void **)&proc->rlimits, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-                yajl_val o = v->u.array.values[i], x;
-                struct casca_rlimit *rl = &proc->rlimits[i];
-
-                r = casca_json_object(o, ip, err);
-                if (r < 0)
-                        return r;
-                if (!(x = get_required(o, "type", ip, err)))
-                        return -EINVAL;
-                if (!YAJL_IS_STRING(x))
-                        return casca_json_error(err, JKEY(ip, "type"), "expected a string");
-                rl->resource = rlimit_from_name(x->u.string);
-                if (rl->resource < 0)
-                        return casca_json_error(err, JKEY(ip, "type"), "unknown rlimit \"%s\"",
-                                                x->u.string);
+        for (size_t i = 0; i < proc->n_rlimits; i++)
                 for (size_t j = 0; j < i; j++)
-                        if (proc->rlimits[j].resource == rl->resource)
-                                return casca_json_error(err, JKEY(ip, "type"),
-                                                        "duplicate rlimit \"%s\"", x->u.string);
-                if (!(x = get_required(o, "soft", ip, err)))
-                        return -EINVAL;
-                r = casca_json_u64(x, JKEY(ip, "soft"), &rl->soft, err);
-                if (r < 0)
-                        return r;
-                if (!(x = get_required(o, "hard", ip, err)))
-                        return -EINVAL;
-                r = casca_json_u64(x, JKEY(ip, "hard"), &rl->hard, err);
-                if (r < 0)
-                        return r;
-                proc->n_rlimits = i + 1;
-                if (rl->soft > rl->hard)
-                        return casca_json_error(err, JKEY(ip, "soft"),
-                                                "soft limit %llu is above the hard limit %llu",
-                                                (unsigned long long)rl->soft,
-                                                (unsigned long long)rl->hard);
-        }
+                        if (proc->rlimits[j].resource == proc->rlimits[i].resource)
+                                return casca_json_error(
+                                        err, JKEY(JIDX(p, i), "type"), "duplicate rlimit \"%s\"",
+                                        casca_json_get(v->u.array.values[i], "type")->u.string);
         return 0;
 }
 
@@ -481,54 +470,30 @@ static int parse_process(struct casca_process *proc, yajl_val v, const struct ca
         yajl_val x;
         int r;
 
-        r = casca_json_object(v, p, err);
-        if (r < 0)
+        if ((r = casca_json_object(v, p, err)) < 0 ||
+            (r = casca_json_opt_bool(v, "terminal", p, &proc->terminal, err)) < 0)
                 return r;
-        if ((x = casca_json_get(v, "terminal"))) {
-                r = casca_json_bool(x, JKEY(p, "terminal"), &proc->terminal, err);
-                if (r < 0)
-                        return r;
-        }
         if ((x = casca_json_get(v, "consoleSize"))) {
                 const struct casca_jpath *cp = JKEY(p, "consoleSize");
-                yajl_val y;
 
-                r = casca_json_object(x, cp, err);
-                if (r < 0)
-                        return r;
-                if (!(y = get_required(x, "height", cp, err)))
-                        return -EINVAL;
-                r = casca_json_u32(y, JKEY(cp, "height"), &proc->console_height, err);
-                if (r < 0)
-                        return r;
-                if (!(y = get_required(x, "width", cp, err)))
-                        return -EINVAL;
-                r = casca_json_u32(y, JKEY(cp, "width"), &proc->console_width, err);
-                if (r < 0)
+                if ((r = casca_json_object(x, cp, err)) < 0 ||
+                    (r = casca_json_req_u32(x, "height", cp, &proc->console_height, err)) < 0 ||
+                    (r = casca_json_req_u32(x, "width", cp, &proc->console_width, err)) < 0)
                         return r;
                 proc->has_console_size = true;
         }
-        if ((x = casca_json_get(v, "user"))) {
-                r = parse_user(&proc->user, x, JKEY(p, "user"), err);
-                if (r < 0)
-                        return r;
-        }
-        if (!(x = get_required(v, "args", p, err)))
+        if ((x = casca_json_get(v, "user")) &&
+            (r = parse_user(&proc->user, x, JKEY(p, "user"), err)) < 0)
+                return r;
+        if (!(x = casca_json_require(v, "args", p, err)))
                 return -EINVAL;
         r = casca_json_strv(x, JKEY(p, "args"), &proc->args, &proc->n_args, err);
         if (r < 0)
                 return r;
         if (proc->n_args == 0)
                 return casca_json_error(err, JKEY(p, "args"), "must have at least one entry");
-        if ((x = casca_json_get(v, "env"))) {
-                r = casca_json_strv(x, JKEY(p, "env"), &proc->env, &proc->n_env, err);
-                if (r < 0)
-                        return r;
-        }
-        if (!(x = get_required(v, "cwd", p, err)))
-                return -EINVAL;
-        r = parse_abs_path(x, JKEY(p, "cwd"), &proc->cwd, err);
-        if (r < 0)
+        if ((r = casca_json_opt_strv(v, "env", p, &proc->env, &proc->n_env, err)) < 0 ||
+            (r = req_abs_path(v, "cwd", p, &proc->cwd, err)) < 0)
                 return r;
         if ((x = casca_json_get(v, "capabilities"))) {
                 r = parse_capabilities(&proc->caps, x, JKEY(p, "capabilities"), err);
@@ -536,16 +501,11 @@ static int parse_process(struct casca_process *proc, yajl_val v, const struct ca
                         return r;
                 proc->has_capabilities = true;
         }
-        if ((x = casca_json_get(v, "rlimits"))) {
-                r = parse_rlimits(proc, x, JKEY(p, "rlimits"), err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "noNewPrivileges"))) {
-                r = casca_json_bool(x, JKEY(p, "noNewPrivileges"), &proc->no_new_privileges, err);
-                if (r < 0)
-                        return r;
-        }
+        if ((x = casca_json_get(v, "rlimits")) &&
+            (r = parse_rlimits(proc, x, JKEY(p, "rlimits"), err)) < 0)
+                return r;
+        if ((r = casca_json_opt_bool(v, "noNewPrivileges", p, &proc->no_new_privileges, err)) < 0)
+                return r;
         if ((x = casca_json_get(v, "oomScoreAdj"))) {
                 int64_t adj;
                 r = casca_json_int_range(x, JKEY(p, "oomScoreAdj"), -1000, 1000, &adj, err);
@@ -554,50 +514,26 @@ static int parse_process(struct casca_process *proc, yajl_val v, const struct ca
                 proc->oom_score_adj = (int)adj;
                 proc->has_oom_score_adj = true;
         }
-        if ((x = casca_json_get(v, "apparmorProfile"))) {
-                r = casca_json_string(x, JKEY(p, "apparmorProfile"), &proc->apparmor_profile, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "selinuxLabel"))) {
-                r = casca_json_string(x, JKEY(p, "selinuxLabel"), &proc->selinux_label, err);
-                if (r < 0)
-                        return r;
-        }
+        if ((r = casca_json_opt_string(v, "apparmorProfile", p, &proc->apparmor_profile, err)) <
+                    0 ||
+            (r = casca_json_opt_string(v, "selinuxLabel", p, &proc->selinux_label, err)) < 0)
+                return r;
         return 0;
 }
 
 /* ---- mounts and hooks ----------------------------------------------------- */
 
-static int parse_mount(struct casca_mount *m, yajl_val v, const struct casca_jpath *p,
+static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
                        struct casca_error **err)
 {
-        yajl_val x;
+        struct casca_mount *m = elem;
         int r;
 
-        r = casca_json_object(v, p, err);
-        if (r < 0)
+        if ((r = req_abs_path(v, "destination", p, &m->destination, err)) < 0 ||
+            (r = casca_json_opt_string(v, "type", p, &m->type, err)) < 0 ||
+            (r = casca_json_opt_string(v, "source", p, &m->source, err)) < 0 ||
+            (r = casca_json_opt_strv(v, "options", p, &m->options, &m->n_options, err)) < 0)
                 return r;
-        if (!(x = get_required(v, "destination", p, err)))
-                return -EINVAL;
-        r = parse_abs_path(x, JKEY(p, "destination"), &m->destination, err);
-        if (r < 0)
-                return r;
-        if ((x = casca_json_get(v, "type"))) {
-                r = casca_json_string(x, JKEY(p, "type"), &m->type, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "source"))) {
-                r = casca_json_string(x, JKEY(p, "source"), &m->source, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "options"))) {
-                r = casca_json_strv(x, JKEY(p, "options"), &m->options, &m->n_options, err);
-                if (r < 0)
-                        return r;
-        }
         r = casca_mount_parse_options(m, err);
         if (r < 0) {
                 _cleanup_free_ char *path = casca_jpath_format(JKEY(p, "options"));
@@ -620,30 +556,16 @@ const char *casca_config_hook_name(enum casca_hook_kind k)
         return (unsigned)k < CASCA_HOOK__MAX ? hook_names[k] : NULL;
 }
 
-static int parse_hook(struct casca_hook *h, yajl_val v, const struct casca_jpath *p,
-                      struct casca_error **err)
+static int parse_hook(void *elem, yajl_val v, const struct casca_jpath *p, struct casca_error **err)
 {
+        struct casca_hook *h = elem;
         yajl_val x;
         int r;
 
-        r = casca_json_object(v, p, err);
-        if (r < 0)
+        if ((r = req_abs_path(v, "path", p, &h->path, err)) < 0 ||
+            (r = casca_json_opt_strv(v, "args", p, &h->args, &h->n_args, err)) < 0 ||
+            (r = casca_json_opt_strv(v, "env", p, &h->env, &h->n_env, err)) < 0)
                 return r;
-        if (!(x = get_required(v, "path", p, err)))
-                return -EINVAL;
-        r = parse_abs_path(x, JKEY(p, "path"), &h->path, err);
-        if (r < 0)
-                return r;
-        if ((x = casca_json_get(v, "args"))) {
-                r = casca_json_strv(x, JKEY(p, "args"), &h->args, &h->n_args, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = casca_json_get(v, "env"))) {
-                r = casca_json_strv(x, JKEY(p, "env"), &h->env, &h->n_env, err);
-                if (r < 0)
-                        return r;
-        }
         if ((x = casca_json_get(v, "timeout"))) {
                 int64_t t;
                 r = casca_json_i64(x, JKEY(p, "timeout"), &t, err);
@@ -667,24 +589,15 @@ static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_
         if (r < 0)
                 return r;
         for (int k = 0; k < CASCA_HOOK__MAX; k++) {
-                const struct casca_jpath *kp = JKEY(p, hook_names[k]);
                 struct casca_hook_list *l = &cfg->hooks[k];
                 yajl_val a = casca_json_get(v, hook_names[k]);
 
                 if (!a)
                         continue;
-                r = casca_json_array(a, kp, err);
+                r = casca_config_parse_array(a, JKEY(p, hook_names[k]), sizeof(*l->hooks),
+                                             (void **)&l->hooks, &l->n, parse_hook, err);
                 if (r < 0)
                         return r;
-                r = casca_config_alloc(a->u.array.len, sizeof(*l->hooks), (void **)&l->hooks, err);
-                if (r < 0)
-                        return r;
-                l->n = a->u.array.len;
-                for (size_t i = 0; i < l->n; i++) {
-                        r = parse_hook(&l->hooks[i], a->u.array.values[i], JIDX(kp, i), err);
-                        if (r < 0)
-                                return r;
-                }
         }
         return 0;
 }
@@ -710,13 +623,15 @@ static int check_oci_version(const char *s, const struct casca_jpath *p, struct 
         }
         if (*c == '-') {
                 c++;
-                if (strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-") == 0)
+                if (strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-") ==
+                    0)
                         goto invalid;
                 c += strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-");
         }
         if (*c == '+') {
                 c++;
-                if (strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-") == 0)
+                if (strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-") ==
+                    0)
                         goto invalid;
                 c += strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-");
         }
@@ -724,9 +639,8 @@ static int check_oci_version(const char *s, const struct casca_jpath *p, struct 
                 goto invalid;
         /* major "1", minor one of "0".."2" */
         if (parts[0] != 1 || s[0] != '1' || parts[1] != 1 || s[2] < '0' || s[2] > '2')
-                return casca_json_error(err, p,
-                                        "unsupported version \"%s\" (casca supports 1.0.0 to 1.2.x)",
-                                        s);
+                return casca_json_error(
+                        err, p, "unsupported version \"%s\" (casca supports 1.0.0 to 1.2.x)", s);
         return 0;
 invalid:
         return casca_json_error(err, p, "invalid version \"%s\" (expected MAJOR.MINOR.PATCH)", s);
@@ -735,25 +649,15 @@ invalid:
 static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
                       struct casca_error **err)
 {
-        yajl_val x;
         int r;
 
-        r = casca_json_object(v, p, err);
-        if (r < 0)
-                return r;
-        if (!(x = get_required(v, "path", p, err)))
-                return -EINVAL;
-        r = casca_json_string(x, JKEY(p, "path"), &cfg->root_path, err);
-        if (r < 0)
+        if ((r = casca_json_object(v, p, err)) < 0 ||
+            (r = casca_json_req_string(v, "path", p, &cfg->root_path, err)) < 0)
                 return r;
         if (!cfg->root_path[0])
                 return casca_json_error(err, JKEY(p, "path"), "must not be empty");
-        if ((x = casca_json_get(v, "readonly"))) {
-                r = casca_json_bool(x, JKEY(p, "readonly"), &cfg->root_readonly, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = casca_json_opt_bool(v, "readonly", p, &cfg->root_readonly, err);
+        return r < 0 ? r : 0;
 }
 
 static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca_error **err)
@@ -761,62 +665,29 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
         yajl_val v;
         int r;
 
-        if (!(v = get_required(doc, "ociVersion", NULL, err)))
+        if ((r = casca_json_req_string(doc, "ociVersion", NULL, &cfg->oci_version, err)) < 0 ||
+            (r = check_oci_version(cfg->oci_version, JKEY(NULL, "ociVersion"), err)) < 0)
+                return r;
+        if (!(v = casca_json_require(doc, "root", NULL, err)))
                 return -EINVAL;
-        r = casca_json_string(v, JKEY(NULL, "ociVersion"), &cfg->oci_version, err);
-        if (r < 0)
+        if ((r = parse_root(cfg, v, JKEY(NULL, "root"), err)) < 0 ||
+            (r = casca_json_opt_string(doc, "hostname", NULL, &cfg->hostname, err)) < 0 ||
+            (r = casca_json_opt_string(doc, "domainname", NULL, &cfg->domainname, err)) < 0)
                 return r;
-        r = check_oci_version(cfg->oci_version, JKEY(NULL, "ociVersion"), err);
-        if (r < 0)
+        if ((v = casca_json_get(doc, "mounts")) &&
+            (r = casca_config_parse_array(v, JKEY(NULL, "mounts"), sizeof(*cfg->mounts),
+                                          (void **)&cfg->mounts, &cfg->n_mounts, parse_mount,
+                                          err)) < 0)
                 return r;
-
-        if (!(v = get_required(doc, "root", NULL, err)))
-                return -EINVAL;
-        r = parse_root(cfg, v, JKEY(NULL, "root"), err);
-        if (r < 0)
-                return r;
-
-        if ((v = casca_json_get(doc, "hostname"))) {
-                r = casca_json_string(v, JKEY(NULL, "hostname"), &cfg->hostname, err);
-                if (r < 0)
-                        return r;
-        }
-        if ((v = casca_json_get(doc, "domainname"))) {
-                r = casca_json_string(v, JKEY(NULL, "domainname"), &cfg->domainname, err);
-                if (r < 0)
-                        return r;
-        }
-
-        if ((v = casca_json_get(doc, "mounts"))) {
-                const struct casca_jpath *mp = JKEY(NULL, "mounts");
-                r = casca_json_array(v, mp, err);
-                if (r < 0)
-                        return r;
-                r = casca_config_alloc(v->u.array.len, sizeof(*cfg->mounts),
-                                       (void **)&cfg->mounts, err);
-                if (r < 0)
-                        return r;
-                cfg->n_mounts = v->u.array.len;
-                for (size_t i = 0; i < cfg->n_mounts; i++) {
-                        r = parse_mount(&cfg->mounts[i], v->u.array.values[i], JIDX(mp, i), err);
-                        if (r < 0)
-                                return r;
-                }
-        }
-
         if ((v = casca_json_get(doc, "process"))) {
                 cfg->has_process = true;
                 r = parse_process(&cfg->process, v, JKEY(NULL, "process"), err);
                 if (r < 0)
                         return r;
         }
-
-        if ((v = casca_json_get(doc, "hooks"))) {
-                r = parse_hooks(cfg, v, JKEY(NULL, "hooks"), err);
-                if (r < 0)
-                        return r;
-        }
-
+        if ((v = casca_json_get(doc, "hooks")) &&
+            (r = parse_hooks(cfg, v, JKEY(NULL, "hooks"), err)) < 0)
+                return r;
         if ((v = casca_json_get(doc, "annotations"))) {
                 const struct casca_jpath *ap = JKEY(NULL, "annotations");
                 r = casca_config_parse_kv(v, ap, &cfg->annotations, &cfg->n_annotations, err);
@@ -826,21 +697,17 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
                         if (!cfg->annotations[i].key[0])
                                 return casca_json_error(err, ap, "keys must not be empty");
         }
-
         if ((v = casca_json_get(doc, "linux"))) {
                 cfg->has_linux = true;
                 r = casca_config_linux_parse(&cfg->linux_cfg, v, JKEY(NULL, "linux"), err);
                 if (r < 0)
                         return r;
         }
-
         /* casca's own extensions live under "casca"; casca.network is parsed
          * by the network code.  Anything else in there is ignored. */
-        if ((v = casca_json_get(doc, "casca"))) {
-                r = casca_json_object(v, JKEY(NULL, "casca"), err);
-                if (r < 0)
-                        return r;
-        }
+        if ((v = casca_json_get(doc, "casca")) &&
+            (r = casca_json_object(v, JKEY(NULL, "casca"), err)) < 0)
+                return r;
 
         return casca_config_linux_validate(cfg, err);
 }

@@ -185,8 +185,7 @@ int casca_json_array(yajl_val v, const struct casca_jpath *p, struct casca_error
         return YAJL_IS_ARRAY(v) ? 0 : casca_json_error(err, p, "expected an array");
 }
 
-int casca_json_string(yajl_val v, const struct casca_jpath *p, char **ret,
-                      struct casca_error **err)
+int casca_json_string(yajl_val v, const struct casca_jpath *p, char **ret, struct casca_error **err)
 {
         char *s;
 
@@ -260,14 +259,12 @@ static int json_unsigned(yajl_val v, const struct casca_jpath *p, uint64_t max, 
         return 0;
 }
 
-int casca_json_u64(yajl_val v, const struct casca_jpath *p, uint64_t *ret,
-                   struct casca_error **err)
+int casca_json_u64(yajl_val v, const struct casca_jpath *p, uint64_t *ret, struct casca_error **err)
 {
         return json_unsigned(v, p, UINT64_MAX, "an unsigned 64-bit integer", ret, err);
 }
 
-int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret,
-                   struct casca_error **err)
+int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret, struct casca_error **err)
 {
         uint64_t u = 0;
         int r = json_unsigned(v, p, UINT32_MAX, "an unsigned 32-bit integer", &u, err);
@@ -277,8 +274,7 @@ int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret,
         return r;
 }
 
-int casca_json_u16(yajl_val v, const struct casca_jpath *p, uint16_t *ret,
-                   struct casca_error **err)
+int casca_json_u16(yajl_val v, const struct casca_jpath *p, uint16_t *ret, struct casca_error **err)
 {
         uint64_t u = 0;
         int r = json_unsigned(v, p, UINT16_MAX, "an unsigned 16-bit integer", &u, err);
@@ -311,8 +307,7 @@ static int json_signed(yajl_val v, int64_t min, int64_t max, int64_t *ret)
         return 0;
 }
 
-int casca_json_i64(yajl_val v, const struct casca_jpath *p, int64_t *ret,
-                   struct casca_error **err)
+int casca_json_i64(yajl_val v, const struct casca_jpath *p, int64_t *ret, struct casca_error **err)
 {
         if (json_signed(v, INT64_MIN, INT64_MAX, ret) < 0)
                 return casca_json_error(err, p, "expected a 64-bit integer");
@@ -323,9 +318,8 @@ int casca_json_int_range(yajl_val v, const struct casca_jpath *p, int64_t min, i
                          int64_t *ret, struct casca_error **err)
 {
         if (json_signed(v, min, max, ret) < 0)
-                return casca_json_error(err, p, "expected an integer between %" PRId64
-                                                " and %" PRId64,
-                                        min, max);
+                return casca_json_error(
+                        err, p, "expected an integer between %" PRId64 " and %" PRId64, min, max);
         return 0;
 }
 
@@ -352,6 +346,50 @@ int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t
         *ret = TAKE_PTR(strv);
         *ret_n = n;
         return 0;
+}
+
+yajl_val casca_json_require(yajl_val obj, const char *key, const struct casca_jpath *p,
+                            struct casca_error **err)
+{
+        yajl_val v = casca_json_get(obj, key);
+
+        if (!v)
+                casca_json_error(err, JKEY(p, key), "required");
+        return v;
+}
+
+/* One body for every typed member getter: look up, then parse with getter. */
+#define MEMBER_GETTER(name, type, getter, required)                                                \
+        int name(yajl_val obj, const char *key, const struct casca_jpath *p, type *ret,            \
+                 struct casca_error **err)                                                         \
+        {                                                                                          \
+                yajl_val v = required ? casca_json_require(obj, key, p, err)                       \
+                                      : casca_json_get(obj, key);                                  \
+                int r;                                                                             \
+                                                                                                   \
+                if (!v)                                                                            \
+                        return required ? -EINVAL : 0;                                             \
+                r = getter(v, JKEY(p, key), ret, err);                                             \
+                return r < 0 ? r : !required;                                                      \
+        }
+
+MEMBER_GETTER(casca_json_opt_string, char *, casca_json_string, false)
+MEMBER_GETTER(casca_json_opt_bool, bool, casca_json_bool, false)
+MEMBER_GETTER(casca_json_opt_u32, uint32_t, casca_json_u32, false)
+MEMBER_GETTER(casca_json_req_string, char *, casca_json_string, true)
+MEMBER_GETTER(casca_json_req_u32, uint32_t, casca_json_u32, true)
+MEMBER_GETTER(casca_json_req_u64, uint64_t, casca_json_u64, true)
+
+int casca_json_opt_strv(yajl_val obj, const char *key, const struct casca_jpath *p, char ***ret,
+                        size_t *ret_n, struct casca_error **err)
+{
+        yajl_val v = casca_json_get(obj, key);
+        int r;
+
+        if (!v)
+                return 0;
+        r = casca_json_strv(v, JKEY(p, key), ret, ret_n, err);
+        return r < 0 ? r : 1;
 }
 
 /* ---- generating ------------------------------------------------------------ */

@@ -27,8 +27,8 @@ struct casca_jpath {
 };
 
 /* A path link living until the end of the enclosing full expression's block. */
-#define JKEY(parent, k) (&(const struct casca_jpath){ .up = (parent), .key = (k) })
-#define JIDX(parent, i) (&(const struct casca_jpath){ .up = (parent), .key = NULL, .index = (i) })
+#define JKEY(parent, k) (&(const struct casca_jpath){.up = (parent), .key = (k)})
+#define JIDX(parent, i) (&(const struct casca_jpath){.up = (parent), .key = NULL, .index = (i)})
 
 /* Strict RFC 8259 parse (no comments, no trailing garbage, valid UTF-8,
  * no NUL bytes).  Errors say where: "invalid JSON at line 3, column 7: ...". */
@@ -62,8 +62,7 @@ int casca_json_bool(yajl_val v, const struct casca_jpath *p, bool *ret, struct c
 /* Integers: floats ("1.0", "1e3") are refused; so are values out of range. */
 int casca_json_u64(yajl_val v, const struct casca_jpath *p, uint64_t *ret,
                    struct casca_error **err);
-int casca_json_i64(yajl_val v, const struct casca_jpath *p, int64_t *ret,
-                   struct casca_error **err);
+int casca_json_i64(yajl_val v, const struct casca_jpath *p, int64_t *ret, struct casca_error **err);
 int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret,
                    struct casca_error **err);
 int casca_json_u16(yajl_val v, const struct casca_jpath *p, uint16_t *ret,
@@ -74,6 +73,27 @@ int casca_json_int_range(yajl_val v, const struct casca_jpath *p, int64_t min, i
 /* An array of strings as a NULL-terminated vector (*ret_n entries). */
 int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
                     struct casca_error **err);
+
+/* Members of an object.  casca_json_require() reports "<path>.<key>:
+ * required" when key is absent.  The opt_ getters return 0 when key is
+ * absent (leaving *ret alone), 1 when it was parsed, < 0 on error; the req_
+ * ones 0 or < 0. */
+yajl_val casca_json_require(yajl_val obj, const char *key, const struct casca_jpath *p,
+                            struct casca_error **err);
+int casca_json_opt_string(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
+                          struct casca_error **err);
+int casca_json_opt_bool(yajl_val obj, const char *key, const struct casca_jpath *p, bool *ret,
+                        struct casca_error **err);
+int casca_json_opt_u32(yajl_val obj, const char *key, const struct casca_jpath *p, uint32_t *ret,
+                       struct casca_error **err);
+int casca_json_opt_strv(yajl_val obj, const char *key, const struct casca_jpath *p, char ***ret,
+                        size_t *ret_n, struct casca_error **err);
+int casca_json_req_string(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
+                          struct casca_error **err);
+int casca_json_req_u32(yajl_val obj, const char *key, const struct casca_jpath *p, uint32_t *ret,
+                       struct casca_error **err);
+int casca_json_req_u64(yajl_val obj, const char *key, const struct casca_jpath *p, uint64_t *ret,
+                       struct casca_error **err);
 
 /* ---- generating ------------------------------------------------------------ */
 

@@ -20,10 +20,18 @@ static const char *const default_caps[] = {
 };
 
 static const char *const masked_paths[] = {
-        "/proc/acpi",        "/proc/asound",       "/proc/kcore",
-        "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug",  "/proc/scsi",
-        "/sys/firmware",     "/sys/devices/virtual/powercap", "/proc/interrupts",
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+        "/proc/interrupts",
 };
 
 static const char *const readonly_paths[] = {
@@ -36,25 +44,24 @@ struct spec_mount {
 };
 
 static const struct spec_mount default_mounts[] = {
-        { "/proc", "proc", "proc", { NULL } },
-        { "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k", NULL } },
-        { "/dev/pts",
-          "devpts",
-          "devpts",
-          { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL } },
-        { "/dev/shm",
-          "tmpfs",
-          "shm",
-          { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
-        { "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev", NULL } },
-        { "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro", NULL } },
+        {"/proc", "proc", "proc", {NULL}},
+        {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k", NULL}},
+        {"/dev/pts",
+         "devpts",
+         "devpts",
+         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL}},
+        {"/dev/shm",
+         "tmpfs",
+         "shm",
+         {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL}},
+        {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev", NULL}},
+        {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro", NULL}},
 };
 
 /* Without a network namespace of its own a rootless container cannot mount
  * sysfs; it gets the host's, read-only. */
 static const struct spec_mount rootless_sys = {
-        "/sys", "none", "/sys", { "rbind", "nosuid", "noexec", "nodev", "ro", NULL }
-};
+        "/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro", NULL}};
 
 static void gen_mount(struct casca_jgen *j, const struct spec_mount *m, bool rootless)
 {
@@ -67,7 +74,8 @@ static void gen_mount(struct casca_jgen *j, const struct spec_mount *m, bool roo
                 casca_jgen_array_open(j);
                 for (const char *const *o = m->options; *o; o++) {
                         /* ids of groups that do not exist in a user namespace */
-                        if (rootless && (strncmp(*o, "gid=", 4) == 0 || strncmp(*o, "uid=", 4) == 0))
+                        if (rootless &&
+                            (strncmp(*o, "gid=", 4) == 0 || strncmp(*o, "uid=", 4) == 0))
                                 continue;
                         casca_jgen_str(j, *o);
                 }
@@ -90,7 +98,7 @@ static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long 
 
 static void gen_process(struct casca_jgen *j)
 {
-        static const char *const args[] = { "sh" };
+        static const char *const args[] = {"sh"};
 
         casca_jgen_str(j, "process");
         casca_jgen_map_open(j);
@@ -108,7 +116,7 @@ static void gen_process(struct casca_jgen *j)
         casca_jgen_str(j, "capabilities");
         casca_jgen_map_open(j);
         for (size_t i = 0; i < 3; i++) {
-                static const char *const sets[] = { "bounding", "effective", "permitted" };
+                static const char *const sets[] = {"bounding", "effective", "permitted"};
                 casca_jgen_str(j, sets[i]);
                 casca_jgen_strv(j, default_caps, ARRAY_SIZE(default_caps));
         }
@@ -128,12 +136,12 @@ static void gen_process(struct casca_jgen *j)
 static void gen_linux(struct casca_jgen *j, bool rootless)
 {
         static const enum casca_ns_type rootful_ns[] = {
-                CASCA_NS_PID, CASCA_NS_NETWORK, CASCA_NS_IPC, CASCA_NS_UTS, CASCA_NS_MOUNT,
-                CASCA_NS_CGROUP,
+                CASCA_NS_PID, CASCA_NS_NETWORK, CASCA_NS_IPC,
+                CASCA_NS_UTS, CASCA_NS_MOUNT,   CASCA_NS_CGROUP,
         };
         static const enum casca_ns_type rootless_ns[] = {
-                CASCA_NS_PID, CASCA_NS_IPC, CASCA_NS_UTS, CASCA_NS_MOUNT, CASCA_NS_CGROUP,
-                CASCA_NS_USER,
+                CASCA_NS_PID,   CASCA_NS_IPC,    CASCA_NS_UTS,
+                CASCA_NS_MOUNT, CASCA_NS_CGROUP, CASCA_NS_USER,
         };
         const enum casca_ns_type *ns = rootless ? rootless_ns : rootful_ns;
         size_t n_ns = rootless ? ARRAY_SIZE(rootless_ns) : ARRAY_SIZE(rootful_ns);

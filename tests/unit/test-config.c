@@ -213,11 +213,13 @@ static void test_full(void)
                 is_str(s->listener_metadata, "agent-data", "listenerMetadata");
                 is_int(s->n_syscalls, 11, "syscalls");
                 is_int(s->syscalls[0].n_names, 4, "syscalls[0] names");
-                ok(s->syscalls[2].n_args == 1 && s->syscalls[2].args[0].op == CASCA_SCMP_CMP_MASKED_EQ &&
+                ok(s->syscalls[2].n_args == 1 &&
+                           s->syscalls[2].args[0].op == CASCA_SCMP_CMP_MASKED_EQ &&
                            s->syscalls[2].args[0].value == 2114060288,
                    "clone masked-eq arg");
                 ok(s->syscalls[3].has_errno_ret && s->syscalls[3].errno_ret == 13, "errnoRet");
-                ok(s->syscalls[5].args[0].index == 5 && s->syscalls[5].args[0].value == UINT64_MAX &&
+                ok(s->syscalls[5].args[0].index == 5 &&
+                           s->syscalls[5].args[0].value == UINT64_MAX &&
                            s->syscalls[5].args[0].op == CASCA_SCMP_CMP_NE,
                    "arg index 5, value UINT64_MAX");
                 is_int(s->syscalls[5].action, CASCA_SCMP_KILL_PROCESS, "KILL_PROCESS");
@@ -315,20 +317,21 @@ static void test_errors(void)
                     "linux.namespaces[2].type: unknown namespace \"foo\"", "unknown namespace");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":"
                     "[{\"type\":\"pid\"},{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}",
-                    "linux.namespaces[1].type: duplicate namespace \"pid\"",
-                    "duplicate namespace");
-        parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"mounts\":[{\"destination\":"
-                    "\"/a\"},{\"destination\":\"b\"}]}",
-                    "mounts[1].destination: must be an absolute path", "relative mount");
+                    "linux.namespaces[1].type: duplicate namespace \"pid\"", "duplicate namespace");
+        parse_fails(
+                "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"mounts\":[{\"destination\":"
+                "\"/a\"},{\"destination\":\"b\"}]}",
+                "mounts[1].destination: must be an absolute path", "relative mount");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"sysctl\":"
                     "{\"vm.swappiness\":\"1\"}}}",
                     "linux.sysctl.vm.swappiness: not a namespaced sysctl", "host sysctl");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"sysctl\":"
                     "{\"kernel.shmmax\":\"1\"}}}",
                     "linux.sysctl.kernel.shmmax: requires an IPC namespace", "ipc sysctl");
-        parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"uidMappings\":"
-                    "[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
-                    "linux.uidMappings: requires a user namespace", "mapping without userns");
+        parse_fails(
+                "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"uidMappings\":"
+                "[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+                "linux.uidMappings: requires a user namespace", "mapping without userns");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"poststop\":"
                     "[{\"path\":\"/x\",\"timeout\":0}]}}",
                     "hooks.poststop[0].timeout: must be a positive number of seconds",
@@ -448,10 +451,12 @@ static void test_load(void)
         err = NULL;
 
         c = casca_config_load(FIXTURES "/bad/oci-version-2.0.0.json", &err);
-        ok(!c && err && strncmp(err->msg, "config `" FIXTURES "/bad/oci-version-2.0.0.json`: "
-                                          "ociVersion: unsupported version",
-                                strlen("config `" FIXTURES "/bad/oci-version-2.0.0.json`: "
-                                       "ociVersion: unsupported version")) == 0,
+        ok(!c && err &&
+                   strncmp(err->msg,
+                           "config `" FIXTURES "/bad/oci-version-2.0.0.json`: "
+                           "ociVersion: unsupported version",
+                           strlen("config `" FIXTURES "/bad/oci-version-2.0.0.json`: "
+                                  "ociVersion: unsupported version")) == 0,
            "load errors name the file, then the JSON path");
         casca_error_free(err);
 }
@@ -469,44 +474,44 @@ static void test_mount_options(void)
                 const char *opt;
                 unsigned long set, clear, prop;
         } table[] = {
-                { "ro", MS_RDONLY, 0, 0 },
-                { "rw", 0, MS_RDONLY, 0 },
-                { "suid", 0, MS_NOSUID, 0 },
-                { "nosuid", MS_NOSUID, 0, 0 },
-                { "dev", 0, MS_NODEV, 0 },
-                { "nodev", MS_NODEV, 0, 0 },
-                { "exec", 0, MS_NOEXEC, 0 },
-                { "noexec", MS_NOEXEC, 0, 0 },
-                { "sync", MS_SYNCHRONOUS, 0, 0 },
-                { "async", 0, MS_SYNCHRONOUS, 0 },
-                { "dirsync", MS_DIRSYNC, 0, 0 },
-                { "remount", MS_REMOUNT, 0, 0 },
-                { "mand", MS_MANDLOCK, 0, 0 },
-                { "nomand", 0, MS_MANDLOCK, 0 },
-                { "atime", 0, MS_NOATIME, 0 },
-                { "noatime", MS_NOATIME, 0, 0 },
-                { "diratime", 0, MS_NODIRATIME, 0 },
-                { "nodiratime", MS_NODIRATIME, 0, 0 },
-                { "relatime", MS_RELATIME, 0, 0 },
-                { "norelatime", 0, MS_RELATIME, 0 },
-                { "strictatime", MS_STRICTATIME, 0, 0 },
-                { "nostrictatime", 0, MS_STRICTATIME, 0 },
-                { "bind", MS_BIND, 0, 0 },
-                { "rbind", MS_BIND | MS_REC, 0, 0 },
-                { "private", 0, 0, MS_PRIVATE },
-                { "rprivate", 0, 0, MS_PRIVATE | MS_REC },
-                { "shared", 0, 0, MS_SHARED },
-                { "rshared", 0, 0, MS_SHARED | MS_REC },
-                { "slave", 0, 0, MS_SLAVE },
-                { "rslave", 0, 0, MS_SLAVE | MS_REC },
-                { "unbindable", 0, 0, MS_UNBINDABLE },
-                { "runbindable", 0, 0, MS_UNBINDABLE | MS_REC },
+                {"ro", MS_RDONLY, 0, 0},
+                {"rw", 0, MS_RDONLY, 0},
+                {"suid", 0, MS_NOSUID, 0},
+                {"nosuid", MS_NOSUID, 0, 0},
+                {"dev", 0, MS_NODEV, 0},
+                {"nodev", MS_NODEV, 0, 0},
+                {"exec", 0, MS_NOEXEC, 0},
+                {"noexec", MS_NOEXEC, 0, 0},
+                {"sync", MS_SYNCHRONOUS, 0, 0},
+                {"async", 0, MS_SYNCHRONOUS, 0},
+                {"dirsync", MS_DIRSYNC, 0, 0},
+                {"remount", MS_REMOUNT, 0, 0},
+                {"mand", MS_MANDLOCK, 0, 0},
+                {"nomand", 0, MS_MANDLOCK, 0},
+                {"atime", 0, MS_NOATIME, 0},
+                {"noatime", MS_NOATIME, 0, 0},
+                {"diratime", 0, MS_NODIRATIME, 0},
+                {"nodiratime", MS_NODIRATIME, 0, 0},
+                {"relatime", MS_RELATIME, 0, 0},
+                {"norelatime", 0, MS_RELATIME, 0},
+                {"strictatime", MS_STRICTATIME, 0, 0},
+                {"nostrictatime", 0, MS_STRICTATIME, 0},
+                {"bind", MS_BIND, 0, 0},
+                {"rbind", MS_BIND | MS_REC, 0, 0},
+                {"private", 0, 0, MS_PRIVATE},
+                {"rprivate", 0, 0, MS_PRIVATE | MS_REC},
+                {"shared", 0, 0, MS_SHARED},
+                {"rshared", 0, 0, MS_SHARED | MS_REC},
+                {"slave", 0, 0, MS_SLAVE},
+                {"rslave", 0, 0, MS_SLAVE | MS_REC},
+                {"unbindable", 0, 0, MS_UNBINDABLE},
+                {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC},
         };
         struct casca_mount m;
         int r;
 
         for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-                const char *opts[] = { table[i].opt };
+                const char *opts[] = {table[i].opt};
                 mount_opts(opts, 1, &m);
                 r = casca_mount_parse_options(&m, NULL);
                 ok(r == 0 && m.flags == table[i].set && m.clear_flags == table[i].clear &&
@@ -515,8 +520,8 @@ static void test_mount_options(void)
                 free(m.data);
         }
         {
-                const char *opts[] = { "ro", "nosuid", "mode=755", "rw", "", "size=1k", "rslave",
-                                       "private", "noexec", "exec" };
+                const char *opts[] = {"ro",      "nosuid", "mode=755", "rw",     "",
+                                      "size=1k", "rslave", "private",  "noexec", "exec"};
                 mount_opts(opts, ARRAY_SIZE(opts), &m);
                 r = casca_mount_parse_options(&m, NULL);
                 ok(r == 0, "mixed options parse");
@@ -531,7 +536,7 @@ static void test_mount_options(void)
         }
         {
                 char big[3000];
-                const char *opts[] = { big, big };
+                const char *opts[] = {big, big};
                 struct casca_error *err = NULL;
 
                 memset(big, 'x', sizeof(big) - 1);
@@ -547,8 +552,8 @@ static void test_mount_options(void)
 
 static void test_names(void)
 {
-        static const char *const ns[] = { "pid", "network", "mount", "ipc", "uts", "user",
-                                          "cgroup", "time" };
+        static const char *const ns[] = {"pid", "network", "mount",  "ipc",
+                                         "uts", "user",    "cgroup", "time"};
         int n_caps = 0;
 
         for (int t = 0; t < CASCA_NS__MAX; t++)
@@ -613,7 +618,8 @@ static void test_spec(void)
                            c->linux_cfg.namespaces[CASCA_NS_CGROUP].present &&
                            !c->linux_cfg.namespaces[CASCA_NS_USER].present,
                    "rootful namespaces");
-                ok(c->linux_cfg.resources.n_devices == 1 && !c->linux_cfg.resources.devices[0].allow,
+                ok(c->linux_cfg.resources.n_devices == 1 &&
+                           !c->linux_cfg.resources.devices[0].allow,
                    "deny-all device rule");
                 is_int(c->linux_cfg.n_masked_paths, 12, "maskedPaths");
                 is_int(c->linux_cfg.n_readonly_paths, 5, "readonlyPaths");
@@ -646,8 +652,9 @@ static void test_spec(void)
                                 sys = &c->mounts[i];
                 }
                 ok(devpts && devpts->data && !strstr(devpts->data, "gid="), "devpts without gid=");
-                ok(sys && sys->flags == (MS_BIND | MS_REC | MS_NOSUID | MS_NOEXEC | MS_NODEV |
-                                         MS_RDONLY) &&
+                ok(sys &&
+                           sys->flags == (MS_BIND | MS_REC | MS_NOSUID | MS_NOEXEC | MS_NODEV |
+                                          MS_RDONLY) &&
                            strcmp(sys->source, "/sys") == 0,
                    "/sys is a read-only rbind of the host's");
         }
@@ -693,7 +700,7 @@ static void test_features(void)
                    str_in(v, "nostrictatime"),
            "mountOptions");
         for (size_t i = 0; YAJL_IS_ARRAY(v) && i < v->u.array.len; i++) {
-                const char *opts[] = { v->u.array.values[i]->u.string };
+                const char *opts[] = {v->u.array.values[i]->u.string};
                 struct casca_mount m;
                 mount_opts(opts, 1, &m);
                 if (casca_mount_parse_options(&m, NULL) < 0 || m.data) {
