@@ -86,19 +86,63 @@ static size_t json_depth(const char *buf, size_t len)
         return max;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* RFC 8259 leaves duplicate member names to the reader; casca refuses them
+ * so that no two readers (a validator, the runtime) can see different
+ * values for one member. */
+static int json_check_duplicates(yajl_val v, const struct casca_jpath *p,
+                                 struct casca_error **err)
+{
+        int r;
+
+        if (YAJL_IS_ARRAY(v)) {
+                for (size_t i = 0; i < v->u.array.len; i++) {
+                        r = json_check_duplicates(v->u.array.values[i], JIDX(p, i), err);
+                        if (r < 0)
+                                return r;
+                }
+        } else if (YAJL_IS_OBJECT(v) && v->u.object.len > 0) {
+                _cleanup_free_ const char **keys = NULL;
+                size_t n = v->u.object.len;
+
+                keys = malloc(n * sizeof(*keys));
+                if (!keys)
+                        return casca_error_set(err, ENOMEM, "malloc");
+                memcpy(keys, v->u.object.keys, n * sizeof(*keys));
+                qsort(keys, n, sizeof(*keys), key_cmp);
+                for (size_t i = 1; i < n; i++)
+                        if (strcmp(keys[i - 1], keys[i]) == 0)
+                                return casca_json_error(err, p, "duplicate member \"%s\"",
+                                                        keys[i]);
+                for (size_t i = 0; i < n; i++) {
+                        r = json_check_duplicates(v->u.object.values[i],
+                                                  JKEY(p, v->u.object.keys[i]), err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 yajl_val casca_json_parse(const char *buf, size_t len, struct casca_error **err)
 {
         _cleanup_free_ char *copy = NULL;
         char errbuf[256] = "";
         yajl_val v;
 
-        if (!buf)
+        if (!buf) {
+                buf = "";
                 len = 0;
+        }
         if (len > 0 && memchr(buf, '\0', len)) {
                 casca_error_setx(err, EINVAL, "invalid JSON: the document contains a NUL byte");
                 return NULL;
         }
-        if (json_check_syntax(buf ? buf : "", len, err) < 0)
+        if (json_check_syntax(buf, len, err) < 0)
                 return NULL;
         if (json_depth(buf, len) > CASCA_JSON_MAX_DEPTH) {
                 casca_error_setx(err, EINVAL, "invalid JSON: nested deeper than %d levels",
@@ -115,6 +159,10 @@ yajl_val casca_json_parse(const char *buf, size_t len, struct casca_error **err)
                 errbuf[strcspn(errbuf, "\n")] = '\0';
                 casca_error_setx(err, EINVAL, "invalid JSON: %s",
                                  errbuf[0] ? errbuf : "out of memory");
+                return NULL;
+        }
+        if (json_check_duplicates(v, NULL, err) < 0) {
+                yajl_tree_free(v);
                 return NULL;
         }
         return v;

@@ -24,6 +24,7 @@ PARSER_ONLY = {
     "sysctl-net-without-netns": "net.* sysctls need a network namespace",
     "netdevice-duplicate-name": "linux.netDevices names inside the container are unique",
     "nesting-too-deep": "documents nested deeper than 64 levels are refused",
+    "duplicate-member": "no object has two members of one name (Python's json keeps the last)",
 }
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))

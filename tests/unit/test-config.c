@@ -296,6 +296,9 @@ static void test_errors(void)
                 deep[200] = '\0';
                 parse_fails(deep, "invalid JSON: nested deeper than 64 levels", "deep nesting");
         }
+        parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"sysctl\":"
+                    "{\"net.a\":\"1\",\"net.a\":\"2\"}}}",
+                    "linux.sysctl: duplicate member \"net.a\"", "duplicate member");
         parse_fails("\"config\"", "the top level of the config must be a JSON object",
                     "top level string");
         parse_fails("{\"root\":{\"path\":\"r\"}}", "ociVersion: required", "no ociVersion");
