@@ -94,8 +94,7 @@ static int key_cmp(const void *a, const void *b)
 /* RFC 8259 leaves duplicate member names to the reader; casca refuses them
  * so that no two readers (a validator, the runtime) can see different
  * values for one member. */
-static int json_check_duplicates(yajl_val v, const struct casca_jpath *p,
-                                 struct casca_error **err)
+static int json_check_duplicates(yajl_val v, const struct casca_jpath *p, struct casca_error **err)
 {
         int r;
 
@@ -116,8 +115,7 @@ static int json_check_duplicates(yajl_val v, const struct casca_jpath *p,
                 qsort(keys, n, sizeof(*keys), key_cmp);
                 for (size_t i = 1; i < n; i++)
                         if (strcmp(keys[i - 1], keys[i]) == 0)
-                                return casca_json_error(err, p, "duplicate member \"%s\"",
-                                                        keys[i]);
+                                return casca_json_error(err, p, "duplicate member \"%s\"", keys[i]);
                 for (size_t i = 0; i < n; i++) {
                         r = json_check_duplicates(v->u.object.values[i],
                                                   JKEY(p, v->u.object.keys[i]), err);
