@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config-internal.h - what config.c and config-linux.c share.  Not for
+ * other subsystems: they read only config.h. */
+#ifndef CASCA_CONFIG_INTERNAL_H
+#define CASCA_CONFIG_INTERNAL_H
+
+#include "config.h"
+#include "json.h"
+
+/* Parse the "linux" object into cfg->linux_cfg (config-linux.c). */
+int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
+                             struct casca_error **err);
+/* Rules that tie sections together (mappings need a user namespace, ...). */
+int casca_config_linux_validate(const struct casca_config *cfg, struct casca_error **err);
+void casca_config_linux_free(struct casca_linux *l);
+
+/* Helpers both files use. */
+void casca_config_kv_free(struct casca_kv *kv, size_t n);
+/* An object of string values as (key, value) pairs in document order. */
+int casca_config_parse_kv(yajl_val v, const struct casca_jpath *p, struct casca_kv **ret,
+                          size_t *ret_n, struct casca_error **err);
+/* An array of absolute paths. */
+int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
+                             struct casca_error **err);
+/* Parse one object of an array into elem (zeroed). */
+typedef int (*casca_config_elem_fn)(void *elem, yajl_val obj, const struct casca_jpath *p,
+                                    struct casca_error **err);
+/* An array of objects into a calloc'd array of elem_size-byte elements.
+ * *ret and *ret_n are set before the elements are parsed, so that a
+ * half-filled array is freed with the rest of the config. */
+int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
+                             size_t *ret_n, casca_config_elem_fn fn, struct casca_error **err);
+/* calloc(n, size) that reports ENOMEM through err (n == 0 gives NULL, ok). */
+int casca_config_alloc(size_t n, size_t size, void **ret, struct casca_error **err);
+
+/* Name tables (config.c) for the parser, `spec` and `features`. */
+/* The i-th mount option casca_mount_parse_options() knows, NULL past the end. */
+const char *casca_config_mount_option_name(size_t i);
+/* "rprivate" -> MS_PRIVATE|MS_REC; 0 when unknown. */
+unsigned long casca_config_propagation_from_name(const char *name);
+/* "prestart", "createRuntime", ... */
+const char *casca_config_hook_name(enum casca_hook_kind k);
+
+#endif

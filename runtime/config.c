@@ -1,0 +1,854 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* config.c - config.json into struct casca_config: the document, process,
+ * mounts, hooks and the name tables.  The "linux" object is config-linux.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config-internal.h"
+#include "config.h"
+#include "json.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* A config.json larger than this is refused before it is read. */
+#define CONFIG_MAX_SIZE (16u << 20)
+/* mount(2) copies at most one page of data. */
+#define MOUNT_DATA_MAX 4095
+
+/* ---- small shared helpers ------------------------------------------------ */
+
+int casca_config_alloc(size_t n, size_t size, void **ret, struct casca_error **err)
+{
+        *ret = NULL;
+        if (n == 0)
+                return 0;
+        *ret = calloc(n, size);
+        if (!*ret)
+                return casca_error_set(err, ENOMEM, "calloc");
+        return 0;
+}
+
+void casca_config_kv_free(struct casca_kv *kv, size_t n)
+{
+        for (size_t i = 0; kv && i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
+        }
+        free(kv);
+}
+
+int casca_config_parse_kv(yajl_val v, const struct casca_jpath *p, struct casca_kv **ret,
+                          size_t *ret_n, struct casca_error **err)
+{
+        struct casca_kv *kv = NULL;
+        size_t n;
+        int r;
+
+        r = casca_json_object(v, p, err);
+        if (r < 0)
+                return r;
+        n = v->u.object.len;
+        r = casca_config_alloc(n, sizeof(*kv), (void **)&kv, err);
+        if (r < 0)
+                return r;
+        /* Hand the array over first so that a partial one is freed by the caller. */
+        *ret = kv;
+        *ret_n = n;
+        for (size_t i = 0; i < n; i++) {
+                const char *key = v->u.object.keys[i];
+                kv[i].key = strdup(key);
+                if (!kv[i].key)
+                        return casca_error_set(err, ENOMEM, "strdup");
+                r = casca_json_string(v->u.object.values[i], JKEY(p, key), &kv[i].value, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
+                             struct casca_error **err)
+{
+        int r = casca_json_strv(v, p, ret, ret_n, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < *ret_n; i++)
+                if ((*ret)[i][0] != '/')
+                        return casca_json_error(err, JIDX(p, i), "must be an absolute path");
+        return 0;
+}
+
+int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
+                             size_t *ret_n, casca_config_elem_fn fn, struct casca_error **err)
+{
+        char *elems;
+        int r;
+
+        r = casca_json_array(v, p, err);
+        if (r < 0)
+                return r;
+        r = casca_config_alloc(v->u.array.len, elem_size, ret, err);
+        if (r < 0)
+                return r;
+        *ret_n = v->u.array.len;
+        elems = *ret;
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                const struct casca_jpath *ip = JIDX(p, i);
+
+                r = casca_json_object(v->u.array.values[i], ip, err);
+                if (r < 0)
+                        return r;
+                r = fn(elems + i * elem_size, v->u.array.values[i], ip, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A required absolute path member. */
+static int req_abs_path(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
+                        struct casca_error **err)
+{
+        int r = casca_json_req_string(obj, key, p, ret, err);
+
+        if (r < 0)
+                return r;
+        if ((*ret)[0] != '/')
+                return casca_json_error(err, JKEY(p, key), "must be an absolute path");
+        return 0;
+}
+
+/* ---- name tables ----------------------------------------------------------- */
+
+static const char *const ns_names[CASCA_NS__MAX] = {
+        [CASCA_NS_PID] = "pid",       [CASCA_NS_NETWORK] = "network", [CASCA_NS_MOUNT] = "mount",
+        [CASCA_NS_IPC] = "ipc",       [CASCA_NS_UTS] = "uts",         [CASCA_NS_USER] = "user",
+        [CASCA_NS_CGROUP] = "cgroup", [CASCA_NS_TIME] = "time",
+};
+
+const char *casca_ns_type_name(enum casca_ns_type t)
+{
+        if ((unsigned)t >= CASCA_NS__MAX)
+                return NULL;
+        return ns_names[t];
+}
+
+/* Capability names as "CAP_FOO", built once from libcap's table. */
+#define CAP_SLOTS 64
+static char cap_names[CAP_SLOTS][48];
+static pthread_once_t cap_names_once = PTHREAD_ONCE_INIT;
+
+static void cap_names_init(void)
+{
+        for (int i = 0; i < CAP_SLOTS; i++) {
+                char *n = cap_to_name((cap_value_t)i);
+                size_t len;
+
+                if (!n)
+                        continue;
+                len = strlen(n);
+                /* libcap names unknown values by number: those are not ours. */
+                if (strncasecmp(n, "cap_", 4) == 0 && len < sizeof(cap_names[i]))
+                        for (size_t j = 0; j <= len; j++)
+                                cap_names[i][j] =
+                                        (char)((n[j] >= 'a' && n[j] <= 'z') ? n[j] - 'a' + 'A'
+                                                                            : n[j]);
+                cap_free(n);
+        }
+}
+
+const char *casca_capability_name(int cap)
+{
+        if (cap < 0 || cap >= CAP_SLOTS)
+                return NULL;
+        pthread_once(&cap_names_once, cap_names_init);
+        return cap_names[cap][0] ? cap_names[cap] : NULL;
+}
+
+int casca_capability_from_name(const char *name)
+{
+        if (!name || strncmp(name, "CAP_", 4) != 0 || strlen(name) >= sizeof(cap_names[0]))
+                return -1;
+        pthread_once(&cap_names_once, cap_names_init);
+        for (int i = 0; i < CAP_SLOTS; i++)
+                if (cap_names[i][0] && strcmp(cap_names[i], name) == 0)
+                        return i;
+        return -1;
+}
+
+static const struct {
+        const char *name;
+        int resource;
+} rlimit_names[] = {
+        {"RLIMIT_AS", RLIMIT_AS},
+        {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_DATA", RLIMIT_DATA},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+        {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+        {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_NICE", RLIMIT_NICE},
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+        {"RLIMIT_NPROC", RLIMIT_NPROC},
+        {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+        {"RLIMIT_STACK", RLIMIT_STACK},
+};
+
+static int rlimit_from_name(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+                if (strcmp(rlimit_names[i].name, name) == 0)
+                        return rlimit_names[i].resource;
+        return -1;
+}
+
+/* ---- mount options ---------------------------------------------------------- */
+
+static const struct {
+        const char *name;
+        bool clear;
+        unsigned long flag;
+} mount_flag_opts[] = {
+        {"defaults", false, 0},
+        {"ro", false, MS_RDONLY},
+        {"rw", true, MS_RDONLY},
+        {"suid", true, MS_NOSUID},
+        {"nosuid", false, MS_NOSUID},
+        {"dev", true, MS_NODEV},
+        {"nodev", false, MS_NODEV},
+        {"exec", true, MS_NOEXEC},
+        {"noexec", false, MS_NOEXEC},
+        {"sync", false, MS_SYNCHRONOUS},
+        {"async", true, MS_SYNCHRONOUS},
+        {"dirsync", false, MS_DIRSYNC},
+        {"remount", false, MS_REMOUNT},
+        {"mand", false, MS_MANDLOCK},
+        {"nomand", true, MS_MANDLOCK},
+        {"atime", true, MS_NOATIME},
+        {"noatime", false, MS_NOATIME},
+        {"diratime", true, MS_NODIRATIME},
+        {"nodiratime", false, MS_NODIRATIME},
+        {"relatime", false, MS_RELATIME},
+        {"norelatime", true, MS_RELATIME},
+        {"strictatime", false, MS_STRICTATIME},
+        {"nostrictatime", true, MS_STRICTATIME},
+        {"lazytime", false, MS_LAZYTIME},
+        {"nolazytime", true, MS_LAZYTIME},
+        {"iversion", false, MS_I_VERSION},
+        {"noiversion", true, MS_I_VERSION},
+        {"silent", false, MS_SILENT},
+        {"loud", true, MS_SILENT},
+        {"nosymfollow", false, MS_NOSYMFOLLOW},
+        {"symfollow", true, MS_NOSYMFOLLOW},
+        {"bind", false, MS_BIND},
+        {"rbind", false, MS_BIND | MS_REC},
+};
+
+static const struct {
+        const char *name;
+        unsigned long flags;
+} propagation_opts[] = {
+        {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+        {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+        {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
+        {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+const char *casca_config_mount_option_name(size_t i)
+{
+        if (i < ARRAY_SIZE(mount_flag_opts))
+                return mount_flag_opts[i].name;
+        i -= ARRAY_SIZE(mount_flag_opts);
+        if (i < ARRAY_SIZE(propagation_opts))
+                return propagation_opts[i].name;
+        return NULL;
+}
+
+unsigned long casca_config_propagation_from_name(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(propagation_opts); i++)
+                if (strcmp(propagation_opts[i].name, name) == 0)
+                        return propagation_opts[i].flags;
+        return 0;
+}
+
+int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t data_len = 0;
+
+        m->flags = m->clear_flags = m->propagation = 0;
+        free(m->data);
+        m->data = NULL;
+
+        for (size_t i = 0; i < m->n_options; i++) {
+                const char *o = m->options[i];
+                unsigned long prop;
+                bool known = false;
+                size_t len;
+
+                if (!o || !o[0])
+                        continue;
+                for (size_t j = 0; j < ARRAY_SIZE(mount_flag_opts); j++) {
+                        if (strcmp(mount_flag_opts[j].name, o) != 0)
+                                continue;
+                        if (mount_flag_opts[j].clear) {
+                                m->clear_flags |= mount_flag_opts[j].flag;
+                                m->flags &= ~mount_flag_opts[j].flag;
+                        } else {
+                                m->flags |= mount_flag_opts[j].flag;
+                                m->clear_flags &= ~mount_flag_opts[j].flag;
+                        }
+                        known = true;
+                        break;
+                }
+                if (known)
+                        continue;
+                prop = casca_config_propagation_from_name(o);
+                if (prop) {
+                        m->propagation = prop;
+                        continue;
+                }
+                /* Anything else is filesystem data: "mode=755", "size=65536k". */
+                len = strlen(o);
+                if (data_len + len + 1 > MOUNT_DATA_MAX)
+                        return casca_error_setx(err, EINVAL,
+                                                "mount data longer than %d bytes at option \"%s\"",
+                                                MOUNT_DATA_MAX, o);
+                {
+                        char *n = realloc(data, data_len + len + 2);
+                        if (!n)
+                                return casca_error_set(err, ENOMEM, "realloc");
+                        data = n;
+                }
+                if (data_len > 0)
+                        data[data_len++] = ',';
+                memcpy(data + data_len, o, len + 1);
+                data_len += len;
+        }
+        m->data = TAKE_PTR(data);
+        return 0;
+}
+
+/* ---- process ---------------------------------------------------------------- */
+
+static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath *p,
+                      struct casca_error **err)
+{
+        yajl_val x;
+        int r;
+
+        if ((r = casca_json_object(v, p, err)) < 0 ||
+            (r = casca_json_req_u32(v, "uid", p, &u->uid, err)) < 0 ||
+            (r = casca_json_req_u32(v, "gid", p, &u->gid, err)) < 0 ||
+            (r = casca_json_opt_u32(v, "umask", p, &u->umask, err)) < 0)
+                return r;
+        u->has_umask = r > 0;
+        if (u->has_umask && u->umask > 0777)
+                return casca_json_error(err, JKEY(p, "umask"),
+                                        "expected a mode between 0 and 0777");
+        if ((x = casca_json_get(v, "additionalGids"))) {
+                const struct casca_jpath *ap = JKEY(p, "additionalGids");
+                r = casca_json_array(x, ap, err);
+                if (r < 0)
+                        return r;
+                r = casca_config_alloc(x->u.array.len, sizeof(uint32_t),
+                                       (void **)&u->additional_gids, err);
+                if (r < 0)
+                        return r;
+                u->n_additional_gids = x->u.array.len;
+                for (size_t i = 0; i < x->u.array.len; i++) {
+                        r = casca_json_u32(x->u.array.values[i], JIDX(ap, i),
+                                           &u->additional_gids[i], err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const struct casca_jpath *p,
+                              struct casca_error **err)
+{
+        static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
+                                           "ambient"};
+        uint64_t *masks[] = {&c->bounding, &c->effective, &c->inheritable, &c->permitted,
+                             &c->ambient};
+        int r;
+
+        r = casca_json_object(v, p, err);
+        if (r < 0)
+                return r;
+        for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
+                const struct casca_jpath *sp = JKEY(p, sets[s]);
+                yajl_val a = casca_json_get(v, sets[s]);
+
+                *masks[s] = 0;
+                if (!a)
+                        continue;
+                r = casca_json_array(a, sp, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < a->u.array.len; i++) {
+                        yajl_val n = a->u.array.values[i];
+                        int cap;
+
+                        if (!YAJL_IS_STRING(n))
+                                return casca_json_error(err, JIDX(sp, i), "expected a string");
+                        cap = casca_capability_from_name(n->u.string);
+                        if (cap < 0)
+                                return casca_json_error(err, JIDX(sp, i),
+                                                        "unknown capability \"%s\"", n->u.string);
+                        *masks[s] |= UINT64_C(1) << cap;
+                }
+        }
+        return 0;
+}
+
+static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
+                        struct casca_error **err)
+{
+        struct casca_rlimit *rl = elem;
+        yajl_val x;
+        int r;
+
+        if (!(x = casca_json_require(o, "type", p, err)))
+                return -EINVAL;
+        if (!YAJL_IS_STRING(x))
+                return casca_json_error(err, JKEY(p, "type"), "expected a string");
+        rl->resource = rlimit_from_name(x->u.string);
+        if (rl->resource < 0)
+                return casca_json_error(err, JKEY(p, "type"), "unknown rlimit \"%s\"", x->u.string);
+        if ((r = casca_json_req_u64(o, "soft", p, &rl->soft, err)) < 0 ||
+            (r = casca_json_req_u64(o, "hard", p, &rl->hard, err)) < 0)
+                return r;
+        if (rl->soft > rl->hard)
+                return casca_json_error(err, JKEY(p, "soft"),
+                                        "soft limit %llu is above the hard limit %llu",
+                                        (unsigned long long)rl->soft, (unsigned long long)rl->hard);
+        return 0;
+}
+
+static int parse_rlimits(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
+                         struct casca_error **err)
+{
+        int r = casca_config_parse_array(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
+                                         &proc->n_rlimits, parse_rlimit, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < proc->n_rlimits; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (proc->rlimits[j].resource == proc->rlimits[i].resource)
+                                return casca_json_error(
+                                        err, JKEY(JIDX(p, i), "type"), "duplicate rlimit \"%s\"",
+                                        casca_json_get(v->u.array.values[i], "type")->u.string);
+        return 0;
+}
+
+static int parse_process(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
+                         struct casca_error **err)
+{
+        yajl_val x;
+        int r;
+
+        if ((r = casca_json_object(v, p, err)) < 0 ||
+            (r = casca_json_opt_bool(v, "terminal", p, &proc->terminal, err)) < 0)
+                return r;
+        if ((x = casca_json_get(v, "consoleSize"))) {
+                const struct casca_jpath *cp = JKEY(p, "consoleSize");
+
+                if ((r = casca_json_object(x, cp, err)) < 0 ||
+                    (r = casca_json_req_u32(x, "height", cp, &proc->console_height, err)) < 0 ||
+                    (r = casca_json_req_u32(x, "width", cp, &proc->console_width, err)) < 0)
+                        return r;
+                proc->has_console_size = true;
+        }
+        if ((x = casca_json_get(v, "user")) &&
+            (r = parse_user(&proc->user, x, JKEY(p, "user"), err)) < 0)
+                return r;
+        if (!(x = casca_json_require(v, "args", p, err)))
+                return -EINVAL;
+        r = casca_json_strv(x, JKEY(p, "args"), &proc->args, &proc->n_args, err);
+        if (r < 0)
+                return r;
+        if (proc->n_args == 0)
+                return casca_json_error(err, JKEY(p, "args"), "must have at least one entry");
+        if ((r = casca_json_opt_strv(v, "env", p, &proc->env, &proc->n_env, err)) < 0 ||
+            (r = req_abs_path(v, "cwd", p, &proc->cwd, err)) < 0)
+                return r;
+        if ((x = casca_json_get(v, "capabilities"))) {
+                r = parse_capabilities(&proc->caps, x, JKEY(p, "capabilities"), err);
+                if (r < 0)
+                        return r;
+                proc->has_capabilities = true;
+        }
+        if ((x = casca_json_get(v, "rlimits")) &&
+            (r = parse_rlimits(proc, x, JKEY(p, "rlimits"), err)) < 0)
+                return r;
+        if ((r = casca_json_opt_bool(v, "noNewPrivileges", p, &proc->no_new_privileges, err)) < 0)
+                return r;
+        if ((x = casca_json_get(v, "oomScoreAdj"))) {
+                int64_t adj;
+                r = casca_json_int_range(x, JKEY(p, "oomScoreAdj"), -1000, 1000, &adj, err);
+                if (r < 0)
+                        return r;
+                proc->oom_score_adj = (int)adj;
+                proc->has_oom_score_adj = true;
+        }
+        if ((r = casca_json_opt_string(v, "apparmorProfile", p, &proc->apparmor_profile, err)) <
+                    0 ||
+            (r = casca_json_opt_string(v, "selinuxLabel", p, &proc->selinux_label, err)) < 0)
+                return r;
+        return 0;
+}
+
+/* ---- mounts and hooks ----------------------------------------------------- */
+
+static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
+                       struct casca_error **err)
+{
+        struct casca_mount *m = elem;
+        int r;
+
+        if ((r = req_abs_path(v, "destination", p, &m->destination, err)) < 0 ||
+            (r = casca_json_opt_string(v, "type", p, &m->type, err)) < 0 ||
+            (r = casca_json_opt_string(v, "source", p, &m->source, err)) < 0 ||
+            (r = casca_json_opt_strv(v, "options", p, &m->options, &m->n_options, err)) < 0)
+                return r;
+        r = casca_mount_parse_options(m, err);
+        if (r < 0) {
+                _cleanup_free_ char *path = casca_jpath_format(JKEY(p, "options"));
+                return casca_error_prefix(err, "%s", path ? path : "mounts");
+        }
+        return 0;
+}
+
+static const char *const hook_names[CASCA_HOOK__MAX] = {
+        [CASCA_HOOK_PRESTART] = "prestart",
+        [CASCA_HOOK_CREATE_RUNTIME] = "createRuntime",
+        [CASCA_HOOK_CREATE_CONTAINER] = "createContainer",
+        [CASCA_HOOK_START_CONTAINER] = "startContainer",
+        [CASCA_HOOK_POSTSTART] = "poststart",
+        [CASCA_HOOK_POSTSTOP] = "poststop",
+};
+
+const char *casca_config_hook_name(enum casca_hook_kind k)
+{
+        return (unsigned)k < CASCA_HOOK__MAX ? hook_names[k] : NULL;
+}
+
+static int parse_hook(void *elem, yajl_val v, const struct casca_jpath *p, struct casca_error **err)
+{
+        struct casca_hook *h = elem;
+        yajl_val x;
+        int r;
+
+        if ((r = req_abs_path(v, "path", p, &h->path, err)) < 0 ||
+            (r = casca_json_opt_strv(v, "args", p, &h->args, &h->n_args, err)) < 0 ||
+            (r = casca_json_opt_strv(v, "env", p, &h->env, &h->n_env, err)) < 0)
+                return r;
+        if ((x = casca_json_get(v, "timeout"))) {
+                int64_t t;
+                r = casca_json_i64(x, JKEY(p, "timeout"), &t, err);
+                if (r < 0)
+                        return r;
+                if (t <= 0 || t > INT_MAX)
+                        return casca_json_error(err, JKEY(p, "timeout"),
+                                                "must be a positive number of seconds");
+                h->timeout = (int)t;
+                h->has_timeout = true;
+        }
+        return 0;
+}
+
+static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
+                       struct casca_error **err)
+{
+        int r;
+
+        r = casca_json_object(v, p, err);
+        if (r < 0)
+                return r;
+        for (int k = 0; k < CASCA_HOOK__MAX; k++) {
+                struct casca_hook_list *l = &cfg->hooks[k];
+                yajl_val a = casca_json_get(v, hook_names[k]);
+
+                if (!a)
+                        continue;
+                r = casca_config_parse_array(a, JKEY(p, hook_names[k]), sizeof(*l->hooks),
+                                             (void **)&l->hooks, &l->n, parse_hook, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- the document ------------------------------------------------------------ */
+
+/* casca honours runtime-spec 1.0.0 to 1.2.x, pre-releases included. */
+static int check_oci_version(const char *s, const struct casca_jpath *p, struct casca_error **err)
+{
+        const char *c = s;
+        size_t parts[3];
+
+        for (int i = 0; i < 3; i++) {
+                parts[i] = strspn(c, "0123456789");
+                if (parts[i] == 0)
+                        goto invalid;
+                c += parts[i];
+                if (i < 2) {
+                        if (*c != '.')
+                                goto invalid;
+                        c++;
+                }
+        }
+        if (*c == '-') {
+                c++;
+                if (strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-") ==
+                    0)
+                        goto invalid;
+                c += strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-");
+        }
+        if (*c == '+') {
+                c++;
+                if (strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-") ==
+                    0)
+                        goto invalid;
+                c += strspn(c, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-");
+        }
+        if (*c)
+                goto invalid;
+        /* major "1", minor one of "0".."2" */
+        if (parts[0] != 1 || s[0] != '1' || parts[1] != 1 || s[2] < '0' || s[2] > '2')
+                return casca_json_error(
+                        err, p, "unsupported version \"%s\" (casca supports 1.0.0 to 1.2.x)", s);
+        return 0;
+invalid:
+        return casca_json_error(err, p, "invalid version \"%s\" (expected MAJOR.MINOR.PATCH)", s);
+}
+
+static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
+                      struct casca_error **err)
+{
+        int r;
+
+        if ((r = casca_json_object(v, p, err)) < 0 ||
+            (r = casca_json_req_string(v, "path", p, &cfg->root_path, err)) < 0)
+                return r;
+        if (!cfg->root_path[0])
+                return casca_json_error(err, JKEY(p, "path"), "must not be empty");
+        r = casca_json_opt_bool(v, "readonly", p, &cfg->root_readonly, err);
+        return r < 0 ? r : 0;
+}
+
+static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca_error **err)
+{
+        yajl_val v;
+        int r;
+
+        if ((r = casca_json_req_string(doc, "ociVersion", NULL, &cfg->oci_version, err)) < 0 ||
+            (r = check_oci_version(cfg->oci_version, JKEY(NULL, "ociVersion"), err)) < 0)
+                return r;
+        if (!(v = casca_json_require(doc, "root", NULL, err)))
+                return -EINVAL;
+        if ((r = parse_root(cfg, v, JKEY(NULL, "root"), err)) < 0 ||
+            (r = casca_json_opt_string(doc, "hostname", NULL, &cfg->hostname, err)) < 0 ||
+            (r = casca_json_opt_string(doc, "domainname", NULL, &cfg->domainname, err)) < 0)
+                return r;
+        if ((v = casca_json_get(doc, "mounts")) &&
+            (r = casca_config_parse_array(v, JKEY(NULL, "mounts"), sizeof(*cfg->mounts),
+                                          (void **)&cfg->mounts, &cfg->n_mounts, parse_mount,
+                                          err)) < 0)
+                return r;
+        if ((v = casca_json_get(doc, "process"))) {
+                cfg->has_process = true;
+                r = parse_process(&cfg->process, v, JKEY(NULL, "process"), err);
+                if (r < 0)
+                        return r;
+        }
+        if ((v = casca_json_get(doc, "hooks")) &&
+            (r = parse_hooks(cfg, v, JKEY(NULL, "hooks"), err)) < 0)
+                return r;
+        if ((v = casca_json_get(doc, "annotations"))) {
+                const struct casca_jpath *ap = JKEY(NULL, "annotations");
+                r = casca_config_parse_kv(v, ap, &cfg->annotations, &cfg->n_annotations, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < cfg->n_annotations; i++)
+                        if (!cfg->annotations[i].key[0])
+                                return casca_json_error(err, ap, "keys must not be empty");
+        }
+        if ((v = casca_json_get(doc, "linux"))) {
+                cfg->has_linux = true;
+                r = casca_config_linux_parse(&cfg->linux_cfg, v, JKEY(NULL, "linux"), err);
+                if (r < 0)
+                        return r;
+        }
+        /* casca's own extensions live under "casca"; casca.network is parsed
+         * by the network code.  Anything else in there is ignored. */
+        if ((v = casca_json_get(doc, "casca")) &&
+            (r = casca_json_object(v, JKEY(NULL, "casca"), err)) < 0)
+                return r;
+
+        return casca_config_linux_validate(cfg, err);
+}
+
+struct casca_config *casca_config_parse(const char *json, size_t len, struct casca_error **err)
+{
+        _cleanup_json_ yajl_val doc = NULL;
+        struct casca_config *cfg;
+
+        doc = casca_json_parse(json, len, err);
+        if (!doc)
+                return NULL;
+        if (!YAJL_IS_OBJECT(doc)) {
+                casca_error_setx(err, EINVAL, "the top level of the config must be a JSON object");
+                return NULL;
+        }
+        cfg = calloc(1, sizeof(*cfg));
+        if (!cfg) {
+                casca_error_set(err, ENOMEM, "calloc");
+                return NULL;
+        }
+        if (config_from_json(cfg, doc, err) < 0) {
+                casca_config_free(cfg);
+                return NULL;
+        }
+        return cfg;
+}
+
+struct casca_config *casca_config_load(const char *path, struct casca_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        struct casca_config *cfg;
+        struct stat st;
+        size_t len = 0, cap;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        casca_error_setx(err, ENOENT, "config `%s`: no such file", path);
+                else
+                        casca_error_set(err, errno, "config `%s`: cannot open", path);
+                return NULL;
+        }
+        if (fstat(fd, &st) < 0) {
+                casca_error_set(err, errno, "config `%s`: fstat", path);
+                return NULL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                casca_error_setx(err, EINVAL, "config `%s`: not a regular file", path);
+                return NULL;
+        }
+        if ((uint64_t)st.st_size > CONFIG_MAX_SIZE) {
+                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes", path,
+                                 CONFIG_MAX_SIZE);
+                return NULL;
+        }
+        cap = (size_t)st.st_size + 1;
+        buf = malloc(cap);
+        if (!buf) {
+                casca_error_set(err, ENOMEM, "config `%s`", path);
+                return NULL;
+        }
+        for (;;) {
+                ssize_t n;
+
+                if (len == cap) {
+                        char *nb;
+                        if (cap >= CONFIG_MAX_SIZE) {
+                                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes",
+                                                 path, CONFIG_MAX_SIZE);
+                                return NULL;
+                        }
+                        nb = realloc(buf, cap * 2);
+                        if (!nb) {
+                                casca_error_set(err, ENOMEM, "config `%s`", path);
+                                return NULL;
+                        }
+                        buf = nb;
+                        cap *= 2;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        casca_error_set(err, errno, "config `%s`: cannot read", path);
+                        return NULL;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        cfg = casca_config_parse(buf, len, err);
+        if (!cfg)
+                casca_error_prefix(err, "config `%s`", path);
+        return cfg;
+}
+
+/* ---- free ------------------------------------------------------------------- */
+
+static void process_free(struct casca_process *p)
+{
+        free(p->user.additional_gids);
+        casca_strv_free(p->args);
+        casca_strv_free(p->env);
+        free(p->cwd);
+        free(p->rlimits);
+        free(p->apparmor_profile);
+        free(p->selinux_label);
+}
+
+void casca_config_free(struct casca_config *cfg)
+{
+        if (!cfg)
+                return;
+        free(cfg->oci_version);
+        free(cfg->root_path);
+        free(cfg->hostname);
+        free(cfg->domainname);
+        for (size_t i = 0; cfg->mounts && i < cfg->n_mounts; i++) {
+                struct casca_mount *m = &cfg->mounts[i];
+                free(m->destination);
+                free(m->type);
+                free(m->source);
+                casca_strv_free(m->options);
+                free(m->data);
+        }
+        free(cfg->mounts);
+        process_free(&cfg->process);
+        for (int k = 0; k < CASCA_HOOK__MAX; k++) {
+                struct casca_hook_list *l = &cfg->hooks[k];
+                for (size_t i = 0; l->hooks && i < l->n; i++) {
+                        free(l->hooks[i].path);
+                        casca_strv_free(l->hooks[i].args);
+                        casca_strv_free(l->hooks[i].env);
+                }
+                free(l->hooks);
+        }
+        casca_config_kv_free(cfg->annotations, cfg->n_annotations);
+        casca_config_linux_free(&cfg->linux_cfg);
+        /* cfg->network belongs to the casca.network parser (netns/), which
+         * frees it when it fills it. */
+        free(cfg);
+}

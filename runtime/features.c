@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* features.c - the runtime-spec features document, from the same name
+ * tables the config parser uses. */
+#include "cleanup.h"
+#include "config-internal.h"
+#include "config.h"
+#include "casca-features.h"
+#include "json.h"
+
+static void gen_enabled(struct casca_jgen *j, const char *key, bool enabled)
+{
+        casca_jgen_str(j, key);
+        casca_jgen_map_open(j);
+        casca_jgen_kbool(j, "enabled", enabled);
+        casca_jgen_map_close(j);
+}
+
+/* linux.seccomp: emitted by the seccomp code, which knows the actions,
+ * operators, architectures and flags libseccomp offers.  It adds one call
+ * here that writes `"seccomp": { ... }` into j (a key and a map) and returns
+ * 0 or a negative errno with err set. */
+static int gen_seccomp(struct casca_jgen *j, struct casca_error **err)
+{
+        return 0;
+}
+
+static int gen_linux(struct casca_jgen *j, struct casca_error **err)
+{
+        int r;
+
+        casca_jgen_str(j, "linux");
+        casca_jgen_map_open(j);
+
+        casca_jgen_str(j, "namespaces");
+        casca_jgen_array_open(j);
+        for (int t = 0; t < CASCA_NS__MAX; t++)
+                casca_jgen_str(j, casca_ns_type_name(t));
+        casca_jgen_array_close(j);
+
+        casca_jgen_str(j, "capabilities");
+        casca_jgen_array_open(j);
+        for (int c = 0; c < 64; c++) {
+                const char *name = casca_capability_name(c);
+                if (name)
+                        casca_jgen_str(j, name);
+        }
+        casca_jgen_array_close(j);
+
+        casca_jgen_str(j, "cgroup");
+        casca_jgen_map_open(j);
+        casca_jgen_kbool(j, "v1", false);
+        casca_jgen_kbool(j, "v2", true);
+        casca_jgen_kbool(j, "systemd", false);
+        casca_jgen_kbool(j, "systemdUser", false);
+        casca_jgen_kbool(j, "rdma", false);
+        casca_jgen_map_close(j);
+
+        r = gen_seccomp(j, err);
+        if (r < 0)
+                return r;
+
+        gen_enabled(j, "apparmor", false);
+        gen_enabled(j, "selinux", false);
+        gen_enabled(j, "intelRdt", false);
+
+        casca_jgen_map_close(j);
+        return 0;
+}
+
+char *casca_features_json(struct casca_error **err)
+{
+        struct casca_jgen j;
+
+        if (casca_jgen_init(&j, err) < 0)
+                return NULL;
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "ociVersionMin", "1.0.0");
+        casca_jgen_kstr(&j, "ociVersionMax", CASCA_OCI_VERSION);
+
+        casca_jgen_str(&j, "hooks");
+        casca_jgen_array_open(&j);
+        for (int k = 0; k < CASCA_HOOK__MAX; k++)
+                casca_jgen_str(&j, casca_config_hook_name(k));
+        casca_jgen_array_close(&j);
+
+        casca_jgen_str(&j, "mountOptions");
+        casca_jgen_array_open(&j);
+        for (size_t i = 0; casca_config_mount_option_name(i); i++)
+                casca_jgen_str(&j, casca_config_mount_option_name(i));
+        casca_jgen_array_close(&j);
+
+        if (gen_linux(&j, err) < 0) {
+                casca_jgen_done(&j);
+                return NULL;
+        }
+
+        casca_jgen_str(&j, "annotations");
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "io.github.casca.version", CASCA_VERSION);
+        casca_jgen_map_close(&j);
+
+        casca_jgen_map_close(&j);
+        return casca_jgen_finish(&j, err);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* json.h - small helpers over yajl's tree API for the config parsers.
+ *
+ * Every typed getter names the offending JSON path in its error, e.g.
+ * "process.user.uid: expected an unsigned 32-bit integer".  Paths are built
+ * on the stack as a chain of casca_jpath links and only formatted when an
+ * error is reported. */
+#ifndef CASCA_JSON_H
+#define CASCA_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "casca.h"
+
+/* Nesting deeper than this is refused before yajl builds the tree (whose
+ * free is recursive). */
+#define CASCA_JSON_MAX_DEPTH 64
+
+struct casca_jpath {
+        const struct casca_jpath *up; /* NULL at the document root */
+        const char *key;              /* object member, or NULL for an array index */
+        size_t index;
+};
+
+/* A path link living until the end of the enclosing full expression's block. */
+#define JKEY(parent, k) (&(const struct casca_jpath){.up = (parent), .key = (k)})
+#define JIDX(parent, i) (&(const struct casca_jpath){.up = (parent), .key = NULL, .index = (i)})
+
+/* Strict RFC 8259 parse (no comments, no trailing garbage, valid UTF-8,
+ * no NUL bytes).  Errors say where: "invalid JSON at line 3, column 7: ...". */
+yajl_val casca_json_parse(const char *buf, size_t len, struct casca_error **err);
+
+static inline void casca_json_freep(yajl_val *v)
+{
+        if (*v)
+                yajl_tree_free(*v);
+}
+#define _cleanup_json_ __attribute__((cleanup(casca_json_freep)))
+
+/* "linux.namespaces[2].type", or "" for the root.  malloc'd. */
+char *casca_jpath_format(const struct casca_jpath *p);
+
+/* casca_error_setx(err, EINVAL, "<path>: <message>"); returns -EINVAL. */
+int casca_json_error(struct casca_error **err, const struct casca_jpath *p, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* The first member named key of an object, or NULL (also when obj is not an
+ * object). */
+yajl_val casca_json_get(yajl_val obj, const char *key);
+
+/* Type checks: "expected an object", "expected an array", ... */
+int casca_json_object(yajl_val v, const struct casca_jpath *p, struct casca_error **err);
+int casca_json_array(yajl_val v, const struct casca_jpath *p, struct casca_error **err);
+
+int casca_json_string(yajl_val v, const struct casca_jpath *p, char **ret,
+                      struct casca_error **err);
+int casca_json_bool(yajl_val v, const struct casca_jpath *p, bool *ret, struct casca_error **err);
+/* Integers: floats ("1.0", "1e3") are refused; so are values out of range. */
+int casca_json_u64(yajl_val v, const struct casca_jpath *p, uint64_t *ret,
+                   struct casca_error **err);
+int casca_json_i64(yajl_val v, const struct casca_jpath *p, int64_t *ret, struct casca_error **err);
+int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret,
+                   struct casca_error **err);
+int casca_json_u16(yajl_val v, const struct casca_jpath *p, uint16_t *ret,
+                   struct casca_error **err);
+/* An integer in [min, max]: "expected an integer between min and max". */
+int casca_json_int_range(yajl_val v, const struct casca_jpath *p, int64_t min, int64_t max,
+                         int64_t *ret, struct casca_error **err);
+/* An array of strings as a NULL-terminated vector (*ret_n entries). */
+int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
+                    struct casca_error **err);
+
+/* Members of an object.  casca_json_require() reports "<path>.<key>:
+ * required" when key is absent.  The opt_ getters return 0 when key is
+ * absent (leaving *ret alone), 1 when it was parsed, < 0 on error; the req_
+ * ones 0 or < 0. */
+yajl_val casca_json_require(yajl_val obj, const char *key, const struct casca_jpath *p,
+                            struct casca_error **err);
+int casca_json_opt_string(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
+                          struct casca_error **err);
+int casca_json_opt_bool(yajl_val obj, const char *key, const struct casca_jpath *p, bool *ret,
+                        struct casca_error **err);
+int casca_json_opt_u32(yajl_val obj, const char *key, const struct casca_jpath *p, uint32_t *ret,
+                       struct casca_error **err);
+int casca_json_opt_strv(yajl_val obj, const char *key, const struct casca_jpath *p, char ***ret,
+                        size_t *ret_n, struct casca_error **err);
+int casca_json_req_string(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
+                          struct casca_error **err);
+int casca_json_req_u32(yajl_val obj, const char *key, const struct casca_jpath *p, uint32_t *ret,
+                       struct casca_error **err);
+int casca_json_req_u64(yajl_val obj, const char *key, const struct casca_jpath *p, uint64_t *ret,
+                       struct casca_error **err);
+
+/* ---- generating ------------------------------------------------------------ */
+
+/* A pretty-printing yajl generator whose first failure sticks: emit freely,
+ * check once in casca_jgen_finish(). */
+struct casca_jgen {
+        yajl_gen g;
+        bool failed;
+};
+
+int casca_jgen_init(struct casca_jgen *j, struct casca_error **err);
+/* The document, NUL-terminated with a final newline (malloc'd), or NULL.
+ * Frees the generator either way. */
+char *casca_jgen_finish(struct casca_jgen *j, struct casca_error **err);
+/* Free without producing a document (safe after finish). */
+void casca_jgen_done(struct casca_jgen *j);
+
+void casca_jgen_map_open(struct casca_jgen *j);
+void casca_jgen_map_close(struct casca_jgen *j);
+void casca_jgen_array_open(struct casca_jgen *j);
+void casca_jgen_array_close(struct casca_jgen *j);
+void casca_jgen_str(struct casca_jgen *j, const char *s);
+void casca_jgen_bool(struct casca_jgen *j, bool b);
+void casca_jgen_int(struct casca_jgen *j, long long v);
+void casca_jgen_strv(struct casca_jgen *j, const char *const *v, size_t n);
+/* "key": value shorthands for use inside a map. */
+void casca_jgen_kstr(struct casca_jgen *j, const char *key, const char *value);
+void casca_jgen_kbool(struct casca_jgen *j, const char *key, bool b);
+void casca_jgen_kint(struct casca_jgen *j, const char *key, long long v);
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spec.c - the default config.json, generated with yajl_gen. */
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "json.h"
+#include "spec.h"
+
+static const char *const default_env[] = {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "TERM=xterm",
+};
+
+static const char *const default_caps[] = {
+        "CAP_AUDIT_WRITE",
+        "CAP_KILL",
+        "CAP_NET_BIND_SERVICE",
+};
+
+static const char *const masked_paths[] = {
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+        "/proc/interrupts",
+};
+
+static const char *const readonly_paths[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+struct spec_mount {
+        const char *destination, *type, *source;
+        const char *options[8]; /* NULL-terminated */
+};
+
+static const struct spec_mount default_mounts[] = {
+        {"/proc", "proc", "proc", {NULL}},
+        {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k", NULL}},
+        {"/dev/pts",
+         "devpts",
+         "devpts",
+         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL}},
+        {"/dev/shm",
+         "tmpfs",
+         "shm",
+         {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL}},
+        {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev", NULL}},
+        {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro", NULL}},
+};
+
+/* Without a network namespace of its own a rootless container cannot mount
+ * sysfs; it gets the host's, read-only. */
+static const struct spec_mount rootless_sys = {
+        "/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro", NULL}};
+
+static void gen_mount(struct casca_jgen *j, const struct spec_mount *m, bool rootless)
+{
+        casca_jgen_map_open(j);
+        casca_jgen_kstr(j, "destination", m->destination);
+        casca_jgen_kstr(j, "type", m->type);
+        casca_jgen_kstr(j, "source", m->source);
+        if (m->options[0]) {
+                casca_jgen_str(j, "options");
+                casca_jgen_array_open(j);
+                for (const char *const *o = m->options; *o; o++) {
+                        /* ids of groups that do not exist in a user namespace */
+                        if (rootless &&
+                            (strncmp(*o, "gid=", 4) == 0 || strncmp(*o, "uid=", 4) == 0))
+                                continue;
+                        casca_jgen_str(j, *o);
+                }
+                casca_jgen_array_close(j);
+        }
+        casca_jgen_map_close(j);
+}
+
+static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long long host_id)
+{
+        casca_jgen_str(j, key);
+        casca_jgen_array_open(j);
+        casca_jgen_map_open(j);
+        casca_jgen_kint(j, "containerID", 0);
+        casca_jgen_kint(j, "hostID", (long long)host_id);
+        casca_jgen_kint(j, "size", 1);
+        casca_jgen_map_close(j);
+        casca_jgen_array_close(j);
+}
+
+static void gen_process(struct casca_jgen *j)
+{
+        static const char *const args[] = {"sh"};
+
+        casca_jgen_str(j, "process");
+        casca_jgen_map_open(j);
+        casca_jgen_kbool(j, "terminal", false);
+        casca_jgen_str(j, "user");
+        casca_jgen_map_open(j);
+        casca_jgen_kint(j, "uid", 0);
+        casca_jgen_kint(j, "gid", 0);
+        casca_jgen_map_close(j);
+        casca_jgen_str(j, "args");
+        casca_jgen_strv(j, args, ARRAY_SIZE(args));
+        casca_jgen_str(j, "env");
+        casca_jgen_strv(j, default_env, ARRAY_SIZE(default_env));
+        casca_jgen_kstr(j, "cwd", "/");
+        casca_jgen_str(j, "capabilities");
+        casca_jgen_map_open(j);
+        for (size_t i = 0; i < 3; i++) {
+                static const char *const sets[] = {"bounding", "effective", "permitted"};
+                casca_jgen_str(j, sets[i]);
+                casca_jgen_strv(j, default_caps, ARRAY_SIZE(default_caps));
+        }
+        casca_jgen_map_close(j);
+        casca_jgen_str(j, "rlimits");
+        casca_jgen_array_open(j);
+        casca_jgen_map_open(j);
+        casca_jgen_kstr(j, "type", "RLIMIT_NOFILE");
+        casca_jgen_kint(j, "hard", 1024);
+        casca_jgen_kint(j, "soft", 1024);
+        casca_jgen_map_close(j);
+        casca_jgen_array_close(j);
+        casca_jgen_kbool(j, "noNewPrivileges", true);
+        casca_jgen_map_close(j);
+}
+
+static void gen_linux(struct casca_jgen *j, bool rootless)
+{
+        static const enum casca_ns_type rootful_ns[] = {
+                CASCA_NS_PID, CASCA_NS_NETWORK, CASCA_NS_IPC,
+                CASCA_NS_UTS, CASCA_NS_MOUNT,   CASCA_NS_CGROUP,
+        };
+        static const enum casca_ns_type rootless_ns[] = {
+                CASCA_NS_PID,   CASCA_NS_IPC,    CASCA_NS_UTS,
+                CASCA_NS_MOUNT, CASCA_NS_CGROUP, CASCA_NS_USER,
+        };
+        const enum casca_ns_type *ns = rootless ? rootless_ns : rootful_ns;
+        size_t n_ns = rootless ? ARRAY_SIZE(rootless_ns) : ARRAY_SIZE(rootful_ns);
+
+        casca_jgen_str(j, "linux");
+        casca_jgen_map_open(j);
+        if (rootless) {
+                gen_id_mapping(j, "uidMappings", getuid());
+                gen_id_mapping(j, "gidMappings", getgid());
+        } else {
+                /* deny every device; the runtime adds the default ones */
+                casca_jgen_str(j, "resources");
+                casca_jgen_map_open(j);
+                casca_jgen_str(j, "devices");
+                casca_jgen_array_open(j);
+                casca_jgen_map_open(j);
+                casca_jgen_kbool(j, "allow", false);
+                casca_jgen_kstr(j, "access", "rwm");
+                casca_jgen_map_close(j);
+                casca_jgen_array_close(j);
+                casca_jgen_map_close(j);
+        }
+        casca_jgen_str(j, "namespaces");
+        casca_jgen_array_open(j);
+        for (size_t i = 0; i < n_ns; i++) {
+                casca_jgen_map_open(j);
+                casca_jgen_kstr(j, "type", casca_ns_type_name(ns[i]));
+                casca_jgen_map_close(j);
+        }
+        casca_jgen_array_close(j);
+        casca_jgen_str(j, "maskedPaths");
+        casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
+        casca_jgen_str(j, "readonlyPaths");
+        casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
+        casca_jgen_map_close(j);
+}
+
+char *casca_spec_default(bool rootless, struct casca_error **err)
+{
+        struct casca_jgen j;
+
+        if (casca_jgen_init(&j, err) < 0)
+                return NULL;
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "ociVersion", CASCA_OCI_VERSION);
+        gen_process(&j);
+        casca_jgen_str(&j, "root");
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "path", "rootfs");
+        casca_jgen_kbool(&j, "readonly", true);
+        casca_jgen_map_close(&j);
+        casca_jgen_kstr(&j, "hostname", "casca");
+        casca_jgen_str(&j, "mounts");
+        casca_jgen_array_open(&j);
+        for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
+                const struct spec_mount *m = &default_mounts[i];
+                if (rootless && strcmp(m->destination, "/sys") == 0)
+                        m = &rootless_sys;
+                gen_mount(&j, m, rootless);
+        }
+        casca_jgen_array_close(&j);
+        gen_linux(&j, rootless);
+        casca_jgen_map_close(&j);
+        return casca_jgen_finish(&j, err);
+}
