@@ -53,8 +53,9 @@ static int action_value(enum casca_seccomp_action a, bool has_errno_ret, uint32_
                                         path, errno_key,
                                         casca_seccomp_action_name(a) ?: "an unknown action");
         if (r == -ERANGE)
-                return casca_error_setx(err, ERANGE, "%s.%s: %u is out of range (0-4095)", path,
-                                        errno_key, errno_ret);
+                return casca_error_setx(err, ERANGE, "%s.%s: %u is out of range (0-%u)", path,
+                                        errno_key, errno_ret,
+                                        a == CASCA_SCMP_TRACE ? 65535u : 4095u);
         if (r < 0)
                 return casca_error_setx(err, EINVAL, "%s.action: unknown action %d", path, (int)a);
         return 0;

@@ -105,8 +105,8 @@ const char *casca_seccomp_action_name(enum casca_seccomp_action a);
 int casca_seccomp_op_from_name(const char *name);
 const char *casca_seccomp_op_name(enum casca_seccomp_op op);
 /* The libseccomp action value: ERRNO and TRACE take errno_ret (EPERM when
- * !has_errno_ret); -EINVAL when has_errno_ret is set for another action or
- * errno_ret is out of range (> 4095). */
+ * !has_errno_ret); -EINVAL when has_errno_ret is set for another action,
+ * -ERANGE when errno_ret is out of range (ERRNO: > 4095, TRACE: > 65535). */
 int casca_seccomp_action_value(enum casca_seccomp_action a, bool has_errno_ret, uint32_t errno_ret,
                                uint32_t *ret_value);
 /* libseccomp's operator for op. */

@@ -14,8 +14,10 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-/* MAX_ERRNO: the kernel clamps larger SECCOMP_RET_ERRNO data to it. */
+/* MAX_ERRNO: the kernel clamps larger SECCOMP_RET_ERRNO data to it.  For
+ * SECCOMP_RET_TRACE the data is a 16-bit message to the tracer. */
 #define SECCOMP_ERRNO_MAX 4095
+#define SECCOMP_TRACE_MAX 0xffff
 
 static const char *const action_names[] = {
         [CASCA_SCMP_KILL] = "SCMP_ACT_KILL",
@@ -140,7 +142,7 @@ int casca_seccomp_action_value(enum casca_seccomp_action a, bool has_errno_ret, 
 
         if (has_errno_ret && a != CASCA_SCMP_ERRNO && a != CASCA_SCMP_TRACE)
                 return -EINVAL;
-        if (e > SECCOMP_ERRNO_MAX)
+        if (e > (a == CASCA_SCMP_TRACE ? SECCOMP_TRACE_MAX : SECCOMP_ERRNO_MAX))
                 return -ERANGE;
         switch (a) {
         case CASCA_SCMP_KILL:

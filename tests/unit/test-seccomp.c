@@ -237,6 +237,11 @@ static void test_tables(void)
                "errnoRet with ALLOW is refused");
         is_int(casca_seccomp_action_value(CASCA_SCMP_ERRNO, true, 4096, &v), -ERANGE,
                "errnoRet above 4095 is refused");
+        is_int(casca_seccomp_action_value(CASCA_SCMP_TRACE, true, 4096, &v), 0,
+               "TRACE takes a 16-bit message");
+        is_int(v, SCMP_ACT_TRACE(4096), "TRACE(4096)");
+        is_int(casca_seccomp_action_value(CASCA_SCMP_TRACE, true, 65536, &v), -ERANGE,
+               "TRACE message above 65535 is refused");
 }
 
 /* ---- build errors and skipped rules ------------------------------------------ */
