@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* seccomp.h - linux.seccomp (struct casca_seccomp) -> libseccomp filter,
+ * the OCI name tables, the seccomp-notify listener hand-over, the default
+ * profile of `casca spec` and the seccomp object of `casca features`.
+ *
+ * Intended use by the container init:
+ *   parent, before clone:  casca_seccomp_build_ex() (reports skipped rules)
+ *   child, last thing before execve:  casca_seccomp_load()
+ *   with a NOTIFY rule:  the child hands the notify fd to the parent, which
+ *     sends it to the agent with casca_seccomp_send_listener() and the JSON
+ *     from casca_seccomp_process_state_json().
+ * The filter context is plain memory: built in the parent it is copied into
+ * the child by clone; each side releases its own copy. */
+#ifndef CASCA_SECCOMP_H
+#define CASCA_SECCOMP_H
+
+#include <errno.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <yajl/yajl_gen.h>
+
+#include "casca.h"
+#include "config.h"
+
+/* ---- the filter ----------------------------------------------------------- */
+
+/* Why a rule (or one name of it) did not make it into the filter. */
+enum casca_seccomp_skip {
+        /* the syscall name is unknown to this libseccomp */
+        CASCA_SECCOMP_SKIP_UNKNOWN_SYSCALL,
+        /* the rule's action is the default action (libseccomp refuses those) */
+        CASCA_SECCOMP_SKIP_DEFAULT_ACTION,
+};
+
+/* Called once per skipped name; `rule` indexes s->syscalls.  For --debug
+ * logging: "linux.seccomp.syscalls[3]: unknown syscall \"foo\" skipped". */
+typedef void (*casca_seccomp_skip_fn)(void *userdata, enum casca_seccomp_skip reason, size_t rule,
+                                      const char *syscall);
+
+/* "unknown syscall", "action is the default action" */
+const char *casca_seccomp_skip_reason(enum casca_seccomp_skip reason);
+
+/* Build a filter from `s`.  Errors name the JSON path:
+ *   linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_FOO"
+ * The filter does not set no_new_privs on load (process.noNewPrivileges
+ * decides that), returns the kernel's errno from seccomp_load, and keeps
+ * the native architecture in addition to the listed ones.  Rules follow
+ * runc: the args of one rule are ANDed, unless an index repeats, then every
+ * arg becomes a rule of its own (ORed).  On success *ret_ctx is owned by the
+ * caller (casca_seccomp_release()). */
+int casca_seccomp_build(const struct casca_seccomp *s, scmp_filter_ctx *ret_ctx,
+                        struct casca_error **err);
+/* The same, calling on_skip (if not NULL) for each skipped name. */
+int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
+                           void *userdata, scmp_filter_ctx *ret_ctx, struct casca_error **err);
+
+/* True if any rule uses SCMP_ACT_NOTIFY (the child will have a notify fd). */
+bool casca_seccomp_uses_notify(const struct casca_seccomp *s);
+
+/* Load the filter into the calling thread.  *ret_notify_fd (may be NULL) is
+ * the O_CLOEXEC listener fd when this load created one (a NOTIFY rule), else
+ * -1; the caller owns it.  Syscalls made after this go through the filter. */
+int casca_seccomp_load(scmp_filter_ctx ctx, int *ret_notify_fd, struct casca_error **err);
+
+/* NULL is allowed. */
+void casca_seccomp_release(scmp_filter_ctx ctx);
+
+static inline void casca_seccomp_releasep(scmp_filter_ctx *ctx)
+{
+        int saved = errno;
+        casca_seccomp_release(*ctx);
+        *ctx = NULL;
+        errno = saved;
+}
+#define _cleanup_seccomp_ __attribute__((cleanup(casca_seccomp_releasep)))
+
+/* Free a struct casca_seccomp and everything it owns (as allocated by
+ * casca_seccomp_default_profile_new() or the config parser).  NULL ok. */
+void casca_seccomp_free(struct casca_seccomp *s);
+
+/* ---- seccomp notify: the listener ------------------------------------------ */
+
+/* The runtime-spec "container process state" (config-linux.md) as a
+ * malloc'd JSON document: {"ociVersion", "fds": ["seccompFd"], "pid",
+ * "metadata" (omitted when NULL), "state": <state_json>}.  state_json is
+ * the runtime-spec state object of the container (runtime.md "state"). */
+int casca_seccomp_process_state_json(pid_t pid, const char *metadata, const char *state_json,
+                                     char **ret_json, struct casca_error **err);
+
+/* Connect to the AF_UNIX SOCK_STREAM socket at listener_path, send
+ * process_state_json with notify_fd in SCM_RIGHTS (first sendmsg only) and
+ * close the connection.  notify_fd stays open (the caller closes it). */
+int casca_seccomp_send_listener(const char *listener_path, int notify_fd,
+                                const char *process_state_json, struct casca_error **err);
+
+/* ---- name tables (tables.c) ------------------------------------------------ */
+
+/* "SCMP_ACT_ERRNO" <-> CASCA_SCMP_ERRNO; -1 / NULL when unknown. */
+int casca_seccomp_action_from_name(const char *name);
+const char *casca_seccomp_action_name(enum casca_seccomp_action a);
+/* "SCMP_CMP_MASKED_EQ" <-> CASCA_SCMP_CMP_MASKED_EQ; -1 / NULL when unknown. */
+int casca_seccomp_op_from_name(const char *name);
+const char *casca_seccomp_op_name(enum casca_seccomp_op op);
+/* The libseccomp action value: ERRNO and TRACE take errno_ret (EPERM when
+ * !has_errno_ret); -EINVAL when has_errno_ret is set for another action,
+ * -ERANGE when errno_ret is out of range (ERRNO: > 4095, TRACE: > 65535). */
+int casca_seccomp_action_value(enum casca_seccomp_action a, bool has_errno_ret, uint32_t errno_ret,
+                               uint32_t *ret_value);
+/* libseccomp's operator for op. */
+enum scmp_compare casca_seccomp_op_value(enum casca_seccomp_op op);
+
+/* The OCI architecture names, i = 0.. until NULL. */
+const char *casca_seccomp_arch_name(size_t i);
+/* "SCMP_ARCH_X86_64" -> its token: 0, -ENOENT when the name is unknown,
+ * -EOPNOTSUPP when this libseccomp does not support it. */
+int casca_seccomp_arch_lookup(const char *name, uint32_t *ret_token);
+/* The OCI name of the architecture this was built for ("SCMP_ARCH_X86_64"). */
+const char *casca_seccomp_arch_native_name(void);
+
+/* The OCI filter flags, i = 0.. until NULL. */
+const char *casca_seccomp_flag_name(size_t i);
+/* "SECCOMP_FILTER_FLAG_LOG" -> the libseccomp attribute that sets it:
+ * 0, -ENOENT when unknown, -EOPNOTSUPP when this libseccomp (or the kernel,
+ * as libseccomp's API level says) cannot set it. */
+int casca_seccomp_flag_lookup(const char *name, enum scmp_filter_attr *ret_attr);
+/* Whether the running kernel accepts the flag (probed with seccomp(2)). */
+bool casca_seccomp_flag_kernel_supported(const char *name);
+
+/* ---- casca spec / casca features ----------------------------------------- */
+
+/* Emit casca's default profile as the linux.seccomp object into g (the
+ * caller has emitted the "seccomp" key). */
+int casca_seccomp_default_profile(yajl_gen g, struct casca_error **err);
+/* The same profile as a struct (free with casca_seccomp_free()). */
+struct casca_seccomp *casca_seccomp_default_profile_new(struct casca_error **err);
+
+/* Emit the features.md linux.seccomp object into g (the caller has emitted
+ * the "seccomp" key). */
+int casca_seccomp_features(yajl_gen g, struct casca_error **err);
+/* Emit key/value pairs into the open features "annotations" map:
+ * "io.github.seccomp.libseccomp.version" and
+ * CASCA_ANNOTATION_SECCOMP_LISTENER ("true" when this kernel and libseccomp
+ * support SCMP_ACT_NOTIFY with listenerPath).  features.md forbids keys of
+ * its own in the seccomp object, hence an annotation. */
+#define CASCA_ANNOTATION_SECCOMP_LISTENER "casca.seccomp.listenerPath"
+int casca_seccomp_features_annotations(yajl_gen g, struct casca_error **err);
+
+#endif
