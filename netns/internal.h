@@ -82,6 +82,9 @@ struct casca_link_change {
 };
 int casca_link_set(struct casca_nl *nl, int index, const struct casca_link_change *c,
                    struct casca_error **err);
+/* Let the bridge send frames back out of the port they came in on (a
+ * container reaching its own published port through a host address). */
+int casca_link_set_hairpin(struct casca_nl *nl, int index, struct casca_error **err);
 /* Delete by name; -ENODEV (no error set) when it does not exist. */
 int casca_link_del(struct casca_nl *nl, const char *name, struct casca_error **err);
 

@@ -185,3 +185,20 @@ int casca_link_del(struct casca_nl *nl, const char *name, struct casca_error **e
                 return casca_nl_error(nl, r, err, "delete link `%s`", name);
         return 0;
 }
+
+int casca_link_set_hairpin(struct casca_nl *nl, int index, struct casca_error **err)
+{
+        struct nlmsghdr *nlh = casca_nl_request(nl, RTM_SETLINK, 0);
+        struct ifinfomsg *ifi = put_ifinfo(nlh, index);
+        struct nlattr *pi;
+        int r;
+
+        ifi->ifi_family = AF_BRIDGE;
+        pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+        mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+        mnl_attr_nest_end(nlh, pi);
+        r = casca_nl_talk(nl, nlh, NULL, NULL);
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "set hairpin mode on bridge port %d", index);
+        return 0;
+}

@@ -24,7 +24,10 @@
  * comes back to the gateway address and conntrack undoes both NATs).  The
  * same masquerade covers a container reaching a published port of a sibling
  * on the same bridge through a host address (otherwise the sibling would
- * answer it directly, bypassing the reverse DNAT).
+ * answer it directly, bypassing the reverse DNAT).  A container reaching its
+ * own published port also needs hairpin mode on its bridge port (set by
+ * network.c), or the bridge will not send the DNATed frame back out of the
+ * port it arrived on.
  *
  * Every rule carries the comment "casca:<id>" (rule userdata, shown by `nft
  * list ruleset`), which is how casca_nat_del() finds them after a crash: no

@@ -361,6 +361,8 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         r = casca_link_set(nl, host.index, &attach, err);
         if (r < 0)
                 return casca_error_prefix(err, "attach `%s` to `%s`", st->veth, nc->bridge);
+        if (nc->n_ports > 0 && (r = casca_link_set_hairpin(nl, host.index, err)) < 0)
+                return r;
         step("attach");
 
         r = configure_inside(cnl, nc, st, mac, err);

@@ -137,6 +137,22 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
         return MNL_CB_ERROR;
 }
 
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+        return MNL_CB_STOP;
+}
+
+static int noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+        return MNL_CB_OK;
+}
+
+static int overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+        errno = ENOSPC;
+        return MNL_CB_ERROR;
+}
+
 struct talk_ctx {
         struct casca_nl *nl;
         mnl_cb_t cb;
@@ -163,7 +179,11 @@ int casca_nl_talk(struct casca_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
         int r;
 
         nl->ext_msg[0] = '\0';
+        /* With a control array, libmnl calls only what it holds. */
+        ctl[NLMSG_NOOP] = noop_cb;
         ctl[NLMSG_ERROR] = error_cb_ctx;
+        ctl[NLMSG_DONE] = done_cb;
+        ctl[NLMSG_OVERRUN] = overrun_cb;
         if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
                 return -errno;
         for (;;) {
