@@ -653,23 +653,33 @@ out:
         return MNL_CB_OK;
 }
 
+/* Dump the table's rules and keep those tagged f->tag.  A dump that a
+ * concurrent commit interrupted (EINTR) is started again. */
 static int find_rules(struct casca_nl *nl, struct find_ctx *f)
 {
-        struct nftnl_rule *filter = nftnl_rule_alloc();
         struct nlmsghdr *nlh;
         int r;
 
-        if (!filter)
-                return -ENOMEM;
-        nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP | NLM_F_ACK,
-                                    ++nl->seq);
-        nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, CASCA_NFT_TABLE);
-        nftnl_rule_nlmsg_build_payload(nlh, filter);
-        nftnl_rule_free(filter);
-        r = casca_nl_talk(nl, nlh, rule_cb, f);
-        if (r < 0)
-                return r;
-        return f->oom ? -ENOMEM : 0;
+        for (int attempt = 0;; attempt++) {
+                struct nftnl_rule *filter = nftnl_rule_alloc();
+
+                if (!filter)
+                        return -ENOMEM;
+                f->n = 0;
+                nlh = nftnl_nlmsg_build_hdr(nl->buf, NFT_MSG_GETRULE, NFPROTO_INET,
+                                            NLM_F_DUMP | NLM_F_ACK, ++nl->seq);
+                nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, CASCA_NFT_TABLE);
+                nftnl_rule_nlmsg_build_payload(nlh, filter);
+                nftnl_rule_free(filter);
+                r = casca_nl_talk(nl, nlh, rule_cb, f);
+                if (r == -EINTR && attempt < 100) {
+                        usleep(1000 + (unsigned)(rand() % 4000));
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                return f->oom ? -ENOMEM : 0;
+        }
 }
 
 int casca_nat_del(const char *id, struct casca_error **err)

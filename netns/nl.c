@@ -137,68 +137,57 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
         return MNL_CB_ERROR;
 }
 
-static int done_cb(const struct nlmsghdr *nlh, void *data)
-{
-        return MNL_CB_STOP;
-}
-
-static int noop_cb(const struct nlmsghdr *nlh, void *data)
-{
-        return MNL_CB_OK;
-}
-
-static int overrun_cb(const struct nlmsghdr *nlh, void *data)
-{
-        errno = ENOSPC;
-        return MNL_CB_ERROR;
-}
-
-struct talk_ctx {
-        struct casca_nl *nl;
-        mnl_cb_t cb;
-        void *data;
-};
-
-static int data_cb(const struct nlmsghdr *nlh, void *data)
-{
-        struct talk_ctx *t = data;
-        return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
-}
-
-static int error_cb_ctx(const struct nlmsghdr *nlh, void *data)
-{
-        return error_cb(nlh, ((struct talk_ctx *)data)->nl);
-}
-
 int casca_nl_talk(struct casca_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-        mnl_cb_t ctl[NLMSG_MIN_TYPE] = { 0 };
-        struct talk_ctx t = { nl, cb, data };
         uint32_t seq = nlh->nlmsg_seq;
+        bool intr = false;
+        int r = 0;
         ssize_t n;
-        int r;
 
         nl->ext_msg[0] = '\0';
-        /* With a control array, libmnl calls only what it holds. */
-        ctl[NLMSG_NOOP] = noop_cb;
-        ctl[NLMSG_ERROR] = error_cb_ctx;
-        ctl[NLMSG_DONE] = done_cb;
-        ctl[NLMSG_OVERRUN] = overrun_cb;
         if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
                 return -errno;
         for (;;) {
+                const struct nlmsghdr *m;
+                int len;
+
                 n = mnl_socket_recvfrom(nl->sk, nl->buf, MNL_SOCKET_BUFFER_SIZE);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return -errno;
                 }
-                r = mnl_cb_run2(nl->buf, (size_t)n, seq, nl->portid, data_cb, &t, ctl,
-                                ARRAY_SIZE(ctl));
-                if (r < 0)
-                        return errno > 0 ? -errno : -EIO;
-                if (r == MNL_CB_STOP)
-                        return 0;
+                len = (int)n;
+                /* Walk every message ourselves: a dump whose data changed
+                 * under it (NLM_F_DUMP_INTR) must still be read to its end,
+                 * or its tail would be taken for the answer to our next
+                 * request. */
+                for (m = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(m, len);
+                     m = mnl_nlmsg_next(m, &len)) {
+                        if (m->nlmsg_pid != nl->portid && m->nlmsg_pid != 0)
+                                return -ESRCH;
+                        if (m->nlmsg_seq != seq)
+                                continue; /* a late answer to an earlier request */
+                        if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+                                intr = true;
+                        switch (m->nlmsg_type) {
+                        case NLMSG_NOOP:
+                                continue;
+                        case NLMSG_OVERRUN:
+                                return -ENOBUFS;
+                        case NLMSG_DONE:
+                                return r < 0 ? r : intr ? -EINTR : 0;
+                        case NLMSG_ERROR:
+                                if (error_cb(m, nl) == MNL_CB_STOP)
+                                        return r < 0 ? r : intr ? -EINTR : 0;
+                                return -errno;
+                        default:
+                                if (r == 0 && !intr && cb && cb(m, data) < MNL_CB_OK)
+                                        r = errno > 0 ? -errno : -EIO;
+                                if (!(m->nlmsg_flags & NLM_F_MULTI) && !(nlh->nlmsg_flags & NLM_F_ACK))
+                                        return r;
+                        }
+                }
         }
 }
 
