@@ -20,7 +20,8 @@ setup() {
   P=cn$$t${BATS_TEST_NUMBER}
   H=$P-host
   STATE=$BATS_TEST_TMPDIR/state
-  NAMESPACES=()
+  NSLIST=$BATS_TEST_TMPDIR/namespaces
+  : >"$NSLIST"
   PIDS=()
   mkns "$H"
   ip -n "$H" link set lo up
@@ -30,10 +31,11 @@ teardown() {
   local p ns
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
 }
 
-mkns() { ip netns add "$1"; NAMESPACES+=("$1"); }
+# (a file, not an array: `run` calls this in a subshell)
+mkns() { echo "$1" >>"$NSLIST"; ip netns add "$1"; }
 inhost() { nsenter --net="/run/netns/$H" "$@"; }
 inns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 # bg NS CMD...: run a server inside NS in the background, killed by teardown
