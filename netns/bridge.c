@@ -14,10 +14,14 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
         struct casca_cidr gw;
         int r;
 
-        r = casca_link_add(nl, nc->bridge, "bridge", err);
-        if (r < 0 && r != -EEXIST) /* EEXIST: made earlier or by a racing setup */
-                return r;
+        /* Look first: a lookup is cheaper than a create under the RTNL lock. */
         r = casca_link_get(nl, nc->bridge, &li);
+        if (r == -ENODEV) {
+                r = casca_link_add(nl, nc->bridge, "bridge", err);
+                if (r < 0 && r != -EEXIST) /* EEXIST: a racing setup made it */
+                        return r;
+                r = casca_link_get(nl, nc->bridge, &li);
+        }
         if (r < 0)
                 return casca_nl_error(nl, r, err, "look up bridge `%s`", nc->bridge);
         if (strcmp(li.kind, "bridge") != 0)

@@ -131,9 +131,13 @@ int casca_ipam_release_owner(const char *dir, const char *owner, struct casca_er
 void casca_nat_tag(const char *id, char *buf, size_t size);
 /* Add the container's rules (masquerade, DNAT for ports, hairpin) to table
  * inet casca in one transaction; enables forwarding and, with ports,
- * route_localnet on the bridge. */
-int casca_nat_add(const struct casca_netconf *nc, const char *id, const struct casca_ip *addr4,
-                  const struct casca_ip *addr6, struct casca_error **err);
+ * route_localnet on the bridge.  nl: a NETLINK_NETFILTER socket, or NULL
+ * for a private one.  (Closing a netfilter socket right after a commit waits
+ * for the commit's RCU grace period, ~10 ms here: callers that have other
+ * work keep the socket open across it.) */
+int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const char *id,
+                  const struct casca_ip *addr4, const struct casca_ip *addr6,
+                  struct casca_error **err);
 /* Delete every rule tagged for id; returns the number deleted. */
 int casca_nat_del(const char *id, struct casca_error **err);
 /* Write value to a /proc/sys file (no O_CREAT, one write). */

@@ -548,10 +548,11 @@ static int enable_forwarding(const struct casca_netconf *nc, struct casca_error 
         return 0;
 }
 
-int casca_nat_add(const struct casca_netconf *nc, const char *id, const struct casca_ip *addr4,
-                  const struct casca_ip *addr6, struct casca_error **err)
+int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const char *id,
+                  const struct casca_ip *addr4, const struct casca_ip *addr6,
+                  struct casca_error **err)
 {
-        _cleanup_nl_ struct casca_nl *nl = NULL;
+        _cleanup_nl_ struct casca_nl *own = NULL;
         _cleanup_(batch_free) struct batch bt = { 0 };
         char tag[NFTNL_UDATA_COMMENT_MAXLEN + 8];
         int r;
@@ -562,9 +563,12 @@ int casca_nat_add(const struct casca_netconf *nc, const char *id, const struct c
         if (r < 0)
                 return r;
         casca_nat_tag(id, tag, sizeof(tag));
-        r = casca_nl_open(NETLINK_NETFILTER, -1, &nl, err);
-        if (r < 0)
-                return r;
+        if (!nl) {
+                r = casca_nl_open(NETLINK_NETFILTER, -1, &own, err);
+                if (r < 0)
+                        return r;
+                nl = own;
+        }
         if (batch_start(&bt, nl) < 0)
                 return casca_error_set(err, ENOMEM, "nftables batch");
         put_table_and_chains(&bt);

@@ -3,9 +3,10 @@
  * teardown, and linux.netDevices.
  *
  * Setup order (each step recorded in network.json before it acts):
- *   state -> bridge -> lease(s) -> veth (peer made inside the container's
- *   namespace) -> host end on the bridge, up -> inside: lo up, addresses,
- *   interface up, default route(s) -> nftables rules.
+ *   state -> bridge -> lease(s) -> nftables rules -> veth (peer made inside
+ *   the container's namespace) -> host end on the bridge, up (hairpin with
+ *   published ports) -> inside: lo up, addresses, interface up, default
+ *   route(s).
  * Inside work goes through a NETLINK_ROUTE socket opened in the container's
  * namespace (setns on this thread, socket(), setns back): no fork, and the
  * thread is back in its own namespace before any further work. */
@@ -308,7 +309,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                        const char *state_root, struct casca_netstate *st, uint8_t mac[6],
                        struct casca_error **err)
 {
-        _cleanup_(closep_nl) struct casca_nl *nl = NULL, *cnl = NULL;
+        _cleanup_(closep_nl) struct casca_nl *nfnl = NULL, *nl = NULL, *cnl = NULL;
         struct casca_link_change attach = { .up = 1, .netns_fd = -1 };
         struct casca_link_info host;
         int r, br;
@@ -344,6 +345,19 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 return r;
         step("lease-recorded");
 
+        /* nftables first: its socket is closed last, so the commit's RCU
+         * grace period passes while the links are made. */
+        if (nc->nat || nc->n_ports > 0) {
+                r = casca_nl_open(NETLINK_NETFILTER, -1, &nfnl, err);
+                if (r < 0)
+                        return r;
+                r = casca_nat_add(nfnl, nc, id, &st->addr4, st->has_addr6 ? &st->addr6 : NULL,
+                                  err);
+                if (r < 0)
+                        return r;
+        }
+        step("nat");
+
         r = casca_link_add_veth(nl, st->veth, nc->interface, netns_fd, nc->has_mtu ? nc->mtu : 0,
                                 nc->has_mac ? nc->mac : NULL, err);
         if (r == -EEXIST) {
@@ -369,11 +383,6 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         if (r < 0)
                 return casca_error_prefix(err, "container interface `%s`", nc->interface);
         step("inside");
-
-        r = casca_nat_add(nc, id, &st->addr4, st->has_addr6 ? &st->addr6 : NULL, err);
-        if (r < 0)
-                return r;
-        step("nat");
         return 0;
 }
 

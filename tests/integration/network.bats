@@ -261,7 +261,7 @@ EOF
 @test "teardown works after setup was SIGKILLed at any step" {
   echo '{"subnet":"10.88.0.0/24","ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
   local step
-  for step in state bridge lease lease-recorded veth attach inside nat; do
+  for step in state bridge lease lease-recorded nat veth attach inside; do
     mkns "$P-k-$step"
     run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net.json" --id "k-$step" \
       --netns "/run/netns/$P-k-$step" --state "$STATE" --kill-at "$step"

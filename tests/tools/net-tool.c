@@ -3,7 +3,7 @@
  *
  *   net-tool parse     --config FILE
  *   net-tool setup     --config FILE --id ID --netns PATH --state DIR
- *                      [--hostname NAME --etc DIR] [--kill-at STEP]
+ *                      [--hostname NAME --etc DIR] [--kill-at STEP] [--timing]
  *   net-tool teardown  --id ID --state DIR
  *   net-tool write-etc [--config FILE] [--hostname NAME] [--address ADDR] --etc DIR
  *   net-tool netdev-attach --id ID --state DIR --dev HOSTNAME [--name NAME] --netns PATH
@@ -13,7 +13,8 @@
  * --config takes a whole config.json (its casca.network) or the network
  * object itself.  setup prints key=value lines.  --kill-at STEP SIGKILLs the
  * process right after that setup step (state, bridge, lease, lease-recorded,
- * veth, attach, inside, nat). */
+ * nat, veth, attach, inside); --timing prints "step NAME MICROSECONDS" to
+ * stderr after each. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -30,9 +32,18 @@
 #include "netns/network.h"
 
 static const char *kill_at;
+static bool timing;
+static struct timespec t_start;
 
 static void kill_hook(const char *step)
 {
+        if (timing) {
+                struct timespec t;
+                clock_gettime(CLOCK_MONOTONIC, &t);
+                fprintf(stderr, "step %s %lld\n", step,
+                        (long long)(t.tv_sec - t_start.tv_sec) * 1000000 +
+                                (t.tv_nsec - t_start.tv_nsec) / 1000);
+        }
         if (kill_at && strcmp(step, kill_at) == 0)
                 raise(SIGKILL);
 }
@@ -117,6 +128,7 @@ int main(int argc, char **argv)
                 { "dev", required_argument, NULL, 'd' },
                 { "name", required_argument, NULL, 'N' },
                 { "kill-at", required_argument, NULL, 'k' },
+                { "timing", no_argument, NULL, 't' },
                 { 0 },
         };
         const char *config = NULL, *id = NULL, *netns = NULL, *state = NULL, *hostname = NULL,
@@ -144,6 +156,7 @@ int main(int argc, char **argv)
                 case 'd': dev = optarg; break;
                 case 'N': name = optarg; break;
                 case 'k': kill_at = optarg; break;
+                case 't': timing = true; break;
                 default: return 2;
                 }
         }
@@ -170,6 +183,7 @@ int main(int argc, char **argv)
                 if (load(config, &nc))
                         return 1;
                 casca_network_step_hook = kill_hook;
+                clock_gettime(CLOCK_MONOTONIC, &t_start);
                 r = casca_network_setup(nc, id, nsfd, state, &res, &err);
                 if (r < 0)
                         return fail(err);
