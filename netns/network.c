@@ -170,7 +170,7 @@ static int undo(struct casca_netstate *st, const char *id, struct casca_error **
         (void)return_netdevs(st, &e);
         keep_first(&first, &e);
 
-        if (st->veth) { /* set before any rule is made */
+        if (st->bridge) { /* recorded before any rule is made */
                 (void)casca_nat_del(id, &e);
                 keep_first(&first, &e);
         }
