@@ -65,11 +65,11 @@ static int addr_attr_cb(const struct nlattr *a, void *data)
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
         const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-        const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+        const struct nlattr *tb[IFA_MAX + 1] = {0};
         struct addr_list *l = data;
         const struct nlattr *a;
         uint32_t flags = ifa->ifa_flags;
-        struct casca_cidr c = { 0 };
+        struct casca_cidr c = {0};
         size_t len;
 
         if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != l->index)
@@ -105,7 +105,7 @@ int casca_addr_list(struct casca_nl *nl, int index, struct casca_cidr **ret, siz
 {
         struct nlmsghdr *nlh = casca_nl_request(nl, RTM_GETADDR, NLM_F_DUMP);
         struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-        struct addr_list l = { .index = index };
+        struct addr_list l = {.index = index};
         int r;
 
         ifa->ifa_family = AF_UNSPEC;

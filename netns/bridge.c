@@ -10,7 +10,7 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                         struct casca_error **err)
 {
         struct casca_link_info li;
-        struct casca_link_change up = { .up = 1, .netns_fd = -1 };
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
         struct casca_cidr gw;
         int r;
 
@@ -29,12 +29,12 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                                         "casca.network.bridge: `%s` exists and is not a bridge "
                                         "(kind \"%s\")",
                                         nc->bridge, li.kind);
-        gw = (struct casca_cidr){ .ip = nc->gateway, .prefix = nc->subnet.prefix };
+        gw = (struct casca_cidr){.ip = nc->gateway, .prefix = nc->subnet.prefix};
         r = casca_addr_add(nl, li.index, &gw, err);
         if (r < 0)
                 return casca_error_prefix(err, "bridge `%s`", nc->bridge);
         if (nc->has_ipv6) {
-                gw = (struct casca_cidr){ .ip = nc->ipv6.gateway, .prefix = nc->ipv6.subnet.prefix };
+                gw = (struct casca_cidr){.ip = nc->ipv6.gateway, .prefix = nc->ipv6.subnet.prefix};
                 r = casca_addr_add(nl, li.index, &gw, err);
                 if (r < 0)
                         return casca_error_prefix(err, "bridge `%s`", nc->bridge);

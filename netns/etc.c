@@ -115,7 +115,7 @@ static void put_list(FILE *out, const char *key, char **v, size_t n)
 int casca_network_write_etc(const struct casca_netconf *nc, const char *hostname,
                             const char *address, const char *dir, struct casca_error **err)
 {
-        _cleanup_(mb_free) struct membuf hosts = { 0 }, resolv = { 0 };
+        _cleanup_(mb_free) struct membuf hosts = {0}, resolv = {0};
         _cleanup_close_ int dfd = -1;
         char addr[CASCA_IP_STRLEN] = "";
         struct casca_ip ip;

@@ -73,12 +73,12 @@ int casca_link_add_veth(struct casca_nl *nl, const char *name, const char *peer_
                         int peer_netns_fd, uint32_t mtu, const uint8_t *peer_mac,
                         struct casca_error **err);
 struct casca_link_change {
-        const char *name;    /* rename to (link must be down), NULL: keep */
-        int master;          /* > 0: enslave to this ifindex; -1: no master; 0: keep */
-        uint32_t mtu;        /* 0: keep */
-        const uint8_t *mac;  /* NULL: keep */
-        int up;              /* 1 up, -1 down, 0 keep */
-        int netns_fd;        /* >= 0: move into that namespace (name applies there) */
+        const char *name;   /* rename to (link must be down), NULL: keep */
+        int master;         /* > 0: enslave to this ifindex; -1: no master; 0: keep */
+        uint32_t mtu;       /* 0: keep */
+        const uint8_t *mac; /* NULL: keep */
+        int up;             /* 1 up, -1 down, 0 keep */
+        int netns_fd;       /* >= 0: move into that namespace (name applies there) */
 };
 int casca_link_set(struct casca_nl *nl, int index, const struct casca_link_change *c,
                    struct casca_error **err);
@@ -142,7 +142,6 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
 int casca_nat_del(const char *id, struct casca_error **err);
 /* Write value to a /proc/sys file (no O_CREAT, one write). */
 int casca_sysctl_write(const char *path, const char *value, struct casca_error **err);
-
 
 /* ---- persist.c: <state_root>/<id>/network.json ------------------------------ */
 

@@ -64,14 +64,13 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
                 return MNL_CB_OK;
         li->index = ifi->ifi_index;
         li->flags = ifi->ifi_flags;
-        return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, li) < 0 ? MNL_CB_ERROR
-                                                                          : MNL_CB_OK;
+        return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, li) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int casca_link_get(struct casca_nl *nl, const char *name, struct casca_link_info *ret)
 {
         struct nlmsghdr *nlh = casca_nl_request(nl, RTM_GETLINK, 0);
-        struct casca_link_info li = { 0 };
+        struct casca_link_info li = {0};
         int r;
 
         put_ifinfo(nlh, 0);

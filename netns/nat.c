@@ -65,9 +65,9 @@ struct base_chain {
 };
 
 static const struct base_chain chains[] = {
-        { "prerouting", NF_INET_PRE_ROUTING, -100 },
-        { "output", NF_INET_LOCAL_OUT, -100 },
-        { "postrouting", NF_INET_POST_ROUTING, 100 },
+        {"prerouting", NF_INET_PRE_ROUTING, -100},
+        {"output", NF_INET_LOCAL_OUT, -100},
+        {"postrouting", NF_INET_POST_ROUTING, 100},
 };
 
 void casca_nat_tag(const char *id, char *buf, size_t size)
@@ -165,7 +165,7 @@ static void match_addr(struct rb *b, bool source, const struct casca_cidr *c, ui
         bool v4 = c->ip.family == AF_INET;
         uint32_t len = v4 ? 4 : 16;
         uint32_t off = v4 ? (source ? 12 : 16) : (source ? 8 : 24);
-        struct casca_cidr maskc = { .ip = { .family = c->ip.family }, .prefix = c->prefix };
+        struct casca_cidr maskc = {.ip = {.family = c->ip.family}, .prefix = c->prefix};
         struct casca_ip net;
 
         payload(b, NFT_PAYLOAD_NETWORK_HEADER, off, len);
@@ -180,7 +180,7 @@ static void match_addr(struct rb *b, bool source, const struct casca_cidr *c, ui
 
 static void match_host(struct rb *b, bool source, const struct casca_ip *ip)
 {
-        struct casca_cidr c = { .ip = *ip, .prefix = ip->family == AF_INET ? 32 : 128 };
+        struct casca_cidr c = {.ip = *ip, .prefix = ip->family == AF_INET ? 32 : 128};
         match_addr(b, source, &c, NFT_CMP_EQ);
 }
 
@@ -320,11 +320,12 @@ static int batch_ack_cb(const struct nlmsghdr *nlh, void *data)
                                 off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
                         if (mnl_nlmsg_size(off) <= nlh->nlmsg_len) {
                                 const struct nlattr *a;
-                                mnl_attr_for_each(a, nlh, off)
-                                        if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
-                                            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-                                                snprintf(st->nl->ext_msg, sizeof(st->nl->ext_msg),
-                                                         "%s", mnl_attr_get_str(a));
+                                mnl_attr_for_each(
+                                        a, nlh,
+                                        off) if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+                                                 mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+                                        snprintf(st->nl->ext_msg, sizeof(st->nl->ext_msg), "%s",
+                                                 mnl_attr_get_str(a));
                         }
                 }
         }
@@ -337,10 +338,10 @@ static int batch_ack_cb(const struct nlmsghdr *nlh, void *data)
 static int batch_commit(struct batch *bt)
 {
         struct casca_nl *nl = bt->nl;
-        struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
-        struct ack_state st = { .nl = nl, .lo = bt->first_seq };
-        mnl_cb_t ctl[NLMSG_MIN_TYPE] = { 0 };
-        struct msghdr msg = { 0 };
+        struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
+        struct ack_state st = {.nl = nl, .lo = bt->first_seq};
+        mnl_cb_t ctl[NLMSG_MIN_TYPE] = {0};
+        struct msghdr msg = {0};
         struct iovec *iov;
         int n_iov, fd = mnl_socket_get_fd(nl->sk);
         ssize_t n;
@@ -462,10 +463,10 @@ static void put_table_and_chains(struct batch *bt)
 static void put_port(struct batch *bt, const char *tag, const struct casca_port_mapping *pm,
                      const struct casca_ip *to)
 {
-        static const char *const hooks[] = { "prerouting", "output" };
+        static const char *const hooks[] = {"prerouting", "output"};
 
         for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
-                struct rb b = { .r = new_rule(hooks[i], tag) };
+                struct rb b = {.r = new_rule(hooks[i], tag)};
                 if (!b.r) {
                         bt->oom = true;
                         return;
@@ -553,7 +554,7 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
                   struct casca_error **err)
 {
         _cleanup_nl_ struct casca_nl *own = NULL;
-        _cleanup_(batch_free) struct batch bt = { 0 };
+        _cleanup_(batch_free) struct batch bt = {0};
         char tag[NFTNL_UDATA_COMMENT_MAXLEN + 8];
         int r;
 
@@ -588,8 +589,9 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
         }
         r = batch_commit(&bt);
         if (r < 0)
-                return casca_nl_error(nl, r, err, "nftables: add rules for `%s` to table inet "
-                                                  CASCA_NFT_TABLE, id);
+                return casca_nl_error(nl, r, err,
+                                      "nftables: add rules for `%s` to table inet " CASCA_NFT_TABLE,
+                                      id);
         return 0;
 }
 
@@ -699,15 +701,16 @@ int casca_nat_del(const char *id, struct casca_error **err)
         /* A racing teardown of the same id can delete a rule between our dump
          * and our batch (ENOENT): look again. */
         for (attempt = 0;; attempt++) {
-                _cleanup_(batch_free) struct batch bt = { 0 };
-                struct find_ctx f = { .tag = tag };
+                _cleanup_(batch_free) struct batch bt = {0};
+                struct find_ctx f = {.tag = tag};
 
                 r = find_rules(nl, &f);
                 if (r == -ENOENT) /* no table: nothing to delete */
                         return 0;
                 if (r < 0) {
                         free(f.v);
-                        return casca_nl_error(nl, r, err, "nftables: list table inet " CASCA_NFT_TABLE);
+                        return casca_nl_error(nl, r, err,
+                                              "nftables: list table inet " CASCA_NFT_TABLE);
                 }
                 if (f.n == 0)
                         return 0;

@@ -25,7 +25,7 @@ static size_t ip_len(int family)
 
 int casca_ip_parse(const char *s, struct casca_ip *ret)
 {
-        struct casca_ip ip = { 0 };
+        struct casca_ip ip = {0};
 
         if (!s)
                 return -EINVAL;
@@ -45,7 +45,7 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
         const char *slash;
         char *end;
         unsigned long prefix;
-        struct casca_cidr c = { 0 };
+        struct casca_cidr c = {0};
         size_t n;
 
         if (!s || !(slash = strchr(s, '/')))
@@ -110,7 +110,7 @@ void casca_cidr_network(const struct casca_cidr *c, struct casca_ip *ret)
 
 bool casca_cidr_contains(const struct casca_cidr *c, const struct casca_ip *ip)
 {
-        struct casca_cidr other = { .ip = *ip, .prefix = c->prefix };
+        struct casca_cidr other = {.ip = *ip, .prefix = c->prefix};
         struct casca_ip a, b;
 
         if (ip->family != c->ip.family)
@@ -209,7 +209,8 @@ static bool valid_ifname(const char *s)
         if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
                 return false;
         for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+                if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
+                    !isprint((unsigned char)*p))
                         return false;
         return true;
 }
@@ -222,12 +223,13 @@ static int get_string(yajl_val v, const char *path, const char **ret, struct cas
         return 0;
 }
 
-static int get_int_range(yajl_val v, const char *path, long long min, long long max,
-                         long long *ret, struct casca_error **err)
+static int get_int_range(yajl_val v, const char *path, long long min, long long max, long long *ret,
+                         struct casca_error **err)
 {
         if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
-                return casca_error_setx(err, EINVAL, "%s: expected an integer between %lld and %lld",
-                                        path, min, max);
+                return casca_error_setx(err, EINVAL,
+                                        "%s: expected an integer between %lld and %lld", path, min,
+                                        max);
         *ret = YAJL_GET_INTEGER(v);
         return 0;
 }
@@ -330,8 +332,8 @@ static int parse_address(yajl_val v, const char *path, const struct casca_cidr *
         }
         casca_cidr_format(subnet, sbuf, sizeof(sbuf));
         if (ret->prefix != subnet->prefix || !usable_host(subnet, &ret->ip))
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" is not a host address of %s",
-                                        path, s, sbuf);
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" is not a host address of %s", path,
+                                        s, sbuf);
         if (casca_ip_equal(&ret->ip, gw))
                 return casca_error_setx(err, EINVAL, "%s: \"%s\" is the gateway", path, s);
         return 0;
@@ -347,9 +349,8 @@ static int parse_mac(yajl_val v, const char *path, uint8_t mac[6], struct casca_
         r = get_string(v, path, &s, err);
         if (r < 0)
                 return r;
-        if (strlen(s) != 17 ||
-            sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                   &tail) != 6)
+        if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+                                      &b[4], &b[5], &tail) != 6)
                 return casca_error_setx(err, EINVAL, "%s: invalid MAC address \"%s\"", path, s);
         for (int i = 0; i < 6; i++)
                 mac[i] = (uint8_t)b[i];
@@ -534,20 +535,20 @@ static int parse_ports(yajl_val v, struct casca_netconf *nc, struct casca_error 
                 nc->n_ports++;
                 for (size_t j = 0; j < i; j++) {
                         const struct casca_port_mapping *o = &nc->ports[j];
-                        bool same_ip = o->has_host_ip == pm->has_host_ip &&
-                                       (!pm->has_host_ip || casca_ip_equal(&o->host_ip, &pm->host_ip));
+                        bool same_ip =
+                                o->has_host_ip == pm->has_host_ip &&
+                                (!pm->has_host_ip || casca_ip_equal(&o->host_ip, &pm->host_ip));
                         if (o->host_port == pm->host_port && o->protocol == pm->protocol && same_ip)
-                                return casca_error_setx(err, EINVAL,
-                                                        "%s.hostPort: %u/%s is already published by "
-                                                        P ".ports[%zu]",
-                                                        path, pm->host_port,
-                                                        pm->protocol == IPPROTO_TCP ? "tcp" : "udp",
-                                                        j);
+                                return casca_error_setx(
+                                        err, EINVAL,
+                                        "%s.hostPort: %u/%s is already published by " P
+                                        ".ports[%zu]",
+                                        path, pm->host_port,
+                                        pm->protocol == IPPROTO_TCP ? "tcp" : "udp", j);
                 }
                 if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6)
                         return casca_error_setx(err, EINVAL,
-                                                "%s.hostIP: an IPv6 host address needs "
-                                                P ".ipv6",
+                                                "%s.hostIP: an IPv6 host address needs " P ".ipv6",
                                                 path);
         }
         return 0;
@@ -731,11 +732,10 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
         return 0;
 }
 
-int casca_netconf_parse_json(const char *json, struct casca_netconf **ret,
-                             struct casca_error **err)
+int casca_netconf_parse_json(const char *json, struct casca_netconf **ret, struct casca_error **err)
 {
-        static const char *casca_path[] = { "casca", NULL };
-        static const char *network_path[] = { "network", NULL };
+        static const char *casca_path[] = {"casca", NULL};
+        static const char *network_path[] = {"network", NULL};
         char ebuf[256] = "";
         yajl_val root, casca, net;
         int r;

@@ -35,8 +35,8 @@ struct casca_cidr {
 
 struct casca_port_mapping {
         uint16_t host_port, container_port;
-        int protocol;         /* IPPROTO_TCP or IPPROTO_UDP */
-        bool has_host_ip;     /* false: any local address ("0.0.0.0", "::" or absent) */
+        int protocol;     /* IPPROTO_TCP or IPPROTO_UDP */
+        bool has_host_ip; /* false: any local address ("0.0.0.0", "::" or absent) */
         struct casca_ip host_ip;
 };
 
@@ -79,8 +79,7 @@ struct casca_netconf {
 /* Parse the value of "casca"."network".  network_obj may be NULL (all
  * defaults).  Errors name the JSON path:
  * `casca.network.subnet: invalid CIDR "10.88.0.0/33"`. */
-int casca_netconf_parse(yajl_val network_obj, struct casca_netconf **ret,
-                        struct casca_error **err);
+int casca_netconf_parse(yajl_val network_obj, struct casca_netconf **ret, struct casca_error **err);
 /* Parse a JSON document that is either a whole config.json (its
  * "casca"."network" is used; absent means NULL result and 0) or the network
  * object itself.  For tools and tests. */

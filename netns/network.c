@@ -83,7 +83,7 @@ static void closep_nl(struct casca_nl **nl)
  * or a bind mount under /run/netns.  -1 when it is gone. */
 static int find_netns(uint64_t dev, uint64_t ino)
 {
-        static const char *const dirs[] = { "/run/netns", "/proc" };
+        static const char *const dirs[] = {"/run/netns", "/proc"};
         char path[PATH_MAX];
         struct stat sb;
 
@@ -122,8 +122,7 @@ static void keep_first(struct casca_error **first, struct casca_error **e)
 
 /* Release the leases of id: the recorded ones, and any lease of id in the
  * recorded lease dir (a kill between a lease and its record). */
-static int release_leases(const struct casca_netstate *st, const char *id,
-                          struct casca_error **err)
+static int release_leases(const struct casca_netstate *st, const char *id, struct casca_error **err)
 {
         int r;
 
@@ -223,7 +222,7 @@ int casca_network_teardown(const char *id, const char *state_root, struct casca_
 
 static char *cidr_str(const struct casca_ip *ip, unsigned prefix)
 {
-        struct casca_cidr c = { .ip = *ip, .prefix = prefix };
+        struct casca_cidr c = {.ip = *ip, .prefix = prefix};
         char buf[CASCA_CIDR_STRLEN];
         return strdup(casca_cidr_format(&c, buf, sizeof(buf)));
 }
@@ -267,7 +266,7 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
                             const struct casca_netstate *st, uint8_t ret_mac[6],
                             struct casca_error **err)
 {
-        struct casca_link_change up = { .up = 1, .netns_fd = -1 };
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
         struct casca_link_info lo, li;
         struct casca_cidr a;
         int r;
@@ -280,12 +279,12 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
         r = casca_link_get(cnl, nc->interface, &li);
         if (r < 0)
                 return casca_nl_error(cnl, r, err, "look up `%s` in the container", nc->interface);
-        a = (struct casca_cidr){ .ip = st->addr4, .prefix = nc->subnet.prefix };
+        a = (struct casca_cidr){.ip = st->addr4, .prefix = nc->subnet.prefix};
         r = casca_addr_add(cnl, li.index, &a, err);
         if (r < 0)
                 return r;
         if (st->has_addr6) {
-                a = (struct casca_cidr){ .ip = st->addr6, .prefix = nc->ipv6.subnet.prefix };
+                a = (struct casca_cidr){.ip = st->addr6, .prefix = nc->ipv6.subnet.prefix};
                 r = casca_addr_add(cnl, li.index, &a, err);
                 if (r < 0)
                         return r;
@@ -310,7 +309,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                        struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nfnl = NULL, *nl = NULL, *cnl = NULL;
-        struct casca_link_change attach = { .up = 1, .netns_fd = -1 };
+        struct casca_link_change attach = {.up = 1, .netns_fd = -1};
         struct casca_link_info host;
         int r, br;
 
@@ -351,8 +350,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 r = casca_nl_open(NETLINK_NETFILTER, -1, &nfnl, err);
                 if (r < 0)
                         return r;
-                r = casca_nat_add(nfnl, nc, id, &st->addr4, st->has_addr6 ? &st->addr6 : NULL,
-                                  err);
+                r = casca_nat_add(nfnl, nc, id, &st->addr4, st->has_addr6 ? &st->addr6 : NULL, err);
                 if (r < 0)
                         return r;
         }
@@ -392,7 +390,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
 {
         struct casca_netstate st;
         char veth[IFNAMSIZ];
-        uint8_t mac[6] = { 0 };
+        uint8_t mac[6] = {0};
         struct stat sb;
         int r;
 
@@ -430,10 +428,11 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         if (r < 0) {
                 struct casca_error *e = NULL;
                 /* Remove what we made; keep recorded netDevices. */
-                struct casca_netstate devs = { .devs = st.devs, .n_devs = st.n_devs,
-                                               .has_netns = st.has_netns,
-                                               .netns_dev = st.netns_dev,
-                                               .netns_ino = st.netns_ino };
+                struct casca_netstate devs = {.devs = st.devs,
+                                              .n_devs = st.n_devs,
+                                              .has_netns = st.has_netns,
+                                              .netns_dev = st.netns_dev,
+                                              .netns_ino = st.netns_ino};
                 st.devs = NULL;
                 st.n_devs = 0;
                 if (undo(&st, id, &e) == 0) {
@@ -459,8 +458,8 @@ static int move_link(struct casca_nl *nl, struct casca_nl *tnl, const char *from
                      int target_fd, struct casca_error **err)
 {
         _cleanup_free_ struct casca_cidr *addrs = NULL;
-        struct casca_link_change mv = { .netns_fd = target_fd };
-        struct casca_link_change up = { .up = 1, .netns_fd = -1 };
+        struct casca_link_change mv = {.netns_fd = target_fd};
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
         struct casca_link_info li, moved;
         size_t n = 0;
         int r;

@@ -70,8 +70,13 @@ int casca_nl_open(int bus, int netns_fd, struct casca_nl **ret, struct casca_err
         }
         nl->sk = mnl_socket_open2(bus, SOCK_CLOEXEC);
         r = nl->sk ? 0 : -errno;
-        if (netns_fd >= 0 && casca_netns_leave(saved, err) < 0)
-                return -(*err ? (*err)->code : EINVAL);
+        if (netns_fd >= 0) {
+                /* Failing to return would leave this thread in the
+                 * container's namespace: report it above everything else. */
+                int q = casca_netns_leave(saved, err);
+                if (q < 0)
+                        return q;
+        }
         if (r < 0)
                 return casca_error_set(err, -r, "open netlink socket");
         if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -79,8 +84,7 @@ int casca_nl_open(int bus, int netns_fd, struct casca_nl **ret, struct casca_err
         /* Both are best effort: old kernels lack them, and errors still work. */
         (void)mnl_socket_setsockopt(nl->sk, NETLINK_EXT_ACK, &one, sizeof(one));
         (void)mnl_socket_setsockopt(nl->sk, NETLINK_CAP_ACK, &one, sizeof(one));
-        (void)setsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-                         sizeof(rcvbuf));
+        (void)setsockopt(mnl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
         nl->portid = mnl_socket_get_portid(nl->sk);
         clock_gettime(CLOCK_MONOTONIC, &ts);
         nl->seq = (uint32_t)(ts.tv_sec ^ ts.tv_nsec) | 1;
@@ -184,7 +188,8 @@ int casca_nl_talk(struct casca_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
                         default:
                                 if (r == 0 && !intr && cb && cb(m, data) < MNL_CB_OK)
                                         r = errno > 0 ? -errno : -EIO;
-                                if (!(m->nlmsg_flags & NLM_F_MULTI) && !(nlh->nlmsg_flags & NLM_F_ACK))
+                                if (!(m->nlmsg_flags & NLM_F_MULTI) &&
+                                    !(nlh->nlmsg_flags & NLM_F_ACK))
                                         return r;
                         }
                 }

@@ -70,8 +70,9 @@ void casca_netstate_clear(struct casca_netstate *st)
 
 static int gen_str(yajl_gen g, const char *s)
 {
-        return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok ? 0
-                                                                                               : -ENOMEM;
+        return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
+                       ? 0
+                       : -ENOMEM;
 }
 
 static int gen_kv(yajl_gen g, const char *k, const char *v)
@@ -92,8 +93,10 @@ static int gen_state(yajl_gen g, const struct casca_netstate *st)
         r |= gen_kv(g, "bridge", st->bridge);
         r |= gen_kv(g, "veth", st->veth);
         r |= gen_kv(g, "ipam", st->ipam_dir);
-        r |= gen_kv(g, "address", st->has_addr4 ? casca_ip_format(&st->addr4, a4, sizeof(a4)) : NULL);
-        r |= gen_kv(g, "address6", st->has_addr6 ? casca_ip_format(&st->addr6, a6, sizeof(a6)) : NULL);
+        r |= gen_kv(g, "address",
+                    st->has_addr4 ? casca_ip_format(&st->addr4, a4, sizeof(a4)) : NULL);
+        r |= gen_kv(g, "address6",
+                    st->has_addr6 ? casca_ip_format(&st->addr6, a6, sizeof(a6)) : NULL);
         if (st->has_netns) {
                 r |= gen_str(g, "netns");
                 yajl_gen_map_open(g);
@@ -168,7 +171,7 @@ int casca_netstate_save(const char *state_root, const char *id, const struct cas
 
 static char *dup_str(yajl_val root, const char *key)
 {
-        const char *p[] = { key, NULL };
+        const char *p[] = {key, NULL};
         yajl_val v = yajl_tree_get(root, p, yajl_t_string);
         const char *s = v ? YAJL_GET_STRING(v) : NULL;
         return s ? strdup(s) : NULL;
@@ -177,8 +180,8 @@ static char *dup_str(yajl_val root, const char *key)
 int casca_netstate_load(const char *state_root, const char *id, struct casca_netstate *st,
                         struct casca_error **err)
 {
-        static const char *p_dev[] = { "netns", "dev", NULL }, *p_ino[] = { "netns", "ino", NULL },
-                          *p_devs[] = { "netdevs", NULL };
+        static const char *p_dev[] = {"netns", "dev", NULL}, *p_ino[] = {"netns", "ino", NULL},
+                          *p_devs[] = {"netdevs", NULL};
         _cleanup_free_ char *path = NULL, *text = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         char ebuf[128];

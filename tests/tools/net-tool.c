@@ -109,8 +109,9 @@ static void print_netconf(const struct casca_netconf *nc)
         printf("nat=%s\n", nc->nat ? "true" : "false");
         for (size_t i = 0; i < nc->n_ports; i++)
                 printf("port=%s:%u->%u/%s\n",
-                       nc->ports[i].has_host_ip ? casca_ip_format(&nc->ports[i].host_ip, a, sizeof(a))
-                                                : "*",
+                       nc->ports[i].has_host_ip
+                               ? casca_ip_format(&nc->ports[i].host_ip, a, sizeof(a))
+                               : "*",
                        nc->ports[i].host_port, nc->ports[i].container_port,
                        nc->ports[i].protocol == IPPROTO_TCP ? "tcp" : "udp");
 }
@@ -118,18 +119,18 @@ static void print_netconf(const struct casca_netconf *nc)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "id", required_argument, NULL, 'i' },
-                { "netns", required_argument, NULL, 'n' },
-                { "state", required_argument, NULL, 's' },
-                { "hostname", required_argument, NULL, 'H' },
-                { "etc", required_argument, NULL, 'e' },
-                { "address", required_argument, NULL, 'a' },
-                { "dev", required_argument, NULL, 'd' },
-                { "name", required_argument, NULL, 'N' },
-                { "kill-at", required_argument, NULL, 'k' },
-                { "timing", no_argument, NULL, 't' },
-                { 0 },
+                {"config", required_argument, NULL, 'c'},
+                {"id", required_argument, NULL, 'i'},
+                {"netns", required_argument, NULL, 'n'},
+                {"state", required_argument, NULL, 's'},
+                {"hostname", required_argument, NULL, 'H'},
+                {"etc", required_argument, NULL, 'e'},
+                {"address", required_argument, NULL, 'a'},
+                {"dev", required_argument, NULL, 'd'},
+                {"name", required_argument, NULL, 'N'},
+                {"kill-at", required_argument, NULL, 'k'},
+                {"timing", no_argument, NULL, 't'},
+                {0},
         };
         const char *config = NULL, *id = NULL, *netns = NULL, *state = NULL, *hostname = NULL,
                    *etc = NULL, *address = NULL, *dev = NULL, *name = NULL, *cmd;
@@ -146,18 +147,41 @@ int main(int argc, char **argv)
         optind = 2;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
-                case 'c': config = optarg; break;
-                case 'i': id = optarg; break;
-                case 'n': netns = optarg; break;
-                case 's': state = optarg; break;
-                case 'H': hostname = optarg; break;
-                case 'e': etc = optarg; break;
-                case 'a': address = optarg; break;
-                case 'd': dev = optarg; break;
-                case 'N': name = optarg; break;
-                case 'k': kill_at = optarg; break;
-                case 't': timing = true; break;
-                default: return 2;
+                case 'c':
+                        config = optarg;
+                        break;
+                case 'i':
+                        id = optarg;
+                        break;
+                case 'n':
+                        netns = optarg;
+                        break;
+                case 's':
+                        state = optarg;
+                        break;
+                case 'H':
+                        hostname = optarg;
+                        break;
+                case 'e':
+                        etc = optarg;
+                        break;
+                case 'a':
+                        address = optarg;
+                        break;
+                case 'd':
+                        dev = optarg;
+                        break;
+                case 'N':
+                        name = optarg;
+                        break;
+                case 'k':
+                        kill_at = optarg;
+                        break;
+                case 't':
+                        timing = true;
+                        break;
+                default:
+                        return 2;
                 }
         }
         if (netns) {
@@ -214,11 +238,12 @@ int main(int argc, char **argv)
                         return 2;
                 }
                 return casca_network_write_etc(nc, hostname, address, etc, &err) < 0 ? fail(err)
-                                                                                      : 0;
+                                                                                     : 0;
         }
         if (strcmp(cmd, "netdev-attach") == 0) {
                 if (!id || !state || !dev || nsfd < 0) {
-                        fprintf(stderr, "net-tool: netdev-attach needs --id --state --dev --netns\n");
+                        fprintf(stderr,
+                                "net-tool: netdev-attach needs --id --state --dev --netns\n");
                         return 2;
                 }
                 r = casca_network_attach_netdev(id, state, dev, name, nsfd, &err);

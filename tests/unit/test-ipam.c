@@ -81,8 +81,8 @@ static void test_order(void)
                "round robin: a released address is not reused at once");
         is_str(alloc(dir, "10.0.0.0/29", "e", &r), "10.0.0.6", "last host (.7 is broadcast)");
         is_str(alloc(dir, "10.0.0.0/29", "f", &r), "10.0.0.3", "wraps to the released address");
-        is_str(alloc(dir, "10.0.0.0/29", "g", &r), "casca.network: subnet 10.0.0.0/29 has no free address",
-               "exhausted");
+        is_str(alloc(dir, "10.0.0.0/29", "g", &r),
+               "casca.network: subnet 10.0.0.0/29 has no free address", "exhausted");
         is_int(r, -ENOSPC, "exhaustion is -ENOSPC");
         is_int(count_leases(dir), 5, "five leases on disk");
 
@@ -128,7 +128,8 @@ static void test_small_and_v6(void)
                "casca.network: subnet 10.88.0.0/30 has no free address", "/30 exhausted message");
         is_str(alloc(d6, "fd88::/64", "a", &r), "fd88::2", "v6 first lease");
         is_str(alloc(d6, "fd88::/64", "b", &r), "fd88::3", "v6 second lease");
-        is_str(alloc(d6, "fd88::/126", "c", &r), "casca.network: subnet fd88::/126 has no free address",
+        is_str(alloc(d6, "fd88::/126", "c", &r),
+               "casca.network: subnet fd88::/126 has no free address",
                "v6 /126 (::1 gateway, ::2 and ::3 taken) is exhausted");
 }
 
@@ -136,7 +137,7 @@ static void test_small_and_v6(void)
  * duplicates among the addresses they report through a pipe. */
 static int parallel(const char *dir, const char *subnet, int n, int *ret_dups, int *ret_fail)
 {
-        char (*addrs)[CASCA_IP_STRLEN] = calloc((size_t)n, CASCA_IP_STRLEN);
+        char(*addrs)[CASCA_IP_STRLEN] = calloc((size_t)n, CASCA_IP_STRLEN);
         int fds[2], got = 0, dups = 0, failed = 0;
         char line[128];
         FILE *f;
