@@ -220,6 +220,24 @@ int casca_network_teardown(const char *id, const char *state_root, struct casca_
 
 /* ---- setup ------------------------------------------------------------------ */
 
+/* Validate id and netns_fd and load id's state (empty when there is none). */
+static int begin(const char *id, int netns_fd, const char *state_root, struct casca_netstate *st,
+                 struct stat *ret_sb, struct casca_error **err)
+{
+        int r;
+
+        r = check_id(id, err);
+        if (r < 0)
+                return r;
+        if (fstat(netns_fd, ret_sb) < 0)
+                return casca_error_set(err, errno, "container network namespace");
+        r = casca_netstate_load(state_root, id, st, err);
+        if (r == -ENOENT)
+                return 0;
+        return r;
+}
+
+
 static char *cidr_str(const struct casca_ip *ip, unsigned prefix)
 {
         struct casca_cidr c = {.ip = *ip, .prefix = prefix};
@@ -394,15 +412,10 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         struct stat sb;
         int r;
 
-        r = check_id(id, err);
+        r = begin(id, container_netns_fd, state_root, &st, &sb, err);
         if (r < 0)
                 return r;
-        if (fstat(container_netns_fd, &sb) < 0)
-                return casca_error_set(err, errno, "container network namespace");
-        r = casca_netstate_load(state_root, id, &st, err);
-        if (r < 0 && r != -ENOENT)
-                return r;
-        if (r == 0 && st.veth) {
+        if (st.veth) {
                 casca_netstate_clear(&st);
                 return casca_error_setx(err, EEXIST, "network of `%s` is already set up", id);
         }
@@ -534,13 +547,8 @@ int casca_network_attach_netdev(const char *id, const char *state_root, const ch
         struct stat sb;
         int r;
 
-        r = check_id(id, err);
+        r = begin(id, netns_fd, state_root, &st, &sb, err);
         if (r < 0)
-                return r;
-        if (fstat(netns_fd, &sb) < 0)
-                return casca_error_set(err, errno, "container network namespace");
-        r = casca_netstate_load(state_root, id, &st, err);
-        if (r < 0 && r != -ENOENT)
                 return r;
         devs = reallocarray(st.devs, st.n_devs + 1, sizeof(*devs));
         if (!devs) {
