@@ -293,8 +293,8 @@ EOF
   refute_output --regexp 'cv[0-9a-f]{8}'
 }
 
-@test "IPv6: address, gateway and default route inside" {
-  echo '{"subnet":"10.88.0.0/24","ipv6":{"subnet":"fd88::/64"}}' | netcfg net
+@test "IPv6: address, gateway, default route inside and a published port" {
+  echo '{"subnet":"10.88.0.0/24","ipv6":{"subnet":"fd88::/64"},"ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
   run setup_ct a net
   assert_success
   assert_line "address6=fd88::2/64"
@@ -308,6 +308,12 @@ EOF
   assert_success
   run inns "$P-a" ip -6 route show default
   assert_output --partial "via fd88::1"
+  bg "$P-a" busybox nc -ll -p 80 -e echo tcp6-hello
+  sleep 0.3
+  run inhost busybox nc -w 3 fd88::1 8080 </dev/null
+  assert_output "tcp6-hello"
+  run inhost nft list chain inet casca prerouting
+  assert_output --partial 'dnat ip6 to [fd88::2]:80 comment "casca:a"'
   run teardown_ct a
   assert_success
   assert_gone a
