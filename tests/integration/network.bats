@@ -29,6 +29,7 @@ setup() {
 
 teardown() {
   local p ns
+  [ -n "${NSLIST:-}" ] || return 0 # setup skipped before making anything
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
