@@ -1,0 +1,136 @@
+#!/bin/bash
+# bench/net.sh - container network setup: casca (netlink + libnftnl) against
+# the equivalent sequence of `ip`/`nft` commands, and the 1st against the
+# 200th container on one bridge.  Not part of `make check`; needs root.
+#
+#   bench/net.sh [N_COMPARE] [N_SCALE]      (defaults 30 and 200)
+#
+# Everything happens inside network namespaces this script creates (a
+# stand-in host plus one namespace per container) and deletes on exit.
+# "ready" = the setup returned and the container's first ping of its
+# gateway was answered.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N_CMP=${1:-30}
+N_SCALE=${2:-200}
+NET_TOOL=${NET_TOOL:-build/tests/net-tool}
+[ "$(id -u)" -eq 0 ] || { echo "bench/net.sh: needs root" >&2; exit 1; }
+[ -x "$NET_TOOL" ] || { echo "bench/net.sh: build $NET_TOOL first (make tests)" >&2; exit 1; }
+command -v busybox >/dev/null || { echo "bench/net.sh: needs busybox" >&2; exit 1; }
+
+P=cbench$$
+H=$P-host
+# State on tmpfs, like /run/casca (here /tmp is a disk).
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+  WORK=$(mktemp -d /dev/shm/casca-bench.XXXXXX)
+else
+  WORK=$(mktemp -d)
+fi
+NSLIST=$WORK/namespaces
+: >"$NSLIST"
+
+cleanup() {
+  local ns
+  while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkns() { echo "$1" >>"$NSLIST"; ip netns add "$1"; }
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+ping_gw() { nsenter --net="/run/netns/$1" busybox ping -c 1 -W 2 "$2" >/dev/null; }
+
+mkns "$H"
+ip -n "$H" link set lo up
+echo '{"bridge":"casca0","subnet":"10.88.0.0/16","nat":true}' >"$WORK/net.json"
+
+casca_setup() { # NAME -> prints setup_us ready_us
+  local t0 t1 t2
+  t0=$(now_us)
+  nsenter --net="/run/netns/$H" "$NET_TOOL" setup --config "$WORK/net.json" --id "$1" \
+    --netns "/run/netns/$1" --state "$WORK/state" >/dev/null
+  t1=$(now_us)
+  ping_gw "$1" 10.88.0.1
+  t2=$(now_us)
+  echo "$((t1 - t0)) $((t2 - t0))"
+}
+
+# What an admin would type for the same result (bridge made once, before).
+ip -n "$H" link add cip0 type bridge
+ip -n "$H" addr add 10.89.0.1/16 dev cip0
+ip -n "$H" link set cip0 up
+nsenter --net="/run/netns/$H" nft add table inet benchip
+nsenter --net="/run/netns/$H" nft add chain inet benchip post \
+  '{ type nat hook postrouting priority 100; }'
+ip_setup() { # NAME INDEX [BRIDGE NET] -> prints setup_us ready_us
+  local br=${3:-cip0} net=${4:-10.89}
+  local t0 t1 t2 addr="$net.$(($2 / 250)).$(($2 % 250 + 2))"
+  t0=$(now_us)
+  ip -n "$H" link add "${br}v$2" type veth peer name eth0 netns "$1"
+  ip -n "$H" link set "${br}v$2" master "$br" up
+  ip -n "$1" link set lo up
+  ip -n "$1" addr add "$addr/16" dev eth0
+  ip -n "$1" link set eth0 up
+  ip -n "$1" route add default via "$net.0.1"
+  nsenter --net="/run/netns/$H" nft add rule inet benchip post ip saddr "$addr" \
+    ip daddr != "$net.0.0/16" masquerade comment "\"ip$2\""
+  t1=$(now_us)
+  ping_gw "$1" "$net.0.1"
+  t2=$(now_us)
+  echo "$((t1 - t0)) $((t2 - t0))"
+}
+
+echo "# comparing $N_CMP containers each (interleaved), times in microseconds"
+: >"$WORK/casca.txt"
+: >"$WORK/ip.txt"
+for i in $(seq 1 "$N_CMP"); do
+  mkns "$P-c$i"
+  mkns "$P-i$i"
+  casca_setup "$P-c$i" >>"$WORK/casca.txt"
+  ip_setup "$P-i$i" "$i" >>"$WORK/ip.txt"
+done
+cs=$(cut -d' ' -f1 "$WORK/casca.txt" | median)
+cr=$(cut -d' ' -f2 "$WORK/casca.txt" | median)
+is=$(cut -d' ' -f1 "$WORK/ip.txt" | median)
+ir=$(cut -d' ' -f2 "$WORK/ip.txt" | median)
+echo "casca setup median:     ${cs} us   ready: ${cr} us"
+echo "ip/nft sequence median: ${is} us   ready: ${ir} us"
+awk -v c="$cr" -v i="$ir" 'BEGIN { printf "ready ratio casca/ip: %.3f\n", c / i }'
+awk -v c="$cs" -v i="$is" 'BEGIN { printf "setup ratio casca/ip: %.3f\n", c / i }'
+
+echo "# $N_SCALE containers on one fresh bridge (casca1, 10.90.0.0/16)"
+echo '{"bridge":"casca1","subnet":"10.90.0.0/16","nat":true,"ports":[]}' >"$WORK/net.json"
+: >"$WORK/scale.txt"
+for i in $(seq 1 "$N_SCALE"); do
+  mkns "$P-s$i"
+  t0=$(now_us)
+  nsenter --net="/run/netns/$H" "$NET_TOOL" setup --config "$WORK/net.json" --id "s$i" \
+    --netns "/run/netns/$P-s$i" --state "$WORK/state" >/dev/null
+  t1=$(now_us)
+  echo "$((t1 - t0))" >>"$WORK/scale.txt"
+done
+first=$(sed -n 1p "$WORK/scale.txt")
+last=$(sed -n "${N_SCALE}p" "$WORK/scale.txt")
+head10=$(head -n 10 "$WORK/scale.txt" | median)
+tail10=$(tail -n 10 "$WORK/scale.txt" | median)
+echo "casca: container 1: ${first} us (creates bridge casca1), container $N_SCALE: ${last} us"
+awk -v a="$first" -v b="$last" -v n="$N_SCALE" 'BEGIN { printf "casca: ratio %dth / 1st: %.3f\n", n, b / a }'
+echo "casca: median of the first 10: ${head10} us, of the last 10: ${tail10} us"
+awk -v a="$head10" -v b="$tail10" 'BEGIN { printf "casca: ratio last-10 / first-10 medians: %.3f\n", b / a }'
+
+# The same growth for the ip/nft sequence on a second bridge (the kernel's
+# share: longer nft chains, more bridge ports), for context.
+ip -n "$H" link add cip1 type bridge
+ip -n "$H" addr add 10.91.0.1/16 dev cip1
+ip -n "$H" link set cip1 up
+: >"$WORK/scale-ip.txt"
+for i in $(seq 1 "$N_SCALE"); do
+  mkns "$P-t$i"
+  ip_setup "$P-t$i" "$i" cip1 10.91 | cut -d' ' -f1 >>"$WORK/scale-ip.txt"
+done
+ihead10=$(head -n 10 "$WORK/scale-ip.txt" | median)
+itail10=$(tail -n 10 "$WORK/scale-ip.txt" | median)
+echo "ip/nft: median of the first 10: ${ihead10} us, of the last 10: ${itail10} us"
+awk -v a="$ihead10" -v b="$itail10" 'BEGIN { printf "ip/nft: ratio last-10 / first-10 medians: %.3f\n", b / a }'

@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* netconf.c - parse and validate "casca"."network" (yajl_tree), and the pure
+ * address helpers shared by netns/. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "netns/netconf.h"
+
+#define P "casca.network"
+
+/* ---- address helpers ------------------------------------------------------ */
+
+static size_t ip_len(int family)
+{
+        return family == AF_INET ? 4 : 16;
+}
+
+int casca_ip_parse(const char *s, struct casca_ip *ret)
+{
+        struct casca_ip ip = {0};
+
+        if (!s)
+                return -EINVAL;
+        if (inet_pton(AF_INET, s, ip.addr) == 1)
+                ip.family = AF_INET;
+        else if (inet_pton(AF_INET6, s, ip.addr) == 1)
+                ip.family = AF_INET6;
+        else
+                return -EINVAL;
+        *ret = ip;
+        return 0;
+}
+
+int casca_cidr_parse(const char *s, struct casca_cidr *ret)
+{
+        char buf[CASCA_CIDR_STRLEN];
+        const char *slash;
+        char *end;
+        unsigned long prefix;
+        struct casca_cidr c = {0};
+        size_t n;
+
+        if (!s || !(slash = strchr(s, '/')))
+                return -EINVAL;
+        n = (size_t)(slash - s);
+        if (n == 0 || n >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        if (casca_ip_parse(buf, &c.ip) < 0)
+                return -EINVAL;
+        if (!isdigit((unsigned char)slash[1]))
+                return -EINVAL;
+        errno = 0;
+        prefix = strtoul(slash + 1, &end, 10);
+        if (errno || *end || end - (slash + 1) > 3 || prefix > ip_len(c.ip.family) * 8)
+                return -EINVAL;
+        c.prefix = (unsigned)prefix;
+        *ret = c;
+        return 0;
+}
+
+const char *casca_ip_format(const struct casca_ip *ip, char *buf, size_t size)
+{
+        if (!inet_ntop(ip->family, ip->addr, buf, (socklen_t)size))
+                snprintf(buf, size, "?");
+        return buf;
+}
+
+const char *casca_cidr_format(const struct casca_cidr *c, char *buf, size_t size)
+{
+        char a[CASCA_IP_STRLEN];
+
+        snprintf(buf, size, "%s/%u", casca_ip_format(&c->ip, a, sizeof(a)), c->prefix);
+        return buf;
+}
+
+bool casca_ip_equal(const struct casca_ip *a, const struct casca_ip *b)
+{
+        return a->family == b->family && memcmp(a->addr, b->addr, ip_len(a->family)) == 0;
+}
+
+bool casca_ip_is_any(const struct casca_ip *ip)
+{
+        for (size_t i = 0; i < ip_len(ip->family); i++)
+                if (ip->addr[i])
+                        return false;
+        return true;
+}
+
+void casca_cidr_network(const struct casca_cidr *c, struct casca_ip *ret)
+{
+        size_t len = ip_len(c->ip.family);
+
+        *ret = c->ip;
+        for (size_t i = 0; i < len; i++) {
+                unsigned bits = c->prefix > i * 8 ? c->prefix - (unsigned)i * 8 : 0;
+                uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+                ret->addr[i] &= mask;
+        }
+}
+
+bool casca_cidr_contains(const struct casca_cidr *c, const struct casca_ip *ip)
+{
+        struct casca_cidr other = {.ip = *ip, .prefix = c->prefix};
+        struct casca_ip a, b;
+
+        if (ip->family != c->ip.family)
+                return false;
+        casca_cidr_network(c, &a);
+        casca_cidr_network(&other, &b);
+        return casca_ip_equal(&a, &b);
+}
+
+/* Host bits available in the low 64 bits of the address. */
+static unsigned host_bits(const struct casca_cidr *c)
+{
+        unsigned h = (unsigned)ip_len(c->ip.family) * 8 - c->prefix;
+        return h > 64 ? 64 : h;
+}
+
+uint64_t casca_cidr_last_host(const struct casca_cidr *c)
+{
+        unsigned h = host_bits(c);
+        uint64_t size_minus_1 = h >= 64 ? UINT64_MAX : (UINT64_C(1) << h) - 1;
+
+        if (c->ip.family == AF_INET)
+                return size_minus_1 >= 1 ? size_minus_1 - 1 : 0; /* no broadcast */
+        return size_minus_1;
+}
+
+int casca_cidr_nth(const struct casca_cidr *c, uint64_t offset, struct casca_ip *ret)
+{
+        size_t len = ip_len(c->ip.family);
+        unsigned h = host_bits(c);
+        struct casca_ip ip;
+
+        if (h < 64 && offset >> h)
+                return -ERANGE;
+        casca_cidr_network(c, &ip);
+        for (size_t i = 0; i < 8 && i < len; i++) {
+                ip.addr[len - 1 - i] |= (uint8_t)(offset & 0xff);
+                offset >>= 8;
+        }
+        *ret = ip;
+        return 0;
+}
+
+int casca_cidr_offset(const struct casca_cidr *c, const struct casca_ip *ip, uint64_t *ret)
+{
+        size_t len = ip_len(c->ip.family);
+        unsigned h = host_bits(c);
+        uint64_t v = 0;
+
+        if (!casca_cidr_contains(c, ip))
+                return -ERANGE;
+        for (size_t i = len >= 8 ? len - 8 : 0; i < len; i++)
+                v = (v << 8) | ip->addr[i];
+        if (h < 64)
+                v &= (UINT64_C(1) << h) - 1;
+        else if (c->prefix < 64) {
+                /* bits above the low 64 must be zero for an address we hand out */
+                for (size_t i = c->prefix / 8; i < len - 8; i++)
+                        if (ip->addr[i] & (i == c->prefix / 8 ? (0xff >> (c->prefix % 8)) : 0xff))
+                                return -ERANGE;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* ---- the parser ----------------------------------------------------------- */
+
+void casca_netconf_free(struct casca_netconf *nc)
+{
+        if (!nc)
+                return;
+        free(nc->bridge);
+        free(nc->interface);
+        free(nc->ports);
+        casca_strv_free(nc->dns_servers);
+        casca_strv_free(nc->dns_search);
+        casca_strv_free(nc->dns_options);
+        for (size_t i = 0; i < nc->n_hosts; i++) {
+                free(nc->hosts[i].ip);
+                casca_strv_free(nc->hosts[i].names);
+        }
+        free(nc->hosts);
+        free(nc);
+}
+
+static int oom(struct casca_error **err)
+{
+        return casca_error_set(err, ENOMEM, P);
+}
+
+/* A link name the kernel accepts: 1..15 bytes, no '/', ':' or whitespace. */
+static bool valid_ifname(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
+                    !isprint((unsigned char)*p))
+                        return false;
+        return true;
+}
+
+static int get_string(yajl_val v, const char *path, const char **ret, struct casca_error **err)
+{
+        if (!YAJL_IS_STRING(v))
+                return casca_error_setx(err, EINVAL, "%s: expected a string", path);
+        *ret = YAJL_GET_STRING(v) ? YAJL_GET_STRING(v) : "";
+        return 0;
+}
+
+static int get_int_range(yajl_val v, const char *path, long long min, long long max, long long *ret,
+                         struct casca_error **err)
+{
+        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
+                return casca_error_setx(err, EINVAL,
+                                        "%s: expected an integer between %lld and %lld", path, min,
+                                        max);
+        *ret = YAJL_GET_INTEGER(v);
+        return 0;
+}
+
+static int parse_ifname(yajl_val v, const char *path, char **ret, struct casca_error **err)
+{
+        const char *s = NULL;
+        int r;
+
+        r = get_string(v, path, &s, err);
+        if (r < 0)
+                return r;
+        if (!valid_ifname(s))
+                return casca_error_setx(err, EINVAL, "%s: invalid interface name \"%s\"", path, s);
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : oom(err);
+}
+
+static int parse_ip(yajl_val v, const char *path, struct casca_ip *ret, struct casca_error **err)
+{
+        const char *s = NULL;
+        int r;
+
+        r = get_string(v, path, &s, err);
+        if (r < 0)
+                return r;
+        if (casca_ip_parse(s, ret) < 0)
+                return casca_error_setx(err, EINVAL, "%s: invalid IP address \"%s\"", path, s);
+        return 0;
+}
+
+/* A subnet: valid CIDR, host bits clear, room for a gateway and a host. */
+static int parse_subnet(yajl_val v, const char *path, int family, struct casca_cidr *ret,
+                        struct casca_error **err)
+{
+        struct casca_ip net;
+        const char *s = NULL;
+        int r;
+
+        r = get_string(v, path, &s, err);
+        if (r < 0)
+                return r;
+        if (casca_cidr_parse(s, ret) < 0)
+                return casca_error_setx(err, EINVAL, "%s: invalid CIDR \"%s\"", path, s);
+        if (ret->ip.family != family)
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" is not an %s subnet", path, s,
+                                        family == AF_INET ? "IPv4" : "IPv6");
+        casca_cidr_network(ret, &net);
+        if (!casca_ip_equal(&net, &ret->ip))
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" has host bits set", path, s);
+        if (ret->prefix > (family == AF_INET ? 30u : 126u))
+                return casca_error_setx(err, EINVAL,
+                                        "%s: \"%s\" is too small for a gateway and a container",
+                                        path, s);
+        return 0;
+}
+
+/* Is ip a usable host address of subnet (not network, not broadcast)? */
+static bool usable_host(const struct casca_cidr *subnet, const struct casca_ip *ip)
+{
+        uint64_t off;
+
+        if (casca_cidr_offset(subnet, ip, &off) < 0)
+                return false;
+        return off >= 1 && off <= casca_cidr_last_host(subnet);
+}
+
+static int check_gateway(const struct casca_cidr *subnet, const struct casca_ip *gw,
+                         const char *path, struct casca_error **err)
+{
+        char a[CASCA_IP_STRLEN], s[CASCA_CIDR_STRLEN];
+
+        if (!usable_host(subnet, gw))
+                return casca_error_setx(err, EINVAL, "%s: %s is not a host address of %s", path,
+                                        casca_ip_format(gw, a, sizeof(a)),
+                                        casca_cidr_format(subnet, s, sizeof(s)));
+        return 0;
+}
+
+/* "10.88.0.10/16" or "10.88.0.10": inside the subnet, not the gateway. */
+static int parse_address(yajl_val v, const char *path, const struct casca_cidr *subnet,
+                         const struct casca_ip *gw, struct casca_cidr *ret,
+                         struct casca_error **err)
+{
+        char sbuf[CASCA_CIDR_STRLEN];
+        const char *s = NULL;
+        int r;
+
+        r = get_string(v, path, &s, err);
+        if (r < 0)
+                return r;
+        if (strchr(s, '/')) {
+                if (casca_cidr_parse(s, ret) < 0)
+                        return casca_error_setx(err, EINVAL, "%s: invalid address \"%s\"", path, s);
+        } else {
+                if (casca_ip_parse(s, &ret->ip) < 0)
+                        return casca_error_setx(err, EINVAL, "%s: invalid address \"%s\"", path, s);
+                ret->prefix = subnet->prefix;
+        }
+        casca_cidr_format(subnet, sbuf, sizeof(sbuf));
+        if (ret->prefix != subnet->prefix || !usable_host(subnet, &ret->ip))
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" is not a host address of %s", path,
+                                        s, sbuf);
+        if (casca_ip_equal(&ret->ip, gw))
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" is the gateway", path, s);
+        return 0;
+}
+
+static int parse_mac(yajl_val v, const char *path, uint8_t mac[6], struct casca_error **err)
+{
+        unsigned b[6];
+        const char *s = NULL;
+        char tail;
+        int r;
+
+        r = get_string(v, path, &s, err);
+        if (r < 0)
+                return r;
+        if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+                                      &b[4], &b[5], &tail) != 6)
+                return casca_error_setx(err, EINVAL, "%s: invalid MAC address \"%s\"", path, s);
+        for (int i = 0; i < 6; i++)
+                mac[i] = (uint8_t)b[i];
+        if (mac[0] & 1)
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" is a multicast address", path, s);
+        if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+                return casca_error_setx(err, EINVAL, "%s: \"%s\" is all zero", path, s);
+        return 0;
+}
+
+/* Copy an array of strings.  check: optional validator (NULL: non-empty). */
+static int parse_strv(yajl_val v, const char *path, bool (*check)(const char *), char ***ret,
+                      size_t *ret_n, struct casca_error **err)
+{
+        _cleanup_strv_ char **out = NULL;
+        size_t n;
+
+        if (!YAJL_IS_ARRAY(v))
+                return casca_error_setx(err, EINVAL, "%s: expected an array of strings", path);
+        n = v->u.array.len;
+        out = calloc(n + 1, sizeof(char *));
+        if (!out)
+                return oom(err);
+        for (size_t i = 0; i < n; i++) {
+                yajl_val e = v->u.array.values[i];
+                const char *s = NULL;
+
+                if (!YAJL_IS_STRING(e))
+                        return casca_error_setx(err, EINVAL, "%s[%zu]: expected a string", path, i);
+                s = YAJL_GET_STRING(e) ? YAJL_GET_STRING(e) : "";
+                if (check ? !check(s) : !*s)
+                        return casca_error_setx(err, EINVAL, "%s[%zu]: invalid value \"%s\"", path,
+                                                i, s);
+                out[i] = strdup(s);
+                if (!out[i])
+                        return oom(err);
+        }
+        casca_strv_free(*ret);
+        *ret = TAKE_PTR(out);
+        *ret_n = n;
+        return 0;
+}
+
+static bool is_ip_string(const char *s)
+{
+        struct casca_ip ip;
+        return casca_ip_parse(s, &ip) == 0;
+}
+
+/* A word for resolv.conf or /etc/hosts: printable, no whitespace, not empty. */
+static bool is_word(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (isspace((unsigned char)*s) || !isprint((unsigned char)*s) || *s == '#')
+                        return false;
+        return true;
+}
+
+static int unknown_key(const char *path, const char *key, struct casca_error **err)
+{
+        return casca_error_setx(err, EINVAL, "%s.%s: unknown key", path, key);
+}
+
+static int parse_ipv6(yajl_val v, struct casca_netconf_ip6 *ip6, struct casca_error **err)
+{
+        yajl_val address = NULL, gateway = NULL, subnet = NULL;
+        int r;
+
+        if (!YAJL_IS_OBJECT(v))
+                return casca_error_setx(err, EINVAL, P ".ipv6: expected an object");
+        for (size_t i = 0; i < v->u.object.len; i++) {
+                const char *k = v->u.object.keys[i];
+                if (strcmp(k, "subnet") == 0)
+                        subnet = v->u.object.values[i];
+                else if (strcmp(k, "address") == 0)
+                        address = v->u.object.values[i];
+                else if (strcmp(k, "gateway") == 0)
+                        gateway = v->u.object.values[i];
+                else
+                        return unknown_key(P ".ipv6", k, err);
+        }
+        if (!subnet)
+                return casca_error_setx(err, EINVAL, P ".ipv6.subnet: required");
+        r = parse_subnet(subnet, P ".ipv6.subnet", AF_INET6, &ip6->subnet, err);
+        if (r < 0)
+                return r;
+        if (gateway) {
+                r = parse_ip(gateway, P ".ipv6.gateway", &ip6->gateway, err);
+                if (r < 0)
+                        return r;
+                r = check_gateway(&ip6->subnet, &ip6->gateway, P ".ipv6.gateway", err);
+                if (r < 0)
+                        return r;
+        } else {
+                casca_cidr_nth(&ip6->subnet, 1, &ip6->gateway);
+        }
+        if (address) {
+                r = parse_address(address, P ".ipv6.address", &ip6->subnet, &ip6->gateway,
+                                  &ip6->address, err);
+                if (r < 0)
+                        return r;
+                ip6->has_address = true;
+        }
+        return 0;
+}
+
+static int parse_port(yajl_val v, const char *path, struct casca_port_mapping *pm,
+                      struct casca_error **err)
+{
+        char sub[128];
+        long long n = 0;
+        bool has_host = false, has_cont = false;
+        int r;
+
+        if (!YAJL_IS_OBJECT(v))
+                return casca_error_setx(err, EINVAL, "%s: expected an object", path);
+        pm->protocol = IPPROTO_TCP;
+        for (size_t i = 0; i < v->u.object.len; i++) {
+                const char *k = v->u.object.keys[i];
+                yajl_val e = v->u.object.values[i];
+
+                snprintf(sub, sizeof(sub), "%s.%s", path, k);
+                if (strcmp(k, "hostPort") == 0 || strcmp(k, "containerPort") == 0) {
+                        r = get_int_range(e, sub, 1, 65535, &n, err);
+                        if (r < 0)
+                                return r;
+                        if (k[0] == 'h') {
+                                pm->host_port = (uint16_t)n;
+                                has_host = true;
+                        } else {
+                                pm->container_port = (uint16_t)n;
+                                has_cont = true;
+                        }
+                } else if (strcmp(k, "protocol") == 0) {
+                        const char *s = NULL;
+                        r = get_string(e, sub, &s, err);
+                        if (r < 0)
+                                return r;
+                        if (strcasecmp(s, "tcp") == 0)
+                                pm->protocol = IPPROTO_TCP;
+                        else if (strcasecmp(s, "udp") == 0)
+                                pm->protocol = IPPROTO_UDP;
+                        else
+                                return casca_error_setx(err, EINVAL,
+                                                        "%s: unknown protocol \"%s\" (tcp or udp)",
+                                                        sub, s);
+                } else if (strcmp(k, "hostIP") == 0) {
+                        r = parse_ip(e, sub, &pm->host_ip, err);
+                        if (r < 0)
+                                return r;
+                        pm->has_host_ip = !casca_ip_is_any(&pm->host_ip);
+                } else {
+                        return unknown_key(path, k, err);
+                }
+        }
+        if (!has_host)
+                return casca_error_setx(err, EINVAL, "%s.hostPort: required", path);
+        if (!has_cont)
+                pm->container_port = pm->host_port;
+        return 0;
+}
+
+static int parse_ports(yajl_val v, struct casca_netconf *nc, struct casca_error **err)
+{
+        char path[64];
+        int r;
+
+        if (!YAJL_IS_ARRAY(v))
+                return casca_error_setx(err, EINVAL, P ".ports: expected an array");
+        nc->ports = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(*nc->ports));
+        if (!nc->ports)
+                return oom(err);
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                struct casca_port_mapping *pm = &nc->ports[i];
+
+                snprintf(path, sizeof(path), P ".ports[%zu]", i);
+                r = parse_port(v->u.array.values[i], path, pm, err);
+                if (r < 0)
+                        return r;
+                nc->n_ports++;
+                for (size_t j = 0; j < i; j++) {
+                        const struct casca_port_mapping *o = &nc->ports[j];
+                        bool same_ip =
+                                o->has_host_ip == pm->has_host_ip &&
+                                (!pm->has_host_ip || casca_ip_equal(&o->host_ip, &pm->host_ip));
+                        if (o->host_port == pm->host_port && o->protocol == pm->protocol && same_ip)
+                                return casca_error_setx(
+                                        err, EINVAL,
+                                        "%s.hostPort: %u/%s is already published by " P
+                                        ".ports[%zu]",
+                                        path, pm->host_port,
+                                        pm->protocol == IPPROTO_TCP ? "tcp" : "udp", j);
+                }
+                if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6)
+                        return casca_error_setx(err, EINVAL,
+                                                "%s.hostIP: an IPv6 host address needs " P ".ipv6",
+                                                path);
+        }
+        return 0;
+}
+
+static int parse_dns(yajl_val v, struct casca_netconf *nc, struct casca_error **err)
+{
+        int r = 0;
+
+        if (!YAJL_IS_OBJECT(v))
+                return casca_error_setx(err, EINVAL, P ".dns: expected an object");
+        nc->has_dns = true;
+        for (size_t i = 0; i < v->u.object.len && r >= 0; i++) {
+                const char *k = v->u.object.keys[i];
+                yajl_val e = v->u.object.values[i];
+
+                if (strcmp(k, "servers") == 0)
+                        r = parse_strv(e, P ".dns.servers", is_ip_string, &nc->dns_servers,
+                                       &nc->n_dns_servers, err);
+                else if (strcmp(k, "search") == 0)
+                        r = parse_strv(e, P ".dns.search", is_word, &nc->dns_search,
+                                       &nc->n_dns_search, err);
+                else if (strcmp(k, "options") == 0)
+                        r = parse_strv(e, P ".dns.options", is_word, &nc->dns_options,
+                                       &nc->n_dns_options, err);
+                else
+                        r = unknown_key(P ".dns", k, err);
+        }
+        return r;
+}
+
+static int parse_hosts(yajl_val v, struct casca_netconf *nc, struct casca_error **err)
+{
+        char path[64], sub[80];
+        int r;
+
+        if (!YAJL_IS_ARRAY(v))
+                return casca_error_setx(err, EINVAL, P ".hosts: expected an array");
+        nc->hosts = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(*nc->hosts));
+        if (!nc->hosts)
+                return oom(err);
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                yajl_val e = v->u.array.values[i];
+                struct casca_host_entry *h = &nc->hosts[i];
+                yajl_val ip = NULL, names = NULL;
+                const char *ipstr = NULL;
+                struct casca_ip tmp;
+
+                snprintf(path, sizeof(path), P ".hosts[%zu]", i);
+                if (!YAJL_IS_OBJECT(e))
+                        return casca_error_setx(err, EINVAL, "%s: expected an object", path);
+                nc->n_hosts++;
+                for (size_t j = 0; j < e->u.object.len; j++) {
+                        const char *k = e->u.object.keys[j];
+                        if (strcmp(k, "ip") == 0)
+                                ip = e->u.object.values[j];
+                        else if (strcmp(k, "names") == 0)
+                                names = e->u.object.values[j];
+                        else
+                                return unknown_key(path, k, err);
+                }
+                if (!ip || !names)
+                        return casca_error_setx(err, EINVAL, "%s.%s: required", path,
+                                                ip ? "names" : "ip");
+                snprintf(sub, sizeof(sub), "%s.ip", path);
+                r = parse_ip(ip, sub, &tmp, err);
+                if (r < 0)
+                        return r;
+                r = get_string(ip, sub, &ipstr, err);
+                if (r < 0)
+                        return r;
+                h->ip = strdup(ipstr);
+                if (!h->ip)
+                        return oom(err);
+                snprintf(sub, sizeof(sub), "%s.names", path);
+                r = parse_strv(names, sub, is_word, &h->names, &h->n_names, err);
+                if (r < 0)
+                        return r;
+                if (h->n_names == 0)
+                        return casca_error_setx(err, EINVAL, "%s: expected at least one name", sub);
+        }
+        return 0;
+}
+
+int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_error **err)
+{
+        _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
+        yajl_val subnet = NULL, gateway = NULL, address = NULL, ipv6 = NULL, ports = NULL;
+        long long n = 0;
+        int r = 0;
+
+        if (v && !YAJL_IS_OBJECT(v))
+                return casca_error_setx(err, EINVAL, P ": expected an object");
+        nc = calloc(1, sizeof(*nc));
+        if (!nc)
+                return oom(err);
+        nc->nat = true;
+        nc->bridge = strdup(CASCA_NET_DEFAULT_BRIDGE);
+        nc->interface = strdup(CASCA_NET_DEFAULT_INTERFACE);
+        if (!nc->bridge || !nc->interface)
+                return oom(err);
+        casca_cidr_parse(CASCA_NET_DEFAULT_SUBNET, &nc->subnet);
+
+        for (size_t i = 0; v && i < v->u.object.len && r >= 0; i++) {
+                const char *k = v->u.object.keys[i];
+                yajl_val e = v->u.object.values[i];
+
+                if (strcmp(k, "bridge") == 0)
+                        r = parse_ifname(e, P ".bridge", &nc->bridge, err);
+                else if (strcmp(k, "interface") == 0)
+                        r = parse_ifname(e, P ".interface", &nc->interface, err);
+                else if (strcmp(k, "subnet") == 0)
+                        subnet = e;
+                else if (strcmp(k, "gateway") == 0)
+                        gateway = e;
+                else if (strcmp(k, "address") == 0)
+                        address = e;
+                else if (strcmp(k, "ipv6") == 0)
+                        ipv6 = e;
+                else if (strcmp(k, "ports") == 0)
+                        ports = e;
+                else if (strcmp(k, "mtu") == 0) {
+                        r = get_int_range(e, P ".mtu", 68, 65535, &n, err);
+                        nc->mtu = (uint32_t)n;
+                        nc->has_mtu = true;
+                } else if (strcmp(k, "mac") == 0) {
+                        r = parse_mac(e, P ".mac", nc->mac, err);
+                        nc->has_mac = true;
+                } else if (strcmp(k, "nat") == 0) {
+                        if (!YAJL_IS_TRUE(e) && !YAJL_IS_FALSE(e))
+                                r = casca_error_setx(err, EINVAL, P ".nat: expected a boolean");
+                        nc->nat = YAJL_IS_TRUE(e);
+                } else if (strcmp(k, "dns") == 0)
+                        r = parse_dns(e, nc, err);
+                else if (strcmp(k, "hosts") == 0)
+                        r = parse_hosts(e, nc, err);
+                else
+                        r = unknown_key(P, k, err);
+        }
+        if (r < 0)
+                return r;
+
+        if (subnet) {
+                r = parse_subnet(subnet, P ".subnet", AF_INET, &nc->subnet, err);
+                if (r < 0)
+                        return r;
+        }
+        if (gateway) {
+                r = parse_ip(gateway, P ".gateway", &nc->gateway, err);
+                if (r < 0)
+                        return r;
+                if (nc->gateway.family != AF_INET)
+                        return casca_error_setx(err, EINVAL,
+                                                P ".gateway: expected an IPv4 address (IPv6 goes "
+                                                  "in " P ".ipv6.gateway)");
+                r = check_gateway(&nc->subnet, &nc->gateway, P ".gateway", err);
+                if (r < 0)
+                        return r;
+        } else {
+                casca_cidr_nth(&nc->subnet, 1, &nc->gateway);
+        }
+        if (address) {
+                r = parse_address(address, P ".address", &nc->subnet, &nc->gateway, &nc->address,
+                                  err);
+                if (r < 0)
+                        return r;
+                nc->has_address = true;
+        }
+        if (ipv6) {
+                r = parse_ipv6(ipv6, &nc->ipv6, err);
+                if (r < 0)
+                        return r;
+                nc->has_ipv6 = true;
+        }
+        if (ports) {
+                r = parse_ports(ports, nc, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(nc);
+        return 0;
+}
+
+int casca_netconf_parse_json(const char *json, struct casca_netconf **ret, struct casca_error **err)
+{
+        static const char *casca_path[] = {"casca", NULL};
+        static const char *network_path[] = {"network", NULL};
+        char ebuf[256] = "";
+        yajl_val root, casca, net;
+        int r;
+
+        root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
+        if (!root) {
+                ebuf[strcspn(ebuf, "\n")] = '\0';
+                return casca_error_setx(err, EINVAL, "invalid JSON: %s", ebuf);
+        }
+        casca = yajl_tree_get(root, casca_path, yajl_t_any);
+        if (YAJL_IS_OBJECT(root) && casca) {
+                net = yajl_tree_get(casca, network_path, yajl_t_any);
+                if (!net) {
+                        *ret = NULL;
+                        yajl_tree_free(root);
+                        return 0;
+                }
+        } else {
+                net = root;
+        }
+        r = casca_netconf_parse(net, ret, err);
+        yajl_tree_free(root);
+        return r;
+}

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* network.c - the plan a container's "casca"."network" turns into, its
+ * teardown, and linux.netDevices.
+ *
+ * Setup order (each step recorded in network.json before it acts):
+ *   state -> bridge -> lease(s) -> nftables rules -> veth (peer made inside
+ *   the container's namespace) -> host end on the bridge, up (hairpin with
+ *   published ports) -> inside: lo up, addresses, interface up, default
+ *   route(s).
+ * Inside work goes through a NETLINK_ROUTE socket opened in the container's
+ * namespace (setns on this thread, socket(), setns back): no fork, and the
+ * thread is back in its own namespace before any further work. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "netns/internal.h"
+#include "netns/network.h"
+
+void (*casca_network_step_hook)(const char *step);
+
+static void step(const char *name)
+{
+        if (casca_network_step_hook)
+                casca_network_step_hook(name);
+}
+
+/* FNV-1a, 64 bit. */
+uint64_t casca_hash64(const char *s)
+{
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+        for (; *s; s++) {
+                h ^= (unsigned char)*s;
+                h *= UINT64_C(0x100000001b3);
+        }
+        return h;
+}
+
+void casca_veth_name(const char *id, char buf[IFNAMSIZ])
+{
+        uint64_t h = casca_hash64(id);
+
+        snprintf(buf, IFNAMSIZ, "cv%08x", (unsigned)(h ^ (h >> 32)));
+}
+
+void casca_network_result_free(struct casca_network_result *res)
+{
+        if (!res)
+                return;
+        free(res->interface);
+        free(res->host_veth);
+        free(res->bridge);
+        free(res->address);
+        free(res->gateway);
+        free(res->address6);
+        free(res->gateway6);
+        free(res);
+}
+
+static int check_id(const char *id, struct casca_error **err)
+{
+        if (!casca_netstate_valid_id(id))
+                return casca_error_setx(err, EINVAL, "invalid container id \"%s\"", id ? id : "");
+        return 0;
+}
+
+static void closep_nl(struct casca_nl **nl)
+{
+        casca_nl_close(*nl);
+}
+
+/* ---- teardown --------------------------------------------------------------- */
+
+/* Find an open handle on the network namespace (dev, ino): a process in it,
+ * or a bind mount under /run/netns.  -1 when it is gone. */
+static int find_netns(uint64_t dev, uint64_t ino)
+{
+        static const char *const dirs[] = {"/run/netns", "/proc"};
+        char path[PATH_MAX];
+        struct stat sb;
+
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                _cleanup_closedir_ DIR *d = opendir(dirs[i]);
+                struct dirent *de;
+
+                while (d && (de = readdir(d))) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        if (i == 1) {
+                                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                                        continue;
+                                snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+                        } else {
+                                snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+                        }
+                        if (stat(path, &sb) < 0 || sb.st_dev != dev || sb.st_ino != ino)
+                                continue;
+                        int fd = open(path, O_RDONLY | O_CLOEXEC);
+                        if (fd >= 0)
+                                return fd;
+                }
+        }
+        return -1;
+}
+
+static void keep_first(struct casca_error **first, struct casca_error **e)
+{
+        if (*e && !*first)
+                *first = *e;
+        else
+                casca_error_free(*e);
+        *e = NULL;
+}
+
+/* Release the leases of id: the recorded ones, and any lease of id in the
+ * recorded lease dir (a kill between a lease and its record). */
+static int release_leases(const struct casca_netstate *st, const char *id, struct casca_error **err)
+{
+        int r;
+
+        if (!st->ipam_dir)
+                return 0; /* setup never reached the leases */
+        if (st->has_addr4 && (r = casca_ipam_release(st->ipam_dir, &st->addr4, id, err)) < 0)
+                return r;
+        if (st->has_addr6 && (r = casca_ipam_release(st->ipam_dir, &st->addr6, id, err)) < 0)
+                return r;
+        return casca_ipam_release_owner(st->ipam_dir, id, err);
+}
+
+static int return_netdevs(struct casca_netstate *st, struct casca_error **err)
+{
+        _cleanup_close_ int nsfd = -1;
+        int r = 0;
+
+        if (!st->n_devs)
+                return 0;
+        if (st->has_netns)
+                nsfd = find_netns(st->netns_dev, st->netns_ino);
+        if (nsfd < 0) {
+                /* The namespace is gone: the kernel destroyed virtual devices
+                 * and returned physical ones to the initial namespace. */
+                return 0;
+        }
+        for (size_t i = st->n_devs; i-- > 0;) {
+                struct casca_error *e = NULL;
+                int q = casca_netdev_return(st->devs[i].name, st->devs[i].host_name, nsfd, &e);
+                if (q < 0 && r == 0)
+                        r = q;
+                keep_first(err, &e);
+        }
+        return r;
+}
+
+/* Undo everything of id that may exist.  Keeps going; returns the first error. */
+static int undo(struct casca_netstate *st, const char *id, struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL;
+        struct casca_error *first = NULL, *e = NULL;
+        int r;
+
+        (void)return_netdevs(st, &e);
+        keep_first(&first, &e);
+
+        if (st->bridge) { /* recorded before any rule is made */
+                (void)casca_nat_del(id, &e);
+                keep_first(&first, &e);
+        }
+
+        if (st->veth) {
+                r = casca_nl_open(NETLINK_ROUTE, -1, &nl, &e);
+                if (r == 0) {
+                        r = casca_link_del(nl, st->veth, &e);
+                        (void)r; /* -ENODEV: gone with its namespace, or never made */
+                }
+                keep_first(&first, &e);
+        }
+
+        (void)release_leases(st, id, &e);
+        keep_first(&first, &e);
+
+        if (first) {
+                r = -first->code;
+                if (err && !*err)
+                        *err = first;
+                else
+                        casca_error_free(first);
+                return r;
+        }
+        return 0;
+}
+
+int casca_network_teardown(const char *id, const char *state_root, struct casca_error **err)
+{
+        struct casca_netstate st;
+        int r;
+
+        r = check_id(id, err);
+        if (r < 0)
+                return r;
+        r = casca_netstate_load(state_root, id, &st, err);
+        if (r == -ENOENT) /* written before anything is made: nothing was */
+                return 0;
+        if (r < 0)
+                return casca_error_prefix(err, "network teardown of `%s`", id);
+        r = undo(&st, id, err);
+        casca_netstate_clear(&st);
+        if (r < 0)
+                return casca_error_prefix(err, "network teardown of `%s`", id);
+        r = casca_netstate_remove(state_root, id, err);
+        return r;
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+/* Validate id and netns_fd and load id's state (empty when there is none). */
+static int begin(const char *id, int netns_fd, const char *state_root, struct casca_netstate *st,
+                 struct stat *ret_sb, struct casca_error **err)
+{
+        int r;
+
+        r = check_id(id, err);
+        if (r < 0)
+                return r;
+        if (fstat(netns_fd, ret_sb) < 0)
+                return casca_error_set(err, errno, "container network namespace");
+        r = casca_netstate_load(state_root, id, st, err);
+        if (r == -ENOENT)
+                return 0;
+        return r;
+}
+
+
+static char *cidr_str(const struct casca_ip *ip, unsigned prefix)
+{
+        struct casca_cidr c = {.ip = *ip, .prefix = prefix};
+        char buf[CASCA_CIDR_STRLEN];
+        return strdup(casca_cidr_format(&c, buf, sizeof(buf)));
+}
+
+static char *ip_str(const struct casca_ip *ip)
+{
+        char buf[CASCA_IP_STRLEN];
+        return strdup(casca_ip_format(ip, buf, sizeof(buf)));
+}
+
+static int make_result(const struct casca_netconf *nc, const struct casca_netstate *st,
+                       const uint8_t mac[6], struct casca_network_result **ret,
+                       struct casca_error **err)
+{
+        struct casca_network_result *res = calloc(1, sizeof(*res));
+
+        if (!res)
+                return casca_error_set(err, ENOMEM, "network result");
+        res->interface = strdup(nc->interface);
+        res->host_veth = strdup(st->veth);
+        res->bridge = strdup(nc->bridge);
+        res->address = cidr_str(&st->addr4, nc->subnet.prefix);
+        res->gateway = ip_str(&nc->gateway);
+        if (st->has_addr6) {
+                res->address6 = cidr_str(&st->addr6, nc->ipv6.subnet.prefix);
+                res->gateway6 = ip_str(&nc->ipv6.gateway);
+        }
+        snprintf(res->mac, sizeof(res->mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+                 mac[2], mac[3], mac[4], mac[5]);
+        if (!res->interface || !res->host_veth || !res->bridge || !res->address || !res->gateway ||
+            (st->has_addr6 && (!res->address6 || !res->gateway6))) {
+                casca_network_result_free(res);
+                return casca_error_set(err, ENOMEM, "network result");
+        }
+        *ret = res;
+        return 0;
+}
+
+/* Inside the container: lo up, addresses, interface up, default route(s). */
+static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc,
+                            const struct casca_netstate *st, uint8_t ret_mac[6],
+                            struct casca_error **err)
+{
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
+        struct casca_link_info lo, li;
+        struct casca_cidr a;
+        int r;
+
+        r = casca_link_get(cnl, "lo", &lo);
+        if (r < 0)
+                return casca_nl_error(cnl, r, err, "look up `lo` in the container");
+        if (!(lo.flags & IFF_UP) && (r = casca_link_set(cnl, lo.index, &up, err)) < 0)
+                return r;
+        r = casca_link_get(cnl, nc->interface, &li);
+        if (r < 0)
+                return casca_nl_error(cnl, r, err, "look up `%s` in the container", nc->interface);
+        a = (struct casca_cidr){.ip = st->addr4, .prefix = nc->subnet.prefix};
+        r = casca_addr_add(cnl, li.index, &a, err);
+        if (r < 0)
+                return r;
+        if (st->has_addr6) {
+                a = (struct casca_cidr){.ip = st->addr6, .prefix = nc->ipv6.subnet.prefix};
+                r = casca_addr_add(cnl, li.index, &a, err);
+                if (r < 0)
+                        return r;
+        }
+        r = casca_link_set(cnl, li.index, &up, err);
+        if (r < 0)
+                return r;
+        r = casca_route_add_default(cnl, li.index, &nc->gateway, err);
+        if (r < 0)
+                return r;
+        if (st->has_addr6) {
+                r = casca_route_add_default(cnl, li.index, &nc->ipv6.gateway, err);
+                if (r < 0)
+                        return r;
+        }
+        memcpy(ret_mac, li.mac, 6);
+        return 0;
+}
+
+static int setup_steps(const struct casca_netconf *nc, const char *id, int netns_fd,
+                       const char *state_root, struct casca_netstate *st, uint8_t mac[6],
+                       struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nfnl = NULL, *nl = NULL, *cnl = NULL;
+        struct casca_link_change attach = {.up = 1, .netns_fd = -1};
+        struct casca_link_info host;
+        int r, br;
+
+        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        if (r < 0)
+                return r;
+        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
+        if (r < 0)
+                return casca_error_prefix(err, "container network namespace");
+
+        br = casca_bridge_ensure(nl, nc, err);
+        if (br < 0)
+                return br;
+        step("bridge");
+
+        r = casca_ipam_allocate(st->ipam_dir, &nc->subnet, &nc->gateway,
+                                nc->has_address ? &nc->address.ip : NULL, id, &st->addr4, err);
+        if (r < 0)
+                return r;
+        st->has_addr4 = true;
+        step("lease");
+        if (nc->has_ipv6) {
+                r = casca_ipam_allocate(st->ipam_dir, &nc->ipv6.subnet, &nc->ipv6.gateway,
+                                        nc->ipv6.has_address ? &nc->ipv6.address.ip : NULL, id,
+                                        &st->addr6, err);
+                if (r < 0)
+                        return r;
+                st->has_addr6 = true;
+        }
+        r = casca_netstate_save(state_root, id, st, err);
+        if (r < 0)
+                return r;
+        step("lease-recorded");
+
+        /* nftables first: its socket is closed last, so the commit's RCU
+         * grace period passes while the links are made. */
+        if (nc->nat || nc->n_ports > 0) {
+                r = casca_nl_open(NETLINK_NETFILTER, -1, &nfnl, err);
+                if (r < 0)
+                        return r;
+                r = casca_nat_add(nfnl, nc, id, &st->addr4, st->has_addr6 ? &st->addr6 : NULL, err);
+                if (r < 0)
+                        return r;
+        }
+        step("nat");
+
+        r = casca_link_add_veth(nl, st->veth, nc->interface, netns_fd, nc->has_mtu ? nc->mtu : 0,
+                                nc->has_mac ? nc->mac : NULL, err);
+        if (r == -EEXIST) {
+                /* not ours (a hash collision or a leftover): never delete it */
+                free(TAKE_PTR(st->veth));
+                return r;
+        }
+        if (r < 0)
+                return r;
+        step("veth");
+        r = casca_link_get(nl, st->veth, &host);
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "look up `%s`", st->veth);
+        attach.master = br;
+        r = casca_link_set(nl, host.index, &attach, err);
+        if (r < 0)
+                return casca_error_prefix(err, "attach `%s` to `%s`", st->veth, nc->bridge);
+        if (nc->n_ports > 0 && (r = casca_link_set_hairpin(nl, host.index, err)) < 0)
+                return r;
+        step("attach");
+
+        r = configure_inside(cnl, nc, st, mac, err);
+        if (r < 0)
+                return casca_error_prefix(err, "container interface `%s`", nc->interface);
+        step("inside");
+        return 0;
+}
+
+int casca_network_setup(const struct casca_netconf *nc, const char *id, int container_netns_fd,
+                        const char *state_root, struct casca_network_result **ret,
+                        struct casca_error **err)
+{
+        struct casca_netstate st;
+        char veth[IFNAMSIZ];
+        uint8_t mac[6] = {0};
+        struct stat sb;
+        int r;
+
+        r = begin(id, container_netns_fd, state_root, &st, &sb, err);
+        if (r < 0)
+                return r;
+        if (st.veth) {
+                casca_netstate_clear(&st);
+                return casca_error_setx(err, EEXIST, "network of `%s` is already set up", id);
+        }
+        casca_veth_name(id, veth);
+        st.veth = strdup(veth);
+        st.bridge = strdup(nc->bridge);
+        if (asprintf(&st.ipam_dir, "%s/ipam/%s", state_root, nc->bridge) < 0)
+                st.ipam_dir = NULL;
+        if (!st.veth || !st.bridge || !st.ipam_dir) {
+                casca_netstate_clear(&st);
+                return casca_error_set(err, ENOMEM, "network setup");
+        }
+        st.has_netns = true;
+        st.netns_dev = sb.st_dev;
+        st.netns_ino = sb.st_ino;
+        r = casca_netstate_save(state_root, id, &st, err);
+        if (r >= 0) {
+                step("state");
+                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, err);
+        }
+        if (r >= 0)
+                r = make_result(nc, &st, mac, ret, err);
+        if (r < 0) {
+                struct casca_error *e = NULL;
+                /* Remove what we made; keep recorded netDevices. */
+                struct casca_netstate devs = {.devs = st.devs,
+                                              .n_devs = st.n_devs,
+                                              .has_netns = st.has_netns,
+                                              .netns_dev = st.netns_dev,
+                                              .netns_ino = st.netns_ino};
+                st.devs = NULL;
+                st.n_devs = 0;
+                if (undo(&st, id, &e) == 0) {
+                        if (devs.n_devs)
+                                (void)casca_netstate_save(state_root, id, &devs, &e);
+                        else
+                                (void)casca_netstate_remove(state_root, id, &e);
+                }
+                casca_error_free(e);
+                casca_netstate_clear(&devs);
+                casca_netstate_clear(&st);
+                return casca_error_prefix(err, "network setup of `%s`", id);
+        }
+        casca_netstate_clear(&st);
+        return 0;
+}
+
+/* ---- linux.netDevices --------------------------------------------------------- */
+
+/* Move link `from` of nl's namespace into target_fd as `to`, carrying its
+ * permanent addresses and its up state.  tnl: a socket in the target. */
+static int move_link(struct casca_nl *nl, struct casca_nl *tnl, const char *from, const char *to,
+                     int target_fd, struct casca_error **err)
+{
+        _cleanup_free_ struct casca_cidr *addrs = NULL;
+        struct casca_link_change mv = {.netns_fd = target_fd};
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
+        struct casca_link_info li, moved;
+        size_t n = 0;
+        int r;
+
+        r = casca_link_get(nl, from, &li);
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "look up link `%s`", from);
+        r = casca_addr_list(nl, li.index, &addrs, &n, err);
+        if (r < 0)
+                return r;
+        mv.name = to && strcmp(to, from) != 0 ? to : NULL;
+        r = casca_link_set(nl, li.index, &mv, err);
+        if (r < 0)
+                return casca_error_prefix(err, "move `%s`", from);
+        r = casca_link_get(tnl, to ? to : from, &moved);
+        if (r < 0)
+                return casca_nl_error(tnl, r, err, "look up moved link `%s`", to ? to : from);
+        for (size_t i = 0; i < n; i++) {
+                r = casca_addr_add(tnl, moved.index, &addrs[i], err);
+                if (r < 0)
+                        return r;
+        }
+        if (li.flags & IFF_UP) {
+                r = casca_link_set(tnl, moved.index, &up, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int casca_netdev_move(const char *host_name, const char *new_name, int netns_fd,
+                      struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL, *cnl = NULL;
+        int r;
+
+        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        if (r >= 0)
+                r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
+        if (r >= 0)
+                r = move_link(nl, cnl, host_name, new_name ? new_name : host_name, netns_fd, err);
+        if (r < 0)
+                return casca_error_prefix(err, "linux.netDevices `%s`", host_name);
+        return 0;
+}
+
+int casca_netdev_return(const char *name, const char *host_name, int netns_fd,
+                        struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL, *cnl = NULL;
+        _cleanup_close_ int self = -1;
+        int r;
+
+        self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return casca_error_set(err, errno, "open `/proc/thread-self/ns/net`");
+        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        if (r >= 0)
+                r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
+        if (r >= 0)
+                r = move_link(cnl, nl, name, host_name, self, err);
+        if (r < 0)
+                return casca_error_prefix(err, "return linux.netDevices `%s`", host_name);
+        return 0;
+}
+
+int casca_network_attach_netdev(const char *id, const char *state_root, const char *host_name,
+                                const char *new_name, int netns_fd, struct casca_error **err)
+{
+        struct casca_netstate st;
+        struct casca_netstate_dev *devs;
+        struct stat sb;
+        int r;
+
+        r = begin(id, netns_fd, state_root, &st, &sb, err);
+        if (r < 0)
+                return r;
+        devs = reallocarray(st.devs, st.n_devs + 1, sizeof(*devs));
+        if (!devs) {
+                casca_netstate_clear(&st);
+                return casca_error_set(err, ENOMEM, "linux.netDevices");
+        }
+        st.devs = devs;
+        devs[st.n_devs].host_name = strdup(host_name);
+        devs[st.n_devs].name = strdup(new_name ? new_name : host_name);
+        st.n_devs++;
+        st.has_netns = true;
+        st.netns_dev = sb.st_dev;
+        st.netns_ino = sb.st_ino;
+        r = casca_netstate_save(state_root, id, &st, err);
+        if (r >= 0) {
+                r = casca_netdev_move(host_name, new_name, netns_fd, err);
+                if (r < 0) {
+                        struct casca_error *e = NULL;
+                        st.n_devs--;
+                        free(devs[st.n_devs].host_name);
+                        free(devs[st.n_devs].name);
+                        if (st.n_devs || st.veth)
+                                (void)casca_netstate_save(state_root, id, &st, &e);
+                        else
+                                (void)casca_netstate_remove(state_root, id, &e);
+                        casca_error_free(e);
+                }
+        }
+        casca_netstate_clear(&st);
+        return r;
+}

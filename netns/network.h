@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* network.h - casca's built-in container networking (netns/).
+ *
+ * A container configured with "casca"."network" gets a veth pair: the host
+ * end ("cv" + 8 hex digits of a hash of the id) is a port of a bridge
+ * (created on first use, never removed by a teardown), the peer is created
+ * directly in the container's network namespace under the configured name.
+ * Addresses come from a lease store under <state_root>/ipam/<bridge>/; NAT
+ * and published ports are nftables rules in `table inet casca` tagged with
+ * the id.
+ *
+ * What a teardown needs is persisted in <state_root>/<id>/network.json
+ * before anything is created, so casca_network_teardown() works from that
+ * file alone (and even without it) after the runtime was SIGKILLed halfway
+ * through a setup.  All functions must run in the host network namespace
+ * (the one the bridge lives in). */
+#ifndef CASCA_NETWORK_H
+#define CASCA_NETWORK_H
+
+#include "casca.h"
+#include "netns/netconf.h"
+
+struct casca_network_result {
+        char *interface; /* name inside the container ("eth0") */
+        char *host_veth; /* host end ("cv1a2b3c4d") */
+        char *bridge;
+        char *address;  /* "10.88.0.2/16" */
+        char *gateway;  /* "10.88.0.1" */
+        char *address6; /* "fd88::2/64" or NULL */
+        char *gateway6; /* "fd88::1" or NULL */
+        char mac[18];   /* the container side's MAC, "02:42:..." */
+};
+
+/* Set up the container's network: bridge -> lease(s) -> veth (peer made in
+ * container_netns_fd) -> addresses, lo up, default route(s) inside -> NAT and
+ * published ports.  id: the container id (no '/', not "." or "..").
+ * A failed setup removes what it made.  -EEXIST if id already has a network. */
+int casca_network_setup(const struct casca_netconf *nc, const char *id, int container_netns_fd,
+                        const char *state_root, struct casca_network_result **ret,
+                        struct casca_error **err);
+/* Undo casca_network_setup() and casca_network_attach_netdev() for id from the
+ * persisted state: move recorded netDevices back (if their namespace still
+ * exists), delete the veth, the nftables rules tagged with id and the leases,
+ * then network.json.  Keeps going after a failure and returns the first.
+ * Nothing to undo is success. */
+int casca_network_teardown(const char *id, const char *state_root, struct casca_error **err);
+void casca_network_result_free(struct casca_network_result *res);
+
+/* Write hostname (when hostname != NULL), hosts and resolv.conf into dir
+ * (e.g. the container's state dir), each atomically with mode 0644.
+ * address: the container's address ("10.88.0.2" or "10.88.0.2/16"), may be
+ * NULL.  nc may be NULL: then resolv.conf is the host's with loopback
+ * nameservers dropped, and hosts has only the localhost lines and our name. */
+int casca_network_write_etc(const struct casca_netconf *nc, const char *hostname,
+                            const char *address, const char *dir, struct casca_error **err);
+
+/* linux.netDevices: move host link host_name into netns_fd, renamed to
+ * new_name (NULL: keep), keeping its MTU and its permanent IPv4/IPv6
+ * addresses (re-added inside) and bringing it up inside if it was up. */
+int casca_netdev_move(const char *host_name, const char *new_name, int netns_fd,
+                      struct casca_error **err);
+/* The reverse: move link `name` out of netns_fd back into the calling
+ * namespace as host_name. */
+int casca_netdev_return(const char *name, const char *host_name, int netns_fd,
+                        struct casca_error **err);
+/* casca_netdev_move() and record it in <state_root>/<id>/network.json, so
+ * that casca_network_teardown() moves it back. */
+int casca_network_attach_netdev(const char *id, const char *state_root, const char *host_name,
+                                const char *new_name, int netns_fd, struct casca_error **err);
+
+#endif
