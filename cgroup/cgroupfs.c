@@ -170,19 +170,11 @@ static void required_from(struct required *req, const struct casca_cgroup_settin
         }
 }
 
-static bool is_required(const struct required *req, const char *c)
-{
-        for (size_t i = 0; i < req->n; i++)
-                if (strcmp(req->name[i], c) == 0)
-                        return true;
-        return false;
-}
-
 /* Enable in dfd's cgroup.subtree_control every controller listed in its
  * cgroup.controllers that is not enabled yet, one write each.  Failing to
  * enable one that a limit needs is an error; others are best effort. */
-static int enable_controllers(int dfd, const char *where, const struct required *req,
-                              struct casca_error **err)
+static int enable_controllers(int dfd, const char *leaf, const char *where,
+                              const struct required *req, struct casca_error **err)
 {
         _cleanup_free_ char *avail = NULL, *enabled = NULL;
         char *save = NULL;
@@ -200,10 +192,12 @@ static int enable_controllers(int dfd, const char *where, const struct required 
                         continue;
                 snprintf(buf, sizeof(buf), "+%s", c);
                 r = write_file(dfd, where, "cgroup.subtree_control", buf, &e);
-                if (r < 0 && is_required(req, c)) {
-                        *err = TAKE_PTR(e);
-                        return casca_error_prefix(err, "enable controller `%s`", c);
-                }
+                for (size_t i = 0; r < 0 && i < req->n; i++)
+                        if (strcmp(req->name[i], c) == 0)
+                                return casca_error_set(err, -r,
+                                                       "cgroup %s: enable controller `%s` in %s "
+                                                       "(needed by %s)",
+                                                       leaf, c, where, req->what[i]);
         }
         return 0;
 }
@@ -378,7 +372,7 @@ static int make_path(struct cgroupfs *fs, const struct required *req, bool *ret_
                 int child, mk;
 
                 snprintf(where, sizeof(where), "%.*s", (int)cur, fs->base.path);
-                r = enable_controllers(dfd, cur ? where : "/", req, err);
+                r = enable_controllers(dfd, fs->base.path, cur ? where : "/", req, err);
                 if (r < 0)
                         return r;
                 cur += 1 + strlen(c);
