@@ -43,7 +43,6 @@ int casca_cgroupfs_read(int dfd, const char *file, char **ret);
 /* Find "key value" in a flat-keyed file's text (cgroup.events, cpu.stat);
  * -ENOENT when absent. */
 int casca_cgroupfs_keyed(const char *text, const char *key, uint64_t *ret);
-int casca_cgroupfs_stats_json(struct casca_cgroup *cg, char **ret_json,
-                              struct casca_error **err);
+int casca_cgroupfs_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
 
 #endif

@@ -37,9 +37,8 @@ int casca_cgroup_set_mountpoint(const char *path, struct casca_error **err)
 
         if (path) {
                 if (path[0] != '/')
-                        return casca_error_setx(err, EINVAL,
-                                                "cgroup mount point `%s`: not an absolute path",
-                                                path);
+                        return casca_error_setx(
+                                err, EINVAL, "cgroup mount point `%s`: not an absolute path", path);
                 copy = strdup(path);
                 if (!copy)
                         return casca_error_set(err, ENOMEM, "cgroup mount point");
@@ -70,8 +69,7 @@ bool casca_cgroup_v2_available(void)
 
 /* Append the components of `p` to the normalised path being built in
  * `out` ("" or "/a/b"); "." and empty components are dropped. */
-static int append_components(char **out, const char *p, const char *what,
-                             struct casca_error **err)
+static int append_components(char **out, const char *p, const char *what, struct casca_error **err)
 {
         _cleanup_free_ char *copy = strdup(p);
         char *save = NULL;
@@ -84,8 +82,8 @@ static int append_components(char **out, const char *p, const char *what,
                 if (strcmp(c, ".") == 0)
                         continue;
                 if (strcmp(c, "..") == 0)
-                        return casca_error_setx(err, EINVAL, "%s `%s`: \"..\" is not allowed",
-                                                what, p);
+                        return casca_error_setx(err, EINVAL, "%s `%s`: \"..\" is not allowed", what,
+                                                p);
                 if (asprintf(&n, "%s/%s", *out, c) < 0)
                         return casca_error_set(err, ENOMEM, "%s", what);
                 free(*out);
@@ -125,8 +123,7 @@ int casca_cgroup_resolve_path(const char *cgroups_path, const char *id, char **r
         if (!p || !p[0]) {
                 if (!id || !id[0] || strchr(id, '/') || strcmp(id, ".") == 0 ||
                     strcmp(id, "..") == 0)
-                        return casca_error_setx(err, EINVAL,
-                                                "cgroup: invalid container id \"%s\"",
+                        return casca_error_setx(err, EINVAL, "cgroup: invalid container id \"%s\"",
                                                 id ? id : "");
                 if (asprintf(&def, "%scasca/%s", geteuid() == 0 ? "/" : "", id) < 0)
                         return casca_error_set(err, ENOMEM, "cgroup path");
@@ -167,9 +164,8 @@ static int need_v2(struct casca_error **err)
         return 0;
 }
 
-int casca_cgroup_create(const char *cgroups_path, const char *id,
-                        const struct casca_resources *res, struct casca_cgroup **ret,
-                        struct casca_error **err)
+int casca_cgroup_create(const char *cgroups_path, const char *id, const struct casca_resources *res,
+                        struct casca_cgroup **ret, struct casca_error **err)
 {
         _cleanup_free_ char *path = NULL;
         int r;

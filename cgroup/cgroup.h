@@ -71,9 +71,8 @@ int casca_cgroup_resolve_path(const char *cgroups_path, const char *id, char **r
 /* Create (or join an existing) cgroup for container `id` and apply `res`
  * (NULL: no limits; devices are not handled here, see set_devices).  On
  * failure whatever was created is removed again. */
-int casca_cgroup_create(const char *cgroups_path, const char *id,
-                        const struct casca_resources *res, struct casca_cgroup **ret,
-                        struct casca_error **err);
+int casca_cgroup_create(const char *cgroups_path, const char *id, const struct casca_resources *res,
+                        struct casca_cgroup **ret, struct casca_error **err);
 /* Reopen a cgroup from saved state: `path` as returned by
  * casca_cgroup_path() ("/casca/<id>", relative to the mount point). */
 int casca_cgroup_open(const char *path, struct casca_cgroup **ret, struct casca_error **err);
@@ -121,9 +120,9 @@ static inline void casca_cgroup_freep(struct casca_cgroup **cg)
 /* ---- resources -> control files (resources.c, pure) ------------------- */
 
 struct casca_cgroup_setting {
-        char *file;      /* "memory.max" */
-        char *value;     /* "33554432" */
-        bool optional;   /* a missing file is not an error (memory.swap.max "max"/"0") */
+        char *file;       /* "memory.max" */
+        char *value;      /* "33554432" */
+        bool optional;    /* a missing file is not an error (memory.swap.max "max"/"0") */
         const char *what; /* the JSON path it comes from: "linux.resources.memory.limit" */
 };
 
@@ -145,8 +144,8 @@ struct casca_cgroup_settings {
  *   hugetlb.<size>.max, then `unified` as given.  Ignored (no v2
  *   equivalent): memory.kernel, kernelTCP, swappiness, disableOOMKiller,
  *   blockIO.leafWeight.  Errors name the JSON path. */
-int casca_cgroup_map_resources(const struct casca_resources *res,
-                               struct casca_cgroup_settings *ret, struct casca_error **err);
+int casca_cgroup_map_resources(const struct casca_resources *res, struct casca_cgroup_settings *ret,
+                               struct casca_error **err);
 void casca_cgroup_settings_clear(struct casca_cgroup_settings *s);
 /* The conversions runc and crun use (0 stays 0, "unset"): cpu shares
  * 2..262144 -> cpu.weight 1..10000, blkio weight 10..1000 -> io.weight

@@ -146,9 +146,9 @@ static void stats_memory(struct jw *w, int dfd)
         jw_close(w, '}');
         if (has_swap) { /* like runc: v1's memory+swap view */
                 jw_open(w, "swap", '{');
-                jw_u64(w, "limit", max == UINT64_MAX || swap_max == UINT64_MAX
-                                           ? UINT64_MAX
-                                           : add_sat(max, swap_max));
+                jw_u64(w, "limit",
+                       max == UINT64_MAX || swap_max == UINT64_MAX ? UINT64_MAX
+                                                                   : add_sat(max, swap_max));
                 jw_u64(w, "usage", add_sat(swap, current));
                 jw_u64(w, "failcnt", keyed(swap_events, "fail"));
                 jw_close(w, '}');
@@ -191,7 +191,7 @@ static void blkio_list(struct jw *w, const char *iostat, const char *name, const
         jw_open(w, name, '[');
         for (const char *l = iostat; l && *l;) {
                 unsigned major, minor;
-                const char *keys[2] = { rkey, wkey }, *ops[2] = { "Read", "Write" };
+                const char *keys[2] = {rkey, wkey}, *ops[2] = {"Read", "Write"};
 
                 if (sscanf(l, "%u:%u", &major, &minor) == 2) {
                         for (int k = 0; k < 2; k++) {
@@ -271,7 +271,7 @@ static void stats_hugetlb(struct jw *w, int dfd)
 
 int casca_cgroupfs_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err)
 {
-        struct jw w = { .first = { true } };
+        struct jw w = {.first = {true}};
         char *buf = NULL;
         size_t len = 0;
         struct stat st;

@@ -126,9 +126,9 @@ static int write_file(int dfd, const char *where, const char *file, const char *
                 return casca_error_set(err, errno, "cgroup %s: write %s \"%s\"", where, file,
                                        value);
         if ((size_t)n != len)
-                return casca_error_setx(err, EIO,
-                                        "cgroup %s: write %s \"%s\": short write (%zd of %zu bytes)",
-                                        where, file, value, n, len);
+                return casca_error_setx(
+                        err, EIO, "cgroup %s: write %s \"%s\": short write (%zd of %zu bytes)",
+                        where, file, value, n, len);
         return 0;
 }
 
@@ -248,7 +248,7 @@ static int apply_settings(struct casca_cgroup *cg, const struct casca_cgroup_set
 static int cgroupfs_apply(struct casca_cgroup *cg, const struct casca_resources *res,
                           struct casca_error **err)
 {
-        _cleanup_(settings_clearp) struct casca_cgroup_settings set = { 0 };
+        _cleanup_(settings_clearp) struct casca_cgroup_settings set = {0};
         int r;
 
         r = casca_cgroup_map_resources(res, &set, err);
@@ -381,10 +381,9 @@ static int make_path(struct cgroupfs *fs, const struct required *req, bool *ret_
                         struct stat st;
 
                         if (geteuid() != 0 && fstat(dfd, &st) == 0 && st.st_uid != geteuid())
-                                return casca_error_setx(err, EPERM,
-                                                        "cgroup %s: %s is not delegated to uid %u",
-                                                        fs->base.path, where[0] ? where : "/",
-                                                        (unsigned)geteuid());
+                                return casca_error_setx(
+                                        err, EPERM, "cgroup %s: %s is not delegated to uid %u",
+                                        fs->base.path, where[0] ? where : "/", (unsigned)geteuid());
                         mk = mkdirat(dfd, c, 0755) < 0 ? errno : 0;
                         if (mk == ENOENT)
                                 return -EAGAIN;
@@ -425,7 +424,7 @@ static void undo_create(struct cgroupfs *fs, bool created_leaf)
 int casca_cgroupfs_create(const char *path, const struct casca_resources *res,
                           struct casca_cgroup **ret, struct casca_error **err)
 {
-        _cleanup_(settings_clearp) struct casca_cgroup_settings set = { 0 };
+        _cleanup_(settings_clearp) struct casca_cgroup_settings set = {0};
         struct cgroupfs *fs = NULL;
         bool created_leaf = false;
         struct required req;
@@ -447,8 +446,7 @@ int casca_cgroupfs_create(const char *path, const struct casca_resources *res,
                 undo_create(fs, created_leaf);
         }
         if (r == -EAGAIN)
-                r = casca_error_setx(err, EAGAIN,
-                                     "cgroup %s: its parents keep disappearing", path);
+                r = casca_error_setx(err, EAGAIN, "cgroup %s: its parents keep disappearing", path);
         if (r >= 0)
                 r = apply_settings(&fs->base, &set, err);
         if (r < 0) {
@@ -516,8 +514,7 @@ static int collect_pids(int dfd, struct pid_list *l)
                 if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
                     strcmp(de->d_name, "..") == 0)
                         continue;
-                child = openat(dirfd(d), de->d_name,
-                               O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                child = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (child < 0)
                         continue; /* removed meanwhile */
                 r = collect_pids(child, l);
@@ -537,7 +534,7 @@ static int cmp_pid(const void *a, const void *b)
 static int cgroupfs_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                          struct casca_error **err)
 {
-        struct pid_list l = { 0 };
+        struct pid_list l = {0};
         int r;
 
         r = collect_pids(cg->dfd, &l);
@@ -545,7 +542,8 @@ static int cgroupfs_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_
                 free(l.v);
                 return casca_error_set(err, -r, "cgroup %s: read cgroup.procs", cg->path);
         }
-        qsort(l.v, l.n, sizeof(*l.v), cmp_pid);
+        if (l.n > 1)
+                qsort(l.v, l.n, sizeof(*l.v), cmp_pid);
         *ret_pids = l.v;
         *ret_n = l.n;
         return 0;
@@ -561,7 +559,7 @@ static int wait_event(struct casca_cgroup *cg, const char *key, uint64_t want, i
         if (fd < 0)
                 return casca_error_set(err, errno, "cgroup %s: open cgroup.events", cg->path);
         for (;;) {
-                struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+                struct pollfd pfd = {.fd = fd, .events = POLLPRI};
                 char buf[512];
                 uint64_t v = 0;
                 ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -647,8 +645,7 @@ static int cgroupfs_kill(struct casca_cgroup *cg, struct casca_error **err)
         if (fd < 0)
                 return casca_error_set(err, errno, "cgroup %s: open cgroup.kill", cg->path);
         if (write(fd, "1", 1) != 1)
-                return casca_error_set(err, errno, "cgroup %s: write cgroup.kill \"1\"",
-                                       cg->path);
+                return casca_error_set(err, errno, "cgroup %s: write cgroup.kill \"1\"", cg->path);
         return 0;
 }
 

@@ -15,17 +15,17 @@
 #include "cleanup.h"
 
 static const struct casca_device_rule default_rules[] = {
-        { .allow = true, .type = 'c', .major = -1, .minor = -1, .access = "m" },
-        { .allow = true, .type = 'b', .major = -1, .minor = -1, .access = "m" },
-        { .allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm" },   /* null */
-        { .allow = true, .type = 'c', .major = 1, .minor = 5, .access = "rwm" },   /* zero */
-        { .allow = true, .type = 'c', .major = 1, .minor = 7, .access = "rwm" },   /* full */
-        { .allow = true, .type = 'c', .major = 1, .minor = 8, .access = "rwm" },   /* random */
-        { .allow = true, .type = 'c', .major = 1, .minor = 9, .access = "rwm" },   /* urandom */
-        { .allow = true, .type = 'c', .major = 5, .minor = 0, .access = "rwm" },   /* tty */
-        { .allow = true, .type = 'c', .major = 5, .minor = 1, .access = "rwm" },   /* console */
-        { .allow = true, .type = 'c', .major = 5, .minor = 2, .access = "rwm" },   /* ptmx */
-        { .allow = true, .type = 'c', .major = 136, .minor = -1, .access = "rwm" }, /* pts/N */
+        {.allow = true, .type = 'c', .major = -1, .minor = -1, .access = "m"},
+        {.allow = true, .type = 'b', .major = -1, .minor = -1, .access = "m"},
+        {.allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm"},    /* null */
+        {.allow = true, .type = 'c', .major = 1, .minor = 5, .access = "rwm"},    /* zero */
+        {.allow = true, .type = 'c', .major = 1, .minor = 7, .access = "rwm"},    /* full */
+        {.allow = true, .type = 'c', .major = 1, .minor = 8, .access = "rwm"},    /* random */
+        {.allow = true, .type = 'c', .major = 1, .minor = 9, .access = "rwm"},    /* urandom */
+        {.allow = true, .type = 'c', .major = 5, .minor = 0, .access = "rwm"},    /* tty */
+        {.allow = true, .type = 'c', .major = 5, .minor = 1, .access = "rwm"},    /* console */
+        {.allow = true, .type = 'c', .major = 5, .minor = 2, .access = "rwm"},    /* ptmx */
+        {.allow = true, .type = 'c', .major = 136, .minor = -1, .access = "rwm"}, /* pts/N */
 };
 
 const struct casca_device_rule *casca_cgroup_default_device_rules(size_t *ret_n)
@@ -53,8 +53,7 @@ struct prog {
         bool oom;
 };
 
-static size_t emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
-                   int32_t imm)
+static size_t emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
         if (p->n == p->size) {
                 struct bpf_insn *v = realloc(p->v, (p->size ? p->size * 2 : 64) * sizeof(*v));
@@ -67,8 +66,7 @@ static size_t emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16
                 p->size = p->size ? p->size * 2 : 64;
         }
         p->v[p->n] = (struct bpf_insn){
-                .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm
-        };
+                .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
         return p->n++;
 }
 
@@ -78,7 +76,8 @@ static void emit_ja_label(struct prog *p, int label)
         size_t at = emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
 
         if (p->n_fix == p->size_fix) {
-                struct fixup *f = realloc(p->fix, (p->size_fix ? p->size_fix * 2 : 32) * sizeof(*f));
+                struct fixup *f =
+                        realloc(p->fix, (p->size_fix ? p->size_fix * 2 : 32) * sizeof(*f));
 
                 if (!f) {
                         p->oom = true;
@@ -87,7 +86,7 @@ static void emit_ja_label(struct prog *p, int label)
                 p->fix = f;
                 p->size_fix = p->size_fix ? p->size_fix * 2 : 32;
         }
-        p->fix[p->n_fix++] = (struct fixup){ .at = at, .label = label };
+        p->fix[p->n_fix++] = (struct fixup){.at = at, .label = label};
 }
 
 static bool set_off(struct prog *p, size_t at, size_t target)
@@ -103,7 +102,7 @@ static bool set_off(struct prog *p, size_t at, size_t target)
 
 /* ---- rules -> program ----------------------------------------------------- */
 
-static const char access_chars[3] = { 'm', 'r', 'w' }; /* BPF_DEVCG_ACC_* bit order */
+static const char access_chars[3] = {'m', 'r', 'w'}; /* BPF_DEVCG_ACC_* bit order */
 
 static int check_rule(const struct casca_device_rule *r, size_t i, struct casca_error **err)
 {
@@ -133,9 +132,9 @@ static bool emit_rule(struct prog *p, const struct casca_device_rule *r, int bit
 {
         *n_checks = 0;
         if (r->type != 'a')
-                checks[(*n_checks)++] = emit(p, BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, 0,
-                                             r->type == 'c' ? BPF_DEVCG_DEV_CHAR
-                                                            : BPF_DEVCG_DEV_BLOCK);
+                checks[(*n_checks)++] =
+                        emit(p, BPF_JMP32 | BPF_JNE | BPF_K, R2, 0, 0,
+                             r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
         if (r->major != -1)
                 checks[(*n_checks)++] =
                         emit(p, BPF_JMP32 | BPF_JNE | BPF_K, R4, 0, 0, (int32_t)(uint32_t)r->major);
@@ -150,7 +149,7 @@ int casca_cgroup_devices_compile(const struct casca_device_rule *rules, size_t n
                                  struct bpf_insn **ret_insns, size_t *ret_n,
                                  struct casca_error **err)
 {
-        struct prog p = { 0 };
+        struct prog p = {0};
         int r;
 
         for (size_t i = 0; i < n_rules; i++) {

@@ -161,12 +161,11 @@ static int map_cpu(const struct casca_resources *res, struct casca_cgroup_settin
         }
         if (res->cpu.has_idle) {
                 if (res->cpu.idle != 0 && res->cpu.idle != 1)
-                        return casca_error_setx(err, EINVAL,
-                                                "linux.resources.cpu.idle: %" PRId64
-                                                " is not 0 or 1",
-                                                res->cpu.idle);
-                r = add(s, "linux.resources.cpu.idle", false, "cpu.idle",
-                        res->cpu.idle ? "1" : "0", err);
+                        return casca_error_setx(
+                                err, EINVAL, "linux.resources.cpu.idle: %" PRId64 " is not 0 or 1",
+                                res->cpu.idle);
+                r = add(s, "linux.resources.cpu.idle", false, "cpu.idle", res->cpu.idle ? "1" : "0",
+                        err);
                 if (r < 0)
                         return r;
         }
@@ -226,9 +225,8 @@ static int check_dev(const char *what, size_t i, int64_t major, int64_t minor,
                      struct casca_error **err)
 {
         if (major < 0 || major > UINT32_MAX || minor < 0 || minor > UINT32_MAX)
-                return casca_error_setx(err, EINVAL,
-                                        "%s[%zu]: invalid device %" PRId64 ":%" PRId64, what, i,
-                                        major, minor);
+                return casca_error_setx(err, EINVAL, "%s[%zu]: invalid device %" PRId64 ":%" PRId64,
+                                        what, i, major, minor);
         return 0;
 }
 
@@ -238,7 +236,7 @@ struct io_max {
         uint64_t rate[4];
 };
 
-static const char *const io_max_keys[4] = { "rbps", "wbps", "riops", "wiops" };
+static const char *const io_max_keys[4] = {"rbps", "wbps", "riops", "wiops"};
 
 static int io_max_add(struct io_max **v, size_t *n, const char *what,
                       const struct casca_throttle_device *t, size_t nt, int kind,
@@ -283,8 +281,7 @@ static int map_io(const struct casca_resources *res, struct casca_cgroup_setting
                 uint16_t w = res->block_io.weight;
 
                 if (w < BLKIO_WEIGHT_MIN || w > BLKIO_WEIGHT_MAX)
-                        return casca_error_setx(err, EINVAL, "%s: %u is not in 10..1000", what,
-                                                w);
+                        return casca_error_setx(err, EINVAL, "%s: %u is not in 10..1000", what, w);
                 snprintf(buf, sizeof(buf), "default %" PRIu64, casca_cgroup_blkio_to_io_weight(w));
                 r = add(s, what, false, "io.weight", buf, err);
                 if (r < 0)
@@ -301,8 +298,9 @@ static int map_io(const struct casca_resources *res, struct casca_cgroup_setting
                 if (!d->has_weight)
                         continue; /* leafWeight alone: nothing in v2 */
                 if (d->weight < BLKIO_WEIGHT_MIN || d->weight > BLKIO_WEIGHT_MAX)
-                        return casca_error_setx(err, EINVAL, "%s[%zu].weight: %u is not in 10..1000",
-                                                what, i, d->weight);
+                        return casca_error_setx(err, EINVAL,
+                                                "%s[%zu].weight: %u is not in 10..1000", what, i,
+                                                d->weight);
                 snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
                          casca_cgroup_blkio_to_io_weight(d->weight));
                 r = add(s, what, false, "io.weight", buf, err);
@@ -314,12 +312,12 @@ static int map_io(const struct casca_resources *res, struct casca_cgroup_setting
                        res->block_io.throttle_read_bps, res->block_io.n_throttle_read_bps, 0, err);
         if (r >= 0)
                 r = io_max_add(&max, &n_max, "linux.resources.blockIO.throttleWriteBpsDevice",
-                               res->block_io.throttle_write_bps,
-                               res->block_io.n_throttle_write_bps, 1, err);
+                               res->block_io.throttle_write_bps, res->block_io.n_throttle_write_bps,
+                               1, err);
         if (r >= 0)
                 r = io_max_add(&max, &n_max, "linux.resources.blockIO.throttleReadIOPSDevice",
-                               res->block_io.throttle_read_iops,
-                               res->block_io.n_throttle_read_iops, 2, err);
+                               res->block_io.throttle_read_iops, res->block_io.n_throttle_read_iops,
+                               2, err);
         if (r >= 0)
                 r = io_max_add(&max, &n_max, "linux.resources.blockIO.throttleWriteIOPSDevice",
                                res->block_io.throttle_write_iops,
@@ -353,8 +351,8 @@ static bool valid_page_size(const char *p)
 {
         size_t digits = strspn(p, "0123456789");
 
-        return digits > 0 && digits <= 10 && p[0] != '0' && strchr("KMG", p[digits]) &&
-               p[digits] && p[digits + 1] == 'B' && p[digits + 2] == '\0';
+        return digits > 0 && digits <= 10 && p[0] != '0' && strchr("KMG", p[digits]) && p[digits] &&
+               p[digits + 1] == 'B' && p[digits + 2] == '\0';
 }
 
 static int map_hugetlb(const struct casca_resources *res, struct casca_cgroup_settings *s,
@@ -381,7 +379,7 @@ static int map_hugetlb(const struct casca_resources *res, struct casca_cgroup_se
 static int map_unified(const struct casca_resources *res, struct casca_cgroup_settings *s,
                        struct casca_error **err)
 {
-        static const char *const refused[] = { "cgroup.procs", "cgroup.threads", "cgroup.kill" };
+        static const char *const refused[] = {"cgroup.procs", "cgroup.threads", "cgroup.kill"};
 
         for (size_t i = 0; i < res->n_unified; i++) {
                 const char *k = res->unified[i].key, *v = res->unified[i].value;
@@ -404,10 +402,10 @@ static int map_unified(const struct casca_resources *res, struct casca_cgroup_se
         return 0;
 }
 
-int casca_cgroup_map_resources(const struct casca_resources *res,
-                               struct casca_cgroup_settings *ret, struct casca_error **err)
+int casca_cgroup_map_resources(const struct casca_resources *res, struct casca_cgroup_settings *ret,
+                               struct casca_error **err)
 {
-        _cleanup_(settings_clearp) struct casca_cgroup_settings s = { 0 };
+        _cleanup_(settings_clearp) struct casca_cgroup_settings s = {0};
         int r;
 
         if (res) {

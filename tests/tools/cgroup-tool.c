@@ -82,10 +82,23 @@ static bool parse_i64(const char *s, int64_t *ret)
         if (errno || end == s)
                 return false;
         switch (*end) {
-        case 'k': case 'K': v *= 1024; end++; break;
-        case 'm': case 'M': v *= 1024 * 1024; end++; break;
-        case 'g': case 'G': v *= 1024 * 1024 * 1024; end++; break;
-        default: break;
+        case 'k':
+        case 'K':
+                v *= 1024;
+                end++;
+                break;
+        case 'm':
+        case 'M':
+                v *= 1024 * 1024;
+                end++;
+                break;
+        case 'g':
+        case 'G':
+                v *= 1024 * 1024 * 1024;
+                end++;
+                break;
+        default:
+                break;
         }
         *ret = v;
         return *end == '\0';
@@ -125,15 +138,15 @@ static bool parse_device(const char *s, struct casca_device_rule *r)
         r->type = type[0];
         r->major = strcmp(major, "*") == 0 ? -1 : strtoll(major, NULL, 10);
         r->minor = strcmp(minor, "*") == 0 ? -1 : strtoll(minor, NULL, 10);
-        snprintf(r->access, sizeof(r->access), "%s", access);
+        snprintf(r->access, sizeof(r->access), "%.3s", access);
         return true;
 }
 
 static int parse(int argc, char **argv, int i, struct opts *o)
 {
-        static const char *const thr_names[4] = { "--io-rbps", "--io-wbps", "--io-riops",
-                                                  "--io-wiops" };
-        size_t n_thr[4] = { 0 };
+        static const char *const thr_names[4] = {"--io-rbps", "--io-wbps", "--io-riops",
+                                                 "--io-wiops"};
+        size_t n_thr[4] = {0};
         struct casca_resources *r = &o->res;
 
         for (; i < argc; i++) {
@@ -203,8 +216,7 @@ static int parse(int argc, char **argv, int i, struct opts *o)
                         if (k < 0 || n_thr[k] == MAX_LIST)
                                 return usage(a);
                         ok = parse_dev_value(v, &o->thr[k][n_thr[k]].major,
-                                             &o->thr[k][n_thr[k]].minor,
-                                             &o->thr[k][n_thr[k]].rate);
+                                             &o->thr[k][n_thr[k]].minor, &o->thr[k][n_thr[k]].rate);
                         n_thr[k]++;
                 } else if (strcmp(a, "--hugetlb") == 0 && r->n_hugepage_limits < MAX_LIST) {
                         struct casca_hugepage_limit *h = &o->huge[r->n_hugepage_limits++];

@@ -75,9 +75,10 @@ static void fake_cgroup(const char *rel, const char *controllers)
         mkd(rel);
         snprintf(f, sizeof(f), "%s/cgroup.controllers", rel);
         put(f, controllers);
-        static const char *const files[] = { "cgroup.procs", "cgroup.freeze", "cgroup.subtree_control",
-                                             "memory.max", "memory.swap.max", "pids.max", "cpu.max",
-                                             "cpu.weight" };
+        static const char *const files[] = {
+                "cgroup.procs", "cgroup.freeze",   "cgroup.subtree_control",
+                "memory.max",   "memory.swap.max", "pids.max",
+                "cpu.max",      "cpu.weight"};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 snprintf(f, sizeof(f), "%s/%s", rel, files[i]);
                 put(f, "");
@@ -109,8 +110,7 @@ static void test_paths(void)
         is_str(p1, geteuid() == 0 ? "/casca/ctr1" : p1, "default: /casca/<id> for root");
         is_int(casca_cgroup_resolve_path("/a//./b/", "x", &p2, NULL), 0, "absolute path");
         is_str(p2, "/a/b", "absolute paths are normalised");
-        is_int(casca_cgroup_resolve_path("/a/../b", "x", &p3, &e1), -EINVAL,
-               "\"..\" is refused");
+        is_int(casca_cgroup_resolve_path("/a/../b", "x", &p3, &e1), -EINVAL, "\"..\" is refused");
         is_str(e1 ? e1->msg : NULL, "linux.cgroupsPath `/a/../b`: \"..\" is not allowed",
                "... with the JSON path");
         is_int(casca_cgroup_resolve_path("/", "x", &p3, &e2), -EINVAL, "the root is refused");
@@ -140,16 +140,17 @@ static void test_available(void)
 static void test_join_and_apply(void)
 {
         _cleanup_error_ struct casca_error *e1 = NULL, *e2 = NULL, *e3 = NULL;
-        struct casca_kv bogus[] = { { "memory.bogus", "1" } }, huge[] = { { "hugetlb.2MB.max", "0" } };
+        struct casca_kv bogus[] = {{"memory.bogus", "1"}}, huge[] = {{"hugetlb.2MB.max", "0"}};
         struct casca_cgroup *cg = NULL;
-        struct casca_resources res = { 0 };
+        struct casca_resources res = {0};
 
         fake_cgroup("ctr", "cpu memory pids\n");
         res.memory.has_limit = true;
         res.memory.limit = 32 << 20;
         res.pids.has_limit = true;
         res.pids.limit = 64;
-        is_int(casca_cgroup_create("/ctr", "ctr", &res, &cg, NULL), 0, "create joins an existing cgroup");
+        is_int(casca_cgroup_create("/ctr", "ctr", &res, &cg, NULL), 0,
+               "create joins an existing cgroup");
         if (!cg)
                 return;
         is_str(casca_cgroup_path(cg), "/ctr", "path()");
@@ -162,7 +163,7 @@ static void test_join_and_apply(void)
         is_int(casca_cgroup_apply(cg, &res, NULL), 0, "apply again (update)");
         is_str(get("ctr/pids.max"), "max", "pids.max rewritten whole (O_TRUNC, one write)");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.unified = bogus;
         res.n_unified = 1;
         is_int(casca_cgroup_apply(cg, &res, &e1), -ENOENT, "an unknown unified key: ENOENT");
@@ -175,7 +176,7 @@ static void test_join_and_apply(void)
                "linux.resources.unified)",
                "... naming the controller");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.memory.has_limit = res.memory.has_swap = true;
         res.memory.limit = 1 << 20;
         res.memory.swap = 1 << 20;
@@ -243,7 +244,7 @@ static void test_create_failure_cleans_up(void)
 {
         _cleanup_error_ struct casca_error *e1 = NULL, *e2 = NULL, *e3 = NULL;
         struct casca_cgroup *cg = NULL;
-        struct casca_resources res = { 0 };
+        struct casca_resources res = {0};
 
         res.pids.has_limit = true;
         res.pids.limit = 5;

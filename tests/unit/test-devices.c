@@ -25,13 +25,13 @@ static int run(const struct bpf_insn *p, size_t n, char type, uint32_t major, ui
                uint32_t access)
 {
         struct bpf_cgroup_dev_ctx ctx = {
-                .access_type = (access << 16) |
-                               (type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK),
+                .access_type =
+                        (access << 16) | (type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK),
                 .major = major,
                 .minor = minor,
         };
-        uint64_t r[11] = { 0 };
-        bool init[11] = { false, true };
+        uint64_t r[11] = {0};
+        bool init[11] = {false, true};
 
         for (size_t pc = 0; pc < n; pc++) {
                 const struct bpf_insn *i = &p[pc];
@@ -89,7 +89,7 @@ bad:
 static int model(const struct casca_device_rule *rules, size_t n, char type, uint32_t major,
                  uint32_t minor, uint32_t access)
 {
-        static const char bits[3] = { 'm', 'r', 'w' };
+        static const char bits[3] = {'m', 'r', 'w'};
 
         for (int k = 0; k < 3; k++) {
                 int verdict = 0;
@@ -126,7 +126,7 @@ static struct bpf_insn *compile(const struct casca_device_rule *rules, size_t n,
 /* Every device of a small grid, every access combination: program == model. */
 static void agree(const struct casca_device_rule *rules, size_t n, const char *what)
 {
-        static const uint32_t majors[] = { 1, 5, 8, 136, 254 }, minors[] = { 0, 1, 2, 3, 5, 9, 42 };
+        static const uint32_t majors[] = {1, 5, 8, 136, 254}, minors[] = {0, 1, 2, 3, 5, 9, 42};
         _cleanup_free_ struct bpf_insn *p = NULL;
         size_t len = 0, checked = 0, wrong = 0;
 
@@ -152,13 +152,16 @@ static void agree(const struct casca_device_rule *rules, size_t n, const char *w
            checked, len);
 }
 
-#define RULE(al, t, ma, mi, acc) { .allow = (al), .type = (t), .major = (ma), .minor = (mi), .access = acc }
+#define RULE(al, t, ma, mi, acc)                                                                   \
+        {                                                                                          \
+                .allow = (al), .type = (t), .major = (ma), .minor = (mi), .access = acc            \
+        }
 
 static void test_shape(void)
 {
-        struct casca_device_rule deny_all[] = { RULE(false, 'a', -1, -1, "rwm") };
-        struct casca_device_rule shadowed[] = { RULE(true, 'c', 1, 3, "rwm"),
-                                                RULE(false, 'a', -1, -1, "rwm") };
+        struct casca_device_rule deny_all[] = {RULE(false, 'a', -1, -1, "rwm")};
+        struct casca_device_rule shadowed[] = {RULE(true, 'c', 1, 3, "rwm"),
+                                               RULE(false, 'a', -1, -1, "rwm")};
         _cleanup_free_ struct bpf_insn *p0 = NULL, *p1 = NULL, *p2 = NULL;
         size_t n0 = 0, n1 = 0, n2 = 0;
 
@@ -181,7 +184,7 @@ static void test_semantics(void)
 {
         size_t nd = 0;
         const struct casca_device_rule *defaults = casca_cgroup_default_device_rules(&nd);
-        struct casca_device_rule spec[32] = { RULE(false, 'a', -1, -1, "rwm") };
+        struct casca_device_rule spec[32] = {RULE(false, 'a', -1, -1, "rwm")};
         _cleanup_free_ struct bpf_insn *p = NULL;
         size_t n = 0;
 
@@ -206,22 +209,19 @@ static void test_semantics(void)
 
 static void test_rule_sets(void)
 {
-        struct casca_device_rule allow_all[] = { RULE(true, 'a', -1, -1, "rwm") };
-        struct casca_device_rule punch[] = { RULE(true, 'a', -1, -1, "rwm"),
-                                             RULE(false, 'c', 1, 3, "w"),
-                                             RULE(false, 'b', -1, -1, "r") };
-        struct casca_device_rule split[] = { RULE(true, 'c', 1, 3, "r"), RULE(true, 'c', 1, 3, "w") };
-        struct casca_device_rule override[] = { RULE(false, 'a', -1, -1, "rwm"),
-                                                RULE(true, 'c', 1, -1, "rw"),
-                                                RULE(false, 'c', 1, 5, "w"),
-                                                RULE(true, 'c', 1, 5, "r"),
-                                                RULE(true, 'b', 8, -1, "m"),
-                                                RULE(false, 'b', 8, 16, "rwm") };
-        struct casca_device_rule later_wins[] = { RULE(false, 'c', 1, 3, "rw"),
-                                                  RULE(true, 'c', 1, 3, "rw"),
-                                                  RULE(true, 'c', 5, 0, "rw"),
-                                                  RULE(false, 'c', 5, 0, "rw") };
-        struct casca_device_rule empty_access[] = { RULE(true, 'a', -1, -1, "") };
+        struct casca_device_rule allow_all[] = {RULE(true, 'a', -1, -1, "rwm")};
+        struct casca_device_rule punch[] = {RULE(true, 'a', -1, -1, "rwm"),
+                                            RULE(false, 'c', 1, 3, "w"),
+                                            RULE(false, 'b', -1, -1, "r")};
+        struct casca_device_rule split[] = {RULE(true, 'c', 1, 3, "r"), RULE(true, 'c', 1, 3, "w")};
+        struct casca_device_rule override[] = {
+                RULE(false, 'a', -1, -1, "rwm"), RULE(true, 'c', 1, -1, "rw"),
+                RULE(false, 'c', 1, 5, "w"),     RULE(true, 'c', 1, 5, "r"),
+                RULE(true, 'b', 8, -1, "m"),     RULE(false, 'b', 8, 16, "rwm")};
+        struct casca_device_rule later_wins[] = {
+                RULE(false, 'c', 1, 3, "rw"), RULE(true, 'c', 1, 3, "rw"),
+                RULE(true, 'c', 5, 0, "rw"), RULE(false, 'c', 5, 0, "rw")};
+        struct casca_device_rule empty_access[] = {RULE(true, 'a', -1, -1, "")};
         _cleanup_free_ struct bpf_insn *p = NULL;
         size_t n = 0;
 
@@ -250,9 +250,10 @@ static void test_rule_sets(void)
 
 static void test_errors(void)
 {
-        struct casca_device_rule bad_type[] = { RULE(true, 'x', 1, 3, "rw") };
-        struct casca_device_rule bad_access[] = { RULE(true, 'c', 1, 3, "rwx") };
-        struct casca_device_rule bad_major[] = { RULE(true, 'c', 1, 3, "r"), RULE(true, 'c', -2, 3, "r") };
+        struct casca_device_rule bad_type[] = {RULE(true, 'x', 1, 3, "rw")};
+        struct casca_device_rule bad_access[] = {RULE(true, 'c', 1, 3, "rwx")};
+        struct casca_device_rule bad_major[] = {RULE(true, 'c', 1, 3, "r"),
+                                                RULE(true, 'c', -2, 3, "r")};
         _cleanup_error_ struct casca_error *e1 = NULL, *e2 = NULL, *e3 = NULL;
         struct bpf_insn *p = NULL;
         size_t n = 0;
@@ -263,8 +264,10 @@ static void test_errors(void)
         is_int(casca_cgroup_devices_compile(bad_access, 1, &p, &n, &e2), -EINVAL,
                "access rwx refused");
         is_str(e2 ? e2->msg : NULL,
-               "linux.resources.devices[0].access: \"rwx\" is not a subset of rwm", "... naming it");
-        is_int(casca_cgroup_devices_compile(bad_major, 2, &p, &n, &e3), -EINVAL, "major -2 refused");
+               "linux.resources.devices[0].access: \"rwx\" is not a subset of rwm",
+               "... naming it");
+        is_int(casca_cgroup_devices_compile(bad_major, 2, &p, &n, &e3), -EINVAL,
+               "major -2 refused");
         is_str(e3 ? e3->msg : NULL, "linux.resources.devices[1]: invalid device -2:3",
                "... naming the second rule");
 }

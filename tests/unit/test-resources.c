@@ -19,7 +19,7 @@ static int last_r;
 /* Map and render "file=value; file=value" (optional settings marked "?"). */
 static const char *map(const struct casca_resources *res)
 {
-        struct casca_cgroup_settings s = { 0 };
+        struct casca_cgroup_settings s = {0};
         size_t len = 0;
 
         casca_error_free(last_err);
@@ -29,9 +29,8 @@ static const char *map(const struct casca_resources *res)
         if (last_r < 0)
                 return last_err ? last_err->msg : "(no message)";
         for (size_t i = 0; i < s.n; i++)
-                len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s%s=%s",
-                                        i ? "; " : "", s.v[i].file, s.v[i].optional ? "?" : "",
-                                        s.v[i].value);
+                len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s%s=%s", i ? "; " : "",
+                                        s.v[i].file, s.v[i].optional ? "?" : "", s.v[i].value);
         casca_cgroup_settings_clear(&s);
         return out;
 }
@@ -66,7 +65,7 @@ static void test_controller_of_file(void)
 
 static void test_empty(void)
 {
-        struct casca_resources res = { 0 };
+        struct casca_resources res = {0};
 
         is_str(map(NULL), "", "NULL resources: nothing to write");
         is_str(map(&res), "", "empty resources: nothing to write");
@@ -79,7 +78,7 @@ static void test_empty(void)
 
 static void test_cpu(void)
 {
-        struct casca_resources res = { 0 };
+        struct casca_resources res = {0};
 
         res.cpu.has_shares = true;
         res.cpu.shares = 1024;
@@ -87,7 +86,7 @@ static void test_cpu(void)
         res.cpu.shares = 0;
         is_str(map(&res), "", "cpu.shares 0 is unset");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.cpu.has_quota = res.cpu.has_period = true;
         res.cpu.quota = 50000;
         res.cpu.period = 200000;
@@ -102,7 +101,7 @@ static void test_cpu(void)
         res.cpu.period = 0;
         is_str(map(&res), "", "period 0 and no quota: nothing");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.cpu.has_burst = true;
         res.cpu.burst = 1000;
         res.cpu.has_idle = true;
@@ -114,7 +113,7 @@ static void test_cpu(void)
         is_str(out[0] ? out : last_err->msg, "linux.resources.cpu.idle: 2 is not 0 or 1",
                "idle error names the JSON path");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.cpu.cpus = "0-1";
         res.cpu.mems = "0";
         res.cpu.has_shares = true;
@@ -125,7 +124,7 @@ static void test_cpu(void)
         res.cpu.mems = NULL;
         is_str(map(&res), "cpu.weight=1", "empty cpus is not written");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.cpu.has_realtime_runtime = true;
         res.cpu.realtime_runtime = 950000;
         map(&res);
@@ -136,7 +135,7 @@ static void test_cpu(void)
 
 static void test_memory(void)
 {
-        struct casca_resources res = { 0 };
+        struct casca_resources res = {0};
 
         res.memory.has_limit = true;
         res.memory.limit = 32 * MB;
@@ -149,14 +148,14 @@ static void test_memory(void)
         res.memory.limit = -2;
         is_str(map(&res), "linux.resources.memory.limit: invalid value -2", "limit -2 is an error");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.memory.has_reservation = true;
         res.memory.reservation = 16 * MB;
         is_str(map(&res), "memory.low=16777216", "reservation -> memory.low");
         res.memory.reservation = -1;
         is_str(map(&res), "memory.low=max", "reservation -1 -> max");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.memory.has_limit = res.memory.has_swap = true;
         res.memory.limit = 32 * MB;
         res.memory.swap = 64 * MB;
@@ -190,12 +189,12 @@ static void test_memory(void)
 static void test_io(void)
 {
         struct casca_weight_device wd[2] = {
-                { .major = 8, .minor = 0, .has_weight = true, .weight = 100 },
-                { .major = 8, .minor = 16, .has_leaf_weight = true, .leaf_weight = 100 },
+                {.major = 8, .minor = 0, .has_weight = true, .weight = 100},
+                {.major = 8, .minor = 16, .has_leaf_weight = true, .leaf_weight = 100},
         };
-        struct casca_throttle_device rbps[] = { { 8, 0, 1048576 } }, wbps[] = { { 8, 0, 2097152 } },
-                                     riops[] = { { 8, 16, 100 } }, wiops[] = { { 8, 0, 0 } };
-        struct casca_resources res = { 0 };
+        struct casca_throttle_device rbps[] = {{8, 0, 1048576}}, wbps[] = {{8, 0, 2097152}},
+                                     riops[] = {{8, 16, 100}}, wiops[] = {{8, 0, 0}};
+        struct casca_resources res = {0};
 
         res.block_io.has_weight = true;
         res.block_io.weight = 500;
@@ -208,7 +207,8 @@ static void test_io(void)
 
         res.block_io.weight_device = wd;
         res.block_io.n_weight_device = 2;
-        is_str(map(&res), "io.weight=8:0 910", "weightDevice -> io.weight MAJ:MIN N (leaf ignored)");
+        is_str(map(&res), "io.weight=8:0 910",
+               "weightDevice -> io.weight MAJ:MIN N (leaf ignored)");
         wd[0].weight = 2000;
         is_str(map(&res), "linux.resources.blockIO.weightDevice[0].weight: 2000 is not in 10..1000",
                "weightDevice out of range is an error");
@@ -217,7 +217,7 @@ static void test_io(void)
         is_str(map(&res), "linux.resources.blockIO.weightDevice[1]: invalid device -1:16",
                "a negative major is an error");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.block_io.throttle_read_bps = rbps;
         res.block_io.n_throttle_read_bps = 1;
         res.block_io.throttle_write_bps = wbps;
@@ -232,8 +232,8 @@ static void test_io(void)
 
 static void test_pids_hugetlb(void)
 {
-        struct casca_hugepage_limit h[] = { { "2MB", 0 }, { "1GB", 1LL << 30 } };
-        struct casca_resources res = { 0 };
+        struct casca_hugepage_limit h[] = {{"2MB", 0}, {"1GB", 1LL << 30}};
+        struct casca_resources res = {0};
 
         res.pids.has_limit = true;
         res.pids.limit = 100;
@@ -243,7 +243,7 @@ static void test_pids_hugetlb(void)
         res.pids.limit = -1;
         is_str(map(&res), "pids.max=max", "pids.limit -1 -> max");
 
-        res = (struct casca_resources){ 0 };
+        res = (struct casca_resources){0};
         res.hugepage_limits = h;
         res.n_hugepage_limits = 2;
         is_str(map(&res), "hugetlb.2MB.max=0; hugetlb.1GB.max=1073741824",
@@ -260,8 +260,8 @@ static void test_pids_hugetlb(void)
 
 static void test_unified(void)
 {
-        struct casca_kv kv[] = { { "memory.high", "1G" }, { "memory.max", "2G" } };
-        struct casca_resources res = { 0 };
+        struct casca_kv kv[] = {{"memory.high", "1G"}, {"memory.max", "2G"}};
+        struct casca_resources res = {0};
 
         res.memory.has_limit = true;
         res.memory.limit = 32 * MB;
@@ -272,7 +272,8 @@ static void test_unified(void)
         is_str(map(&res), "memory.max=33554432; pids.max=10; memory.high=1G; memory.max=2G",
                "unified is written last and overrides");
         kv[1].key = "../memory.max";
-        is_str(map(&res), "linux.resources.unified: invalid key \"../memory.max\"", "\"..\" refused");
+        is_str(map(&res), "linux.resources.unified: invalid key \"../memory.max\"",
+               "\"..\" refused");
         kv[1].key = "a/b";
         is_str(map(&res), "linux.resources.unified: invalid key \"a/b\"", "'/' refused");
         kv[1].key = "";
@@ -288,10 +289,10 @@ static void test_unified(void)
 
 static void test_everything_in_order(void)
 {
-        struct casca_kv kv[] = { { "pids.max", "7" } };
-        struct casca_hugepage_limit h[] = { { "2MB", 4096 } };
-        struct casca_throttle_device wbps[] = { { 254, 0, 1000 } };
-        struct casca_resources res = { 0 };
+        struct casca_kv kv[] = {{"pids.max", "7"}};
+        struct casca_hugepage_limit h[] = {{"2MB", 4096}};
+        struct casca_throttle_device wbps[] = {{254, 0, 1000}};
+        struct casca_resources res = {0};
 
         res.cpu.cpus = "1";
         res.cpu.has_shares = true;
