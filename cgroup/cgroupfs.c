@@ -238,7 +238,8 @@ static int apply_settings(struct casca_cgroup *cg, const struct casca_cgroup_set
                 if (r == -ENOENT && set->v[i].optional)
                         continue;
                 if (r < 0) {
-                        *err = TAKE_PTR(e);
+                        if (err && !*err)
+                                *err = TAKE_PTR(e);
                         return r;
                 }
         }

@@ -169,6 +169,7 @@ static void test_join_and_apply(void)
         is_int(casca_cgroup_apply(cg, &res, &e1), -ENOENT, "an unknown unified key: ENOENT");
         is_str(e1 ? e1->msg : NULL, "cgroup /ctr: open memory.bogus: No such file or directory",
                "... naming the key");
+        is_int(casca_cgroup_apply(cg, &res, NULL), -ENOENT, "the same with a NULL error pointer");
         res.unified = huge;
         is_int(casca_cgroup_apply(cg, &res, &e2), -EOPNOTSUPP, "a missing controller");
         is_str(e2 ? e2->msg : NULL,

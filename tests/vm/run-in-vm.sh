@@ -67,9 +67,10 @@ KERNEL=$CACHE/vmlinux INITRD=$CACHE/initrd.cpio.gz STAMP=$CACHE/stamp
 want_stamp="$(sha256sum < "$SELF" | cut -d' ' -f1) $(stat -c %Y "/boot/vmlinuz-$KV")"
 
 # ---- the cache: built once per kernel version and script version ---------
+# Files are replaced with mv, so a guest booting meanwhile (another
+# checkout's run) keeps the complete old ones.
 build_cache() {
   local off b m
-  rm -f "$KERNEL" "$INITRD" "$STAMP"
   # Decompress the bzImage into an ELF vmlinux: QEMU boots it through the
   # PVH entry point, skipping real-mode setup and the in-guest xz
   # decompressor (~5 s per boot under TCG).  Falls back to the bzImage.
@@ -81,7 +82,8 @@ build_cache() {
     mv "$KERNEL.tmp" "$KERNEL"
   else
     rm -f "$KERNEL.tmp"
-    cp "/boot/vmlinuz-$KV" "$KERNEL"
+    cp "/boot/vmlinuz-$KV" "$KERNEL.tmp"
+    mv "$KERNEL.tmp" "$KERNEL"
   fi
 
   b=$(mktemp -d "$BASE/initrd.XXXXXX")
