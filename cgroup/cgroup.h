@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgroup.h - the cgroup manager: creates a container's cgroup, applies
+ * linux.resources to it, freezes, kills, reports stats and removes it.
+ *
+ * Only cgroup v2 is supported, through a cgroupfs backend (cgroupfs.c);
+ * callers hold an opaque `struct casca_cgroup` whose operations dispatch
+ * through a backend table (backend.h), so a systemd backend can be added
+ * without touching callers.  v1 and hybrid hierarchies are never touched:
+ * on such hosts casca_cgroup_v2_available() is false and create fails with
+ * -EOPNOTSUPP and a message saying so.
+ *
+ * Placement (casca_cgroup_create's cgroups_path, i.e. linux.cgroupsPath):
+ *   - NULL or "": "/casca/<id>" for root; for other users the relative
+ *     path "casca/<id>" (below).
+ *   - absolute "/a/b": relative to the cgroup2 mount (/sys/fs/cgroup/a/b).
+ *   - relative "a/b": below the PARENT of the runtime's own cgroup (from
+ *     /proc/self/cgroup), like runc's cgroupfs driver: the runtime's own
+ *     cgroup holds processes, so by the no-internal-processes rule it could
+ *     not hand controllers to a child.  For root in the root cgroup this is
+ *     "/a/b".
+ *   "." and empty components are dropped; ".." is an error.  Missing
+ *   parents are created (and removed again by destroy once empty); every
+ *   controller available in an ancestor's cgroup.controllers is enabled in
+ *   its cgroup.subtree_control on the way down (like runc), and a limit
+ *   whose controller is not available is an error naming the controller.
+ *   Limits are only ever written to the container's own (leaf) cgroup: a
+ *   pod-style parent with its own limits is shared, never overwritten.
+ *   Non-root callers can only create below a directory they own (a
+ *   delegated subtree); anything else fails with -EPERM and a message, and
+ *   callers may then run without a cgroup.
+ *
+ * Control files are written relative to an O_PATH|O_DIRECTORY fd of the
+ * cgroup, without O_CREAT, with one write() per value; a short write is an
+ * error and a value the kernel rejects names file and value:
+ *   cgroup /casca/x: write memory.max "abc": Invalid argument
+ *
+ * The mount point is /sys/fs/cgroup unless the environment variable
+ * CASCA_CGROUP_ROOT or casca_cgroup_set_mountpoint() says otherwise (for
+ * tests: a directory of plain files standing in for a cgroup tree is
+ * accepted when its top holds a cgroup.controllers file). */
+#ifndef CASCA_CGROUP_H
+#define CASCA_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "casca.h"
+#include "config.h"
+
+struct casca_cgroup;
+
+/* ---- the hierarchy --------------------------------------------------- */
+
+/* The mount point in use: CASCA_CGROUP_ROOT, the setter's, or /sys/fs/cgroup. */
+const char *casca_cgroup_mountpoint(void);
+/* Use another mount point (NULL: back to the default).  For tests. */
+int casca_cgroup_set_mountpoint(const char *path, struct casca_error **err);
+/* True when the mount point is a pure cgroup2 mount (statfs magic
+ * CGROUP2_SUPER_MAGIC), or an overridden test tree (see above). */
+bool casca_cgroup_v2_available(void);
+
+/* Where create() would put the cgroup: "/casca/<id>" etc. (see above),
+ * relative to the mount point, normalised.  Reads /proc/self/cgroup for
+ * relative paths. */
+int casca_cgroup_resolve_path(const char *cgroups_path, const char *id, char **ret_path,
+                              struct casca_error **err);
+
+/* ---- one cgroup -------------------------------------------------------- */
+
+/* Create (or join an existing) cgroup for container `id` and apply `res`
+ * (NULL: no limits; devices are not handled here, see set_devices).  On
+ * failure whatever was created is removed again. */
+int casca_cgroup_create(const char *cgroups_path, const char *id, const struct casca_resources *res,
+                        struct casca_cgroup **ret, struct casca_error **err);
+/* Reopen a cgroup from saved state: `path` as returned by
+ * casca_cgroup_path() ("/casca/<id>", relative to the mount point). */
+int casca_cgroup_open(const char *path, struct casca_cgroup **ret, struct casca_error **err);
+/* "/casca/<id>", relative to the mount point. */
+const char *casca_cgroup_path(const struct casca_cgroup *cg);
+/* An O_PATH|O_DIRECTORY|O_CLOEXEC fd of the cgroup, owned by the handle:
+ * for clone3(CLONE_INTO_CGROUP). */
+int casca_cgroup_dirfd(const struct casca_cgroup *cg);
+/* Move `pid` (0: the caller) into the cgroup: write cgroup.procs. */
+int casca_cgroup_enter(struct casca_cgroup *cg, pid_t pid, struct casca_error **err);
+/* Write the control files `res` maps to (resources.c), `unified` last. */
+int casca_cgroup_apply(struct casca_cgroup *cg, const struct casca_resources *res,
+                       struct casca_error **err);
+/* Replace the cgroup's device filter by an eBPF program built from `rules`
+ * (in order, a later rule overrides an earlier one; no rule: deny).  The
+ * caller adds linux.devices and casca_cgroup_default_device_rules(). */
+int casca_cgroup_set_devices(struct casca_cgroup *cg, const struct casca_device_rule *rules,
+                             size_t n_rules, struct casca_error **err);
+/* Write cgroup.freeze and wait (poll on cgroup.events, 10 s at the most)
+ * until the cgroup reports "frozen 1" (or 0). */
+int casca_cgroup_freeze(struct casca_cgroup *cg, bool frozen, struct casca_error **err);
+/* 1 when cgroup.events says frozen, 0 when not, < 0 on error. */
+int casca_cgroup_is_frozen(struct casca_cgroup *cg, struct casca_error **err);
+/* SIGKILL every process in the cgroup and its descendants: cgroup.kill, or
+ * on kernels before 5.14 freeze, kill every pid in cgroup.procs, thaw. */
+int casca_cgroup_kill(struct casca_cgroup *cg, struct casca_error **err);
+/* Every pid in the cgroup and its descendants, sorted (malloc'd). */
+int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
+                      struct casca_error **err);
+/* The "data" object of `runc events --stats`: cpu, memory, pids, blkio,
+ * hugetlb (malloc'd JSON text). */
+int casca_cgroup_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+/* Kill what is left, wait until cgroup.events says "populated 0" (10 s at
+ * the most), remove the cgroup and its descendants, then the empty parents
+ * casca created.  A cgroup that is already gone is not an error. */
+int casca_cgroup_destroy(struct casca_cgroup *cg, struct casca_error **err);
+void casca_cgroup_free(struct casca_cgroup *cg);
+
+static inline void casca_cgroup_freep(struct casca_cgroup **cg)
+{
+        casca_cgroup_free(*cg);
+}
+#define _cleanup_cgroup_ __attribute__((cleanup(casca_cgroup_freep)))
+
+/* ---- resources -> control files (resources.c, pure) ------------------- */
+
+struct casca_cgroup_setting {
+        char *file;       /* "memory.max" */
+        char *value;      /* "33554432" */
+        bool optional;    /* a missing file is not an error (memory.swap.max "max"/"0") */
+        const char *what; /* the JSON path it comes from: "linux.resources.memory.limit" */
+};
+
+struct casca_cgroup_settings {
+        struct casca_cgroup_setting *v;
+        size_t n;
+};
+
+/* Map OCI resources to an ordered list of (file, value) writes:
+ *   cpu.shares -> cpu.weight (1 + ((shares - 2) * 9999) / 262142, shares
+ *   clamped to 2..262144, 0: unset), quota/period -> cpu.max ("max" for a
+ *   quota <= 0, period default 100000), burst -> cpu.max.burst, idle ->
+ *   cpu.idle, cpus/mems -> cpuset.cpus/.mems, memory.limit -> memory.max,
+ *   reservation -> memory.low (-1: "max", 0: unset), swap (memory+swap) ->
+ *   memory.swap.max = swap - limit, blockIO.weight -> io.weight "default N"
+ *   (1 + (w - 10) * 9999 / 990), weightDevice -> io.weight "MAJ:MIN N",
+ *   the throttle lists -> one io.max line per device ("max" for a rate 0),
+ *   pids.limit -> pids.max (<= 0: "max"), hugepageLimits ->
+ *   hugetlb.<size>.max, then `unified` as given.  Ignored (no v2
+ *   equivalent): memory.kernel, kernelTCP, swappiness, disableOOMKiller,
+ *   blockIO.leafWeight.  Errors name the JSON path. */
+int casca_cgroup_map_resources(const struct casca_resources *res, struct casca_cgroup_settings *ret,
+                               struct casca_error **err);
+void casca_cgroup_settings_clear(struct casca_cgroup_settings *s);
+/* The conversions runc and crun use (0 stays 0, "unset"): cpu shares
+ * 2..262144 -> cpu.weight 1..10000, blkio weight 10..1000 -> io.weight
+ * 1..10000; out-of-range inputs are clamped. */
+uint64_t casca_cgroup_shares_to_weight(uint64_t shares);
+uint64_t casca_cgroup_blkio_to_io_weight(uint64_t weight);
+/* The controller a control file belongs to ("memory" for "memory.max",
+ * "hugetlb" for "hugetlb.2MB.max"), or NULL for "cgroup.*" and names
+ * without a dot.  Static storage for the known controllers, NULL otherwise
+ * (an unknown prefix is checked by the kernel: the file does not exist). */
+const char *casca_cgroup_file_controller(const char *file);
+
+/* ---- devices (devices.c) ---------------------------------------------- */
+
+struct bpf_insn;
+
+/* The device rules every container gets after its own (like runc): mknod
+ * of anything; rwm on null, zero, full, random, urandom, tty, console,
+ * ptmx and /dev/pts/<n>. */
+const struct casca_device_rule *casca_cgroup_default_device_rules(size_t *ret_n);
+/* Compile rules into a BPF_PROG_TYPE_CGROUP_DEVICE program.  Semantics:
+ * each requested access bit (m, r, w) is judged by the LAST rule that
+ * matches the device and names that bit; allowed only when every requested
+ * bit is; no matching rule denies.  Rules before a full wildcard ("a *:*"
+ * naming the bit) are not emitted for that bit. */
+int casca_cgroup_devices_compile(const struct casca_device_rule *rules, size_t n_rules,
+                                 struct bpf_insn **ret_insns, size_t *ret_n,
+                                 struct casca_error **err);
+/* Load the program for `rules` and attach it to the cgroup directory fd
+ * (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI), detaching the programs attached
+ * to that cgroup before.  Needs CAP_SYS_ADMIN; RLIMIT_MEMLOCK is left
+ * alone (kernels since 5.11 charge BPF memory to the cgroup). */
+int casca_cgroup_devices_attach(int cgroup_dirfd, const struct casca_device_rule *rules,
+                                size_t n_rules, struct casca_error **err);
+
+#endif

@@ -1,0 +1,29 @@
+#!/bin/bash
+# check-vm.sh - the VM lane: boot one pure cgroup v2 QEMU guest (TCG, no
+# KVM needed) and run the whole bats integration suite inside it
+# (tests/vm/guest.sh).  The guest's TAP output streams to our stdout.
+# Run by `tests/run-checks.sh vm` (make check-vm) after `make tests`.
+# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds, 1800), and everything
+# tests/vm/run-in-vm.sh reads (VM_CACHE, VM_KERNEL_VERSION, VM_APPEND).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+missing=()
+[ "$(id -u)" = 0 ] || missing+=("root (qemu exports / over 9p from a private mount namespace)")
+for c in qemu-system-x86_64 cpio xz gzip modprobe unshare timeout flock bats; do
+  command -v "$c" > /dev/null || missing+=("$c")
+done
+compgen -G '/boot/vmlinuz-*' > /dev/null || missing+=("/boot/vmlinuz-* (linux-image-amd64)")
+if [ ! -x /bin/busybox ] || ldd /bin/busybox > /dev/null 2>&1; then
+  missing+=("a static /bin/busybox (busybox-static)")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "check-vm: missing prerequisites (sudo make deps installs them):" >&2
+  printf '  %s\n' "${missing[@]}" >&2
+  exit 2
+fi
+
+export CASCA_BUILD=${CASCA_BUILD:-$PWD/build}
+export CASCA=${CASCA:-$CASCA_BUILD/casca}
+exec tests/vm/run-in-vm.sh -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-1800}" \
+  -- tests/vm/guest.sh "$@"
