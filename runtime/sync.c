@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include "cleanup.h"
 #include "sync.h"
@@ -29,29 +30,16 @@ const char *casca_sync_step_name(enum casca_sync_step step)
         return "unknown";
 }
 
-static int sync_send_raw(int sock, enum casca_sync_step step, int code, const void *payload,
-                         size_t len, int fd, struct casca_error **err)
+ssize_t casca_send_with_fd(int sock, const void *buf, size_t len, int fd)
 {
-        char buf[sizeof(struct sync_header) + CASCA_SYNC_MAX_PAYLOAD];
-        struct sync_header h = {.step = step, .code = code, .len = len};
         union {
                 struct cmsghdr align;
                 char buf[CMSG_SPACE(sizeof(int))];
         } ctl;
-        struct iovec iov;
-        struct msghdr msg = {0};
+        struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
         ssize_t n;
 
-        if (len > CASCA_SYNC_MAX_PAYLOAD)
-                return casca_error_setx(err, EMSGSIZE, "sync %s: payload too large",
-                                        casca_sync_step_name(step));
-        memcpy(buf, &h, sizeof(h));
-        if (len)
-                memcpy(buf + sizeof(h), payload, len);
-        iov.iov_base = buf;
-        iov.iov_len = sizeof(h) + len;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
         if (fd >= 0) {
                 struct cmsghdr *c;
 
@@ -67,8 +55,43 @@ static int sync_send_raw(int sock, enum casca_sync_step step, int code, const vo
         do
                 n = sendmsg(sock, &msg, MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : n;
+}
+
+int casca_unix_connect(const char *path, const char *what, struct casca_error **err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        _cleanup_close_ int sock = -1;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return casca_error_setx(err, ENAMETOOLONG, "%s `%s`: path longer than %zu bytes",
+                                        what, path, sizeof(sa.sun_path) - 1);
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (sock < 0)
+                return casca_error_set(err, errno, "%s: socket", what);
+        while (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                if (errno != EINTR)
+                        return casca_error_set(err, errno, "%s `%s`: connect", what, path);
+        return TAKE_FD(sock);
+}
+
+static int sync_send_raw(int sock, enum casca_sync_step step, int code, const void *payload,
+                         size_t len, int fd, struct casca_error **err)
+{
+        char buf[sizeof(struct sync_header) + CASCA_SYNC_MAX_PAYLOAD];
+        struct sync_header h = {.step = step, .code = code, .len = len};
+        ssize_t n;
+
+        if (len > CASCA_SYNC_MAX_PAYLOAD)
+                return casca_error_setx(err, EMSGSIZE, "sync %s: payload too large",
+                                        casca_sync_step_name(step));
+        memcpy(buf, &h, sizeof(h));
+        if (len)
+                memcpy(buf + sizeof(h), payload, len);
+        n = casca_send_with_fd(sock, buf, sizeof(h) + len, fd);
         if (n < 0)
-                return casca_error_set(err, errno, "sync: send %s", casca_sync_step_name(step));
+                return casca_error_set(err, (int)-n, "sync: send %s", casca_sync_step_name(step));
         return 0;
 }
 

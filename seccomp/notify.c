@@ -4,13 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
+#include "sync.h"
 
 /* Copy a parsed JSON value into g (numbers keep their text). */
 static yajl_gen_status gen_value(yajl_gen g, yajl_val v, unsigned depth)
@@ -102,63 +101,29 @@ int casca_seccomp_process_state_json(pid_t pid, const char *metadata, const char
 int casca_seccomp_send_listener(const char *listener_path, int notify_fd,
                                 const char *process_state_json, struct casca_error **err)
 {
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        union {
-                struct cmsghdr hdr;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = {0};
         _cleanup_close_ int sock = -1;
         size_t len, done = 0;
-        struct cmsghdr *cmsg;
-        struct iovec iov;
-        struct msghdr msg;
-        ssize_t n;
 
         if (!listener_path || !*listener_path)
                 return casca_error_setx(err, EINVAL, "linux.seccomp.listenerPath: empty path");
         if (notify_fd < 0 || !process_state_json || !*process_state_json)
                 return casca_error_setx(err, EINVAL, "seccomp listener `%s`: nothing to send",
                                         listener_path);
-        len = strlen(listener_path);
-        if (len >= sizeof(addr.sun_path))
-                return casca_error_setx(err, ENAMETOOLONG,
-                                        "seccomp listener `%s`: path longer than %zu bytes",
-                                        listener_path, sizeof(addr.sun_path) - 1);
-        memcpy(addr.sun_path, listener_path, len + 1);
-
-        sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sock = casca_unix_connect(listener_path, "seccomp listener", err);
         if (sock < 0)
-                return casca_error_set(err, errno, "seccomp listener `%s`: socket", listener_path);
-        while (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-                if (errno != EINTR)
-                        return casca_error_set(err, errno, "connect to seccomp listener `%s`",
-                                               listener_path);
+                return sock;
 
         /* The fd goes with the first sendmsg only; the rest follows plainly. */
         len = strlen(process_state_json);
         while (done < len) {
-                iov = (struct iovec){.iov_base = (char *)process_state_json + done,
-                                     .iov_len = len - done};
-                msg = (struct msghdr){.msg_iov = &iov, .msg_iovlen = 1};
-                if (done == 0) {
-                        msg.msg_control = control.buf;
-                        msg.msg_controllen = sizeof(control.buf);
-                        cmsg = CMSG_FIRSTHDR(&msg);
-                        cmsg->cmsg_level = SOL_SOCKET;
-                        cmsg->cmsg_type = SCM_RIGHTS;
-                        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-                        memcpy(CMSG_DATA(cmsg), &notify_fd, sizeof(int));
-                }
-                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-                if (n < 0 && errno == EINTR)
-                        continue;
+                ssize_t n = casca_send_with_fd(sock, process_state_json + done, len - done,
+                                               done == 0 ? notify_fd : -1);
                 if (n < 0)
-                        return casca_error_set(err, errno, "send to seccomp listener `%s`",
+                        return casca_error_set(err, (int)-n, "send to seccomp listener `%s`",
                                                listener_path);
                 if (n == 0)
                         return casca_error_setx(err, EIO,
-                                                "send to seccomp listener `%s`: short "
-                                                "write",
+                                                "send to seccomp listener `%s`: short write",
                                                 listener_path);
                 done += (size_t)n;
         }

@@ -875,7 +875,7 @@ static void test_listener_errors(void)
         r = casca_seccomp_send_listener(NOWHERE, 0, "{}", &err);
         is_int(r, -ENOENT, "a missing listener socket fails");
         is_str(err ? err->msg : NULL,
-               "connect to seccomp listener `" NOWHERE "`: No such file or directory",
+               "seccomp listener `" NOWHERE "`: connect: No such file or directory",
                "the error names the listener path");
         casca_error_free(err);
         err = NULL;
