@@ -18,6 +18,7 @@
 #include "config-internal.h"
 #include "config.h"
 #include "json.h"
+#include "netns/netconf.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -705,9 +706,18 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
         }
         /* casca's own extensions live under "casca"; casca.network is parsed
          * by the network code.  Anything else in there is ignored. */
-        if ((v = casca_json_get(doc, "casca")) &&
-            (r = casca_json_object(v, JKEY(NULL, "casca"), err)) < 0)
-                return r;
+        if ((v = casca_json_get(doc, "casca"))) {
+                yajl_val net;
+
+                r = casca_json_object(v, JKEY(NULL, "casca"), err);
+                if (r < 0)
+                        return r;
+                if ((net = casca_json_get(v, "network"))) {
+                        r = casca_netconf_parse(net, &cfg->network, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
 
         return casca_config_linux_validate(cfg, err);
 }
@@ -823,6 +833,7 @@ void casca_config_free(struct casca_config *cfg)
 {
         if (!cfg)
                 return;
+        casca_netconf_free(cfg->network);
         free(cfg->oci_version);
         free(cfg->root_path);
         free(cfg->hostname);

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "casca-features.h"
 #include "json.h"
+#include "seccomp/seccomp.h"
 
 static void gen_enabled(struct casca_jgen *j, const char *key, bool enabled)
 {
@@ -21,7 +22,8 @@ static void gen_enabled(struct casca_jgen *j, const char *key, bool enabled)
  * 0 or a negative errno with err set. */
 static int gen_seccomp(struct casca_jgen *j, struct casca_error **err)
 {
-        return 0;
+        casca_jgen_str(j, "seccomp");
+        return casca_seccomp_features(j->g, err);
 }
 
 static int gen_linux(struct casca_jgen *j, struct casca_error **err)
@@ -97,6 +99,10 @@ char *casca_features_json(struct casca_error **err)
         casca_jgen_str(&j, "annotations");
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "io.github.casca.version", CASCA_VERSION);
+        if (casca_seccomp_features_annotations(j.g, err) < 0) {
+                casca_jgen_done(&j);
+                return NULL;
+        }
         casca_jgen_map_close(&j);
 
         casca_jgen_map_close(&j);

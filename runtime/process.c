@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* process.c - rlimits, oom score, personality, user, capabilities, exec. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -205,6 +206,25 @@ static const char *env_path(char *const *env)
         return DEFAULT_PATH;
 }
 
+/* execve the candidate, or with check_only see whether execve could:
+ * an executable regular file.  Fails with errno set. */
+static int try_candidate(const char *path, bool check_only, char *const *argv, char *const *env)
+{
+        struct stat st;
+
+        if (!check_only) {
+                execve(path, argv, env);
+                return -1;
+        }
+        if (stat(path, &st) < 0)
+                return -1;
+        if (!S_ISREG(st.st_mode)) {
+                errno = EACCES;
+                return -1;
+        }
+        return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS);
+}
+
 /* Already there (casca_process_set_user() went in before the uid changed)? */
 static bool in_dir(const char *dir)
 {
@@ -213,7 +233,9 @@ static bool in_dir(const char *dir)
         return getcwd(cwd, sizeof(cwd)) && strcmp(cwd, dir) == 0;
 }
 
-int casca_process_exec(const struct casca_process *p, struct casca_error **err)
+/* With check_only, find the program the way exec would but run nothing:
+ * create calls this so a missing binary fails `create`, not `start`. */
+static int exec_or_check(const struct casca_process *p, bool check_only, struct casca_error **err)
 {
         static char *const empty_env[] = {NULL};
         char *const *env = p->env ? p->env : empty_env;
@@ -226,6 +248,10 @@ int casca_process_exec(const struct casca_process *p, struct casca_error **err)
                 return casca_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
         file = p->args[0];
         if (strchr(file, '/')) {
+                if (check_only)
+                        return try_candidate(file, true, p->args, env) == 0
+                                       ? 0
+                                       : casca_error_set(err, errno, "exec \"%s\"", file);
                 execve(file, p->args, env);
                 return casca_error_set(err, errno, "exec \"%s\"", file);
         }
@@ -239,7 +265,8 @@ int casca_process_exec(const struct casca_process *p, struct casca_error **err)
                 n = end == d ? snprintf(cand, sizeof(cand), "%s", file)
                              : snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - d), d, file);
                 if (n > 0 && (size_t)n < sizeof(cand)) {
-                        execve(cand, p->args, env);
+                        if (try_candidate(cand, check_only, p->args, env) == 0)
+                                return 0;
                         switch (errno) {
                         case EACCES:
                                 denied = true;
@@ -259,4 +286,14 @@ int casca_process_exec(const struct casca_process *p, struct casca_error **err)
                 d = end;
         }
         return casca_error_set(err, denied ? EACCES : ENOENT, "exec \"%s\"", file);
+}
+
+int casca_process_exec(const struct casca_process *p, struct casca_error **err)
+{
+        return exec_or_check(p, false, err);
+}
+
+int casca_process_check_exec(const struct casca_process *p, struct casca_error **err)
+{
+        return exec_or_check(p, true, err);
 }

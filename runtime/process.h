@@ -42,5 +42,7 @@ int casca_process_set_no_new_privs(const struct casca_process *p, struct casca_e
  * /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin).  Returns
  * only on failure: `exec "foo": No such file or directory`. */
 int casca_process_exec(const struct casca_process *p, struct casca_error **err);
+/* The same lookup without exec: 0 when exec would find an executable. */
+int casca_process_check_exec(const struct casca_process *p, struct casca_error **err);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "json.h"
+#include "seccomp/seccomp.h"
 #include "spec.h"
 
 static const char *const default_env[] = {
@@ -176,6 +177,9 @@ static void gen_linux(struct casca_jgen *j, bool rootless)
         casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
         casca_jgen_str(j, "readonlyPaths");
         casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
+        casca_jgen_str(j, "seccomp");
+        if (casca_seccomp_default_profile(j->g, NULL) < 0)
+                j->failed = true;
         casca_jgen_map_close(j);
 }
 

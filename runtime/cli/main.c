@@ -1,16 +1,246 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* main.c - the casca command line: global flags and the verb table. */
+/* main.c - the casca command line: global flags, the verb table, logging.
+ * No logic lives here: each verb parses its options and makes one library
+ * call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "casca.h"
+#include "cli.h"
+
+static const struct verb verbs[] = {
+        {"create", "create a container from a bundle", cmd_create},
+        {"start", "start a created container", cmd_start},
+        {"run", "create and start a container", cmd_run},
+        {"state", "print the state of a container", cmd_state},
+        {"kill", "send a signal to the container's init", cmd_kill},
+        {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop},
+        {"delete", "delete a container and what it holds", cmd_delete},
+        {"list", "list containers", cmd_list},
+        {"spec", "write a default config.json", cmd_spec},
+        {"features", "print the features casca supports (JSON)", cmd_features},
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: casca [global options] COMMAND [options] [arguments]\n\n"
+                   "A lightweight OCI container runtime.\n\nCommands:\n");
+        for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+                fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "\nGlobal options:\n"
+                   "  --root DIR              state directory (default /run/casca, or\n"
+                   "                          $XDG_RUNTIME_DIR/casca for a non-root user)\n"
+                   "  --log FILE              also write errors and warnings to FILE\n"
+                   "  --log-format text|json  format of --log (default text)\n"
+                   "  --debug                 log debug messages\n"
+                   "  --cgroup-manager cgroupfs|disabled\n"
+                   "  --systemd-cgroup        use the systemd cgroup manager (not supported yet)\n"
+                   "  -v, --version           print the version\n"
+                   "  -h, --help              this help; `casca COMMAND --help` for a command\n");
+}
+
+static void json_escape(FILE *f, const char *s)
+{
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        fprintf(f, "\\%c", c);
+                else if (c == '\n')
+                        fputs("\\n", f);
+                else if (c < 0x20)
+                        fprintf(f, "\\u%04x", c);
+                else
+                        fputc(c, f);
+        }
+}
+
+void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
+{
+        static const char *const names[] = {"error", "warning", "info", "debug"};
+        char ts[64];
+        struct timespec now;
+        struct tm tm;
+        FILE *f;
+        int fd;
+
+        if (level == CASCA_LOG_DEBUG && !cli->ctx.debug)
+                return;
+        if (!cli->log_path) {
+                if (level != CASCA_LOG_ERROR)
+                        fprintf(stderr, "casca: %s: %s\n", names[level], msg);
+                return;
+        }
+        fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 || !(f = fdopen(fd, "a"))) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (cli->log_json) {
+                fprintf(f, "{\"level\":\"%s\",\"msg\":\"", names[level]);
+                json_escape(f, msg);
+                fprintf(f, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
+        } else {
+                fprintf(f, "time=\"%s.%09ldZ\" level=%s msg=\"", ts, now.tv_nsec, names[level]);
+                json_escape(f, msg);
+                fprintf(f, "\"\n");
+        }
+        fclose(f);
+}
+
+static void lib_log(enum casca_log_level level, const char *msg, void *userdata)
+{
+        cli_log(userdata, level, msg);
+}
+
+int cli_fail(struct cli *cli, struct casca_error *err)
+{
+        const char *msg = err && err->msg ? err->msg : "unknown error";
+
+        fprintf(stderr, "casca: %s\n", msg);
+        cli_log(cli, CASCA_LOG_ERROR, msg);
+        casca_error_free(err);
+        return 1;
+}
+
+int cli_failx(struct cli *cli, const char *fmt, ...)
+{
+        char buf[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "casca: %s\n", buf);
+        cli_log(cli, CASCA_LOG_ERROR, buf);
+        return 1;
+}
+
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage_text, int *ret_opt)
+{
+        int idx = 0, c;
+
+        c = getopt_long(argc, argv, shortopts, longopts, &idx);
+        if (c == 'h') {
+                fputs(usage_text, stdout);
+                return CLI_HELP_DONE;
+        }
+        if (c == '?' || c == ':') {
+                fputs(usage_text, stderr);
+                return CLI_USAGE_ERROR;
+        }
+        *ret_opt = c;
+        return 0;
+}
+
+int cli_need_args(struct cli *cli, int argc, int n, const char *usage_text)
+{
+        if (argc - optind == n)
+                return 0;
+        cli_failx(cli, "%s: expected %d argument%s, got %d", cli->argv0, n, n == 1 ? "" : "s",
+                  argc - optind);
+        fputs(usage_text, stderr);
+        return -1;
+}
+
+int cli_parse_uint(const char *s, unsigned *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || v > 0xffffffffUL || s[0] == '-')
+                return -EINVAL;
+        *ret = (unsigned)v;
+        return 0;
+}
+
+/* "--name=value" or "--name value"; returns the value or NULL. */
+static const char *global_value(int argc, char **argv, int *i, const char *name)
+{
+        size_t n = strlen(name);
+
+        if (strncmp(argv[*i], name, n) != 0)
+                return NULL;
+        if (argv[*i][n] == '=')
+                return argv[*i] + n + 1;
+        if (argv[*i][n] == '\0' && *i + 1 < argc)
+                return argv[++*i];
+        return NULL;
+}
 
 int main(int argc, char **argv)
 {
-        if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0)) {
-                printf("casca version %s\nspec: %s\n", CASCA_VERSION, CASCA_OCI_VERSION);
-                return 0;
+        struct cli cli = {.ctx = {.log = lib_log}};
+        const char *v;
+        int i;
+
+        cli.ctx.log_data = &cli;
+        signal(SIGPIPE, SIG_IGN);
+        for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+                const char *a = argv[i];
+
+                if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0) {
+                        printf("casca version %s\nspec: %s\n", CASCA_VERSION, CASCA_OCI_VERSION);
+                        return 0;
+                } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+                        usage(stdout);
+                        return 0;
+                } else if (strcmp(a, "--debug") == 0) {
+                        cli.ctx.debug = true;
+                } else if (strcmp(a, "--systemd-cgroup") == 0) {
+                        return cli_failx(&cli, "--systemd-cgroup: the systemd cgroup manager is "
+                                               "not supported yet; use --cgroup-manager cgroupfs");
+                } else if ((v = global_value(argc, argv, &i, "--root"))) {
+                        cli.ctx.state_root = v;
+                } else if ((v = global_value(argc, argv, &i, "--log-format"))) {
+                        if (strcmp(v, "json") == 0)
+                                cli.log_json = true;
+                        else if (strcmp(v, "text") != 0)
+                                return cli_failx(&cli, "--log-format: expected text or json, "
+                                                       "got `%s`", v);
+                } else if ((v = global_value(argc, argv, &i, "--log"))) {
+                        cli.log_path = v;
+                } else if ((v = global_value(argc, argv, &i, "--cgroup-manager"))) {
+                        if (strcmp(v, "disabled") == 0)
+                                cli.ctx.cgroup_manager = CASCA_CGROUP_DISABLED;
+                        else if (strcmp(v, "cgroupfs") == 0)
+                                cli.ctx.cgroup_manager = CASCA_CGROUP_CGROUPFS;
+                        else if (strcmp(v, "systemd") == 0)
+                                return cli_failx(&cli, "--cgroup-manager systemd: not supported "
+                                                       "yet; use cgroupfs");
+                        else
+                                return cli_failx(&cli, "--cgroup-manager: expected cgroupfs or "
+                                                       "disabled, got `%s`", v);
+                } else {
+                        fprintf(stderr, "casca: unknown global option `%s`\n", a);
+                        usage(stderr);
+                        return 2;
+                }
         }
-        fprintf(stderr, "casca: not implemented yet\n");
-        return 1;
+        if (i >= argc) {
+                usage(stderr);
+                return 2;
+        }
+        for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+                if (strcmp(argv[i], verbs[k].name) == 0) {
+                        cli.argv0 = verbs[k].name;
+                        optind = 1;
+                        return verbs[k].run(&cli, argc - i, argv + i);
+                }
+        }
+        fprintf(stderr, "casca: unknown command `%s`\n", argv[i]);
+        usage(stderr);
+        return 2;
 }

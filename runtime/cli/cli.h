@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cli.h - what the verbs share: the context, option parsing and errors. */
+#ifndef CASCA_CLI_H
+#define CASCA_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "casca.h"
+
+struct cli {
+        struct casca_context ctx;
+        const char *log_path;
+        bool log_json;
+        const char *argv0;
+};
+
+struct verb {
+        const char *name;
+        const char *summary;
+        int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Print "casca: <msg>" to stderr and to --log; returns 1. */
+int cli_fail(struct cli *cli, struct casca_error *err);
+int cli_failx(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_log(struct cli *cli, enum casca_log_level level, const char *msg);
+
+/* getopt_long over a verb's argv, handling -h/--help (prints usage, returns
+ * 0 through *done) and unknown options (returns 2). */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage, int *ret_opt);
+#define CLI_HELP_DONE (-2)
+#define CLI_USAGE_ERROR (-3)
+/* Require exactly n positional arguments after optind. */
+int cli_need_args(struct cli *cli, int argc, int n, const char *usage);
+int cli_parse_uint(const char *s, unsigned *ret);
+
+int cmd_create(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_start(struct cli *cli, int argc, char **argv);
+int cmd_state(struct cli *cli, int argc, char **argv);
+int cmd_kill(struct cli *cli, int argc, char **argv);
+int cmd_delete(struct cli *cli, int argc, char **argv);
+int cmd_stop(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_spec(struct cli *cli, int argc, char **argv);
+int cmd_features(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cmd-spec.c - `spec` and `features`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "casca-features.h"
+#include "spec.h"
+
+int cmd_spec(struct cli *cli, int argc, char **argv)
+{
+        static const char usage[] =
+                "usage: casca spec [--rootless] [--bundle DIR]\n\n"
+                "Write a default config.json into the bundle directory.\n\n"
+                "  -b, --bundle DIR  where to write it (default: the current directory)\n"
+                "      --rootless    a config for a non-root user (user namespace)\n"
+                "  -h, --help        this help\n";
+        static const struct option opts[] = {
+                {"bundle", required_argument, NULL, 'b'},
+                {"rootless", no_argument, NULL, 'r'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        struct casca_error *err = NULL;
+        const char *bundle = ".";
+        bool rootless = false;
+        char *json, path[4096];
+        int c, r, fd;
+        ssize_t n;
+
+        while ((r = cli_getopt(cli, argc, argv, "+b:h", opts, usage, &c)) == 0 && c != -1) {
+                if (c == 'b')
+                        bundle = optarg;
+                else
+                        rootless = true;
+        }
+        if (r < 0)
+                return r == CLI_HELP_DONE ? 0 : 2;
+        if (cli_need_args(cli, argc, 0, usage) < 0)
+                return 2;
+        json = casca_spec_default(rootless, &err);
+        if (!json)
+                return cli_fail(cli, err);
+        if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path)) {
+                free(json);
+                return cli_failx(cli, "--bundle: path too long");
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                free(json);
+                if (errno == EEXIST)
+                        return cli_failx(cli, "`%s` exists: remove it first", path);
+                return cli_failx(cli, "write `%s`: %s", path, strerror(errno));
+        }
+        n = write(fd, json, strlen(json));
+        r = n == (ssize_t)strlen(json) ? 0 : -1;
+        if (write(fd, "\n", 1) != 1)
+                r = -1;
+        close(fd);
+        free(json);
+        if (r < 0)
+                return cli_failx(cli, "write `%s`: %s", path, strerror(errno));
+        return 0;
+}
+
+int cmd_features(struct cli *cli, int argc, char **argv)
+{
+        static const char usage[] = "usage: casca features\n\n"
+                                    "Print what casca supports, as the runtime-spec's "
+                                    "features document (JSON).\n";
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        struct casca_error *err = NULL;
+        char *json;
+        int c, r;
+
+        while ((r = cli_getopt(cli, argc, argv, "+h", opts, usage, &c)) == 0 && c != -1)
+                ;
+        if (r < 0)
+                return r == CLI_HELP_DONE ? 0 : 2;
+        if (cli_need_args(cli, argc, 0, usage) < 0)
+                return 2;
+        json = casca_features_json(&err);
+        if (!json)
+                return cli_fail(cli, err);
+        printf("%s\n", json);
+        free(json);
+        return 0;
+}

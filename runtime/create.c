@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* create.c - `create`: clone the container's init into its namespaces and
+ * walk it, step by named step, to the point just before exec.
+ *
+ * Parent (the runtime)                   Child (the container's init)
+ *   load config, state dir, exec fifo
+ *   clone3 (namespaces, into cgroup) --->  [stage 1 only when joining a user
+ *                                           or pid namespace by path: setns,
+ *                                           unshare, clone the init]
+ *   write id maps       <--- USERNS_READY
+ *                       ---> USERNS_MAPPED
+ *                                         time ns, hostname, rootfs mounts, pty
+ *   prestart, createRuntime <--- HOOKS
+ *                       ---> HOOKS_DONE   createContainer hooks, pivot_root,
+ *                                         masked/readonly paths, rlimits,
+ *                                         seccomp, user + caps, no_new_privs
+ *   state: created      <--- READY        blocks opening the exec fifo
+ *   exit                                  `start` opens it: startContainer, exec
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cleanup.h"
+#include "config.h"
+#include "container.h"
+#include "fs.h"
+#include "hooks.h"
+#include "log.h"
+#include "mount.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp/seccomp.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+
+struct create {
+        struct casca_context *ctx;
+        const char *id;
+        const struct casca_create_options *opts;
+        struct casca_config *cfg;
+        char *bundle, *rootfs;
+        char *config_json; /* raw bytes, copied into the state dir */
+        size_t config_len;
+        int root_fd, dir_fd, fifo_fd;
+        int sock[2];
+        int go[2]; /* stage 1 -> init: the parent knows the init pid now */
+        pid_t parent;
+        bool two_stage;
+        unsigned preserve_fds;
+        struct casca_cgroup *cg; /* NULL: no cgroup (hybrid host, disabled, rootless) */
+        scmp_filter_ctx seccomp; /* built before clone, loaded in the init */
+        char *hook_state; /* state JSON handed to the child's hooks */
+};
+
+/* ---- the child --------------------------------------------------------- */
+
+static bool userns_new(const struct casca_linux *l)
+{
+        return l->namespaces[CASCA_NS_USER].present && !l->namespaces[CASCA_NS_USER].path;
+}
+
+static int child_userns_handshake(struct create *c, pid_t self, struct casca_error **err)
+{
+        int r;
+
+        r = casca_sync_send(c->sock[1], SYNC_USERNS_READY, &self, sizeof(self), -1, err);
+        if (r < 0)
+                return r;
+        r = casca_sync_recv(c->sock[1], SYNC_USERNS_MAPPED, NULL, 0, NULL, NULL, err);
+        if (r < 0)
+                return r;
+        /* become root of the new namespace when root is mapped */
+        if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+                return casca_error_set(err, errno, "setresgid(0) in the user namespace");
+        if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+                return casca_error_set(err, errno, "setresuid(0) in the user namespace");
+        return 0;
+}
+
+/* Stage 1: join namespaces by path (the user namespace first), create the
+ * new ones, then clone the init (a sibling through CLONE_PARENT) so that a
+ * joined or new pid namespace applies to it.  Never returns in stage 1. */
+static int child_stage1(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        uint64_t flags = casca_ns_new_flags(l);
+        pid_t init;
+        char byte;
+        int r;
+
+        r = casca_ns_join(l, ~0u, err);
+        if (r < 0)
+                return r;
+        if (userns_new(l)) {
+                if (unshare(CLONE_NEWUSER) < 0)
+                        return casca_error_set(err, errno, "linux.namespaces: create user namespace");
+                r = child_userns_handshake(c, getpid(), err);
+                if (r < 0)
+                        return r;
+                flags &= ~(uint64_t)CLONE_NEWUSER;
+        }
+        if (flags && unshare((int)flags) < 0)
+                return casca_error_set(err, errno, "linux.namespaces: unshare");
+        init = casca_clone3(CLONE_PARENT, -1);
+        if (init < 0)
+                return casca_error_set(err, -init, "clone the container init");
+        if (init == 0) {
+                /* the init: wait until stage 1 told the parent our pid */
+                close(c->go[1]);
+                if (read(c->go[0], &byte, 1) != 1)
+                        _exit(1);
+                close(c->go[0]);
+                return 1;
+        }
+        r = casca_sync_send(c->sock[1], SYNC_INIT_PID, &init, sizeof(init), -1, err);
+        if (r < 0)
+                return r;
+        if (write(c->go[1], "g", 1) != 1)
+                return casca_error_set(err, errno, "release the container init");
+        _exit(0);
+}
+
+static int child_wait_fifo(struct create *c, struct casca_error **err)
+{
+        char path[64];
+        _cleanup_close_ int fd = -1;
+
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", c->fifo_fd);
+        do
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+        while (fd < 0 && errno == EINTR);
+        if (fd < 0)
+                return casca_error_set(err, errno, "open the exec fifo (is /proc mounted?)");
+        if (write(fd, "0", 1) != 1)
+                return casca_error_set(err, errno, "write the exec fifo");
+        casca_closep(&c->fifo_fd);
+        return 0;
+}
+
+/* Load the filter; a listener fd goes to the parent, which hands it to
+ * linux.seccomp.listenerPath. */
+static int child_load_seccomp(struct create *c, struct casca_error **err)
+{
+        _cleanup_close_ int notify_fd = -1;
+        int r;
+
+        r = casca_seccomp_load(c->seccomp, &notify_fd, err);
+        if (r < 0)
+                return casca_error_prefix(err, "linux.seccomp");
+        if (notify_fd >= 0)
+                return casca_sync_send(c->sock[1], SYNC_SECCOMP_FD, NULL, 0, notify_fd, err);
+        return 0;
+}
+
+/* Everything between the namespaces and exec. */
+static int child_init(struct create *c, struct casca_error **err)
+{
+        const struct casca_config *cfg = c->cfg;
+        const struct casca_linux *l = &cfg->linux_cfg;
+        const struct casca_process *p = &cfg->process;
+        struct casca_rootfs_opts ro = {.in_userns = l->namespaces[CASCA_NS_USER].present,
+                                       .console_fd = -1};
+        _cleanup_close_ int pty_slave = -1;
+        char hook_state[CASCA_SYNC_MAX_PAYLOAD + 1];
+        size_t hook_len = 0;
+        int r;
+
+        if (!c->two_stage) {
+                if (userns_new(l)) {
+                        r = child_userns_handshake(c, 0, err);
+                        if (r < 0)
+                                return r;
+                }
+                r = casca_ns_join(l, ~((1u << CASCA_NS_USER) | (1u << CASCA_NS_PID)), err);
+                if (r < 0)
+                        return r;
+        }
+        if (l->namespaces[CASCA_NS_TIME].present && !l->namespaces[CASCA_NS_TIME].path) {
+                r = casca_ns_enter_new_time(l, err);
+                if (r < 0)
+                        return r;
+        }
+        if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+                return casca_error_set(err, errno, "hostname `%s`", cfg->hostname);
+        if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+                return casca_error_set(err, errno, "domainname `%s`", cfg->domainname);
+
+        r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
+        if (r < 0)
+                return r;
+        if (p->terminal) {
+                _cleanup_close_ int master = -1;
+
+                r = casca_terminal_create(c->rootfs, p, &master, &pty_slave, err);
+                if (r < 0)
+                        return r;
+                r = casca_sync_send(c->sock[1], SYNC_PTY, NULL, 0, master, err);
+                if (r < 0)
+                        return r;
+        }
+
+        r = casca_sync_send(c->sock[1], SYNC_HOOKS, NULL, 0, -1, err);
+        if (r < 0)
+                return r;
+        r = casca_sync_recv(c->sock[1], SYNC_HOOKS_DONE, hook_state, sizeof(hook_state) - 1,
+                            &hook_len, NULL, err);
+        if (r < 0)
+                return r;
+        hook_state[hook_len] = '\0';
+        r = casca_hooks_run(cfg, CASCA_HOOK_CREATE_CONTAINER, hook_state, err);
+        if (r < 0)
+                return r;
+
+        r = casca_rootfs_pivot(cfg, c->rootfs, c->opts->no_pivot, err);
+        if (r < 0)
+                return r;
+        r = casca_rootfs_finalize(cfg, err);
+        if (r < 0)
+                return r;
+        r = casca_process_setup(cfg, err);
+        if (r < 0)
+                return r;
+        if (pty_slave >= 0) {
+                r = casca_terminal_become_stdio(pty_slave, err);
+                if (r < 0)
+                        return r;
+        }
+        /* Like runc: without no_new_privs loading a filter needs
+         * CAP_SYS_ADMIN, so it goes in before the capabilities are dropped;
+         * with it, as late as possible. */
+        if (c->seccomp && !p->no_new_privileges) {
+                r = child_load_seccomp(c, err);
+                if (r < 0)
+                        return r;
+        }
+        r = casca_process_set_user(p, err);
+        if (r < 0)
+                return r;
+        r = casca_process_set_no_new_privs(p, err);
+        if (r < 0)
+                return r;
+        if (c->seccomp && p->no_new_privileges) {
+                r = child_load_seccomp(c, err);
+                if (r < 0)
+                        return r;
+        }
+        /* Catch a missing binary now, while `create` can still report it. */
+        r = casca_process_check_exec(p, err);
+        if (r < 0)
+                return r;
+        r = casca_fs_cloexec_from(3 + (int)c->preserve_fds, err);
+        if (r < 0)
+                return r;
+
+        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
+        r = casca_sync_send(c->sock[1], SYNC_READY, NULL, 0, -1, err);
+        if (r < 0)
+                return r;
+        casca_closep(&c->sock[1]);
+
+        r = child_wait_fifo(c, err);
+        if (r < 0)
+                return r;
+        r = casca_hooks_run(cfg, CASCA_HOOK_START_CONTAINER, hook_state, err);
+        if (r < 0)
+                return r;
+        return casca_process_exec(p, err);
+}
+
+static __attribute__((noreturn)) void child_main(struct create *c)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        sigset_t none;
+        int r;
+
+        /* our copy of the state dir fd would keep its flock() held */
+        casca_closep(&c->dir_fd);
+        casca_closep(&c->root_fd);
+        casca_closep(&c->sock[0]);
+        /* die with the runtime until the init is ready */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                _exit(1);
+        /* inside a new pid namespace getppid() is 0; the sync socket tells */
+        if (getppid() != 0 && getppid() != c->parent)
+                _exit(1);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+
+        r = 1;
+        if (c->two_stage)
+                r = child_stage1(c, &err);
+        if (r >= 0) {
+                if (c->two_stage) {
+                        /* the init's parent is the runtime now, not stage 1 */
+                        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                                _exit(1);
+                }
+                r = child_init(c, &err);
+        }
+        /* only failures get here: exec does not return */
+        if (c->sock[1] >= 0)
+                casca_sync_send_error(c->sock[1], err);
+        else if (err)
+                dprintf(STDERR_FILENO, "casca: %s\n", err->msg);
+        _exit(127);
+}
+
+/* ---- the parent ---------------------------------------------------------- */
+
+static char *path_join(const char *a, const char *b)
+{
+        char *out = NULL;
+
+        if (b[0] == '/')
+                return strdup(b);
+        if (asprintf(&out, "%s/%s", a, b) < 0)
+                return NULL;
+        return out;
+}
+
+static int load_bundle(struct create *c, struct casca_error **err)
+{
+        const char *bundle = c->opts->bundle ? c->opts->bundle : ".";
+        _cleanup_free_ char *config_path = NULL, *root = NULL;
+        struct stat st;
+
+        c->bundle = realpath(bundle, NULL);
+        if (!c->bundle)
+                return casca_error_set(err, errno, "bundle `%s`", bundle);
+        config_path = path_join(c->bundle, "config.json");
+        if (!config_path)
+                return casca_error_set(err, ENOMEM, "bundle");
+        c->config_json = casca_fs_read_file(config_path, &c->config_len, err);
+        if (!c->config_json)
+                return -EINVAL;
+        c->cfg = casca_config_parse(c->config_json, c->config_len, err);
+        if (!c->cfg)
+                return casca_error_prefix(err, "%s", config_path);
+        if (!c->cfg->has_process)
+                return casca_error_setx(err, EINVAL, "%s: process: required to create a container",
+                                        config_path);
+        if (!c->cfg->root_path)
+                return casca_error_setx(err, EINVAL, "%s: root.path: required", config_path);
+        root = path_join(c->bundle, c->cfg->root_path);
+        if (!root)
+                return casca_error_set(err, ENOMEM, "bundle");
+        c->rootfs = realpath(root, NULL);
+        if (!c->rootfs || stat(c->rootfs, &st) < 0)
+                return casca_error_set(err, errno, "root.path `%s`", root);
+        if (!S_ISDIR(st.st_mode))
+                return casca_error_setx(err, ENOTDIR, "root.path `%s`: not a directory", root);
+        return 0;
+}
+
+static int check_config(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_process *p = &c->cfg->process;
+
+        if (!l->namespaces[CASCA_NS_MOUNT].present)
+                return casca_error_setx(err, EINVAL,
+                                        "linux.namespaces: a mount namespace is required");
+        if (c->cfg->hostname && c->cfg->hostname[0] &&
+            !(l->namespaces[CASCA_NS_UTS].present && !l->namespaces[CASCA_NS_UTS].path))
+                return casca_error_setx(err, EINVAL,
+                                        "hostname: setting it needs a new uts namespace");
+        if (p->terminal && !c->opts->console_socket && !c->opts->foreground)
+                return casca_error_setx(err, EINVAL,
+                                        "process.terminal is true but no --console-socket was "
+                                        "given for a detached container");
+        if (!p->terminal && c->opts->console_socket)
+                return casca_error_setx(err, EINVAL,
+                                        "--console-socket given but process.terminal is false");
+        if (l->has_resources && l->resources.any_limit &&
+            c->ctx->cgroup_manager != CASCA_CGROUP_DISABLED && !casca_cgroup_v2_available())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "linux.resources: limits need a pure cgroup v2 hierarchy "
+                                        "at /sys/fs/cgroup, which this host does not have");
+        if (l->has_resources && l->resources.any_limit &&
+            c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED)
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "linux.resources: limits requested but cgroups are "
+                                        "disabled (--cgroup-manager disabled)");
+        return 0;
+}
+
+static char *now_rfc3339(void)
+{
+        struct timespec ts;
+        struct tm tm;
+        char buf[64], *out = NULL;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+                return NULL;
+        return out;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct casca_error **err)
+{
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        char buf[32];
+        int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+        if (asprintf(&tmp, "%s.casca-tmp", path) < 0)
+                return casca_error_set(err, ENOMEM, "--pid-file");
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return casca_error_set(err, errno, "--pid-file `%s`", path);
+        if (write(fd, buf, (size_t)len) != len || rename(tmp, path) < 0) {
+                int e = errno;
+                unlink(tmp);
+                return casca_error_set(err, e, "--pid-file `%s`", path);
+        }
+        return 0;
+}
+
+static unsigned listen_fds(void)
+{
+        const char *s = getenv("LISTEN_FDS");
+        char *end;
+        unsigned long n;
+
+        if (!s || !*s)
+                return 0;
+        n = strtoul(s, &end, 10);
+        return *end == '\0' && n < 1024 ? (unsigned)n : 0;
+}
+
+static int parent_hooks(struct create *c, struct casca_state *st, struct casca_error **err)
+{
+        _cleanup_free_ char *json = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
+        int r;
+
+        if (!json)
+                return -ENOMEM;
+        r = casca_hooks_run(c->cfg, CASCA_HOOK_PRESTART, json, err);
+        if (r < 0)
+                return r;
+        r = casca_hooks_run(c->cfg, CASCA_HOOK_CREATE_RUNTIME, json, err);
+        if (r < 0)
+                return r;
+        if (strlen(json) > CASCA_SYNC_MAX_PAYLOAD)
+                return casca_error_setx(err, E2BIG, "state too large for hooks");
+        return casca_sync_send(c->sock[0], SYNC_HOOKS_DONE, json, strlen(json), -1, err);
+}
+
+static int parent_seccomp_listener(struct create *c, const struct casca_state *st, int fd,
+                                   struct casca_error **err)
+{
+        const struct casca_seccomp *s = c->cfg->linux_cfg.seccomp;
+        _cleanup_free_ char *state = NULL, *process_state = NULL;
+        int r;
+
+        if (fd < 0 || !s->listener_path)
+                return casca_error_setx(err, EPROTO, "linux.seccomp: unexpected listener fd");
+        state = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
+        if (!state)
+                return -ENOMEM;
+        r = casca_seccomp_process_state_json(st->pid, s->listener_metadata, state, &process_state,
+                                             err);
+        if (r < 0)
+                return r;
+        r = casca_seccomp_send_listener(s->listener_path, fd, process_state, err);
+        if (r < 0)
+                return casca_error_prefix(err, "linux.seccomp.listenerPath");
+        return 0;
+}
+
+/* The device filter: the config's rules, then its linux.devices, then the
+ * defaults every container gets (as runc orders them). */
+static int set_device_rules(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        size_t n_defaults, n = 0;
+        const struct casca_device_rule *defaults = casca_cgroup_default_device_rules(&n_defaults);
+        _cleanup_free_ struct casca_device_rule *rules = NULL;
+
+        rules = calloc(l->resources.n_devices + l->n_devices + n_defaults, sizeof(*rules));
+        if (!rules)
+                return casca_error_set(err, ENOMEM, "device rules");
+        for (size_t i = 0; i < l->resources.n_devices; i++)
+                rules[n++] = l->resources.devices[i];
+        for (size_t i = 0; i < l->n_devices; i++) {
+                const struct casca_device *d = &l->devices[i];
+                if (d->type == 'p')
+                        continue;
+                rules[n++] = (struct casca_device_rule){
+                        .allow = true, .type = d->type == 'u' ? 'c' : d->type,
+                        .major = d->major, .minor = d->minor, .access = "rwm"};
+        }
+        for (size_t i = 0; i < n_defaults; i++)
+                rules[n++] = defaults[i];
+        return casca_cgroup_set_devices(c->cg, rules, n, err);
+}
+
+static int create_cgroup(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        bool limits = l->has_resources && l->resources.any_limit;
+        int r;
+
+        /* check_config() refused limits where there is no cgroup v2 */
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
+                return 0;
+        r = casca_cgroup_create(l->cgroups_path, c->id, l->has_resources ? &l->resources : NULL,
+                                &c->cg, err);
+        if (r < 0 && !limits && geteuid() != 0) {
+                /* rootless without a delegated subtree: go on without one */
+                casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: running without a cgroup: %s",
+                          c->id, (*err)->msg);
+                casca_error_free(*err);
+                *err = NULL;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
+        if (geteuid() == 0)
+                return set_device_rules(c, err);
+        return 0;
+}
+
+static void log_seccomp_skip(void *userdata, enum casca_seccomp_skip reason, size_t rule,
+                             const char *syscall)
+{
+        struct create *c = userdata;
+
+        casca_log(c->ctx, CASCA_LOG_DEBUG, "linux.seccomp.syscalls[%zu] %s: skipped (%s)", rule,
+                  syscall, casca_seccomp_skip_reason(reason));
+}
+
+/* Drive the child through its steps until READY. */
+static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
+                       struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+
+        for (;;) {
+                enum casca_sync_step step;
+                pid_t pid = 0;
+                size_t len = 0;
+                _cleanup_close_ int fd = -1;
+                int r;
+
+                r = casca_sync_recv_any(c->sock[0], &step, &pid, sizeof(pid), &len, &fd, err);
+                if (r < 0)
+                        return r;
+                switch (step) {
+                case SYNC_USERNS_READY:
+                        r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, err);
+                        if (r < 0)
+                                return r;
+                        r = casca_sync_send(c->sock[0], SYNC_USERNS_MAPPED, NULL, 0, -1, err);
+                        break;
+                case SYNC_INIT_PID:
+                        /* stage 1 is done: reap it; its sibling is the init */
+                        while (waitpid(*stage1, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                        *stage1 = -1;
+                        st->pid = pid;
+                        st->pid_start = casca_proc_starttime(pid);
+                        r = casca_state_write(c->dir_fd, st, err);
+                        break;
+                case SYNC_PTY:
+                        if (c->opts->console_socket)
+                                r = casca_terminal_send_console(c->opts->console_socket, fd, err);
+                        else if (c->opts->ret_pty_master)
+                                *c->opts->ret_pty_master = TAKE_FD(fd);
+                        break;
+                case SYNC_HOOKS:
+                        r = parent_hooks(c, st, err);
+                        break;
+                case SYNC_SECCOMP_FD:
+                        r = parent_seccomp_listener(c, st, fd, err);
+                        break;
+                case SYNC_READY:
+                        return 0;
+                default:
+                        return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
+                                                casca_sync_step_name(step));
+                }
+                if (r < 0)
+                        return r;
+        }
+}
+
+static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
+{
+        _cleanup_error_ struct casca_error *ignored = NULL;
+
+        casca_killp(&stage1);
+        if (init > 0) {
+                kill(init, SIGKILL);
+                /* our child in the one-stage path, a sibling's in the other */
+                while (waitpid(init, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        }
+        if (c->cg && casca_cgroup_destroy(c->cg, &ignored) < 0)
+                casca_log(c->ctx, CASCA_LOG_WARNING, "container %s: %s", c->id, ignored->msg);
+        if (c->root_fd >= 0 && c->dir_fd >= 0)
+                casca_state_dir_remove(c->root_fd, c->id, NULL);
+}
+
+static void create_free(struct create *c)
+{
+        casca_cgroup_free(c->cg);
+        casca_seccomp_release(c->seccomp);
+        casca_config_free(c->cfg);
+        free(c->bundle);
+        free(c->rootfs);
+        free(c->config_json);
+        casca_closep(&c->root_fd);
+        casca_closep(&c->dir_fd);
+        casca_closep(&c->fifo_fd);
+        casca_closep(&c->sock[0]);
+        casca_closep(&c->sock[1]);
+        casca_closep(&c->go[0]);
+        casca_closep(&c->go[1]);
+}
+
+int casca_container_create(struct casca_context *ctx, const char *id,
+                           const struct casca_create_options *opts, struct casca_error **err)
+{
+        struct create c = {.ctx = ctx, .id = id, .opts = opts, .root_fd = -1, .dir_fd = -1,
+                           .fifo_fd = -1, .sock = {-1, -1}, .go = {-1, -1}};
+        struct casca_state st = {0};
+        pid_t pid = -1, stage1 = -1;
+        const struct casca_linux *l;
+        uint64_t flags;
+        int r;
+
+        r = casca_id_validate(id, err);
+        if (r < 0)
+                goto out;
+        r = load_bundle(&c, err);
+        if (r < 0)
+                goto out;
+        r = check_config(&c, err);
+        if (r < 0)
+                goto out;
+        l = &c.cfg->linux_cfg;
+        c.preserve_fds = opts->preserve_fds + listen_fds();
+
+        c.root_fd = casca_state_root_open(casca_container_state_root(ctx), true, err);
+        if (c.root_fd < 0) {
+                r = c.root_fd;
+                goto out;
+        }
+        c.dir_fd = casca_state_dir_create(c.root_fd, id, err);
+        if (c.dir_fd < 0) {
+                r = c.dir_fd;
+                goto out;
+        }
+        /* nothing existed before this point: from here a failure removes it */
+        r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.config_json, c.config_len, err);
+        if (r < 0)
+                goto fail;
+        if (mkfifoat(c.dir_fd, CASCA_STATE_FIFO, 0600) < 0 ||
+            fchmodat(c.dir_fd, CASCA_STATE_FIFO, 0622, 0) < 0) {
+                r = casca_error_set(err, errno, "create the exec fifo");
+                goto fail;
+        }
+        c.fifo_fd = openat(c.dir_fd, CASCA_STATE_FIFO, O_PATH | O_CLOEXEC);
+        if (c.fifo_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c.sock) < 0) {
+                r = casca_error_set(err, errno, "create sync channel");
+                goto fail;
+        }
+
+        if (l->seccomp) {
+                r = casca_seccomp_build_ex(l->seccomp, log_seccomp_skip, &c, &c.seccomp, err);
+                if (r < 0)
+                        goto fail;
+        }
+        r = create_cgroup(&c, err);
+        if (r < 0)
+                goto fail;
+
+        flags = casca_ns_new_flags(l);
+        c.two_stage = (l->namespaces[CASCA_NS_USER].present && l->namespaces[CASCA_NS_USER].path) ||
+                      (l->namespaces[CASCA_NS_PID].present && l->namespaces[CASCA_NS_PID].path);
+        for (int t = 0; t < CASCA_NS__MAX && userns_new(l); t++)
+                if (l->namespaces[t].present && l->namespaces[t].path)
+                        c.two_stage = true;
+        if (c.two_stage && pipe2(c.go, O_CLOEXEC) < 0) {
+                r = casca_error_set(err, errno, "pipe");
+                goto fail;
+        }
+        c.parent = getpid();
+        pid = casca_clone3(c.two_stage ? 0 : flags, c.cg ? casca_cgroup_dirfd(c.cg) : -1);
+        if (pid < 0 && c.cg) {
+                /* kernels before 5.7: clone, then move the child before it
+                 * runs anything but casca's own code */
+                pid = casca_clone3(c.two_stage ? 0 : flags, -1);
+                if (pid > 0 && casca_cgroup_enter(c.cg, pid, err) < 0) {
+                        r = -EINVAL;
+                        goto fail;
+                }
+        }
+        if (pid < 0) {
+                r = casca_error_set(err, -pid, "clone the container init");
+                pid = -1;
+                goto fail;
+        }
+        if (pid == 0)
+                child_main(&c);
+        casca_closep(&c.sock[1]);
+        casca_closep(&c.go[0]);
+        casca_closep(&c.go[1]);
+        if (c.two_stage) {
+                stage1 = pid;
+                pid = -1;
+        }
+
+        st.id = (char *)id;
+        st.bundle = c.bundle;
+        st.rootfs = c.rootfs;
+        st.pid = pid > 0 ? pid : 0;
+        st.pid_start = pid > 0 ? casca_proc_starttime(pid) : 0;
+        st.created = now_rfc3339();
+        st.cgroup_path = c.cg ? (char *)casca_cgroup_path(c.cg) : NULL;
+        st.annotations = c.cfg->annotations;
+        st.n_annotations = c.cfg->n_annotations;
+        r = casca_state_write(c.dir_fd, &st, err);
+        if (r < 0)
+                goto fail;
+
+        r = parent_sync(&c, &st, &stage1, err);
+        if (r < 0)
+                goto fail;
+        pid = st.pid;
+        st.ready = true;
+        r = casca_state_write(c.dir_fd, &st, err);
+        if (r < 0)
+                goto fail;
+        if (opts->pid_file) {
+                r = write_pid_file(opts->pid_file, pid, err);
+                if (r < 0)
+                        goto fail;
+        }
+        if (opts->ret_pid)
+                *opts->ret_pid = pid;
+        casca_log(ctx, CASCA_LOG_DEBUG, "container %s created, init pid %d", id, (int)pid);
+        r = 0;
+        goto out;
+fail:
+        if (st.pid > 0)
+                pid = st.pid;
+        create_cleanup(&c, stage1, pid);
+        if (opts->ret_pty_master && *opts->ret_pty_master >= 0)
+                casca_closep(opts->ret_pty_master);
+out:
+        free(st.created);
+        create_free(&c);
+        return r;
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+# demo.sh CASCA - build a busybox bundle (Debian's busybox-static) and run a
+# container next to the host, so the isolation is visible.
+set -euo pipefail
+CASCA=$(realpath "${1:-build/casca}")
+DIR=$(mktemp -d /tmp/casca-demo.XXXXXX)
+chmod 755 "$DIR"   # the container's root (uid 100000 outside) must reach the rootfs
+ROOT=$DIR/state
+trap 'rm -rf "$DIR"' EXIT
+
+mkdir -p "$DIR/bundle/rootfs"/{bin,etc,proc,sys,dev,tmp}
+cp /bin/busybox "$DIR/bundle/rootfs/bin/"
+for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$DIR/bundle/rootfs/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$DIR/bundle/rootfs/etc/passwd"
+echo 'root:x:0:' > "$DIR/bundle/rootfs/etc/group"
+"$CASCA" spec --bundle "$DIR/bundle"
+python3 - "$DIR/bundle/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["hostname"] = "casca-demo"
+c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["process"]["args"] = ["sh", "-c", """
+echo "  PID of this shell : $$"
+echo "  hostname          : $(hostname)"
+echo "  uid_map           : $(cat /proc/self/uid_map | tr -s ' ')"
+echo "  processes         :"; ps -o pid,user,args | sed 's/^/    /'
+echo "  mounts            :"; cut -d' ' -f5,9 /proc/self/mountinfo | sed 's/^/    /'
+"""]
+json.dump(c, open(p, "w"), indent=1)
+PY
+
+echo "== the host"
+echo "  PID of this shell : $$"
+echo "  hostname          : $(hostname)"
+echo "  uid_map           : $(tr -s ' ' < /proc/self/uid_map)"
+echo "  mounts            : $(wc -l < /proc/self/mountinfo) entries"
+echo
+echo "== inside casca (casca run --bundle $DIR/bundle demo)"
+"$CASCA" --root "$ROOT" run --bundle "$DIR/bundle" "demo-$$"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# Broken bundles and configs: a clear error naming the file or field, a
+# non-zero exit, and nothing left behind (state, mounts, processes).
+
+load helpers/casca
+
+expect_create_failure() {
+  run casca create --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial "$1"
+  [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left behind"
+  [ -z "$(leftover_mounts)" ] || fail "mounts left behind"
+}
+
+@test "missing bundle directory" {
+  BUNDLE=$BATS_TEST_TMPDIR/nope
+  expect_create_failure "bundle \`$BATS_TEST_TMPDIR/nope\`: No such file or directory"
+}
+
+@test "missing config.json" {
+  make_bundle
+  rm "$BUNDLE/config.json"
+  expect_create_failure "config.json"
+}
+
+@test "unreadable config.json" {
+  make_bundle
+  chmod 000 "$BUNDLE/config.json"
+  # root reads anything: make it a directory instead
+  rm -f "$BUNDLE/config.json"; mkdir "$BUNDLE/config.json"
+  expect_create_failure "config.json"
+}
+
+@test "invalid JSON names the file" {
+  make_bundle
+  echo '{"ociVersion": "1.0.0", ' > "$BUNDLE/config.json"
+  expect_create_failure "$BUNDLE/config.json"
+}
+
+@test "wrong type names the JSON path" {
+  make_bundle
+  cfg 'c["process"]["user"]["uid"] = "zero"'
+  expect_create_failure "process.user.uid"
+}
+
+@test "unknown namespace names the JSON path" {
+  make_bundle
+  cfg 'c["linux"]["namespaces"].append({"type": "foo"})'
+  expect_create_failure 'unknown namespace "foo"'
+}
+
+@test "missing rootfs" {
+  make_bundle
+  rm -rf "$BUNDLE/rootfs"
+  expect_create_failure "root.path"
+}
+
+@test "a missing executable fails create, not start" {
+  make_bundle
+  args /bin/does-not-exist
+  expect_create_failure "/bin/does-not-exist"
+}
+
+@test "a relative mount destination is refused" {
+  make_bundle
+  cfg 'c["mounts"].append({"destination": "data", "type": "tmpfs", "source": "tmpfs"})'
+  expect_create_failure "must be an absolute path"
+}
+
+@test "an unsupported ociVersion is refused" {
+  make_bundle
+  cfg 'c["ociVersion"] = "2.0.0"'
+  expect_create_failure "ociVersion"
+}
+
+@test "a hostname without a uts namespace is refused" {
+  make_bundle
+  cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "uts"]'
+  expect_create_failure "UTS namespace"
+}
+
+@test "an invalid container id is refused" {
+  make_bundle
+  run casca create --bundle "$BUNDLE" "../escape"
+  assert_failure
+  assert_output --partial "invalid container id"
+  [ ! -e "$BATS_TEST_TMPDIR/escape" ]
+}
+
+@test "a failing mount leaves nothing behind" {
+  make_bundle
+  cfg 'c["mounts"].append({"destination": "/x", "type": "bind", "source": "/does/not/exist", "options": ["bind"]})'
+  expect_create_failure "/does/not/exist"
+}
+
+@test "resource limits on a host without pure cgroup v2 are a clear error" {
+  on_hybrid_host || skip "this host has cgroup v2; the VM lane covers the limits"
+  make_bundle
+  cfg 'c["linux"]["resources"] = {"memory": {"limit": 67108864}}'
+  expect_create_failure "cgroup v2"
+  # and casca touched no cgroup
+  ! ls -d /sys/fs/cgroup/*/casca* 2>/dev/null
+}

@@ -1,0 +1,126 @@
+# casca.bash - shared set-up for casca's bats tests.
+#   load helpers/casca     (in each .bats file)
+# Each test gets its own state root and bundle under $BATS_TEST_TMPDIR, and
+# teardown checks that nothing is left behind.
+
+bats_require_minimum_version 1.5.0
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+CASCA=${CASCA:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/casca}
+CASCA_BUILD=${CASCA_BUILD:-$(dirname "$CASCA")}
+TESTS_DIR=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# A busybox rootfs template, built once per bats run and copied per test.
+busybox_template() {
+  local t=$BATS_RUN_TMPDIR/rootfs-template
+  if [ ! -d "$t" ]; then
+    mkdir -p "$t.tmp"/{bin,etc,proc,sys,dev,tmp,root,home/user,var/run}
+    cp /bin/busybox "$t.tmp/bin/busybox"
+    local a
+    for a in $(/bin/busybox --list); do
+      [ "$a" = busybox ] || ln -s busybox "$t.tmp/bin/$a"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$t.tmp/etc/passwd"
+    printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' > "$t.tmp/etc/group"
+    chmod 1777 "$t.tmp/tmp"
+    mv "$t.tmp" "$t" 2>/dev/null || rm -rf "$t.tmp"
+  fi
+  echo "$t"
+}
+
+# make_bundle [DIR]: a bundle with a busybox rootfs and `casca spec`'s config.
+make_bundle() {
+  BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
+  mkdir -p "$BUNDLE"
+  cp -a "$(busybox_template)" "$BUNDLE/rootfs"
+  "$CASCA" spec --bundle "$BUNDLE"
+}
+
+# cfg 'PYTHON': edit $BUNDLE/config.json; the document is `c`.
+cfg() {
+  python3 - "$BUNDLE/config.json" "$1" <<'PY'
+import json, sys
+p, code = sys.argv[1], sys.argv[2]
+c = json.load(open(p))
+exec(code)
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+
+# args CMD...: set process.args
+args() {
+  python3 - "$BUNDLE/config.json" "$@" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = sys.argv[2:]
+json.dump(c, open(p, "w"), indent=1)
+PY
+}
+
+casca() {
+  "$CASCA" --root "$STATE_ROOT" "$@"
+}
+
+# A unique container id per test.
+cid() { echo "t${BATS_TEST_NUMBER}-$$${1:+-$1}"; }
+
+need_root() {
+  [ "$(id -u)" = 0 ] || skip "needs root (creates namespaces and mounts)"
+}
+
+need_cgroup2() {
+  [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] ||
+    skip "needs a pure cgroup v2 hierarchy (runs in the VM lane)"
+}
+
+on_hybrid_host() {
+  [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]
+}
+
+# Mounts under the test dir still present in the host's mount table.
+leftover_mounts() {
+  grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo || true
+}
+
+# State of container $1 as a JSON field $2.
+state_field() {
+  casca state "$1" | python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(v)' "$2"
+}
+
+common_setup() {
+  need_root
+  STATE_ROOT=$BATS_TEST_TMPDIR/state
+  export STATE_ROOT
+}
+
+# Fails the test when anything survived it.
+common_teardown() {
+  local ids left
+  if [ -d "$STATE_ROOT" ]; then
+    ids=$(ls -A "$STATE_ROOT" 2>/dev/null)
+    for id in $ids; do "$CASCA" --root "$STATE_ROOT" delete --force "$id" >/dev/null 2>&1 || true; done
+    [ -z "$ids" ] || { echo "left behind: state for $ids" >&2; return 1; }
+  fi
+  left=$(leftover_mounts)
+  [ -z "$left" ] || { echo "left behind: mounts $left" >&2; return 1; }
+}
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# run_bg ARGS...: like `run casca ARGS...` for commands that leave a
+# container holding their stdio (create, run -d): through a file, not a pipe,
+# which would stay open as long as the container lives.
+run_bg() {
+  local out=$BATS_TEST_TMPDIR/bg.$BATS_TEST_NUMBER.$RANDOM
+  status=0
+  casca "$@" > "$out" 2>&1 < /dev/null || status=$?
+  output=$(cat "$out")
+}
+
+# dead PID: the process is gone (or a zombie waiting for its reaper)
+dead() {
+  [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bats
+# OCI hooks (order, state on stdin, failure semantics) and terminals.
+
+load helpers/casca
+
+# hook KIND: a host hook that logs its kind and keeps its stdin (the state).
+add_hooks() {
+  local log=$BATS_TEST_TMPDIR/hooks
+  mkdir -p "$log"
+  cfg "
+import os
+log = '$log'
+c['root']['readonly'] = False
+def h(kind):
+    return {'path': '/bin/sh', 'args': ['sh', '-c', 'cat > %s/%s.json; echo %s >> %s/order' % (log, kind, kind, log)]}
+c['hooks'] = {k: [h(k)] for k in ['prestart', 'createRuntime', 'createContainer', 'poststart', 'poststop']}
+c['hooks']['startContainer'] = [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > /startContainer.json; echo startContainer >> /order']}]
+"
+}
+
+@test "hooks run in the spec's order, each with the state on stdin" {
+  make_bundle
+  add_hooks
+  args sleep 100
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  run cat "$BATS_TEST_TMPDIR/hooks/order"
+  assert_output "$(printf 'prestart\ncreateRuntime\ncreateContainer')"
+  casca start "$id"
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/order" ] && break; sleep 0.1; done
+  assert_equal "$(cat "$BUNDLE/rootfs/order")" startContainer
+  run cat "$BATS_TEST_TMPDIR/hooks/order"
+  assert_line --index 3 poststart
+  casca delete --force "$id"
+  run tail -n1 "$BATS_TEST_TMPDIR/hooks/order"
+  assert_output poststop
+  python3 - "$BATS_TEST_TMPDIR/hooks" "$id" "$BUNDLE/rootfs/startContainer.json" <<'PY'
+import json, sys
+d, cid, sc = sys.argv[1:]
+want = {"prestart": "creating", "createRuntime": "creating", "createContainer": "creating",
+        "poststart": "running", "poststop": "stopped"}
+for k, st in want.items():
+    s = json.load(open(f"{d}/{k}.json"))
+    assert s["id"] == cid and s["status"] == st, (k, s)
+    assert k == "poststop" or s["pid"] > 0, (k, s)
+s = json.load(open(sc))
+assert s["id"] == cid, s
+PY
+}
+
+@test "a failing prestart hook fails create with its stderr and leaves nothing" {
+  make_bundle
+  cfg 'c["hooks"] = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "echo hook-says-no >&2; exit 3"]}]}'
+  args true
+  run casca create --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial 'hooks.prestart[0] `/bin/sh`: exit status 3: hook-says-no'
+  [ -z "$(ls -A "$STATE_ROOT")" ]
+}
+
+@test "a hook past its timeout is killed and fails create" {
+  make_bundle
+  cfg 'c["hooks"] = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
+  args true
+  SECONDS=0
+  run casca create --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial "timed out after 1 s"
+  [ "$SECONDS" -lt 10 ]
+  [ -z "$(ls -A "$STATE_ROOT")" ]
+}
+
+@test "a failing poststart hook is a warning; the container runs" {
+  make_bundle
+  cfg 'c["hooks"] = {"poststart": [{"path": "/bin/false"}]}'
+  args sleep 100
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  run casca start "$id"
+  assert_success
+  assert_output --partial "warning"
+  assert_equal "$(state_field "$id" status)" running
+  casca delete --force "$id"
+}
+
+@test "terminal: --console-socket receives the pty master; the process has a tty" {
+  make_bundle
+  cfg 'c["process"]["terminal"] = True'
+  args sh -c 'tty; echo isatty=$([ -t 0 ] && echo yes)'
+  sock=$BATS_TEST_TMPDIR/console.sock
+  "$CASCA_BUILD/tests/recvtty" "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
+  recv=$!
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  id=$(cid)
+  run_bg run -d --console-socket "$sock" --bundle "$BUNDLE" "$id"
+  assert_success
+  wait $recv
+  run cat "$BATS_TEST_TMPDIR/tty.out"
+  assert_line "received /dev/ptmx"
+  assert_line --regexp '^/dev/pts/0'
+  assert_line --regexp '^isatty=yes'
+  for _ in $(seq 50); do [ "$(state_field "$id" status)" = stopped ] && break; sleep 0.1; done
+  casca delete "$id"
+}
+
+@test "terminal: a detached container with a terminal needs --console-socket" {
+  make_bundle
+  cfg 'c["process"]["terminal"] = True'
+  run casca create --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial "no --console-socket"
+  [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ]
+}
+
+@test "terminal: a foreground run owns the pty and relays it" {
+  make_bundle
+  cfg 'c["process"]["terminal"] = True; c["process"]["consoleSize"] = {"height": 30, "width": 100}'
+  args sh -c 'tty; stty size; read line; echo "got $line"; exit 3'
+  run script -qec "echo typed-in | $CASCA --root $STATE_ROOT run --bundle $BUNDLE $(cid)" /dev/null
+  assert_equal "$status" 3
+  assert_output --partial /dev/pts/0
+  assert_output --partial "30 100"
+  assert_output --partial "got typed-in"
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# What the process inside really sees.
+
+load helpers/casca
+
+run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
+
+@test "new namespaces differ from the host's; the process is PID 1" {
+  make_bundle
+  args sh -c 'for n in pid net ipc uts mnt cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "pid1 $$"'
+  run_in
+  assert_success
+  assert_line "pid1 1"
+  for n in pid net ipc uts mnt cgroup; do
+    inside=$(echo "$output" | awk -v n=$n '$1==n {print $2}')
+    [ -n "$inside" ]
+    [ "$inside" != "$(readlink /proc/self/ns/$n)" ] || fail "$n namespace is the host's"
+  done
+}
+
+@test "hostname and domainname are the container's own" {
+  make_bundle
+  cfg 'c["hostname"] = "box1"; c["domainname"] = "example.org"'
+  args sh -c 'hostname; cat /proc/sys/kernel/domainname'
+  run_in
+  assert_success
+  assert_line box1
+  assert_line example.org
+  [ "$(hostname)" != box1 ]
+}
+
+@test "the mount table is the container's: rootfs at /, config mounts, no host mounts" {
+  make_bundle
+  args cat /proc/self/mountinfo
+  cfg 'c["mounts"].append({"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "nosuid"]})'
+  run_in
+  assert_success
+  # field 5 is the mount point: the rootfs is /, read-only
+  assert_line --regexp "^[0-9]+ [0-9]+ [0-9:]+ $BUNDLE/rootfs / ro,"
+  assert_line --regexp ' /data rw,nosuid.* - tmpfs tmpfs '
+  assert_line --regexp ' /proc .* - proc proc '
+  assert_line --regexp ' /dev/pts .* - devpts devpts '
+  # none of the host's own mount points
+  mps=$(echo "$output" | awk '{print $5}')
+  for hostmp in $(awk '$5 != "/" {print $5}' /proc/self/mountinfo | grep -vE '^/(proc|sys|dev)(/|$)'); do
+    ! echo "$mps" | grep -qx "$hostmp" || fail "host mount $hostmp is visible inside"
+  done
+}
+
+@test "user namespace: uid_map as configured, root inside is not root outside" {
+  # the container's root (uid 100000 outside) must reach the rootfs
+  chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  make_bundle
+  cfg 'c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  args sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u; sleep 1000'
+  id=$(cid)
+  casca run -d --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/out"
+  pid=$(state_field "$id" pid)
+  for _ in $(seq 50); do grep -q '^0$' "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+  run cat "$BATS_TEST_TMPDIR/out"
+  assert_line --regexp '^ +0 +100000 +65536$'
+  assert_line 0
+  # seen from the host, the container's root is uid 100000
+  run awk '/^Uid:/ {print $2}' /proc/$pid/status
+  assert_output 100000
+  [ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+  casca delete --force "$id"
+}
+
+@test "capabilities: the configured sets, nothing more" {
+  make_bundle
+  cfg 'caps = ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}'
+  args sh -c 'grep -E "^Cap(Eff|Bnd|Prm|Inh|Amb)" /proc/self/status'
+  run_in
+  assert_success
+  # CAP_KILL = 5, CAP_NET_BIND_SERVICE = 10 -> 0x420
+  assert_line --regexp '^CapEff:\s+0000000000000420$'
+  assert_line --regexp '^CapBnd:\s+0000000000000420$'
+  assert_line --regexp '^CapPrm:\s+0000000000000420$'
+  assert_line --regexp '^CapInh:\s+0000000000000000$'
+}
+
+@test "with the default capabilities a mount, a raw socket, a module load and a clock change fail" {
+  make_bundle
+  cfg 'c["root"]["readonly"] = False'
+  args sh -c 'mkdir -p /mnt; mount -t tmpfs none /mnt 2>&1 || echo mount-denied; ping -c1 -W1 127.0.0.1 2>&1; date -s 2001-01-01 2>&1; insmod /bin/busybox 2>&1; echo done'
+  run_in
+  assert_line done
+  assert_line mount-denied
+  refute_output --partial "1 packets transmitted"
+  assert_output --partial "ping: permission denied"
+  assert_output --partial "date: can't set date: Operation not permitted"
+  assert_output --partial "insmod: can't insert '/bin/busybox': Operation not permitted"
+  assert [ "$(date +%Y)" != 2001 ]
+}
+
+@test "noNewPrivileges sets NoNewPrivs; without it, it is clear" {
+  make_bundle
+  args sh -c 'grep NoNewPrivs /proc/self/status'
+  cfg 'c["process"]["noNewPrivileges"] = True'
+  run_in
+  assert_line --regexp 'NoNewPrivs:\s+1'
+  cfg 'c["process"]["noNewPrivileges"] = False'
+  run_in
+  assert_line --regexp 'NoNewPrivs:\s+0'
+}
+
+@test "user, groups, umask, env, cwd and rlimits are applied" {
+  make_bundle
+  soft=$(( $(ulimit -Hn) < 512 ? $(ulimit -Hn) : 512 ))
+  cfg "c['process']['user'] = {'uid': 1000, 'gid': 1000, 'umask': 63, 'additionalGids': [5, 7]}
+c['process']['env'] = ['PATH=/bin', 'FOO=bar baz']
+c['process']['cwd'] = '/home/user'
+c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': $soft, 'hard': $soft}]"
+  args sh -c 'id; umask; echo "FOO=$FOO"; pwd; ulimit -n; ulimit -Hn'
+  run_in
+  assert_success
+  assert_line --regexp '^uid=1000\(user\) gid=1000\(user\) groups=5,7'
+  assert_line 0077
+  assert_line "FOO=bar baz"
+  assert_line /home/user
+  assert_equal "$(echo "$output" | tail -2 | head -1)" "$soft"
+}
+
+@test "masked paths are unreadable, readonly paths unwritable, readonly root holds" {
+  make_bundle
+  # on the host these have content
+  for f in /proc/interrupts /proc/timer_list; do [ -s "$f" ] || [ "$(head -c1 "$f" | wc -c)" = 1 ]; done
+  [ -n "$(ls /sys/firmware)" ]
+  args sh -c 'for f in /proc/interrupts /proc/timer_list; do echo "$f $(cat $f | wc -c)"; done; echo "firmware $(ls /sys/firmware | wc -l)"; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo ro-sys; touch /newfile 2>/dev/null || echo ro-root; echo x > /proc/sysrq-trigger 2>/dev/null || echo ro-sysrq'
+  run_in
+  assert_line "/proc/interrupts 0"
+  assert_line "/proc/timer_list 0"
+  assert_line "firmware 0"
+  assert_line ro-sys
+  assert_line ro-root
+  assert_line ro-sysrq
+}
+
+@test "only stdio and --preserve-fds reach the container" {
+  make_bundle
+  args sh -c 'ls /proc/self/fd'
+  # the runtime holds fd 7 and its cwd; neither may reach the container
+  (cd "$BATS_TEST_TMPDIR" && "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid a)" \
+      7>"$BATS_TEST_TMPDIR/seven" > "$BATS_TEST_TMPDIR/fds" 2>&1)
+  # ls itself holds its directory fd (3); nothing else besides stdio
+  assert_equal "$(tr '\n' ' ' < "$BATS_TEST_TMPDIR/fds")" "0 1 2 3 "
+  args sh -c 'echo through-three >&3; ls /proc/self/fd'
+  "$CASCA" --root "$STATE_ROOT" run --preserve-fds 1 --bundle "$BUNDLE" "$(cid b)" \
+      3>"$BATS_TEST_TMPDIR/three" > "$BATS_TEST_TMPDIR/fds" 2>&1
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/three")" through-three
+  assert_equal "$(tr '\n' ' ' < "$BATS_TEST_TMPDIR/fds")" "0 1 2 3 4 "
+}
+
+@test "a network namespace given by path is joined, not created" {
+  make_bundle
+  unshare --net sleep 100 &
+  holder=$!
+  sleep 0.2
+  cfg "c['linux']['namespaces'] = [n if n['type'] != 'network' else {'type': 'network', 'path': '/proc/$holder/ns/net'} for n in c['linux']['namespaces']]"
+  want=$(readlink /proc/$holder/ns/net)
+  args readlink /proc/self/ns/net
+  run_in
+  kill $holder
+  assert_success
+  assert_output "$want"
+  [ "$want" != "$(readlink /proc/self/ns/net)" ]
+}
+
+@test "time namespace: timeOffsets move the container's clocks" {
+  make_bundle
+  cfg 'c["linux"]["namespaces"].append({"type": "time"})
+c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400000, "nanosecs": 0}, "boottime": {"secs": 86400000, "nanosecs": 0}}'
+  # /proc/uptime reads CLOCK_BOOTTIME, which the namespace offsets
+  args cat /proc/uptime
+  run_in
+  assert_success
+  up=${output%%.*}
+  [ "$up" -ge 86400000 ] || fail "uptime $up is not offset"
+}
+
+@test "namespaced sysctls are set" {
+  make_bundle
+  cfg 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}'
+  args sh -c 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni'
+  run_in
+  assert_success
+  assert_line --index 0 1
+  assert_line --index 1 1234
+}
+
+@test "default devices exist and work; /dev/console is absent without a terminal" {
+  make_bundle
+  args sh -c 'for d in null zero full random urandom tty; do [ -c /dev/$d ] && echo $d; done; head -c 4 /dev/zero | wc -c; readlink /dev/ptmx; readlink /dev/fd'
+  run_in
+  assert_success
+  for d in null zero full random urandom tty; do assert_line $d; done
+  assert_line 4
+  assert_line pts/ptmx
+  assert_line /proc/self/fd
+}

@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# The OCI lifecycle: create, start, state, kill, stop, delete, run, list.
+
+load helpers/casca
+
+@test "create waits before exec; start runs the process; state follows" {
+  make_bundle
+  args sh -c 'echo started > /tmp/marker; sleep 100'
+  cfg 'c["root"]["readonly"] = False'
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" "$id"
+  assert_success
+  assert_equal "$(state_field "$id" status)" created
+  pid=$(state_field "$id" pid)
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/pid")" "$pid"
+  # the init is parked before exec: its command line is still casca's
+  [ ! -e "$BUNDLE/rootfs/tmp/marker" ]
+  run casca start "$id"
+  assert_success
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/marker" ] && break; sleep 0.1; done
+  assert_equal "$(cat "$BUNDLE/rootfs/tmp/marker")" started
+  assert_equal "$(state_field "$id" status)" running
+  assert_equal "$(tr '\0' ' ' < /proc/$pid/cmdline)" "sleep 100 "
+  run casca start "$id"
+  assert_failure
+  assert_output --partial "is not in created state (running)"
+  run casca kill "$id" KILL
+  assert_success
+  for _ in $(seq 50); do [ "$(state_field "$id" status)" = stopped ] && break; sleep 0.1; done
+  assert_equal "$(state_field "$id" status)" stopped
+  run casca delete "$id"
+  assert_success
+  [ ! -e "$STATE_ROOT/$id" ]
+  run casca state "$id"
+  assert_failure
+  assert_output "casca: container \`$id\` does not exist"
+}
+
+@test "state JSON carries the spec's fields and the annotations" {
+  make_bundle
+  args sleep 100
+  cfg 'c["annotations"] = {"org.example.key": "value"}'
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  run casca state "$id"
+  assert_success
+  python3 - "$output" "$id" "$BUNDLE" <<'PY'
+import json, sys
+s = json.loads(sys.argv[1])
+assert s["ociVersion"].startswith("1."), s
+assert s["id"] == sys.argv[2], s
+assert s["status"] == "created", s
+assert s["pid"] > 0, s
+assert s["bundle"] == sys.argv[3], s
+assert s["annotations"] == {"org.example.key": "value"}, s
+PY
+  casca delete "$id"
+}
+
+@test "run exits with the container's status and deletes it" {
+  make_bundle
+  args sh -c 'exit 42'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_equal "$status" 42
+  [ -z "$(ls -A "$STATE_ROOT")" ]
+}
+
+@test "run reports 128+N when the process is killed by signal N" {
+  make_bundle
+  args sleep 100
+  id=$(cid)
+  "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id" &
+  runner=$!
+  for _ in $(seq 100); do [ "$(state_field "$id" status 2>/dev/null)" = running ] && break; sleep 0.1; done
+  casca kill "$id" KILL
+  wait $runner || rc=$?
+  assert_equal "${rc:-0}" $((128 + 9))
+}
+
+@test "run forwards signals to the container" {
+  make_bundle
+  args sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 0.1; done'
+  id=$(cid)
+  "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/out" &
+  runner=$!
+  for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" 2>/dev/null && break; sleep 0.1; done
+  kill -TERM $runner
+  wait $runner || rc=$?
+  assert_equal "${rc:-0}" 7
+  run cat "$BATS_TEST_TMPDIR/out"
+  assert_line got-term
+}
+
+@test "run --keep leaves a stopped container; run --detach returns at once" {
+  make_bundle
+  args true
+  id=$(cid keep)
+  run casca run --keep --bundle "$BUNDLE" "$id"
+  assert_success
+  assert_equal "$(state_field "$id" status)" stopped
+  casca delete "$id"
+  args sleep 100
+  id=$(cid detach)
+  run_bg run --detach --bundle "$BUNDLE" "$id"
+  assert_success
+  assert_equal "$(state_field "$id" status)" running
+  casca delete --force "$id"
+}
+
+@test "stdout and stderr of a foreground run reach the caller" {
+  make_bundle
+  args sh -c 'echo to-out; echo to-err >&2'
+  run --separate-stderr casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_output to-out
+  assert_equal "$stderr" to-err
+}
+
+@test "two concurrent creates of one id: exactly one wins" {
+  make_bundle
+  args sleep 100
+  id=$(cid)
+  for i in 1 2 3 4; do
+    ( casca create --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/c$i" 2>&1; echo $? >> "$BATS_TEST_TMPDIR/c$i" ) &
+  done
+  wait
+  wins=$(tail -qn1 "$BATS_TEST_TMPDIR"/c? | grep -cx 0)
+  assert_equal "$wins" 1
+  run cat "$BATS_TEST_TMPDIR"/c?
+  assert_output --partial "container \`$id\` already exists"
+  casca delete --force "$id"
+}
+
+@test "delete refuses a running container without --force" {
+  make_bundle
+  args sleep 100
+  id=$(cid)
+  casca run -d --bundle "$BUNDLE" "$id"
+  pid=$(state_field "$id" pid)
+  run casca delete "$id"
+  assert_failure
+  assert_output --partial "is running: stop it first or use --force"
+  kill -0 "$pid"
+  run casca delete --force "$id"
+  assert_success
+  dead "$pid"
+  [ ! -e "$STATE_ROOT/$id" ]
+}
+
+@test "delete of a created container kills its parked init" {
+  make_bundle
+  args sleep 100
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  pid=$(state_field "$id" pid)
+  run casca delete "$id"
+  assert_success
+  dead "$pid"
+}
+
+@test "stop: SIGTERM first, SIGKILL after --time" {
+  make_bundle
+  args sh -c 'trap "" TERM; while true; do sleep 0.1; done'
+  id=$(cid ignores)
+  casca run -d --bundle "$BUNDLE" "$id"
+  pid=$(state_field "$id" pid)
+  SECONDS=0
+  run casca stop --time 1 "$id"
+  assert_success
+  dead "$pid"
+  [ "$SECONDS" -ge 1 ]
+  assert_equal "$(state_field "$id" status)" stopped
+  casca delete "$id"
+  args sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done'
+  id=$(cid obeys)
+  casca run -d --bundle "$BUNDLE" "$id"
+  SECONDS=0
+  run casca stop --time 30 "$id"
+  assert_success
+  [ "$SECONDS" -lt 10 ]
+  assert_equal "$(state_field "$id" status)" stopped
+  casca delete "$id"
+}
+
+@test "kill takes signal names and numbers and refuses unknown ones" {
+  make_bundle
+  args sh -c 'trap "echo usr1 > /tmp/sig" USR1; while true; do sleep 0.1; done'
+  cfg 'c["root"]["readonly"] = False'
+  id=$(cid)
+  casca run -d --bundle "$BUNDLE" "$id"
+  sleep 0.3
+  run casca kill "$id" SIGUSR1
+  assert_success
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/sig" ] && break; sleep 0.1; done
+  assert_equal "$(cat "$BUNDLE/rootfs/tmp/sig")" usr1
+  run casca kill "$id" NOSUCHSIG
+  assert_failure
+  assert_output --partial "unknown signal"
+  run casca kill "$id" 9
+  assert_success
+  for _ in $(seq 50); do [ "$(state_field "$id" status)" = stopped ] && break; sleep 0.1; done
+  run casca kill "$id" 9
+  assert_failure
+  assert_output --partial "is not running"
+  casca delete "$id"
+}
+
+@test "list shows containers as a table, as JSON and quietly" {
+  make_bundle
+  args sleep 100
+  casca create --bundle "$BUNDLE" "$(cid a)"
+  casca run -d --bundle "$BUNDLE" "$(cid b)"
+  run casca list -q
+  assert_success
+  assert_line "$(cid a)"
+  assert_line "$(cid b)"
+  run casca list
+  assert_line --regexp "^$(cid a) +[0-9]+ +created +$BUNDLE"
+  assert_line --regexp "^$(cid b) +[0-9]+ +running +$BUNDLE"
+  run casca list --format json
+  python3 - "$output" <<'PY'
+import json, sys
+l = {c["id"]: c for c in json.loads(sys.argv[1])}
+assert sorted(c["status"] for c in l.values()) == ["created", "running"], l
+PY
+  casca delete --force "$(cid a)"
+  casca delete --force "$(cid b)"
+}
+
+@test "every verb has --help; bad usage exits 2" {
+  for verb in create start run state kill stop delete list spec features; do
+    run "$CASCA" "$verb" --help
+    assert_success
+    assert_output --partial "usage: casca $verb"
+  done
+  run "$CASCA" --help
+  assert_success
+  run "$CASCA" nosuchverb
+  assert_equal "$status" 2
+  run "$CASCA" start
+  assert_equal "$status" 2
+  run "$CASCA" --systemd-cgroup list
+  assert_failure
+  assert_output --partial "not supported yet"
+  run "$CASCA" --version
+  assert_output --partial "casca version"
+}
+
+@test "errors go to --log as JSON lines when asked" {
+  run "$CASCA" --root "$STATE_ROOT" --log "$BATS_TEST_TMPDIR/log" --log-format json state nope
+  assert_failure
+  python3 - "$BATS_TEST_TMPDIR/log" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+e = json.loads(lines[-1])
+assert e["level"] == "error" and "does not exist" in e["msg"] and e["time"], e
+PY
+}
