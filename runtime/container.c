@@ -9,12 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -377,99 +374,13 @@ out:
 
 /* ---- run ------------------------------------------------------------------ */
 
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
-                                SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD};
-
-static void copy_winsize(int from, int to)
-{
-        struct winsize ws;
-
-        /* a caller's terminal without a size leaves process.consoleSize */
-        if (ioctl(from, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
-                ioctl(to, TIOCSWINSZ, &ws);
-}
-
-static bool pump(int from, int to)
-{
-        char buf[8192];
-        ssize_t n = read(from, buf, sizeof(buf));
-
-        if (n <= 0)
-                return n < 0 && (errno == EINTR || errno == EAGAIN);
-        for (ssize_t off = 0; off < n;) {
-                ssize_t w = write(to, buf + off, (size_t)(n - off));
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return false;
-                }
-                off += w;
-        }
-        return true;
-}
-
-/* Forward signals, relay the pty, and wait for the init. */
-static int foreground_wait(pid_t pid, int sfd, int master, int *ret_status)
-{
-        bool stdin_open = master >= 0, master_open = master >= 0;
-        int status = 0;
-
-        if (master >= 0 && isatty(STDIN_FILENO))
-                copy_winsize(STDIN_FILENO, master);
-        for (;;) {
-                struct pollfd p[3] = {{.fd = sfd, .events = POLLIN},
-                                      {.fd = master_open ? master : -1, .events = POLLIN},
-                                      {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN}};
-
-                if (poll(p, 3, -1) < 0 && errno != EINTR)
-                        return -errno;
-                if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-                        master_open = pump(master, STDOUT_FILENO);
-                if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
-                        stdin_open = pump(STDIN_FILENO, master);
-                if (p[0].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-
-                        if (read(sfd, &si, sizeof(si)) != sizeof(si))
-                                continue;
-                        if (si.ssi_signo == SIGWINCH && master >= 0)
-                                copy_winsize(STDIN_FILENO, master);
-                        else if (si.ssi_signo != SIGCHLD)
-                                kill(pid, (int)si.ssi_signo);
-                }
-                /* reap: the init, and anything else that was ours */
-                for (;;) {
-                        int s;
-                        pid_t w = waitpid(-1, &s, WNOHANG);
-                        if (w <= 0)
-                                break;
-                        if (w == pid) {
-                                status = s;
-                                goto done;
-                        }
-                }
-        }
-done:
-        /* what the container wrote last is still in the pty */
-        if (master >= 0) {
-                int fl = fcntl(master, F_GETFL);
-                fcntl(master, F_SETFL, fl | O_NONBLOCK);
-                while (pump(master, STDOUT_FILENO))
-                        ;
-        }
-        *ret_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-        return 0;
-}
-
 int casca_container_run(struct casca_context *ctx, const char *id,
                         const struct casca_create_options *opts, bool detach, bool keep,
                         int *ret_status, struct casca_error **err)
 {
         struct casca_create_options o = *opts;
-        _cleanup_close_ int master = -1, sfd = -1;
-        struct termios saved;
-        bool raw = false;
-        sigset_t set, old;
+        struct casca_foreground fg;
+        _cleanup_close_ int master = -1;
         pid_t pid = 0;
         int r;
 
@@ -485,32 +396,23 @@ int casca_container_run(struct casca_context *ctx, const char *id,
                 return r;
         }
 
-        sigemptyset(&set);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-                sigaddset(&set, forwarded[i]);
-        sigprocmask(SIG_BLOCK, &set, &old);
-        sfd = signalfd(-1, &set, SFD_CLOEXEC);
-        if (sfd < 0) {
-                r = casca_error_set(err, errno, "signalfd");
-                goto out;
-        }
+        /* signals are blocked before the clone: none is lost, none kills us */
+        r = casca_foreground_begin(&fg, err);
+        if (r < 0)
+                return r;
         o.foreground = true;
         o.ret_pty_master = &master;
         o.ret_pid = &pid;
         r = casca_container_create(ctx, id, &o, err);
         if (r < 0)
                 goto out;
-        if (master >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0) {
-                struct termios t = saved;
-                cfmakeraw(&t);
-                raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
-        }
+        casca_foreground_raw(&fg, master);
         r = casca_container_start(ctx, id, err);
         if (r < 0) {
                 (void)casca_container_delete(ctx, id, true, NULL);
                 goto out;
         }
-        r = foreground_wait(pid, sfd, master, ret_status);
+        r = casca_foreground_wait(&fg, pid, master, ret_status);
         if (r < 0) {
                 r = casca_error_set(err, -r, "container `%s`: wait", id);
                 goto out;
@@ -518,9 +420,7 @@ int casca_container_run(struct casca_context *ctx, const char *id,
         if (!keep)
                 r = casca_container_delete(ctx, id, false, err);
 out:
-        if (raw)
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        casca_foreground_end(&fg);
         return r;
 }
 

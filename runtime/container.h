@@ -3,8 +3,28 @@
 #ifndef CASCA_CONTAINER_H
 #define CASCA_CONTAINER_H
 
+#include <signal.h>
+#include <stdbool.h>
+#include <termios.h>
+
 #include "casca.h"
 
 const char *casca_container_state_root(const struct casca_context *ctx);
+
+/* A runtime that stays in the foreground with its process (run, exec). */
+struct casca_foreground {
+        int sfd;      /* signalfd of the forwarded signals, blocked meanwhile */
+        sigset_t old; /* the mask before */
+        bool raw;     /* our terminal was put in raw mode */
+        struct termios saved;
+};
+/* Block the forwarded signals (before the clone, so none is lost). */
+int casca_foreground_begin(struct casca_foreground *fg, struct casca_error **err);
+/* Raw mode on our terminal when relaying a pty. */
+void casca_foreground_raw(struct casca_foreground *fg, int master);
+/* Forward signals to pid, relay master <-> stdio, wait for pid; *ret_status
+ * is its exit status or 128+N.  Returns -errno on failure. */
+int casca_foreground_wait(struct casca_foreground *fg, pid_t pid, int master, int *ret_status);
+void casca_foreground_end(struct casca_foreground *fg);
 
 #endif

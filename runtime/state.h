@@ -70,4 +70,7 @@ uint64_t casca_proc_starttime(pid_t pid);
 int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,
                        struct casca_error **err);
 
+/* --pid-file: written next to itself and renamed into place. */
+int casca_write_pid_file(const char *path, pid_t pid, struct casca_error **err);
+
 #endif

@@ -18,12 +18,32 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
+/* Unlock master, open its slave without a path, size it. */
+static int pty_slave(int master, const struct casca_process *p, struct casca_error **err)
+{
+        _cleanup_close_ int slave = -1;
+        int unlock = 0;
+
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return casca_error_set(err, errno, "process.terminal: unlock pty");
+        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (slave < 0)
+                return casca_error_set(err, errno, "process.terminal: open pty slave");
+        if (p->has_console_size) {
+                struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+                                     .ws_col = (unsigned short)p->console_width};
+                if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+                        return casca_error_set(err, errno, "process.consoleSize");
+        }
+        return TAKE_FD(slave);
+}
+
 int casca_terminal_create(const char *rootfs, const struct casca_process *p, int *ret_master,
                           int *ret_slave, struct casca_error **err)
 {
         _cleanup_close_ int root_fd = -1, master = -1, slave = -1;
         _cleanup_error_ struct casca_error *ignored = NULL;
-        int unlock = 0, r;
+        int r;
 
         /* The container's own devpts when it has one, so the slave is
          * /dev/pts/N inside; the runtime's otherwise. */
@@ -36,22 +56,30 @@ int casca_terminal_create(const char *rootfs, const struct casca_process *p, int
                 master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
                 return casca_error_set(err, errno, "process.terminal: open ptmx");
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-                return casca_error_set(err, errno, "process.terminal: unlock pty");
-        slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        slave = pty_slave(master, p, err);
         if (slave < 0)
-                return casca_error_set(err, errno, "process.terminal: open pty slave");
-        if (p->has_console_size) {
-                struct winsize ws = {.ws_row = (unsigned short)p->console_height,
-                                     .ws_col = (unsigned short)p->console_width};
-                if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
-                        return casca_error_set(err, errno, "process.consoleSize");
-        }
+                return slave;
         r = casca_rootfs_bind_console(rootfs, slave, err);
         if (r < 0)
                 return casca_error_prefix(err, "process.terminal");
         *ret_master = TAKE_FD(master);
         *ret_slave = TAKE_FD(slave);
+        return 0;
+}
+
+int casca_terminal_create_here(const struct casca_process *p, int *ret_master, int *ret_slave,
+                               struct casca_error **err)
+{
+        _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        int slave;
+
+        if (master < 0)
+                return casca_error_set(err, errno, "process.terminal: open /dev/ptmx");
+        slave = pty_slave(master, p, err);
+        if (slave < 0)
+                return slave;
+        *ret_master = TAKE_FD(master);
+        *ret_slave = slave;
         return 0;
 }
 

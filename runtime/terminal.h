@@ -12,6 +12,9 @@
  * bind its slave onto rootfs/dev/console.  Returns master and slave. */
 int casca_terminal_create(const char *rootfs, const struct casca_process *p, int *ret_master,
                           int *ret_slave, struct casca_error **err);
+/* exec: a pty from the /dev/ptmx of the mount namespace we are in. */
+int casca_terminal_create_here(const struct casca_process *p, int *ret_master, int *ret_slave,
+                               struct casca_error **err);
 /* Make the slave the controlling terminal and stdio of this process. */
 int casca_terminal_become_stdio(int slave, struct casca_error **err);
 /* Send the master over the AF_UNIX socket at path (SCM_RIGHTS). */

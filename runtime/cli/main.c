@@ -18,6 +18,7 @@ static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create},
         {"start", "start a created container", cmd_start},
         {"run", "create and start a container", cmd_run},
+        {"exec", "run another process in a running container", cmd_exec},
         {"state", "print the state of a container", cmd_state},
         {"kill", "send a signal to the container's init", cmd_kill},
         {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop},

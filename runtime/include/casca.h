@@ -87,6 +87,31 @@ int casca_container_run(struct casca_context *ctx, const char *id,
                         const struct casca_create_options *opts, bool detach, bool keep,
                         int *ret_status, struct casca_error **err);
 
+/* exec: run another process in a running container. */
+struct casca_exec_options {
+        const char *process_file;  /* --process: a runtime-spec process object */
+        char *const *args;         /* trailing arguments (override process args) */
+        size_t n_args;
+        char *const *env;          /* --env KEY=VALUE, added or replacing */
+        size_t n_env;
+        const char *cwd;           /* --cwd */
+        bool has_user;             /* --user uid[:gid] */
+        uint32_t uid, gid;
+        char *const *caps;         /* --cap CAP_X: added to every set but ambient */
+        size_t n_caps;
+        bool no_new_privs;         /* --no-new-privs */
+        bool tty;                  /* --tty */
+        const char *console_socket;
+        const char *pid_file;
+        unsigned preserve_fds;
+        bool detach;
+};
+/* In the foreground (not detach) *ret_status is the process's exit status
+ * (128+N when killed by signal N). */
+int casca_container_exec(struct casca_context *ctx, const char *id,
+                         const struct casca_exec_options *opts, int *ret_status,
+                         struct casca_error **err);
+
 struct casca_container_info {
         char *id;
         pid_t pid; /* 0 when stopped */

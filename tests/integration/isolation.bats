@@ -36,7 +36,7 @@ run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
   run_in
   assert_success
   # field 5 is the mount point: the rootfs is /, read-only
-  assert_line --regexp "^[0-9]+ [0-9]+ [0-9:]+ $BUNDLE/rootfs / ro,"
+  assert_line --regexp "^[0-9]+ [0-9]+ [0-9:]+ [^ ]*/bundle/rootfs / ro,"
   assert_line --regexp ' /data rw,nosuid.* - tmpfs tmpfs '
   assert_line --regexp ' /proc .* - proc proc '
   assert_line --regexp ' /dev/pts .* - devpts devpts '

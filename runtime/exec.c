@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* exec.c - `exec`: run another process inside a running container.
+ *
+ * The process joins every namespace of the container's init through its
+ * pidfd (one setns call), its cgroup (CLONE_INTO_CGROUP), and gets the same
+ * security context as the init (rlimits, seccomp, user, capabilities,
+ * no_new_privs) unless the options override it.  A pid namespace applies
+ * to children only, so a first stage joins and clones the process as our
+ * sibling (CLONE_PARENT): we wait for it and report its status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cleanup.h"
+#include "config.h"
+#include "container.h"
+#include "fs.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp/seccomp.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct exec {
+        const struct casca_exec_options *o;
+        struct casca_config *cfg;
+        int pidfd;
+        int sock[2];
+        int go[2];
+        int ns_flags;
+        scmp_filter_ctx seccomp;
+};
+
+/* ---- the process's configuration ----------------------------------------- */
+
+static int strv_set(char ***v, size_t *n, char *const *src, size_t n_src)
+{
+        char **out = calloc(n_src + 1, sizeof(char *));
+
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_src; i++)
+                if (!(out[i] = strdup(src[i]))) {
+                        casca_strv_free(out);
+                        return -ENOMEM;
+                }
+        for (size_t i = 0; *v && i < *n; i++)
+                free((*v)[i]);
+        free(*v);
+        *v = out;
+        *n = n_src;
+        return 0;
+}
+
+/* --env KEY=VALUE replaces KEY or is appended. */
+static int env_set(struct casca_process *p, const char *kv, struct casca_error **err)
+{
+        const char *eq = strchr(kv, '=');
+        size_t klen = eq ? (size_t)(eq - kv) + 1 : 0;
+        char **nv, *copy;
+
+        if (!eq || eq == kv)
+                return casca_error_setx(err, EINVAL, "--env `%s`: expected KEY=VALUE", kv);
+        copy = strdup(kv);
+        if (!copy)
+                return casca_error_set(err, ENOMEM, "--env");
+        for (size_t i = 0; i < p->n_env; i++)
+                if (strncmp(p->env[i], kv, klen) == 0) {
+                        free(p->env[i]);
+                        p->env[i] = copy;
+                        return 0;
+                }
+        nv = realloc(p->env, (p->n_env + 2) * sizeof(char *));
+        if (!nv) {
+                free(copy);
+                return casca_error_set(err, ENOMEM, "--env");
+        }
+        p->env = nv;
+        p->env[p->n_env++] = copy;
+        p->env[p->n_env] = NULL;
+        return 0;
+}
+
+/* --process FILE: a process object, parsed by the config parser. */
+static int load_process_file(struct exec *e, struct casca_error **err)
+{
+        _cleanup_free_ char *body = NULL, *doc = NULL;
+        _cleanup_config_ struct casca_config *pc = NULL;
+        struct casca_process tmp;
+        size_t len;
+
+        body = casca_fs_read_file(e->o->process_file, &len, err);
+        if (!body)
+                return -EINVAL;
+        if (asprintf(&doc, "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"/\"},\"process\":%.*s}",
+                     CASCA_OCI_VERSION, (int)len, body) < 0)
+                return casca_error_set(err, ENOMEM, "--process");
+        pc = casca_config_parse(doc, strlen(doc), err);
+        if (!pc)
+                return casca_error_prefix(err, "--process `%s`", e->o->process_file);
+        /* swap, so each config frees what it holds */
+        tmp = e->cfg->process;
+        e->cfg->process = pc->process;
+        pc->process = tmp;
+        return 0;
+}
+
+static int apply_options(struct exec *e, struct casca_error **err)
+{
+        const struct casca_exec_options *o = e->o;
+        struct casca_process *p = &e->cfg->process;
+        int r;
+
+        if (o->process_file) {
+                r = load_process_file(e, err);
+                if (r < 0)
+                        return r;
+        }
+        if (o->n_args && strv_set(&p->args, &p->n_args, o->args, o->n_args) < 0)
+                return casca_error_set(err, ENOMEM, "exec");
+        if (!p->n_args)
+                return casca_error_setx(err, EINVAL, "exec: no command given");
+        for (size_t i = 0; i < o->n_env; i++) {
+                r = env_set(p, o->env[i], err);
+                if (r < 0)
+                        return r;
+        }
+        if (o->cwd) {
+                if (o->cwd[0] != '/')
+                        return casca_error_setx(err, EINVAL, "--cwd `%s`: must be absolute",
+                                                o->cwd);
+                free(p->cwd);
+                if (!(p->cwd = strdup(o->cwd)))
+                        return casca_error_set(err, ENOMEM, "--cwd");
+        }
+        if (o->has_user) {
+                p->user.uid = o->uid;
+                p->user.gid = o->gid;
+                free(p->user.additional_gids);
+                p->user.additional_gids = NULL;
+                p->user.n_additional_gids = 0;
+        }
+        for (size_t i = 0; i < o->n_caps; i++) {
+                int cap = casca_capability_from_name(o->caps[i]);
+                uint64_t bit;
+
+                if (cap < 0 || cap > 63)
+                        return casca_error_setx(err, EINVAL, "--cap: unknown capability `%s`",
+                                                o->caps[i]);
+                bit = UINT64_C(1) << cap;
+                p->has_capabilities = true;
+                p->caps.bounding |= bit;
+                p->caps.effective |= bit;
+                p->caps.permitted |= bit;
+                p->caps.inheritable |= bit;
+        }
+        if (o->no_new_privs)
+                p->no_new_privileges = true;
+        if (o->tty)
+                p->terminal = true;
+        if (p->terminal && o->detach && !o->console_socket)
+                return casca_error_setx(err, EINVAL,
+                                        "a terminal for a detached exec needs --console-socket");
+        return 0;
+}
+
+/* The namespaces of pid that differ from ours (setns on our own user
+ * namespace is EINVAL). */
+static int differing_namespaces(pid_t pid)
+{
+        static const struct {
+                const char *name;
+                int flag;
+        } ns[] = {
+                {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
+                {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+                {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+        };
+        int flags = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+                char a[64], b[64];
+                struct stat sa, sb;
+
+                snprintf(a, sizeof(a), "/proc/self/ns/%s", ns[i].name);
+                snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, ns[i].name);
+                if (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+                    (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev))
+                        flags |= ns[i].flag;
+        }
+        return flags;
+}
+
+/* ---- the child ------------------------------------------------------------- */
+
+static int exec_process(struct exec *e, struct casca_error **err)
+{
+        const struct casca_process *p = &e->cfg->process;
+        _cleanup_close_ int master = -1, slave = -1, notify = -1;
+        int r;
+
+        if (p->terminal) {
+                r = casca_terminal_create_here(p, &master, &slave, err);
+                if (r < 0)
+                        return r;
+                r = casca_sync_send(e->sock[1], SYNC_PTY, NULL, 0, master, err);
+                if (r < 0)
+                        return r;
+                casca_closep(&master);
+                r = casca_terminal_become_stdio(slave, err);
+                if (r < 0)
+                        return r;
+        }
+        r = casca_process_setup(e->cfg, err);
+        if (r < 0)
+                return r;
+        if (e->seccomp && !p->no_new_privileges) {
+                r = casca_seccomp_load(e->seccomp, &notify, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "linux.seccomp");
+        }
+        r = casca_process_set_user(p, err);
+        if (r < 0)
+                return r;
+        r = casca_process_set_no_new_privs(p, err);
+        if (r < 0)
+                return r;
+        if (e->seccomp && p->no_new_privileges) {
+                r = casca_seccomp_load(e->seccomp, &notify, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "linux.seccomp");
+        }
+        r = casca_process_check_exec(p, err);
+        if (r < 0)
+                return r;
+        r = casca_fs_cloexec_from(3 + (int)e->o->preserve_fds, err);
+        if (r < 0)
+                return r;
+        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
+        r = casca_sync_send(e->sock[1], SYNC_READY, NULL, 0, -1, err);
+        if (r < 0)
+                return r;
+        casca_closep(&e->sock[1]);
+        return casca_process_exec(p, err);
+}
+
+static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        sigset_t none;
+        pid_t pid;
+        char byte;
+        int r;
+
+        casca_closep(&e->sock[0]);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(1);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+
+        r = 0;
+        if (e->ns_flags && setns(e->pidfd, e->ns_flags) < 0)
+                r = casca_error_set(&err, errno, "join the container's namespaces");
+        if (r == 0) {
+                pid = casca_clone3(CLONE_PARENT, -1);
+                if (pid < 0) {
+                        r = casca_error_set(&err, -pid, "clone the exec process");
+                } else if (pid == 0) {
+                        casca_closep(&e->go[1]);
+                        if (read(e->go[0], &byte, 1) != 1)
+                                _exit(1);
+                        casca_closep(&e->go[0]);
+                        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                                _exit(1);
+                        r = exec_process(e, &err);
+                } else {
+                        r = casca_sync_send(e->sock[1], SYNC_INIT_PID, &pid, sizeof(pid), -1,
+                                            &err);
+                        if (r == 0 && write(e->go[1], "g", 1) == 1)
+                                _exit(0);
+                }
+        }
+        if (e->sock[1] >= 0)
+                casca_sync_send_error(e->sock[1], err);
+        else if (err)
+                dprintf(STDERR_FILENO, "casca: %s\n", err->msg);
+        _exit(127);
+}
+
+/* ---- the parent ------------------------------------------------------------ */
+
+static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_master,
+                     struct casca_error **err)
+{
+        for (;;) {
+                enum casca_sync_step step;
+                _cleanup_close_ int fd = -1;
+                pid_t pid = 0;
+                int r;
+
+                r = casca_sync_recv_any(e->sock[0], &step, &pid, sizeof(pid), NULL, &fd, err);
+                if (r < 0)
+                        return r;
+                switch (step) {
+                case SYNC_INIT_PID:
+                        while (waitpid(stage1, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                        *ret_pid = pid;
+                        break;
+                case SYNC_PTY:
+                        if (e->o->console_socket) {
+                                r = casca_terminal_send_console(e->o->console_socket, fd, err);
+                                if (r < 0)
+                                        return r;
+                        } else {
+                                *ret_master = TAKE_FD(fd);
+                        }
+                        break;
+                case SYNC_READY:
+                        return 0;
+                default:
+                        return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
+                                                casca_sync_step_name(step));
+                }
+        }
+}
+
+static int open_container(struct casca_context *ctx, const char *id, struct casca_state **ret_st,
+                          struct casca_config **ret_cfg, struct casca_error **err)
+{
+        _cleanup_close_ int root_fd = -1, dir_fd = -1, cfg_fd = -1;
+        _cleanup_state_ struct casca_state *st = NULL;
+        enum casca_status status;
+        char path[64];
+
+        root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
+        if (root_fd < 0)
+                return root_fd;
+        dir_fd = casca_state_dir_open(root_fd, id, false, err);
+        if (dir_fd < 0)
+                return dir_fd;
+        st = casca_state_read(dir_fd, err);
+        if (!st)
+                return casca_error_prefix(err, "container `%s`", id);
+        status = casca_state_status(dir_fd, st);
+        if (status == CASCA_STATUS_RUNNING && st->cgroup_path) {
+                _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+                if (casca_cgroup_open(st->cgroup_path, &cg, NULL) >= 0 &&
+                    casca_cgroup_is_frozen(cg, NULL) > 0)
+                        status = CASCA_STATUS_PAUSED;
+        }
+        if (status != CASCA_STATUS_RUNNING)
+                return casca_error_setx(err, EINVAL, "cannot exec in container `%s`: it is %s",
+                                        id, casca_status_name(status));
+        cfg_fd = openat(dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
+        if (cfg_fd < 0)
+                return casca_error_set(err, errno, "container `%s`: config", id);
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", cfg_fd);
+        *ret_cfg = casca_config_load(path, err);
+        if (!*ret_cfg)
+                return casca_error_prefix(err, "container `%s`", id);
+        *ret_st = TAKE_PTR(st);
+        return 0;
+}
+
+int casca_container_exec(struct casca_context *ctx, const char *id,
+                         const struct casca_exec_options *opts, int *ret_status,
+                         struct casca_error **err)
+{
+        struct exec e = {.o = opts, .pidfd = -1, .sock = {-1, -1}, .go = {-1, -1}};
+        _cleanup_state_ struct casca_state *st = NULL;
+        _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+        _cleanup_close_ int master = -1;
+        struct casca_foreground fg = {.sfd = -1};
+        bool fg_on = false;
+        pid_t stage1 = -1, pid = -1;
+        int r;
+
+        *ret_status = 0;
+        r = open_container(ctx, id, &st, &e.cfg, err);
+        if (r < 0)
+                goto out;
+        r = apply_options(&e, err);
+        if (r < 0)
+                goto out;
+        if (e.cfg->linux_cfg.seccomp) {
+                r = casca_seccomp_build(e.cfg->linux_cfg.seccomp, &e.seccomp, err);
+                if (r < 0)
+                        goto out;
+        }
+        if (st->cgroup_path && casca_cgroup_open(st->cgroup_path, &cg, NULL) < 0)
+                cg = NULL;
+        e.pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+        if (e.pidfd < 0 || !casca_state_pid_alive(st)) {
+                r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
+                goto out;
+        }
+        e.ns_flags = differing_namespaces(st->pid);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, e.sock) < 0 ||
+            pipe2(e.go, O_CLOEXEC) < 0) {
+                r = casca_error_set(err, errno, "create sync channel");
+                goto out;
+        }
+        if (!opts->detach) {
+                r = casca_foreground_begin(&fg, err);
+                if (r < 0)
+                        goto out;
+                fg_on = true;
+        }
+        stage1 = casca_clone3(0, cg ? casca_cgroup_dirfd(cg) : -1);
+        if (stage1 < 0 && cg) {
+                stage1 = casca_clone3(0, -1);
+                if (stage1 > 0 && casca_cgroup_enter(cg, stage1, err) < 0) {
+                        r = -EINVAL;
+                        goto fail;
+                }
+        }
+        if (stage1 < 0) {
+                r = casca_error_set(err, -stage1, "clone");
+                goto out;
+        }
+        if (stage1 == 0)
+                exec_child(&e, getppid());
+        casca_closep(&e.sock[1]);
+        casca_closep(&e.go[0]);
+        casca_closep(&e.go[1]);
+        r = exec_sync(&e, stage1, &pid, &master, err);
+        if (r < 0)
+                goto fail;
+        stage1 = -1;
+        if (opts->pid_file) {
+                r = casca_write_pid_file(opts->pid_file, pid, err);
+                if (r < 0)
+                        goto fail;
+        }
+        if (opts->detach)
+                goto out;
+        casca_foreground_raw(&fg, master);
+        r = casca_foreground_wait(&fg, pid, master, ret_status);
+        if (r < 0)
+                r = casca_error_set(err, -r, "exec: wait");
+        goto out;
+fail:
+        casca_killp(&stage1);
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+        }
+out:
+        if (fg_on)
+                casca_foreground_end(&fg);
+        casca_seccomp_release(e.seccomp);
+        casca_config_free(e.cfg);
+        casca_closep(&e.pidfd);
+        casca_closep(&e.sock[0]);
+        casca_closep(&e.sock[1]);
+        casca_closep(&e.go[0]);
+        casca_closep(&e.go[1]);
+        return r;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# exec: another process in a running container.
+
+load helpers/casca
+
+start_sleeper() {
+  make_bundle
+  args sleep 1000
+  ID=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$ID"
+  assert_success
+  INIT=$(state_field "$ID" pid)
+}
+
+@test "exec joins the container's namespaces and cgroup and sees its processes" {
+  start_sleeper
+  run casca exec "$ID" sh -c 'for n in pid net ipc uts mnt cgroup user; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "cg $(cat /proc/self/cgroup | tr "\n" " ")"; ps -o pid,args'
+  assert_success
+  for n in pid net ipc uts mnt cgroup user; do
+    assert_line "$n $(readlink /proc/$INIT/ns/$n)"
+  done
+  # the init is PID 1 in the namespace the exec'd process sees
+  assert_line --regexp '^ +1 +sleep 1000$'
+  casca delete --force "$ID"
+}
+
+@test "exec propagates the exit status and 128+N for a signal" {
+  start_sleeper
+  run casca exec "$ID" sh -c 'exit 9'
+  assert_equal "$status" 9
+  run casca exec "$ID" sh -c 'kill -TERM $$'
+  assert_equal "$status" $((128 + 15))
+  casca delete --force "$ID"
+}
+
+@test "exec takes the init's security context, and --user/--env/--cwd/--cap override it" {
+  start_sleeper
+  run casca exec "$ID" sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; id -u'
+  assert_success
+  want_caps=$(awk '/^CapEff/ {print $2}' /proc/$INIT/status)
+  assert_line --regexp "^CapEff:\s+$want_caps$"
+  assert_line --regexp '^NoNewPrivs:\s+1$'
+  assert_line --regexp '^Seccomp:\s+2$'
+  assert_line 0
+  run casca exec --user 1000:1000 --env FOO=bar --cwd /tmp --cap CAP_SYS_TIME "$ID" \
+    sh -c 'id -u; id -g; echo "FOO=$FOO"; pwd'
+  assert_success
+  assert_output "$(printf '1000\n1000\nFOO=bar\n/tmp')"
+  run casca exec --cap CAP_SYS_TIME "$ID" sh -c 'grep CapEff /proc/self/status'
+  # CAP_SYS_TIME is 25: the init's set plus that bit
+  assert_output "$(printf 'CapEff:\t%016x' $((0x$want_caps | (1 << 25))))"
+  casca delete --force "$ID"
+}
+
+@test "exec --process runs a runtime-spec process object" {
+  start_sleeper
+  cat > "$BATS_TEST_TMPDIR/process.json" <<'JSON'
+{"args": ["sh", "-c", "echo from-process-json $A"], "env": ["A=1", "PATH=/bin"], "cwd": "/"}
+JSON
+  run casca exec --process "$BATS_TEST_TMPDIR/process.json" "$ID"
+  assert_success
+  assert_output "from-process-json 1"
+  echo '{"args": "not-an-array", "cwd": "/"}' > "$BATS_TEST_TMPDIR/bad.json"
+  run casca exec --process "$BATS_TEST_TMPDIR/bad.json" "$ID"
+  assert_failure
+  assert_output --partial "process.args"
+  casca delete --force "$ID"
+}
+
+@test "exec --detach --pid-file returns at once; the process runs in the container" {
+  start_sleeper
+  run_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID" sleep 1000
+  assert_success
+  xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+  [ "$(readlink /proc/$xpid/ns/pid)" = "$(readlink /proc/$INIT/ns/pid)" ]
+  assert_equal "$(tr '\0' ' ' < /proc/$xpid/cmdline)" "sleep 1000 "
+  casca delete --force "$ID"
+  dead "$xpid"
+}
+
+@test "exec --tty: the process gets a terminal through --console-socket" {
+  start_sleeper
+  sock=$BATS_TEST_TMPDIR/c.sock
+  "$CASCA_BUILD/tests/recvtty" "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
+  recv=$!
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  run casca exec --tty --console-socket "$sock" "$ID" sh -c 'tty; [ -t 0 ] && echo isatty'
+  assert_success
+  wait $recv
+  run cat "$BATS_TEST_TMPDIR/tty.out"
+  assert_line --regexp '^/dev/pts/[0-9]+'
+  assert_line --regexp '^isatty'
+  casca delete --force "$ID"
+}
+
+@test "exec into a stopped or unknown container is a clear error; a missing binary too" {
+  start_sleeper
+  run casca exec "$ID" /does/not/exist
+  assert_failure
+  assert_output --partial 'exec "/does/not/exist": No such file or directory'
+  casca kill "$ID" KILL
+  for _ in $(seq 50); do [ "$(state_field "$ID" status)" = stopped ] && break; sleep 0.1; done
+  run casca exec "$ID" true
+  assert_failure
+  assert_output --partial "cannot exec in container \`$ID\`: it is stopped"
+  run casca exec nosuch true
+  assert_failure
+  assert_output --partial "does not exist"
+  casca delete "$ID"
+}
