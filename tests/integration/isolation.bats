@@ -202,3 +202,33 @@ c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400000, "nanosecs": 0}, "bo
   assert_line pts/ptmx
   assert_line /proc/self/fd
 }
+
+@test "--no-pivot: MS_MOVE + chroot gives the same root" {
+  make_bundle
+  args sh -c 'ls /; readlink /proc/1/root'
+  run casca run --no-pivot --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line bin
+  assert_line /
+  refute_line work
+}
+
+@test "linux.devices are created with their type, numbers and mode; oomScoreAdj is set" {
+  make_bundle
+  cfg 'c["linux"]["devices"] = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 0, "gid": 0}]
+c["linux"].setdefault("resources", {}).setdefault("devices", []).append({"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwm"})
+c["process"]["oomScoreAdj"] = 123'
+  args sh -c 'stat -c "%F %t:%T %a" /dev/mynull; echo hi > /dev/mynull && echo wrote; cat /proc/self/oom_score_adj'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line "character special file 1:3 666"
+  assert_line wrote
+  assert_line 123
+}
+
+@test "LISTEN_FDS: socket-activation fds are passed like --preserve-fds" {
+  make_bundle
+  args sh -c 'echo via-listen-fds >&3'
+  LISTEN_FDS=1 "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)" 3>"$BATS_TEST_TMPDIR/l3"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/l3")" via-listen-fds
+}
