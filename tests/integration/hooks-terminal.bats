@@ -55,7 +55,7 @@ PY
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial 'hooks.prestart[0] `/bin/sh`: exit status 3: hook-says-no'
-  [ -z "$(ls -A "$STATE_ROOT")" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "a hook past its timeout is killed and fails create" {
@@ -67,7 +67,7 @@ PY
   assert_failure
   assert_output --partial "timed out after 1 s"
   [ "$SECONDS" -lt 10 ]
-  [ -z "$(ls -A "$STATE_ROOT")" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "a failing poststart hook is a warning; the container runs" {
@@ -109,7 +109,7 @@ PY
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "no --console-socket"
-  [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "terminal: a foreground run owns the pty and relays it" {
