@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "container.h"
+#include "fs.h"
 #include "hooks.h"
 #include "log.h"
 #include "state.h"
@@ -113,16 +114,31 @@ static struct casca_cgroup *handle_cgroup(struct handle *h)
         return cg;
 }
 
+/* Whether a JSON document can have a "hooks" key at all: the letters of a
+ * key are spelt out or escaped as \uXXXX; no other escape makes a letter. */
+static bool may_have_hooks(const char *json, size_t len)
+{
+        return memmem(json, len, "hooks", 5) || memmem(json, len, "\\u", 2);
+}
+
+/* The container's config when it may have hooks, else NULL: start and
+ * delete of every container come here, and most have none, so a config
+ * that cannot have any is not parsed (most of the time of a big one). */
 static struct casca_config *handle_config(struct handle *h)
 {
         _cleanup_error_ struct casca_error *ignored = NULL;
         _cleanup_close_ int fd = openat(h->dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
+        _cleanup_free_ char *json = NULL;
         char path[64];
+        size_t len;
 
         if (fd < 0)
                 return NULL;
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        return casca_config_load(path, &ignored);
+        json = casca_fs_read_file(path, &len, &ignored);
+        if (!json || !may_have_hooks(json, len))
+                return NULL;
+        return casca_config_parse(json, len, &ignored);
 }
 
 /* Run hooks whose failure is only a warning (poststart, poststop). */

@@ -64,7 +64,7 @@ struct create {
         bool two_stage;
         unsigned preserve_fds;
         struct casca_cgroup *cg; /* NULL: no cgroup (hybrid host, disabled, rootless) */
-        scmp_filter_ctx seccomp; /* built before clone, loaded in the init */
+        struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state; /* state JSON handed to the child's hooks */
 };
 
@@ -160,7 +160,7 @@ static int child_load_seccomp(struct create *c, struct casca_error **err)
         _cleanup_close_ int notify_fd = -1;
         int r;
 
-        r = casca_seccomp_load(c->seccomp, &notify_fd, err);
+        r = casca_seccomp_prog_load(c->seccomp, &notify_fd, err);
         if (r < 0)
                 return casca_error_prefix(err, "linux.seccomp");
         if (notify_fd >= 0)
@@ -626,7 +626,7 @@ static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
 static void create_free(struct create *c)
 {
         casca_cgroup_free(c->cg);
-        casca_seccomp_release(c->seccomp);
+        casca_seccomp_prog_free(c->seccomp);
         casca_config_free(c->cfg);
         free(c->bundle);
         free(c->rootfs);
@@ -689,9 +689,15 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         }
 
         if (l->seccomp) {
-                r = casca_seccomp_build_ex(l->seccomp, log_seccomp_skip, &c, &c.seccomp, err);
+                bool cached;
+
+                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c,
+                                           &c.seccomp, &cached, err);
                 if (r < 0)
                         goto fail;
+                if (cached)
+                        casca_log(ctx, CASCA_LOG_DEBUG, "container %s: seccomp filter from cache",
+                                  id);
         }
         r = create_cgroup(&c, err);
         if (r < 0)

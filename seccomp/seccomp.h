@@ -68,6 +68,27 @@ int casca_seccomp_load(scmp_filter_ctx ctx, int *ret_notify_fd, struct casca_err
 /* NULL is allowed. */
 void casca_seccomp_release(scmp_filter_ctx ctx);
 
+/* ---- the compiled filter (seccomp/cache.c) ---------------------------------- */
+
+/* What the container init loads: the BPF program of a profile, compiled by
+ * the runtime before clone, or for a profile with NOTIFY rules the libseccomp
+ * context (libseccomp owns the listener).  Compiled programs are cached in
+ * <state root>/@cache/seccomp/ (state_root_fd; -1: no cache), keyed by the
+ * whole profile, the libseccomp version and the kernel's API level; a hit
+ * skips libseccomp entirely (and on_skip).  Errors are those of
+ * casca_seccomp_build_ex(); the cache never fails a call.  *ret_cached (may
+ * be NULL) tells whether the program came from the cache. */
+struct casca_seccomp_prog;
+int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
+                           casca_seccomp_skip_fn on_skip, void *userdata,
+                           struct casca_seccomp_prog **ret, bool *ret_cached,
+                           struct casca_error **err);
+/* Like casca_seccomp_load(). */
+int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_fd,
+                            struct casca_error **err);
+/* NULL is allowed. */
+void casca_seccomp_prog_free(struct casca_seccomp_prog *p);
+
 static inline void casca_seccomp_releasep(scmp_filter_ctx *ctx)
 {
         int saved = errno;

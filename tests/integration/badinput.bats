@@ -8,7 +8,7 @@ expect_create_failure() {
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "$1"
-  [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state left behind"
+  [ -z "$(state_ids)" ] || fail "state left behind"
   [ -z "$(leftover_mounts)" ] || fail "mounts left behind"
 }
 

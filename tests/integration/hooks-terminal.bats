@@ -48,6 +48,20 @@ assert s["id"] == cid, s
 PY
 }
 
+@test "poststart and poststop hooks run when the key is spelt with \\u escapes" {
+  make_bundle
+  log=$BATS_TEST_TMPDIR/escaped
+  cfg "c['hooks'] = {k: [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo %s >> $log' % k]}] for k in ['poststart', 'poststop']}"
+  args true
+  # start and delete skip parsing a config that cannot have "hooks"
+  sed -i 's/"hooks"/"\\u0068ooks"/' "$BUNDLE/config.json"
+  if grep -q '"hooks"' "$BUNDLE/config.json"; then fail "the key is not escaped"; fi
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  run cat "$log"
+  assert_output "$(printf 'poststart\npoststop')"
+}
+
 @test "a failing prestart hook fails create with its stderr and leaves nothing" {
   make_bundle
   cfg 'c["hooks"] = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", "echo hook-says-no >&2; exit 3"]}]}'
@@ -55,7 +69,7 @@ PY
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial 'hooks.prestart[0] `/bin/sh`: exit status 3: hook-says-no'
-  [ -z "$(ls -A "$STATE_ROOT")" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "a hook past its timeout is killed and fails create" {
@@ -67,7 +81,7 @@ PY
   assert_failure
   assert_output --partial "timed out after 1 s"
   [ "$SECONDS" -lt 10 ]
-  [ -z "$(ls -A "$STATE_ROOT")" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "a failing poststart hook is a warning; the container runs" {
@@ -109,7 +123,7 @@ PY
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "no --console-socket"
-  [ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "terminal: a foreground run owns the pty and relays it" {

@@ -62,7 +62,7 @@ PY
   args sh -c 'exit 42'
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_equal "$status" 42
-  [ -z "$(ls -A "$STATE_ROOT")" ]
+  [ -z "$(state_ids)" ]
 }
 
 @test "run reports 128+N when the process is killed by signal N" {

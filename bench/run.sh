@@ -1,0 +1,203 @@
+#!/bin/bash
+# bench/run.sh - `make bench`: start-to-exit time of `casca run` against
+# Debian's crun and runc and the namespace floor
+# `unshare --mount --uts --ipc --pid --net --fork true`, on one busybox bundle
+# running /bin/true; peak RSS of each runtime; binary sizes.  Prints a
+# markdown table and writes it to build/bench/table.md.  Needs root.
+#
+#   bench/run.sh        BENCH_RUNS (500), BENCH_WARMUP (30), BENCH_RSS_RUNS (5)
+#
+# Cgroups: this host may have a hybrid hierarchy that belongs to someone
+# else, and crun refuses hybrid hosts.  Every runtime therefore runs inside
+# `unshare -m --propagation private`, where /sys/fs/cgroup is unmounted
+# (recursively) and replaced by an empty tmpfs: no cgroupfs is reachable
+# from that view, so whatever a runtime writes there lands in a throwaway
+# tmpfs.  casca and crun run with their cgroup manager disabled; runc has no
+# such mode and is tried once (and left out, with its error in the table, if
+# it cannot run without a cgroup mount).  The host's mounts are not touched.
+#
+# The same config.json serves all three: `casca spec` with args
+# ["/bin/true"], ociVersion 1.0.2 (crun 1.8 refuses 1.2.0), readonly root,
+# no terminal; once as `casca spec` writes it (with its seccomp profile)
+# and once without linux.seccomp.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+CASCA=${CASCA:-$ROOT/build/casca}
+RUNS=${BENCH_RUNS:-500}
+WARMUP=${BENCH_WARMUP:-30}
+RSS_RUNS=${BENCH_RSS_RUNS:-5}
+OUT=${BENCH_OUT:-$ROOT/build/bench}
+FLOOR=(unshare --mount --uts --ipc --pid --net --fork true)
+CONFIGS=(seccomp no-seccomp)
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+# ---- inside the private mount namespace -------------------------------------
+# $0 --inside WORK HOST_MNT_NS: set up the cgroup-less view, then measure.
+if [ "${1:-}" = --inside ]; then
+  W=$2
+  # refuse to run anything in the caller's (or init's) mount namespace
+  self=$(readlink /proc/self/ns/mnt)
+  [ "$self" != "$3" ] && [ "$self" != "$(readlink /proc/1/ns/mnt)" ] ||
+    die "not in a private mount namespace"
+  umount -R /sys/fs/cgroup 2>/dev/null || umount -R -l /sys/fs/cgroup 2>/dev/null || true
+  mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec casca-bench-cgroup /sys/fs/cgroup
+  # fields after " - ": fstype source options
+  if awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 1); break } }' \
+      /proc/self/mountinfo | grep -qxE 'cgroup2?'; then
+    die "a cgroup filesystem is still mounted in the private view; not running"
+  fi
+  [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] || die "/sys/fs/cgroup is not the tmpfs"
+  grep -E ' /sys/fs/cgroup' /proc/self/mountinfo >"$W/mountinfo-cgroup.txt"
+
+  cmd_of() { # RUNTIME CONFIG -> the command line, one word per line
+    local b=$W/bundle-$2 id=bench-$1-$$
+    case $1 in
+      casca) printf '%s\n' "$CASCA" --root "$W/state-casca" --cgroup-manager disabled run \
+               --bundle "$b" "$id" ;;
+      crun) printf '%s\n' crun --root "$W/state-crun" --cgroup-manager=disabled run \
+              --bundle "$b" "$id" ;;
+      runc) printf '%s\n' runc --root "$W/state-runc" run --bundle "$b" "$id" ;;
+      floor) printf '%s\n' "${FLOOR[@]}" ;;
+    esac
+  }
+  quote() { local a out=; for a; do out+="${out:+ }$(printf '%q' "$a")"; done; echo "$out"; }
+
+  # each runtime once per config: does it run at all?
+  for rt in casca crun runc; do
+    for c in "${CONFIGS[@]}"; do
+      mapfile -t cmd < <(cmd_of "$rt" "$c")
+      if "${cmd[@]}" </dev/null >"$W/probe-$rt-$c.log" 2>&1; then
+        echo ok >"$W/status-$rt-$c"
+      else
+        { echo "exit $?: $(grep -v '^$' "$W/probe-$rt-$c.log" | tail -n 1)"; } \
+          >"$W/status-$rt-$c"
+      fi
+    done
+  done
+
+  for c in "${CONFIGS[@]}"; do
+    hf=() prep=()
+    for rt in casca crun runc floor; do
+      [ $rt = floor ] || [ "$(cat "$W/status-$rt-$c")" = ok ] || continue
+      mapfile -t cmd < <(cmd_of "$rt" "$c")
+      hf+=(-n "$rt" "$(quote "${cmd[@]}")")
+      prep+=(--prepare true)
+      # casca compiles a seccomp profile once and caches the program in its
+      # state root: its runs above hit the cache; this one never does
+      if [ $rt = casca ] && [ "$c" = seccomp ]; then
+        hf+=(-n casca-cold "$(quote "${cmd[@]}")")
+        prep+=(--prepare "rm -rf $W/state-casca/@cache")
+      fi
+    done
+    echo "== hyperfine, config: $c" >&2
+    hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+      --export-json "$W/hyperfine-$c.json" "${prep[@]}" "${hf[@]}" >&2
+  done
+
+  # peak RSS: /usr/bin/time's %M (ru_maxrss from wait4), max over a few runs
+  for c in "${CONFIGS[@]}"; do
+    for rt in casca crun runc floor; do
+      [ $rt = floor ] || [ "$(cat "$W/status-$rt-$c")" = ok ] || continue
+      mapfile -t cmd < <(cmd_of "$rt" "$c")
+      max=0
+      for ((i = 0; i < RSS_RUNS; i++)); do
+        /usr/bin/time -f %M -o "$W/rss.tmp" "${cmd[@]}" </dev/null >/dev/null 2>&1 ||
+          die "$rt ($c) failed under /usr/bin/time"
+        v=$(tail -n 1 "$W/rss.tmp")
+        [ "$v" -le "$max" ] || max=$v
+      done
+      echo "$max" >"$W/rss-$rt-$c"
+    done
+  done
+
+  # nothing may be left behind in the state dirs
+  for rt in casca crun runc; do
+    left=$(ls -A "$W/state-$rt" 2>/dev/null | grep -vx '@cache' || true)
+    [ -z "$left" ] || die "$rt left state behind: $left"
+  done
+  exit 0
+fi
+
+# ---- on the host ---------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || die "needs root (namespaces, mounts)"
+[ -x "$CASCA" ] || die "build $CASCA first (make)"
+for t in crun runc hyperfine busybox python3 unshare /usr/bin/time; do
+  command -v "$t" >/dev/null || die "needs $t (make deps-bench)"
+done
+
+# state and bundles on tmpfs, like /run
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+  W=$(mktemp -d /dev/shm/casca-bench.XXXXXX)
+else
+  W=$(mktemp -d /run/casca-bench.XXXXXX)
+fi
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$OUT"
+
+# The busybox rootfs of tests/integration/helpers/casca.bash.
+make_rootfs() {
+  local t=$1 a
+  mkdir -p "$t"/{bin,etc,proc,sys,dev,tmp,root,home/user,var/run}
+  cp "$(command -v busybox)" "$t/bin/busybox"
+  for a in $("$t/bin/busybox" --list); do
+    [ "$a" = busybox ] || ln -s busybox "$t/bin/$a"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$t/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$t/etc/group"
+  chmod 1777 "$t/tmp"
+}
+for c in "${CONFIGS[@]}"; do
+  b=$W/bundle-$c
+  mkdir -p "$b"
+  make_rootfs "$b/rootfs"
+  "$CASCA" spec --bundle "$b"
+  python3 - "$b/config.json" "$c" <<'PY'
+import json, sys
+path, variant = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+c["ociVersion"] = "1.0.2"
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+c["root"]["readonly"] = True
+if variant == "no-seccomp":
+    del c["linux"]["seccomp"]
+json.dump(c, open(path, "w"), indent=1)
+PY
+done
+
+unshare -m --propagation private "$0" --inside "$W" "$(readlink /proc/self/ns/mnt)"
+
+# binary sizes
+bin_sizes() {
+  local s=$W/casca.stripped
+  strip -o "$s" "$CASCA"
+  echo "casca_file=$(stat -c %s "$CASCA")"
+  echo "casca_stripped=$(stat -c %s "$s")"
+  size "$CASCA" | awk 'NR == 2 { print "casca_text=" $1; print "casca_data=" $2 }'
+  echo "crun_file=$(stat -c %s "$(command -v crun)")"
+  echo "runc_file=$(stat -c %s "$(command -v runc)")"
+  echo "casca_libs=$(ldd "$CASCA" | awk '$1 ~ /^lib/ { sub(/\.so.*/, "", $1); print $1 }' | paste -sd, -)"
+  echo "crun_libs=$(ldd "$(command -v crun)" | awk '$1 ~ /^lib/ { sub(/\.so.*/, "", $1); print $1 }' | paste -sd, -)"
+}
+bin_sizes >"$W/sizes"
+
+{
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "kernel=$(uname -r)"
+  echo "cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo) ($(nproc) cpus)"
+  echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "crun=$(crun --version | awk 'NR == 1 { print $3 }')"
+  echo "runc=$(runc --version | awk 'NR == 1 { print $3 }')"
+  echo "hyperfine=$(hyperfine --version | awk '{ print $2 }')"
+  echo "casca=$("$CASCA" --version | head -n 1)"
+  echo "runs=$RUNS"
+  echo "warmup=$WARMUP"
+  echo "rss_runs=$RSS_RUNS"
+} >"$W/machine"
+
+for f in "$W"/hyperfine-*.json; do cp "$f" "$OUT/"; done
+python3 "$ROOT/bench/table.py" "$W" >"$OUT/table.md"
+cat "$OUT/table.md"

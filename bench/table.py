@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""table.py WORK - the markdown table of bench/run.sh from the files it left in WORK."""
+import json
+import os
+import re
+import statistics
+import sys
+
+W = sys.argv[1]
+RUNTIMES = ["casca", "crun", "runc", "floor"]
+CONFIGS = [("seccomp", "with seccomp (`casca spec`'s default profile)"),
+           ("no-seccomp", "without seccomp (the same config minus `linux.seccomp`)")]
+TARGET_BYTES = 250 * 1000
+
+
+def kv(name):
+    out = {}
+    with open(os.path.join(W, name)) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("=")
+            out[k] = v
+    return out
+
+
+def read(name, default=None):
+    try:
+        with open(os.path.join(W, name)) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return default
+
+
+def medians(config):
+    with open(os.path.join(W, f"hyperfine-{config}.json")) as f:
+        results = json.load(f)["results"]
+    return {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a is not None and b else "-"
+
+
+m = kv("machine")
+sizes = kv("sizes")
+size_cell = {
+    "casca": f"{int(sizes['casca_stripped']):,} B stripped ({int(sizes['casca_file']):,} B "
+             f"as built, with debug info; text+data {int(sizes['casca_text']) + int(sizes['casca_data']):,} B)",
+    "crun": f"{int(sizes['crun_file']):,} B",
+    "runc": f"{int(sizes['runc_file']):,} B",
+    "floor": "-",
+}
+
+print(f"Benchmark of {m['date']}: {m['cpu']}, kernel {m['kernel']}, {m['os']}; "
+      f"{m['casca']}, crun {m['crun']}, runc {m['runc']}, hyperfine {m['hyperfine']}.")
+print()
+print(f"Each command: {m['warmup']} warmup runs, then {m['runs']} runs (`hyperfine -N`); "
+      "the median is shown.  All of them run in a private mount namespace in which "
+      "/sys/fs/cgroup is an empty tmpfs (no cgroupfs reachable), casca and crun with "
+      "`--cgroup-manager disabled`.  One busybox bundle running /bin/true, readonly root, "
+      "no terminal, the same config.json for every runtime.  The floor is "
+      "`unshare --mount --uts --ipc --pid --net --fork true`.")
+print()
+print(f"Peak RSS is /usr/bin/time's %M, the largest of {m['rss_runs']} runs: ru_maxrss from "
+      "wait4(), i.e. the highest peak resident set of any single process in the tree the "
+      "runtime started and reaped: the runtime itself, its forked children before exec "
+      "(casca's and crun's container init is a copy of the runtime until it execs "
+      "/bin/true, runc re-executes itself as `runc init`), and /bin/true.  Not a sum over "
+      "processes.")
+
+summary = []
+excluded = set()
+for config, title in CONFIGS:
+    med = medians(config)
+    crun_ms, floor_ms = med.get("crun"), med.get("floor")
+    rss = {rt: int(read(f"rss-{rt}-{config}")) for rt in RUNTIMES
+           if read(f"rss-{rt}-{config}") is not None}
+    print()
+    print(f"#### {title}")
+    print()
+    print("| runtime | median ms | ratio to crun | ratio to floor | peak RSS KiB | ratio to crun "
+          "| binary size |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    rows = ["casca", "casca-cold", "crun", "runc", "floor"]
+    for rt in [r for r in rows if r != "casca-cold" or r in med]:
+        if rt == "casca-cold":
+            print(f"| casca, cold seccomp cache | {med[rt]:.2f} | {ratio(med[rt], crun_ms)} "
+                  f"| {ratio(med[rt], floor_ms)} | | | |")
+            continue
+        name = "floor (unshare)" if rt == "floor" else rt
+        status = read(f"status-{rt}-{config}", "ok")
+        if status != "ok":
+            # runc logs as logrus: time="..." level=error msg="..."
+            msg = re.search(r'msg="((?:[^"\\]|\\.)*)"', status)
+            status = msg.group(1) if msg else status
+            excluded.add(rt)
+            print(f"| {name} | excluded: {status.replace('|', '/')} | | | | | {size_cell[rt]} |")
+            continue
+        ms = med[rt]
+        print(f"| {name} | {ms:.2f} | {ratio(ms, crun_ms)} | {ratio(ms, floor_ms)} "
+              f"| {rss[rt]} | {ratio(rss[rt], rss.get('crun'))} | {size_cell[rt]} |")
+    if crun_ms and "casca" in med:
+        t = med["casca"] / crun_ms
+        r = rss["casca"] / rss["crun"]
+        summary.append(f"- {config}: casca/crun median {t:.2f} (target ≤ 0.5: "
+                       f"{'met' if t <= 0.5 else 'missed'}), peak RSS {r:.2f} (target ≤ 0.5: "
+                       f"{'met' if r <= 0.5 else 'missed'})")
+
+stripped = int(sizes["casca_stripped"])
+summary.append(f"- binary: casca stripped {stripped:,} B (target ≤ 250 KB: "
+               f"{'met' if stripped <= TARGET_BYTES else 'missed'}); shared libraries: casca "
+               f"{sizes['casca_libs']}; crun {sizes['crun_libs']}")
+if "runc" in excluded:
+    print()
+    print("runc 1.1 has no mode without cgroups: it needs a cgroup mount in /proc/self/mountinfo. "
+          "Giving it one here would mean exposing the host's cgroupfs or creating a new cgroup v1 "
+          "hierarchy on the host, so it is left out; the error it printed is in the table.")
+print()
+print("Targets (casca against crun in the same run):")
+print()
+print("\n".join(summary))

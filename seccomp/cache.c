@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cache.c - the compiled filter the container init loads, and a cache of
+ * compiled filters.
+ *
+ * libseccomp needs several milliseconds to build and compile a profile of a
+ * few hundred syscalls for three architectures: most of the time `casca run`
+ * takes.  The BPF program it generates depends only on the profile, the
+ * libseccomp version and the kernel's seccomp API level, so it is kept in
+ * <state root>/@cache/seccomp/ ('@' is not allowed in container ids) under a
+ * hash of that key.  The file holds the whole key, which is compared byte for
+ * byte on a hit: a hash collision is a miss, never a wrong filter.  A file
+ * that does not check out (short, foreign owner, wrong key) is ignored and
+ * rewritten.  Any cache failure falls back to compiling; only compiling can
+ * fail a container.
+ *
+ * Profiles with NOTIFY rules or a listener are not cached: they keep
+ * libseccomp's context and are loaded through it (it owns the listener). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "seccomp/seccomp.h"
+
+#define CACHE_DIR_PARENT "@cache"
+#define CACHE_DIR "seccomp"
+#define CACHE_MAX_ENTRIES 64
+#define CACHE_MAGIC "CASCABPF"
+#define CACHE_FORMAT 1u
+/* A sanity bound for files read from the cache (the kernel's is 4096). */
+#define PROG_MAX_INSNS 65536u
+
+struct casca_seccomp_prog {
+        scmp_filter_ctx ctx;         /* NOTIFY profiles: loaded by libseccomp */
+        struct sock_filter *insns;   /* everything else: the BPF program */
+        uint32_t n_insns;
+        uint32_t flags;              /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+};
+
+struct cache_header {
+        char magic[8];
+        uint32_t format, flags, key_len, n_insns;
+};
+
+/* ---- the key ----------------------------------------------------------------- */
+
+struct buf {
+        unsigned char *p;
+        size_t len, cap;
+        bool oom;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t len)
+{
+        if (b->oom)
+                return;
+        if (b->len + len > b->cap) {
+                size_t cap = b->cap ? b->cap : 4096;
+                unsigned char *p;
+
+                while (cap < b->len + len)
+                        cap *= 2;
+                p = realloc(b->p, cap);
+                if (!p) {
+                        b->oom = true;
+                        return;
+                }
+                b->p = p;
+                b->cap = cap;
+        }
+        memcpy(b->p + b->len, data, len);
+        b->len += len;
+}
+
+static void buf_u64(struct buf *b, uint64_t v)
+{
+        buf_add(b, &v, sizeof(v));
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+        size_t len = s ? strlen(s) : 0;
+
+        /* NULL and "" differ */
+        buf_u64(b, s ? len : UINT64_MAX);
+        buf_add(b, s, len);
+}
+
+/* Everything casca_seccomp_build() reads, and what else decides its output. */
+static int cache_key(const struct casca_seccomp *s, struct buf *b)
+{
+        const struct scmp_version *v = seccomp_version();
+
+        buf_str(b, "casca " CASCA_VERSION " seccomp bpf");
+        buf_u64(b, v ? v->major : 0);
+        buf_u64(b, v ? v->minor : 0);
+        buf_u64(b, v ? v->micro : 0);
+        buf_u64(b, seccomp_api_get());
+        buf_u64(b, seccomp_arch_native());
+        buf_u64(b, (uint64_t)s->default_action);
+        buf_u64(b, s->has_default_errno_ret);
+        buf_u64(b, s->default_errno_ret);
+        buf_u64(b, s->n_architectures);
+        for (size_t i = 0; i < s->n_architectures; i++)
+                buf_str(b, s->architectures[i]);
+        buf_u64(b, s->n_flags);
+        for (size_t i = 0; i < s->n_flags; i++)
+                buf_str(b, s->flags[i]);
+        buf_u64(b, s->n_syscalls);
+        for (size_t i = 0; i < s->n_syscalls; i++) {
+                const struct casca_seccomp_syscall *sc = &s->syscalls[i];
+
+                buf_u64(b, (uint64_t)sc->action);
+                buf_u64(b, sc->has_errno_ret);
+                buf_u64(b, sc->errno_ret);
+                buf_u64(b, sc->n_names);
+                for (size_t j = 0; j < sc->n_names; j++)
+                        buf_str(b, sc->names[j]);
+                buf_u64(b, sc->n_args);
+                for (size_t k = 0; k < sc->n_args; k++) {
+                        buf_u64(b, sc->args[k].index);
+                        buf_u64(b, sc->args[k].value);
+                        buf_u64(b, sc->args[k].value_two);
+                        buf_u64(b, (uint64_t)sc->args[k].op);
+                }
+        }
+        return b->oom ? -ENOMEM : 0;
+}
+
+/* FNV-1a: names the file only; the key inside decides. */
+static uint64_t hash64(const unsigned char *p, size_t len)
+{
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        for (size_t i = 0; i < len; i++) {
+                h ^= p[i];
+                h *= 0x100000001b3ull;
+        }
+        return h;
+}
+
+/* ---- the cache directory ------------------------------------------------------- */
+
+static bool ours(const struct stat *st)
+{
+        return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static int open_subdir(int parent, const char *name)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!ours(&st))
+                return -EPERM;
+        return TAKE_FD(fd);
+}
+
+static int cache_dir_open(int state_root_fd)
+{
+        _cleanup_close_ int parent = -1;
+
+        if (state_root_fd < 0)
+                return -EBADF;
+        parent = open_subdir(state_root_fd, CACHE_DIR_PARENT);
+        if (parent < 0)
+                return parent;
+        return open_subdir(parent, CACHE_DIR);
+}
+
+static int cache_read(int dir_fd, const char *name, const struct buf *key,
+                      struct casca_seccomp_prog *p)
+{
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ unsigned char *data = NULL;
+        struct cache_header h;
+        struct stat st;
+        size_t insns_len;
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || !ours(&st) || (size_t)st.st_size < sizeof(h))
+                return -EINVAL;
+        data = malloc((size_t)st.st_size);
+        if (!data)
+                return -ENOMEM;
+        n = read(fd, data, (size_t)st.st_size);
+        if (n != st.st_size)
+                return -EIO;
+        memcpy(&h, data, sizeof(h));
+        if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 || h.format != CACHE_FORMAT ||
+            h.key_len != key->len || h.n_insns == 0 || h.n_insns > PROG_MAX_INSNS)
+                return -EINVAL;
+        insns_len = (size_t)h.n_insns * sizeof(struct sock_filter);
+        if ((size_t)st.st_size != sizeof(h) + h.key_len + insns_len ||
+            memcmp(data + sizeof(h), key->p, key->len) != 0)
+                return -EINVAL;
+        p->insns = malloc(insns_len);
+        if (!p->insns)
+                return -ENOMEM;
+        memcpy(p->insns, data + sizeof(h) + h.key_len, insns_len);
+        p->n_insns = h.n_insns;
+        p->flags = h.flags;
+        return 0;
+}
+
+/* Keep the directory bounded: past CACHE_MAX_ENTRIES start over. */
+static void cache_trim(int dir_fd)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+        size_t n = 0;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        if (n < CACHE_MAX_ENTRIES)
+                return;
+        rewinddir(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        unlinkat(dir_fd, de->d_name, 0);
+}
+
+static void cache_write(int dir_fd, const char *name, const struct buf *key,
+                        const struct casca_seccomp_prog *p)
+{
+        struct cache_header h = {.format = CACHE_FORMAT, .flags = p->flags,
+                                 .key_len = (uint32_t)key->len, .n_insns = p->n_insns};
+        size_t insns_len = (size_t)p->n_insns * sizeof(struct sock_filter);
+        _cleanup_close_ int fd = -1;
+        struct iovec iov[3];
+        char tmp[64];
+        ssize_t n;
+
+        cache_trim(dir_fd);
+        memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+        iov[0] = (struct iovec){&h, sizeof(h)};
+        iov[1] = (struct iovec){key->p, key->len};
+        iov[2] = (struct iovec){p->insns, insns_len};
+        /* one temporary name per writer: racing writers write the same bytes */
+        snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return;
+        n = writev(fd, iov, 3);
+        if (n < 0 || (size_t)n != sizeof(h) + key->len + insns_len ||
+            renameat(dir_fd, tmp, dir_fd, name) < 0)
+                unlinkat(dir_fd, tmp, 0);
+}
+
+/* ---- compiling ------------------------------------------------------------------- */
+
+/* The seccomp(2) flags libseccomp's seccomp_load() would pass for ctx. */
+static int load_flags(scmp_filter_ctx ctx, uint32_t *ret)
+{
+        static const struct {
+                enum scmp_filter_attr attr;
+                uint32_t flag;
+        } map[] = {
+                {SCMP_FLTATR_CTL_TSYNC, SECCOMP_FILTER_FLAG_TSYNC},
+                {SCMP_FLTATR_CTL_LOG, SECCOMP_FILTER_FLAG_LOG},
+                {SCMP_FLTATR_CTL_SSB, SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+#ifdef SCMP_FLTATR_CTL_WAITKILL
+                {SCMP_FLTATR_CTL_WAITKILL, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+#endif
+        };
+        uint32_t flags = 0, v;
+
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+                v = 0;
+                if (seccomp_attr_get(ctx, map[i].attr, &v) == 0 && v)
+                        flags |= map[i].flag;
+        }
+        /* the filter must leave no_new_privs to process.noNewPrivileges */
+        if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_NNP, &v) < 0 || v)
+                return -EINVAL;
+        *ret = flags;
+        return 0;
+}
+
+/* ctx -> BPF, through a memfd (libseccomp 2.5 exports to an fd only). */
+static int compile(scmp_filter_ctx ctx, struct casca_seccomp_prog *p, struct casca_error **err)
+{
+        _cleanup_close_ int fd = memfd_create("casca-seccomp", MFD_CLOEXEC);
+        struct stat st;
+        ssize_t n;
+        int r;
+
+        if (fd < 0)
+                return casca_error_set(err, errno, "linux.seccomp: memfd_create");
+        r = load_flags(ctx, &p->flags);
+        if (r < 0)
+                return casca_error_set(err, -r, "linux.seccomp: filter attributes");
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return casca_error_set(err, -r, "linux.seccomp: compile the filter");
+        if (fstat(fd, &st) < 0)
+                return casca_error_set(err, errno, "linux.seccomp: compiled filter");
+        if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+            (uint64_t)st.st_size / sizeof(struct sock_filter) > PROG_MAX_INSNS)
+                return casca_error_setx(err, EINVAL, "linux.seccomp: compiled filter of %lld bytes",
+                                        (long long)st.st_size);
+        p->insns = malloc((size_t)st.st_size);
+        if (!p->insns)
+                return casca_error_set(err, ENOMEM, "linux.seccomp");
+        n = pread(fd, p->insns, (size_t)st.st_size, 0);
+        if (n != st.st_size)
+                return casca_error_set(err, n < 0 ? errno : EIO, "linux.seccomp: read the compiled "
+                                                                 "filter");
+        p->n_insns = (uint32_t)(st.st_size / (off_t)sizeof(struct sock_filter));
+        return 0;
+}
+
+int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
+                           casca_seccomp_skip_fn on_skip, void *userdata,
+                           struct casca_seccomp_prog **ret, bool *ret_cached,
+                           struct casca_error **err)
+{
+        _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+        _cleanup_close_ int dir_fd = -1;
+        struct casca_seccomp_prog *p;
+        struct buf key = {0};
+        char name[32];
+        int r;
+
+        *ret = NULL;
+        if (ret_cached)
+                *ret_cached = false;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return casca_error_set(err, ENOMEM, "linux.seccomp");
+        if (s && !casca_seccomp_uses_notify(s) && !s->listener_path &&
+            !s->listener_metadata && cache_key(s, &key) == 0) {
+                snprintf(name, sizeof(name), "%016llx.bpf",
+                         (unsigned long long)hash64(key.p, key.len));
+                dir_fd = cache_dir_open(state_root_fd);
+                if (dir_fd >= 0 && cache_read(dir_fd, name, &key, p) == 0) {
+                        if (ret_cached)
+                                *ret_cached = true;
+                        goto done;
+                }
+        }
+
+        r = casca_seccomp_build_ex(s, on_skip, userdata, &ctx, err);
+        if (r < 0)
+                goto fail;
+        if (key.len == 0) {
+                /* NOTIFY: libseccomp loads it and keeps the listener */
+                p->ctx = TAKE_PTR(ctx);
+                goto done;
+        }
+        r = compile(ctx, p, err);
+        if (r < 0)
+                goto fail;
+        if (dir_fd >= 0)
+                cache_write(dir_fd, name, &key, p);
+done:
+        free(key.p);
+        *ret = p;
+        return 0;
+fail:
+        free(key.p);
+        casca_seccomp_prog_free(p);
+        return r;
+}
+
+int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_fd,
+                            struct casca_error **err)
+{
+        struct sock_fprog fprog;
+        long r;
+
+        if (ret_notify_fd)
+                *ret_notify_fd = -1;
+        if (!p)
+                return casca_error_setx(err, EINVAL, "load seccomp filter: no filter");
+        if (p->ctx)
+                return casca_seccomp_load(p->ctx, ret_notify_fd, err);
+        fprog = (struct sock_fprog){.len = (unsigned short)p->n_insns, .filter = p->insns};
+        if (p->n_insns > USHRT_MAX)
+                return casca_error_setx(err, E2BIG, "load seccomp filter: %u instructions",
+                                        p->n_insns);
+        r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fprog);
+        if (r < 0 && errno == ENOSYS && p->flags == 0)
+                r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog);
+        if (r < 0)
+                return casca_error_set(err, errno, "load seccomp filter");
+        /* TSYNC: a positive value is the thread that could not be synced */
+        if (r > 0)
+                return casca_error_setx(err, ESRCH,
+                                        "load seccomp filter: thread %ld could not be synchronized",
+                                        r);
+        return 0;
+}
+
+void casca_seccomp_prog_free(struct casca_seccomp_prog *p)
+{
+        if (!p)
+                return;
+        casca_seccomp_release(p->ctx);
+        free(p->insns);
+        free(p);
+}
