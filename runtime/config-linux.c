@@ -544,6 +544,28 @@ static int parse_resources(struct casca_resources *res, yajl_val v, const struct
         return 0;
 }
 
+/* A linux.resources object alone (`update -r FILE`); errors name the
+ * members as in a config ("linux.resources.memory.limit: ..."). */
+struct casca_resources *casca_resources_parse(const char *json, size_t len,
+                                              struct casca_error **err)
+{
+        _cleanup_json_ yajl_val v = casca_json_parse(json, len, err);
+        struct casca_resources *res;
+
+        if (!v)
+                return NULL;
+        res = calloc(1, sizeof(*res));
+        if (!res) {
+                casca_error_set(err, ENOMEM, "linux.resources");
+                return NULL;
+        }
+        if (parse_resources(res, v, JKEY(NULL, "linux.resources"), err) < 0) {
+                casca_resources_free(res);
+                return NULL;
+        }
+        return res;
+}
+
 /* ---- seccomp -------------------------------------------------------------- */
 
 static const char *const seccomp_actions[] = {
@@ -973,6 +995,14 @@ static void resources_free(struct casca_resources *r)
                 free(r->hugepage_limits[i].page_size);
         free(r->hugepage_limits);
         casca_config_kv_free(r->unified, r->n_unified);
+}
+
+void casca_resources_free(struct casca_resources *r)
+{
+        if (!r)
+                return;
+        resources_free(r);
+        free(r);
 }
 
 void casca_config_linux_free(struct casca_linux *l)

@@ -330,6 +330,12 @@ static inline void casca_config_freep(struct casca_config **c)
 }
 #define _cleanup_config_ __attribute__((cleanup(casca_config_freep)))
 
+/* Parse a linux.resources object on its own (runc's `update -r` file):
+ * calloc'd, freed with casca_resources_free(). */
+struct casca_resources *casca_resources_parse(const char *json, size_t len,
+                                              struct casca_error **err);
+void casca_resources_free(struct casca_resources *res);
+
 /* Map mount options to flags/clear_flags/propagation/data.  Pure. */
 int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);
 

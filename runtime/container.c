@@ -54,66 +54,6 @@ int casca_signal_parse(const char *s)
         return -EINVAL;
 }
 
-/* An opened, locked container: its state dir and state. */
-struct handle {
-        int root_fd, dir_fd;
-        struct casca_state *st;
-        enum casca_status status;
-};
-
-static void handle_close(struct handle *h)
-{
-        casca_state_free(h->st);
-        h->st = NULL;
-        casca_closep(&h->dir_fd);
-        casca_closep(&h->root_fd);
-}
-
-static int handle_open(struct casca_context *ctx, const char *id, bool exclusive,
-                       struct handle *h, struct casca_error **err)
-{
-        *h = (struct handle){.root_fd = -1, .dir_fd = -1};
-        h->root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
-        if (h->root_fd < 0) {
-                if (-h->root_fd == ENOENT) {
-                        casca_error_free(*err);
-                        *err = NULL;
-                        return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
-                }
-                return h->root_fd;
-        }
-        h->dir_fd = casca_state_dir_open(h->root_fd, id, exclusive, err);
-        if (h->dir_fd < 0) {
-                int r = h->dir_fd;
-                handle_close(h);
-                return r;
-        }
-        h->st = casca_state_read(h->dir_fd, err);
-        if (!h->st) {
-                handle_close(h);
-                return casca_error_prefix(err, "container `%s`", id);
-        }
-        h->status = casca_state_status(h->dir_fd, h->st);
-        if (h->status == CASCA_STATUS_RUNNING && h->st->cgroup_path) {
-                _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
-
-                if (casca_cgroup_open(h->st->cgroup_path, &cg, NULL) >= 0 &&
-                    casca_cgroup_is_frozen(cg, NULL) > 0)
-                        h->status = CASCA_STATUS_PAUSED;
-        }
-        return 0;
-}
-
-/* The container's cgroup, or NULL (none, or gone). */
-static struct casca_cgroup *handle_cgroup(struct handle *h)
-{
-        struct casca_cgroup *cg = NULL;
-
-        if (!h->st->cgroup_path || casca_cgroup_open(h->st->cgroup_path, &cg, NULL) < 0)
-                return NULL;
-        return cg;
-}
-
 /* Whether a JSON document can have a "hooks" key at all: the letters of a
  * key are spelt out or escaped as \uXXXX; no other escape makes a letter. */
 static bool may_have_hooks(const char *json, size_t len)
@@ -124,7 +64,7 @@ static bool may_have_hooks(const char *json, size_t len)
 /* The container's config when it may have hooks, else NULL: start and
  * delete of every container come here, and most have none, so a config
  * that cannot have any is not parsed (most of the time of a big one). */
-static struct casca_config *handle_config(struct handle *h)
+static struct casca_config *handle_config(struct casca_handle *h)
 {
         _cleanup_error_ struct casca_error *ignored = NULL;
         _cleanup_close_ int fd = openat(h->dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
@@ -142,8 +82,8 @@ static struct casca_config *handle_config(struct handle *h)
 }
 
 /* Run hooks whose failure is only a warning (poststart, poststop). */
-static void run_warn_hooks(struct casca_context *ctx, struct handle *h, enum casca_hook_kind kind,
-                           enum casca_status status)
+static void run_warn_hooks(struct casca_context *ctx, struct casca_handle *h,
+                           enum casca_hook_kind kind, enum casca_status status)
 {
         _cleanup_error_ struct casca_error *err = NULL;
         _cleanup_config_ struct casca_config *cfg = handle_config(h);
@@ -158,38 +98,23 @@ static void run_warn_hooks(struct casca_context *ctx, struct handle *h, enum cas
                   err ? err->msg : "hooks failed");
 }
 
-static int pidfd_for(const struct casca_state *st)
-{
-        int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-
-        if (fd < 0)
-                return -errno;
-        /* the pid could have been reused between reading state and here */
-        if (!casca_state_pid_alive(st)) {
-                close(fd);
-                return -ESRCH;
-        }
-        return fd;
-}
-
 static int signal_init(const struct casca_state *st, int signo, struct casca_error **err)
 {
-        _cleanup_close_ int fd = pidfd_for(st);
+        _cleanup_close_ int fd = casca_handle_pidfd(st);
 
         if (fd == -ESRCH)
                 return casca_error_setx(err, ESRCH, "container `%s` is not running", st->id);
         if (fd < 0)
                 return casca_error_set(err, -fd, "container `%s`: pidfd_open", st->id);
         if (syscall(SYS_pidfd_send_signal, fd, signo, NULL, 0) < 0)
-                return casca_error_set(err, errno, "container `%s`: send signal %d", st->id,
-                                       signo);
+                return casca_error_set(err, errno, "container `%s`: send signal %d", st->id, signo);
         return 0;
 }
 
 /* Wait until the init has exited; false on timeout (timeout_ms < 0: forever). */
 static bool wait_exit(const struct casca_state *st, int timeout_ms)
 {
-        _cleanup_close_ int fd = pidfd_for(st);
+        _cleanup_close_ int fd = casca_handle_pidfd(st);
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int r;
 
@@ -208,17 +133,17 @@ static bool wait_exit(const struct casca_state *st, int timeout_ms)
 
 int casca_container_start(struct casca_context *ctx, const char *id, struct casca_error **err)
 {
-        struct handle h;
+        struct casca_handle h;
         _cleanup_close_ int fifo = -1;
         char byte;
         int r;
 
-        r = handle_open(ctx, id, true, &h, err);
+        r = casca_handle_open(ctx, id, true, &h, err);
         if (r < 0)
                 return r;
         if (h.status != CASCA_STATUS_CREATED) {
-                r = casca_error_setx(err, EINVAL, "container `%s` is not in created state (%s)",
-                                     id, casca_status_name(h.status));
+                r = casca_error_setx(err, EINVAL, "container `%s` is not in created state (%s)", id,
+                                     casca_status_name(h.status));
                 goto out;
         }
         fifo = openat(h.dir_fd, CASCA_STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -247,31 +172,31 @@ int casca_container_start(struct casca_context *ctx, const char *id, struct casc
         run_warn_hooks(ctx, &h, CASCA_HOOK_POSTSTART, CASCA_STATUS_RUNNING);
         r = 0;
 out:
-        handle_close(&h);
+        casca_handle_close(&h);
         return r;
 }
 
 int casca_container_state(struct casca_context *ctx, const char *id, char **ret_json,
                           struct casca_error **err)
 {
-        struct handle h;
+        struct casca_handle h;
         int r;
 
-        r = handle_open(ctx, id, false, &h, err);
+        r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
         *ret_json = casca_state_to_json(h.st, h.status, true, err);
         r = *ret_json ? 0 : -ENOMEM;
-        handle_close(&h);
+        casca_handle_close(&h);
         return r;
 }
 
 /* Every process of the container: through its cgroup when it has one
  * (cgroup.kill for SIGKILL); otherwise the init, which takes its pid
  * namespace with it on SIGKILL. */
-static int signal_all(struct handle *h, int signo, struct casca_error **err)
+static int signal_all(struct casca_handle *h, int signo, struct casca_error **err)
 {
-        _cleanup_cgroup_ struct casca_cgroup *cg = handle_cgroup(h);
+        _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
         int r;
@@ -293,10 +218,10 @@ static int signal_all(struct handle *h, int signo, struct casca_error **err)
 int casca_container_kill(struct casca_context *ctx, const char *id, int signo, bool all,
                          struct casca_error **err)
 {
-        struct handle h;
+        struct casca_handle h;
         int r;
 
-        r = handle_open(ctx, id, false, &h, err);
+        r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
         if (h.status == CASCA_STATUS_STOPPED)
@@ -305,13 +230,13 @@ int casca_container_kill(struct casca_context *ctx, const char *id, int signo, b
                 r = signal_all(&h, signo, err);
         else
                 r = signal_init(h.st, signo, err);
-        handle_close(&h);
+        casca_handle_close(&h);
         return r;
 }
 
-static int destroy(struct casca_context *ctx, struct handle *h, struct casca_error **err)
+static int destroy(struct casca_context *ctx, struct casca_handle *h, struct casca_error **err)
 {
-        _cleanup_cgroup_ struct casca_cgroup *cg = handle_cgroup(h);
+        _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
         int r;
 
         if (h->status != CASCA_STATUS_STOPPED) {
@@ -334,10 +259,10 @@ static int destroy(struct casca_context *ctx, struct handle *h, struct casca_err
 int casca_container_delete(struct casca_context *ctx, const char *id, bool force,
                            struct casca_error **err)
 {
-        struct handle h;
+        struct casca_handle h;
         int r;
 
-        r = handle_open(ctx, id, true, &h, err);
+        r = casca_handle_open(ctx, id, true, &h, err);
         if (r < 0)
                 return r;
         /* like runc: a created (never started) container may go without --force */
@@ -349,17 +274,17 @@ int casca_container_delete(struct casca_context *ctx, const char *id, bool force
         }
         r = destroy(ctx, &h, err);
 out:
-        handle_close(&h);
+        casca_handle_close(&h);
         return r;
 }
 
 int casca_container_stop(struct casca_context *ctx, const char *id, unsigned timeout_s,
                          struct casca_error **err)
 {
-        struct handle h;
+        struct casca_handle h;
         int r;
 
-        r = handle_open(ctx, id, false, &h, err);
+        r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
         r = 0;
@@ -384,7 +309,7 @@ out:
                 casca_error_free(*err);
                 *err = NULL;
         }
-        handle_close(&h);
+        casca_handle_close(&h);
         return r;
 }
 
@@ -466,17 +391,17 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
         if (!d)
                 return errno == ENOENT ? 0 : casca_error_set(err, errno, "state root `%s`", root);
         while ((de = readdir(d))) {
-                struct handle h;
+                struct casca_handle h;
                 struct casca_container_info *nv;
                 struct stat sb;
 
                 if (de->d_name[0] == '.' || casca_id_validate(de->d_name, NULL) < 0)
                         continue;
-                if (handle_open(ctx, de->d_name, false, &h, NULL) < 0)
+                if (casca_handle_open(ctx, de->d_name, false, &h, NULL) < 0)
                         continue;
                 nv = realloc(v, (n + 1) * sizeof(*v));
                 if (!nv) {
-                        handle_close(&h);
+                        casca_handle_close(&h);
                         casca_container_info_free(v, n);
                         return casca_error_set(err, ENOMEM, "list");
                 }
@@ -490,7 +415,7 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                 };
                 snprintf(v[n].status, sizeof(v[n].status), "%s", casca_status_name(h.status));
                 n++;
-                handle_close(&h);
+                casca_handle_close(&h);
         }
         *ret = v;
         *ret_n = n;

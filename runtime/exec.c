@@ -343,42 +343,40 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
         }
 }
 
+/* The state and config of a running container.  The lock is not kept:
+ * a long foreground exec must not hold off `delete --force`. */
 static int open_container(struct casca_context *ctx, const char *id, struct casca_state **ret_st,
                           struct casca_config **ret_cfg, struct casca_error **err)
 {
-        _cleanup_close_ int root_fd = -1, dir_fd = -1, cfg_fd = -1;
-        _cleanup_state_ struct casca_state *st = NULL;
-        enum casca_status status;
+        struct casca_handle h;
+        _cleanup_close_ int cfg_fd = -1;
         char path[64];
+        int r;
 
-        root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
-        if (root_fd < 0)
-                return root_fd;
-        dir_fd = casca_state_dir_open(root_fd, id, false, err);
-        if (dir_fd < 0)
-                return dir_fd;
-        st = casca_state_read(dir_fd, err);
-        if (!st)
-                return casca_error_prefix(err, "container `%s`", id);
-        status = casca_state_status(dir_fd, st);
-        if (status == CASCA_STATUS_RUNNING && st->cgroup_path) {
-                _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
-                if (casca_cgroup_open(st->cgroup_path, &cg, NULL) >= 0 &&
-                    casca_cgroup_is_frozen(cg, NULL) > 0)
-                        status = CASCA_STATUS_PAUSED;
+        r = casca_handle_open(ctx, id, false, &h, err);
+        if (r < 0)
+                return r;
+        if (h.status != CASCA_STATUS_RUNNING) {
+                r = casca_error_setx(err, EINVAL, "cannot exec in container `%s`: it is %s", id,
+                                     casca_status_name(h.status));
+                goto out;
         }
-        if (status != CASCA_STATUS_RUNNING)
-                return casca_error_setx(err, EINVAL, "cannot exec in container `%s`: it is %s",
-                                        id, casca_status_name(status));
-        cfg_fd = openat(dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
-        if (cfg_fd < 0)
-                return casca_error_set(err, errno, "container `%s`: config", id);
+        cfg_fd = openat(h.dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
+        if (cfg_fd < 0) {
+                r = casca_error_set(err, errno, "container `%s`: config", id);
+                goto out;
+        }
         snprintf(path, sizeof(path), "/proc/self/fd/%d", cfg_fd);
         *ret_cfg = casca_config_load(path, err);
-        if (!*ret_cfg)
-                return casca_error_prefix(err, "container `%s`", id);
-        *ret_st = TAKE_PTR(st);
-        return 0;
+        if (!*ret_cfg) {
+                r = casca_error_prefix(err, "container `%s`", id);
+                goto out;
+        }
+        *ret_st = TAKE_PTR(h.st);
+        r = 0;
+out:
+        casca_handle_close(&h);
+        return r;
 }
 
 int casca_container_exec(struct casca_context *ctx, const char *id,

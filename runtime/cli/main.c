@@ -24,6 +24,11 @@ static const struct verb verbs[] = {
         {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop},
         {"delete", "delete a container and what it holds", cmd_delete},
         {"list", "list containers", cmd_list},
+        {"pause", "freeze every process of a container", cmd_pause},
+        {"resume", "thaw a paused container", cmd_resume},
+        {"ps", "list the processes of a container", cmd_ps},
+        {"update", "change a container's cgroup limits", cmd_update},
+        {"events", "stream a container's events (OOM, stats) as JSON", cmd_events},
         {"spec", "write a default config.json", cmd_spec},
         {"features", "print the features casca supports (JSON)", cmd_features},
 };

@@ -124,6 +124,60 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                          size_t *ret_n, struct casca_error **err);
 void casca_container_info_free(struct casca_container_info *v, size_t n);
 
+/* ---- the container's cgroup (cgroup v2 only) ------------------------------- */
+
+/* Each fails with "container `x` has no cgroup: <verb> needs cgroup v2"
+ * when the container runs without one (hybrid host, --cgroup-manager
+ * disabled, rootless without a delegated subtree). */
+
+/* Freeze every process (cgroup.freeze) and return once cgroup.events says
+ * "frozen 1"; resume thaws.  Errors: not running, already paused / not
+ * paused. */
+int casca_container_pause(struct casca_context *ctx, const char *id, struct casca_error **err);
+int casca_container_resume(struct casca_context *ctx, const char *id, struct casca_error **err);
+
+/* The pids in the container's cgroup and its descendants, in the runtime's
+ * pid namespace, sorted (malloc'd). */
+int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pids, size_t *ret_n,
+                       struct casca_error **err);
+
+/* What `ps` shows of one process (from /proc/<pid>). */
+struct casca_proc_info {
+        pid_t pid, ppid;
+        uid_t uid;
+        char state;                  /* R, S, D, T, Z, ... */
+        unsigned long long cpu_ms;   /* user + system */
+        unsigned long long start_ms; /* since boot */
+        char comm[64];
+        char cmdline[512]; /* arguments joined by spaces; "[comm]" when none */
+};
+int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err);
+
+/* Apply new limits to a created, running or paused container: only what
+ * `res` sets is written (cpu.max keeps the quota or period not given,
+ * a swap limit alone is taken relative to the current memory.max); the
+ * device rules are left as created.  struct casca_resources is in config.h
+ * (casca_resources_parse() reads one from JSON). */
+struct casca_resources;
+int casca_container_update(struct casca_context *ctx, const char *id,
+                           const struct casca_resources *res, struct casca_error **err);
+
+/* `runc events --stats`: {"type":"stats","id":"<id>","data":{cpu, memory,
+ * pids, blkio, hugetlb}} on one line (malloc'd).  Also for a stopped
+ * container whose cgroup is still there. */
+int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_json,
+                          struct casca_error **err);
+
+/* Called with each event as one line of JSON (no newline); a negative
+ * return (-errno) stops the stream with that error. */
+typedef int (*casca_event_fn)(const char *json, void *userdata);
+/* Stream events until the container's init exits: {"type":"oom","id":..}
+ * for each OOM kill in its cgroup (memory.events), and every interval_ms
+ * (0: never) a stats event as casca_container_stats() gives.  The state
+ * dir is not locked meanwhile. */
+int casca_container_events(struct casca_context *ctx, const char *id, unsigned interval_ms,
+                           casca_event_fn fn, void *userdata, struct casca_error **err);
+
 /* Parse a signal given as a number, "KILL" or "SIGKILL"; -EINVAL if unknown. */
 int casca_signal_parse(const char *s);
 

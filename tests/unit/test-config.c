@@ -734,6 +734,44 @@ static void test_features(void)
         is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, CASCA_VERSION, "version annotation");
 }
 
+/* `update -r FILE`: a linux.resources object alone. */
+static void test_resources_alone(void)
+{
+        static const char doc[] = "{\"memory\":{\"limit\":33554432,\"swap\":-1},\"cpu\":{\"quota\":"
+                                  "50000,\"cpus\":\"0\"},\"pids\":{\"limit\":10},\"unified\":{"
+                                  "\"cpu.weight\":\"50\"}}";
+        static const char bad[] = "{\"pids\":{\"limit\":\"x\"}}";
+        struct casca_error *err = NULL;
+        struct casca_resources *res = casca_resources_parse(doc, strlen(doc), &err);
+
+        ok(res != NULL, "resources object parses");
+        if (res) {
+                ok(res->memory.has_limit && res->memory.limit == 33554432, "memory.limit");
+                ok(res->memory.has_swap && res->memory.swap == -1, "memory.swap");
+                ok(!res->memory.has_reservation, "memory.reservation absent");
+                ok(res->cpu.has_quota && res->cpu.quota == 50000 && !res->cpu.has_period,
+                   "cpu.quota without a period");
+                is_str(res->cpu.cpus, "0", "cpu.cpus");
+                ok(res->pids.has_limit && res->pids.limit == 10, "pids.limit");
+                ok(res->n_unified == 1 && strcmp(res->unified[0].key, "cpu.weight") == 0,
+                   "unified");
+                ok(res->any_limit, "any_limit");
+        }
+        casca_resources_free(res);
+        casca_resources_free(NULL);
+
+        res = casca_resources_parse(bad, strlen(bad), &err);
+        ok(res == NULL && err, "a bad member fails");
+        is_str(err ? err->msg : NULL, "linux.resources.pids.limit: expected a 64-bit integer",
+               "the error names the member as in a config");
+        casca_error_free(err);
+        err = NULL;
+        res = casca_resources_parse("[]", 2, &err);
+        ok(res == NULL && err, "not an object");
+        is_str(err ? err->msg : NULL, "linux.resources: expected an object", "the error says so");
+        casca_error_free(err);
+}
+
 int main(void)
 {
         test_full();
@@ -745,5 +783,6 @@ int main(void)
         test_names();
         test_spec();
         test_features();
+        test_resources_alone();
         return tap_done();
 }

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* handle.c - an opened container: its locked state dir, its state, its
+ * cgroup and a pidfd of its init (container.h). */
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cleanup.h"
+#include "container.h"
+
+void casca_handle_close(struct casca_handle *h)
+{
+        casca_state_free(h->st);
+        h->st = NULL;
+        casca_closep(&h->dir_fd);
+        casca_closep(&h->root_fd);
+}
+
+int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
+                      struct casca_handle *h, struct casca_error **err)
+{
+        *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
+        h->root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
+        if (h->root_fd < 0) {
+                if (-h->root_fd == ENOENT) {
+                        if (err) {
+                                casca_error_free(*err);
+                                *err = NULL;
+                        }
+                        return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
+                }
+                return h->root_fd;
+        }
+        h->dir_fd = casca_state_dir_open(h->root_fd, id, exclusive, err);
+        if (h->dir_fd < 0) {
+                int r = h->dir_fd;
+                casca_handle_close(h);
+                return r;
+        }
+        h->st = casca_state_read(h->dir_fd, err);
+        if (!h->st) {
+                casca_handle_close(h);
+                return casca_error_prefix(err, "container `%s`", id);
+        }
+        h->status = casca_state_status(h->dir_fd, h->st);
+        if (h->status == CASCA_STATUS_RUNNING && h->st->cgroup_path) {
+                _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+
+                if (casca_cgroup_open(h->st->cgroup_path, &cg, NULL) >= 0 &&
+                    casca_cgroup_is_frozen(cg, NULL) > 0)
+                        h->status = CASCA_STATUS_PAUSED;
+        }
+        return 0;
+}
+
+struct casca_cgroup *casca_handle_cgroup(struct casca_handle *h)
+{
+        struct casca_cgroup *cg = NULL;
+
+        if (!h->st->cgroup_path || casca_cgroup_open(h->st->cgroup_path, &cg, NULL) < 0)
+                return NULL;
+        return cg;
+}
+
+int casca_handle_pidfd(const struct casca_state *st)
+{
+        int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+        if (fd < 0)
+                return -errno;
+        /* the pid could have been reused between reading state and here */
+        if (!casca_state_pid_alive(st)) {
+                close(fd);
+                return -ESRCH;
+        }
+        return fd;
+}
