@@ -40,7 +40,8 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                         struct casca_error **err);
 /* Undo casca_network_setup() and casca_network_attach_netdev() for id from the
  * persisted state: move recorded netDevices back (if their namespace still
- * exists), delete the veth, the nftables rules tagged with id and the leases,
+ * exists: a process in it, a bind mount under /run/netns, or the runtime's
+ * pin <state_root>/<id>/netns), delete the veth, the nftables rules tagged with id and the leases,
  * then network.json.  Keeps going after a failure and returns the first.
  * Nothing to undo is success. */
 int casca_network_teardown(const char *id, const char *state_root, struct casca_error **err);
