@@ -166,7 +166,6 @@ c["casca"]["network"].update(bridge="casca2", subnet="10.92.0.0/16", gateway="10
 json.dump(c, open(sys.argv[1], "w"))
 PY
 cli() { nsenter --net="/run/netns/$H" "$CASCA" --root "$WORK/cli-state" "$@"; }
-cli_pid() { cli state "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])'; }
 
 echo "# casca CLI: create -> network-ready, $N_CMP containers (each deleted after)"
 : >"$WORK/cli.txt"
@@ -174,16 +173,37 @@ cli run -d -b "$B" warmup </dev/null >/dev/null # makes the bridge
 cli delete --force warmup
 for i in $(seq 1 "$N_CMP"); do
   t0=$(now_us)
-  cli create -b "$B" "k$i" </dev/null >/dev/null
+  cli create -b "$B" --pid-file "$WORK/k.pid" "k$i" </dev/null >/dev/null
   t1=$(now_us)
-  nsenter --net="/proc/$(cli_pid "k$i")/ns/net" busybox ping -c 1 -W 2 10.92.0.1 >/dev/null
+  nsenter --net="/proc/$(<"$WORK/k.pid")/ns/net" busybox ping -c 1 -W 2 10.92.0.1 >/dev/null
   t2=$(now_us)
   echo "$((t1 - t0)) $((t2 - t0))" >>"$WORK/cli.txt"
   cli delete --force "k$i"
 done
+# The same bundle without casca.network (a network namespace with only lo):
+# what the network adds to `create`.
+B0=$WORK/bundle-nonet
+mkdir -p "$B0"
+cp -a "$B/rootfs" "$B0/rootfs"
+python3 - "$B/config.json" "$B0/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+del c["casca"]
+json.dump(c, open(sys.argv[2], "w"))
+PY
+: >"$WORK/cli-nonet.txt"
+for i in $(seq 1 "$N_CMP"); do
+  t0=$(now_us)
+  cli create -b "$B0" "n$i" </dev/null >/dev/null
+  t1=$(now_us)
+  echo "$((t1 - t0))" >>"$WORK/cli-nonet.txt"
+  cli delete --force "n$i"
+done
+ks0=$(median <"$WORK/cli-nonet.txt")
 ks=$(cut -d' ' -f1 "$WORK/cli.txt" | median)
 kr=$(cut -d' ' -f2 "$WORK/cli.txt" | median)
 echo "casca create median: ${ks} us   create -> network-ready: ${kr} us"
+echo "casca create without casca.network median: ${ks0} us (the network adds $((ks - ks0)) us)"
 echo "ip/nft sequence median (above): ${is} us   ready: ${ir} us"
 awk -v c="$kr" -v i="$ir" 'BEGIN { printf "create->ready / ip-sequence->ready: %.3f\n", c / i }'
 

@@ -55,6 +55,7 @@ void casca_network_result_free(struct casca_network_result *res)
 {
         if (!res)
                 return;
+        casca_nl_close(res->nft);
         free(res->interface);
         free(res->host_veth);
         free(res->bridge);
@@ -335,7 +336,7 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
 
 static int setup_steps(const struct casca_netconf *nc, const char *id, int netns_fd,
                        const char *state_root, struct casca_netstate *st, uint8_t mac[6],
-                       struct casca_error **err)
+                       struct casca_nl **ret_nft, struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nfnl = NULL, *nl = NULL, *cnl = NULL;
         struct casca_link_change attach = {.up = 1, .netns_fd = -1};
@@ -373,8 +374,9 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 return r;
         step("lease-recorded");
 
-        /* nftables first: its socket is closed last, so the commit's RCU
-         * grace period passes while the links are made. */
+        /* nftables first: its socket is closed last (by the caller's
+         * casca_network_result_free()), so the commit's RCU grace period
+         * passes while the links are made and the caller goes on. */
         if (nc->nat || nc->n_ports > 0) {
                 r = casca_nl_open(NETLINK_NETFILTER, -1, &nfnl, err);
                 if (r < 0)
@@ -410,6 +412,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         if (r < 0)
                 return casca_error_prefix(err, "container interface `%s`", nc->interface);
         step("inside");
+        *ret_nft = TAKE_PTR(nfnl);
         return 0;
 }
 
@@ -417,6 +420,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                         const char *state_root, struct casca_network_result **ret,
                         struct casca_error **err)
 {
+        _cleanup_(closep_nl) struct casca_nl *nft = NULL;
         struct casca_netstate st;
         char veth[IFNAMSIZ];
         uint8_t mac[6] = {0};
@@ -445,10 +449,12 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         r = casca_netstate_save(state_root, id, &st, err);
         if (r >= 0) {
                 step("state");
-                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, err);
+                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft, err);
         }
         if (r >= 0)
                 r = make_result(nc, &st, mac, ret, err);
+        if (r >= 0)
+                (*ret)->nft = TAKE_PTR(nft);
         if (r < 0) {
                 struct casca_error *e = NULL;
                 /* Remove what we made; keep recorded netDevices. */

@@ -20,6 +20,8 @@
 #include "casca.h"
 #include "netns/netconf.h"
 
+struct casca_nl;
+
 struct casca_network_result {
         char *interface; /* name inside the container ("eth0") */
         char *host_veth; /* host end ("cv1a2b3c4d") */
@@ -29,6 +31,12 @@ struct casca_network_result {
         char *address6; /* "fd88::2/64" or NULL */
         char *gateway6; /* "fd88::1" or NULL */
         char mac[18];   /* the container side's MAC, "02:42:..." */
+        /* private: the nftables socket.  Releasing a nfnetlink socket right
+         * after a commit waits for the commit's RCU grace period (the kernel
+         * flushes nf_tables' destroy work then, ~10 ms); kept here, it is
+         * closed by casca_network_result_free(), so a caller that frees the
+         * result once it is done with everything else does not wait. */
+        struct casca_nl *nft;
 };
 
 /* Set up the container's network: bridge -> lease(s) -> veth (peer made in

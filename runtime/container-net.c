@@ -82,7 +82,8 @@ static int pin_netns(const char *dir, int nsfd, struct casca_error **err)
 }
 
 int casca_container_net_setup(const struct casca_config *cfg, const char *id, const char *root,
-                              pid_t init, bool build, struct casca_error **err)
+                              pid_t init, bool build, struct casca_network_result **ret_res,
+                              struct casca_error **err)
 {
         const struct casca_linux *l = &cfg->linux_cfg;
         struct casca_network_result *res = NULL;
@@ -118,7 +119,10 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                         r = casca_error_prefix(err, "casca.network");
         }
 out:
-        casca_network_result_free(res);
+        if (r < 0)
+                casca_network_result_free(res);
+        else
+                *ret_res = res;
         return r;
 }
 

@@ -58,6 +58,7 @@
 #include "log.h"
 #include "mount.h"
 #include "namespaces.h"
+#include "netns/network.h"
 #include "process.h"
 #include "seccomp/seccomp.h"
 #include "state.h"
@@ -88,6 +89,8 @@ struct create {
         char *etc_dir;                  /* <root_abs>/<id> (net_build): the /etc files */
         int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
         bool etc_by_path;               /* init: no open_tree in the runtime, open etc_dir */
+        /* the network: freed last, see casca_container_net_setup() */
+        struct casca_network_result *net_res;
 };
 
 /* ---- the child --------------------------------------------------------- */
@@ -689,7 +692,8 @@ static int parent_network(struct create *c, struct casca_state *st, struct casca
         r = casca_state_write(c->dir_fd, st, err);
         if (r < 0)
                 return r;
-        r = casca_container_net_setup(c->cfg, c->id, c->root_abs, st->pid, c->net_build, err);
+        r = casca_container_net_setup(c->cfg, c->id, c->root_abs, st->pid, c->net_build,
+                                      &c->net_res, err);
         if (r < 0)
                 return r;
         if (c->net_build) {
@@ -786,6 +790,7 @@ static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
 
 static void create_free(struct create *c)
 {
+        casca_network_result_free(c->net_res);
         casca_cgroup_free(c->cg);
         casca_seccomp_release(c->seccomp);
         casca_config_free(c->cfg);
