@@ -55,6 +55,7 @@ void casca_network_result_free(struct casca_network_result *res)
 {
         if (!res)
                 return;
+        casca_nl_close(res->nft);
         free(res->interface);
         free(res->host_veth);
         free(res->bridge);
@@ -79,14 +80,20 @@ static void closep_nl(struct casca_nl **nl)
 
 /* ---- teardown --------------------------------------------------------------- */
 
-/* Find an open handle on the network namespace (dev, ino): a process in it,
- * or a bind mount under /run/netns.  -1 when it is gone. */
-static int find_netns(uint64_t dev, uint64_t ino)
+/* Find an open handle on the network namespace (dev, ino): the runtime's pin
+ * (<state_root>/<id>/netns, a bind mount that outlives the init), a process
+ * in it, or a bind mount under /run/netns.  -1 when it is gone. */
+static int find_netns(uint64_t dev, uint64_t ino, const char *pin)
 {
         static const char *const dirs[] = {"/run/netns", "/proc"};
         char path[PATH_MAX];
         struct stat sb;
 
+        if (pin && stat(pin, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino) {
+                int fd = open(pin, O_RDONLY | O_CLOEXEC);
+                if (fd >= 0)
+                        return fd;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 _cleanup_closedir_ DIR *d = opendir(dirs[i]);
                 struct dirent *de;
@@ -135,7 +142,7 @@ static int release_leases(const struct casca_netstate *st, const char *id, struc
         return casca_ipam_release_owner(st->ipam_dir, id, err);
 }
 
-static int return_netdevs(struct casca_netstate *st, struct casca_error **err)
+static int return_netdevs(struct casca_netstate *st, const char *pin, struct casca_error **err)
 {
         _cleanup_close_ int nsfd = -1;
         int r = 0;
@@ -143,7 +150,7 @@ static int return_netdevs(struct casca_netstate *st, struct casca_error **err)
         if (!st->n_devs)
                 return 0;
         if (st->has_netns)
-                nsfd = find_netns(st->netns_dev, st->netns_ino);
+                nsfd = find_netns(st->netns_dev, st->netns_ino, pin);
         if (nsfd < 0) {
                 /* The namespace is gone: the kernel destroyed virtual devices
                  * and returned physical ones to the initial namespace. */
@@ -159,14 +166,16 @@ static int return_netdevs(struct casca_netstate *st, struct casca_error **err)
         return r;
 }
 
-/* Undo everything of id that may exist.  Keeps going; returns the first error. */
-static int undo(struct casca_netstate *st, const char *id, struct casca_error **err)
+/* Undo everything of id that may exist.  Keeps going; returns the first error.
+ * pin: where the runtime may have pinned the namespace, or NULL. */
+static int undo(struct casca_netstate *st, const char *id, const char *pin,
+                struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nl = NULL;
         struct casca_error *first = NULL, *e = NULL;
         int r;
 
-        (void)return_netdevs(st, &e);
+        (void)return_netdevs(st, pin, &e);
         keep_first(&first, &e);
 
         if (st->bridge) { /* recorded before any rule is made */
@@ -199,6 +208,7 @@ static int undo(struct casca_netstate *st, const char *id, struct casca_error **
 
 int casca_network_teardown(const char *id, const char *state_root, struct casca_error **err)
 {
+        _cleanup_free_ char *pin = NULL;
         struct casca_netstate st;
         int r;
 
@@ -210,7 +220,9 @@ int casca_network_teardown(const char *id, const char *state_root, struct casca_
                 return 0;
         if (r < 0)
                 return casca_error_prefix(err, "network teardown of `%s`", id);
-        r = undo(&st, id, err);
+        if (asprintf(&pin, "%s/%s/netns", state_root, id) < 0)
+                pin = NULL;
+        r = undo(&st, id, pin, err);
         casca_netstate_clear(&st);
         if (r < 0)
                 return casca_error_prefix(err, "network teardown of `%s`", id);
@@ -324,7 +336,7 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
 
 static int setup_steps(const struct casca_netconf *nc, const char *id, int netns_fd,
                        const char *state_root, struct casca_netstate *st, uint8_t mac[6],
-                       struct casca_error **err)
+                       struct casca_nl **ret_nft, struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nfnl = NULL, *nl = NULL, *cnl = NULL;
         struct casca_link_change attach = {.up = 1, .netns_fd = -1};
@@ -362,8 +374,9 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 return r;
         step("lease-recorded");
 
-        /* nftables first: its socket is closed last, so the commit's RCU
-         * grace period passes while the links are made. */
+        /* nftables first: its socket is closed last (by the caller's
+         * casca_network_result_free()), so the commit's RCU grace period
+         * passes while the links are made and the caller goes on. */
         if (nc->nat || nc->n_ports > 0) {
                 r = casca_nl_open(NETLINK_NETFILTER, -1, &nfnl, err);
                 if (r < 0)
@@ -399,6 +412,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         if (r < 0)
                 return casca_error_prefix(err, "container interface `%s`", nc->interface);
         step("inside");
+        *ret_nft = TAKE_PTR(nfnl);
         return 0;
 }
 
@@ -406,6 +420,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                         const char *state_root, struct casca_network_result **ret,
                         struct casca_error **err)
 {
+        _cleanup_(closep_nl) struct casca_nl *nft = NULL;
         struct casca_netstate st;
         char veth[IFNAMSIZ];
         uint8_t mac[6] = {0};
@@ -434,10 +449,12 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         r = casca_netstate_save(state_root, id, &st, err);
         if (r >= 0) {
                 step("state");
-                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, err);
+                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft, err);
         }
         if (r >= 0)
                 r = make_result(nc, &st, mac, ret, err);
+        if (r >= 0)
+                (*ret)->nft = TAKE_PTR(nft);
         if (r < 0) {
                 struct casca_error *e = NULL;
                 /* Remove what we made; keep recorded netDevices. */
@@ -448,7 +465,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                                               .netns_ino = st.netns_ino};
                 st.devs = NULL;
                 st.n_devs = 0;
-                if (undo(&st, id, &e) == 0) {
+                if (undo(&st, id, NULL, &e) == 0) {
                         if (devs.n_devs)
                                 (void)casca_netstate_save(state_root, id, &devs, &e);
                         else

@@ -20,6 +20,8 @@
 #include "casca.h"
 #include "netns/netconf.h"
 
+struct casca_nl;
+
 struct casca_network_result {
         char *interface; /* name inside the container ("eth0") */
         char *host_veth; /* host end ("cv1a2b3c4d") */
@@ -29,6 +31,12 @@ struct casca_network_result {
         char *address6; /* "fd88::2/64" or NULL */
         char *gateway6; /* "fd88::1" or NULL */
         char mac[18];   /* the container side's MAC, "02:42:..." */
+        /* private: the nftables socket.  Releasing a nfnetlink socket right
+         * after a commit waits for the commit's RCU grace period (the kernel
+         * flushes nf_tables' destroy work then, ~10 ms); kept here, it is
+         * closed by casca_network_result_free(), so a caller that frees the
+         * result once it is done with everything else does not wait. */
+        struct casca_nl *nft;
 };
 
 /* Set up the container's network: bridge -> lease(s) -> veth (peer made in
@@ -40,7 +48,8 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                         struct casca_error **err);
 /* Undo casca_network_setup() and casca_network_attach_netdev() for id from the
  * persisted state: move recorded netDevices back (if their namespace still
- * exists), delete the veth, the nftables rules tagged with id and the leases,
+ * exists: a process in it, a bind mount under /run/netns, or the runtime's
+ * pin <state_root>/<id>/netns), delete the veth, the nftables rules tagged with id and the leases,
  * then network.json.  Keeps going after a failure and returns the first.
  * Nothing to undo is success. */
 int casca_network_teardown(const char *id, const char *state_root, struct casca_error **err);

@@ -234,7 +234,35 @@ int casca_container_kill(struct casca_context *ctx, const char *id, int signo, b
         return r;
 }
 
-static int destroy(struct casca_context *ctx, struct casca_handle *h, struct casca_error **err)
+/* The network: netDevices back, veth, nftables rules, leases, the pin.  A
+ * failure keeps the state (a later delete retries), except with force. */
+static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bool force,
+                           struct casca_error **err)
+{
+        _cleanup_free_ char *root = NULL;
+        _cleanup_error_ struct casca_error *e = NULL;
+        int r;
+
+        if (!h->st->network) /* set before create makes anything */
+                return 0;
+        root = casca_container_state_root_abs(ctx, err);
+        if (!root)
+                return casca_error_prefix(err, "container `%s`", h->st->id);
+        r = casca_container_net_teardown(root, h->st->id, force, &e);
+        if (r >= 0)
+                return 0;
+        if (!force) {
+                if (!err)
+                        return r;
+                *err = TAKE_PTR(e);
+                return casca_error_prefix(err, "container `%s`", h->st->id);
+        }
+        casca_log(ctx, CASCA_LOG_WARNING, "container %s: %s", h->st->id, e->msg);
+        return 0;
+}
+
+static int destroy(struct casca_context *ctx, struct casca_handle *h, bool force,
+                   struct casca_error **err)
 {
         _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
         int r;
@@ -252,6 +280,9 @@ static int destroy(struct casca_context *ctx, struct casca_handle *h, struct cas
                 if (r < 0)
                         return casca_error_prefix(err, "container `%s`", h->st->id);
         }
+        r = destroy_network(ctx, h, force, err);
+        if (r < 0)
+                return r;
         run_warn_hooks(ctx, h, CASCA_HOOK_POSTSTOP, CASCA_STATUS_STOPPED);
         return casca_state_dir_remove(h->root_fd, h->st->id, err);
 }
@@ -272,7 +303,7 @@ int casca_container_delete(struct casca_context *ctx, const char *id, bool force
                                      casca_status_name(h.status));
                 goto out;
         }
-        r = destroy(ctx, &h, err);
+        r = destroy(ctx, &h, force, err);
 out:
         casca_handle_close(&h);
         return r;

@@ -9,19 +9,34 @@
  *                                           unshare, clone the init]
  *   write id maps       <--- USERNS_READY
  *                       ---> USERNS_MAPPED
- *                                         time ns, hostname, rootfs mounts, pty
+ *                                         join the namespaces given by path
+ *   [NETWORK only with casca.network and a new network namespace, or with
+ *    linux.netDevices; the init waits, so the rootfs and the hooks see it]
+ *   state: network;     <--- NETWORK
+ *   pin the netns (netDevices), bridge, lease, nftables, veth, addresses,
+ *   netDevices moved in, <state dir>/{hostname,hosts,resolv.conf}
+ *                       ---> NETWORK_DONE
+ *                                         time ns, hostname, rootfs mounts,
+ *                                         bind /etc/{hostname,hosts,resolv.conf}
+ *                                         (casca.network), pty
  *   prestart, createRuntime <--- HOOKS
  *                       ---> HOOKS_DONE   createContainer hooks, pivot_root,
  *                                         masked/readonly paths, rlimits,
  *                                         seccomp, user + caps, no_new_privs
  *   state: created      <--- READY        blocks opening the exec fifo
  *   exit                                  `start` opens it: startContainer, exec
+ *
+ * A failure on either side ends the walk: the runtime kills the init, removes
+ * the cgroup, undoes the network from what network.json records, and removes
+ * the state dir.  Networking is recorded (network.json) before it is made,
+ * so `delete --force` undoes it after a runtime was SIGKILLed at any step.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +58,7 @@
 #include "log.h"
 #include "mount.h"
 #include "namespaces.h"
+#include "netns/network.h"
 #include "process.h"
 #include "seccomp/seccomp.h"
 #include "state.h"
@@ -66,6 +82,15 @@ struct create {
         struct casca_cgroup *cg; /* NULL: no cgroup (hybrid host, disabled, rootless) */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state; /* state JSON handed to the child's hooks */
+
+        bool net_build;                 /* casca.network in a new network namespace */
+        bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
+        char *root_abs;                 /* the absolute state root (net_step) */
+        char *etc_dir;                  /* <root_abs>/<id> (net_build): the /etc files */
+        int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
+        bool etc_by_path;               /* init: no open_tree in the runtime, open etc_dir */
+        /* the network: freed last, see casca_container_net_setup() */
+        struct casca_network_result *net_res;
 };
 
 /* ---- the child --------------------------------------------------------- */
@@ -168,6 +193,38 @@ static int child_load_seccomp(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* Our network namespace exists: the runtime builds the network now and
+ * hands over the /etc files as detached mounts. */
+static int child_network(struct create *c, struct casca_error **err)
+{
+        int r;
+
+        r = casca_sync_send(c->sock[1], SYNC_NETWORK, NULL, 0, -1, err);
+        if (r < 0)
+                return r;
+        for (;;) {
+                enum casca_sync_step step;
+                uint32_t v = 0;
+                size_t len = 0;
+                int fd = -1;
+
+                r = casca_sync_recv_any(c->sock[1], &step, &v, sizeof(v), &len, &fd, err);
+                if (r < 0)
+                        return r;
+                if (step == SYNC_NETWORK_DONE && len == sizeof(v) && fd < 0) {
+                        c->etc_by_path = v == 1;
+                        return 0;
+                }
+                if (step != SYNC_NETWORK_FILE || len != sizeof(v) || fd < 0 ||
+                    v >= CASCA_ETC__MAX || c->etc_mounts[v] >= 0) {
+                        casca_closep(&fd);
+                        return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
+                                                casca_sync_step_name(step));
+                }
+                c->etc_mounts[v] = fd;
+        }
+}
+
 /* Everything between the namespaces and exec. */
 static int child_init(struct create *c, struct casca_error **err)
 {
@@ -191,6 +248,11 @@ static int child_init(struct create *c, struct casca_error **err)
                 if (r < 0)
                         return r;
         }
+        if (c->net_step) {
+                r = child_network(c, err);
+                if (r < 0)
+                        return r;
+        }
         if (l->namespaces[CASCA_NS_TIME].present && !l->namespaces[CASCA_NS_TIME].path) {
                 r = casca_ns_enter_new_time(l, err);
                 if (r < 0)
@@ -204,6 +266,14 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
         if (r < 0)
                 return r;
+        if (c->net_build) {
+                r = casca_rootfs_bind_etc(cfg, c->rootfs, c->etc_mounts,
+                                          c->etc_by_path ? c->etc_dir : NULL, err);
+                if (r < 0)
+                        return r;
+                for (int i = 0; i < CASCA_ETC__MAX; i++)
+                        casca_closep(&c->etc_mounts[i]);
+        }
         if (p->terminal) {
                 _cleanup_close_ int master = -1;
 
@@ -382,6 +452,9 @@ static int check_config(struct create *c, struct casca_error **err)
             !(l->namespaces[CASCA_NS_UTS].present && !l->namespaces[CASCA_NS_UTS].path))
                 return casca_error_setx(err, EINVAL,
                                         "hostname: setting it needs a new uts namespace");
+        if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
+                return casca_error_setx(err, EINVAL,
+                                        "linux.netDevices: requires a network namespace");
         if (p->terminal && !c->opts->console_socket && !c->opts->foreground)
                 return casca_error_setx(err, EINVAL,
                                         "process.terminal is true but no --console-socket was "
@@ -542,6 +615,31 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* Decide whether the NETWORK step runs; what it needs from here. */
+static int prepare_network(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_namespace *net = &l->namespaces[CASCA_NS_NETWORK];
+
+        c->net_build = c->cfg->network && net->present && !net->path;
+        c->net_step = c->net_build || l->n_net_devices > 0;
+        if (c->cfg->network && !c->net_build)
+                casca_log(c->ctx, net->present ? CASCA_LOG_DEBUG : CASCA_LOG_WARNING,
+                          "container %s: casca.network ignored: %s", c->id,
+                          net->present ? "linux.namespaces gives the network namespace by path"
+                                       : "no network namespace in linux.namespaces");
+        if (!c->net_step)
+                return 0;
+        c->root_abs = casca_container_state_root_abs(c->ctx, err);
+        if (!c->root_abs)
+                return casca_error_prefix(err, "network");
+        if (c->net_build && asprintf(&c->etc_dir, "%s/%s", c->root_abs, c->id) < 0) {
+                c->etc_dir = NULL;
+                return casca_error_set(err, ENOMEM, "network");
+        }
+        return 0;
+}
+
 static void log_seccomp_skip(void *userdata, enum casca_seccomp_skip reason, size_t rule,
                              const char *syscall)
 {
@@ -549,6 +647,61 @@ static void log_seccomp_skip(void *userdata, enum casca_seccomp_skip reason, siz
 
         casca_log(c->ctx, CASCA_LOG_DEBUG, "linux.seccomp.syscalls[%zu] %s: skipped (%s)", rule,
                   syscall, casca_seccomp_skip_reason(reason));
+}
+
+/* The /etc files as detached bind mounts for the init, which may be in a
+ * user namespace that cannot open the state dir, and cannot bind a file of
+ * our mount namespace.  *ret_by_path: no open_tree (kernels before 5.2). */
+static int send_etc_mounts(struct create *c, uint32_t *ret_by_path, struct casca_error **err)
+{
+        for (uint32_t i = 0; i < CASCA_ETC__MAX; i++) {
+                _cleanup_free_ char *path = NULL;
+                _cleanup_close_ int fd = -1;
+                int r;
+
+                if (asprintf(&path, "%s/%s", c->etc_dir, casca_etc_names[i]) < 0)
+                        return casca_error_set(err, ENOMEM, "network");
+                fd = open_tree(AT_FDCWD, path,
+                               OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+                if (fd < 0 && errno == ENOENT)
+                        continue; /* no hostname */
+                if (fd < 0 && errno == ENOSYS) {
+                        *ret_by_path = 1;
+                        return 0;
+                }
+                if (fd < 0)
+                        return casca_error_set(err, errno, "open_tree `%s`", path);
+                r = casca_sync_send(c->sock[0], SYNC_NETWORK_FILE, &i, sizeof(i), fd, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* NETWORK: the init is in its network namespace and waits.  Recorded in
+ * state.json first, so that delete undoes it whatever happens next. */
+static int parent_network(struct create *c, struct casca_state *st, struct casca_error **err)
+{
+        uint32_t by_path = 0;
+        int r;
+
+        if (!c->net_step || st->pid <= 0)
+                return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
+                                        casca_sync_step_name(SYNC_NETWORK));
+        st->network = true;
+        r = casca_state_write(c->dir_fd, st, err);
+        if (r < 0)
+                return r;
+        r = casca_container_net_setup(c->cfg, c->id, c->root_abs, st->pid, c->net_build,
+                                      &c->net_res, err);
+        if (r < 0)
+                return r;
+        if (c->net_build) {
+                r = send_etc_mounts(c, &by_path, err);
+                if (r < 0)
+                        return r;
+        }
+        return casca_sync_send(c->sock[0], SYNC_NETWORK_DONE, &by_path, sizeof(by_path), -1, err);
 }
 
 /* Drive the child through its steps until READY. */
@@ -582,6 +735,9 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         st->pid = pid;
                         st->pid_start = casca_proc_starttime(pid);
                         r = casca_state_write(c->dir_fd, st, err);
+                        break;
+                case SYNC_NETWORK:
+                        r = parent_network(c, st, err);
                         break;
                 case SYNC_PTY:
                         if (c->opts->console_socket)
@@ -619,18 +775,32 @@ static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
         }
         if (c->cg && casca_cgroup_destroy(c->cg, &ignored) < 0)
                 casca_log(c->ctx, CASCA_LOG_WARNING, "container %s: %s", c->id, ignored->msg);
+        casca_error_free(TAKE_PTR(ignored));
+        if (c->net_step && c->root_abs &&
+            casca_container_net_teardown(c->root_abs, c->id, false, &ignored) < 0) {
+                /* keep the state dir: it records what is left */
+                casca_log(c->ctx, CASCA_LOG_WARNING,
+                          "container %s: %s (`casca delete --force %s` retries)", c->id,
+                          ignored->msg, c->id);
+                return;
+        }
         if (c->root_fd >= 0 && c->dir_fd >= 0)
                 casca_state_dir_remove(c->root_fd, c->id, NULL);
 }
 
 static void create_free(struct create *c)
 {
+        casca_network_result_free(c->net_res);
         casca_cgroup_free(c->cg);
         casca_seccomp_prog_free(c->seccomp);
         casca_config_free(c->cfg);
         free(c->bundle);
         free(c->rootfs);
         free(c->config_json);
+        free(c->root_abs);
+        free(c->etc_dir);
+        for (int i = 0; i < CASCA_ETC__MAX; i++)
+                casca_closep(&c->etc_mounts[i]);
         casca_closep(&c->root_fd);
         casca_closep(&c->dir_fd);
         casca_closep(&c->fifo_fd);
@@ -651,6 +821,8 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         uint64_t flags;
         int r;
 
+        for (int i = 0; i < CASCA_ETC__MAX; i++)
+                c.etc_mounts[i] = -1;
         r = casca_id_validate(id, err);
         if (r < 0)
                 goto out;
@@ -682,6 +854,9 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                 r = casca_error_set(err, errno, "create the exec fifo");
                 goto fail;
         }
+        r = prepare_network(&c, err);
+        if (r < 0)
+                goto fail;
         c.fifo_fd = openat(c.dir_fd, CASCA_STATE_FIFO, O_PATH | O_CLOEXEC);
         if (c.fifo_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c.sock) < 0) {
                 r = casca_error_set(err, errno, "create sync channel");

@@ -591,6 +591,77 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
         return 0;
 }
 
+const char *const casca_etc_names[CASCA_ETC__MAX] = {
+        [CASCA_ETC_HOSTNAME] = "hostname",
+        [CASCA_ETC_HOSTS] = "hosts",
+        [CASCA_ETC_RESOLV_CONF] = "resolv.conf",
+};
+
+/* Attach src onto dest: a detached mount with move_mount(), or an fd of a
+ * file of this mount namespace with a bind mount. */
+static int attach_etc(int root_fd, int src, bool detached, const char *dest,
+                      struct casca_error **err)
+{
+        _cleanup_close_ int target = -1, top = -1;
+        int r;
+
+        target = casca_fs_ensure_in_root(root_fd, dest, false, err);
+        if (target < 0)
+                return target;
+        if (detached)
+                r = move_mount(src, "", target, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        else
+                r = mount(FD_PATH(src), FD_PATH(target), NULL, MS_BIND, NULL);
+        if (r < 0)
+                return casca_error_set(err, errno, "bind `%s`", dest);
+        top = reopen(root_fd, dest, err);
+        if (top < 0)
+                return top;
+        return remount_bind(top, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, dest, err);
+}
+
+int casca_rootfs_bind_etc(const struct casca_config *cfg, const char *rootfs,
+                          const int mounts[CASCA_ETC__MAX], const char *dir,
+                          struct casca_error **err)
+{
+        _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir_fd = -1;
+
+        if (root_fd < 0)
+                return casca_error_set(err, errno, "open rootfs `%s`", rootfs);
+        if (dir) {
+                dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dir_fd < 0)
+                        return casca_error_set(err, errno, "network: open `%s`", dir);
+        }
+        for (int i = 0; i < CASCA_ETC__MAX; i++) {
+                _cleanup_close_ int src = -1;
+                char dest[32];
+                int r;
+
+                snprintf(dest, sizeof(dest), "/etc/%s", casca_etc_names[i]);
+                if (config_mounts(cfg, dest, false))
+                        continue; /* the bundle brings its own */
+                if (mounts[i] >= 0) {
+                        r = attach_etc(root_fd, mounts[i], true, dest, err);
+                } else if (dir_fd >= 0) {
+                        src = openat(dir_fd, casca_etc_names[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        if (src < 0 && errno == ENOENT)
+                                continue;
+                        if (src < 0)
+                                return casca_error_set(err, errno, "network: open `%s/%s`", dir,
+                                                       casca_etc_names[i]);
+                        r = attach_etc(root_fd, src, false, dest, err);
+                } else {
+                        continue;
+                }
+                if (r < 0)
+                        return casca_error_prefix(err, "network");
+        }
+        return 0;
+}
+
 /* ---- pivot ----------------------------------------------------------------- */
 
 static int pivot(const char *rootfs, struct casca_error **err)

@@ -49,6 +49,23 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
  * casca_rootfs_setup()), call this instead of passing console_fd to setup. */
 int casca_rootfs_bind_console(const char *root, int console_fd, struct casca_error **err);
 
+/* casca's networking writes these into the container's state dir; the init
+ * binds them onto /etc/<name>. */
+enum casca_etc_file { CASCA_ETC_HOSTNAME, CASCA_ETC_HOSTS, CASCA_ETC_RESOLV_CONF, CASCA_ETC__MAX };
+extern const char *const casca_etc_names[CASCA_ETC__MAX]; /* "hostname", "hosts", "resolv.conf" */
+
+/* Bind each file onto /etc/<name> in the rootfs, read-only (and nosuid,
+ * nodev, noexec), the target created as an empty file when missing - except
+ * where cfg->mounts mounts something at that destination.  The source is
+ * mounts[i] when >= 0, a detached mount (open_tree) made by the runtime: the
+ * only way in from a user namespace, which cannot reach the state dir; else,
+ * when dir is not NULL, dir/<name> opened here (kernels without open_tree;
+ * a missing file is skipped).  Call after casca_rootfs_setup(), before
+ * casca_rootfs_pivot(). */
+int casca_rootfs_bind_etc(const struct casca_config *cfg, const char *rootfs,
+                          const int mounts[CASCA_ETC__MAX], const char *dir,
+                          struct casca_error **err);
+
 /* pivot_root(".", ".") in the rootfs and a lazy unmount of the old root
  * (made rslave first so nothing propagates to the host), or with no_pivot
  * MS_MOVE of the rootfs onto "/" and chroot; then chdir("/") and

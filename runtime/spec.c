@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* spec.c - the default config.json, generated with yajl_gen. */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "config.h"
 #include "json.h"
+#include "netns/netconf.h"
 #include "seccomp/seccomp.h"
 #include "spec.h"
 
@@ -183,10 +185,39 @@ static void gen_linux(struct casca_jgen *j, bool rootless)
         casca_jgen_map_close(j);
 }
 
+/* casca.network with every default written out, so that it can be edited. */
+static void gen_network(struct casca_jgen *j)
+{
+        casca_jgen_str(j, "casca");
+        casca_jgen_map_open(j);
+        casca_jgen_str(j, "network");
+        casca_jgen_map_open(j);
+        casca_jgen_kstr(j, "bridge", CASCA_NET_DEFAULT_BRIDGE);
+        casca_jgen_kstr(j, "subnet", CASCA_NET_DEFAULT_SUBNET);
+        casca_jgen_kstr(j, "gateway", "10.88.0.1");
+        casca_jgen_kstr(j, "interface", CASCA_NET_DEFAULT_INTERFACE);
+        casca_jgen_kbool(j, "nat", true);
+        casca_jgen_str(j, "ports");
+        casca_jgen_array_open(j);
+        casca_jgen_array_close(j);
+        casca_jgen_map_close(j);
+        casca_jgen_map_close(j);
+}
+
 char *casca_spec_default(bool rootless, struct casca_error **err)
+{
+        return casca_spec_generate(rootless, CASCA_SPEC_NETWORK_NONE, err);
+}
+
+char *casca_spec_generate(bool rootless, enum casca_spec_network net, struct casca_error **err)
 {
         struct casca_jgen j;
 
+        if (rootless && net == CASCA_SPEC_NETWORK_BRIDGE) {
+                casca_error_setx(err, EINVAL,
+                                 "a bridged network needs root on the host: not with rootless");
+                return NULL;
+        }
         if (casca_jgen_init(&j, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
@@ -208,6 +239,8 @@ char *casca_spec_default(bool rootless, struct casca_error **err)
         }
         casca_jgen_array_close(&j);
         gen_linux(&j, rootless);
+        if (net == CASCA_SPEC_NETWORK_BRIDGE)
+                gen_network(&j);
         casca_jgen_map_close(&j);
         return casca_jgen_finish(&j, err);
 }

@@ -14,4 +14,13 @@
  * uid=/gid= mount options and no cgroup device rules. */
 char *casca_spec_default(bool rootless, struct casca_error **err);
 
+enum casca_spec_network {
+        CASCA_SPEC_NETWORK_NONE,   /* a network namespace with only lo (rootless: none) */
+        CASCA_SPEC_NETWORK_BRIDGE, /* casca.network with its defaults (not rootless) */
+};
+
+/* casca_spec_default() with the network choice; bridge adds a
+ * "casca": {"network": {...}} section with the defaults spelled out. */
+char *casca_spec_generate(bool rootless, enum casca_spec_network net, struct casca_error **err);
+
 #endif

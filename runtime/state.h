@@ -28,7 +28,8 @@ struct casca_state {
         uint64_t pid_start; /* /proc/<pid>/stat starttime, guards against reuse */
         char *created;      /* RFC 3339, UTC */
         char *cgroup_path;  /* NULL: no cgroup */
-        bool network;       /* casca.network was set up */
+        bool network;       /* casca.network or linux.netDevices: delete undoes them
+                               (set before create makes any of it) */
         struct casca_kv *annotations;
         size_t n_annotations;
 };

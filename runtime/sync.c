@@ -16,10 +16,17 @@ struct sync_header {
 };
 
 static const char *const step_names[] = {
-        [SYNC_USERNS_READY] = "userns-ready", [SYNC_USERNS_MAPPED] = "userns-mapped",
-        [SYNC_INIT_PID] = "init-pid",         [SYNC_HOOKS] = "hooks",
-        [SYNC_HOOKS_DONE] = "hooks-done",     [SYNC_PTY] = "pty",
-        [SYNC_SECCOMP_FD] = "seccomp-fd",     [SYNC_READY] = "ready",
+        [SYNC_USERNS_READY] = "userns-ready",
+        [SYNC_USERNS_MAPPED] = "userns-mapped",
+        [SYNC_INIT_PID] = "init-pid",
+        [SYNC_NETWORK] = "network",
+        [SYNC_NETWORK_FILE] = "network-file",
+        [SYNC_NETWORK_DONE] = "network-done",
+        [SYNC_HOOKS] = "hooks",
+        [SYNC_HOOKS_DONE] = "hooks-done",
+        [SYNC_PTY] = "pty",
+        [SYNC_SECCOMP_FD] = "seccomp-fd",
+        [SYNC_READY] = "ready",
         [SYNC_ERROR] = "error",
 };
 

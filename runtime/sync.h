@@ -17,6 +17,11 @@ enum casca_sync_step {
         SYNC_USERNS_READY = 1, /* child -> parent: payload pid_t; write its id maps */
         SYNC_USERNS_MAPPED,    /* parent -> child */
         SYNC_INIT_PID,         /* stage 1 -> parent: payload pid_t of the init process */
+        SYNC_NETWORK,          /* child -> parent: namespaces made, build the network */
+        SYNC_NETWORK_FILE,     /* parent -> child: payload uint32 enum casca_etc_file, fd:
+                                  a detached bind mount (open_tree) of that file */
+        SYNC_NETWORK_DONE,     /* parent -> child: payload uint32: 1 = open the /etc files
+                                  by path (no open_tree), 0 = the mounts were sent */
         SYNC_HOOKS,            /* child -> parent: mounts done, run prestart/createRuntime */
         SYNC_HOOKS_DONE,       /* parent -> child */
         SYNC_PTY,              /* child -> parent: the pty master (fd) */

@@ -14,18 +14,28 @@
 int cmd_spec(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: casca spec [--rootless] [--bundle DIR]\n\n"
+                "usage: casca spec [--rootless] [--network none|bridge] [--bundle DIR]\n\n"
                 "Write a default config.json into the bundle directory.\n\n"
                 "  -b, --bundle DIR  where to write it (default: the current directory)\n"
                 "      --rootless    a config for a non-root user (user namespace)\n"
+                "      --network MODE\n"
+                "                    none (default): a network namespace with only lo\n"
+                "                    (rootless: the host's network); bridge: also a\n"
+                "                    \"casca\": {\"network\": ...} section with the defaults\n"
+                "                    (bridge casca0, subnet 10.88.0.0/16, gateway 10.88.0.1,\n"
+                "                    interface eth0, NAT, no published ports): casca then\n"
+                "                    builds a veth on that bridge, an address from the\n"
+                "                    subnet, NAT and /etc/{hostname,hosts,resolv.conf}\n"
                 "  -h, --help        this help\n";
         static const struct option opts[] = {
                 {"bundle", required_argument, NULL, 'b'},
                 {"rootless", no_argument, NULL, 'r'},
+                {"network", required_argument, NULL, 'n'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         struct casca_error *err = NULL;
+        enum casca_spec_network net = CASCA_SPEC_NETWORK_NONE;
         const char *bundle = ".";
         bool rootless = false;
         char *json, path[4096];
@@ -33,16 +43,27 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
         ssize_t n;
 
         while ((r = cli_getopt(cli, argc, argv, "+b:h", opts, usage, &c)) == 0 && c != -1) {
-                if (c == 'b')
+                if (c == 'b') {
                         bundle = optarg;
-                else
+                } else if (c == 'n') {
+                        if (strcmp(optarg, "bridge") == 0)
+                                net = CASCA_SPEC_NETWORK_BRIDGE;
+                        else if (strcmp(optarg, "none") == 0)
+                                net = CASCA_SPEC_NETWORK_NONE;
+                        else {
+                                cli_failx(cli, "--network: expected none or bridge, not \"%s\"",
+                                          optarg);
+                                return 2;
+                        }
+                } else {
                         rootless = true;
+                }
         }
         if (r < 0)
                 return r == CLI_HELP_DONE ? 0 : 2;
         if (cli_need_args(cli, argc, 0, usage) < 0)
                 return 2;
-        json = casca_spec_default(rootless, &err);
+        json = casca_spec_generate(rootless, net, &err);
         if (!json)
                 return cli_fail(cli, err);
         if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path)) {

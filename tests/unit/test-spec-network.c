@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-spec-network.c - `casca spec --network bridge`: the casca.network
+ * section round-trips through the config parser with the defaults. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casca.h"
+#include "cleanup.h"
+#include "config.h"
+#include "netns/netconf.h"
+#include "spec.h"
+#include "tap.h"
+
+static void test_bridge(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_free_ char *json = casca_spec_generate(false, CASCA_SPEC_NETWORK_BRIDGE, &err);
+        struct casca_config *c;
+        char buf[CASCA_CIDR_STRLEN];
+
+        ok(json, "bridge spec generated");
+        c = json ? casca_config_parse(json, strlen(json), &err) : NULL;
+        if (ok(c && c->network, "casca.network parsed")) {
+                const struct casca_netconf *n = c->network;
+
+                is_str(n->bridge, "casca0", "bridge casca0");
+                is_str(casca_cidr_format(&n->subnet, buf, sizeof(buf)), "10.88.0.0/16",
+                       "subnet 10.88.0.0/16");
+                is_str(casca_ip_format(&n->gateway, buf, sizeof(buf)), "10.88.0.1",
+                       "gateway 10.88.0.1");
+                is_str(n->interface, "eth0", "interface eth0");
+                ok(n->nat && n->n_ports == 0 && !n->has_address && !n->has_dns, "nat, no ports");
+                ok(c->linux_cfg.namespaces[CASCA_NS_NETWORK].present &&
+                           !c->linux_cfg.namespaces[CASCA_NS_NETWORK].path,
+                   "a new network namespace");
+        }
+        casca_config_free(c);
+}
+
+static void test_none_and_rootless(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_free_ char *none = casca_spec_generate(false, CASCA_SPEC_NETWORK_NONE, &err);
+        _cleanup_free_ char *def = casca_spec_default(false, NULL);
+        char *rl;
+
+        ok(none && def && strcmp(none, def) == 0, "none is the default spec");
+        ok(none && !strstr(none, "\"casca\": {"), "no casca section");
+        rl = casca_spec_generate(true, CASCA_SPEC_NETWORK_BRIDGE, &err);
+        ok(!rl && err && err->code == EINVAL && strstr(err->msg, "rootless"),
+           "bridge with rootless is refused: %s", err ? err->msg : "");
+        free(rl);
+}
+
+int main(void)
+{
+        test_bridge();
+        test_none_and_rootless();
+        return tap_done();
+}
