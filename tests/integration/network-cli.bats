@@ -36,7 +36,7 @@ teardown() {
   for d in "$STATE_ROOT"/*/; do
     [ -d "$d" ] || continue
     id=$(basename "$d")
-    [ "$id" = ipam ] && continue
+    case "$id" in ipam | @cache) continue ;; esac
     left="$left $id"
     inhost "$CASCA" --root "$STATE_ROOT" delete --force "$id" >/dev/null 2>&1 || true
   done
