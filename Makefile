@@ -3,6 +3,7 @@
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
+STATIC_CC ?= gcc
 PKGS      := libseccomp libcap yajl libmnl libnftnl
 
 # Debian packages the build, the tests and the VM lane need.  `make deps`
@@ -66,6 +67,13 @@ $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libcasca.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcasca.a $(LDLIBS)
+
+# Test programs copied into a container's rootfs: static, no sanitizers.
+STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe
+$(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (static)")
+	$(Q)$(STATIC_CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 install: $(BUILD)/casca
 	install -D -m 0755 $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca

@@ -540,3 +540,66 @@ int casca_fs_cloexec_from(int first_fd, struct casca_error **err)
                                        first_fd);
         return casca_fs_cloexec_from_fallback(first_fd, err);
 }
+
+static bool fd_kept(int fd, const int *keep, size_t n_keep)
+{
+        for (size_t i = 0; i < n_keep; i++)
+                if (keep[i] == fd)
+                        return true;
+        return false;
+}
+
+static int close_from_except_fallback(int first_fd, const int *keep, size_t n_keep,
+                                      struct casca_error **err)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int dfd;
+
+        dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return casca_error_set(err, errno, "open `/proc/self/fd`");
+        d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                return casca_error_set(err, errno, "open `/proc/self/fd`");
+        }
+        /* closing entries already read does not disturb readdir here */
+        while ((errno = 0, de = readdir(d))) {
+                char *end;
+                long fd = strtol(de->d_name, &end, 10);
+
+                if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || fd < first_fd ||
+                    fd > INT_MAX || fd == dfd || fd_kept((int)fd, keep, n_keep))
+                        continue;
+                close((int)fd);
+        }
+        if (errno)
+                return casca_error_set(err, errno, "read `/proc/self/fd`");
+        return 0;
+}
+
+int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
+                               struct casca_error **err)
+{
+        unsigned from = (unsigned)first_fd;
+
+        if (first_fd < 0)
+                return casca_error_setx(err, EINVAL, "close from fd %d: invalid fd", first_fd);
+        /* close_range over the gaps between the kept fds, lowest first */
+        for (;;) {
+                unsigned next = ~0U;
+
+                for (size_t i = 0; i < n_keep; i++)
+                        if (keep[i] >= 0 && (unsigned)keep[i] >= from && (unsigned)keep[i] < next)
+                                next = (unsigned)keep[i];
+                if (next > from && close_range(from, next - 1, 0) < 0) {
+                        if (errno == ENOSYS || errno == EINVAL)
+                                return close_from_except_fallback(first_fd, keep, n_keep, err);
+                        return casca_error_set(err, errno, "close_range(%u, %u)", from, next - 1);
+                }
+                if (next == ~0U)
+                        return 0;
+                from = next + 1;
+        }
+}
