@@ -68,5 +68,7 @@ int casca_fs_cloexec_from_fallback(int first_fd, struct casca_error **err);
  * ignored): close_range() over the gaps, or the /proc/self/fd walk. */
 int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
                                struct casca_error **err);
+int casca_fs_close_from_except_fallback(int first_fd, const int *keep, size_t n_keep,
+                                        struct casca_error **err);
 
 #endif
