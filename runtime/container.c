@@ -78,8 +78,10 @@ static int handle_open(struct casca_context *ctx, const char *id, bool exclusive
         h->root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
         if (h->root_fd < 0) {
                 if (-h->root_fd == ENOENT) {
-                        casca_error_free(*err);
-                        *err = NULL;
+                        if (err) { /* list passes NULL */
+                                casca_error_free(*err);
+                                *err = NULL;
+                        }
                         return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
                 }
                 return h->root_fd;
