@@ -209,7 +209,7 @@ ps; wget -q -O - http://127.0.0.1:8080/index.html; echo "exit $?"'
   run cat "$BATS_TEST_TMPDIR/agent.out"
   assert_line "notified getpid"
   assert_line --regexp '^notified mkdir(at)?$'
-  assert_line done
+  assert_line "done"
   # the container process state, as the runtime-spec describes it
   echo "$output" | sed -n 's/^state //p' > "$BATS_TEST_TMPDIR/state.json"
   python3 - "$BATS_TEST_TMPDIR/state.json" "$(cid)" "$BUNDLE" <<'PY'
