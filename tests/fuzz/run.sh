@@ -5,6 +5,7 @@
 #   ok 1 - fuzz-config: 123456 runs clean
 # A crash, leak or UB report fails the fuzzer's line; its output and the
 # crashing input stay under <dir of the binary>/<name>.log and artifacts/.
+# Known leaks of the libraries (not casca's) are suppressed: lsan.supp.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit
 
@@ -22,7 +23,8 @@ for bin in "$@"; do
   log=$dir/$name.log
   mkdir -p "$work" "$dir/artifacts"
   [ -d "$seeds" ] && cp -n "$seeds"/* "$work"/ 2> /dev/null
-  "$bin" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
+  LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:${LSAN_OPTIONS:-}" \
+    "$bin" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
     "$work" > "$log" 2>&1
   rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
