@@ -3,6 +3,7 @@
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
+STATIC_CC ?= gcc
 PKGS      := libseccomp libcap yajl libmnl libnftnl
 
 # Debian packages the build, the tests and the VM lane need.  `make deps`
@@ -10,7 +11,7 @@ PKGS      := libseccomp libcap yajl libmnl libnftnl
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
              libnftnl-dev
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
-             iproute2 nftables util-linux procps psmisc
+             iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 DEB_BENCH := crun runc hyperfine time
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM)
@@ -37,7 +38,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 .PHONY: all install deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
-        format clean vm-kernel
+        format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build
 
 all: $(BUILD)/casca
 
@@ -66,6 +67,13 @@ $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libcasca.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcasca.a $(LDLIBS)
+
+# Test programs copied into a container's rootfs: static, no sanitizers.
+STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe
+$(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (static)")
+	$(Q)$(STATIC_CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 install: $(BUILD)/casca
 	install -D -m 0755 $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
@@ -109,6 +117,43 @@ check-host: tests
 
 check-vm: tests
 	tests/run-checks.sh vm
+
+# libFuzzer targets (tests/fuzz/fuzz-*.c) over the whole library, with ASan
+# and UBSan (any UB aborts).  `make fuzz` runs each for FUZZ_SECONDS on a
+# working copy of its seed corpus (tests/fuzz/run.sh); fuzz-smoke briefly.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard runtime/*.h seccomp/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh 5 $(FUZZ_BINS)
+
+check-fuzz: tests
+	tests/run-checks.sh fuzz
+
+# The unit and host lanes against an ASan+UBSan build in build-asan/ (the
+# `asan` lane of tests/run-checks.sh builds it with asan-build).
+ASAN_BUILD  ?= build-asan
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+
+asan-build:
+	$(MAKE) BUILD=$(ASAN_BUILD) CC=clang CFLAGS="$(ASAN_CFLAGS)" all tests
+
+check-asan: deps
+	tests/run-checks.sh asan
 
 bench: deps-bench
 	$(MAKE) all

@@ -104,12 +104,18 @@ static int child_userns_handshake(struct create *c, pid_t self, struct casca_err
 {
         int r;
 
+        /* an unprivileged parent must be able to open our id map files;
+         * nothing but the parent can see us yet */
+        if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 1)");
         r = casca_sync_send(c->sock[1], SYNC_USERNS_READY, &self, sizeof(self), -1, err);
         if (r < 0)
                 return r;
         r = casca_sync_recv(c->sock[1], SYNC_USERNS_MAPPED, NULL, 0, NULL, NULL, err);
         if (r < 0)
                 return r;
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
         /* become root of the new namespace when root is mapped */
         if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
                 return casca_error_set(err, errno, "setresgid(0) in the user namespace");
@@ -357,9 +363,15 @@ static int child_init(struct create *c, struct casca_error **err)
 static __attribute__((noreturn)) void child_main(struct create *c)
 {
         _cleanup_error_ struct casca_error *err = NULL;
+        const int keep[] = {c->sock[1], c->fifo_fd, c->go[0], c->go[1]};
         sigset_t none;
         int r;
 
+        /* Until exec nothing may open our /proc/<pid>/exe, root, cwd or fd/:
+         * once we are in the container's pid namespace its processes see us
+         * (the CVE-2019-5736 class).  execve resets it. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                _exit(1);
         /* our copy of the state dir fd would keep its flock() held */
         casca_closep(&c->dir_fd);
         casca_closep(&c->root_fd);
@@ -374,8 +386,10 @@ static __attribute__((noreturn)) void child_main(struct create *c)
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
 
-        r = 1;
-        if (c->two_stage)
+        /* Only stdio and the preserved fds go on, not even reachable through
+         * /proc/self/fd until exec (the CVE-2024-21626 class). */
+        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, ARRAY_SIZE(keep), &err);
+        if (r >= 0 && c->two_stage)
                 r = child_stage1(c, &err);
         if (r >= 0) {
                 if (c->two_stage) {

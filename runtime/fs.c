@@ -403,8 +403,8 @@ int casca_fs_ensure_in_root(int root_fd, const char *path, bool dir, struct casc
         }
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", path);
-        if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
-                r = S_ISLNK(st.st_mode) ? ELOOP : errno;
+        r = fstat(fd, &st) < 0 ? errno : S_ISLNK(st.st_mode) ? ELOOP : 0;
+        if (r) {
                 close(fd);
                 return casca_error_set(err, r, "open `%s`", path);
         }
@@ -491,11 +491,14 @@ char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error *
 
 /* ---- descriptors --------------------------------------------------------- */
 
-int casca_fs_cloexec_from_fallback(int first_fd, struct casca_error **err)
+/* Call fn for every open fd >= first_fd but the one reading /proc/self/fd
+ * (closing fds already read does not disturb the walk). */
+static int for_each_fd(int first_fd, int (*fn)(int fd, void *data, struct casca_error **err),
+                       void *data, struct casca_error **err)
 {
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int dfd;
+        int dfd, r;
 
         dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
@@ -508,25 +511,38 @@ int casca_fs_cloexec_from_fallback(int first_fd, struct casca_error **err)
         while ((errno = 0, de = readdir(d))) {
                 char *end;
                 long fd;
-                int fl;
 
                 if (de->d_name[0] < '0' || de->d_name[0] > '9')
                         continue;
                 fd = strtol(de->d_name, &end, 10);
                 if (*end || fd < first_fd || fd > INT_MAX || fd == dfd)
                         continue;
-                fl = fcntl((int)fd, F_GETFD);
-                if (fl < 0) {
-                        if (errno == EBADF)
-                                continue;
-                        return casca_error_set(err, errno, "fcntl(%ld, F_GETFD)", fd);
-                }
-                if (!(fl & FD_CLOEXEC) && fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC) < 0)
-                        return casca_error_set(err, errno, "fcntl(%ld, F_SETFD)", fd);
+                r = fn((int)fd, data, err);
+                if (r < 0)
+                        return r;
         }
         if (errno)
                 return casca_error_set(err, errno, "read `/proc/self/fd`");
         return 0;
+}
+
+static int set_cloexec(int fd, void *data, struct casca_error **err)
+{
+        int fl = fcntl(fd, F_GETFD);
+
+        if (fl < 0) {
+                if (errno == EBADF)
+                        return 0;
+                return casca_error_set(err, errno, "fcntl(%d, F_GETFD)", fd);
+        }
+        if (!(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+                return casca_error_set(err, errno, "fcntl(%d, F_SETFD)", fd);
+        return 0;
+}
+
+int casca_fs_cloexec_from_fallback(int first_fd, struct casca_error **err)
+{
+        return for_each_fd(first_fd, set_cloexec, NULL, err);
 }
 
 int casca_fs_cloexec_from(int first_fd, struct casca_error **err)
@@ -539,4 +555,56 @@ int casca_fs_cloexec_from(int first_fd, struct casca_error **err)
                 return casca_error_set(err, errno, "close_range(%d, CLOSE_RANGE_CLOEXEC)",
                                        first_fd);
         return casca_fs_cloexec_from_fallback(first_fd, err);
+}
+
+struct keep {
+        const int *fds;
+        size_t n;
+};
+
+static int close_unless_kept(int fd, void *data, struct casca_error **err)
+{
+        const struct keep *k = data;
+
+        for (size_t i = 0; i < k->n; i++)
+                if (k->fds[i] == fd)
+                        return 0;
+        close(fd);
+        return 0;
+}
+
+int casca_fs_close_from_except_fallback(int first_fd, const int *keep, size_t n_keep,
+                                        struct casca_error **err)
+{
+        struct keep k = {keep, n_keep};
+
+        if (first_fd < 0)
+                return casca_error_setx(err, EINVAL, "close from fd %d: invalid fd", first_fd);
+        return for_each_fd(first_fd, close_unless_kept, &k, err);
+}
+
+int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
+                               struct casca_error **err)
+{
+        unsigned from = (unsigned)first_fd;
+
+        if (first_fd < 0)
+                return casca_error_setx(err, EINVAL, "close from fd %d: invalid fd", first_fd);
+        /* close_range over the gaps between the kept fds, lowest first */
+        for (;;) {
+                unsigned next = ~0U;
+
+                for (size_t i = 0; i < n_keep; i++)
+                        if (keep[i] >= 0 && (unsigned)keep[i] >= from && (unsigned)keep[i] < next)
+                                next = (unsigned)keep[i];
+                if (next > from && close_range(from, next - 1, 0) < 0) {
+                        if (errno == ENOSYS || errno == EINVAL)
+                                return casca_fs_close_from_except_fallback(first_fd, keep,
+                                                                           n_keep, err);
+                        return casca_error_set(err, errno, "close_range(%u, %u)", from, next - 1);
+                }
+                if (next == ~0U)
+                        return 0;
+                from = next + 1;
+        }
 }

@@ -64,5 +64,11 @@ char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error *
  * or on kernels without it the fallback, which walks /proc/self/fd. */
 int casca_fs_cloexec_from(int first_fd, struct casca_error **err);
 int casca_fs_cloexec_from_fallback(int first_fd, struct casca_error **err);
+/* Close every fd >= first_fd but the n_keep fds in keep (-1 entries are
+ * ignored): close_range() over the gaps, or the /proc/self/fd walk. */
+int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
+                               struct casca_error **err);
+int casca_fs_close_from_except_fallback(int first_fd, const int *keep, size_t n_keep,
+                                        struct casca_error **err);
 
 #endif

@@ -233,6 +233,21 @@ static bool in_dir(const char *dir)
         return getcwd(cwd, sizeof(cwd)) && strcmp(cwd, dir) == 0;
 }
 
+/* A cwd reached through a path that leads out of the root (a leaked
+ * directory fd, another process's /proc/<pid>/cwd or root) is refused:
+ * getcwd() fails with ENOENT for a directory the root cannot reach. */
+static int check_cwd_inside(const char *cwd, struct casca_error **err)
+{
+        char buf[PATH_MAX];
+
+        if (getcwd(buf, sizeof(buf)))
+                return 0;
+        if (errno == ENOENT)
+                return casca_error_setx(err, EPERM,
+                                        "process.cwd `%s`: outside the container's root", cwd);
+        return casca_error_set(err, errno, "process.cwd `%s`: getcwd", cwd);
+}
+
 /* With check_only, find the program the way exec would but run nothing:
  * create calls this so a missing binary fails `create`, not `start`. */
 static int exec_or_check(const struct casca_process *p, bool check_only, struct casca_error **err)
@@ -246,6 +261,11 @@ static int exec_or_check(const struct casca_process *p, bool check_only, struct 
                 return casca_error_setx(err, EINVAL, "process.args: no program to run");
         if (p->cwd && chdir(p->cwd) < 0 && !(errno == EACCES && in_dir(p->cwd)))
                 return casca_error_set(err, errno, "process.cwd: chdir `%s`", p->cwd);
+        if (p->cwd) {
+                int r = check_cwd_inside(p->cwd, err);
+                if (r < 0)
+                        return r;
+        }
         file = p->args[0];
         if (strchr(file, '/')) {
                 if (check_only)

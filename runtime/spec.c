@@ -22,23 +22,17 @@ static const char *const default_caps[] = {
         "CAP_NET_BIND_SERVICE",
 };
 
+/* podman's and docker's defaults, together. */
 static const char *const masked_paths[] = {
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/proc/scsi",
-        "/sys/firmware",
-        "/sys/devices/virtual/powercap",
+        "/proc/acpi",        "/proc/asound",        "/proc/kcore",
+        "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug",   "/proc/scsi",
+        "/sys/firmware",     "/sys/fs/selinux",     "/sys/devices/virtual/powercap",
         "/proc/interrupts",
 };
 
 static const char *const readonly_paths[] = {
-        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup",
 };
 
 struct spec_mount {

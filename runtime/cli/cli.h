@@ -19,6 +19,7 @@ struct verb {
         const char *name;
         const char *summary;
         int (*run)(struct cli *cli, int argc, char **argv);
+        bool sealed; /* run from a sealed copy of the binary (creates containers) */
 };
 
 /* Print "casca: <msg>" to stderr and to --log; returns 1. */

@@ -15,22 +15,22 @@
 #include "cli.h"
 
 static const struct verb verbs[] = {
-        {"create", "create a container from a bundle", cmd_create},
-        {"start", "start a created container", cmd_start},
-        {"run", "create and start a container", cmd_run},
-        {"exec", "run another process in a running container", cmd_exec},
-        {"state", "print the state of a container", cmd_state},
-        {"kill", "send a signal to the container's init", cmd_kill},
-        {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop},
-        {"delete", "delete a container and what it holds", cmd_delete},
-        {"list", "list containers", cmd_list},
-        {"pause", "freeze every process of a container", cmd_pause},
-        {"resume", "thaw a paused container", cmd_resume},
-        {"ps", "list the processes of a container", cmd_ps},
-        {"update", "change a container's cgroup limits", cmd_update},
-        {"events", "stream a container's events (OOM, stats) as JSON", cmd_events},
-        {"spec", "write a default config.json", cmd_spec},
-        {"features", "print the features casca supports (JSON)", cmd_features},
+        {"create", "create a container from a bundle", cmd_create, true},
+        {"start", "start a created container", cmd_start, false},
+        {"run", "create and start a container", cmd_run, true},
+        {"exec", "run another process in a running container", cmd_exec, true},
+        {"state", "print the state of a container", cmd_state, false},
+        {"kill", "send a signal to the container's init", cmd_kill, false},
+        {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop, false},
+        {"delete", "delete a container and what it holds", cmd_delete, false},
+        {"list", "list containers", cmd_list, false},
+        {"pause", "freeze every process of a container", cmd_pause, false},
+        {"resume", "thaw a paused container", cmd_resume, false},
+        {"ps", "list the processes of a container", cmd_ps, false},
+        {"update", "change a container's cgroup limits", cmd_update, false},
+        {"events", "stream a container's events (OOM, stats) as JSON", cmd_events, false},
+        {"spec", "write a default config.json", cmd_spec, false},
+        {"features", "print the features casca supports (JSON)", cmd_features, false},
 };
 
 static void usage(FILE *f)
@@ -241,7 +241,11 @@ int main(int argc, char **argv)
         }
         for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
                 if (strcmp(argv[i], verbs[k].name) == 0) {
+                        struct casca_error *err = NULL;
+
                         cli.argv0 = verbs[k].name;
+                        if (verbs[k].sealed && casca_exec_sealed_self(argv, &err) < 0)
+                                return cli_fail(&cli, err);
                         optind = 1;
                         return verbs[k].run(&cli, argc - i, argv + i);
                 }

@@ -52,6 +52,17 @@ struct casca_context {
 /* /run/casca for root, $XDG_RUNTIME_DIR/casca otherwise.  Static storage. */
 const char *casca_default_state_root(void);
 
+/* ---- the runtime binary ---------------------------------------------------- */
+
+/* A program that creates containers calls this first (the container's init
+ * is a fork of it): unless it already runs from one, it re-executes itself
+ * (same argv and environment) from a sealed memfd copy of /proc/self/exe, so
+ * that no container can reach the binary on disk through /proc/<pid>/exe
+ * (CVE-2019-5736).  Returns 0 when already sealed, < 0 on failure; a
+ * successful re-exec does not return. */
+int casca_exec_sealed_self(char **argv, struct casca_error **err);
+bool casca_exe_is_sealed(void);
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 struct casca_create_options {

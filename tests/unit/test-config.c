@@ -624,8 +624,8 @@ static void test_spec(void)
                 ok(c->linux_cfg.resources.n_devices == 1 &&
                            !c->linux_cfg.resources.devices[0].allow,
                    "deny-all device rule");
-                is_int(c->linux_cfg.n_masked_paths, 12, "maskedPaths");
-                is_int(c->linux_cfg.n_readonly_paths, 5, "readonlyPaths");
+                is_int(c->linux_cfg.n_masked_paths, 13, "maskedPaths");
+                is_int(c->linux_cfg.n_readonly_paths, 6, "readonlyPaths");
                 for (size_t i = 0; i < c->n_mounts; i++)
                         if (strcmp(c->mounts[i].destination, "/dev/pts") == 0)
                                 devpts = &c->mounts[i];

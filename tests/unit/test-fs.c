@@ -365,6 +365,38 @@ static void cloexec(int (*fn)(int, struct casca_error **), const char *how)
                 close(fds[i]);
 }
 
+static void close_except(int (*fn)(int, const int *, size_t, struct casca_error **),
+                         const char *how)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        int fds[6], low, keep[3];
+        bool closed = true, kept = true;
+
+        low = open("/dev/null", O_RDONLY);
+        for (int i = 0; i < 6; i++)
+                fds[i] = dup(low);
+        keep[0] = fds[2];
+        keep[1] = -1;
+        keep[2] = fds[4];
+        ok(fn(fds[0], keep, 3, &err) == 0, "%s: succeeds", how);
+        for (int i = 0; i < 6; i++) {
+                bool open_now = fcntl(fds[i], F_GETFD) >= 0;
+
+                if (i == 2 || i == 4)
+                        kept &= open_now;
+                else
+                        closed &= !open_now && errno == EBADF;
+        }
+        ok(closed, "%s: every fd from the first on is closed", how);
+        ok(kept, "%s: but the kept ones", how);
+        ok(fcntl(low, F_GETFD) >= 0, "%s: an fd below the first stays open", how);
+        casca_error_free(TAKE_PTR(err));
+        ok(fn(-1, NULL, 0, &err) == -EINVAL, "%s: a negative first fd is refused", how);
+        close(low);
+        close(fds[2]);
+        close(fds[4]);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
         return remove(path) < 0 ? -1 : 0;
@@ -386,6 +418,8 @@ int main(void)
         files();
         cloexec(casca_fs_cloexec_from, "close_range");
         cloexec(casca_fs_cloexec_from_fallback, "/proc/self/fd fallback");
+        close_except(casca_fs_close_from_except, "close_range");
+        close_except(casca_fs_close_from_except_fallback, "/proc/self/fd fallback");
         close(root_fd);
         cleanup_tree();
         return tap_done();

@@ -1,0 +1,337 @@
+#!/usr/bin/env bats
+# hardening.bats - escape regressions, through the real casca CLI.  Each test
+# plays the attack a container could mount against a naive runtime and
+# asserts on what the attacker got (and on the host afterwards).
+# shellcheck disable=SC2016 # the $ in single quotes is for the container's shell
+
+load helpers/casca
+
+# The runtime under attack is a copy of $CASCA: should an attack work, it
+# damages the copy, not the build.  Sets RT and RT_SUM.
+runtime_copy() {
+  RT=$BATS_TEST_TMPDIR/casca-under-attack
+  cp "$CASCA" "$RT"
+  RT_SUM=$(sha256sum < "$RT")
+}
+
+rt() { "$RT" --root "$STATE_ROOT" "$@"; }
+
+# wait_for FILE REGEX [TENTHS]: until a line of FILE matches.
+wait_for() {
+  local i
+  for ((i = 0; i < ${3:-100}; i++)); do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for /$2/ in $1:" >&2
+  cat "$1" >&2
+  return 1
+}
+
+# The pid namespace the container's init lives in, as seen from it.
+ns_pid() { awk '/^NSpid:/ {print $NF}' "/proc/$1/status"; }
+
+# A container "attacker" (default capabilities, uid 0, casca spec's
+# profile) that shares the pid namespace of host pid $1 and runs the shell
+# script the test later writes to its /tmp/go.  Its output: $ATTACK_OUT.
+start_attacker() {
+  local save=$BUNDLE
+  make_bundle "$BATS_TEST_TMPDIR/attacker"
+  if [ -n "${1:-}" ]; then
+    cfg "c['linux']['namespaces'] = [n if n['type'] != 'pid' else {'type': 'pid', 'path': '/proc/$1/ns/pid'} for n in c['linux']['namespaces']]"
+  fi
+  args sh -c 'while [ ! -e /tmp/go ]; do usleep 20000; done; . /tmp/go'
+  ATTACK_OUT=$BATS_TEST_TMPDIR/attack.out
+  casca run -d --bundle "$BUNDLE" "$(cid attacker)" > "$ATTACK_OUT" 2>&1 < /dev/null
+  ATTACKER_PID=$(state_field "$(cid attacker)" pid)
+  BUNDLE=$save
+}
+
+# attack 'SCRIPT': hand the attacker its script (atomically).
+attack() {
+  printf '%s\n' "$1" > "$BATS_TEST_TMPDIR/attacker/rootfs/tmp/go.tmp"
+  mv "$BATS_TEST_TMPDIR/attacker/rootfs/tmp/go.tmp" "$BATS_TEST_TMPDIR/attacker/rootfs/tmp/go"
+}
+
+# Probe /proc/$1/exe: readlink, read, write; one line each.
+probe_exe='probe() {
+  if readlink "/proc/$1/exe" > /dev/null 2>&1; then echo "link-ok $(readlink "/proc/$1/exe")"; else echo link-denied; fi
+  if cat "/proc/$1/exe" > /dev/null 2>&1; then echo read-ok; else echo read-denied; fi
+  if (echo pwned >> "/proc/$1/exe") 2> /dev/null; then echo write-ok; else echo write-denied; fi
+}'
+
+@test "CVE-2019-5736: the created init's /proc/PID/exe is out of reach of the container" {
+  runtime_copy
+  make_bundle
+  args true
+  rt create --bundle "$BUNDLE" "$(cid)" > /dev/null 2>&1 < /dev/null
+  pid=$(state_field "$(cid)" pid)
+  [ "$(state_field "$(cid)" status)" = created ]
+
+  # 1. A second process joins the init's namespaces (all but the mount
+  #    namespace: it keeps the host's /proc and tools) and drops to the
+  #    container's default capabilities.
+  run nsenter -t "$pid" -p -n -i -u -C -- \
+    setpriv --bounding-set -all,+audit_write,+kill,+net_bind_service --inh-caps -all -- \
+    /bin/busybox sh -c "$probe_exe"'; grep ^CapEff /proc/self/status; probe '"$pid"
+  assert_line --regexp '^CapEff:\s+0000000020000420$'
+  assert_line link-denied
+  assert_line read-denied
+  assert_line write-denied
+
+  # 2. A process inside a container that shares the init's pid namespace.
+  start_attacker "$pid"
+  attack "$probe_exe
+probe 1; echo done"
+  wait_for "$ATTACK_OUT" '^done$'
+  run cat "$ATTACK_OUT"
+  assert_line link-denied
+  assert_line read-denied
+  assert_line write-denied
+  rt delete --force "$(cid)"
+  casca delete --force "$(cid attacker)"
+  [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was overwritten"
+}
+
+# ldd's libraries of $1 into the rootfs $2 (the attacker's image ships them).
+copy_libs() {
+  local lib
+  for lib in $(ldd "$1" | grep -oE '/[^ ]+'); do
+    mkdir -p "$2$(dirname "$lib")"
+    cp -L "$lib" "$2$lib"
+  done
+}
+
+@test "CVE-2019-5736: a '#!/proc/self/exe' program cannot reach the runtime binary" {
+  runtime_copy
+  # The attacker owns a pid namespace and waits for its script.
+  start_attacker
+  # The victim's program is a script whose interpreter is /proc/self/exe:
+  # the kernel runs the runtime's own binary in the container (with the
+  # image's libraries, which we give it).  Its complaint about the command
+  # line blocks on a full stderr pipe, keeping it alive.
+  make_bundle
+  copy_libs "$RT" "$BUNDLE/rootfs"
+  printf '#!/proc/self/exe\n' > "$BUNDLE/rootfs/bin/evil"
+  chmod 755 "$BUNDLE/rootfs/bin/evil"
+  args /bin/evil
+  cfg "c['linux']['namespaces'] = [n if n['type'] != 'pid' else {'type': 'pid', 'path': '/proc/$ATTACKER_PID/ns/pid'} for n in c['linux']['namespaces']]"
+  mkfifo "$BATS_TEST_TMPDIR/stderr"
+  exec 8<> "$BATS_TEST_TMPDIR/stderr"
+  head -c 65536 /dev/zero >&8
+  rt create --bundle "$BUNDLE" "$(cid)" > /dev/null 2>&8 < /dev/null
+  pid=$(state_field "$(cid)" pid)
+  rt start "$(cid)"
+  for _ in $(seq 100); do
+    [ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" = "/proc/self/exe /bin/evil " ] && break
+    sleep 0.1
+  done
+  [ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" = "/proc/self/exe /bin/evil " ] ||
+    fail "the runtime binary did not start in the container"
+
+  # The attacker takes hold of /proc/PID/exe while the runtime runs there,
+  # waits for it to exit, then writes through the descriptor it kept.
+  attack "$probe_exe
+n=$(ns_pid "$pid")
+probe \$n
+if cat /proc/\$n/exe > /dev/null 2>&1; then exec 3< /proc/\$n/exe; echo held; fi
+echo ready
+while [ ! -e /tmp/go2 ]; do usleep 20000; done
+if [ -e /proc/self/fd/3 ] && (echo pwned >> /proc/self/fd/3) 2> /dev/null; then echo wrote; else echo write-denied-later; fi
+echo done"
+  wait_for "$ATTACK_OUT" '^ready$'
+  # let the runtime in the container finish
+  cat <&8 > /dev/null &
+  drain=$!
+  for _ in $(seq 100); do dead "$pid" && break; sleep 0.1; done
+  kill "$drain"
+  exec 8>&-
+  touch "$BATS_TEST_TMPDIR/attacker/rootfs/tmp/go2"
+  wait_for "$ATTACK_OUT" '^done$'
+  run cat "$ATTACK_OUT"
+  refute_line wrote
+  assert_line write-denied
+  rt delete --force "$(cid)"
+  casca delete --force "$(cid attacker)"
+  [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was overwritten"
+}
+
+@test "CVE-2024-21626: no host descriptor or directory reaches the container" {
+  make_bundle
+  mkdir -p "$BATS_TEST_TMPDIR/hostcwd" "$BATS_TEST_TMPDIR/hostdir"
+  touch "$BATS_TEST_TMPDIR/hostdir/host-marker"
+  cfg 'c["process"]["cwd"] = "/tmp"'
+  args sh -c 'ls -l /proc/1/fd; echo "cwd $(readlink /proc/self/cwd)"; echo "cwd1 $(readlink /proc/1/cwd)"; echo "root1 $(readlink /proc/1/root)"; ls /proc/1/fd/*/ 2>/dev/null; ls ..'
+  # the runtime runs from a host directory with host files and a directory open
+  (cd "$BATS_TEST_TMPDIR/hostcwd" && "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)" \
+    5< /etc/passwd 6< "$BATS_TEST_TMPDIR/hostdir" > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null)
+  run cat "$BATS_TEST_TMPDIR/out"
+  assert_line 'cwd /tmp'
+  assert_line 'cwd1 /tmp'
+  assert_line 'root1 /'
+  # the init's (the shell's) stdio: /dev/null and the output file, which
+  # the container sees by its host path; nothing else
+  fds=$(echo "$output" | awk '$(NF-1) == "->" {print $(NF-2)}' | tr '\n' ' ')
+  assert_equal "$fds" "0 1 2 "
+  assert_line --regexp ' 0 -> /dev/null$'
+  refute_output --partial /etc/passwd
+  refute_output --partial hostdir
+  refute_output --partial hostcwd
+  refute_output --partial host-marker
+
+  # process.cwd through an inherited host directory fd: refused, or inside
+  for cwd in /proc/self/fd/6 /proc/self/fd/6/.. /proc/self/cwd; do
+    cfg "c['process']['cwd'] = '$cwd'"
+    args sh -c 'echo "cwd $(readlink /proc/self/cwd)"; ls'
+    (cd "$BATS_TEST_TMPDIR/hostcwd" && "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)" \
+      6< "$BATS_TEST_TMPDIR/hostdir" > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null) || true
+    run cat "$BATS_TEST_TMPDIR/out"
+    refute_output --partial host-marker
+    refute_output --partial "$BATS_TEST_TMPDIR"
+    if ! echo "$output" | grep -q '^cwd '; then
+      assert_output --partial "process.cwd"
+    fi
+  done
+
+  # a host program run through an inherited directory fd: not found
+  cp /bin/busybox "$BATS_TEST_TMPDIR/hostdir/echo"
+  cfg 'c["process"]["cwd"] = "/"'
+  args /proc/self/fd/6/echo escaped
+  run "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)" 6< "$BATS_TEST_TMPDIR/hostdir"
+  refute_output --partial escaped
+  assert_failure 1
+  assert_output --partial 'exec "/proc/self/fd/6/echo": No such file or directory'
+}
+
+@test "CVE-2024-21626: a process.cwd that resolves outside the root is refused" {
+  # another container owns the pid namespace; its /proc/1/root is not ours
+  start_attacker
+  touch "$BATS_TEST_TMPDIR/attacker/rootfs/tmp/other-root-marker"
+  make_bundle
+  cfg "c['linux']['namespaces'] = [n if n['type'] != 'pid' else {'type': 'pid', 'path': '/proc/$ATTACKER_PID/ns/pid'} for n in c['linux']['namespaces']]
+c['process']['cwd'] = '/proc/1/root/tmp'"
+  args sh -c 'echo "cwd $(pwd)"; ls'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  attack 'echo done'
+  casca delete --force "$(cid attacker)"
+  refute_output --partial other-root-marker
+  assert_failure 1
+  assert_output --partial "process.cwd \`/proc/1/root/tmp\`: outside the container's root"
+}
+
+@test "CVE-2021-30465: a symlink in the rootfs cannot point a mount at the host" {
+  make_bundle
+  pwned=casca-pwned-$$-$BATS_TEST_NUMBER
+  rm -rf "/tmp/$pwned"
+  ln -s / "$BUNDLE/rootfs/evil"
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  echo from-the-volume > "$BATS_TEST_TMPDIR/src/marker"
+  cfg "c['mounts'].append({'destination': '/evil/tmp/$pwned', 'type': 'bind', 'source': '$BATS_TEST_TMPDIR/src', 'options': ['bind', 'ro']})
+c['mounts'].append({'destination': '/evil/tmp/$pwned-tmpfs', 'type': 'tmpfs', 'source': 'tmpfs'})"
+  args sh -c "cat /tmp/$pwned/marker; awk '{print \$5}' /proc/self/mountinfo"
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  # no host path was created, let alone mounted over
+  leaked=
+  for d in "/tmp/$pwned" "/tmp/$pwned-tmpfs"; do
+    [ ! -e "$d" ] || { leaked+=" $d"; rm -rf "$d"; }
+  done
+  [ -z "$leaked" ] || fail "mount targets created on the host:$leaked"
+  # the mounts landed inside the rootfs
+  assert_success
+  assert_line from-the-volume
+  assert_line "/tmp/$pwned"
+  assert_line "/tmp/$pwned-tmpfs"
+  [ -d "$BUNDLE/rootfs/tmp/$pwned" ]
+  [ ! -e "$BUNDLE/rootfs/tmp/$pwned/marker" ]
+}
+
+# podman's (containers/common) and docker's default masked and read-only
+# paths; every one must be masked or read-only in `casca spec`.
+# (podman: the defaults listed under --security-opt unmask in
+# podman-run(1); docker adds /proc/asound and /proc/interrupts as masked)
+podman_paths=(/proc/acpi /proc/asound /proc/interrupts /proc/kcore /proc/keys
+  /proc/latency_stats /proc/sched_debug /proc/scsi /proc/timer_list /proc/timer_stats
+  /sys/devices/virtual/powercap /sys/firmware /sys/fs/selinux
+  /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger /sys/fs/cgroup)
+
+@test "casca spec masks or write-protects everything podman's defaults do" {
+  make_bundle
+  run python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["linux"]
+for p in c["maskedPaths"]: print("masked", p)
+for p in c["readonlyPaths"]: print("readonly", p)' "$BUNDLE/config.json"
+  for p in "${podman_paths[@]}"; do
+    echo "$output" | grep -qE "^(masked|readonly) $p\$" || fail "$p is neither masked nor read-only"
+  done
+  assert_line 'readonly /proc/sys'
+  assert_line 'readonly /proc/sysrq-trigger'
+  assert_line masked\ /proc/kcore
+  assert_line masked\ /proc/keys
+  # and inside: masked ones are empty, read-only ones refuse writes
+  args sh -c 'for p in "$@"; do
+    if [ -d "$p" ]; then echo "$p dir $(ls -A "$p" | wc -l)"
+    elif [ -e "$p" ]; then echo "$p file $(head -c 16 "$p" 2>/dev/null | wc -c)"; fi
+  done
+  # root may write a sysctl of its own network namespace, unless read-only
+  echo 1 2>&1 > /proc/sys/net/ipv4/ip_forward && echo ip_forward-written
+  awk '"'"'{print "mount", $5, $6}'"'"' /proc/self/mountinfo' sh /proc/kcore /proc/keys /proc/timer_list /proc/interrupts /proc/acpi /proc/scsi /sys/firmware /sys/devices/virtual/powercap /proc/sched_debug
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  refute_line ip_forward-written
+  assert_output --partial "/proc/sys/net/ipv4/ip_forward: Read-only file system"
+  for p in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger /proc/asound; do
+    [ ! -e "$p" ] || assert_line --regexp "^mount $p ro,"
+  done
+  for p in /proc/kcore /proc/keys /proc/timer_list /proc/interrupts /proc/sched_debug; do
+    [ ! -e "$p" ] || assert_line "$p file 0"
+  done
+  for p in /proc/acpi /proc/scsi /sys/firmware /sys/devices/virtual/powercap; do
+    [ ! -e "$p" ] || assert_line "$p dir 0"
+  done
+}
+
+# A static setuid-root program in the rootfs that prints its ids.
+suid_probe() {
+  local probe=$CASCA_BUILD/tests/suid-probe
+  [ -x "$probe" ] || fail "$probe is missing: run 'make tests' first"
+  cp "$probe" "$BUNDLE/rootfs/bin/suid-probe"
+  chown 0:0 "$BUNDLE/rootfs/bin/suid-probe"
+  chmod 4755 "$BUNDLE/rootfs/bin/suid-probe"
+}
+
+@test "noNewPrivileges: a setuid-root binary gains root without it and nothing with it" {
+  make_bundle
+  suid_probe
+  # no seccomp profile: it needs no_new_privs (or CAP_SYS_ADMIN) to load
+  cfg 'c["process"]["user"] = {"uid": 1000, "gid": 1000}; c["linux"].pop("seccomp")'
+  args sh -c 'id -u; /bin/suid-probe; grep NoNewPrivs /proc/self/status'
+  cfg 'c["process"]["noNewPrivileges"] = False'
+  run casca run --bundle "$BUNDLE" "$(cid a)"
+  assert_success
+  assert_line --index 0 1000
+  assert_line 'uid=1000 euid=0'
+  assert_line --regexp 'NoNewPrivs:\s+0'
+  cfg 'c["process"]["noNewPrivileges"] = True'
+  run casca run --bundle "$BUNDLE" "$(cid b)"
+  assert_success
+  assert_line 'uid=1000 euid=1000'
+  assert_line --regexp 'NoNewPrivs:\s+1'
+}
+
+@test "rootless: the init, not dumpable, still gets its id maps from an unprivileged parent" {
+  [ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces are disabled"
+  uid=4242
+  chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  mkdir -p "$BATS_TEST_TMPDIR/xdg"
+  make_bundle
+  rm "$BUNDLE/config.json"
+  chown -R "$uid:$uid" "$BUNDLE" "$BATS_TEST_TMPDIR/xdg"
+  setpriv --reuid "$uid" --regid "$uid" --clear-groups env XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/xdg" \
+    "$CASCA" spec --rootless --bundle "$BUNDLE"
+  args sh -c 'id -u; cat /proc/self/uid_map'
+  run setpriv --reuid "$uid" --regid "$uid" --clear-groups env XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/xdg" \
+    "$CASCA" --root "$BATS_TEST_TMPDIR/xdg/casca" run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line --index 0 0
+  assert_line --regexp "^ +0 +$uid +1$"
+  [ -z "$(ls -A "$BATS_TEST_TMPDIR/xdg/casca" 2>/dev/null)" ] || fail "state left behind"
+}

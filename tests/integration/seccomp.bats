@@ -1,0 +1,259 @@
+#!/usr/bin/env bats
+# seccomp.bats - linux.seccomp through the real CLI: actions, errno values,
+# argument filters, the default profile of `casca spec`, seccomp notify with
+# a listener agent, and bad profiles.
+# shellcheck disable=SC2016 # the $ in single quotes is for the container's shell
+
+load helpers/casca
+
+# A bundle with a writable /tmp (tmpfs) and the given linux.seccomp object
+# (a Python expression; None removes it).
+seccomp_bundle() {
+  make_bundle
+  cfg "c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['nosuid', 'nodev']})"
+  profile "$1"
+}
+
+profile() {
+  cfg "s = $1
+if s is None: c['linux'].pop('seccomp', None)
+else: c['linux']['seccomp'] = s"
+}
+
+allow_but() { # allow_but ACTION-JSON-FIELDS: mkdir and mkdirat get the action
+  echo "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [dict({'names': ['mkdir', 'mkdirat']}, **$1)]}"
+}
+
+run_in() { run "$@" casca run --bundle "$BUNDLE" "$(cid)"; }
+
+@test "SCMP_ACT_ERRNO: busybox mkdir fails with the chosen errno" {
+  seccomp_bundle None
+  args sh -c 'mkdir /tmp/d && echo made'
+  run_in
+  assert_success
+  assert_output made
+  profile "$(allow_but "{'action': 'SCMP_ACT_ERRNO', 'errnoRet': 18}")"
+  run_in -1
+  assert_output "mkdir: can't create directory '/tmp/d': Invalid cross-device link"
+  # without errnoRet: EPERM
+  profile "$(allow_but "{'action': 'SCMP_ACT_ERRNO'}")"
+  run_in -1
+  assert_output "mkdir: can't create directory '/tmp/d': Operation not permitted"
+}
+
+@test "SCMP_ACT_ALLOW: an allow list runs what it names, the rest gets defaultErrnoRet" {
+  seccomp_bundle None
+  # casca spec's profile without mkdir/mkdirat, and ENOSPC as the default
+  python3 - "$BUNDLE/config.json" "$CASCA" "$BATS_TEST_TMPDIR" <<'PY'
+import json, subprocess, sys
+p, casca, tmp = sys.argv[1:]
+subprocess.run([casca, "spec", "--bundle", tmp], check=True)
+s = json.load(open(tmp + "/config.json"))["linux"]["seccomp"]
+for r in s["syscalls"]:
+    r["names"] = [n for n in r["names"] if n not in ("mkdir", "mkdirat")]
+s["syscalls"] = [r for r in s["syscalls"] if r["names"]]
+s["defaultErrnoRet"] = 28
+c = json.load(open(p))
+c["linux"]["seccomp"] = s
+json.dump(c, open(p, "w"), indent=1)
+PY
+  args sh -c 'echo hello > /tmp/f && cat /tmp/f; mkdir /tmp/d'
+  run_in -1
+  assert_line --index 0 hello
+  assert_line --index 1 "mkdir: can't create directory '/tmp/d': No space left on device"
+  # one more SCMP_ACT_ALLOW rule for them, and mkdir works
+  cfg "c['linux']['seccomp']['syscalls'].append({'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ALLOW'})"
+  args sh -c 'mkdir /tmp/d && echo made'
+  run_in
+  assert_success
+  assert_output made
+}
+
+@test "SCMP_ACT_KILL kills the process: casca run exits 128+SIGSYS" {
+  seccomp_bundle "$(allow_but "{'action': 'SCMP_ACT_KILL'}")"
+  args mkdir /tmp/d
+  run_in -159
+  profile "$(allow_but "{'action': 'SCMP_ACT_KILL_PROCESS'}")"
+  run_in -159
+  # the shell survives a killed child and says so
+  profile "$(allow_but "{'action': 'SCMP_ACT_KILL'}")"
+  args sh -c '/bin/mkdir /tmp/d; echo "status $?"'
+  run_in
+  assert_line 'status 159'
+}
+
+@test "SCMP_ACT_LOG allows and logs" {
+  seccomp_bundle "$(allow_but "{'action': 'SCMP_ACT_LOG'}")"
+  args sh -c 'mkdir /tmp/d && echo made'
+  before=$(dmesg 2>/dev/null | grep -c 'type=1326.*comm="mkdir".*syscall=83 ' || true)
+  run_in
+  assert_success
+  assert_output made
+  if ! pidof auditd > /dev/null && dmesg > /dev/null 2>&1; then
+    for _ in $(seq 20); do
+      after=$(dmesg | grep -c 'type=1326.*comm="mkdir".*syscall=83 ' || true)
+      [ "$after" -gt "$before" ] && break
+      sleep 0.1
+    done
+    [ "$after" -gt "$before" ] || fail "no audit record of the logged mkdir in the kernel log"
+  fi
+}
+
+@test "argument filters: a rule on chmod's mode matches and does not match" {
+  # chmod(path, mode) on x86_64; fchmodat(dirfd, path, mode) elsewhere
+  rules=
+  for n in chmod:1 fchmodat:2 fchmodat2:2; do
+    rules+="{'names': ['${n%:*}'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13, 'args': [{'index': ${n#*:}, 'value': 448, 'op': 'SCMP_CMP_EQ'}]},
+    {'names': ['${n%:*}'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 18, 'args': [{'index': ${n#*:}, 'value': 7, 'valueTwo': 5, 'op': 'SCMP_CMP_MASKED_EQ'}]},"
+  done
+  seccomp_bundle "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [$rules]}"
+  args sh -c 'for m in 700 755 750 705; do touch /tmp/f$m; chmod $m /tmp/f$m 2>&1 && echo "$m changed"; done; true'
+  run_in
+  assert_success
+  # 0700 == 448: EACCES; 0755 & 7 == 5: EXDEV; 0750 passes both
+  assert_line "chmod: /tmp/f700: Permission denied"
+  assert_line "chmod: /tmp/f755: Invalid cross-device link"
+  assert_line "750 changed"
+  assert_line "chmod: /tmp/f705: Invalid cross-device link"
+  refute_line "700 changed"
+  refute_line "755 changed"
+  refute_line "705 changed"
+}
+
+@test "the filter loads with and without noNewPrivileges, as root and as a user" {
+  seccomp_bundle "$(allow_but "{'action': 'SCMP_ACT_ERRNO', 'errnoRet': 18}")"
+  args sh -c 'grep NoNewPrivs /proc/self/status; mkdir /tmp/d'
+  for nnp in True False; do
+    for uid in 0 1000; do
+      cfg "c['process']['noNewPrivileges'] = $nnp; c['process']['user'] = {'uid': $uid, 'gid': $uid}"
+      run_in -1
+      assert_line --regexp "NoNewPrivs:\s+$([ $nnp = True ] && echo 1 || echo 0)"
+      assert_line "mkdir: can't create directory '/tmp/d': Invalid cross-device link"
+    done
+  done
+}
+
+# sys-probe in the rootfs: what the default profile lets through.
+probe_bundle() {
+  make_bundle
+  cp "$CASCA_BUILD/tests/sys-probe" "$BUNDLE/rootfs/bin/sys-probe"
+}
+
+# (unshare-user last: a new user namespace takes the capabilities)
+blocked=(keyctl add_key request_key bpf perf_event_open open_by_handle_at kexec_load
+  init_module unshare-mount mount userfaultfd io_uring_setup socket-vsock
+  settimeofday reboot syslog unshare-user)
+
+@test "the default profile of casca spec blocks what it says" {
+  probe_bundle
+  args /bin/sys-probe "${blocked[@]}" clone3 getpid
+  run_in
+  assert_success
+  for s in "${blocked[@]}"; do assert_line "$s: EPERM"; done
+  # clone3 says ENOSYS, so that libc falls back to clone (filtered by flags)
+  assert_line "clone3: ENOSYS"
+  assert_line "getpid: ok"
+  # the profile, not the capabilities, refuses these: with every capability
+  # but without the profile they work
+  cfg 'caps = ["CAP_SYS_ADMIN", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}'
+  args /bin/sys-probe keyctl mount unshare-mount unshare-user
+  run_in
+  assert_line "keyctl: EPERM"
+  assert_line "unshare-user: EPERM"
+  assert_line "mount: EPERM"
+  assert_line "unshare-mount: EPERM"
+  profile None
+  run_in
+  assert_line "keyctl: ok"
+  assert_line "unshare-user: ok"
+  assert_line "mount: ok"
+  assert_line "unshare-mount: ok"
+}
+
+@test "the default profile still runs busybox sh, ls, ps and wget (loopback httpd)" {
+  make_bundle
+  grep -q SCMP_ACT_ERRNO "$BUNDLE/config.json"
+  mkdir -p "$BUNDLE/rootfs/www"
+  echo served-over-loopback > "$BUNDLE/rootfs/www/index.html"
+  # bringing lo up needs CAP_NET_ADMIN; the new network namespace has only lo
+  cfg 'caps = ["CAP_NET_ADMIN", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
+c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}'
+  args sh -c 'ip link set lo up; ls /bin/busybox; httpd -p 127.0.0.1:8080 -h /www; sleep 0.2
+ps; wget -q -O - http://127.0.0.1:8080/index.html; echo "exit $?"'
+  run_in
+  assert_success
+  assert_line /bin/busybox
+  assert_line --regexp '^ +1 +root .* sh -c'
+  assert_line --regexp 'httpd -p 127.0.0.1:8080'
+  assert_line served-over-loopback
+  assert_line "exit 0"
+}
+
+@test "SCMP_ACT_NOTIFY: the agent at listenerPath gets the fd and the state and answers" {
+  seccomp_bundle "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$BATS_TEST_TMPDIR/agent.sock',
+    'listenerMetadata': 'casca-test-metadata',
+    'syscalls': [{'names': ['mkdir', 'mkdirat', 'getpid'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+  args sh -c 'echo "pid $$"; mkdir /tmp/d; echo made > /tmp/f && cat /tmp/f'
+  "$CASCA_BUILD/tests/seccomp-agent" "$BATS_TEST_TMPDIR/agent.sock" 122 4242 > "$BATS_TEST_TMPDIR/agent.out" 2>&1 &
+  agent=$!
+  for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/agent.sock" ] && break; sleep 0.1; done
+  run_in
+  for _ in $(seq 50); do grep -q '^done$' "$BATS_TEST_TMPDIR/agent.out" && break; sleep 0.1; done
+  kill "$agent" 2>/dev/null || true
+  wait "$agent" || true
+  # the container saw the agent's answers
+  assert_line "pid 4242"
+  assert_line "mkdir: can't create directory '/tmp/d': Disk quota exceeded"
+  assert_line made
+  run cat "$BATS_TEST_TMPDIR/agent.out"
+  assert_line "notified getpid"
+  assert_line --regexp '^notified mkdir(at)?$'
+  assert_line "done"
+  # the container process state, as the runtime-spec describes it
+  echo "$output" | sed -n 's/^state //p' > "$BATS_TEST_TMPDIR/state.json"
+  python3 - "$BATS_TEST_TMPDIR/state.json" "$(cid)" "$BUNDLE" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["fds"] == ["seccompFd"], s
+assert s["metadata"] == "casca-test-metadata", s
+assert isinstance(s["pid"], int) and s["pid"] > 0, s
+st = s["state"]
+assert st["id"] == sys.argv[2] and st["bundle"] == sys.argv[3], st
+assert st["status"] == "creating" and st["pid"] == s["pid"], st
+assert s["ociVersion"], s
+PY
+}
+
+@test "bad profiles: clear errors naming the JSON path, nothing left behind" {
+  seccomp_bundle None
+  args true
+  bad() { # bad PROFILE MESSAGE
+    profile "$1"
+    run_in -1
+    assert_output --partial "$2"
+    [ -z "$(ls -A "$STATE_ROOT")" ] || fail "state left behind for $1"
+  }
+  bad "{'defaultAction': 'SCMP_ACT_FOO'}" \
+    'linux.seccomp.defaultAction: unknown seccomp action "SCMP_ACT_FOO"'
+  bad "$(allow_but "{'action': 'SCMP_ACT_BAR'}")" \
+    'linux.seccomp.syscalls[0].action: unknown seccomp action "SCMP_ACT_BAR"'
+  bad "{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86', 'SCMP_ARCH_NOPE']}" \
+    'linux.seccomp.architectures[1]: unknown architecture "SCMP_ARCH_NOPE"'
+  bad "$(allow_but "{'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 1, 'value': 1, 'op': 'SCMP_CMP_FOO'}]}")" \
+    'linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator "SCMP_CMP_FOO"'
+  bad "$(allow_but "{'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 6, 'value': 1, 'op': 'SCMP_CMP_EQ'}]}")" \
+    'linux.seccomp.syscalls[0].args[0].index: expected an integer between 0 and 5'
+  bad "$(allow_but "{'action': 'SCMP_ACT_ALLOW', 'errnoRet': 3}")" \
+    'linux.seccomp.syscalls[0].errnoRet: only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE'
+  bad "$(allow_but "{'action': 'SCMP_ACT_ERRNO', 'errnoRet': 5000}")" \
+    'linux.seccomp.syscalls[0].errnoRet: 5000 is out of range (0-4095)'
+  bad "{'defaultAction': 'SCMP_ACT_ALLOW', 'flags': ['SECCOMP_FILTER_FLAG_NOPE']}" \
+    'linux.seccomp.flags[0]: unknown flag "SECCOMP_FILTER_FLAG_NOPE"'
+  bad "$(allow_but "{'action': 'SCMP_ACT_NOTIFY'}")" \
+    'linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY requires linux.seccomp.listenerPath'
+  # the failure comes after the init exists: it goes too
+  bad "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$BATS_TEST_TMPDIR/nobody.sock', 'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}" \
+    "linux.seccomp.listenerPath: seccomp listener \`$BATS_TEST_TMPDIR/nobody.sock\`: connect: No such file or directory"
+  bad "{'syscalls': []}" 'linux.seccomp.defaultAction'
+}
