@@ -22,15 +22,16 @@ c["hostname"] = "casca-demo"
 c["linux"]["namespaces"].append({"type": "user"})
 c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
 c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-c["process"]["args"] = ["sh", "-c", """
-echo "  PID of this shell : $$"
-echo "  hostname          : $(hostname)"
-echo "  uid_map           : $(cat /proc/self/uid_map | tr -s ' ')"
-echo "  processes         :"; ps -o pid,user,args | sed 's/^/    /'
-echo "  mounts            :"; cut -d' ' -f5,9 /proc/self/mountinfo | sed 's/^/    /'
-"""]
+c["process"]["args"] = ["sh", "/demo"]
 json.dump(c, open(p, "w"), indent=1)
 PY
+cat > "$DIR/bundle/rootfs/demo" <<'SH'
+echo "  PID of this shell : $$"
+echo "  hostname          : $(hostname)"
+echo "  uid_map           : $(tr -s ' ' < /proc/self/uid_map)"
+echo "  processes         :"; ps -o pid,user,args | sed 's/^/    /'
+echo "  mounts            :"; cut -d' ' -f5,9 /proc/self/mountinfo | sed 's/^/    /'
+SH
 
 echo "== the host"
 echo "  PID of this shell : $$"
