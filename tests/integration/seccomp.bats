@@ -232,7 +232,7 @@ PY
     profile "$1"
     run_in -1
     assert_output --partial "$2"
-    [ -z "$(ls -A "$STATE_ROOT")" ] || fail "state left behind for $1"
+    [ -z "$(state_ids)" ] || fail "state left behind for $1"
   }
   bad "{'defaultAction': 'SCMP_ACT_FOO'}" \
     'linux.seccomp.defaultAction: unknown seccomp action "SCMP_ACT_FOO"'

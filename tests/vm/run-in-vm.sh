@@ -147,7 +147,9 @@ R=$(mktemp -d "$BASE/root.XXXXXX")
 trap 'rm -rf "$W"; rmdir "$R" 2>/dev/null || true' EXIT
 for s in "${SHARES[@]}"; do
   case $s in
-    / | /tmp | /tmp/* | /run | /run/* | /proc | /proc/* | /sys | /sys/* | /dev | /dev/*)
+    # A checkout below /tmp is fine: it is mounted inside the guest's own
+    # /tmp tmpfs (after it), so the guest's /tmp stays its own.
+    / | /tmp | /var/tmp | /run | /run/* | /proc | /proc/* | /sys | /sys/* | /dev | /dev/*)
       echo "run-in-vm: cannot share $s (the guest keeps its own /tmp, /run, /proc, /sys, /dev)" >&2
       exit 2 ;;
   esac
