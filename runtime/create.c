@@ -503,26 +503,6 @@ static char *now_rfc3339(void)
         return out;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct casca_error **err)
-{
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-        char buf[32];
-        int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-        if (asprintf(&tmp, "%s.casca-tmp", path) < 0)
-                return casca_error_set(err, ENOMEM, "--pid-file");
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return casca_error_set(err, errno, "--pid-file `%s`", path);
-        if (write(fd, buf, (size_t)len) != len || rename(tmp, path) < 0) {
-                int e = errno;
-                unlink(tmp);
-                return casca_error_set(err, e, "--pid-file `%s`", path);
-        }
-        return 0;
-}
-
 static unsigned listen_fds(void)
 {
         const char *s = getenv("LISTEN_FDS");
@@ -950,7 +930,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto fail;
         if (opts->pid_file) {
-                r = write_pid_file(opts->pid_file, pid, err);
+                r = casca_write_pid_file(opts->pid_file, pid, err);
                 if (r < 0)
                         goto fail;
         }

@@ -12,21 +12,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "config-internal.h"
 #include "hooks.h"
 
-static const char *const kind_names[CASCA_HOOK__MAX] = {
-        [CASCA_HOOK_PRESTART] = "prestart",
-        [CASCA_HOOK_CREATE_RUNTIME] = "createRuntime",
-        [CASCA_HOOK_CREATE_CONTAINER] = "createContainer",
-        [CASCA_HOOK_START_CONTAINER] = "startContainer",
-        [CASCA_HOOK_POSTSTART] = "poststart",
-        [CASCA_HOOK_POSTSTOP] = "poststop",
-};
-
-const char *casca_hook_kind_name(enum casca_hook_kind kind)
-{
-        return kind < CASCA_HOOK__MAX ? kind_names[kind] : "unknown";
-}
 
 static long long now_ms(void)
 {
@@ -166,7 +154,7 @@ int casca_hooks_run(const struct casca_config *cfg, enum casca_hook_kind kind,
 
                 r = hook_run(h, state_json, out, sizeof(out), &status, err);
                 if (r < 0)
-                        return casca_error_prefix(err, "hooks.%s[%zu] `%s`", kind_names[kind], i,
+                        return casca_error_prefix(err, "hooks.%s[%zu] `%s`", casca_config_hook_name(kind), i,
                                                   h->path);
                 if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                         continue;
@@ -176,10 +164,10 @@ int casca_hooks_run(const struct casca_config *cfg, enum casca_hook_kind kind,
                 if (WIFSIGNALED(status))
                         return casca_error_setx(err, ECANCELED,
                                                 "hooks.%s[%zu] `%s`: killed by signal %d%s%s",
-                                                kind_names[kind], i, h->path, WTERMSIG(status),
+                                                casca_config_hook_name(kind), i, h->path, WTERMSIG(status),
                                                 out[0] ? ": " : "", out);
                 return casca_error_setx(err, ECANCELED, "hooks.%s[%zu] `%s`: exit status %d%s%s",
-                                        kind_names[kind], i, h->path, WEXITSTATUS(status),
+                                        casca_config_hook_name(kind), i, h->path, WEXITSTATUS(status),
                                         out[0] ? ": " : "", out);
         }
         return 0;

@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-const char *casca_hook_kind_name(enum casca_hook_kind kind);
 /* Run the hooks of one kind in order; stop at the first failure, whose
  * error names the hook kind, index and path and carries its stderr. */
 int casca_hooks_run(const struct casca_config *cfg, enum casca_hook_kind kind,
