@@ -11,6 +11,7 @@
 #include "config-internal.h"
 #include "config.h"
 #include "json.h"
+#include "seccomp/seccomp.h"
 
 /* ---- namespaces, mappings, time offsets ------------------------------------ */
 
@@ -568,37 +569,7 @@ struct casca_resources *casca_resources_parse(const char *json, size_t len,
 
 /* ---- seccomp -------------------------------------------------------------- */
 
-static const char *const seccomp_actions[] = {
-        [CASCA_SCMP_KILL] = "SCMP_ACT_KILL",
-        [CASCA_SCMP_KILL_PROCESS] = "SCMP_ACT_KILL_PROCESS",
-        [CASCA_SCMP_KILL_THREAD] = "SCMP_ACT_KILL_THREAD",
-        [CASCA_SCMP_TRAP] = "SCMP_ACT_TRAP",
-        [CASCA_SCMP_ERRNO] = "SCMP_ACT_ERRNO",
-        [CASCA_SCMP_TRACE] = "SCMP_ACT_TRACE",
-        [CASCA_SCMP_ALLOW] = "SCMP_ACT_ALLOW",
-        [CASCA_SCMP_LOG] = "SCMP_ACT_LOG",
-        [CASCA_SCMP_NOTIFY] = "SCMP_ACT_NOTIFY",
-};
-
-static const char *const seccomp_ops[] = {
-        [CASCA_SCMP_CMP_NE] = "SCMP_CMP_NE",
-        [CASCA_SCMP_CMP_LT] = "SCMP_CMP_LT",
-        [CASCA_SCMP_CMP_LE] = "SCMP_CMP_LE",
-        [CASCA_SCMP_CMP_EQ] = "SCMP_CMP_EQ",
-        [CASCA_SCMP_CMP_GE] = "SCMP_CMP_GE",
-        [CASCA_SCMP_CMP_GT] = "SCMP_CMP_GT",
-        [CASCA_SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
-};
-
-static int lookup_name(yajl_val v, const char *const *names, size_t n)
-{
-        if (!YAJL_IS_STRING(v))
-                return -1;
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(names[i], v->u.string) == 0)
-                        return (int)i;
-        return -1;
-}
+/* The action and operator names live with the rest of seccomp's tables. */
 
 static int parse_seccomp_action(yajl_val v, const struct casca_jpath *p,
                                 enum casca_seccomp_action *ret, struct casca_error **err)
@@ -607,7 +578,7 @@ static int parse_seccomp_action(yajl_val v, const struct casca_jpath *p,
 
         if (!YAJL_IS_STRING(v))
                 return casca_json_error(err, p, "expected a string");
-        a = lookup_name(v, seccomp_actions, ARRAY_SIZE(seccomp_actions));
+        a = casca_seccomp_action_from_name(v->u.string);
         if (a < 0)
                 return casca_json_error(err, p, "unknown seccomp action \"%s\"", v->u.string);
         *ret = (enum casca_seccomp_action)a;
@@ -646,7 +617,7 @@ static int parse_seccomp_arg(void *elem, yajl_val o, const struct casca_jpath *p
                 return -EINVAL;
         if (!YAJL_IS_STRING(x))
                 return casca_json_error(err, JKEY(p, "op"), "expected a string");
-        op = lookup_name(x, seccomp_ops, ARRAY_SIZE(seccomp_ops));
+        op = casca_seccomp_op_from_name(x->u.string);
         if (op < 0)
                 return casca_json_error(err, JKEY(p, "op"), "unknown seccomp operator \"%s\"",
                                         x->u.string);
