@@ -378,9 +378,14 @@ static int check_oom(struct events *e, struct casca_error **err)
                 return 0;
         kills = keyed(buf, "oom_kill");
         ooms = keyed(buf, "oom");
-        n = kills > e->oom_kill ? kills - e->oom_kill : (ooms > e->oom ? 1 : 0);
-        e->oom_kill = kills;
-        e->oom = ooms;
+        /* The kernel counts "oom" before it kills, and we may wake in
+         * between: one OOM is one event, whichever counter shows it first,
+         * so both levels move on by what was reported. */
+        n = kills > e->oom_kill ? kills - e->oom_kill : 0;
+        if (ooms > e->oom && ooms - e->oom > n)
+                n = ooms - e->oom;
+        e->oom_kill += n;
+        e->oom += n;
         for (uint64_t i = 0; i < n; i++) {
                 r = emit(e, event_json("oom", e->id, NULL), err);
                 if (r < 0)
