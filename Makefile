@@ -164,6 +164,6 @@ format:
 	    $(wildcard runtime/*.h runtime/include/*.h cgroup/*.h netns/*.h seccomp/*.h)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -17,7 +17,9 @@
  * more execve; measured in the report of the change that added this. */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -97,8 +99,14 @@ int casca_exec_sealed_self(char **argv, struct casca_error **err)
         self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         if (self < 0)
                 return casca_error_set(err, errno, "open `/proc/self/exe`");
-        if (fd_sealed(self))
+        if (fd_sealed(self)) {
+                /* exec from an fd named us "memfd:casca" (or "3"): take our name back */
+                const char *slash = argv && argv[0] ? strrchr(argv[0], '/') : NULL;
+
+                if (argv && argv[0])
+                        (void)prctl(PR_SET_NAME, slash ? slash + 1 : argv[0], 0, 0, 0);
                 return 0;
+        }
         if (fstat(self, &st) < 0)
                 return casca_error_set(err, errno, "stat `/proc/self/exe`");
 
