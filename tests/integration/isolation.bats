@@ -35,8 +35,11 @@ run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
   cfg 'c["mounts"].append({"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "nosuid"]})'
   run_in
   assert_success
-  # field 5 is the mount point: the rootfs is /, read-only
-  assert_line --regexp "^[0-9]+ [0-9]+ [0-9:]+ $BUNDLE/rootfs / ro,"
+  # field 5 is the mount point: the rootfs is /, read-only; field 4 is the
+  # rootfs path within the filesystem it lives on (in the VM lane's guest
+  # /tmp is a tmpfs of its own)
+  mnt=$(findmnt -n -o TARGET -T "$BUNDLE/rootfs")
+  assert_line --regexp "^[0-9]+ [0-9]+ [0-9:]+ ${BUNDLE#"${mnt%/}"}/rootfs / ro,"
   assert_line --regexp ' /data rw,nosuid.* - tmpfs tmpfs '
   assert_line --regexp ' /proc .* - proc proc '
   assert_line --regexp ' /dev/pts .* - devpts devpts '
