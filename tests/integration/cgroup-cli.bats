@@ -33,10 +33,11 @@ cg_of() {
   sed -n 's/^0:://p' "/proc/$1/cgroup"
 }
 
-# wait_for CMD...: up to 10 s until CMD succeeds.
+# wait_for CMD...: up to 30 s (the VM lane's guest is emulated, and may
+# share the host's cores) until CMD succeeds.
 wait_for() {
   local _
-  for _ in $(seq 100); do "$@" && return 0; sleep 0.1; done
+  for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
   "$@"
 }
 
@@ -49,6 +50,21 @@ run_detached() {
   PID=$(state_field "$ID" pid)
   CGP=$(cg_of "$PID")
   [ -n "$CGP" ]
+}
+
+# n_procs_is N CGROUP: CGROUP's cgroup.procs lists N processes.
+n_procs_is() {
+  [ "$(wc -l < "$CG$2/cgroup.procs")" -eq "$1" ]
+}
+
+# file_above FILE N: FILE holds a number greater than N.
+file_above() {
+  [ "$(cat "$1")" -gt "$2" ]
+}
+
+# two_lines FILE: FILE has two lines or more.
+two_lines() {
+  [ "$(wc -l < "$1")" -ge 2 ]
 }
 
 writable_rootfs() {
@@ -117,21 +133,23 @@ writable_rootfs() {
   args dd if=/dev/zero of=/dev/null bs=64M count=1
   run casca run --bundle "$BUNDLE" "$(cid run)"
   assert_equal "$status" 137
-  # the same through create / events / start: events sees the OOM kill and
-  # ends with the container
+  # events sees the OOM kill, and ends with the container
+  writable_rootfs
+  args sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1'
   id=$(cid)
-  run_bg create --bundle "$BUNDLE" "$id"
+  run_bg run -d --bundle "$BUNDLE" "$id"
   assert_success
   cgp=$(cg_of "$(state_field "$id" pid)")
   [ "$(cat "$CG$cgp/memory.max")" = 33554432 ]
   [ "$(cat "$CG$cgp/memory.swap.max")" = 0 ]
-  casca events --interval 100s "$id" > "$BATS_TEST_TMPDIR/events" 2>&1 &
+  casca events --interval 200ms "$id" > "$BATS_TEST_TMPDIR/events" 2>&1 &
   events=$!
-  sleep 1 # events takes its baseline of memory.events
-  casca start "$id"
+  # the first stats line says events has taken its baseline of memory.events
+  wait_for grep -q '"type":"stats"' "$BATS_TEST_TMPDIR/events"
+  touch "$BUNDLE/rootfs/tmp/go"
   wait_for dead "$events"
   wait "$events"
-  run cat "$BATS_TEST_TMPDIR/events"
+  run grep -v '"type":"stats"' "$BATS_TEST_TMPDIR/events"
   assert_output "{\"type\":\"oom\",\"id\":\"$id\"}"
   grep -qx 'oom_kill 1' "$CG$cgp/memory.events"
   assert_equal "$(state_field "$id" status)" stopped
@@ -233,13 +251,13 @@ echo "elapsed $a $(cut -d" " -f1 /proc/uptime)"'
   secs=$(echo "$output" | awk '/^elapsed/ { print $3 - $2 }')
   echo "dd took ${secs}s"
   awk -v s="$secs" 'BEGIN { exit !(s >= 1.5) }'
-  # without the limit the same writes are fast
+  # without the limit the same writes take a fraction of that
   cfg 'del c["linux"]["resources"]["blockIO"]'
   run casca run --bundle "$BUNDLE" "$(cid free)"
   assert_success
-  secs=$(echo "$output" | awk '/^elapsed/ { print $3 - $2 }')
-  echo "unthrottled: ${secs}s"
-  awk -v s="$secs" 'BEGIN { exit !(s < 1.5) }'
+  free=$(echo "$output" | awk '/^elapsed/ { print $3 - $2 }')
+  echo "unthrottled: ${free}s"
+  awk -v s="$secs" -v f="$free" 'BEGIN { exit !(f < s / 2) }'
 }
 
 @test "io.weight: blockIO weights are converted; per-device ones need iocost" {
@@ -342,9 +360,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   run casca resume "$ID"
   assert_success
   assert_equal "$(state_field "$ID" status)" running
-  sleep 0.5
-  c=$(cat "$count")
-  [ "$c" -gt "$b" ]
+  wait_for file_above "$count" "$b"
   # a paused container can be deleted with --force
   casca pause "$ID"
   run casca delete "$ID"
@@ -367,7 +383,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   need_cgroup2
   make_bundle
   run_detached sh -c 'sleep 100 & sleep 101 & wait'
-  wait_for test "$(wc -l < "$CG$CGP/cgroup.procs")" -eq 3
+  wait_for n_procs_is 3 "$CGP"
   run casca ps --format json "$ID"
   assert_success
   python3 - "$output" "$PID" "$CG$CGP/cgroup.procs" <<'PY'
@@ -441,16 +457,14 @@ EOF
   make_bundle
   cfg 'c["linux"]["resources"]["memory"] = {"limit": 64 << 20}
 c["linux"]["resources"]["pids"] = {"limit": 10}'
-  run_detached sleep 1000
+  # runs until /tmp/go appears
+  run_detached sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done'
   casca events --interval 1 "$ID" > "$BATS_TEST_TMPDIR/events" 2>&1 &
   events=$!
-  # two intervals' worth (an emulated guest can be slow), then the container ends
-  for _ in $(seq 300); do [ "$(wc -l < "$BATS_TEST_TMPDIR/events")" -ge 2 ] && break; sleep 0.1; done
-  casca kill "$ID" KILL
-  for _ in $(seq 300); do dead "$events" && break; sleep 0.1; done
+  wait_for two_lines "$BATS_TEST_TMPDIR/events"
+  touch "$BUNDLE/rootfs/tmp/go"
+  wait_for dead "$events"
   wait "$events"
-  run cat "$BATS_TEST_TMPDIR/events"
-  [ "${#lines[@]}" -ge 2 ]
   python3 - "$BATS_TEST_TMPDIR/events" "$ID" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
@@ -476,7 +490,7 @@ PY
   need_cgroup2
   make_bundle
   run_detached sh -c 'sleep 100 & sleep 100 & wait'
-  wait_for test "$(wc -l < "$CG$CGP/cgroup.procs")" -eq 3
+  wait_for n_procs_is 3 "$CGP"
   pids=$(cat "$CG$CGP/cgroup.procs")
   run casca kill --all "$ID" KILL
   assert_success

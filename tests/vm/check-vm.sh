@@ -3,7 +3,8 @@
 # KVM needed) and run the whole bats integration suite inside it
 # (tests/vm/guest.sh).  The guest's TAP output streams to our stdout.
 # Run by `tests/run-checks.sh vm` (make check-vm) after `make tests`.
-# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds, 1800), and everything
+# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds, 3600: the suite takes about
+# 32 minutes under TCG on 2 cores), and everything
 # tests/vm/run-in-vm.sh reads (VM_CACHE, VM_KERNEL_VERSION, VM_APPEND).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,5 +26,5 @@ fi
 
 export CASCA_BUILD=${CASCA_BUILD:-$PWD/build}
 export CASCA=${CASCA:-$CASCA_BUILD/casca}
-exec tests/vm/run-in-vm.sh -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-1800}" \
+exec tests/vm/run-in-vm.sh -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-3600}" \
   -- tests/vm/guest.sh "$@"
