@@ -168,6 +168,7 @@ json.dump(c, open(path, "w"), indent=1)
 PY
 done
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 unshare -m --propagation private "$0" --inside "$W" "$(readlink /proc/self/ns/mnt)"
 
 # binary sizes
@@ -189,6 +190,7 @@ bin_sizes >"$W/sizes"
   echo "kernel=$(uname -r)"
   echo "cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo) ($(nproc) cpus)"
   echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "load=$LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
   echo "crun=$(crun --version | awk 'NR == 1 { print $3 }')"
   echo "runc=$(runc --version | awk 'NR == 1 { print $3 }')"
   echo "hyperfine=$(hyperfine --version | awk '{ print $2 }')"

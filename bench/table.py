@@ -51,7 +51,8 @@ size_cell = {
 }
 
 print(f"Benchmark of {m['date']}: {m['cpu']}, kernel {m['kernel']}, {m['os']}; "
-      f"{m['casca']}, crun {m['crun']}, runc {m['runc']}, hyperfine {m['hyperfine']}.")
+      f"{m['casca']}, crun {m['crun']}, runc {m['runc']}, hyperfine {m['hyperfine']}; "
+      f"load average {m['load']} (other work on the machine makes every number noisier).")
 print()
 print(f"Each command: {m['warmup']} warmup runs, then {m['runs']} runs (`hyperfine -N`); "
       "the median is shown.  All of them run in a private mount namespace in which "
