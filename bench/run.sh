@@ -5,7 +5,13 @@
 # running /bin/true; peak RSS of each runtime; binary sizes.  Prints a
 # markdown table and writes it to build/bench/table.md.  Needs root.
 #
-#   bench/run.sh        BENCH_RUNS (500), BENCH_WARMUP (30), BENCH_RSS_RUNS (5)
+#   bench/run.sh        BENCH_RUNS (500), BENCH_ROUNDS (5), BENCH_WARMUP (10 per round),
+#                       BENCH_RSS_RUNS (5)
+#
+# The runs of each command are spread over BENCH_ROUNDS hyperfine
+# invocations, one after the other, so that a change in the machine's load
+# during the benchmark falls on every command alike; the medians are over
+# all runs of all rounds.
 #
 # Cgroups: this host may have a hybrid hierarchy that belongs to someone
 # else, and crun refuses hybrid hosts.  Every runtime therefore runs inside
@@ -26,7 +32,8 @@ ROOT=$PWD
 
 CASCA=${CASCA:-$ROOT/build/casca}
 RUNS=${BENCH_RUNS:-500}
-WARMUP=${BENCH_WARMUP:-30}
+ROUNDS=${BENCH_ROUNDS:-5}
+WARMUP=${BENCH_WARMUP:-10}
 RSS_RUNS=${BENCH_RSS_RUNS:-5}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 FLOOR=(unshare --mount --uts --ipc --pid --net --fork true)
@@ -92,9 +99,11 @@ if [ "${1:-}" = --inside ]; then
         prep+=(--prepare "rm -rf $W/state-casca/@cache")
       fi
     done
-    echo "== hyperfine, config: $c" >&2
-    hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
-      --export-json "$W/hyperfine-$c.json" "${prep[@]}" "${hf[@]}" >&2
+    for ((r = 1; r <= ROUNDS; r++)); do
+      echo "== hyperfine, config: $c, round $r of $ROUNDS" >&2
+      hyperfine -N --style basic --warmup "$WARMUP" --runs $(((RUNS + ROUNDS - 1) / ROUNDS)) \
+        --export-json "$W/hyperfine-$c-$r.json" "${prep[@]}" "${hf[@]}" >&2
+    done
   done
 
   # peak RSS: /usr/bin/time's %M (ru_maxrss from wait4), max over a few runs
@@ -195,11 +204,13 @@ bin_sizes >"$W/sizes"
   echo "runc=$(runc --version | awk 'NR == 1 { print $3 }')"
   echo "hyperfine=$(hyperfine --version | awk '{ print $2 }')"
   echo "casca=$("$CASCA" --version | head -n 1)"
-  echo "runs=$RUNS"
+  echo "runs=$(((RUNS + ROUNDS - 1) / ROUNDS * ROUNDS))"
+  echo "rounds=$ROUNDS"
   echo "warmup=$WARMUP"
   echo "rss_runs=$RSS_RUNS"
 } >"$W/machine"
 
-for f in "$W"/hyperfine-*.json; do cp "$f" "$OUT/"; done
+rm -f "$OUT"/hyperfine-*.json
+cp "$W"/hyperfine-*.json "$OUT/"
 python3 "$ROOT/bench/table.py" "$W" >"$OUT/table.md"
 cat "$OUT/table.md"

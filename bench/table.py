@@ -31,9 +31,15 @@ def read(name, default=None):
 
 
 def medians(config):
-    with open(os.path.join(W, f"hyperfine-{config}.json")) as f:
-        results = json.load(f)["results"]
-    return {r["command"]: statistics.median(r["times"]) * 1000 for r in results}
+    """Median ms of each command over the runs of every round."""
+    times = {}
+    for name in sorted(os.listdir(W)):
+        if not (name.startswith(f"hyperfine-{config}-") and name.endswith(".json")):
+            continue
+        with open(os.path.join(W, name)) as f:
+            for r in json.load(f)["results"]:
+                times.setdefault(r["command"], []).extend(r["times"])
+    return {cmd: statistics.median(t) * 1000 for cmd, t in times.items()}
 
 
 def ratio(a, b):
@@ -54,8 +60,8 @@ print(f"Benchmark of {m['date']}: {m['cpu']}, kernel {m['kernel']}, {m['os']}; "
       f"{m['casca']}, crun {m['crun']}, runc {m['runc']}, hyperfine {m['hyperfine']}; "
       f"load average {m['load']} (other work on the machine makes every number noisier).")
 print()
-print(f"Each command: {m['warmup']} warmup runs, then {m['runs']} runs (`hyperfine -N`); "
-      "the median is shown.  All of them run in a private mount namespace in which "
+print(f"Each command: {m['runs']} runs (`hyperfine -N`) in {m['rounds']} rounds, each after "
+      f"{m['warmup']} warmup runs; the median over all runs is shown.  All of them run in a private mount namespace in which "
       "/sys/fs/cgroup is an empty tmpfs (no cgroupfs reachable), casca and crun with "
       "`--cgroup-manager disabled`.  One busybox bundle running /bin/true, readonly root, "
       "no terminal, the same config.json for every runtime.  The floor is "
