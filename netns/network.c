@@ -291,20 +291,45 @@ static int make_result(const struct casca_netconf *nc, const struct casca_netsta
         return 0;
 }
 
+static int loopback_up(struct casca_nl *cnl, struct casca_error **err)
+{
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
+        struct casca_link_info lo;
+        int r;
+
+        r = casca_link_get(cnl, "lo", &lo);
+        if (r < 0)
+                return casca_nl_error(cnl, r, err, "look up `lo` in the container");
+        if (lo.flags & IFF_UP)
+                return 0;
+        return casca_link_set(cnl, lo.index, &up, err);
+}
+
+int casca_network_loopback_up(int netns_fd, struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL;
+        int r;
+
+        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &nl, err);
+        if (r >= 0)
+                r = loopback_up(nl, err);
+        if (r < 0)
+                return casca_error_prefix(err, "bring up `lo`");
+        return 0;
+}
+
 /* Inside the container: lo up, addresses, interface up, default route(s). */
 static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc,
                             const struct casca_netstate *st, uint8_t ret_mac[6],
                             struct casca_error **err)
 {
         struct casca_link_change up = {.up = 1, .netns_fd = -1};
-        struct casca_link_info lo, li;
+        struct casca_link_info li;
         struct casca_cidr a;
         int r;
 
-        r = casca_link_get(cnl, "lo", &lo);
+        r = loopback_up(cnl, err);
         if (r < 0)
-                return casca_nl_error(cnl, r, err, "look up `lo` in the container");
-        if (!(lo.flags & IFF_UP) && (r = casca_link_set(cnl, lo.index, &up, err)) < 0)
                 return r;
         r = casca_link_get(cnl, nc->interface, &li);
         if (r < 0)

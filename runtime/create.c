@@ -259,6 +259,13 @@ static int child_init(struct create *c, struct casca_error **err)
                 if (r < 0)
                         return r;
         }
+        if (!c->net_build && l->namespaces[CASCA_NS_NETWORK].present &&
+            !l->namespaces[CASCA_NS_NETWORK].path) {
+                /* like runc, a new network namespace has its loopback up */
+                r = casca_network_loopback_up(-1, err);
+                if (r < 0)
+                        return r;
+        }
         if (l->namespaces[CASCA_NS_TIME].present && !l->namespaces[CASCA_NS_TIME].path) {
                 r = casca_ns_enter_new_time(l, err);
                 if (r < 0)

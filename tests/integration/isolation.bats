@@ -195,6 +195,17 @@ c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400000, "nanosecs": 0}, "bo
   [ "$up" -ge 86400000 ] || fail "uptime $up is not offset"
 }
 
+@test "a new network namespace without casca.network has lo up and 127.0.0.1 reachable" {
+  make_bundle
+  args sh -c 'cat /sys/class/net/lo/flags; ip -o link show lo; (nc -l -p 5555 -e echo hello-lo &); sleep 0.3; nc -w 2 127.0.0.1 5555'
+  run_in
+  assert_success
+  # IFF_UP | IFF_LOOPBACK
+  assert_line --index 0 0x9
+  assert_line --index 1 --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+  assert_line hello-lo
+}
+
 @test "namespaced sysctls are set" {
   make_bundle
   cfg 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}'
