@@ -437,6 +437,10 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         }
         if (stage1 == 0)
                 exec_child(&e, getppid());
+        /* the process inherits it from stage 1; see create */
+        r = casca_process_set_oom_score_adj(stage1, &e.cfg->process, err);
+        if (r < 0)
+                goto fail;
         casca_closep(&e.sock[1]);
         casca_closep(&e.go[0]);
         casca_closep(&e.go[1]);
