@@ -61,7 +61,7 @@ static int set_frozen(struct casca_context *ctx, const char *id, bool frozen,
                                      casca_status_name(h.status));
                 goto out;
         }
-        /* a paused created container still says "created": ask the cgroup */
+        /* the status read the cgroup without taking errors: ask again */
         r = casca_cgroup_is_frozen(cg, err);
         if (r < 0)
                 goto prefix;

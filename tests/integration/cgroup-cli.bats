@@ -379,6 +379,37 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   casca delete "$id"
 }
 
+@test "pause: a created container that is paused is \"paused\", and created again after resume" {
+  need_cgroup2
+  make_bundle
+  writable_rootfs
+  args sh -c 'echo started > /tmp/started; sleep 100'
+  ID=$(cid)
+  run_bg create --bundle "$BUNDLE" "$ID"
+  assert_success
+  CGP=$(cg_of "$(state_field "$ID" pid)")
+  assert_equal "$(state_field "$ID" status)" created
+  run casca pause "$ID"
+  assert_success
+  grep -qx 'frozen 1' "$CG$CGP/cgroup.events"
+  assert_equal "$(state_field "$ID" status)" paused
+  run casca list --format json
+  assert_success
+  assert_output --partial '"status":"paused"'
+  # like runc: a paused container cannot be started
+  run casca start "$ID"
+  assert_failure
+  assert_output --partial "is not in created state (paused)"
+  run casca resume "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" created
+  run casca start "$ID"
+  assert_success
+  wait_for test -s "$BUNDLE/rootfs/tmp/started"
+  assert_equal "$(state_field "$ID" status)" running
+  casca delete --force "$ID"
+}
+
 @test "ps: the container's processes, as a table and as JSON" {
   need_cgroup2
   make_bundle
