@@ -738,7 +738,8 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         return r;
                 switch (step) {
                 case SYNC_USERNS_READY:
-                        /* the child is dumpable now: a rootless runtime can
+                        /* the child (the init, or stage 1 before it clones
+                         * the init) is dumpable now: a rootless runtime can
                          * open its oom_score_adj */
                         r = casca_process_set_oom_score_adj(pid > 0 ? pid : st->pid,
                                                             &c->cfg->process, err);
@@ -754,6 +755,12 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         while (waitpid(*stage1, NULL, 0) < 0 && errno == EINTR)
                                 ;
                         *stage1 = -1;
+                        /* the init waits for HOOKS_DONE, after this */
+                        if (!userns_new(l)) {
+                                r = casca_process_set_oom_score_adj(pid, &c->cfg->process, err);
+                                if (r < 0)
+                                        return r;
+                        }
                         st->pid = pid;
                         st->pid_start = casca_proc_starttime(pid);
                         r = casca_state_write(c->dir_fd, st, err);
@@ -935,12 +942,11 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                 stage1 = pid;
                 pid = -1;
         }
-        if (!userns_new(l)) {
-                /* the init (or stage 1, which it inherits it from) gets it
-                 * from here, where lowering it is allowed; with a new user
+        if (!c.two_stage && !userns_new(l)) {
+                /* process.oomScoreAdj from here, where lowering it is
+                 * allowed: on the init once we know its pid; with a new user
                  * namespace at USERNS_READY */
-                r = casca_process_set_oom_score_adj(c.two_stage ? stage1 : pid,
-                                                    &c.cfg->process, err);
+                r = casca_process_set_oom_score_adj(pid, &c.cfg->process, err);
                 if (r < 0)
                         goto fail;
         }

@@ -222,6 +222,34 @@ c["process"]["oomScoreAdj"] = '"$1"
   [ "$up" -ge 172800000 ] || fail "uptime $up is not offset"
 }
 
+@test "user namespace: exec gets oomScoreAdj and the time namespace too" {
+  userns_oom_time_bundle 321
+  args sleep 100
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  run casca exec "$id" cat /proc/self/oom_score_adj /proc/self/timens_offsets
+  assert_success
+  assert_line --index 0 321
+  assert_line --regexp '^boottime +172800000 +0$'
+  casca delete --force "$id"
+}
+
+@test "oomScoreAdj with a pid namespace joined by path (the two-stage create)" {
+  make_bundle
+  unshare --pid --fork sleep 100 &
+  holder=$!
+  for _ in $(seq 50); do child=$(pgrep -P "$holder") && break; sleep 0.1; done
+  [ -n "$child" ]
+  cfg "c['linux']['namespaces'] = [n if n['type'] != 'pid' else {'type': 'pid', 'path': '/proc/$child/ns/pid'} for n in c['linux']['namespaces']]
+c['process']['oomScoreAdj'] = 222"
+  args cat /proc/self/oom_score_adj
+  run_in
+  kill "$child" "$holder"
+  assert_success
+  assert_output 222
+}
+
 @test "user namespace: oomScoreAdj below the runtime's is applied" {
   # CAP_SYS_RESOURCE: bit 24
   (( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) & (1 << 24) )) ||
