@@ -121,6 +121,15 @@ int casca_ipam_release(const char *dir, const struct casca_ip *ip, const char *o
                        struct casca_error **err);
 /* Release every lease of owner in dir (for teardown after a crash). */
 int casca_ipam_release_owner(const char *dir, const char *owner, struct casca_error **err);
+/* The host ports: <state_root>/ipam/CASCA_PORTS_DIR, a name no bridge can have
+ * (longer than an interface name). */
+#define CASCA_PORTS_DIR "published-ports.d"
+/* Reserve every casca.network.ports entry of nc (protocol, hostPort and
+ * hostIP, or none for any address) for owner: -EADDRINUSE naming the entry,
+ * the port and the container holding it when one is taken.  What it
+ * reserved before a failure stays: casca_ipam_release_owner() removes it. */
+int casca_ipam_reserve_ports(const char *dir, const struct casca_netconf *nc, const char *owner,
+                             struct casca_error **err);
 
 /* ---- nat.c ----------------------------------------------------------------- */
 

@@ -5,7 +5,12 @@
  * id, created with O_EXCL (a lease can never be handed out twice, even by
  * processes that do not take the lock); a "lock" file serialises allocators
  * with flock(), so that the round-robin cursor ("last.4", "last.6") is read and
- * advanced by one allocator at a time. */
+ * advanced by one allocator at a time.
+ *
+ * Published host ports are leases of the same kind in one directory for
+ * the whole host (CASCA_PORTS_DIR beside the bridges' ones), named
+ * "<tcp|udp>.<hostPort>.<hostIP|any>" and holding the owner id, so that a
+ * second container cannot publish a port another one has. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -82,23 +88,35 @@ static int write_small(int dfd, const char *name, const char *content)
         return 0;
 }
 
-/* Claim ip for owner: 0, -EEXIST if leased, other -errno. */
-static int claim(int dfd, const struct casca_ip *ip, const char *owner)
+/* Claim lease `name` for owner: 0, -EEXIST if taken (its holder in
+ * ret_holder when given, "?" if unreadable), other -errno. */
+static int claim_name(int dfd, const char *name, const char *owner, char *ret_holder, size_t size)
 {
-        char name[CASCA_IP_STRLEN];
         _cleanup_close_ int fd = -1;
         size_t len = strlen(owner);
 
-        casca_ip_format(ip, name, sizeof(name));
         fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return -errno;
+        if (fd < 0) {
+                int r = -errno;
+
+                if (r == -EEXIST && ret_holder && read_small(dfd, name, ret_holder, size) < 0)
+                        snprintf(ret_holder, size, "?");
+                return r;
+        }
         if (write(fd, owner, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
                 int r = errno ? -errno : -EIO;
                 unlinkat(dfd, name, 0);
                 return r;
         }
         return 0;
+}
+
+static int claim(int dfd, const struct casca_ip *ip, const char *owner, char *ret_holder,
+                 size_t size)
+{
+        char name[CASCA_IP_STRLEN];
+
+        return claim_name(dfd, casca_ip_format(ip, name, sizeof(name)), owner, ret_holder, size);
 }
 
 static const char *cursor_name(int family)
@@ -121,16 +139,13 @@ int casca_ipam_allocate(const char *dir, const struct casca_cidr *subnet,
         if (dfd < 0)
                 return dfd;
         if (requested) {
-                r = claim(dfd, requested, owner);
+                r = claim(dfd, requested, owner, holder, sizeof(holder));
                 casca_ip_format(requested, abuf, sizeof(abuf));
-                if (r == -EEXIST) {
-                        if (read_small(dfd, abuf, holder, sizeof(holder)) < 0)
-                                snprintf(holder, sizeof(holder), "?");
+                if (r == -EEXIST)
                         return casca_error_setx(err, EADDRINUSE,
                                                 "casca.network: address %s is already leased to "
                                                 "`%s`",
                                                 abuf, holder);
-                }
                 if (r < 0)
                         return casca_error_set(err, -r, "lease `%s/%s`", dir, abuf);
                 *ret = *requested;
@@ -149,7 +164,7 @@ int casca_ipam_allocate(const char *dir, const struct casca_cidr *subnet,
                         continue;
                 if (gateway && casca_ip_equal(&ip, gateway))
                         continue;
-                r = claim(dfd, &ip, owner);
+                r = claim(dfd, &ip, owner, NULL, 0);
                 if (r == -EEXIST)
                         continue;
                 casca_ip_format(&ip, abuf, sizeof(abuf));
@@ -221,11 +236,50 @@ int casca_ipam_release_owner(const char *dir, const char *owner, struct casca_er
                 return casca_error_set(err, errno, "opendir `%s`", dir);
         dup_fd = -1;
         while ((de = readdir(d))) {
-                if (casca_ip_parse(de->d_name, &ip) < 0)
+                if (casca_ip_parse(de->d_name, &ip) < 0 && strncmp(de->d_name, "tcp.", 4) != 0 &&
+                    strncmp(de->d_name, "udp.", 4) != 0)
                         continue; /* lock, cursors, temporaries */
                 r = release_name(dfd, dir, de->d_name, owner, err);
                 if (r < 0)
                         return r;
+        }
+        return 0;
+}
+
+/* ---- published ports ---------------------------------------------------------- */
+
+static const char *proto_name(int protocol)
+{
+        return protocol == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+int casca_ipam_reserve_ports(const char *dir, const struct casca_netconf *nc, const char *owner,
+                             struct casca_error **err)
+{
+        _cleanup_close_ int dfd = -1, lock = -1;
+        char name[NAME_MAX + 1], ip[CASCA_IP_STRLEN], holder[256];
+        int r;
+
+        dfd = ipam_open(dir, &lock, err);
+        if (dfd < 0)
+                return dfd;
+        for (size_t i = 0; i < nc->n_ports; i++) {
+                const struct casca_port_mapping *pm = &nc->ports[i];
+
+                if (pm->has_host_ip)
+                        casca_ip_format(&pm->host_ip, ip, sizeof(ip));
+                snprintf(name, sizeof(name), "%s.%u.%s", proto_name(pm->protocol), pm->host_port,
+                         pm->has_host_ip ? ip : "any");
+                r = claim_name(dfd, name, owner, holder, sizeof(holder));
+                if (r == -EEXIST)
+                        return casca_error_setx(err, EADDRINUSE,
+                                                "casca.network.ports[%zu].hostPort: %u/%s%s%s is "
+                                                "already published by container `%s`",
+                                                i, pm->host_port, proto_name(pm->protocol),
+                                                pm->has_host_ip ? " on " : "",
+                                                pm->has_host_ip ? ip : "", holder);
+                if (r < 0)
+                        return casca_error_set(err, -r, "reserve `%s/%s`", dir, name);
         }
         return 0;
 }

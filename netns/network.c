@@ -3,10 +3,10 @@
  * teardown, and linux.netDevices.
  *
  * Setup order (each step recorded in network.json before it acts):
- *   state -> bridge -> lease(s) -> nftables rules -> veth (peer made inside
- *   the container's namespace) -> host end on the bridge, up (hairpin with
- *   published ports) -> inside: lo up, addresses, interface up, default
- *   route(s).
+ *   state -> published host ports reserved (ipam.c) -> bridge -> lease(s)
+ *   -> nftables rules -> veth (peer made inside the container's namespace)
+ *   -> host end on the bridge, up (hairpin with published ports) -> inside:
+ *   lo up, addresses, interface up, default route(s).
  * Inside work goes through a NETLINK_ROUTE socket opened in the container's
  * namespace (setns on this thread, socket(), setns back): no fork, and the
  * thread is back in its own namespace before any further work. */
@@ -127,14 +127,34 @@ static void keep_first(struct casca_error **first, struct casca_error **e)
         *e = NULL;
 }
 
+/* <state_root>/ipam/<bridge> -> <state_root>/ipam/CASCA_PORTS_DIR */
+static char *ports_dir(const char *ipam_dir)
+{
+        const char *slash = strrchr(ipam_dir, '/');
+        char *out = NULL;
+
+        if (!slash ||
+            asprintf(&out, "%.*s/" CASCA_PORTS_DIR, (int)(slash - ipam_dir), ipam_dir) < 0)
+                return NULL;
+        return out;
+}
+
 /* Release the leases of id: the recorded ones, and any lease of id in the
- * recorded lease dir (a kill between a lease and its record). */
+ * recorded lease dir (a kill between a lease and its record); then its
+ * published ports. */
 static int release_leases(const struct casca_netstate *st, const char *id, struct casca_error **err)
 {
+        _cleanup_free_ char *ports = NULL;
         int r;
 
         if (!st->ipam_dir)
                 return 0; /* setup never reached the leases */
+        ports = ports_dir(st->ipam_dir);
+        if (!ports)
+                return casca_error_set(err, ENOMEM, "release published ports");
+        r = casca_ipam_release_owner(ports, id, err);
+        if (r < 0)
+                return r;
         if (st->has_addr4 && (r = casca_ipam_release(st->ipam_dir, &st->addr4, id, err)) < 0)
                 return r;
         if (st->has_addr6 && (r = casca_ipam_release(st->ipam_dir, &st->addr6, id, err)) < 0)
@@ -291,20 +311,45 @@ static int make_result(const struct casca_netconf *nc, const struct casca_netsta
         return 0;
 }
 
+static int loopback_up(struct casca_nl *cnl, struct casca_error **err)
+{
+        struct casca_link_change up = {.up = 1, .netns_fd = -1};
+        struct casca_link_info lo;
+        int r;
+
+        r = casca_link_get(cnl, "lo", &lo);
+        if (r < 0)
+                return casca_nl_error(cnl, r, err, "look up `lo` in the container");
+        if (lo.flags & IFF_UP)
+                return 0;
+        return casca_link_set(cnl, lo.index, &up, err);
+}
+
+int casca_network_loopback_up(int netns_fd, struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL;
+        int r;
+
+        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &nl, err);
+        if (r >= 0)
+                r = loopback_up(nl, err);
+        if (r < 0)
+                return casca_error_prefix(err, "bring up `lo`");
+        return 0;
+}
+
 /* Inside the container: lo up, addresses, interface up, default route(s). */
 static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc,
                             const struct casca_netstate *st, uint8_t ret_mac[6],
                             struct casca_error **err)
 {
         struct casca_link_change up = {.up = 1, .netns_fd = -1};
-        struct casca_link_info lo, li;
+        struct casca_link_info li;
         struct casca_cidr a;
         int r;
 
-        r = casca_link_get(cnl, "lo", &lo);
+        r = loopback_up(cnl, err);
         if (r < 0)
-                return casca_nl_error(cnl, r, err, "look up `lo` in the container");
-        if (!(lo.flags & IFF_UP) && (r = casca_link_set(cnl, lo.index, &up, err)) < 0)
                 return r;
         r = casca_link_get(cnl, nc->interface, &li);
         if (r < 0)
@@ -343,6 +388,17 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         struct casca_link_info host;
         int r, br;
 
+        /* first: a port another container has fails before anything is made */
+        if (nc->n_ports > 0) {
+                _cleanup_free_ char *ports = ports_dir(st->ipam_dir);
+
+                if (!ports)
+                        return casca_error_set(err, ENOMEM, "casca.network.ports");
+                r = casca_ipam_reserve_ports(ports, nc, id, err);
+                if (r < 0)
+                        return r;
+                step("ports");
+        }
         r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
         if (r < 0)
                 return r;

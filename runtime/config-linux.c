@@ -2,6 +2,7 @@
 /* config-linux.c - the "linux" object of config.json: namespaces, id
  * mappings, devices, cgroup resources, sysctl, seccomp, paths. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,29 +245,74 @@ static int parse_device_rule(void *elem, yajl_val o, const struct casca_jpath *p
 
 /* ---- resources ----------------------------------------------------------- */
 
-/* A table of optional integer members: signed ones land in i64, unsigned
- * ones in u64; each sets its has_ flag and any_limit. */
+/* Tables of optional members of linux.resources, by their offsets in
+ * struct casca_resources: one for the parser and casca_resources_emit().
+ * Each member parsed sets its has_ flag and any_limit. */
+#define RES_OFF(m) offsetof(struct casca_resources, m)
+
 struct int_field {
         const char *key;
-        bool *has;
-        int64_t *i64;
-        uint64_t *u64;
+        size_t has, value; /* offsets of the bool and the int64_t/uint64_t */
+        bool is_signed;
 };
 
-static int parse_int_fields(yajl_val v, const struct casca_jpath *p, const struct int_field *f,
-                            size_t n, bool *any, struct casca_error **err)
+struct bool_field {
+        const char *key;
+        size_t has, value;
+};
+
+static const struct int_field memory_ints[] = {
+        {"limit", RES_OFF(memory.has_limit), RES_OFF(memory.limit), true},
+        {"reservation", RES_OFF(memory.has_reservation), RES_OFF(memory.reservation), true},
+        {"swap", RES_OFF(memory.has_swap), RES_OFF(memory.swap), true},
+        {"kernel", RES_OFF(memory.has_kernel), RES_OFF(memory.kernel), true},
+        {"kernelTCP", RES_OFF(memory.has_kernel_tcp), RES_OFF(memory.kernel_tcp), true},
+        /* last: parse_memory() checks its range */
+        {"swappiness", RES_OFF(memory.has_swappiness), RES_OFF(memory.swappiness), false},
+};
+
+static const struct bool_field memory_bools[] = {
+        {"disableOOMKiller", RES_OFF(memory.has_disable_oom_killer),
+         RES_OFF(memory.disable_oom_killer)},
+        {"useHierarchy", RES_OFF(memory.has_use_hierarchy), RES_OFF(memory.use_hierarchy)},
+        {"checkBeforeUpdate", RES_OFF(memory.has_check_before_update),
+         RES_OFF(memory.check_before_update)},
+};
+
+static const struct int_field cpu_ints[] = {
+        {"shares", RES_OFF(cpu.has_shares), RES_OFF(cpu.shares), false},
+        {"burst", RES_OFF(cpu.has_burst), RES_OFF(cpu.burst), false},
+        {"period", RES_OFF(cpu.has_period), RES_OFF(cpu.period), false},
+        {"realtimePeriod", RES_OFF(cpu.has_realtime_period), RES_OFF(cpu.realtime_period), false},
+        {"quota", RES_OFF(cpu.has_quota), RES_OFF(cpu.quota), true},
+        {"realtimeRuntime", RES_OFF(cpu.has_realtime_runtime), RES_OFF(cpu.realtime_runtime), true},
+        {"idle", RES_OFF(cpu.has_idle), RES_OFF(cpu.idle), true},
+};
+
+static const struct int_field pids_ints[] = {
+        {"limit", RES_OFF(pids.has_limit), RES_OFF(pids.limit), true},
+};
+
+static bool *field_has(const struct casca_resources *res, size_t off)
+{
+        return (bool *)((char *)res + off);
+}
+
+static int parse_int_fields(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
+                            const struct int_field *f, size_t n, struct casca_error **err)
 {
         for (size_t i = 0; i < n; i++) {
                 yajl_val x = casca_json_get(v, f[i].key);
+                void *value = (char *)res + f[i].value;
                 int r;
 
                 if (!x)
                         continue;
-                r = f[i].i64 ? casca_json_i64(x, JKEY(p, f[i].key), f[i].i64, err)
-                             : casca_json_u64(x, JKEY(p, f[i].key), f[i].u64, err);
+                r = f[i].is_signed ? casca_json_i64(x, JKEY(p, f[i].key), value, err)
+                                   : casca_json_u64(x, JKEY(p, f[i].key), value, err);
                 if (r < 0)
                         return r;
-                *f[i].has = *any = true;
+                *field_has(res, f[i].has) = res->any_limit = true;
         }
         return 0;
 }
@@ -274,30 +320,13 @@ static int parse_int_fields(yajl_val v, const struct casca_jpath *p, const struc
 static int parse_memory(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
                         struct casca_error **err)
 {
-        const struct int_field ints[] = {
-                {"limit", &res->memory.has_limit, &res->memory.limit, NULL},
-                {"reservation", &res->memory.has_reservation, &res->memory.reservation, NULL},
-                {"swap", &res->memory.has_swap, &res->memory.swap, NULL},
-                {"kernel", &res->memory.has_kernel, &res->memory.kernel, NULL},
-                {"kernelTCP", &res->memory.has_kernel_tcp, &res->memory.kernel_tcp, NULL},
-        };
-        const struct {
-                const char *key;
-                bool *has, *val;
-        } bools[] = {
-                {"disableOOMKiller", &res->memory.has_disable_oom_killer,
-                 &res->memory.disable_oom_killer},
-                {"useHierarchy", &res->memory.has_use_hierarchy, &res->memory.use_hierarchy},
-                {"checkBeforeUpdate", &res->memory.has_check_before_update,
-                 &res->memory.check_before_update},
-        };
         yajl_val x;
         int r;
 
         r = casca_json_object(v, p, err);
         if (r < 0)
                 return r;
-        r = parse_int_fields(v, p, ints, ARRAY_SIZE(ints), &res->any_limit, err);
+        r = parse_int_fields(res, v, p, memory_ints, ARRAY_SIZE(memory_ints) - 1, err);
         if (r < 0)
                 return r;
         if ((x = casca_json_get(v, "swappiness"))) {
@@ -308,13 +337,15 @@ static int parse_memory(struct casca_resources *res, yajl_val v, const struct ca
                 res->memory.swappiness = (uint64_t)s;
                 res->memory.has_swappiness = res->any_limit = true;
         }
-        for (size_t i = 0; i < ARRAY_SIZE(bools); i++) {
-                if (!(x = casca_json_get(v, bools[i].key)))
+        for (size_t i = 0; i < ARRAY_SIZE(memory_bools); i++) {
+                const struct bool_field *f = &memory_bools[i];
+
+                if (!(x = casca_json_get(v, f->key)))
                         continue;
-                r = casca_json_bool(x, JKEY(p, bools[i].key), bools[i].val, err);
+                r = casca_json_bool(x, JKEY(p, f->key), field_has(res, f->value), err);
                 if (r < 0)
                         return r;
-                *bools[i].has = res->any_limit = true;
+                *field_has(res, f->has) = res->any_limit = true;
         }
         return 0;
 }
@@ -322,23 +353,13 @@ static int parse_memory(struct casca_resources *res, yajl_val v, const struct ca
 static int parse_cpu(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
                      struct casca_error **err)
 {
-        const struct int_field ints[] = {
-                {"shares", &res->cpu.has_shares, NULL, &res->cpu.shares},
-                {"burst", &res->cpu.has_burst, NULL, &res->cpu.burst},
-                {"period", &res->cpu.has_period, NULL, &res->cpu.period},
-                {"realtimePeriod", &res->cpu.has_realtime_period, NULL, &res->cpu.realtime_period},
-                {"quota", &res->cpu.has_quota, &res->cpu.quota, NULL},
-                {"realtimeRuntime", &res->cpu.has_realtime_runtime, &res->cpu.realtime_runtime,
-                 NULL},
-                {"idle", &res->cpu.has_idle, &res->cpu.idle, NULL},
-        };
         yajl_val x;
         int r;
 
         r = casca_json_object(v, p, err);
         if (r < 0)
                 return r;
-        r = parse_int_fields(v, p, ints, ARRAY_SIZE(ints), &res->any_limit, err);
+        r = parse_int_fields(res, v, p, cpu_ints, ARRAY_SIZE(cpu_ints), err);
         if (r < 0)
                 return r;
         if ((x = casca_json_get(v, "cpus"))) {
@@ -504,12 +525,10 @@ static int parse_resources(struct casca_resources *res, yajl_val v, const struct
         }
         if ((x = casca_json_get(v, "pids"))) {
                 const struct casca_jpath *pp = JKEY(p, "pids");
-                const struct int_field f[] = {
-                        {"limit", &res->pids.has_limit, &res->pids.limit, NULL}};
                 r = casca_json_object(x, pp, err);
                 if (r < 0)
                         return r;
-                r = parse_int_fields(x, pp, f, 1, &res->any_limit, err);
+                r = parse_int_fields(res, x, pp, pids_ints, ARRAY_SIZE(pids_ints), err);
                 if (r < 0)
                         return r;
         }
@@ -565,6 +584,145 @@ struct casca_resources *casca_resources_parse(const char *json, size_t len,
                 return NULL;
         }
         return res;
+}
+
+static void emit_int_fields(struct casca_jgen *j, const struct casca_resources *res,
+                            const struct int_field *f, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                const void *value = (const char *)res + f[i].value;
+
+                if (!*field_has(res, f[i].has))
+                        continue;
+                casca_jgen_str(j, f[i].key);
+                if (f[i].is_signed)
+                        casca_jgen_int(j, *(const int64_t *)value);
+                else
+                        casca_jgen_u64(j, *(const uint64_t *)value);
+        }
+}
+
+static void emit_throttles(struct casca_jgen *j, const char *key,
+                           const struct casca_throttle_device *t, size_t n)
+{
+        if (!n)
+                return;
+        casca_jgen_str(j, key);
+        casca_jgen_array_open(j);
+        for (size_t i = 0; i < n; i++) {
+                casca_jgen_map_open(j);
+                casca_jgen_kint(j, "major", t[i].major);
+                casca_jgen_kint(j, "minor", t[i].minor);
+                casca_jgen_str(j, "rate");
+                casca_jgen_u64(j, t[i].rate);
+                casca_jgen_map_close(j);
+        }
+        casca_jgen_array_close(j);
+}
+
+static void emit_block_io(struct casca_jgen *j, const struct casca_resources *res)
+{
+        const struct casca_weight_device *w = res->block_io.weight_device;
+
+        casca_jgen_map_open(j);
+        if (res->block_io.has_weight)
+                casca_jgen_kint(j, "weight", res->block_io.weight);
+        if (res->block_io.has_leaf_weight)
+                casca_jgen_kint(j, "leafWeight", res->block_io.leaf_weight);
+        if (res->block_io.n_weight_device) {
+                casca_jgen_str(j, "weightDevice");
+                casca_jgen_array_open(j);
+                for (size_t i = 0; i < res->block_io.n_weight_device; i++) {
+                        casca_jgen_map_open(j);
+                        casca_jgen_kint(j, "major", w[i].major);
+                        casca_jgen_kint(j, "minor", w[i].minor);
+                        if (w[i].has_weight)
+                                casca_jgen_kint(j, "weight", w[i].weight);
+                        if (w[i].has_leaf_weight)
+                                casca_jgen_kint(j, "leafWeight", w[i].leaf_weight);
+                        casca_jgen_map_close(j);
+                }
+                casca_jgen_array_close(j);
+        }
+        emit_throttles(j, "throttleReadBpsDevice", res->block_io.throttle_read_bps,
+                       res->block_io.n_throttle_read_bps);
+        emit_throttles(j, "throttleWriteBpsDevice", res->block_io.throttle_write_bps,
+                       res->block_io.n_throttle_write_bps);
+        emit_throttles(j, "throttleReadIOPSDevice", res->block_io.throttle_read_iops,
+                       res->block_io.n_throttle_read_iops);
+        emit_throttles(j, "throttleWriteIOPSDevice", res->block_io.throttle_write_iops,
+                       res->block_io.n_throttle_write_iops);
+        casca_jgen_map_close(j);
+}
+
+static bool any_int_field(const struct casca_resources *res, const struct int_field *f, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (*field_has(res, f[i].has))
+                        return true;
+        return false;
+}
+
+void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *res)
+{
+        bool mem_bools = false;
+
+        for (size_t i = 0; i < ARRAY_SIZE(memory_bools); i++)
+                mem_bools = mem_bools || *field_has(res, memory_bools[i].has);
+        casca_jgen_map_open(j);
+        if (mem_bools || any_int_field(res, memory_ints, ARRAY_SIZE(memory_ints))) {
+                casca_jgen_str(j, "memory");
+                casca_jgen_map_open(j);
+                emit_int_fields(j, res, memory_ints, ARRAY_SIZE(memory_ints));
+                for (size_t i = 0; i < ARRAY_SIZE(memory_bools); i++)
+                        if (*field_has(res, memory_bools[i].has))
+                                casca_jgen_kbool(j, memory_bools[i].key,
+                                                 *field_has(res, memory_bools[i].value));
+                casca_jgen_map_close(j);
+        }
+        if (res->cpu.cpus || res->cpu.mems || any_int_field(res, cpu_ints, ARRAY_SIZE(cpu_ints))) {
+                casca_jgen_str(j, "cpu");
+                casca_jgen_map_open(j);
+                emit_int_fields(j, res, cpu_ints, ARRAY_SIZE(cpu_ints));
+                if (res->cpu.cpus)
+                        casca_jgen_kstr(j, "cpus", res->cpu.cpus);
+                if (res->cpu.mems)
+                        casca_jgen_kstr(j, "mems", res->cpu.mems);
+                casca_jgen_map_close(j);
+        }
+        if (res->pids.has_limit) {
+                casca_jgen_str(j, "pids");
+                casca_jgen_map_open(j);
+                emit_int_fields(j, res, pids_ints, ARRAY_SIZE(pids_ints));
+                casca_jgen_map_close(j);
+        }
+        if (res->block_io.has_weight || res->block_io.has_leaf_weight ||
+            res->block_io.n_weight_device || res->block_io.n_throttle_read_bps ||
+            res->block_io.n_throttle_write_bps || res->block_io.n_throttle_read_iops ||
+            res->block_io.n_throttle_write_iops) {
+                casca_jgen_str(j, "blockIO");
+                emit_block_io(j, res);
+        }
+        if (res->n_hugepage_limits) {
+                casca_jgen_str(j, "hugepageLimits");
+                casca_jgen_array_open(j);
+                for (size_t i = 0; i < res->n_hugepage_limits; i++) {
+                        casca_jgen_map_open(j);
+                        casca_jgen_kstr(j, "pageSize", res->hugepage_limits[i].page_size);
+                        casca_jgen_str(j, "limit");
+                        casca_jgen_u64(j, res->hugepage_limits[i].limit);
+                        casca_jgen_map_close(j);
+                }
+                casca_jgen_array_close(j);
+        }
+        if (res->n_unified) {
+                casca_jgen_str(j, "unified");
+                casca_jgen_map_open(j);
+                for (size_t i = 0; i < res->n_unified; i++)
+                        casca_jgen_kstr(j, res->unified[i].key, res->unified[i].value);
+                casca_jgen_map_close(j);
+        }
+        casca_jgen_map_close(j);
 }
 
 /* ---- seccomp -------------------------------------------------------------- */

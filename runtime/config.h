@@ -335,6 +335,10 @@ static inline void casca_config_freep(struct casca_config **c)
 struct casca_resources *casca_resources_parse(const char *json, size_t len,
                                               struct casca_error **err);
 void casca_resources_free(struct casca_resources *res);
+/* The inverse: every member res has, as a linux.resources object (device
+ * rules excepted), which casca_resources_parse() reads back to the same. */
+struct casca_jgen;
+void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *res);
 
 /* Map mount options to flags/clear_flags/propagation/data.  Pure. */
 int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);

@@ -17,6 +17,8 @@
 #include "config.h"
 #include "container.h"
 #include "fs.h"
+#include "json.h"
+#include "state.h"
 
 /* Open `id` and its cgroup.  `verb` says what needs it: "pausing" gives
  * "container `x` has no cgroup: pausing needs cgroup v2". */
@@ -61,7 +63,7 @@ static int set_frozen(struct casca_context *ctx, const char *id, bool frozen,
                                      casca_status_name(h.status));
                 goto out;
         }
-        /* a paused created container still says "created": ask the cgroup */
+        /* the status read the cgroup without taking errors: ask again */
         r = casca_cgroup_is_frozen(cg, err);
         if (r < 0)
                 goto prefix;
@@ -233,6 +235,57 @@ static void complete_from_cgroup(struct casca_cgroup *cg, struct casca_resources
         }
 }
 
+/* Merge what an update applied into linux.resources of the state dir's copy
+ * of config.json (atomically), so that the next update and whatever reads
+ * the saved config see the container's limits. */
+static int record_resources(int dir_fd, const struct casca_resources *res, struct casca_error **err)
+{
+        _cleanup_free_ char *saved = NULL, *patch = NULL, *merged = NULL;
+        _cleanup_json_ yajl_val base = NULL, over = NULL;
+        _cleanup_close_ int fd = -1;
+        struct casca_jgen j = {0};
+        char path[64];
+        size_t len = 0;
+        int r;
+
+        fd = openat(dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return casca_error_set(err, errno, "open the saved config");
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        saved = casca_fs_read_file(path, &len, err);
+        if (!saved)
+                return -EIO;
+        base = casca_json_parse(saved, len, err);
+        if (!base)
+                return casca_error_prefix(err, "the saved config");
+
+        r = casca_jgen_init(&j, err);
+        if (r < 0)
+                return r;
+        casca_jgen_map_open(&j);
+        casca_jgen_str(&j, "linux");
+        casca_jgen_map_open(&j);
+        casca_jgen_str(&j, "resources");
+        casca_resources_emit(&j, res);
+        casca_jgen_map_close(&j);
+        casca_jgen_map_close(&j);
+        patch = casca_jgen_finish(&j, err);
+        if (!patch)
+                return -EINVAL;
+        over = casca_json_parse(patch, strlen(patch), err);
+        if (!over)
+                return -EINVAL;
+
+        r = casca_jgen_init(&j, err);
+        if (r < 0)
+                return r;
+        casca_jgen_merged(&j, base, over);
+        merged = casca_jgen_finish(&j, err);
+        if (!merged)
+                return -EINVAL;
+        return casca_write_atomic(dir_fd, CASCA_STATE_CONFIG, merged, strlen(merged), err);
+}
+
 int casca_container_update(struct casca_context *ctx, const char *id,
                            const struct casca_resources *res, struct casca_error **err)
 {
@@ -254,6 +307,11 @@ int casca_container_update(struct casca_context *ctx, const char *id,
         r.n_devices = 0;
         complete_from_cgroup(cg, &r);
         ret = casca_cgroup_apply(cg, &r, err);
+        if (ret >= 0) {
+                ret = record_resources(h.dir_fd, &r, err);
+                if (ret < 0)
+                        casca_error_prefix(err, "limits applied but not recorded");
+        }
         if (ret < 0)
                 casca_error_prefix(err, "container `%s`", id);
         else

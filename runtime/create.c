@@ -100,12 +100,18 @@ static bool userns_new(const struct casca_linux *l)
         return l->namespaces[CASCA_NS_USER].present && !l->namespaces[CASCA_NS_USER].path;
 }
 
+static bool timens_new(const struct casca_linux *l)
+{
+        return l->namespaces[CASCA_NS_TIME].present && !l->namespaces[CASCA_NS_TIME].path;
+}
+
 static int child_userns_handshake(struct create *c, pid_t self, struct casca_error **err)
 {
+        const struct casca_linux *l = &c->cfg->linux_cfg;
         int r;
 
-        /* an unprivileged parent must be able to open our id map files;
-         * nothing but the parent can see us yet */
+        /* an unprivileged parent must be able to open our id map files (and
+         * oom_score_adj); nothing but the parent can see us yet */
         if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
                 return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 1)");
         r = casca_sync_send(c->sock[1], SYNC_USERNS_READY, &self, sizeof(self), -1, err);
@@ -114,6 +120,15 @@ static int child_userns_handshake(struct create *c, pid_t self, struct casca_err
         r = casca_sync_recv(c->sock[1], SYNC_USERNS_MAPPED, NULL, 0, NULL, NULL, err);
         if (r < 0)
                 return r;
+        /* The time namespace now, owned by the new user namespace: only
+         * while we are dumpable and still the runtime's uid is our
+         * /proc/self/timens_offsets ours to open (a stage 1's clone of the
+         * init inherits the namespace). */
+        if (timens_new(l)) {
+                r = casca_ns_enter_new_time(l, err);
+                if (r < 0)
+                        return r;
+        }
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
         /* become root of the new namespace when root is mapped */
@@ -259,7 +274,14 @@ static int child_init(struct create *c, struct casca_error **err)
                 if (r < 0)
                         return r;
         }
-        if (l->namespaces[CASCA_NS_TIME].present && !l->namespaces[CASCA_NS_TIME].path) {
+        if (!c->net_build && l->namespaces[CASCA_NS_NETWORK].present &&
+            !l->namespaces[CASCA_NS_NETWORK].path) {
+                /* like runc, a new network namespace has its loopback up */
+                r = casca_network_loopback_up(-1, err);
+                if (r < 0)
+                        return r;
+        }
+        if (timens_new(l) && !userns_new(l)) { /* else done in the handshake */
                 r = casca_ns_enter_new_time(l, err);
                 if (r < 0)
                         return r;
@@ -716,6 +738,13 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         return r;
                 switch (step) {
                 case SYNC_USERNS_READY:
+                        /* the child (the init, or stage 1 before it clones
+                         * the init) is dumpable now: a rootless runtime can
+                         * open its oom_score_adj */
+                        r = casca_process_set_oom_score_adj(pid > 0 ? pid : st->pid,
+                                                            &c->cfg->process, err);
+                        if (r < 0)
+                                return r;
                         r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, err);
                         if (r < 0)
                                 return r;
@@ -726,6 +755,12 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         while (waitpid(*stage1, NULL, 0) < 0 && errno == EINTR)
                                 ;
                         *stage1 = -1;
+                        /* the init waits for HOOKS_DONE, after this */
+                        if (!userns_new(l)) {
+                                r = casca_process_set_oom_score_adj(pid, &c->cfg->process, err);
+                                if (r < 0)
+                                        return r;
+                        }
                         st->pid = pid;
                         st->pid_start = casca_proc_starttime(pid);
                         r = casca_state_write(c->dir_fd, st, err);
@@ -906,6 +941,14 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (c.two_stage) {
                 stage1 = pid;
                 pid = -1;
+        }
+        if (!c.two_stage && !userns_new(l)) {
+                /* process.oomScoreAdj from here, where lowering it is
+                 * allowed: on the init once we know its pid; with a new user
+                 * namespace at USERNS_READY */
+                r = casca_process_set_oom_score_adj(pid, &c.cfg->process, err);
+                if (r < 0)
+                        goto fail;
         }
 
         st.id = (char *)id;

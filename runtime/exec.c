@@ -276,8 +276,10 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
 
-        r = 0;
-        if (e->ns_flags && setns(e->pidfd, e->ns_flags) < 0)
+        /* process.oomScoreAdj, which the process inherits: before joining
+         * the container's user namespace, where lowering it is refused */
+        r = casca_process_set_oom_score_adj(0, &e->cfg->process, &err);
+        if (r == 0 && e->ns_flags && setns(e->pidfd, e->ns_flags) < 0)
                 r = casca_error_set(&err, errno, "join the container's namespaces");
         if (r == 0) {
                 pid = casca_clone3(CLONE_PARENT, -1);

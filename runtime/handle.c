@@ -44,7 +44,9 @@ int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
                 return casca_error_prefix(err, "container `%s`", id);
         }
         h->status = casca_state_status(h->dir_fd, h->st);
-        if (h->status == CASCA_STATUS_RUNNING && h->st->cgroup_path) {
+        /* like runc: a frozen cgroup makes it paused, started or not */
+        if ((h->status == CASCA_STATUS_RUNNING || h->status == CASCA_STATUS_CREATED) &&
+            h->st->cgroup_path) {
                 _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
 
                 if (casca_cgroup_open(h->st->cgroup_path, &cg, NULL) >= 0 &&

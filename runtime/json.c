@@ -532,6 +532,143 @@ void casca_jgen_int(struct casca_jgen *j, long long v)
                 jgen_check(j, yajl_gen_integer(j->g, v));
 }
 
+static void jgen_number(struct casca_jgen *j, const char *text)
+{
+        if (!j->failed)
+                jgen_check(j, yajl_gen_number(j->g, text, strlen(text)));
+}
+
+void casca_jgen_u64(struct casca_jgen *j, uint64_t v)
+{
+        char buf[24];
+
+        snprintf(buf, sizeof(buf), "%" PRIu64, v);
+        jgen_number(j, buf);
+}
+
+void casca_jgen_value(struct casca_jgen *j, yajl_val v)
+{
+        casca_jgen_merged(j, v, NULL);
+}
+
+static bool same_scalar(yajl_val a, yajl_val b)
+{
+        if (YAJL_IS_STRING(a) && YAJL_IS_STRING(b))
+                return strcmp(a->u.string, b->u.string) == 0;
+        if (YAJL_IS_NUMBER(a) && YAJL_IS_NUMBER(b))
+                return strcmp(a->u.number.r, b->u.number.r) == 0;
+        return false;
+}
+
+/* Elements of an array of objects that stand for the same thing. */
+static bool same_identity(yajl_val a, yajl_val b)
+{
+        static const char *const keys[] = {"pageSize", "major", "minor"};
+        bool any = false;
+
+        if (!YAJL_IS_OBJECT(a) || !YAJL_IS_OBJECT(b))
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                yajl_val x = casca_json_get(a, keys[i]), y = casca_json_get(b, keys[i]);
+
+                if (!x && !y)
+                        continue;
+                if (!x || !y || !same_scalar(x, y))
+                        return false;
+                any = true;
+        }
+        return any;
+}
+
+static yajl_val find_identity(yajl_val array, yajl_val elem)
+{
+        for (size_t i = 0; i < array->u.array.len; i++)
+                if (same_identity(array->u.array.values[i], elem))
+                        return array->u.array.values[i];
+        return NULL;
+}
+
+static bool keyed_array(yajl_val a)
+{
+        for (size_t i = 0; i < a->u.array.len; i++)
+                if (!same_identity(a->u.array.values[i], a->u.array.values[i]))
+                        return false;
+        return true;
+}
+
+static void jgen_merged_object(struct casca_jgen *j, yajl_val base, yajl_val over)
+{
+        casca_jgen_map_open(j);
+        for (size_t i = 0; i < base->u.object.len; i++) {
+                casca_jgen_str(j, base->u.object.keys[i]);
+                casca_jgen_merged(j, base->u.object.values[i],
+                                  casca_json_get(over, base->u.object.keys[i]));
+        }
+        for (size_t i = 0; over && i < over->u.object.len; i++) {
+                if (casca_json_get(base, over->u.object.keys[i]))
+                        continue;
+                casca_jgen_str(j, over->u.object.keys[i]);
+                casca_jgen_value(j, over->u.object.values[i]);
+        }
+        casca_jgen_map_close(j);
+}
+
+static void jgen_merged_array(struct casca_jgen *j, yajl_val base, yajl_val over)
+{
+        casca_jgen_array_open(j);
+        for (size_t i = 0; i < base->u.array.len; i++) {
+                yajl_val b = base->u.array.values[i];
+                casca_jgen_merged(j, b, over ? find_identity(over, b) : NULL);
+        }
+        for (size_t i = 0; over && i < over->u.array.len; i++)
+                if (!find_identity(base, over->u.array.values[i]))
+                        casca_jgen_value(j, over->u.array.values[i]);
+        casca_jgen_array_close(j);
+}
+
+void casca_jgen_merged(struct casca_jgen *j, yajl_val base, yajl_val over)
+{
+        if (!base) {
+                base = over;
+                over = NULL;
+        }
+        if (!base) {
+                j->failed = true;
+                return;
+        }
+        if (YAJL_IS_OBJECT(base) && (!over || YAJL_IS_OBJECT(over))) {
+                jgen_merged_object(j, base, over);
+                return;
+        }
+        if (YAJL_IS_ARRAY(base) &&
+            (!over || (YAJL_IS_ARRAY(over) && keyed_array(base) && keyed_array(over)))) {
+                jgen_merged_array(j, base, over);
+                return;
+        }
+        if (over)
+                base = over;
+        if (j->failed)
+                return;
+        switch (base->type) {
+        case yajl_t_string:
+                casca_jgen_str(j, base->u.string);
+                break;
+        case yajl_t_number:
+                jgen_number(j, base->u.number.r);
+                break;
+        case yajl_t_true:
+        case yajl_t_false:
+                casca_jgen_bool(j, YAJL_IS_TRUE(base));
+                break;
+        case yajl_t_null:
+                jgen_check(j, yajl_gen_null(j->g));
+                break;
+        default: /* an object or array in place of another type */
+                casca_jgen_merged(j, base, NULL);
+                break;
+        }
+}
+
 void casca_jgen_strv(struct casca_jgen *j, const char *const *v, size_t n)
 {
         casca_jgen_array_open(j);

@@ -118,6 +118,15 @@ void casca_jgen_array_close(struct casca_jgen *j);
 void casca_jgen_str(struct casca_jgen *j, const char *s);
 void casca_jgen_bool(struct casca_jgen *j, bool b);
 void casca_jgen_int(struct casca_jgen *j, long long v);
+void casca_jgen_u64(struct casca_jgen *j, uint64_t v);
+/* A parsed value as it was (numbers keep their text). */
+void casca_jgen_value(struct casca_jgen *j, yajl_val v);
+/* base with overlay merged into it: members of objects merge one by one
+ * (recursively; new ones are appended), elements of arrays of objects that
+ * have the same identity (`pageSize`, or `major` and `minor`) merge and
+ * other elements of overlay are appended, anything else in overlay replaces
+ * what base has.  Either may be NULL. */
+void casca_jgen_merged(struct casca_jgen *j, yajl_val base, yajl_val overlay);
 void casca_jgen_strv(struct casca_jgen *j, const char *const *v, size_t n);
 /* "key": value shorthands for use inside a map. */
 void casca_jgen_kstr(struct casca_jgen *j, const char *key, const char *value);

@@ -64,18 +64,29 @@ int casca_process_setup(const struct casca_config *cfg, struct casca_error **err
                 return casca_error_set(err, errno, "process.rlimits[%zu] %s: soft %s, hard %s", i,
                                        rlimit_name(l->resource), soft, hard);
         }
-        if (cfg->has_process && p->has_oom_score_adj) {
-                char buf[32];
-                int n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
-                int r = casca_fs_write_file("/proc/self/oom_score_adj", buf, (size_t)n, err);
-
-                if (r < 0)
-                        return casca_error_prefix(err, "process.oomScoreAdj %d", p->oom_score_adj);
-        }
         if (cfg->has_linux && cfg->linux_cfg.has_personality &&
             personality(cfg->linux_cfg.personality) < 0)
                 return casca_error_set(err, errno, "linux.personality %#lx",
                                        cfg->linux_cfg.personality);
+        return 0;
+}
+
+int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
+                                    struct casca_error **err)
+{
+        char path[64], buf[32];
+        int n, r;
+
+        if (!p->has_oom_score_adj)
+                return 0;
+        if (pid > 0)
+                snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+        else
+                snprintf(path, sizeof(path), "/proc/self/oom_score_adj");
+        n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+        r = casca_fs_write_file(path, buf, (size_t)n, err);
+        if (r < 0)
+                return casca_error_prefix(err, "process.oomScoreAdj %d", p->oom_score_adj);
         return 0;
 }
 

@@ -2,7 +2,7 @@
 /* process.h - the container process's identity and limits, set by its init
  * process after the rootfs is final, in this order:
  *
- *     casca_process_setup()            rlimits, oom_score_adj, personality
+ *     casca_process_setup()            rlimits, personality
  *     casca_process_set_user()         groups, uid/gid, capabilities, umask
  *     casca_process_set_no_new_privs()
  *     (seccomp)
@@ -10,15 +10,22 @@
 #ifndef CASCA_PROCESS_H
 #define CASCA_PROCESS_H
 
+#include <sys/types.h>
+
 #include "config.h"
 
 /* process.rlimits (setrlimit; the error names the entry:
  * "process.rlimits[0] RLIMIT_NOFILE: soft 1024, hard 4096: Operation not
- * permitted"), process.oomScoreAdj and linux.personality.  oomScoreAdj is
- * written to /proc/self/oom_score_adj: after casca_rootfs_pivot() that needs
- * a /proc mount in the container (every usual config has one); calling this
- * before the pivot works too. */
+ * permitted") and linux.personality. */
 int casca_process_setup(const struct casca_config *cfg, struct casca_error **err);
+
+/* process.oomScoreAdj, written to /proc/<pid>/oom_score_adj (pid 0: self);
+ * nothing without one.  The runtime sets it on the container's first
+ * process, whose children inherit it: lowering it needs CAP_SYS_RESOURCE in
+ * the initial user namespace, which a process in a new user namespace lacks,
+ * and the file of a non-dumpable process belongs to the host's root. */
+int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
+                                    struct casca_error **err);
 
 /* With process.capabilities: every capability not in the bounding set is
  * dropped from it and PR_SET_KEEPCAPS is set; then setgroups(additionalGids)

@@ -379,6 +379,37 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   casca delete "$id"
 }
 
+@test "pause: a created container that is paused is \"paused\", and created again after resume" {
+  need_cgroup2
+  make_bundle
+  writable_rootfs
+  args sh -c 'echo started > /tmp/started; sleep 100'
+  ID=$(cid)
+  run_bg create --bundle "$BUNDLE" "$ID"
+  assert_success
+  CGP=$(cg_of "$(state_field "$ID" pid)")
+  assert_equal "$(state_field "$ID" status)" created
+  run casca pause "$ID"
+  assert_success
+  grep -qx 'frozen 1' "$CG$CGP/cgroup.events"
+  assert_equal "$(state_field "$ID" status)" paused
+  run casca list --format json
+  assert_success
+  assert_output --partial '"status":"paused"'
+  # like runc: a paused container cannot be started
+  run casca start "$ID"
+  assert_failure
+  assert_output --partial "is not in created state (paused)"
+  run casca resume "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" created
+  run casca start "$ID"
+  assert_success
+  wait_for test -s "$BUNDLE/rootfs/tmp/started"
+  assert_equal "$(state_field "$ID" status)" running
+  casca delete --force "$ID"
+}
+
 @test "ps: the container's processes, as a table and as JSON" {
   need_cgroup2
   make_bundle
@@ -449,6 +480,44 @@ EOF
   assert_failure
   # ERANGE on 6.1 (no such cpu)
   assert_output --partial "casca: container \`$ID\`: cgroup $CGP: write cpuset.cpus \"99\": "
+  casca delete --force "$ID"
+}
+
+# saved_res PART KEY: linux.resources.PART.KEY of container $ID's saved config
+saved_res() {
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))["linux"]["resources"]
+print(r.get(sys.argv[2], {}).get(sys.argv[3]) if sys.argv[2] != "devices" else json.dumps(r["devices"]))' \
+    "$STATE_ROOT/$ID/config.json" "$1" "${2:-}"
+}
+
+@test "update: the new limits are recorded in the saved config; a later update keeps them" {
+  need_cgroup2
+  make_bundle
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 256 << 20}
+c["linux"]["resources"]["pids"] = {"limit": 100}
+c["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                    "options": ["nosuid", "noexec", "nodev", "ro"]})'
+  run_detached sleep 100
+  devices=$(saved_res devices)
+  run casca update --memory 64m "$ID"
+  assert_success
+  [ "$(cat "$CG$CGP/memory.max")" = 67108864 ]
+  assert_equal "$(saved_res memory limit)" 67108864
+  assert_equal "$(saved_res pids limit)" 100
+  # another resource: the first update's limit stays, in the cgroup and saved
+  run casca update --pids-limit 42 "$ID"
+  assert_success
+  [ "$(cat "$CG$CGP/pids.max")" = 42 ]
+  [ "$(cat "$CG$CGP/memory.max")" = 67108864 ]
+  assert_equal "$(saved_res memory limit)" 67108864
+  assert_equal "$(saved_res pids limit)" 42
+  assert_equal "$(saved_res devices)" "$devices"
+  # the saved config is still whole: exec loads it; the container sees the limits
+  run casca exec "$ID" cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max
+  assert_success
+  assert_line --index 0 67108864
+  assert_line --index 1 42
   casca delete --force "$ID"
 }
 

@@ -195,6 +195,83 @@ c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400000, "nanosecs": 0}, "bo
   [ "$up" -ge 86400000 ] || fail "uptime $up is not offset"
 }
 
+# userns_oom_time_bundle OOM: a user namespace with mappings, a time namespace with
+# offsets, and process.oomScoreAdj OOM; the process prints what it sees.
+userns_oom_time_bundle() {
+  chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  make_bundle
+  cfg 'c["linux"]["namespaces"] += [{"type": "user"}, {"type": "time"}]
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["timeOffsets"] = {"monotonic": {"secs": 86400000, "nanosecs": 0}, "boottime": {"secs": 172800000, "nanosecs": 0}}
+c["process"]["oomScoreAdj"] = '"$1"
+  args sh -c 'id -u; cat /proc/self/oom_score_adj /proc/self/timens_offsets /proc/uptime'
+}
+
+@test "user namespace: oomScoreAdj and timeOffsets are applied" {
+  userns_oom_time_bundle 321
+  run_in
+  assert_success
+  assert_line --index 0 0
+  assert_line --index 1 321
+  assert_line --regexp '^monotonic +86400000 +0$'
+  assert_line --regexp '^boottime +172800000 +0$'
+  # /proc/uptime reads CLOCK_BOOTTIME, which the namespace offsets
+  up=$(echo "$output" | tail -n 1)
+  up=${up%%.*}
+  [ "$up" -ge 172800000 ] || fail "uptime $up is not offset"
+}
+
+@test "user namespace: exec gets oomScoreAdj and the time namespace too" {
+  userns_oom_time_bundle 321
+  args sleep 100
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  run casca exec "$id" cat /proc/self/oom_score_adj /proc/self/timens_offsets
+  assert_success
+  assert_line --index 0 321
+  assert_line --regexp '^boottime +172800000 +0$'
+  casca delete --force "$id"
+}
+
+@test "oomScoreAdj with a pid namespace joined by path (the two-stage create)" {
+  make_bundle
+  unshare --pid --fork sleep 100 &
+  holder=$!
+  for _ in $(seq 50); do child=$(pgrep -P "$holder") && break; sleep 0.1; done
+  [ -n "$child" ]
+  cfg "c['linux']['namespaces'] = [n if n['type'] != 'pid' else {'type': 'pid', 'path': '/proc/$child/ns/pid'} for n in c['linux']['namespaces']]
+c['process']['oomScoreAdj'] = 222"
+  args cat /proc/self/oom_score_adj
+  run_in
+  kill "$child" "$holder"
+  assert_success
+  assert_output 222
+}
+
+@test "user namespace: oomScoreAdj below the runtime's is applied" {
+  # CAP_SYS_RESOURCE: bit 24
+  (( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) & (1 << 24) )) ||
+    skip "needs CAP_SYS_RESOURCE, which this host withholds (runs in the VM lane)"
+  userns_oom_time_bundle -321
+  run_in
+  assert_success
+  assert_line --index 0 0
+  assert_line --index 1 -- -321
+}
+
+@test "a new network namespace without casca.network has lo up and 127.0.0.1 reachable" {
+  make_bundle
+  args sh -c 'cat /sys/class/net/lo/flags; ip -o link show lo; (nc -l -p 5555 -e echo hello-lo &); sleep 0.3; nc -w 2 127.0.0.1 5555'
+  run_in
+  assert_success
+  # IFF_UP | IFF_LOOPBACK
+  assert_line --index 0 0x9
+  assert_line --index 1 --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+  assert_line hello-lo
+}
+
 @test "namespaced sysctls are set" {
   make_bundle
   cfg 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}'

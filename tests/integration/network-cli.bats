@@ -262,6 +262,43 @@ c['mounts'].append({'destination': '/helpers', 'type': 'bind', 'source': '$BATS_
   assert_failure
 }
 
+@test "a hostPort another container publishes is refused, naming the port and its owner; nothing is left" {
+  local id1 id2
+  id1=$(cid one)
+  id2=$(cid two)
+  tcp() { [ "$(inns "$H" busybox nc -w 2 127.0.0.1 8080 2>/dev/null)" = "$1" ]; }
+  netbundle "$BATS_TEST_TMPDIR/b1" '{"subnet": "10.88.0.0/24", "ports": [{"hostPort": 8080, "containerPort": 80}]}'
+  args sh -c 'exec nc -ll -p 80 -e echo one'
+  run_bg run -d -b "$BUNDLE" "$id1"
+  assert_success
+  retry 25 tcp one
+  # the same hostPort/protocol/hostIP (any) behind another entry
+  netbundle "$BATS_TEST_TMPDIR/b2" '{"subnet": "10.88.0.0/24", "ports": [
+    {"hostPort": 9090, "containerPort": 90, "protocol": "udp"},
+    {"hostPort": 8080, "containerPort": 80}]}'
+  args sh -c 'exec nc -ll -p 80 -e echo two'
+  run_bg create -b "$BUNDLE" "$id2"
+  assert_failure
+  assert_output --partial "casca.network.ports[1].hostPort: 8080/tcp is already published by container \`$id1\`"
+  assert_clean "$id2"
+  # the first container still gets the port
+  tcp one
+  # on another protocol the port is free
+  netbundle "$BATS_TEST_TMPDIR/b3" '{"subnet": "10.88.0.0/24", "ports": [{"hostPort": 8080, "containerPort": 80, "protocol": "udp"}]}'
+  args true
+  run_bg create -b "$BUNDLE" "$(cid udp)"
+  assert_success
+  casca delete --force "$(cid udp)"
+  # once the first container is deleted, the second gets it
+  casca delete --force "$id1"
+  assert_clean "$id1"
+  run_bg run -d -b "$BATS_TEST_TMPDIR/b2" "$id2"
+  assert_success
+  retry 25 tcp two
+  casca delete --force "$id2"
+  assert_clean "$id2"
+}
+
 @test "after a SIGKILLed create, delete --force removes the veth, the rules, the lease and returns the netDevice" {
   local id cpid i
   id=$(cid)

@@ -189,11 +189,15 @@ EOF
 }
 
 @test "100 parallel setups get 100 distinct addresses and tear down cleanly" {
-  echo '{"subnet":"10.88.0.0/16","ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
   local i pids=()
-  for i in $(seq 1 100); do mkns "$P-p$i"; done
+  # each its own host port: a published port belongs to one container
   for i in $(seq 1 100); do
-    inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net.json" --id "p$i" \
+    echo '{"subnet":"10.88.0.0/16","ports":[{"hostPort":'$((8000 + i))',"containerPort":80}]}' |
+      netcfg "net$i"
+    mkns "$P-p$i"
+  done
+  for i in $(seq 1 100); do
+    inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net$i.json" --id "p$i" \
       --netns "/run/netns/$P-p$i" --state "$STATE" >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
     pids+=($!)
   done
@@ -222,6 +226,7 @@ EOF
   run inhost nft list ruleset
   refute_output --partial "casca:p"
   [ "$(ls "$STATE/ipam/casca0" | grep -c '^10\.' || true)" -eq 0 ]
+  [ "$(ls "$STATE/ipam/published-ports.d" | grep -c '^tcp\.' || true)" -eq 0 ]
 }
 
 @test "an exhausted subnet gives a clear error and leaves nothing behind" {
@@ -262,7 +267,7 @@ EOF
 @test "teardown works after setup was SIGKILLed at any step" {
   echo '{"subnet":"10.88.0.0/24","ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
   local step
-  for step in state bridge lease lease-recorded nat veth attach inside; do
+  for step in state ports bridge lease lease-recorded nat veth attach inside; do
     mkns "$P-k-$step"
     run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net.json" --id "k-$step" \
       --netns "/run/netns/$P-k-$step" --state "$STATE" --kill-at "$step"
@@ -296,11 +301,12 @@ EOF
 
 @test "IPv6: address, gateway, default route inside and a published port" {
   echo '{"subnet":"10.88.0.0/24","ipv6":{"subnet":"fd88::/64"},"ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
+  echo '{"subnet":"10.88.0.0/24","ipv6":{"subnet":"fd88::/64"}}' | netcfg net-b
   run setup_ct a net
   assert_success
   assert_line "address6=fd88::2/64"
   assert_line "gateway6=fd88::1"
-  run setup_ct b net
+  run setup_ct b net-b
   assert_success
   assert_line "address6=fd88::3/64"
   run inns "$P-a" busybox ping6 -c 1 -W 2 fd88::1

@@ -8,7 +8,7 @@
  * unshares mount, pid, uts, ipc and network namespaces (and with --userns
  * first a user namespace; --share-net keeps the network one), forks, and the child
  * (pid 1 of the new pid namespace) runs casca_rootfs_setup, _pivot,
- * _finalize, casca_process_setup, _set_user, _set_no_new_privs and
+ * _finalize, casca_process_setup, _set_oom_score_adj, _set_user, _set_no_new_privs and
  * casca_process_exec.  A setup error is printed as "rootfs-tool: <message>"
  * with exit status 125; an exec error with 127; otherwise the exit status is
  * the command's. */
@@ -356,6 +356,7 @@ static void __attribute__((noreturn)) container(const struct casca_config *cfg, 
         if (casca_rootfs_setup(cfg, rootfs, o, &err) < 0 ||
             casca_rootfs_pivot(cfg, rootfs, no_pivot, &err) < 0 ||
             casca_rootfs_finalize(cfg, &err) < 0 || casca_process_setup(cfg, &err) < 0 ||
+            casca_process_set_oom_score_adj(0, &cfg->process, &err) < 0 ||
             casca_process_set_user(&cfg->process, &err) < 0 ||
             casca_process_set_no_new_privs(&cfg->process, &err) < 0)
                 goto fail;

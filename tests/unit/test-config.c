@@ -772,6 +772,101 @@ static void test_resources_alone(void)
         casca_error_free(err);
 }
 
+/* jgen a document with f, into a string (NULL on failure) */
+static char *gen(void (*f)(struct casca_jgen *, const void *, const void *), const void *a,
+                 const void *b)
+{
+        struct casca_jgen j;
+
+        if (casca_jgen_init(&j, NULL) < 0)
+                return NULL;
+        f(&j, a, b);
+        return casca_jgen_finish(&j, NULL);
+}
+
+static void gen_resources(struct casca_jgen *j, const void *res, const void *unused)
+{
+        casca_resources_emit(j, res);
+}
+
+static void gen_merged(struct casca_jgen *j, const void *base, const void *over)
+{
+        casca_jgen_merged(j, (yajl_val)base, (yajl_val)over);
+}
+
+/* compact JSON text of a document, for comparisons */
+static char *compact(const char *json)
+{
+        char *out = malloc(strlen(json) + 1), *o = out;
+        bool in_str = false;
+
+        for (const char *c = json; out && *c; c++) {
+                if (*c == '"' && (c == json || c[-1] != '\\'))
+                        in_str = !in_str;
+                if (in_str || (*c != ' ' && *c != '\n'))
+                        *o++ = *c;
+        }
+        if (out)
+                *o = '\0';
+        return out;
+}
+
+static void test_resources_emit_merge(void)
+{
+        static const char full[] =
+                "{\"memory\":{\"limit\":67108864,\"reservation\":1,\"swap\":-1,\"swappiness\":"
+                "10,\"disableOOMKiller\":false},\"cpu\":{\"shares\":1024,\"period\":100000,"
+                "\"quota\":-1,\"cpus\":\"0-1\",\"mems\":\"0\"},\"pids\":{\"limit\":0},"
+                "\"blockIO\":{\"weight\":500,\"weightDevice\":[{\"major\":8,\"minor\":0,"
+                "\"weight\":10}],\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":"
+                "18446744073709551615}]},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":"
+                "2097152}],\"unified\":{\"memory.high\":\"max\"}}";
+        static const char saved[] =
+                "{\"ociVersion\":\"1.2.0\",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],"
+                "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+                "\"memory\":{\"limit\":1048576,\"swap\":2097152},\"hugepageLimits\":[{"
+                "\"pageSize\":\"2MB\",\"limit\":0},{\"pageSize\":\"1GB\",\"limit\":0}]}},"
+                "\"hostname\":\"x\"}";
+        static const char update[] =
+                "{\"linux\":{\"resources\":{\"memory\":{\"limit\":33554432},\"pids\":{"
+                "\"limit\":50},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304},"
+                "{\"pageSize\":\"64KB\",\"limit\":65536}]}}}";
+        static const char want[] =
+                "{\"ociVersion\":\"1.2.0\",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],"
+                "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+                "\"memory\":{\"limit\":33554432,\"swap\":2097152},\"hugepageLimits\":[{"
+                "\"pageSize\":\"2MB\",\"limit\":4194304},{\"pageSize\":\"1GB\",\"limit\":0},"
+                "{\"pageSize\":\"64KB\",\"limit\":65536}],\"pids\":{\"limit\":50}}},"
+                "\"hostname\":\"x\"}";
+        struct casca_error *err = NULL;
+        struct casca_resources *res = casca_resources_parse(full, strlen(full), &err);
+        _cleanup_free_ char *out = NULL, *c = NULL, *merged = NULL, *cm = NULL;
+        yajl_val base, over;
+
+        ok(res != NULL, "resources to emit parse");
+        if (!res) {
+                casca_error_free(err);
+                return;
+        }
+        out = gen(gen_resources, res, NULL);
+        c = out ? compact(out) : NULL;
+        is_str(c, full, "emit gives back every member the parser read");
+        casca_resources_free(res);
+
+        base = casca_json_parse(saved, strlen(saved), NULL);
+        over = casca_json_parse(update, strlen(update), NULL);
+        ok(base && over, "merge inputs parse");
+        if (base && over) {
+                merged = gen(gen_merged, base, over);
+                cm = merged ? compact(merged) : NULL;
+                is_str(cm, want, "merge: members replaced or added, keyed array elements merged");
+        }
+        if (base)
+                yajl_tree_free(base);
+        if (over)
+                yajl_tree_free(over);
+}
+
 int main(void)
 {
         test_full();
@@ -784,5 +879,6 @@ int main(void)
         test_spec();
         test_features();
         test_resources_alone();
+        test_resources_emit_merge();
         return tap_done();
 }

@@ -2,6 +2,7 @@
 /* test-ipam.c - the lease store: order, exhaustion, release, and 100 forked
  * processes allocating at once (no kernel networking needed). */
 #include <dirent.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,64 @@ static void test_requested(void)
         casca_error_free(err);
 }
 
+static int count_entries(const char *dir)
+{
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+
+        while (d && (de = readdir(d)))
+                if (strncmp(de->d_name, "tcp.", 4) == 0 || strncmp(de->d_name, "udp.", 4) == 0)
+                        n++;
+        return n;
+}
+
+static void test_ports(void)
+{
+        _cleanup_free_ char *dir = path(CASCA_PORTS_DIR);
+        struct casca_port_mapping a[] = {
+                {.host_port = 8080, .container_port = 80, .protocol = IPPROTO_TCP},
+                {.host_port = 53,
+                 .container_port = 53,
+                 .protocol = IPPROTO_UDP,
+                 .has_host_ip = true},
+        };
+        struct casca_port_mapping b[] = {
+                {.host_port = 8080, .container_port = 80, .protocol = IPPROTO_UDP},
+                {.host_port = 53, .container_port = 53, .protocol = IPPROTO_UDP},
+                {.host_port = 8080, .container_port = 81, .protocol = IPPROTO_TCP},
+        };
+        struct casca_netconf na = {.ports = a, .n_ports = 2}, nb = {.ports = b, .n_ports = 3};
+        struct casca_error *err = NULL;
+        int r;
+
+        casca_ip_parse("192.168.1.5", &a[1].host_ip);
+        r = casca_ipam_reserve_ports(dir, &na, "a", &err);
+        ok(r == 0 && count_entries(dir) == 2, "ports are reserved, one entry each");
+        r = casca_ipam_reserve_ports(dir, &nb, "b", &err);
+        is_int(r, -EADDRINUSE, "a port another owner has fails");
+        is_str(err ? err->msg : NULL,
+               "casca.network.ports[2].hostPort: 8080/tcp is already published by container `a`",
+               "naming the entry, the port and the owner");
+        casca_error_free(err);
+        err = NULL;
+        ok(count_entries(dir) == 4, "another protocol or host address is free");
+        b[2].has_host_ip = true;
+        casca_ip_parse("192.168.1.5", &b[2].host_ip);
+        r = casca_ipam_release_owner(dir, "b", &err);
+        ok(r == 0 && count_entries(dir) == 2, "release_owner drops only the owner's ports");
+        nb.ports = &b[2];
+        nb.n_ports = 1;
+        r = casca_ipam_reserve_ports(dir, &nb, "b", &err);
+        ok(r == 0 && count_entries(dir) == 3, "the same port on another host address is free");
+        casca_error_free(err);
+        err = NULL;
+        r = casca_ipam_release_owner(dir, "a", &err);
+        r = r < 0 ? r : casca_ipam_release_owner(dir, "b", &err);
+        ok(r == 0 && count_entries(dir) == 0, "and every reservation goes with its owner");
+        casca_error_free(err);
+}
+
 static void test_small_and_v6(void)
 {
         _cleanup_free_ char *d30 = path("slash30"), *d6 = path("v6");
@@ -231,6 +290,7 @@ int main(void)
         }
         test_order();
         test_requested();
+        test_ports();
         test_small_and_v6();
         test_parallel();
         rm_rf(root);
