@@ -13,8 +13,10 @@ DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev li
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
+# The engines of tests/integration/{podman,containerd}.bats (VM lane).
+DEB_ENGINES := podman conmon containerd
 DEB_BENCH := crun runc hyperfine time
-DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM)
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_ENGINES)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
              -Wstrict-prototypes -Wvla -Wimplicit-fallthrough -Wno-unused-parameter

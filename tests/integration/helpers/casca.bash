@@ -95,10 +95,10 @@ common_setup() {
   export STATE_ROOT
 }
 
-# What is left under the state root besides the seccomp filter cache
-# (@cache, which is not a container): one name per line.
+# What is left under state root $1 (default: the test's) besides the
+# seccomp filter cache (@cache, which is not a container): one name per line.
 state_ids() {
-  ls -A "$STATE_ROOT" 2>/dev/null | grep -vx '@cache' || true
+  ls -A "${1:-$STATE_ROOT}" 2>/dev/null | grep -vx '@cache' || true
 }
 
 # Fails the test when anything survived it.

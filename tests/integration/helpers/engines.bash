@@ -1,0 +1,117 @@
+# engines.bash - podman and containerd driving casca, for podman.bats and
+# containerd.bats.  Each engine gets a private configuration, storage and
+# state under $BATS_FILE_TMPDIR (the VM guest's own tmpfs), so nothing of
+# the machine's own engine setup is read or changed.
+#
+# Both engines create cgroups of their own (podman's libpod_parent, the
+# containerd shim's), so these tests run only where casca owns a pure
+# cgroup v2 hierarchy: the VM lane.  There a missing engine is a failure,
+# not a skip.
+
+# engine_unusable CMD...: why the engine cannot run here (on stdout, and
+# succeeds), or nothing (and fails) when it can.  In the VM lane a missing
+# binary is not a reason to skip: need_engine fails the test.
+engine_unusable() {
+  local c
+  if [ "$(id -u)" != 0 ]; then
+    echo "needs root (the engines create namespaces, mounts and cgroups)"
+  elif [ "$(stat -f -c %T /sys/fs/cgroup 2> /dev/null)" != cgroup2fs ]; then
+    echo "needs a pure cgroup v2 hierarchy: the engines create cgroups (runs in the VM lane)"
+  elif [ -z "${CASCA_VM:-}" ]; then
+    for c in "$@"; do
+      command -v "$c" > /dev/null || { echo "$c is not installed (make deps installs it)"; return 0; }
+    done
+    return 1
+  else
+    return 1
+  fi
+}
+
+# need_engine CMD...: in a test's setup: skip with the reason, or fail in the
+# VM lane when an engine's binary is missing.  (bats 1.8 cannot skip from
+# setup_file: setup_file does nothing when engine_unusable says why.)
+need_engine() {
+  local why c
+  why=$(engine_unusable "$@") && skip "$why"
+  for c in "$@"; do
+    command -v "$c" > /dev/null && continue
+    echo "$c is not installed in the VM lane's guest (make deps installs it)" >&2
+    return 1
+  done
+}
+
+# podman_config DIR: a private podman setup in DIR, and CONTAINERS_CONF and
+# CONTAINERS_STORAGE_CONF exported pointing at it.  casca is podman's
+# default runtime, and is named where podman decides by the runtime's name:
+# runtime_supports_json (podman then reads casca's JSON error lines) and
+# runtime_supports_nocgroup (--cgroups=disabled; this podman's key, where
+# its documentation says runtime_supports_nocgroups).  Those lists replace
+# podman's, so they keep crun and runc.  No network (netns "none"), the
+# cgroupfs manager, events in a file, storage under DIR.  $CASCA is the
+# binary.  Also used by bench/podman.sh.
+podman_config() {
+  local dir=$1
+  mkdir -p "$dir"
+  cat > "$dir/containers.conf" << EOF
+[containers]
+netns = "none"
+
+[network]
+network_config_dir = "$dir/net"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/tmp"
+runtime = "casca"
+runtime_supports_json = ["casca", "crun", "runc"]
+runtime_supports_nocgroup = ["casca", "crun"]
+
+[engine.runtimes]
+casca = ["$CASCA"]
+EOF
+  cat > "$dir/storage.conf" << EOF
+[storage]
+driver = "overlay"
+runroot = "$dir/run"
+graphroot = "$dir/graph"
+EOF
+  export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
+}
+
+# eventually CMD...: until CMD succeeds, up to 30 s (an emulated guest is
+# slow); then once more, so a failure shows CMD's own output.
+eventually() {
+  local _
+  for _ in $(seq 300); do "$@" 2> /dev/null && return 0; sleep 0.1; done
+  "$@"
+}
+
+# The busybox rootfs of the tests, as a tar stream on stdout.
+busybox_tar() {
+  tar -C "$(busybox_template)" -c .
+}
+
+# Mounts whose source or target lies under DIR, one mountinfo line each.
+mounts_under() {
+  grep -F " $1/" /proc/self/mountinfo || true
+}
+
+# Unmounts everything under DIR, deepest first.
+umount_under() {
+  local m
+  for m in $(awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2> /dev/null || true
+  done
+}
+
+# Removes cgroup directory trees the engine left (its own, empty once its
+# processes are gone): DIR...
+rmdir_cgroups() {
+  local d
+  for d in "$@"; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2> /dev/null
+  done
+  return 0
+}
