@@ -160,6 +160,7 @@ check-asan: deps
 bench: deps-bench
 	$(MAKE) all
 	bench/run.sh
+	bench/podman.sh
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) \
