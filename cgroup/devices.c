@@ -50,6 +50,7 @@ struct prog {
         struct fixup *fix;
         size_t n_fix, size_fix;
         size_t label[LABEL_BIT0 + 3];
+        bool deny_used; /* some jump goes to LABEL_DENY */
         bool oom;
 };
 
@@ -75,6 +76,7 @@ static void emit_ja_label(struct prog *p, int label)
 {
         size_t at = emit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
 
+        p->deny_used |= label == LABEL_DENY;
         if (p->n_fix == p->size_fix) {
                 struct fixup *f =
                         realloc(p->fix, (p->size_fix ? p->size_fix * 2 : 32) * sizeof(*f));
@@ -191,9 +193,13 @@ int casca_cgroup_devices_compile(const struct casca_device_rule *rules, size_t n
         }
         emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1);
         emit(&p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-        p.label[LABEL_DENY] = p.n;
-        emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
-        emit(&p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        /* Rules allowing every device leave nothing to deny; the verifier
+         * refuses unreachable instructions (podman --privileged). */
+        if (p.deny_used) {
+                p.label[LABEL_DENY] = p.n;
+                emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
+                emit(&p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+        }
 
         r = 0;
         for (size_t i = 0; i < p.n_fix && !p.oom; i++)

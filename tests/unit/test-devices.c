@@ -111,15 +111,49 @@ static int model(const struct casca_device_rule *rules, size_t n, char type, uin
         return 1;
 }
 
+/* The kernel's verifier refuses a program with an instruction no path
+ * reaches ("unreachable insn"): the first one, or -1 when there is none. */
+static long unreachable_insn(const struct bpf_insn *p, size_t n)
+{
+        _cleanup_free_ bool *seen = calloc(n, sizeof(*seen));
+
+        if (!seen)
+                return 0;
+        if (n)
+                seen[0] = true;
+        /* jumps go forward only (the interpreter checks), so one pass does */
+        for (size_t pc = 0; pc < n; pc++) {
+                uint8_t code = p[pc].code;
+
+                if (!seen[pc])
+                        return (long)pc;
+                if (BPF_CLASS(code) == BPF_JMP || BPF_CLASS(code) == BPF_JMP32) {
+                        if (code == (BPF_JMP | BPF_EXIT))
+                                continue;
+                        if (p[pc].off >= 0 && pc + 1 + (size_t)p[pc].off < n)
+                                seen[pc + 1 + (size_t)p[pc].off] = true;
+                        if (code == (BPF_JMP | BPF_JA))
+                                continue;
+                }
+                if (pc + 1 < n)
+                        seen[pc + 1] = true;
+        }
+        return -1;
+}
+
 static struct bpf_insn *compile(const struct casca_device_rule *rules, size_t n, size_t *ret_n)
 {
         _cleanup_error_ struct casca_error *err = NULL;
         struct bpf_insn *p = NULL;
+        long u;
 
         if (casca_cgroup_devices_compile(rules, n, &p, ret_n, &err) < 0) {
                 printf("# compile: %s\n", err->msg);
                 return NULL;
         }
+        u = unreachable_insn(p, *ret_n);
+        if (u >= 0 && !shape_error[0])
+                snprintf(shape_error, sizeof(shape_error), "unreachable insn %ld", u);
         return p;
 }
 
@@ -222,6 +256,9 @@ static void test_rule_sets(void)
                 RULE(false, 'c', 1, 3, "rw"), RULE(true, 'c', 1, 3, "rw"),
                 RULE(true, 'c', 5, 0, "rw"), RULE(false, 'c', 5, 0, "rw")};
         struct casca_device_rule empty_access[] = {RULE(true, 'a', -1, -1, "")};
+        /* podman --privileged: its deny-all, then allow-all */
+        struct casca_device_rule privileged[] = {RULE(false, 'a', -1, -1, "rwm"),
+                                                 RULE(true, 'a', -1, -1, "rwm")};
         _cleanup_free_ struct bpf_insn *p = NULL;
         size_t n = 0;
 
@@ -231,6 +268,7 @@ static void test_rule_sets(void)
         agree(override, 6, "deny-all, wildcards and exceptions");
         agree(later_wins, 4, "a later rule overrides an earlier one");
         agree(empty_access, 1, "a rule without access");
+        agree(privileged, 2, "deny-all, then allow-all");
 
         p = compile(split, 2, &n);
         is_int(p ? run(p, n, 'c', 1, 3, ACC_R | ACC_W) : -1, 1,
