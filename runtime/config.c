@@ -273,6 +273,9 @@ static const struct {
         {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
+/* Options that are the runtime's, not the kernel's. */
+#define OPT_TMPCOPYUP "tmpcopyup"
+
 const char *casca_config_mount_option_name(size_t i)
 {
         if (i < ARRAY_SIZE(mount_flag_opts))
@@ -280,7 +283,8 @@ const char *casca_config_mount_option_name(size_t i)
         i -= ARRAY_SIZE(mount_flag_opts);
         if (i < ARRAY_SIZE(propagation_opts))
                 return propagation_opts[i].name;
-        return NULL;
+        i -= ARRAY_SIZE(propagation_opts);
+        return i == 0 ? OPT_TMPCOPYUP : NULL;
 }
 
 unsigned long casca_config_propagation_from_name(const char *name)
@@ -297,6 +301,7 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
         size_t data_len = 0;
 
         m->flags = m->clear_flags = m->propagation = 0;
+        m->tmpcopyup = false;
         free(m->data);
         m->data = NULL;
 
@@ -326,6 +331,10 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
                 prop = casca_config_propagation_from_name(o);
                 if (prop) {
                         m->propagation = prop;
+                        continue;
+                }
+                if (strcmp(o, OPT_TMPCOPYUP) == 0) { /* tmpfs only; ignored elsewhere, as runc */
+                        m->tmpcopyup = true;
                         continue;
                 }
                 /* Anything else is filesystem data: "mode=755", "size=65536k". */

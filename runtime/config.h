@@ -70,6 +70,7 @@ struct casca_mount {
         unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
         unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE [|MS_REC] or 0 */
         char *data;                /* unrecognised options joined by ',' or NULL */
+        bool tmpcopyup; /* "tmpcopyup" (runc, crun): a tmpfs starts with what it covers */
 };
 
 /* ---- hooks -------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fs.c - safe openat helpers: resolution inside a root, whole-file I/O. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
@@ -607,4 +608,137 @@ int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
                         return 0;
                 from = next + 1;
         }
+}
+
+/* ---- copying a tree (tmpcopyup) ------------------------------------------- */
+
+#define COPY_MAX_DEPTH 64
+
+static int copy_data(int in, int out, const char *name, struct casca_error **err)
+{
+        char buf[16384];
+
+        for (;;) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+
+                if (n == 0)
+                        return 0;
+                if (n > 0)
+                        continue;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+                        return casca_error_set(err, errno, "copy `%s`", name);
+                break; /* across filesystems on an older kernel: read and write */
+        }
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof(buf));
+
+                if (n == 0)
+                        return 0;
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return casca_error_set(err, errno, "read `%s`", name);
+                }
+                if (casca_fs_write_fd(out, name, buf, (size_t)n, err) < 0)
+                        return -1;
+        }
+}
+
+static int copy_entry(int src, int dst, const char *name, const struct stat *st, int depth,
+                      struct casca_error **err);
+
+static int copy_dir(int src, int dst, int depth, struct casca_error **err)
+{
+        int fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *e;
+        int r = 0;
+
+        if (depth > COPY_MAX_DEPTH)
+                return casca_error_setx(err, ELOOP, "more than %d directory levels", COPY_MAX_DEPTH);
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                r = casca_error_set(err, errno, "open directory");
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        while (r == 0 && (errno = 0, e = readdir(d))) {
+                struct stat st;
+
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                        continue;
+                if (fstatat(src, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        r = casca_error_set(err, errno, "stat `%s`", e->d_name);
+                else
+                        r = copy_entry(src, dst, e->d_name, &st, depth, err);
+        }
+        if (r == 0 && errno)
+                r = casca_error_set(err, errno, "read directory");
+        closedir(d);
+        return r;
+}
+
+static int copy_entry(int src, int dst, const char *name, const struct stat *st, int depth,
+                      struct casca_error **err)
+{
+        _cleanup_close_ int in = -1, out = -1;
+        mode_t perm = st->st_mode & 07777;
+        int r;
+
+        switch (st->st_mode & S_IFMT) {
+        case S_IFDIR:
+                if (mkdirat(dst, name, 0700) < 0)
+                        return casca_error_set(err, errno, "mkdir `%s`", name);
+                in = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                out = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (in < 0 || out < 0)
+                        return casca_error_set(err, errno, "open directory `%s`", name);
+                r = copy_dir(in, out, depth + 1, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "%s", name);
+                break;
+        case S_IFREG:
+                in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (in < 0)
+                        return casca_error_set(err, errno, "open `%s`", name);
+                out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (out < 0)
+                        return casca_error_set(err, errno, "create `%s`", name);
+                if (copy_data(in, out, name, err) < 0)
+                        return -1;
+                break;
+        case S_IFLNK: {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+
+                if (n < 0)
+                        return casca_error_set(err, errno, "readlink `%s`", name);
+                target[n] = '\0';
+                if (symlinkat(target, dst, name) < 0)
+                        return casca_error_set(err, errno, "symlink `%s`", name);
+                if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        return casca_error_set(err, errno, "chown `%s`", name);
+                return 0;
+        }
+        default: /* devices, fifos, sockets */
+                if (mknodat(dst, name, (st->st_mode & S_IFMT) | 0600, st->st_rdev) < 0)
+                        return casca_error_set(err, errno, "mknod `%s`", name);
+                out = openat(dst, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (out < 0)
+                        return casca_error_set(err, errno, "open `%s`", name);
+                break;
+        }
+        /* owner first: chown clears the set-id bits that fchmod then sets */
+        if (fchownat(out, "", st->st_uid, st->st_gid, AT_EMPTY_PATH) < 0)
+                return casca_error_set(err, errno, "chown `%s`", name);
+        if (fchmodat(dst, name, perm, 0) < 0)
+                return casca_error_set(err, errno, "chmod `%s`", name);
+        return 0;
+}
+
+int casca_fs_copy_tree(int src_dir, int dst_dir, struct casca_error **err)
+{
+        return copy_dir(src_dir, dst_dir, 0, err);
 }

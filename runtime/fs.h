@@ -60,6 +60,12 @@ int casca_fs_write_fd(int fd, const char *what, const char *data, size_t len,
  * buffer; *ret_len (optional) gets its length without the NUL. */
 char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err);
 
+/* Copy what directory src_dir holds into directory dst_dir: directories,
+ * files, symlinks (never followed), device nodes, fifos and sockets, with
+ * their owners and modes (runc's and crun's "tmpcopyup" of a tmpfs mount).
+ * dst_dir must not lie inside src_dir. */
+int casca_fs_copy_tree(int src_dir, int dst_dir, struct casca_error **err);
+
 /* Mark every fd >= first_fd close-on-exec: close_range(CLOSE_RANGE_CLOEXEC),
  * or on kernels without it the fallback, which walks /proc/self/fd. */
 int casca_fs_cloexec_from(int first_fd, struct casca_error **err);

@@ -321,7 +321,7 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         const char *type = m->type;
         const char *data = m->data;
         unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
-        _cleanup_close_ int target = -1;
+        _cleanup_close_ int target = -1, covered = -1;
         int r;
 
         if (!type)
@@ -345,7 +345,14 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount(m->source ? m->source : type, FD_PATH(target), type, flags, data) < 0) {
+        /* what the tmpfs will cover, read after the mount through this fd */
+        if (m->tmpcopyup && strcmp(type, "tmpfs") == 0) {
+                covered = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (covered < 0)
+                        return casca_error_set(err, errno, "tmpcopyup: open `%s`", m->destination);
+        }
+        if (mount(m->source ? m->source : type, FD_PATH(target), type,
+                  covered >= 0 ? flags & ~MS_RDONLY : flags, data) < 0) {
                 if (errno == EPERM && strcmp(type, "sysfs") == 0)
                         r = bind_host_tree(root_fd, target, "/sys", m, err);
                 else if (errno == EPERM && strcmp(type, "cgroup2") == 0)
@@ -354,6 +361,18 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
                         r = casca_error_set(err, errno, "mount %s on `%s`", type, m->destination);
                 if (r < 0)
                         return r;
+        }
+        if (covered >= 0) {
+                _cleanup_close_ int top = reopen(root_fd, m->destination, err);
+
+                if (top < 0)
+                        return top;
+                r = casca_fs_copy_tree(covered, top, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "tmpcopyup of `%s`", m->destination);
+                /* filled while writable, then read-only if asked */
+                if ((flags & MS_RDONLY) && remount_bind(top, flags, false, m->destination, err) < 0)
+                        return -1;
         }
         return finish_mount(root_fd, m, false, err);
 }

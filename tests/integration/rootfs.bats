@@ -197,6 +197,43 @@ in_container() {
   assert_output conf
 }
 
+@test "tmpcopyup: a tmpfs starts with a copy of what it covers, the rootfs is left alone" {
+  local s=$ROOTFS/srv
+  mkdir -p "$s/sub/deep"
+  echo top > "$s/file"
+  echo deep > "$s/sub/deep/f"
+  ln -s file "$s/link"
+  ln -s /etc/passwd "$s/abs-link" # copied as a link, never followed
+  mkfifo "$s/fifo"
+  chmod 4750 "$s/file"
+  chown 1000:1000 "$s/sub"
+  chmod 0701 "$s/sub"
+  in_container --defaults --mount tmpfs:tmpfs:/srv:tmpcopyup,mode=755 -- sh -c '
+    stat -f -c %T /srv; cat /srv/file /srv/sub/deep/f /srv/link; readlink /srv/abs-link
+    stat -c "%n %a %u:%g %F" /srv/file /srv/sub /srv/fifo; echo new > /srv/file; cat /srv/file'
+  assert_success
+  assert_output "tmpfs
+top
+deep
+top
+/etc/passwd
+/srv/file 4750 0:0 regular file
+/srv/sub 701 1000:1000 directory
+/srv/fifo 644 0:0 fifo
+new"
+  run cat "$s/file"
+  assert_output top
+  # read-only: filled first, then made read-only
+  in_container --defaults --mount tmpfs:tmpfs:/srv:tmpcopyup,ro -- sh -c 'cat /srv/file; touch /srv/x'
+  assert_failure
+  assert_line -n 0 top
+  assert_output --partial 'Read-only file system'
+  # without tmpcopyup the tmpfs is empty
+  in_container --defaults --mount tmpfs:tmpfs:/srv:mode=755 -- ls -A /srv
+  assert_success
+  assert_output ''
+}
+
 @test "a bind mount of a missing source fails and names it" {
   in_container --defaults --mount "bind:$BATS_TEST_TMPDIR/nope:/mnt:bind" -- true
   assert_failure 125

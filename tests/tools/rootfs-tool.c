@@ -79,58 +79,24 @@ static unsigned long long parse_num(const char *s, int base, const char *what)
         return v;
 }
 
-/* A small stand-in for the config parser's option mapping. */
+/* OPTIONS split at ',' and mapped by the config parser's own code. */
 static void mount_options(struct casca_mount *m, char *opts)
 {
-        static const struct {
-                const char *name;
-                unsigned long set, clear, prop;
-        } table[] = {
-                {"ro", MS_RDONLY, 0, 0},
-                {"rw", 0, MS_RDONLY, 0},
-                {"nosuid", MS_NOSUID, 0, 0},
-                {"suid", 0, MS_NOSUID, 0},
-                {"nodev", MS_NODEV, 0, 0},
-                {"dev", 0, MS_NODEV, 0},
-                {"noexec", MS_NOEXEC, 0, 0},
-                {"exec", 0, MS_NOEXEC, 0},
-                {"relatime", MS_RELATIME, 0, 0},
-                {"strictatime", MS_STRICTATIME, 0, 0},
-                {"noatime", MS_NOATIME, 0, 0},
-                {"bind", MS_BIND, 0, 0},
-                {"rbind", MS_BIND | MS_REC, 0, 0},
-                {"private", 0, 0, MS_PRIVATE},
-                {"rprivate", 0, 0, MS_PRIVATE | MS_REC},
-                {"slave", 0, 0, MS_SLAVE},
-                {"rslave", 0, 0, MS_SLAVE | MS_REC},
-                {"shared", 0, 0, MS_SHARED},
-                {"rshared", 0, 0, MS_SHARED | MS_REC},
-                {"unbindable", 0, 0, MS_UNBINDABLE},
-                {"runbindable", 0, 0, MS_UNBINDABLE | MS_REC},
-        };
-        char data[1024] = "";
-        size_t dlen = 0;
+        struct casca_error *err = NULL;
+        char **v = NULL;
+        size_t n = 0;
 
         for (char *save = NULL, *o = strtok_r(opts, ",", &save); o;
              o = strtok_r(NULL, ",", &save)) {
-                size_t i;
-
-                for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-                        if (strcmp(o, table[i].name) == 0)
-                                break;
-                if (i < sizeof(table) / sizeof(table[0])) {
-                        m->flags = (m->flags | table[i].set) & ~table[i].clear;
-                        m->clear_flags |= table[i].clear;
-                        if (table[i].prop)
-                                m->propagation = table[i].prop;
-                        continue;
-                }
-                dlen += (size_t)snprintf(data + dlen, sizeof(data) - dlen, "%s%s", dlen ? "," : "",
-                                         o);
-                if (dlen >= sizeof(data))
-                        die("mount options too long");
+                v = realloc(v, (n + 1) * sizeof(*v));
+                if (!v)
+                        die("out of memory");
+                v[n++] = o;
         }
-        m->data = dlen ? xstrdup(data) : NULL;
+        m->options = v;
+        m->n_options = n;
+        if (casca_mount_parse_options(m, &err) < 0)
+                die("mount options `%s`: %s", opts, err->msg);
 }
 
 /* TYPE:SOURCE:DEST[:OPTIONS]; TYPE "bind" or "none" plus "bind" options. */
