@@ -190,3 +190,22 @@ cgroup_of() {
   [ ! -e "$CG/libpod_parent/libpod-$id" ]
   podman rm -f -t 0 p9
 }
+
+@test "podman --read-only and --tmpfs: tmpfs mounts filled from the image (tmpcopyup)" {
+  run podman run --rm --read-only "$IMG" sh -c \
+    'touch /x 2> /dev/null || echo root-ro; for d in /run /tmp /var/tmp; do stat -f -c "$d %T" $d; done; touch /tmp/ok && echo tmp-rw'
+  assert_success
+  assert_output $'root-ro\n/run tmpfs\n/tmp tmpfs\n/var/tmp tmpfs\ntmp-rw'
+  # podman asks for tmpcopyup on --tmpfs: /etc is a tmpfs holding the image's /etc
+  run podman run --rm --tmpfs /etc "$IMG" sh -c 'stat -f -c %T /etc; grep ^root: /etc/passwd; echo x > /etc/new && echo rw'
+  assert_success
+  assert_output $'tmpfs\nroot:x:0:0:root:/root:/bin/sh\nrw'
+}
+
+@test "podman --privileged: every capability, and an allow-all device filter the kernel accepts" {
+  run podman run --rm --privileged "$IMG" sh -c \
+    'grep ^CapEff: /proc/self/status; dd if=/dev/kmsg of=/dev/null bs=8192 count=1 2> /dev/null && echo kmsg-read'
+  assert_success
+  assert_line -n 0 "$(grep ^CapBnd: /proc/self/status | sed 's/CapBnd/CapEff/')"
+  assert_line -n 1 kmsg-read
+}
