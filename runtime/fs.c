@@ -600,8 +600,8 @@ int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
                                 next = (unsigned)keep[i];
                 if (next > from && close_range(from, next - 1, 0) < 0) {
                         if (errno == ENOSYS || errno == EINVAL)
-                                return casca_fs_close_from_except_fallback(first_fd, keep,
-                                                                           n_keep, err);
+                                return casca_fs_close_from_except_fallback(first_fd, keep, n_keep,
+                                                                           err);
                         return casca_error_set(err, errno, "close_range(%u, %u)", from, next - 1);
                 }
                 if (next == ~0U)
@@ -657,7 +657,8 @@ static int copy_dir(int src, int dst, int depth, struct casca_error **err)
         int r = 0;
 
         if (depth > COPY_MAX_DEPTH)
-                return casca_error_setx(err, ELOOP, "more than %d directory levels", COPY_MAX_DEPTH);
+                return casca_error_setx(err, ELOOP, "more than %d directory levels",
+                                        COPY_MAX_DEPTH);
         if (fd < 0 || !(d = fdopendir(fd))) {
                 r = casca_error_set(err, errno, "open directory");
                 if (fd >= 0)
