@@ -189,8 +189,15 @@ static const char *global_value(int argc, char **argv, int *i, const char *name)
 int main(int argc, char **argv)
 {
         struct cli cli = {.ctx = {.log = lib_log}};
+        char bad[256] = ""; /* the first bad global option */
         const char *v;
         int i;
+
+#define BAD_GLOBAL(...)                                                                            \
+        do {                                                                                       \
+                if (!bad[0])                                                                       \
+                        snprintf(bad, sizeof(bad), __VA_ARGS__);                                   \
+        } while (0)
 
         cli.ctx.log_data = &cli;
         signal(SIGPIPE, SIG_IGN);
@@ -206,16 +213,15 @@ int main(int argc, char **argv)
                 } else if (strcmp(a, "--debug") == 0) {
                         cli.ctx.debug = true;
                 } else if (strcmp(a, "--systemd-cgroup") == 0) {
-                        return cli_failx(&cli, "--systemd-cgroup: the systemd cgroup manager is "
-                                               "not supported yet; use --cgroup-manager cgroupfs");
+                        BAD_GLOBAL("--systemd-cgroup: the systemd cgroup manager is not "
+                                   "supported yet; use --cgroup-manager cgroupfs");
                 } else if ((v = global_value(argc, argv, &i, "--root"))) {
                         cli.ctx.state_root = v;
                 } else if ((v = global_value(argc, argv, &i, "--log-format"))) {
                         if (strcmp(v, "json") == 0)
                                 cli.log_json = true;
                         else if (strcmp(v, "text") != 0)
-                                return cli_failx(&cli, "--log-format: expected text or json, "
-                                                       "got `%s`", v);
+                                BAD_GLOBAL("--log-format: expected text or json, got `%s`", v);
                 } else if ((v = global_value(argc, argv, &i, "--log"))) {
                         cli.log_path = v;
                 } else if ((v = global_value(argc, argv, &i, "--cgroup-manager"))) {
@@ -224,17 +230,22 @@ int main(int argc, char **argv)
                         else if (strcmp(v, "cgroupfs") == 0)
                                 cli.ctx.cgroup_manager = CASCA_CGROUP_CGROUPFS;
                         else if (strcmp(v, "systemd") == 0)
-                                return cli_failx(&cli, "--cgroup-manager systemd: not supported "
-                                                       "yet; use cgroupfs");
+                                BAD_GLOBAL("--cgroup-manager systemd: not supported yet; use "
+                                           "cgroupfs");
                         else
-                                return cli_failx(&cli, "--cgroup-manager: expected cgroupfs or "
-                                                       "disabled, got `%s`", v);
+                                BAD_GLOBAL("--cgroup-manager: expected cgroupfs or disabled, "
+                                           "got `%s`",
+                                           v);
                 } else {
                         fprintf(stderr, "casca: unknown global option `%s`\n", a);
                         usage(stderr);
                         return 2;
                 }
         }
+        /* reported once every global option is read: --log and --log-format
+         * may come after the bad one, and the engine reads the log */
+        if (bad[0])
+                return cli_failx(&cli, "%s", bad);
         if (i >= argc) {
                 usage(stderr);
                 return 2;

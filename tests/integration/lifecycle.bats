@@ -255,4 +255,10 @@ lines = open(sys.argv[1]).read().splitlines()
 e = json.loads(lines[-1])
 assert e["level"] == "error" and "does not exist" in e["msg"] and e["time"], e
 PY
+  # a refused global option before --log still reaches the log: podman and
+  # the containerd shim put theirs first, and show the log's text
+  run "$CASCA" --systemd-cgroup --log "$BATS_TEST_TMPDIR/log2" --log-format json state nope
+  assert_failure
+  run cat "$BATS_TEST_TMPDIR/log2"
+  assert_output --regexp '^\{"level":"error","msg":"--systemd-cgroup: the systemd cgroup manager is not supported yet; use --cgroup-manager cgroupfs","time":"[0-9T:.-]+Z"\}$'
 }
