@@ -14,7 +14,7 @@ DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonsc
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
-DEB_ENGINES := podman conmon containerd
+DEB_ENGINES := podman conmon catatonit containerd
 DEB_BENCH := crun runc hyperfine time
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_ENGINES)
 

@@ -6,6 +6,7 @@
 # this file's temporary directory (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF);
 # the image is the tests' busybox rootfs, `podman import`ed.  podman gives
 # casca no --root, so casca keeps its state in its default, /run/casca.
+# Pods need catatonit, from which podman builds its infra image.
 # VM lane only (podman creates cgroups; see helpers/engines.bash).
 
 load helpers/casca
@@ -16,7 +17,7 @@ CASCA_STATE=/run/casca
 CG=/sys/fs/cgroup
 
 setup_file() {
-  engine_unusable podman conmon > /dev/null && return 0
+  engine_unusable podman conmon catatonit > /dev/null && return 0
   P=$BATS_FILE_TMPDIR/podman
   mkdir -p "$P"
   podman_config "$P"
@@ -36,7 +37,7 @@ teardown_file() {
 # conmon writes files (an `oom` marker) into its working directory, which is
 # podman's: never the checkout.
 setup() {
-  need_engine podman conmon
+  need_engine podman conmon catatonit
   cd "$BATS_TEST_TMPDIR"
 }
 
@@ -52,7 +53,14 @@ teardown() {
   fi
   left=$(state_ids "$CASCA_STATE")
   [ -z "$left" ] || { echo "left behind: casca state for $left" >&2; rc=1; }
-  left=$(ls -d "$CG"/libpod_parent/libpod-* 2> /dev/null || true)
+  left=$(podman pod ps -q)
+  if [ -n "$left" ]; then
+    echo "left behind: pods $left" >&2
+    podman pod rm -f $left > /dev/null 2>&1
+    rc=1
+  fi
+  # conmon's own cgroup stays while its processes do
+  left=$(find "$CG/libpod_parent" -mindepth 1 -maxdepth 1 -type d ! -name conmon 2> /dev/null)
   [ -z "$left" ] || { echo "left behind: cgroups $left" >&2; rc=1; }
   left=$(mounts_under "$P/graph/overlay" | grep /merged || true)
   [ -z "$left" ] || { echo "left behind: mounts $left" >&2; rc=1; }
@@ -208,4 +216,28 @@ cgroup_of() {
   assert_success
   assert_line -n 0 "$(grep ^CapBnd: /proc/self/status | sed 's/CapBnd/CapEff/')"
   assert_line -n 1 kmsg-read
+}
+
+@test "podman pod: casca joins the infra container's namespaces by path, as a Kubernetes pod does" {
+  podman pod create --name pd > /dev/null
+  podman run -d --pod pd --name pa "$IMG" sleep 1000 > /dev/null
+  infra=$(podman pod inspect -f '{{.InfraContainerID}}' pd)
+  ipid=$(podman inspect -f '{{.State.Pid}}' "$infra")
+  apid=$(podman inspect -f '{{.State.Pid}}' pa)
+  # the infra container (catatonit) is casca's too
+  run "$CASCA" state "$infra"
+  assert_output --partial '"status": "running"'
+  for ns in net ipc uts; do
+    [ "$(readlink "/proc/$apid/ns/$ns")" = "$(readlink "/proc/$ipid/ns/$ns")" ]
+    [ "$(readlink "/proc/$apid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ]
+  done
+  for ns in pid mnt; do
+    [ "$(readlink "/proc/$apid/ns/$ns")" != "$(readlink "/proc/$ipid/ns/$ns")" ]
+  done
+  run podman run --rm --pod pd "$IMG" hostname
+  assert_output pd
+  podman pod stop -t 0 pd > /dev/null
+  podman pod rm pd > /dev/null
+  run "$CASCA" state "$infra"
+  assert_failure
 }
