@@ -62,11 +62,12 @@ if [ "${1:-}" = --inside ]; then
   cmd_of() { # RUNTIME CONFIG -> the command line, one word per line
     local b=$W/bundle-$2 id=bench-$1-$$
     case $1 in
-      casca) printf '%s\n' "$CASCA" --root "$W/state-casca" --cgroup-manager disabled run \
-               --bundle "$b" "$id" ;;
-      crun) printf '%s\n' crun --root "$W/state-crun" --cgroup-manager=disabled run \
-              --bundle "$b" "$id" ;;
-      runc) printf '%s\n' runc --root "$W/state-runc" run --bundle "$b" "$id" ;;
+      # --log: a run that fails among thousands leaves its error there
+      casca) printf '%s\n' "$CASCA" --root "$W/state-casca" --log "$W/log-casca" \
+               --cgroup-manager disabled run --bundle "$b" "$id" ;;
+      crun) printf '%s\n' crun --root "$W/state-crun" --log "$W/log-crun" \
+              --cgroup-manager=disabled run --bundle "$b" "$id" ;;
+      runc) printf '%s\n' runc --root "$W/state-runc" --log "$W/log-runc" run --bundle "$b" "$id" ;;
       floor) printf '%s\n' "${FLOOR[@]}" ;;
     esac
   }
@@ -101,8 +102,13 @@ if [ "${1:-}" = --inside ]; then
     done
     for ((r = 1; r <= ROUNDS; r++)); do
       echo "== hyperfine, config: $c, round $r of $ROUNDS" >&2
+      : > "$W/log-casca"; : > "$W/log-crun"; : > "$W/log-runc"
       hyperfine -N --style basic --warmup "$WARMUP" --runs $(((RUNS + ROUNDS - 1) / ROUNDS)) \
-        --export-json "$W/hyperfine-$c-$r.json" "${prep[@]}" "${hf[@]}" >&2
+        --export-json "$W/hyperfine-$c-$r.json" "${prep[@]}" "${hf[@]}" >&2 && continue
+      for f in "$W"/log-*; do
+        [ -s "$f" ] && { echo "== $f"; tail -n 5 "$f"; }
+      done >&2
+      die "a runtime failed during the benchmark ($c, round $r)"
     done
   done
 
