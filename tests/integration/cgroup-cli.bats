@@ -353,6 +353,9 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   run casca pause "$ID"
   assert_failure
   assert_output "casca: container \`$ID\` is already paused"
+  run casca exec "$ID" true
+  assert_failure
+  assert_output "casca: cannot exec in container \`$ID\`: it is paused"
   a=$(cat "$count")
   sleep 1
   b=$(cat "$count")
