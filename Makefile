@@ -1,6 +1,9 @@
 # casca - a lightweight OCI container runtime.  Plain make; see README.md.
 
 PREFIX    ?= /usr/local
+# casca re-executes from a sealed copy of its binary on create/run/exec, so
+# what is installed is copied on every run: stripped unless INSTALL_STRIP=
+INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc
 STATIC_CC ?= gcc
@@ -78,7 +81,7 @@ $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 	$(Q)$(STATIC_CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 install: $(BUILD)/casca
-	install -D -m 0755 $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
+	install -D -m 0755 $(INSTALL_STRIP) $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
 
 # Install only what is missing (dpkg-query is cheap; apt-get update is not).
 deps:

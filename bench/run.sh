@@ -184,7 +184,9 @@ PY
 done
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-unshare -m --propagation private "$0" --inside "$W" "$(readlink /proc/self/ns/mnt)"
+# casca as installed: stripped (make install), like Debian's crun and runc
+strip -o "$W/casca" "$CASCA"
+CASCA=$W/casca unshare -m --propagation private "$0" --inside "$W" "$(readlink /proc/self/ns/mnt)"
 
 # binary sizes
 bin_sizes() {
