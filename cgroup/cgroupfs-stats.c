@@ -14,6 +14,7 @@
 
 #include "cgroup/backend.h"
 #include "cleanup.h"
+#include "fs.h"
 
 /* A minimal JSON writer: objects, arrays, numbers and plain-ASCII strings
  * (keys come from control files and are checked, never escaped). */
@@ -229,19 +230,12 @@ static void stats_blkio(struct jw *w, int dfd)
 
 static void stats_hugetlb(struct jw *w, int dfd)
 {
-        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(dfd, ".");
         struct dirent *de;
         bool open = false;
-        int fd;
 
-        fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        if (!d)
                 return;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return;
-        }
         while ((de = readdir(d))) {
                 _cleanup_free_ char *events = NULL;
                 char size[32], file[64];

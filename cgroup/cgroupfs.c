@@ -18,6 +18,7 @@
 
 #include "cgroup/backend.h"
 #include "cleanup.h"
+#include "fs.h"
 
 /* Marks a parent cgroup casca created, so that a later `delete` (another
  * process, reopening the cgroup) removes it once empty but leaves alone
@@ -480,7 +481,7 @@ static int collect_pids(int dfd, struct pid_list *l)
         _cleanup_free_ char *procs = NULL;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int fd, r;
+        int r;
 
         r = casca_cgroupfs_read(dfd, "cgroup.procs", &procs);
         if (r < 0)
@@ -500,15 +501,9 @@ static int collect_pids(int dfd, struct pid_list *l)
                 }
                 l->v[l->n++] = (pid_t)v;
         }
-        fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
+        d = casca_fs_opendir_at(dfd, ".");
+        if (!d)
                 return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                r = -errno;
-                close(fd);
-                return r;
-        }
         while ((de = readdir(d))) {
                 _cleanup_close_ int child = -1;
 
@@ -672,20 +667,11 @@ static int cgroupfs_set_devices(struct casca_cgroup *cg, const struct casca_devi
 /* rmdir pfd/name after its descendants, depth first. */
 static int rmdir_tree(int pfd, const char *name, const char *where, struct casca_error **err)
 {
-        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(pfd, name);
         struct dirent *de;
-        int fd;
 
-        fd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        if (!d)
                 return errno == ENOENT ? 0 : casca_error_set(err, errno, "cgroup %s", where);
-        d = fdopendir(fd);
-        if (!d) {
-                int r = casca_error_set(err, errno, "cgroup %s", where);
-
-                close(fd);
-                return r;
-        }
         while ((de = readdir(d))) {
                 int r;
 

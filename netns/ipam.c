@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
 #include "netns/internal.h"
 
 /* IPv6 subnets are huge: look at no more than this many candidates. */
@@ -217,7 +218,7 @@ int casca_ipam_release(const char *dir, const struct casca_ip *ip, const char *o
 
 int casca_ipam_release_owner(const char *dir, const char *owner, struct casca_error **err)
 {
-        _cleanup_close_ int dfd = -1, lock = -1, dup_fd = -1;
+        _cleanup_close_ int dfd = -1, lock = -1;
         _cleanup_closedir_ DIR *d = NULL;
         struct casca_ip ip;
         struct dirent *de;
@@ -228,13 +229,9 @@ int casca_ipam_release_owner(const char *dir, const char *owner, struct casca_er
         dfd = ipam_open(dir, &lock, err);
         if (dfd < 0)
                 return dfd;
-        dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        if (dup_fd < 0)
-                return casca_error_set(err, errno, "dup");
-        d = fdopendir(dup_fd);
+        d = casca_fs_opendir_at(dfd, ".");
         if (!d)
                 return casca_error_set(err, errno, "opendir `%s`", dir);
-        dup_fd = -1;
         while ((de = readdir(d))) {
                 if (casca_ip_parse(de->d_name, &ip) < 0 && strncmp(de->d_name, "tcp.", 4) != 0 &&
                     strncmp(de->d_name, "udp.", 4) != 0)

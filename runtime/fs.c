@@ -610,6 +610,23 @@ int casca_fs_close_from_except(int first_fd, const int *keep, size_t n_keep,
         }
 }
 
+DIR *casca_fs_opendir_at(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+
+                close(fd);
+                errno = e;
+        }
+        return d;
+}
+
 /* ---- copying a tree (tmpcopyup) ------------------------------------------- */
 
 #define COPY_MAX_DEPTH 64
@@ -651,7 +668,6 @@ static int copy_entry(int src, int dst, const char *name, const struct stat *st,
 
 static int copy_dir(int src, int dst, int depth, struct casca_error **err)
 {
-        int fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d;
         struct dirent *e;
         int r = 0;
@@ -659,12 +675,9 @@ static int copy_dir(int src, int dst, int depth, struct casca_error **err)
         if (depth > COPY_MAX_DEPTH)
                 return casca_error_setx(err, ELOOP, "more than %d directory levels",
                                         COPY_MAX_DEPTH);
-        if (fd < 0 || !(d = fdopendir(fd))) {
-                r = casca_error_set(err, errno, "open directory");
-                if (fd >= 0)
-                        close(fd);
-                return r;
-        }
+        d = casca_fs_opendir_at(src, ".");
+        if (!d)
+                return casca_error_set(err, errno, "open directory");
         while (r == 0 && (errno = 0, e = readdir(d))) {
                 struct stat st;
 

@@ -9,6 +9,7 @@
 #ifndef CASCA_FS_H
 #define CASCA_FS_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -59,6 +60,11 @@ int casca_fs_write_fd(int fd, const char *what, const char *data, size_t len,
 /* Read a whole file (procfs files too) into a NUL-terminated malloc'd
  * buffer; *ret_len (optional) gets its length without the NUL. */
 char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err);
+
+/* A directory stream of dirfd/name (name "." for dirfd itself, with an
+ * offset of its own), opened O_NOFOLLOW and close-on-exec; NULL with errno
+ * set on failure, with nothing left open. */
+DIR *casca_fs_opendir_at(int dirfd, const char *name);
 
 /* Copy what directory src_dir holds into directory dst_dir: directories,
  * files, symlinks (never followed), device nodes, fifos and sockets, with

@@ -14,6 +14,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
+#include "fs.h"
 #include "state.h"
 
 #define STATE_FILE "state.json"
@@ -127,20 +128,13 @@ int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct cas
 
 int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err)
 {
-        _cleanup_closedir_ DIR *d = NULL;
-        int fd;
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(root_fd, id);
         struct dirent *de;
 
-        fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
+        if (!d) {
                 if (errno == ENOENT)
                         return 0;
                 return casca_error_set(err, errno, "open state dir for `%s`", id);
-        }
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return casca_error_set(err, errno, "read state dir for `%s`", id);
         }
         while ((de = readdir(d))) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

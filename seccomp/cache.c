@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
 #include "seccomp/seccomp.h"
 
 #define CACHE_DIR_PARENT "@cache"
@@ -229,18 +230,12 @@ static int cache_read(int dir_fd, const char *name, const struct buf *key,
 /* Keep the directory bounded: past CACHE_MAX_ENTRIES start over. */
 static void cache_trim(int dir_fd)
 {
-        _cleanup_closedir_ DIR *d = NULL;
-        int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(dir_fd, ".");
         struct dirent *de;
         size_t n = 0;
 
-        if (fd < 0)
+        if (!d)
                 return;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return;
-        }
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.')
                         n++;
