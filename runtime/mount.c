@@ -707,8 +707,117 @@ static int pivot(const char *rootfs, struct casca_error **err)
         return 0;
 }
 
+/* "\040" in a mountinfo path is a space (also tab, newline, backslash). */
+static void unescape_mountinfo(char *s)
+{
+        char *out = s;
+
+        for (; *s; s++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+                    s[3] >= '0' && s[3] <= '7') {
+                        *out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+                        s += 3;
+                } else {
+                        *out++ = *s;
+                }
+        }
+        *out = '\0';
+}
+
+static bool path_is_under(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The mount points of every whole procfs and sysfs outside `rootfs`, from
+ * /proc/self/mountinfo:
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE ...";
+ * *ret is a NULL-terminated vector. */
+static int full_proc_sys_mounts(const char *rootfs, char ***ret, struct casca_error **err)
+{
+        _cleanup_free_ char *info = casca_fs_read_file("/proc/self/mountinfo", NULL, err);
+        _cleanup_strv_ char **out = NULL;
+        size_t n = 0;
+        char *save = NULL;
+
+        if (!info)
+                return -EIO;
+        out = calloc(1, sizeof(char *));
+        if (!out)
+                return casca_error_set(err, ENOMEM, "mountinfo");
+        for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *root = NULL, *mp = NULL, *type = NULL, *sep = strstr(line, " - ");
+                char **grown;
+
+                if (!sep)
+                        continue;
+                if (sscanf(line, "%*s %*s %*s %ms %ms", &root, &mp) != 2 ||
+                    sscanf(sep + 3, "%ms", &type) != 1) {
+                        free(root), free(mp), free(type);
+                        continue;
+                }
+                unescape_mountinfo(mp);
+                if (strcmp(root, "/") != 0 ||
+                    (strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0) ||
+                    path_is_under(mp, rootfs)) {
+                        free(root), free(mp), free(type);
+                        continue;
+                }
+                free(root), free(type);
+                grown = realloc(out, (n + 2) * sizeof(char *));
+                if (!grown) {
+                        free(mp);
+                        return casca_error_set(err, ENOMEM, "mountinfo");
+                }
+                out = grown;
+                out[n++] = mp;
+                out[n] = NULL;
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* Without pivot_root the old root stays in the mount namespace under the
+ * chroot, and with it the host's whole /proc and /sys: the kernel lets a
+ * user namespace mount a new procfs or sysfs only where one is already fully
+ * visible in its mount namespace, so a process of the container could get
+ * an unmasked one.  Unmount them (as runc's msMoveRoot does), or where a
+ * user namespace locks them, cover them with an empty read-only tmpfs. */
+static int hide_host_proc_sys(const char *rootfs, struct casca_error **err)
+{
+        _cleanup_strv_ char **mps = NULL;
+        int r = full_proc_sys_mounts(rootfs, &mps, err);
+
+        if (r < 0)
+                return r;
+        for (char **mp = mps; *mp; mp++) {
+                /* its unmount must not reach the host */
+                if (mount(NULL, *mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+                        if (errno == ENOENT || errno == EINVAL)
+                                continue; /* gone with a parent we unmounted */
+                        return casca_error_set(err, errno, "no-pivot: make `%s` a slave", *mp);
+                }
+                if (umount2(*mp, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                        continue;
+                if (errno != EINVAL && errno != EPERM)
+                        return casca_error_set(err, errno, "no-pivot: unmount `%s`", *mp);
+                if (mount("tmpfs", *mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=0,mode=0") < 0)
+                        return casca_error_set(err, errno, "no-pivot: cover `%s`", *mp);
+        }
+        return 0;
+}
+
 static int move_root(const char *rootfs, struct casca_error **err)
 {
+        int r = hide_host_proc_sys(rootfs, err);
+
+        if (r < 0)
+                return r;
         if (chdir(rootfs) < 0)
                 return casca_error_set(err, errno, "chdir `%s`", rootfs);
         if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
