@@ -71,6 +71,9 @@ struct casca_mount {
         unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE [|MS_REC] or 0 */
         char *data;                /* unrecognised options joined by ',' or NULL */
         bool tmpcopyup; /* "tmpcopyup" (runc, crun): a tmpfs starts with what it covers */
+        /* recursive options ("rro", "rnosuid", ...): MOUNT_ATTR_* for
+         * mount_setattr(AT_RECURSIVE) on the whole mounted tree */
+        uint64_t rec_attr_set, rec_attr_clr;
 };
 
 /* ---- hooks -------------------------------------------------------------- */

@@ -34,7 +34,10 @@
 /* Per-mount flags a bind remount sets (and so must repeat to keep). */
 #define REMOUNT_FLAGS                                                                              \
         (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
-         MS_STRICTATIME)
+         MS_STRICTATIME | MS_NOSYMFOLLOW)
+#ifndef ST_NOSYMFOLLOW
+#define ST_NOSYMFOLLOW 0x2000 /* Linux 5.10; glibc 2.36 lacks the name */
+#endif
 
 /* "/proc/self/fd/N" in a compound literal that lives as long as the block
  * the macro is used in. */
@@ -94,7 +97,7 @@ static unsigned long current_flags(int fd)
                 {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},
                 {ST_NODEV, MS_NODEV},       {ST_NOEXEC, MS_NOEXEC},
                 {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
-                {ST_RELATIME, MS_RELATIME},
+                {ST_RELATIME, MS_RELATIME}, {ST_NOSYMFOLLOW, MS_NOSYMFOLLOW},
         };
         struct statvfs sv;
         unsigned long ms = 0;
@@ -241,21 +244,44 @@ static int check_proc_dest(int fd, const char *dest, struct casca_error **err)
                                 dest);
 }
 
-/* After the mount itself: the per-mount propagation. */
+/* "rro", "rnosuid", ...: on every mount of the tree under fd. */
+static int set_rec_attrs(int fd, const struct casca_mount *m, struct casca_error **err)
+{
+        struct mount_attr attr = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr};
+
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+                return 0;
+        if (errno == ENOSYS)
+                return casca_error_setx(err, ENOSYS,
+                                        "recursive mount options need mount_setattr(2) "
+                                        "(Linux 5.12)");
+        return casca_error_set(err, errno, "set the recursive mount options on `%s`",
+                               m->destination);
+}
+
+/* After the mount itself: the flags a bind ignored, the recursive
+ * options, the per-mount propagation. */
 static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
                         struct casca_error **err)
 {
         _cleanup_close_ int top = -1;
         unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+        bool rec = m->rec_attr_set || m->rec_attr_clr;
+        int r;
 
-        if (!(bind && extra) && !m->propagation)
+        if (!(bind && extra) && !rec && !m->propagation)
                 return 0;
         top = reopen(root_fd, m->destination, err);
         if (top < 0)
                 return top;
         /* A bind mount ignores every flag but MS_REC: remount to apply them. */
         if (bind && extra) {
-                int r = remount_bind(top, extra, false, m->destination, err);
+                r = remount_bind(top, extra, false, m->destination, err);
+                if (r < 0)
+                        return r;
+        }
+        if (rec) {
+                r = set_rec_attrs(top, m, err);
                 if (r < 0)
                         return r;
         }
@@ -280,9 +306,39 @@ static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_err
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount(m->source, FD_PATH(target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+        if (mount(m->source, FD_PATH(target), NULL, MS_BIND | (m->flags & (MS_REC | MS_SILENT)),
+                  NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
         return finish_mount(root_fd, m, true, err);
+}
+
+/* "remount": change the flags (and, but for a bind mount, the filesystem
+ * options) of what an earlier mount put on the destination. */
+static int mount_remount(int root_fd, const struct casca_mount *m, struct casca_error **err)
+{
+        unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+        _cleanup_close_ int target = casca_fs_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+        int r;
+
+        if (target < 0)
+                return target;
+        r = check_proc_dest(target, m->destination, err);
+        if (r < 0)
+                return r;
+        if (mount_is_bind(m))
+                r = remount_bind(target, flags, false, m->destination, err);
+        else if (mount(NULL, FD_PATH(target), NULL, MS_REMOUNT | flags, m->data) < 0)
+                r = casca_error_set(err, errno, "remount `%s`", m->destination);
+        if (r < 0)
+                return r;
+        if (m->rec_attr_set || m->rec_attr_clr) {
+                r = set_rec_attrs(target, m, err);
+                if (r < 0)
+                        return r;
+        }
+        if (m->propagation)
+                return set_propagation(target, m->propagation, m->destination, err);
+        return 0;
 }
 
 /* sysfs without a network namespace of our own, cgroup2 without a cgroup
@@ -357,6 +413,9 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
                         r = bind_host_tree(root_fd, target, "/sys", m, err);
                 else if (errno == EPERM && strcmp(type, "cgroup2") == 0)
                         r = bind_host_tree(root_fd, target, "/sys/fs/cgroup", m, err);
+                else if (data)
+                        r = casca_error_set(err, errno, "mount %s on `%s` with options \"%s\"",
+                                            type, m->destination, data);
                 else
                         r = casca_error_set(err, errno, "mount %s on `%s`", type, m->destination);
                 if (r < 0)
@@ -589,6 +648,8 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                 if (!m->destination || dest_is(m->destination, "/"))
                         r = casca_error_setx(err, EINVAL,
                                              "mounting over the root is not supported");
+                else if (m->flags & MS_REMOUNT)
+                        r = mount_remount(root_fd, m, err);
                 else if (mount_is_bind(m))
                         r = mount_bind(root_fd, m, err);
                 else

@@ -101,3 +101,21 @@ expect_create_failure() {
   # and casca touched no cgroup
   ! ls -d /sys/fs/cgroup/*/casca* 2>/dev/null
 }
+
+@test "a bind mount option that is not a flag is refused, not dropped" {
+  make_bundle
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  cfg 'c["mounts"].append({"destination": "/mnt", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind", "rro", "idmapped"]})'
+  expect_create_failure 'mounts[6].options: unknown option "idmapped": a bind mount takes no filesystem options'
+}
+
+@test "rbind,rro gives a read-only bind mount through the CLI" {
+  make_bundle
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  cfg 'c["mounts"].append({"destination": "/mnt", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind", "rro"]})'
+  args sh -c 'touch /mnt/x 2>&1; awk "\$5 == \"/mnt\" { print \$6 }" /proc/self/mountinfo'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_line --partial "/mnt/x: Read-only file system"
+  assert_line --regexp '^ro(,|$)'
+  [ ! -e "$BATS_TEST_TMPDIR/src/x" ]
+}
