@@ -79,9 +79,9 @@ struct create {
         pid_t parent;
         bool two_stage;
         unsigned preserve_fds;
-        struct casca_cgroup *cg; /* NULL: no cgroup (hybrid host, disabled, rootless) */
+        struct casca_cgroup *cg;            /* NULL: no cgroup (hybrid host, disabled, rootless) */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
-        char *hook_state; /* state JSON handed to the child's hooks */
+        char *hook_state;                   /* state JSON handed to the child's hooks */
 
         bool net_build;                 /* casca.network in a new network namespace */
         bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
@@ -155,7 +155,8 @@ static int child_stage1(struct create *c, struct casca_error **err)
                 return r;
         if (userns_new(l)) {
                 if (unshare(CLONE_NEWUSER) < 0)
-                        return casca_error_set(err, errno, "linux.namespaces: create user namespace");
+                        return casca_error_set(err, errno,
+                                               "linux.namespaces: create user namespace");
                 r = child_userns_handshake(c, getpid(), err);
                 if (r < 0)
                         return r;
@@ -476,6 +477,44 @@ static int load_bundle(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* Limits and device rules are enforced by the container's cgroup: where it
+ * cannot have one they are refused, unless the caller opted out of cgroups
+ * (--cgroup-manager disabled), which runs the container without them and
+ * says so.  A device filter is loaded by root only. */
+static int check_cgroup_needs(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        bool limits = l->has_resources && l->resources.any_limit;
+        bool devices = l->has_resources && l->resources.n_devices > 0 &&
+                       casca_cgroup_devices_restrict(l->resources.devices, l->resources.n_devices);
+        const char *what = limits && devices ? "limits and device rules"
+                           : limits          ? "limits"
+                                             : "device rules";
+        static const char opt_out[] =
+                "(--cgroup-manager disabled runs the container without them, with a warning)";
+
+        if (!limits && !devices)
+                return 0;
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED) {
+                casca_log(c->ctx, CASCA_LOG_WARNING,
+                          "container %s: linux.resources: %s not enforced: cgroups are disabled "
+                          "(--cgroup-manager disabled)",
+                          c->id, what);
+                return 0;
+        }
+        if (!casca_cgroup_v2_available())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "linux.resources: %s need a pure cgroup v2 hierarchy at "
+                                        "/sys/fs/cgroup, which this host does not have %s",
+                                        what, opt_out);
+        if (devices && geteuid() != 0)
+                return casca_error_setx(err, EPERM,
+                                        "linux.resources.devices: a device filter needs root to "
+                                        "load it %s",
+                                        opt_out);
+        return 0;
+}
+
 static int check_config(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -498,17 +537,7 @@ static int check_config(struct create *c, struct casca_error **err)
         if (!p->terminal && c->opts->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
-        if (l->has_resources && l->resources.any_limit &&
-            c->ctx->cgroup_manager != CASCA_CGROUP_DISABLED && !casca_cgroup_v2_available())
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "linux.resources: limits need a pure cgroup v2 hierarchy "
-                                        "at /sys/fs/cgroup, which this host does not have");
-        if (l->has_resources && l->resources.any_limit &&
-            c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED)
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "linux.resources: limits requested but cgroups are "
-                                        "disabled (--cgroup-manager disabled)");
-        return 0;
+        return check_cgroup_needs(c, err);
 }
 
 static char *now_rfc3339(void)
@@ -577,8 +606,9 @@ static int parent_seccomp_listener(struct create *c, const struct casca_state *s
         return 0;
 }
 
-/* The device filter: the config's rules, then its linux.devices, then the
- * defaults every container gets (as runc orders them). */
+/* The device filter: the config's rules, then the defaults every container
+ * gets (runc's order).  linux.devices only makes nodes: whether they may be
+ * opened is for linux.resources.devices to say, as in runc. */
 static int set_device_rules(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -586,19 +616,11 @@ static int set_device_rules(struct create *c, struct casca_error **err)
         const struct casca_device_rule *defaults = casca_cgroup_default_device_rules(&n_defaults);
         _cleanup_free_ struct casca_device_rule *rules = NULL;
 
-        rules = calloc(l->resources.n_devices + l->n_devices + n_defaults, sizeof(*rules));
+        rules = calloc(l->resources.n_devices + n_defaults, sizeof(*rules));
         if (!rules)
                 return casca_error_set(err, ENOMEM, "device rules");
         for (size_t i = 0; i < l->resources.n_devices; i++)
                 rules[n++] = l->resources.devices[i];
-        for (size_t i = 0; i < l->n_devices; i++) {
-                const struct casca_device *d = &l->devices[i];
-                if (d->type == 'p')
-                        continue;
-                rules[n++] = (struct casca_device_rule){
-                        .allow = true, .type = d->type == 'u' ? 'c' : d->type,
-                        .major = d->major, .minor = d->minor, .access = "rwm"};
-        }
         for (size_t i = 0; i < n_defaults; i++)
                 rules[n++] = defaults[i];
         return casca_cgroup_set_devices(c->cg, rules, n, err);
@@ -610,7 +632,8 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         bool limits = l->has_resources && l->resources.any_limit;
         int r;
 
-        /* check_config() refused limits where there is no cgroup v2 */
+        /* check_cgroup_needs() refused limits and device rules where there
+         * is no cgroup v2 */
         if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
                 return 0;
         r = casca_cgroup_create(l->cgroups_path, c->id, l->has_resources ? &l->resources : NULL,
@@ -842,8 +865,14 @@ static void create_free(struct create *c)
 int casca_container_create(struct casca_context *ctx, const char *id,
                            const struct casca_create_options *opts, struct casca_error **err)
 {
-        struct create c = {.ctx = ctx, .id = id, .opts = opts, .root_fd = -1, .dir_fd = -1,
-                           .fifo_fd = -1, .sock = {-1, -1}, .go = {-1, -1}};
+        struct create c = {.ctx = ctx,
+                           .id = id,
+                           .opts = opts,
+                           .root_fd = -1,
+                           .dir_fd = -1,
+                           .fifo_fd = -1,
+                           .sock = {-1, -1},
+                           .go = {-1, -1}};
         struct casca_state st = {0};
         pid_t pid = -1, stage1 = -1;
         const struct casca_linux *l;
@@ -895,8 +924,8 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (l->seccomp) {
                 bool cached;
 
-                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c,
-                                           &c.seccomp, &cached, err);
+                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c, &c.seccomp,
+                                           &cached, err);
                 if (r < 0)
                         goto fail;
                 if (cached)
