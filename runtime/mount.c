@@ -75,6 +75,15 @@ static void normalize(const char *in, char *out, size_t size)
         out[n] = '\0';
 }
 
+static bool path_is_under(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static bool dest_is(const char *dest, const char *want)
 {
         char a[PATH_MAX];
@@ -259,6 +268,51 @@ static int set_rec_attrs(int fd, const struct casca_mount *m, struct casca_error
                                m->destination);
 }
 
+/* Where the fd's path is, inside the root root_fd is: "/" for the root. */
+static int path_in_root(int root_fd, int fd, char *buf, size_t size, struct casca_error **err)
+{
+        char root[PATH_MAX], path[PATH_MAX];
+        ssize_t n = readlink(FD_PATH(root_fd), root, sizeof(root) - 1);
+        ssize_t m = readlink(FD_PATH(fd), path, sizeof(path) - 1);
+        size_t rl;
+
+        if (n < 0 || m < 0)
+                return casca_error_set(err, errno, "readlink");
+        root[n] = path[m] = '\0';
+        rl = strcmp(root, "/") == 0 ? 0 : (size_t)n;
+        if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+                return casca_error_setx(err, EXDEV, "`%s` is not inside the root `%s`", path, root);
+        normalize(path + rl, buf, size);
+        return 0;
+}
+
+/* A destination that a symlink in the rootfs points into /proc or /sys, and
+ * a procfs or sysfs mount on anything but the directory it names, are
+ * refused as runc does (the CVE-2019-16884 class: an image that redirects
+ * /proc can fake what the runtime and LSMs read and write there). */
+static int check_dest_symlink(int root_fd, int target, const struct casca_mount *m,
+                              struct casca_error **err)
+{
+        char dest[PATH_MAX], real[PATH_MAX];
+        bool procsys_type =
+                m->type && (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0);
+        int r;
+
+        normalize(m->destination, dest, sizeof(dest));
+        r = path_in_root(root_fd, target, real, sizeof(real), err);
+        if (r < 0)
+                return r;
+        if (strcmp(dest, real) == 0)
+                return 0;
+        if (procsys_type || path_is_under(real, "/proc") || path_is_under(real, "/sys"))
+                return casca_error_setx(err, EPERM,
+                                        "`%s` is a symlink to `%s`: %s must be mounted on an "
+                                        "ordinary directory",
+                                        m->destination, real,
+                                        procsys_type ? m->type : "a mount into /proc or /sys");
+        return 0;
+}
+
 /* After the mount itself: the flags a bind ignored, the recursive
  * options, the per-mount propagation. */
 static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
@@ -303,6 +357,9 @@ static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_err
         target = casca_fs_ensure_in_root(root_fd, m->destination, S_ISDIR(st.st_mode), err);
         if (target < 0)
                 return target;
+        r = check_dest_symlink(root_fd, target, m, err);
+        if (r < 0)
+                return r;
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
@@ -398,6 +455,9 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         target = casca_fs_ensure_in_root(root_fd, m->destination, true, err);
         if (target < 0)
                 return target;
+        r = check_dest_symlink(root_fd, target, m, err);
+        if (r < 0)
+                return r;
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
@@ -783,15 +843,6 @@ static void unescape_mountinfo(char *s)
                 }
         }
         *out = '\0';
-}
-
-static bool path_is_under(const char *path, const char *dir)
-{
-        size_t n = strlen(dir);
-
-        while (n > 1 && dir[n - 1] == '/')
-                n--;
-        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
 /* The mount points of every whole procfs and sysfs outside `rootfs`, from

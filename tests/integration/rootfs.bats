@@ -519,3 +519,25 @@ bind_with_submount() {
   # exactly one mount on each: remounted, not mounted again
   [ "$(echo "$output" | grep -c '^/mnt ')" = 1 ] && [ "$(echo "$output" | grep -c '^/t ')" = 1 ]
 }
+
+@test "CVE-2019-16884 class: no mount through a symlink into /proc or /sys, no procfs on a symlink" {
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  ln -s /proc/sys/kernel "$ROOTFS/kern"
+  ln -s ../sys/fs "$ROOTFS/sysfs-link"
+  in_container -125 --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/kern:rbind" -- true
+  assert_output --partial '`/kern` is a symlink to `/proc/sys/kernel`: a mount into /proc or /sys must be mounted on an ordinary directory'
+  in_container -125 --defaults --mount "tmpfs:tmpfs:/sysfs-link" -- true
+  assert_output --partial '`/sysfs-link` is a symlink to `/sys/fs`'
+  # /proc itself a symlink in the image: the procfs would land elsewhere
+  rmdir "$ROOTFS/proc"
+  mkdir "$ROOTFS/fakeproc"
+  ln -s /fakeproc "$ROOTFS/proc"
+  in_container -125 --defaults -- true
+  assert_output --partial '`/proc` is a symlink to `/fakeproc`: proc must be mounted on an ordinary directory'
+  # a symlink that stays out of /proc and /sys is followed inside the root, as before
+  rm "$ROOTFS/proc"; mkdir "$ROOTFS/proc"
+  ln -s /tmp "$ROOTFS/tmplink"
+  in_container --defaults --mount "tmpfs:tmpfs:/tmplink/x" -- sh -c 'awk "\$5 == \"/tmp/x\"" /proc/self/mountinfo | wc -l'
+  assert_success
+  assert_output 1
+}
