@@ -347,7 +347,7 @@ static bool rec_attr_option(struct casca_mount *m, const char *o)
  * bind mount, which shares the filesystem, cannot set them. */
 #define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME | MS_I_VERSION)
 
-static bool mount_type_is_bind(const struct casca_mount *m)
+bool casca_mount_is_bind(const struct casca_mount *m)
 {
         if (m->type && strcmp(m->type, "bind") == 0)
                 return true;
@@ -389,7 +389,7 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
                         if (strcmp(mount_flag_opts[j].name, o) != 0)
                                 continue;
                         if (!mount_flag_opts[j].clear && (mount_flag_opts[j].flag & SB_FLAGS) &&
-                            mount_type_is_bind(m))
+                            casca_mount_is_bind(m))
                                 return casca_error_setx(err, EINVAL,
                                                         "option \"%s\": a bind mount cannot "
                                                         "change the filesystem's own flags",
@@ -437,7 +437,7 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
         /* The kernel ignores the data of a bind mount: an option that is
          * not a flag would be dropped without a word.  (Other filesystems
          * refuse data they do not know at mount time.) */
-        if (data && mount_type_is_bind(m))
+        if (data && casca_mount_is_bind(m))
                 return casca_error_setx(err, EINVAL,
                                         "unknown option \"%s\": a bind mount takes no "
                                         "filesystem options",

@@ -346,6 +346,8 @@ void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *re
 
 /* Map mount options to flags/clear_flags/propagation/data.  Pure. */
 int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);
+/* type "bind", or a "bind"/"rbind" option. */
+bool casca_mount_is_bind(const struct casca_mount *m);
 
 /* Name tables shared by the parser, `features` and `spec`. */
 const char *casca_ns_type_name(enum casca_ns_type t); /* "pid", "network", ... */

@@ -88,7 +88,9 @@ struct create {
         char *root_abs;                 /* the absolute state root (net_step) */
         char *etc_dir;                  /* <root_abs>/<id> (net_build): the /etc files */
         int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
-        bool etc_by_path;               /* init: no open_tree in the runtime, open etc_dir */
+        int *bind_fds;                  /* with a user namespace: the bind sources, opened here */
+        size_t n_bind_fds;
+        bool etc_by_path; /* init: no open_tree in the runtime, open etc_dir */
         /* the network: freed last, see casca_container_net_setup() */
         struct casca_network_result *net_res;
 };
@@ -254,7 +256,8 @@ static int child_init(struct create *c, struct casca_error **err)
         const struct casca_linux *l = &cfg->linux_cfg;
         const struct casca_process *p = &cfg->process;
         struct casca_rootfs_opts ro = {.in_userns = l->namespaces[CASCA_NS_USER].present,
-                                       .console_fd = -1};
+                                       .console_fd = -1,
+                                       .bind_fds = c->bind_fds};
         _cleanup_close_ int pty_slave = -1;
         char hook_state[CASCA_SYNC_MAX_PAYLOAD + 1];
         size_t hook_len = 0;
@@ -295,6 +298,8 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < c->n_bind_fds; i++)
+                casca_closep(&c->bind_fds[i]);
         if (c->net_build) {
                 r = casca_rootfs_bind_etc(cfg, c->rootfs, c->etc_mounts,
                                           c->etc_by_path ? c->etc_dir : NULL, err);
@@ -386,9 +391,19 @@ static int child_init(struct create *c, struct casca_error **err)
 static __attribute__((noreturn)) void child_main(struct create *c)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        const int keep[] = {c->sock[1], c->fifo_fd, c->go[0], c->go[1]};
+        const size_t n_bind = c->n_bind_fds;
+        _cleanup_free_ int *keep = calloc(4 + n_bind, sizeof(int));
         sigset_t none;
         int r;
+
+        if (!keep)
+                _exit(1);
+        keep[0] = c->sock[1];
+        keep[1] = c->fifo_fd;
+        keep[2] = c->go[0];
+        keep[3] = c->go[1];
+        for (size_t i = 0; i < n_bind; i++)
+                keep[4 + i] = c->bind_fds[i];
 
         /* Until exec nothing may open our /proc/<pid>/exe, root, cwd or fd/:
          * once we are in the container's pid namespace its processes see us
@@ -411,7 +426,7 @@ static __attribute__((noreturn)) void child_main(struct create *c)
 
         /* Only stdio and the preserved fds go on, not even reachable through
          * /proc/self/fd until exec (the CVE-2024-21626 class). */
-        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, ARRAY_SIZE(keep), &err);
+        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, 4 + n_bind, &err);
         if (r >= 0 && c->two_stage)
                 r = child_stage1(c, &err);
         if (r >= 0) {
@@ -654,6 +669,43 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* In a user namespace the init may not reach a bind source that the
+ * runtime can (a directory only host root may traverse): the runtime opens
+ * each as a detached mount for the init to attach, as runc does.  Without
+ * open_tree (before 5.2), or as a runtime that may not use it, the init binds
+ * by path. */
+static int open_bind_sources(struct create *c, struct casca_error **err)
+{
+        const struct casca_config *cfg = c->cfg;
+
+        if (!cfg->linux_cfg.namespaces[CASCA_NS_USER].present || cfg->n_mounts == 0)
+                return 0;
+        c->bind_fds = malloc(cfg->n_mounts * sizeof(int));
+        if (!c->bind_fds)
+                return casca_error_set(err, ENOMEM, "mounts");
+        c->n_bind_fds = cfg->n_mounts;
+        for (size_t i = 0; i < cfg->n_mounts; i++)
+                c->bind_fds[i] = -1;
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct casca_mount *m = &cfg->mounts[i];
+                unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+
+                if (!m->source || !casca_mount_is_bind(m) || (m->flags & MS_REMOUNT))
+                        continue;
+                if (m->flags & MS_REC)
+                        flags |= AT_RECURSIVE;
+                c->bind_fds[i] = open_tree(AT_FDCWD, m->source, flags);
+                /* no open_tree, or a runtime that may not clone mounts (a
+                 * rootless one, which reaches no more than its init) */
+                if (c->bind_fds[i] < 0 && (errno == ENOSYS || errno == EPERM))
+                        return 0;
+                if (c->bind_fds[i] < 0)
+                        return casca_error_set(err, errno, "mounts[%zu]: bind source `%s`", i,
+                                               m->source);
+        }
+        return 0;
+}
+
 /* Decide whether the NETWORK step runs; what it needs from here. */
 static int prepare_network(struct create *c, struct casca_error **err)
 {
@@ -853,6 +905,9 @@ static void create_free(struct create *c)
         free(c->etc_dir);
         for (int i = 0; i < CASCA_ETC__MAX; i++)
                 casca_closep(&c->etc_mounts[i]);
+        for (size_t i = 0; i < c->n_bind_fds; i++)
+                casca_closep(&c->bind_fds[i]);
+        free(c->bind_fds);
         casca_closep(&c->root_fd);
         casca_closep(&c->dir_fd);
         casca_closep(&c->fifo_fd);
@@ -933,6 +988,9 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                                   id);
         }
         r = create_cgroup(&c, err);
+        if (r < 0)
+                goto fail;
+        r = open_bind_sources(&c, err);
         if (r < 0)
                 goto fail;
 

@@ -92,11 +92,6 @@ static bool dest_is(const char *dest, const char *want)
         return strcmp(a, want) == 0;
 }
 
-static bool mount_is_bind(const struct casca_mount *m)
-{
-        return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
-}
-
 /* MS_* equivalents of what the mount under fd has now. */
 static unsigned long current_flags(int fd)
 {
@@ -344,7 +339,9 @@ static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
         return 0;
 }
 
-static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_error **err)
+/* src_fd: the source as a detached mount the runtime made, or -1. */
+static int mount_bind(int root_fd, const struct casca_mount *m, int src_fd,
+                      struct casca_error **err)
 {
         _cleanup_close_ int target = -1;
         struct stat st;
@@ -352,7 +349,7 @@ static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_err
 
         if (!m->source)
                 return casca_error_setx(err, EINVAL, "bind mount without a source");
-        if (stat(m->source, &st) < 0)
+        if ((src_fd >= 0 ? fstat(src_fd, &st) : stat(m->source, &st)) < 0)
                 return casca_error_set(err, errno, "bind source `%s`", m->source);
         target = casca_fs_ensure_in_root(root_fd, m->destination, S_ISDIR(st.st_mode), err);
         if (target < 0)
@@ -363,8 +360,13 @@ static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_err
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount(m->source, FD_PATH(target), NULL, MS_BIND | (m->flags & (MS_REC | MS_SILENT)),
-                  NULL) < 0)
+        if (src_fd >= 0)
+                r = move_mount(src_fd, "", target, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        else
+                r = mount(m->source, FD_PATH(target), NULL,
+                          MS_BIND | (m->flags & (MS_REC | MS_SILENT)), NULL);
+        if (r < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
         return finish_mount(root_fd, m, true, err);
 }
@@ -382,7 +384,7 @@ static int mount_remount(int root_fd, const struct casca_mount *m, struct casca_
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount_is_bind(m))
+        if (casca_mount_is_bind(m))
                 r = remount_bind(target, flags, false, m->destination, err);
         else if (mount(NULL, FD_PATH(target), NULL, MS_REMOUNT | flags, m->data) < 0)
                 r = casca_error_set(err, errno, "remount `%s`", m->destination);
@@ -612,7 +614,7 @@ static bool config_mounts(const struct casca_config *cfg, const char *dest, bool
 {
         for (size_t i = 0; i < cfg->n_mounts; i++)
                 if (dest_is(cfg->mounts[i].destination, dest) &&
-                    (!bind_only || mount_is_bind(&cfg->mounts[i])))
+                    (!bind_only || casca_mount_is_bind(&cfg->mounts[i])))
                         return true;
         return false;
 }
@@ -710,8 +712,8 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                                              "mounting over the root is not supported");
                 else if (m->flags & MS_REMOUNT)
                         r = mount_remount(root_fd, m, err);
-                else if (mount_is_bind(m))
-                        r = mount_bind(root_fd, m, err);
+                else if (casca_mount_is_bind(m))
+                        r = mount_bind(root_fd, m, o && o->bind_fds ? o->bind_fds[i] : -1, err);
                 else
                         r = mount_fs(root_fd, m, err);
                 if (r < 0)
@@ -1100,7 +1102,7 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
                 const struct casca_mount *m = &cfg->mounts[i];
                 _cleanup_close_ int dev = -1;
 
-                if (!m->destination || !dest_is(m->destination, "/dev") || mount_is_bind(m) ||
+                if (!m->destination || !dest_is(m->destination, "/dev") || casca_mount_is_bind(m) ||
                     !(m->flags & MS_RDONLY))
                         continue;
                 dev = reopen(root_fd, "/dev", err);

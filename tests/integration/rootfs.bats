@@ -19,6 +19,7 @@ setup() {
 }
 
 teardown() {
+  host_devices_intact || return 1
   # The container's mounts die with its namespace: none may reach the host.
   local left
   left=$(grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo || true)

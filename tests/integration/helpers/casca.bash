@@ -6,6 +6,7 @@
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load helpers/bundle
 
 CASCA=${CASCA:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/casca}
 CASCA_BUILD=${CASCA_BUILD:-$(dirname "$CASCA")}
@@ -122,6 +123,7 @@ common_teardown() {
   fi
   left=$(leftover_mounts)
   [ -z "$left" ] || { echo "left behind: mounts $left" >&2; return 1; }
+  host_devices_intact
 }
 
 setup() { common_setup; }
