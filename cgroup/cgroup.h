@@ -166,6 +166,11 @@ struct bpf_insn;
  * of anything; rwm on null, zero, full, random, urandom, tty, console,
  * ptmx and /dev/pts/<n>. */
 const struct casca_device_rule *casca_cgroup_default_device_rules(size_t *ret_n);
+/* Whether rules (followed by the defaults) keep some device from being read
+ * or written: false only when they end up allowing every device, as
+ * podman's --privileged does.  Without a cgroup nothing enforces rules that
+ * restrict. */
+bool casca_cgroup_devices_restrict(const struct casca_device_rule *rules, size_t n_rules);
 /* Compile rules into a BPF_PROG_TYPE_CGROUP_DEVICE program.  Semantics:
  * each requested access bit (m, r, w) is judged by the LAST rule that
  * matches the device and names that bit; allowed only when every requested

@@ -34,6 +34,34 @@ const struct casca_device_rule *casca_cgroup_default_device_rules(size_t *ret_n)
         return default_rules;
 }
 
+bool casca_cgroup_devices_restrict(const struct casca_device_rule *rules, size_t n_rules)
+{
+        /* Only reading and writing matter: the defaults allow mknod of
+         * anything, and allow only (so they never take away an allow-all). */
+        for (const char *bit = "rw"; *bit; bit++) {
+                bool all_c = false, all_b = false;
+
+                for (size_t i = 0; i < n_rules; i++) {
+                        const struct casca_device_rule *d = &rules[i];
+                        bool any = d->major < 0 && d->minor < 0;
+                        bool c = d->type == 'a' || d->type == 'c';
+                        bool b = d->type == 'a' || d->type == 'b';
+
+                        if (!strchr(d->access, *bit))
+                                continue;
+                        if (any || !d->allow) { /* a specific allow changes nothing */
+                                if (c)
+                                        all_c = d->allow && any;
+                                if (b)
+                                        all_b = d->allow && any;
+                        }
+                }
+                if (!all_c || !all_b)
+                        return true;
+        }
+        return false;
+}
+
 /* ---- a tiny assembler --------------------------------------------------- */
 
 enum { R0, R1, R2, R3, R4, R5 };

@@ -273,6 +273,37 @@ static const struct {
         {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
+/* The recursive options of runtime-spec 1.1, applied to the whole mounted
+ * tree with mount_setattr(AT_RECURSIVE).  The access-time ones are one
+ * setting, not bits: each replaces whatever the tree had (attr_clr gets
+ * MOUNT_ATTR__ATIME); "ratime", "rnorelatime" and "rnostrictatime" give
+ * relatime, the kernel's default, and "rnorelatime" strictatime. */
+#define ATIME_OPT (1ULL << 63) /* marks the access-time ones below */
+static const struct {
+        const char *name;
+        bool clear;
+        uint64_t attr;
+} rec_attr_opts[] = {
+        {"rro", false, MOUNT_ATTR_RDONLY},
+        {"rrw", true, MOUNT_ATTR_RDONLY},
+        {"rnosuid", false, MOUNT_ATTR_NOSUID},
+        {"rsuid", true, MOUNT_ATTR_NOSUID},
+        {"rnodev", false, MOUNT_ATTR_NODEV},
+        {"rdev", true, MOUNT_ATTR_NODEV},
+        {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+        {"rexec", true, MOUNT_ATTR_NOEXEC},
+        {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+        {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+        {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+        {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+        {"rrelatime", false, ATIME_OPT | MOUNT_ATTR_RELATIME},
+        {"rnoatime", false, ATIME_OPT | MOUNT_ATTR_NOATIME},
+        {"rstrictatime", false, ATIME_OPT | MOUNT_ATTR_STRICTATIME},
+        {"ratime", false, ATIME_OPT | MOUNT_ATTR_RELATIME},
+        {"rnostrictatime", false, ATIME_OPT | MOUNT_ATTR_RELATIME},
+        {"rnorelatime", false, ATIME_OPT | MOUNT_ATTR_STRICTATIME},
+};
+
 /* Options that are the runtime's, not the kernel's. */
 #define OPT_TMPCOPYUP "tmpcopyup"
 
@@ -284,7 +315,47 @@ const char *casca_config_mount_option_name(size_t i)
         if (i < ARRAY_SIZE(propagation_opts))
                 return propagation_opts[i].name;
         i -= ARRAY_SIZE(propagation_opts);
+        if (i < ARRAY_SIZE(rec_attr_opts))
+                return rec_attr_opts[i].name;
+        i -= ARRAY_SIZE(rec_attr_opts);
         return i == 0 ? OPT_TMPCOPYUP : NULL;
+}
+
+static bool rec_attr_option(struct casca_mount *m, const char *o)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(rec_attr_opts); i++) {
+                uint64_t a = rec_attr_opts[i].attr;
+
+                if (strcmp(rec_attr_opts[i].name, o) != 0)
+                        continue;
+                if (a & ATIME_OPT) {
+                        m->rec_attr_set = (m->rec_attr_set & ~MOUNT_ATTR__ATIME) | (a & ~ATIME_OPT);
+                        m->rec_attr_clr |= MOUNT_ATTR__ATIME;
+                } else if (rec_attr_opts[i].clear) {
+                        m->rec_attr_clr |= a;
+                        m->rec_attr_set &= ~a;
+                } else {
+                        m->rec_attr_set |= a;
+                        m->rec_attr_clr &= ~a;
+                }
+                return true;
+        }
+        return false;
+}
+
+/* Flags of the filesystem (the superblock), not of one mount of it: a
+ * bind mount, which shares the filesystem, cannot set them. */
+#define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME | MS_I_VERSION)
+
+bool casca_mount_is_bind(const struct casca_mount *m)
+{
+        if (m->type && strcmp(m->type, "bind") == 0)
+                return true;
+        for (size_t i = 0; i < m->n_options; i++)
+                if (m->options[i] &&
+                    (strcmp(m->options[i], "bind") == 0 || strcmp(m->options[i], "rbind") == 0))
+                        return true;
+        return false;
 }
 
 unsigned long casca_config_propagation_from_name(const char *name)
@@ -301,6 +372,7 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
         size_t data_len = 0;
 
         m->flags = m->clear_flags = m->propagation = 0;
+        m->rec_attr_set = m->rec_attr_clr = 0;
         m->tmpcopyup = false;
         free(m->data);
         m->data = NULL;
@@ -316,6 +388,12 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
                 for (size_t j = 0; j < ARRAY_SIZE(mount_flag_opts); j++) {
                         if (strcmp(mount_flag_opts[j].name, o) != 0)
                                 continue;
+                        if (!mount_flag_opts[j].clear && (mount_flag_opts[j].flag & SB_FLAGS) &&
+                            casca_mount_is_bind(m))
+                                return casca_error_setx(err, EINVAL,
+                                                        "option \"%s\": a bind mount cannot "
+                                                        "change the filesystem's own flags",
+                                                        o);
                         if (mount_flag_opts[j].clear) {
                                 m->clear_flags |= mount_flag_opts[j].flag;
                                 m->flags &= ~mount_flag_opts[j].flag;
@@ -333,6 +411,8 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
                         m->propagation = prop;
                         continue;
                 }
+                if (rec_attr_option(m, o))
+                        continue;
                 if (strcmp(o, OPT_TMPCOPYUP) == 0) { /* tmpfs only; ignored elsewhere, as runc */
                         m->tmpcopyup = true;
                         continue;
@@ -354,6 +434,14 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
                 memcpy(data + data_len, o, len + 1);
                 data_len += len;
         }
+        /* The kernel ignores the data of a bind mount: an option that is
+         * not a flag would be dropped without a word.  (Other filesystems
+         * refuse data they do not know at mount time.) */
+        if (data && casca_mount_is_bind(m))
+                return casca_error_setx(err, EINVAL,
+                                        "unknown option \"%s\": a bind mount takes no "
+                                        "filesystem options",
+                                        data);
         m->data = TAKE_PTR(data);
         return 0;
 }

@@ -71,6 +71,9 @@ struct casca_mount {
         unsigned long propagation; /* MS_PRIVATE|MS_SLAVE|MS_SHARED|MS_UNBINDABLE [|MS_REC] or 0 */
         char *data;                /* unrecognised options joined by ',' or NULL */
         bool tmpcopyup; /* "tmpcopyup" (runc, crun): a tmpfs starts with what it covers */
+        /* recursive options ("rro", "rnosuid", ...): MOUNT_ATTR_* for
+         * mount_setattr(AT_RECURSIVE) on the whole mounted tree */
+        uint64_t rec_attr_set, rec_attr_clr;
 };
 
 /* ---- hooks -------------------------------------------------------------- */
@@ -343,6 +346,8 @@ void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *re
 
 /* Map mount options to flags/clear_flags/propagation/data.  Pure. */
 int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);
+/* type "bind", or a "bind"/"rbind" option. */
+bool casca_mount_is_bind(const struct casca_mount *m);
 
 /* Name tables shared by the parser, `features` and `spec`. */
 const char *casca_ns_type_name(enum casca_ns_type t); /* "pid", "network", ... */

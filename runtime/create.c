@@ -79,16 +79,18 @@ struct create {
         pid_t parent;
         bool two_stage;
         unsigned preserve_fds;
-        struct casca_cgroup *cg; /* NULL: no cgroup (hybrid host, disabled, rootless) */
+        struct casca_cgroup *cg;            /* NULL: no cgroup (hybrid host, disabled, rootless) */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
-        char *hook_state; /* state JSON handed to the child's hooks */
+        char *hook_state;                   /* state JSON handed to the child's hooks */
 
         bool net_build;                 /* casca.network in a new network namespace */
         bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
         char *root_abs;                 /* the absolute state root (net_step) */
         char *etc_dir;                  /* <root_abs>/<id> (net_build): the /etc files */
         int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
-        bool etc_by_path;               /* init: no open_tree in the runtime, open etc_dir */
+        int *bind_fds;                  /* with a user namespace: the bind sources, opened here */
+        size_t n_bind_fds;
+        bool etc_by_path; /* init: no open_tree in the runtime, open etc_dir */
         /* the network: freed last, see casca_container_net_setup() */
         struct casca_network_result *net_res;
 };
@@ -155,7 +157,8 @@ static int child_stage1(struct create *c, struct casca_error **err)
                 return r;
         if (userns_new(l)) {
                 if (unshare(CLONE_NEWUSER) < 0)
-                        return casca_error_set(err, errno, "linux.namespaces: create user namespace");
+                        return casca_error_set(err, errno,
+                                               "linux.namespaces: create user namespace");
                 r = child_userns_handshake(c, getpid(), err);
                 if (r < 0)
                         return r;
@@ -253,7 +256,8 @@ static int child_init(struct create *c, struct casca_error **err)
         const struct casca_linux *l = &cfg->linux_cfg;
         const struct casca_process *p = &cfg->process;
         struct casca_rootfs_opts ro = {.in_userns = l->namespaces[CASCA_NS_USER].present,
-                                       .console_fd = -1};
+                                       .console_fd = -1,
+                                       .bind_fds = c->bind_fds};
         _cleanup_close_ int pty_slave = -1;
         char hook_state[CASCA_SYNC_MAX_PAYLOAD + 1];
         size_t hook_len = 0;
@@ -294,6 +298,8 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < c->n_bind_fds; i++)
+                casca_closep(&c->bind_fds[i]);
         if (c->net_build) {
                 r = casca_rootfs_bind_etc(cfg, c->rootfs, c->etc_mounts,
                                           c->etc_by_path ? c->etc_dir : NULL, err);
@@ -385,9 +391,19 @@ static int child_init(struct create *c, struct casca_error **err)
 static __attribute__((noreturn)) void child_main(struct create *c)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        const int keep[] = {c->sock[1], c->fifo_fd, c->go[0], c->go[1]};
+        const size_t n_bind = c->n_bind_fds;
+        _cleanup_free_ int *keep = calloc(4 + n_bind, sizeof(int));
         sigset_t none;
         int r;
+
+        if (!keep)
+                _exit(1);
+        keep[0] = c->sock[1];
+        keep[1] = c->fifo_fd;
+        keep[2] = c->go[0];
+        keep[3] = c->go[1];
+        for (size_t i = 0; i < n_bind; i++)
+                keep[4 + i] = c->bind_fds[i];
 
         /* Until exec nothing may open our /proc/<pid>/exe, root, cwd or fd/:
          * once we are in the container's pid namespace its processes see us
@@ -410,7 +426,7 @@ static __attribute__((noreturn)) void child_main(struct create *c)
 
         /* Only stdio and the preserved fds go on, not even reachable through
          * /proc/self/fd until exec (the CVE-2024-21626 class). */
-        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, ARRAY_SIZE(keep), &err);
+        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, 4 + n_bind, &err);
         if (r >= 0 && c->two_stage)
                 r = child_stage1(c, &err);
         if (r >= 0) {
@@ -476,6 +492,44 @@ static int load_bundle(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* Limits and device rules are enforced by the container's cgroup: where it
+ * cannot have one they are refused, unless the caller opted out of cgroups
+ * (--cgroup-manager disabled), which runs the container without them and
+ * says so.  A device filter is loaded by root only. */
+static int check_cgroup_needs(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        bool limits = l->has_resources && l->resources.any_limit;
+        bool devices = l->has_resources && l->resources.n_devices > 0 &&
+                       casca_cgroup_devices_restrict(l->resources.devices, l->resources.n_devices);
+        const char *what = limits && devices ? "limits and device rules"
+                           : limits          ? "limits"
+                                             : "device rules";
+        static const char opt_out[] =
+                "(--cgroup-manager disabled runs the container without them, with a warning)";
+
+        if (!limits && !devices)
+                return 0;
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED) {
+                casca_log(c->ctx, CASCA_LOG_WARNING,
+                          "container %s: linux.resources: %s not enforced: cgroups are disabled "
+                          "(--cgroup-manager disabled)",
+                          c->id, what);
+                return 0;
+        }
+        if (!casca_cgroup_v2_available())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "linux.resources: %s need a pure cgroup v2 hierarchy at "
+                                        "/sys/fs/cgroup, which this host does not have %s",
+                                        what, opt_out);
+        if (devices && geteuid() != 0)
+                return casca_error_setx(err, EPERM,
+                                        "linux.resources.devices: a device filter needs root to "
+                                        "load it %s",
+                                        opt_out);
+        return 0;
+}
+
 static int check_config(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -498,17 +552,7 @@ static int check_config(struct create *c, struct casca_error **err)
         if (!p->terminal && c->opts->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
-        if (l->has_resources && l->resources.any_limit &&
-            c->ctx->cgroup_manager != CASCA_CGROUP_DISABLED && !casca_cgroup_v2_available())
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "linux.resources: limits need a pure cgroup v2 hierarchy "
-                                        "at /sys/fs/cgroup, which this host does not have");
-        if (l->has_resources && l->resources.any_limit &&
-            c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED)
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "linux.resources: limits requested but cgroups are "
-                                        "disabled (--cgroup-manager disabled)");
-        return 0;
+        return check_cgroup_needs(c, err);
 }
 
 static char *now_rfc3339(void)
@@ -577,8 +621,9 @@ static int parent_seccomp_listener(struct create *c, const struct casca_state *s
         return 0;
 }
 
-/* The device filter: the config's rules, then its linux.devices, then the
- * defaults every container gets (as runc orders them). */
+/* The device filter: the config's rules, then the defaults every container
+ * gets (runc's order).  linux.devices only makes nodes: whether they may be
+ * opened is for linux.resources.devices to say, as in runc. */
 static int set_device_rules(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -586,19 +631,11 @@ static int set_device_rules(struct create *c, struct casca_error **err)
         const struct casca_device_rule *defaults = casca_cgroup_default_device_rules(&n_defaults);
         _cleanup_free_ struct casca_device_rule *rules = NULL;
 
-        rules = calloc(l->resources.n_devices + l->n_devices + n_defaults, sizeof(*rules));
+        rules = calloc(l->resources.n_devices + n_defaults, sizeof(*rules));
         if (!rules)
                 return casca_error_set(err, ENOMEM, "device rules");
         for (size_t i = 0; i < l->resources.n_devices; i++)
                 rules[n++] = l->resources.devices[i];
-        for (size_t i = 0; i < l->n_devices; i++) {
-                const struct casca_device *d = &l->devices[i];
-                if (d->type == 'p')
-                        continue;
-                rules[n++] = (struct casca_device_rule){
-                        .allow = true, .type = d->type == 'u' ? 'c' : d->type,
-                        .major = d->major, .minor = d->minor, .access = "rwm"};
-        }
         for (size_t i = 0; i < n_defaults; i++)
                 rules[n++] = defaults[i];
         return casca_cgroup_set_devices(c->cg, rules, n, err);
@@ -610,7 +647,8 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         bool limits = l->has_resources && l->resources.any_limit;
         int r;
 
-        /* check_config() refused limits where there is no cgroup v2 */
+        /* check_cgroup_needs() refused limits and device rules where there
+         * is no cgroup v2 */
         if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
                 return 0;
         r = casca_cgroup_create(l->cgroups_path, c->id, l->has_resources ? &l->resources : NULL,
@@ -628,6 +666,43 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
         if (geteuid() == 0)
                 return set_device_rules(c, err);
+        return 0;
+}
+
+/* In a user namespace the init may not reach a bind source that the
+ * runtime can (a directory only host root may traverse): the runtime opens
+ * each as a detached mount for the init to attach, as runc does.  Without
+ * open_tree (before 5.2), or as a runtime that may not use it, the init binds
+ * by path. */
+static int open_bind_sources(struct create *c, struct casca_error **err)
+{
+        const struct casca_config *cfg = c->cfg;
+
+        if (!cfg->linux_cfg.namespaces[CASCA_NS_USER].present || cfg->n_mounts == 0)
+                return 0;
+        c->bind_fds = malloc(cfg->n_mounts * sizeof(int));
+        if (!c->bind_fds)
+                return casca_error_set(err, ENOMEM, "mounts");
+        c->n_bind_fds = cfg->n_mounts;
+        for (size_t i = 0; i < cfg->n_mounts; i++)
+                c->bind_fds[i] = -1;
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct casca_mount *m = &cfg->mounts[i];
+                unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+
+                if (!m->source || !casca_mount_is_bind(m) || (m->flags & MS_REMOUNT))
+                        continue;
+                if (m->flags & MS_REC)
+                        flags |= AT_RECURSIVE;
+                c->bind_fds[i] = open_tree(AT_FDCWD, m->source, flags);
+                /* no open_tree, or a runtime that may not clone mounts (a
+                 * rootless one, which reaches no more than its init) */
+                if (c->bind_fds[i] < 0 && (errno == ENOSYS || errno == EPERM))
+                        return 0;
+                if (c->bind_fds[i] < 0)
+                        return casca_error_set(err, errno, "mounts[%zu]: bind source `%s`", i,
+                                               m->source);
+        }
         return 0;
 }
 
@@ -830,6 +905,9 @@ static void create_free(struct create *c)
         free(c->etc_dir);
         for (int i = 0; i < CASCA_ETC__MAX; i++)
                 casca_closep(&c->etc_mounts[i]);
+        for (size_t i = 0; i < c->n_bind_fds; i++)
+                casca_closep(&c->bind_fds[i]);
+        free(c->bind_fds);
         casca_closep(&c->root_fd);
         casca_closep(&c->dir_fd);
         casca_closep(&c->fifo_fd);
@@ -842,8 +920,14 @@ static void create_free(struct create *c)
 int casca_container_create(struct casca_context *ctx, const char *id,
                            const struct casca_create_options *opts, struct casca_error **err)
 {
-        struct create c = {.ctx = ctx, .id = id, .opts = opts, .root_fd = -1, .dir_fd = -1,
-                           .fifo_fd = -1, .sock = {-1, -1}, .go = {-1, -1}};
+        struct create c = {.ctx = ctx,
+                           .id = id,
+                           .opts = opts,
+                           .root_fd = -1,
+                           .dir_fd = -1,
+                           .fifo_fd = -1,
+                           .sock = {-1, -1},
+                           .go = {-1, -1}};
         struct casca_state st = {0};
         pid_t pid = -1, stage1 = -1;
         const struct casca_linux *l;
@@ -895,8 +979,8 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (l->seccomp) {
                 bool cached;
 
-                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c,
-                                           &c.seccomp, &cached, err);
+                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c, &c.seccomp,
+                                           &cached, err);
                 if (r < 0)
                         goto fail;
                 if (cached)
@@ -904,6 +988,9 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                                   id);
         }
         r = create_cgroup(&c, err);
+        if (r < 0)
+                goto fail;
+        r = open_bind_sources(&c, err);
         if (r < 0)
                 goto fail;
 

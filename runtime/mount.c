@@ -34,7 +34,10 @@
 /* Per-mount flags a bind remount sets (and so must repeat to keep). */
 #define REMOUNT_FLAGS                                                                              \
         (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
-         MS_STRICTATIME)
+         MS_STRICTATIME | MS_NOSYMFOLLOW)
+#ifndef ST_NOSYMFOLLOW
+#define ST_NOSYMFOLLOW 0x2000 /* Linux 5.10; glibc 2.36 lacks the name */
+#endif
 
 /* "/proc/self/fd/N" in a compound literal that lives as long as the block
  * the macro is used in. */
@@ -72,17 +75,21 @@ static void normalize(const char *in, char *out, size_t size)
         out[n] = '\0';
 }
 
+static bool path_is_under(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/')
+                n--;
+        return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
 static bool dest_is(const char *dest, const char *want)
 {
         char a[PATH_MAX];
 
         normalize(dest, a, sizeof(a));
         return strcmp(a, want) == 0;
-}
-
-static bool mount_is_bind(const struct casca_mount *m)
-{
-        return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
 /* MS_* equivalents of what the mount under fd has now. */
@@ -94,7 +101,7 @@ static unsigned long current_flags(int fd)
                 {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},
                 {ST_NODEV, MS_NODEV},       {ST_NOEXEC, MS_NOEXEC},
                 {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
-                {ST_RELATIME, MS_RELATIME},
+                {ST_RELATIME, MS_RELATIME}, {ST_NOSYMFOLLOW, MS_NOSYMFOLLOW},
         };
         struct statvfs sv;
         unsigned long ms = 0;
@@ -241,21 +248,89 @@ static int check_proc_dest(int fd, const char *dest, struct casca_error **err)
                                 dest);
 }
 
-/* After the mount itself: the per-mount propagation. */
+/* "rro", "rnosuid", ...: on every mount of the tree under fd. */
+static int set_rec_attrs(int fd, const struct casca_mount *m, struct casca_error **err)
+{
+        struct mount_attr attr = {.attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr};
+
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+                return 0;
+        if (errno == ENOSYS)
+                return casca_error_setx(err, ENOSYS,
+                                        "recursive mount options need mount_setattr(2) "
+                                        "(Linux 5.12)");
+        return casca_error_set(err, errno, "set the recursive mount options on `%s`",
+                               m->destination);
+}
+
+/* Where the fd's path is, inside the root root_fd is: "/" for the root. */
+static int path_in_root(int root_fd, int fd, char *buf, size_t size, struct casca_error **err)
+{
+        char root[PATH_MAX], path[PATH_MAX];
+        ssize_t n = readlink(FD_PATH(root_fd), root, sizeof(root) - 1);
+        ssize_t m = readlink(FD_PATH(fd), path, sizeof(path) - 1);
+        size_t rl;
+
+        if (n < 0 || m < 0)
+                return casca_error_set(err, errno, "readlink");
+        root[n] = path[m] = '\0';
+        rl = strcmp(root, "/") == 0 ? 0 : (size_t)n;
+        if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+                return casca_error_setx(err, EXDEV, "`%s` is not inside the root `%s`", path, root);
+        normalize(path + rl, buf, size);
+        return 0;
+}
+
+/* A destination that a symlink in the rootfs points into /proc or /sys, and
+ * a procfs or sysfs mount on anything but the directory it names, are
+ * refused as runc does (the CVE-2019-16884 class: an image that redirects
+ * /proc can fake what the runtime and LSMs read and write there). */
+static int check_dest_symlink(int root_fd, int target, const struct casca_mount *m,
+                              struct casca_error **err)
+{
+        char dest[PATH_MAX], real[PATH_MAX];
+        bool procsys_type =
+                m->type && (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0);
+        int r;
+
+        normalize(m->destination, dest, sizeof(dest));
+        r = path_in_root(root_fd, target, real, sizeof(real), err);
+        if (r < 0)
+                return r;
+        if (strcmp(dest, real) == 0)
+                return 0;
+        if (procsys_type || path_is_under(real, "/proc") || path_is_under(real, "/sys"))
+                return casca_error_setx(err, EPERM,
+                                        "`%s` is a symlink to `%s`: %s must be mounted on an "
+                                        "ordinary directory",
+                                        m->destination, real,
+                                        procsys_type ? m->type : "a mount into /proc or /sys");
+        return 0;
+}
+
+/* After the mount itself: the flags a bind ignored, the recursive
+ * options, the per-mount propagation. */
 static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
                         struct casca_error **err)
 {
         _cleanup_close_ int top = -1;
         unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+        bool rec = m->rec_attr_set || m->rec_attr_clr;
+        int r;
 
-        if (!(bind && extra) && !m->propagation)
+        if (!(bind && extra) && !rec && !m->propagation)
                 return 0;
         top = reopen(root_fd, m->destination, err);
         if (top < 0)
                 return top;
         /* A bind mount ignores every flag but MS_REC: remount to apply them. */
         if (bind && extra) {
-                int r = remount_bind(top, extra, false, m->destination, err);
+                r = remount_bind(top, extra, false, m->destination, err);
+                if (r < 0)
+                        return r;
+        }
+        if (rec) {
+                r = set_rec_attrs(top, m, err);
                 if (r < 0)
                         return r;
         }
@@ -264,7 +339,9 @@ static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
         return 0;
 }
 
-static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_error **err)
+/* src_fd: the source as a detached mount the runtime made, or -1. */
+static int mount_bind(int root_fd, const struct casca_mount *m, int src_fd,
+                      struct casca_error **err)
 {
         _cleanup_close_ int target = -1;
         struct stat st;
@@ -272,17 +349,55 @@ static int mount_bind(int root_fd, const struct casca_mount *m, struct casca_err
 
         if (!m->source)
                 return casca_error_setx(err, EINVAL, "bind mount without a source");
-        if (stat(m->source, &st) < 0)
+        if ((src_fd >= 0 ? fstat(src_fd, &st) : stat(m->source, &st)) < 0)
                 return casca_error_set(err, errno, "bind source `%s`", m->source);
         target = casca_fs_ensure_in_root(root_fd, m->destination, S_ISDIR(st.st_mode), err);
+        if (target < 0)
+                return target;
+        r = check_dest_symlink(root_fd, target, m, err);
+        if (r < 0)
+                return r;
+        r = check_proc_dest(target, m->destination, err);
+        if (r < 0)
+                return r;
+        if (src_fd >= 0)
+                r = move_mount(src_fd, "", target, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        else
+                r = mount(m->source, FD_PATH(target), NULL,
+                          MS_BIND | (m->flags & (MS_REC | MS_SILENT)), NULL);
+        if (r < 0)
+                return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
+        return finish_mount(root_fd, m, true, err);
+}
+
+/* "remount": change the flags (and, but for a bind mount, the filesystem
+ * options) of what an earlier mount put on the destination. */
+static int mount_remount(int root_fd, const struct casca_mount *m, struct casca_error **err)
+{
+        unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
+        _cleanup_close_ int target = casca_fs_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+        int r;
+
         if (target < 0)
                 return target;
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        if (mount(m->source, FD_PATH(target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-                return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
-        return finish_mount(root_fd, m, true, err);
+        if (casca_mount_is_bind(m))
+                r = remount_bind(target, flags, false, m->destination, err);
+        else if (mount(NULL, FD_PATH(target), NULL, MS_REMOUNT | flags, m->data) < 0)
+                r = casca_error_set(err, errno, "remount `%s`", m->destination);
+        if (r < 0)
+                return r;
+        if (m->rec_attr_set || m->rec_attr_clr) {
+                r = set_rec_attrs(target, m, err);
+                if (r < 0)
+                        return r;
+        }
+        if (m->propagation)
+                return set_propagation(target, m->propagation, m->destination, err);
+        return 0;
 }
 
 /* sysfs without a network namespace of our own, cgroup2 without a cgroup
@@ -342,6 +457,9 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         target = casca_fs_ensure_in_root(root_fd, m->destination, true, err);
         if (target < 0)
                 return target;
+        r = check_dest_symlink(root_fd, target, m, err);
+        if (r < 0)
+                return r;
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
@@ -357,6 +475,9 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
                         r = bind_host_tree(root_fd, target, "/sys", m, err);
                 else if (errno == EPERM && strcmp(type, "cgroup2") == 0)
                         r = bind_host_tree(root_fd, target, "/sys/fs/cgroup", m, err);
+                else if (data)
+                        r = casca_error_set(err, errno, "mount %s on `%s` with options \"%s\"",
+                                            type, m->destination, data);
                 else
                         r = casca_error_set(err, errno, "mount %s on `%s`", type, m->destination);
                 if (r < 0)
@@ -493,7 +614,7 @@ static bool config_mounts(const struct casca_config *cfg, const char *dest, bool
 {
         for (size_t i = 0; i < cfg->n_mounts; i++)
                 if (dest_is(cfg->mounts[i].destination, dest) &&
-                    (!bind_only || mount_is_bind(&cfg->mounts[i])))
+                    (!bind_only || casca_mount_is_bind(&cfg->mounts[i])))
                         return true;
         return false;
 }
@@ -589,8 +710,10 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                 if (!m->destination || dest_is(m->destination, "/"))
                         r = casca_error_setx(err, EINVAL,
                                              "mounting over the root is not supported");
-                else if (mount_is_bind(m))
-                        r = mount_bind(root_fd, m, err);
+                else if (m->flags & MS_REMOUNT)
+                        r = mount_remount(root_fd, m, err);
+                else if (casca_mount_is_bind(m))
+                        r = mount_bind(root_fd, m, o && o->bind_fds ? o->bind_fds[i] : -1, err);
                 else
                         r = mount_fs(root_fd, m, err);
                 if (r < 0)
@@ -707,8 +830,108 @@ static int pivot(const char *rootfs, struct casca_error **err)
         return 0;
 }
 
+/* "\040" in a mountinfo path is a space (also tab, newline, backslash). */
+static void unescape_mountinfo(char *s)
+{
+        char *out = s;
+
+        for (; *s; s++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+                    s[3] >= '0' && s[3] <= '7') {
+                        *out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+                        s += 3;
+                } else {
+                        *out++ = *s;
+                }
+        }
+        *out = '\0';
+}
+
+/* The mount points of every whole procfs and sysfs outside `rootfs`, from
+ * /proc/self/mountinfo:
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE ...";
+ * *ret is a NULL-terminated vector. */
+static int full_proc_sys_mounts(const char *rootfs, char ***ret, struct casca_error **err)
+{
+        _cleanup_free_ char *info = casca_fs_read_file("/proc/self/mountinfo", NULL, err);
+        _cleanup_strv_ char **out = NULL;
+        size_t n = 0;
+        char *save = NULL;
+
+        if (!info)
+                return -EIO;
+        out = calloc(1, sizeof(char *));
+        if (!out)
+                return casca_error_set(err, ENOMEM, "mountinfo");
+        for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *root = NULL, *mp = NULL, *type = NULL, *sep = strstr(line, " - ");
+                char **grown;
+
+                if (!sep)
+                        continue;
+                if (sscanf(line, "%*s %*s %*s %ms %ms", &root, &mp) != 2 ||
+                    sscanf(sep + 3, "%ms", &type) != 1) {
+                        free(root), free(mp), free(type);
+                        continue;
+                }
+                unescape_mountinfo(mp);
+                if (strcmp(root, "/") != 0 ||
+                    (strcmp(type, "proc") != 0 && strcmp(type, "sysfs") != 0) ||
+                    path_is_under(mp, rootfs)) {
+                        free(root), free(mp), free(type);
+                        continue;
+                }
+                free(root), free(type);
+                grown = realloc(out, (n + 2) * sizeof(char *));
+                if (!grown) {
+                        free(mp);
+                        return casca_error_set(err, ENOMEM, "mountinfo");
+                }
+                out = grown;
+                out[n++] = mp;
+                out[n] = NULL;
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* Without pivot_root the old root stays in the mount namespace under the
+ * chroot, and with it the host's whole /proc and /sys: the kernel lets a
+ * user namespace mount a new procfs or sysfs only where one is already fully
+ * visible in its mount namespace, so a process of the container could get
+ * an unmasked one.  Unmount them (as runc's msMoveRoot does), or where a
+ * user namespace locks them, cover them with an empty read-only tmpfs. */
+static int hide_host_proc_sys(const char *rootfs, struct casca_error **err)
+{
+        _cleanup_strv_ char **mps = NULL;
+        int r = full_proc_sys_mounts(rootfs, &mps, err);
+
+        if (r < 0)
+                return r;
+        for (char **mp = mps; *mp; mp++) {
+                /* its unmount must not reach the host */
+                if (mount(NULL, *mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+                        if (errno == ENOENT || errno == EINVAL)
+                                continue; /* gone with a parent we unmounted */
+                        return casca_error_set(err, errno, "no-pivot: make `%s` a slave", *mp);
+                }
+                if (umount2(*mp, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                        continue;
+                if (errno != EINVAL && errno != EPERM)
+                        return casca_error_set(err, errno, "no-pivot: unmount `%s`", *mp);
+                if (mount("tmpfs", *mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=0,mode=0") < 0)
+                        return casca_error_set(err, errno, "no-pivot: cover `%s`", *mp);
+        }
+        return 0;
+}
+
 static int move_root(const char *rootfs, struct casca_error **err)
 {
+        int r = hide_host_proc_sys(rootfs, err);
+
+        if (r < 0)
+                return r;
         if (chdir(rootfs) < 0)
                 return casca_error_set(err, errno, "chdir `%s`", rootfs);
         if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -879,7 +1102,7 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
                 const struct casca_mount *m = &cfg->mounts[i];
                 _cleanup_close_ int dev = -1;
 
-                if (!m->destination || !dest_is(m->destination, "/dev") || mount_is_bind(m) ||
+                if (!m->destination || !dest_is(m->destination, "/dev") || casca_mount_is_bind(m) ||
                     !(m->flags & MS_RDONLY))
                         continue;
                 dev = reopen(root_fd, "/dev", err);

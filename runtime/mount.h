@@ -20,6 +20,10 @@
 struct casca_rootfs_opts {
         bool in_userns; /* device nodes are bind-mounted from the host, not mknod'ed */
         int console_fd; /* the pty slave to bind onto /dev/console, or -1 */
+        /* NULL, or per cfg->mounts[i]: a detached mount (open_tree) of a bind
+         * source the runtime opened on the host, attached instead of binding
+         * the source by path (which a user namespace may not reach); -1 */
+        const int *bind_fds;
 };
 
 /* 1. "/" becomes MS_SLAVE|MS_REC (or linux.rootfsPropagation), the mount

@@ -77,11 +77,11 @@ void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
 
         if (level == CASCA_LOG_DEBUG && !cli->ctx.debug)
                 return;
-        if (!cli->log_path) {
-                if (level != CASCA_LOG_ERROR)
-                        fprintf(stderr, "casca: %s: %s\n", names[level], msg);
+        /* warnings reach the user even when a log file is given */
+        if (level != CASCA_LOG_ERROR && (!cli->log_path || level == CASCA_LOG_WARNING))
+                fprintf(stderr, "casca: %s: %s\n", names[level], msg);
+        if (!cli->log_path)
                 return;
-        }
         fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0 || !(f = fdopen(fd, "a"))) {
                 if (fd >= 0)

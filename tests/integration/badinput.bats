@@ -93,11 +93,54 @@ expect_create_failure() {
   expect_create_failure "/does/not/exist"
 }
 
-@test "resource limits on a host without pure cgroup v2 are a clear error" {
+@test "resource limits or device rules on a host without pure cgroup v2 are a clear error" {
   on_hybrid_host || skip "this host has cgroup v2; the VM lane covers the limits"
   make_bundle
   cfg 'c["linux"]["resources"] = {"memory": {"limit": 67108864}}'
-  expect_create_failure "cgroup v2"
+  expect_create_failure "linux.resources: limits need a pure cgroup v2 hierarchy at /sys/fs/cgroup, which this host does not have (--cgroup-manager disabled runs the container without them, with a warning)"
+  cfg 'c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}]}'
+  expect_create_failure "linux.resources: device rules need a pure cgroup v2 hierarchy"
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 67108864}'
+  expect_create_failure "linux.resources: limits and device rules need"
   # and casca touched no cgroup
   ! ls -d /sys/fs/cgroup/*/casca* 2>/dev/null
+}
+
+@test "--cgroup-manager disabled runs device rules and limits it cannot enforce with a warning" {
+  make_bundle
+  cfg 'c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}], "pids": {"limit": 10}}'
+  args true
+  run --separate-stderr casca --log "$BATS_TEST_TMPDIR/log" --cgroup-manager disabled run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  warning="linux.resources: limits and device rules not enforced: cgroups are disabled (--cgroup-manager disabled)"
+  [[ "$stderr" == *"casca: warning: container $(cid): $warning"* ]] || fail "no warning on stderr: $stderr"
+  grep -qF "level=warning msg=\"container $(cid): $warning\"" "$BATS_TEST_TMPDIR/log" || fail "no warning in the log: $(cat "$BATS_TEST_TMPDIR/log")"
+  [ -z "$(state_ids)" ]
+}
+
+@test "device rules that allow every device need no cgroup (podman --privileged)" {
+  make_bundle
+  cfg 'c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}, {"allow": True, "access": "rwm"}]}'
+  args true
+  run --separate-stderr casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  [ -z "$stderr" ] || fail "unexpected: $stderr"
+}
+
+@test "a bind mount option that is not a flag is refused, not dropped" {
+  make_bundle
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  cfg 'c["mounts"].append({"destination": "/mnt", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind", "rro", "idmapped"]})'
+  expect_create_failure 'mounts[6].options: unknown option "idmapped": a bind mount takes no filesystem options'
+}
+
+@test "rbind,rro gives a read-only bind mount through the CLI" {
+  make_bundle
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  cfg 'c["mounts"].append({"destination": "/mnt", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/src"'", "options": ["rbind", "rro"]})'
+  args sh -c 'touch /mnt/x 2>&1; awk "\$5 == \"/mnt\" { print \$6 }" /proc/self/mountinfo'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_line --partial "/mnt/x: Read-only file system"
+  assert_line --regexp '^ro(,|$)'
+  [ ! -e "$BATS_TEST_TMPDIR/src/x" ]
 }

@@ -236,6 +236,7 @@ PY
   cfg "
 maj, mnr = (int(x) for x in '$dev'.split(':'))
 c['linux']['devices'] = [{'path': '/dev/nullb0', 'type': 'b', 'major': maj, 'minor': mnr}]
+c['linux']['resources']['devices'].append({'allow': True, 'type': 'b', 'major': maj, 'minor': mnr, 'access': 'rw'})
 c['linux']['resources']['blockIO'] = {'throttleWriteBpsDevice': [{'major': maj, 'minor': mnr, 'rate': 1 << 20}]}"
   # busybox dd gives no rate: time it with /proc/uptime
   args sh -c 'a=$(cut -d" " -f1 /proc/uptime)
@@ -280,6 +281,23 @@ c['linux']['resources']['blockIO'] = {'weight': 500, 'weightDevice': [{'major': 
   [ "$(head -1 "$CG$CGP/io.weight")" = "default 4950" ]
   grep -qx "$dev 910" "$CG$CGP/io.weight"
   casca delete --force "$ID"
+}
+
+@test "devices: a linux.devices node is only as open as linux.resources.devices says" {
+  need_cgroup2
+  make_bundle
+  cfg 'c["linux"]["devices"] = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]'
+  args sh -c 'stat -c "%F %t:%T" /dev/kmsg; echo casca-test > /dev/kmsg && echo wrote'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  echo "$output"
+  # the node is made, and the deny-all rule of casca spec holds for it
+  assert_line "character special file 1:b"
+  assert_line --partial "/dev/kmsg: Operation not permitted"
+  refute_line wrote
+  cfg 'c["linux"]["resources"]["devices"].append({"allow": True, "type": "c", "major": 1, "minor": 11, "access": "w"})'
+  run casca run --bundle "$BUNDLE" "$(cid allowed)"
+  assert_success
+  assert_line wrote
 }
 
 @test "devices: denied device nodes cannot be opened inside, allowed ones work" {

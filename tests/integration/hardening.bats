@@ -335,3 +335,37 @@ suid_probe() {
   assert_line --regexp "^ +0 +$uid +1$"
   [ -z "$(ls -A "$BATS_TEST_TMPDIR/xdg/casca" 2>/dev/null | grep -vx @cache)" ] || fail "state left behind"
 }
+
+# A user-namespaced container with the capabilities to map root in a nested
+# user namespace; the attack: a new procfs or sysfs without the masks.
+nested_proc_bundle() {
+  chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  make_bundle
+  cfg 'c["linux"].pop("seccomp", None)
+c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+caps = ["CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETFCAP", "CAP_SYS_CHROOT"]
+for k in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][k] = caps'
+  args sh -c 'unshare -mrpf true && echo userns-ok
+unshare -mrpf sh -c "mount -t proc none /proc && echo proc-mounted; mount -t sysfs none /sys && echo sysfs-mounted"
+awk "\$(NF-2) == \"proc\" || \$(NF-2) == \"sysfs\" { print \"mount\", \$4, \$5 }" /proc/self/mountinfo'
+}
+
+@test "--no-pivot: no fully visible host procfs or sysfs is left to mount an unmasked one from" {
+  nested_proc_bundle
+  for pivot in --no-pivot ""; do
+    # shellcheck disable=SC2086
+    run casca run $pivot --bundle "$BUNDLE" "$(cid)"
+    assert_success
+    # the nested user namespace works: the mounts are refused, not the attack
+    assert_line userns-ok
+    refute_line proc-mounted
+    refute_line sysfs-mounted
+    # the container's own /proc and /sys, masked; nothing of the host's
+    assert_line "mount / /proc"
+    refute_line --regexp "^mount / /(host|.*/proc$)"
+    [ "$(echo "$output" | grep -c '^mount / ')" -le 2 ] || fail "more than one whole procfs/sysfs: $output"
+  done
+}

@@ -305,8 +305,8 @@ c['process']['oomScoreAdj'] = 222"
 
 @test "linux.devices are created with their type, numbers and mode; oomScoreAdj is set" {
   make_bundle
+  # (1:3, the null device, is one of the devices every container may use)
   cfg 'c["linux"]["devices"] = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 0, "gid": 0}]
-c["linux"].setdefault("resources", {}).setdefault("devices", []).append({"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwm"})
 c["process"]["oomScoreAdj"] = 123'
   args sh -c 'stat -c "%F %t:%T %a" /dev/mynull; echo hi > /dev/mynull && echo wrote; cat /proc/self/oom_score_adj'
   run casca run --bundle "$BUNDLE" "$(cid)"
@@ -321,4 +321,36 @@ c["process"]["oomScoreAdj"] = 123'
   args sh -c 'echo via-listen-fds >&3'
   LISTEN_FDS=1 "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)" 3>"$BATS_TEST_TMPDIR/l3"
   assert_equal "$(cat "$BATS_TEST_TMPDIR/l3")" via-listen-fds
+}
+
+@test "user namespace: a bind source only host root can reach is mounted from the runtime's side" {
+  chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+  make_bundle
+  # the container's root is uid 100000 outside: it cannot traverse secret/
+  mkdir -p "$BATS_TEST_TMPDIR/secret/data/sub" "$BATS_TEST_TMPDIR/secret/file.d"
+  chmod 700 "$BATS_TEST_TMPDIR/secret"
+  chmod 755 "$BATS_TEST_TMPDIR/secret/data"
+  echo payload > "$BATS_TEST_TMPDIR/secret/data/f"
+  echo single > "$BATS_TEST_TMPDIR/secret/file"
+  chmod 644 "$BATS_TEST_TMPDIR/secret/data/f" "$BATS_TEST_TMPDIR/secret/file"
+  # (the rootfs is host root's: the mount points are there already)
+  mkdir "$BUNDLE/rootfs/data"; touch "$BUNDLE/rootfs/etc/single"
+  cfg 'c["linux"]["namespaces"].append({"type": "user"})
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+c["mounts"].append({"destination": "/data", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'/secret/data", "options": ["rbind", "ro"]})
+c["mounts"].append({"destination": "/etc/single", "type": "bind", "source": "'"$BATS_TEST_TMPDIR"'/secret/file", "options": ["bind"]})'
+  args sh -c 'cat /data/f /etc/single; touch /data/x 2>&1; awk "\$5 == \"/data\" { print \$6 }" /proc/self/mountinfo'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line payload
+  assert_line single
+  assert_line --partial "/data/x: Read-only file system"
+  assert_line --regexp '^ro(,|$)'
+  # a missing source is still a clear error naming it
+  cfg 'c["mounts"][-1]["source"] = "'"$BATS_TEST_TMPDIR"'/secret/missing"'
+  run casca run --bundle "$BUNDLE" "$(cid missing)"
+  assert_failure
+  assert_output --partial "bind source \`$BATS_TEST_TMPDIR/secret/missing\`: No such file or directory"
+  [ -z "$(state_ids)" ]
 }

@@ -84,6 +84,7 @@ netbundle() {
   mkdir -p "$BUNDLE"
   cp -a "$(busybox_template)" "$BUNDLE/rootfs"
   "$CASCA" spec --network bridge --bundle "$BUNDLE"
+  host_lane_devices
   cfg "
 c['root']['readonly'] = False
 for s in c['process']['capabilities'].values(): s.append('CAP_NET_RAW')

@@ -19,6 +19,7 @@ setup() {
 }
 
 teardown() {
+  host_devices_intact || return 1
   # The container's mounts die with its namespace: none may reach the host.
   local left
   left=$(grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo || true)
@@ -439,4 +440,105 @@ new"
   assert_line --partial 'touch: /x: Read-only file system'
   assert_line --partial '/proc/sys/kernel/ns_last_pid: Read-only file system'
   assert_line --regexp '^ro(,|$)'
+}
+
+# A host directory with a tmpfs submount (made in a private mount namespace,
+# so nothing reaches the host), bound into the container with OPTS; the
+# container prints each mount's options and tries to write to both levels.
+bind_with_submount() {
+  local opts=$1
+  mkdir -p "$BATS_TEST_TMPDIR/src/sub"
+  run unshare -m --propagation private sh -c '
+    mount -t tmpfs -o size=64k,suid,dev,exec,strictatime sub "$1/src/sub" || exit 99
+    echo x > "$1/src/sub/f" && ln -s f "$1/src/sub/link" || exit 99
+    shift; exec "$@"' sh "$BATS_TEST_TMPDIR" \
+    "$TOOL" --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:$opts" "$ROOTFS" -- sh -c '
+      awk "\$5 == \"/mnt\" || \$5 == \"/mnt/sub\" { print \$5, \$6 }" /proc/self/mountinfo
+      touch /mnt/top 2>/dev/null && echo top-writable
+      touch /mnt/sub/g 2>/dev/null && echo sub-writable
+      cat /mnt/sub/link >/dev/null 2>&1 && echo link-followed; true'
+}
+
+@test "recursive mount options: rbind,rro makes every submount read-only, ro only the top" {
+  bind_with_submount rbind,rro
+  assert_success
+  assert_line --regexp '^/mnt ro,'
+  assert_line --regexp '^/mnt/sub ro(,|$)'
+  refute_line top-writable
+  refute_line sub-writable
+  bind_with_submount rbind,ro
+  assert_success
+  assert_line --regexp '^/mnt ro,'
+  assert_line --regexp '^/mnt/sub rw(,|$)'
+  assert_line sub-writable
+}
+
+@test "recursive mount options: rnosuid, rnodev, rnoexec, rnoatime, rnosymfollow reach submounts" {
+  bind_with_submount rbind,rnosuid,rnodev,rnoexec,rnoatime,rnosymfollow
+  assert_success
+  assert_line --regexp '^/mnt/sub rw,nosuid,nodev,noexec,noatime,nosymfollow$'
+  assert_line sub-writable
+  refute_line link-followed
+  # later options undo earlier ones; the access time is one setting
+  bind_with_submount rbind,rro,rrw,rnoexec,rexec,rnoatime,rrelatime
+  assert_success
+  assert_line --regexp '^/mnt/sub rw,relatime$'
+  assert_line link-followed
+}
+
+@test "a bind mount refuses options that are not flags; other filesystems' own refusal names them" {
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  in_container -125 --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:rbind,ro,rrro" -- true
+  assert_output --partial 'unknown option "rrro": a bind mount takes no filesystem options'
+  in_container -125 --defaults --mount "tmpfs:tmpfs:/mnt:size=1m,bogus=1" -- true
+  assert_output --partial 'mount tmpfs on `/mnt` with options "size=1m,bogus=1": Invalid argument'
+}
+
+@test "per-mount flags a bind mount needs a remount for are all applied, nosymfollow too" {
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  ln -s /etc/passwd "$BATS_TEST_TMPDIR/src/link"
+  in_container --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:bind,nosymfollow,noexec" -- \
+    sh -c 'awk "\$5 == \"/mnt\" { print \$6 }" /proc/self/mountinfo; cat /mnt/link > /dev/null 2>&1 && echo followed; true'
+  assert_success
+  assert_line --regexp '^rw,.*noexec.*nosymfollow'
+  refute_line followed
+  # a filesystem-wide flag cannot be set by a bind mount: refused, not dropped
+  in_container -125 --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:sync,bind" -- true
+  assert_output --partial "option \"sync\": a bind mount cannot change the filesystem's own flags"
+}
+
+@test "remount: changes the flags and options of an earlier mount on the same destination" {
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  in_container --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:rbind,rw" \
+    --mount "bind:none:/mnt:remount,bind,ro,nosuid" \
+    --mount "tmpfs:tmpfs:/t:size=1m" --mount "tmpfs:tmpfs:/t:remount,size=2m,noexec" -- \
+    sh -c 'awk "\$5 == \"/mnt\" || \$5 == \"/t\" { print \$5, \$6, \$NF }" /proc/self/mountinfo; touch /mnt/x 2>/dev/null && echo writable; true'
+  assert_success
+  assert_line --regexp '^/mnt ro,nosuid'
+  assert_line --regexp '^/t rw,.*noexec.* rw,size=2048k'
+  refute_line writable
+  # exactly one mount on each: remounted, not mounted again
+  [ "$(echo "$output" | grep -c '^/mnt ')" = 1 ] && [ "$(echo "$output" | grep -c '^/t ')" = 1 ]
+}
+
+@test "CVE-2019-16884 class: no mount through a symlink into /proc or /sys, no procfs on a symlink" {
+  mkdir -p "$BATS_TEST_TMPDIR/src"
+  ln -s /proc/sys/kernel "$ROOTFS/kern"
+  ln -s ../sys/fs "$ROOTFS/sysfs-link"
+  in_container -125 --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/kern:rbind" -- true
+  assert_output --partial '`/kern` is a symlink to `/proc/sys/kernel`: a mount into /proc or /sys must be mounted on an ordinary directory'
+  in_container -125 --defaults --mount "tmpfs:tmpfs:/sysfs-link" -- true
+  assert_output --partial '`/sysfs-link` is a symlink to `/sys/fs`'
+  # /proc itself a symlink in the image: the procfs would land elsewhere
+  rmdir "$ROOTFS/proc"
+  mkdir "$ROOTFS/fakeproc"
+  ln -s /fakeproc "$ROOTFS/proc"
+  in_container -125 --defaults -- true
+  assert_output --partial '`/proc` is a symlink to `/fakeproc`: proc must be mounted on an ordinary directory'
+  # a symlink that stays out of /proc and /sys is followed inside the root, as before
+  rm "$ROOTFS/proc"; mkdir "$ROOTFS/proc"
+  ln -s /tmp "$ROOTFS/tmplink"
+  in_container --defaults --mount "tmpfs:tmpfs:/tmplink/x" -- sh -c 'awk "\$5 == \"/tmp/x\"" /proc/self/mountinfo | wc -l'
+  assert_success
+  assert_output 1
 }

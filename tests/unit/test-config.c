@@ -553,6 +553,68 @@ static void test_mount_options(void)
         }
 }
 
+static void test_mount_rec_attrs(void)
+{
+        static const struct {
+                const char *opts[3];
+                uint64_t set, clr;
+        } table[] = {
+                {{"rro"}, MOUNT_ATTR_RDONLY, 0},
+                {{"rro", "rrw"}, 0, MOUNT_ATTR_RDONLY},
+                {{"rnosuid", "rnodev", "rnoexec"},
+                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                 0},
+                {{"rsuid", "rdev", "rexec"},
+                 0,
+                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC},
+                {{"rnosymfollow"}, MOUNT_ATTR_NOSYMFOLLOW, 0},
+                {{"rnodiratime", "rdiratime"}, 0, MOUNT_ATTR_NODIRATIME},
+                {{"rnoatime"}, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+                {{"rnoatime", "rrelatime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+                {{"rstrictatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+                {{"rnorelatime"}, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+                {{"rnoatime", "ratime"}, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+        };
+        struct casca_mount m;
+        struct casca_error *err = NULL;
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+                size_t n = 0;
+                while (n < 3 && table[i].opts[n])
+                        n++;
+                mount_opts(table[i].opts, n, &m);
+                r = casca_mount_parse_options(&m, NULL);
+                ok(r == 0 && m.rec_attr_set == table[i].set && m.rec_attr_clr == table[i].clr &&
+                           m.flags == 0 && m.data == NULL,
+                   "recursive mount options %s%s%s", table[i].opts[0], n > 1 ? "," : "",
+                   n > 1 ? table[i].opts[1] : "");
+                free(m.data);
+        }
+        {
+                const char *opts[] = {"rbind", "ro", "mode=755"};
+                mount_opts(opts, ARRAY_SIZE(opts), &m);
+                r = casca_mount_parse_options(&m, &err);
+                ok(r == -EINVAL && err &&
+                           strstr(err->msg, "unknown option \"mode=755\": a bind mount takes no"),
+                   "a bind mount refuses filesystem data");
+                ok(m.data == NULL, "no data kept for the refused bind");
+                casca_error_free(err);
+                err = NULL;
+                m.type = "bind";
+                m.options = (char **)opts + 1;
+                m.n_options = 2;
+                r = casca_mount_parse_options(&m, &err);
+                ok(r == -EINVAL, "type bind without the bind option refuses it too");
+                casca_error_free(err);
+                err = NULL;
+                m.type = "tmpfs";
+                r = casca_mount_parse_options(&m, NULL);
+                is_str(m.data, "mode=755", "other filesystems get it as data");
+                free(m.data);
+        }
+}
+
 static void test_names(void)
 {
         static const char *const ns[] = {"pid", "network", "mount",  "ipc",
@@ -875,6 +937,7 @@ int main(void)
         test_partial_free();
         test_load();
         test_mount_options();
+        test_mount_rec_attrs();
         test_names();
         test_spec();
         test_features();

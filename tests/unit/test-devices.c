@@ -310,8 +310,45 @@ static void test_errors(void)
                "... naming the second rule");
 }
 
+static void test_restrict(void)
+{
+        const struct casca_device_rule deny_all = {
+                .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"};
+        const struct casca_device_rule allow_all = {
+                .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm"};
+        const struct casca_device_rule allow_c = {
+                .allow = true, .type = 'c', .major = -1, .minor = -1, .access = "rw"};
+        const struct casca_device_rule allow_b = {
+                .allow = true, .type = 'b', .major = -1, .minor = -1, .access = "rw"};
+        const struct casca_device_rule deny_kmsg = {
+                .allow = false, .type = 'c', .major = 1, .minor = 11, .access = "w"};
+        const struct casca_device_rule allow_kmsg = {
+                .allow = true, .type = 'c', .major = 1, .minor = 11, .access = "rwm"};
+        const struct casca_device_rule allow_all_m = {
+                .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "m"};
+
+        ok(casca_cgroup_devices_restrict(NULL, 0), "no rules: only the defaults, restrictive");
+        ok(casca_cgroup_devices_restrict(&deny_all, 1), "deny all restricts");
+        ok(!casca_cgroup_devices_restrict(&allow_all, 1), "allow all does not");
+        ok(!casca_cgroup_devices_restrict(((struct casca_device_rule[]){deny_all, allow_all}), 2),
+           "deny all, then allow all (podman --privileged)");
+        ok(casca_cgroup_devices_restrict(((struct casca_device_rule[]){allow_all, deny_all}), 2),
+           "allow all, then deny all");
+        ok(casca_cgroup_devices_restrict(((struct casca_device_rule[]){allow_all, deny_kmsg}), 2),
+           "allow all, then one device denied");
+        ok(casca_cgroup_devices_restrict(
+                   ((struct casca_device_rule[]){deny_all, allow_kmsg, allow_all_m}), 3),
+           "specific allows and mknod of all restrict");
+        ok(!casca_cgroup_devices_restrict(
+                   ((struct casca_device_rule[]){deny_all, allow_c, allow_kmsg, allow_b}), 4),
+           "every char and every block device allowed");
+        ok(casca_cgroup_devices_restrict(((struct casca_device_rule[]){deny_all, allow_c}), 2),
+           "block devices still denied");
+}
+
 int main(void)
 {
+        test_restrict();
         test_shape();
         test_semantics();
         test_rule_sets();

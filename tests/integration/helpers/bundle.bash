@@ -66,3 +66,16 @@ make_busybox_rootfs() {
   [ -x "$t/bin/busybox" ] || _build_busybox_template "$t" || return 1
   mkdir -p "$dir" && cp -a "$t/." "$dir/"
 }
+
+# The host's own device nodes, which a user-namespaced container gets as
+# bind mounts: nothing a test or casca does may change them.
+host_devices_intact() {
+  local d got
+  for d in null zero full random urandom tty; do
+    got=$(stat -c '%F %a' "/dev/$d")
+    if [ "$got" != "character special file 666" ]; then
+      echo "the host's /dev/$d changed: $got ($(stat -c '%u:%g %y' "/dev/$d"))" >&2
+      return 1
+    fi
+  done
+}
