@@ -61,10 +61,11 @@ static bool may_have_hooks(const char *json, size_t len)
         return memmem(json, len, "hooks", 5) || memmem(json, len, "\\u", 2);
 }
 
-/* The container's config when it may have hooks, else NULL: start and
- * delete of every container come here, and most have none, so a config
- * that cannot have any is not parsed (most of the time of a big one). */
-static struct casca_config *handle_config(struct casca_handle *h)
+/* The container's saved config.json, parsed; NULL when there is none (or
+ * when only_hooks and it cannot have any: start and delete of every
+ * container come here, and most have none, so a config that cannot have
+ * any is not parsed, most of the time of a big one). */
+static struct casca_config *handle_config(struct casca_handle *h, bool only_hooks)
 {
         _cleanup_error_ struct casca_error *ignored = NULL;
         _cleanup_close_ int fd = openat(h->dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
@@ -76,7 +77,7 @@ static struct casca_config *handle_config(struct casca_handle *h)
                 return NULL;
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         json = casca_fs_read_file(path, &len, &ignored);
-        if (!json || !may_have_hooks(json, len))
+        if (!json || (only_hooks && !may_have_hooks(json, len)))
                 return NULL;
         return casca_config_parse(json, len, &ignored);
 }
@@ -86,7 +87,7 @@ static void run_warn_hooks(struct casca_context *ctx, struct casca_handle *h,
                            enum casca_hook_kind kind, enum casca_status status)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        _cleanup_config_ struct casca_config *cfg = handle_config(h);
+        _cleanup_config_ struct casca_config *cfg = handle_config(h, true);
         _cleanup_free_ char *json = NULL;
 
         if (!cfg || cfg->hooks[kind].n == 0)
@@ -243,7 +244,9 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bo
         _cleanup_error_ struct casca_error *e = NULL;
         int r;
 
-        if (!h->st->network) /* set before create makes anything */
+        /* set before create makes anything; teardown goes by what
+         * network.json records, so without a state it is tried */
+        if (!h->st->network && !h->st->incomplete)
                 return 0;
         root = casca_container_state_root_abs(ctx, err);
         if (!root)
@@ -261,10 +264,40 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bo
         return 0;
 }
 
+/* The cgroup of a container without a readable state.json (a create of an
+ * older casca killed before it recorded its cgroup, or a damaged state):
+ * where its config.json says create put it.  Only an empty one is taken:
+ * processes in it cannot be told to be the container's. */
+static struct casca_cgroup *recover_cgroup(struct casca_context *ctx, struct casca_handle *h)
+{
+        _cleanup_config_ struct casca_config *cfg = NULL;
+        _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_free_ char *path = NULL;
+        size_t n = 0;
+
+        if (ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
+                return NULL;
+        cfg = handle_config(h, false);
+        if (!cfg ||
+            casca_cgroup_resolve_path(cfg->linux_cfg.cgroups_path, h->st->id, &path, NULL) < 0 ||
+            casca_cgroup_open(path, &cg, NULL) < 0)
+                return NULL;
+        if (casca_cgroup_pids(cg, &pids, &n, NULL) < 0 || n > 0) {
+                casca_log(ctx, CASCA_LOG_WARNING,
+                          "container %s: no state.json; cgroup %s holds processes that may not "
+                          "be the container's: left alone",
+                          h->st->id, path);
+                return NULL;
+        }
+        return TAKE_PTR(cg);
+}
+
 static int destroy(struct casca_context *ctx, struct casca_handle *h, bool force,
                    struct casca_error **err)
 {
-        _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
+        _cleanup_cgroup_ struct casca_cgroup *cg =
+                h->st->incomplete ? recover_cgroup(ctx, h) : casca_handle_cgroup(h);
         int r;
 
         if (h->status != CASCA_STATUS_STOPPED) {
