@@ -441,6 +441,12 @@ void casca_container_info_free(struct casca_container_info *v, size_t n)
         free(v);
 }
 
+static int cmp_info_id(const void *a, const void *b)
+{
+        return strcmp(((const struct casca_container_info *)a)->id,
+                      ((const struct casca_container_info *)b)->id);
+}
+
 int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
                          size_t *ret_n, struct casca_error **err)
 {
@@ -481,6 +487,9 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                 n++;
                 casca_handle_close(&h);
         }
+        /* like runc (which reads the state root in name order) */
+        if (n > 1)
+                qsort(v, n, sizeof(*v), cmp_info_id);
         *ret = v;
         *ret_n = n;
         return 0;

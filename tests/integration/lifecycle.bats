@@ -205,6 +205,24 @@ PY
   casca delete "$id"
 }
 
+@test "list is sorted by id, as runc's" {
+  make_bundle
+  args sleep 100
+  for s in m c x a q; do casca create --bundle "$BUNDLE" "$(cid "$s")"; done
+  run casca list -q
+  assert_success
+  assert_equal "$(echo "$output" | tr '\n' ' ')" "$(for s in a c m q x; do printf '%s ' "$(cid "$s")"; done)"
+  run casca list
+  assert_equal "$(echo "$output" | tail -n +2 | awk '{print $1}' | tr '\n' ' ')" "$(for s in a c m q x; do printf '%s ' "$(cid "$s")"; done)"
+  run casca list --format json
+  python3 - "$output" <<'PY'
+import json, sys
+ids = [c["id"] for c in json.loads(sys.argv[1])]
+assert ids == sorted(ids) and len(ids) == 5, ids
+PY
+  for s in m c x a q; do casca delete --force "$(cid "$s")"; done
+}
+
 @test "list shows containers as a table, as JSON and quietly" {
   make_bundle
   args sleep 100
