@@ -634,6 +634,20 @@ static int set_device_rules(struct create *c, struct casca_error **err)
         return casca_cgroup_set_devices(c->cg, rules, n, err);
 }
 
+/* Like runc: a cgroup that already holds processes (linux.cgroupsPath
+ * naming another's) is shared with them: its limits bind them too, and
+ * delete kills them. */
+static void warn_populated(struct create *c)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        if (casca_cgroup_pids(c->cg, &pids, &n, NULL) >= 0 && n > 0)
+                casca_log(c->ctx, CASCA_LOG_WARNING,
+                          "container %s: its cgroup %s is not empty: %zu process(es) found", c->id,
+                          casca_cgroup_path(c->cg), n);
+}
+
 /* Where the cgroup goes, to record it before it is made; none when
  * create_cgroup() makes none. */
 static int plan_cgroup(struct create *c, struct casca_error **err)
@@ -664,6 +678,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         }
         if (r < 0)
                 return r;
+        warn_populated(c);
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
         if (geteuid() == 0)
                 return set_device_rules(c, err);

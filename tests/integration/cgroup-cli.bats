@@ -571,6 +571,26 @@ PY
   casca delete "$ID"
 }
 
+@test "a cgroup that already holds processes: create warns, as runc does" {
+  need_cgroup2
+  make_bundle
+  cfg "c['linux']['cgroupsPath'] = '/$POD/shared'"
+  ID_SUFFIX=first run_detached sleep 100
+  first=$ID
+  assert_equal "$CGP" "/$POD/shared"
+  run_bg create --bundle "$BUNDLE" "$(cid second)"
+  assert_success
+  assert_output "casca: warning: container $(cid second): its cgroup /$POD/shared is not empty: 1 process(es) found"
+  # an empty one (the first container's own, before its init) gets none
+  casca delete --force "$(cid second)" # the shared cgroup goes, the first's init with it
+  wait_for dead "$PID"
+  casca delete --force "$first"
+  run_bg create --bundle "$BUNDLE" "$(cid third)"
+  assert_success
+  assert_output ""
+  casca delete --force "$(cid third)"
+}
+
 # ---- placement ----------------------------------------------------------------
 
 @test "the default cgroup is /casca/<id>; limits map to their files" {
