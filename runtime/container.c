@@ -37,8 +37,8 @@ int casca_signal_parse(const char *s)
         if (!s || !*s)
                 return -EINVAL;
         n = strtol(s, &end, 10);
-        if (*end == '\0')
-                return n > 0 && n <= SIGRTMAX ? (int)n : -EINVAL;
+        if (*end == '\0') /* 0: only whether it may be signalled, as kill(1) */
+                return n >= 0 && n <= SIGRTMAX ? (int)n : -EINVAL;
         if (strncasecmp(s, "SIG", 3) == 0)
                 s += 3;
         for (int sig = 1; sig < SIGRTMIN; sig++) {
@@ -192,28 +192,26 @@ int casca_container_state(struct casca_context *ctx, const char *id, char **ret_
         return r;
 }
 
-/* Every process of the container: through its cgroup when it has one
- * (cgroup.kill for SIGKILL); otherwise the init, which takes its pid
- * namespace with it on SIGKILL. */
+/* Every process of the container (casca_handle_procs): cgroup.kill for
+ * SIGKILL with a cgroup, else each through its pidfd. */
 static int signal_all(struct casca_handle *h, int signo, struct casca_error **err)
 {
         _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n = 0;
+        struct casca_procs procs;
         int r;
 
-        if (!cg)
-                return signal_init(h->st, signo, err);
-        if (signo == SIGKILL)
+        if (cg && signo == SIGKILL)
                 return casca_cgroup_kill(cg, err);
-        r = casca_cgroup_pids(cg, &pids, &n, err);
+        r = casca_handle_procs(h, "kill --all", &procs, err);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
-                if (kill(pids[i], signo) < 0 && errno != ESRCH)
-                        return casca_error_set(err, errno, "container `%s`: signal pid %d",
-                                               h->st->id, (int)pids[i]);
-        return 0;
+        for (size_t i = 0; i < procs.n && r == 0; i++)
+                if (syscall(SYS_pidfd_send_signal, procs.fds[i], signo, NULL, 0) < 0 &&
+                    errno != ESRCH)
+                        r = casca_error_set(err, errno, "container `%s`: signal pid %d", h->st->id,
+                                            (int)procs.pids[i]);
+        casca_procs_clear(&procs);
+        return r;
 }
 
 int casca_container_kill(struct casca_context *ctx, const char *id, int signo, bool all,
@@ -225,10 +223,12 @@ int casca_container_kill(struct casca_context *ctx, const char *id, int signo, b
         r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
-        if (h.status == CASCA_STATUS_STOPPED)
-                r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
-        else if (all)
+        /* like runc: --all on a stopped container is no error (what its
+         * cgroup still holds gets the signal) */
+        if (all)
                 r = signal_all(&h, signo, err);
+        else if (h.status == CASCA_STATUS_STOPPED)
+                r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
         else
                 r = signal_init(h.st, signo, err);
         casca_handle_close(&h);
