@@ -73,6 +73,20 @@ $(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libcasca.a
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcasca.a $(LDLIBS)
 
+# casca with create's test-only kill points (runtime/create.c, built with
+# -DCASCA_TEST_STEPS; CASCA_TEST_KILL_AT=STEP): tests/integration/
+# lifecycle.bats kills the runtime at each step in turn.  Never installed.
+STEPS_OBJ := $(BUILD)/obj-steps/runtime/create.o
+$(STEPS_OBJ): runtime/create.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (test steps)")
+	$(Q)$(CC) $(CPPFLAGS) -DCASCA_TEST_STEPS $(ALL_CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+
+$(BUILD)/tests/casca-steps: $(CLI_OBJS) $(STEPS_OBJ) $(filter-out $(BUILD)/obj/runtime/create.o,$(LIB_OBJS))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Test programs copied into a container's rootfs: static, no sanitizers.
 STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe
 $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
@@ -109,7 +123,7 @@ check: deps
 	$(MAKE) all tests
 	tests/run-checks.sh
 
-tests: $(BUILD)/casca $(UNIT_BINS) $(TOOL_BINS)
+tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS)
 
 check-unit: tests
 	tests/run-checks.sh unit
@@ -172,4 +186,4 @@ format:
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(STEPS_OBJ:.o=.d)

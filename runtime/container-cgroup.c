@@ -99,23 +99,35 @@ int casca_container_resume(struct casca_context *ctx, const char *id, struct cas
 
 /* ---- ps -------------------------------------------------------------------- */
 
+static int cmp_pid(const void *a, const void *b)
+{
+        pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+        return x < y ? -1 : x > y;
+}
+
 int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pids, size_t *ret_n,
                        struct casca_error **err)
 {
-        _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+        struct casca_procs procs;
         struct casca_handle h;
         int r;
 
         *ret_pids = NULL;
         *ret_n = 0;
-        r = open_with_cgroup(ctx, id, false, "listing its processes", &h, &cg, err);
+        r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
-        r = casca_cgroup_pids(cg, ret_pids, ret_n, err);
-        if (r < 0)
-                casca_error_prefix(err, "container `%s`", id);
+        r = casca_handle_procs(&h, "ps", &procs, err);
         casca_handle_close(&h);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        if (procs.n > 1)
+                qsort(procs.pids, procs.n, sizeof(*procs.pids), cmp_pid);
+        *ret_pids = TAKE_PTR(procs.pids);
+        *ret_n = procs.n;
+        casca_procs_clear(&procs);
+        return 0;
 }
 
 int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err)

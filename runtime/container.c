@@ -37,8 +37,8 @@ int casca_signal_parse(const char *s)
         if (!s || !*s)
                 return -EINVAL;
         n = strtol(s, &end, 10);
-        if (*end == '\0')
-                return n > 0 && n <= SIGRTMAX ? (int)n : -EINVAL;
+        if (*end == '\0') /* 0: only whether it may be signalled, as kill(1) */
+                return n >= 0 && n <= SIGRTMAX ? (int)n : -EINVAL;
         if (strncasecmp(s, "SIG", 3) == 0)
                 s += 3;
         for (int sig = 1; sig < SIGRTMIN; sig++) {
@@ -61,10 +61,11 @@ static bool may_have_hooks(const char *json, size_t len)
         return memmem(json, len, "hooks", 5) || memmem(json, len, "\\u", 2);
 }
 
-/* The container's config when it may have hooks, else NULL: start and
- * delete of every container come here, and most have none, so a config
- * that cannot have any is not parsed (most of the time of a big one). */
-static struct casca_config *handle_config(struct casca_handle *h)
+/* The container's saved config.json, parsed; NULL when there is none (or
+ * when only_hooks and it cannot have any: start and delete of every
+ * container come here, and most have none, so a config that cannot have
+ * any is not parsed, most of the time of a big one). */
+static struct casca_config *handle_config(struct casca_handle *h, bool only_hooks)
 {
         _cleanup_error_ struct casca_error *ignored = NULL;
         _cleanup_close_ int fd = openat(h->dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
@@ -76,7 +77,7 @@ static struct casca_config *handle_config(struct casca_handle *h)
                 return NULL;
         snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
         json = casca_fs_read_file(path, &len, &ignored);
-        if (!json || !may_have_hooks(json, len))
+        if (!json || (only_hooks && !may_have_hooks(json, len)))
                 return NULL;
         return casca_config_parse(json, len, &ignored);
 }
@@ -86,7 +87,7 @@ static void run_warn_hooks(struct casca_context *ctx, struct casca_handle *h,
                            enum casca_hook_kind kind, enum casca_status status)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        _cleanup_config_ struct casca_config *cfg = handle_config(h);
+        _cleanup_config_ struct casca_config *cfg = handle_config(h, true);
         _cleanup_free_ char *json = NULL;
 
         if (!cfg || cfg->hooks[kind].n == 0)
@@ -191,28 +192,26 @@ int casca_container_state(struct casca_context *ctx, const char *id, char **ret_
         return r;
 }
 
-/* Every process of the container: through its cgroup when it has one
- * (cgroup.kill for SIGKILL); otherwise the init, which takes its pid
- * namespace with it on SIGKILL. */
+/* Every process of the container (casca_handle_procs): cgroup.kill for
+ * SIGKILL with a cgroup, else each through its pidfd. */
 static int signal_all(struct casca_handle *h, int signo, struct casca_error **err)
 {
         _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n = 0;
+        struct casca_procs procs;
         int r;
 
-        if (!cg)
-                return signal_init(h->st, signo, err);
-        if (signo == SIGKILL)
+        if (cg && signo == SIGKILL)
                 return casca_cgroup_kill(cg, err);
-        r = casca_cgroup_pids(cg, &pids, &n, err);
+        r = casca_handle_procs(h, "kill --all", &procs, err);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
-                if (kill(pids[i], signo) < 0 && errno != ESRCH)
-                        return casca_error_set(err, errno, "container `%s`: signal pid %d",
-                                               h->st->id, (int)pids[i]);
-        return 0;
+        for (size_t i = 0; i < procs.n && r == 0; i++)
+                if (syscall(SYS_pidfd_send_signal, procs.fds[i], signo, NULL, 0) < 0 &&
+                    errno != ESRCH)
+                        r = casca_error_set(err, errno, "container `%s`: signal pid %d", h->st->id,
+                                            (int)procs.pids[i]);
+        casca_procs_clear(&procs);
+        return r;
 }
 
 int casca_container_kill(struct casca_context *ctx, const char *id, int signo, bool all,
@@ -224,10 +223,12 @@ int casca_container_kill(struct casca_context *ctx, const char *id, int signo, b
         r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
-        if (h.status == CASCA_STATUS_STOPPED)
-                r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
-        else if (all)
+        /* like runc: --all on a stopped container is no error (what its
+         * cgroup still holds gets the signal) */
+        if (all)
                 r = signal_all(&h, signo, err);
+        else if (h.status == CASCA_STATUS_STOPPED)
+                r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
         else
                 r = signal_init(h.st, signo, err);
         casca_handle_close(&h);
@@ -243,7 +244,9 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bo
         _cleanup_error_ struct casca_error *e = NULL;
         int r;
 
-        if (!h->st->network) /* set before create makes anything */
+        /* set before create makes anything; teardown goes by what
+         * network.json records, so without a state it is tried */
+        if (!h->st->network && !h->st->incomplete)
                 return 0;
         root = casca_container_state_root_abs(ctx, err);
         if (!root)
@@ -261,10 +264,40 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bo
         return 0;
 }
 
+/* The cgroup of a container without a readable state.json (a create of an
+ * older casca killed before it recorded its cgroup, or a damaged state):
+ * where its config.json says create put it.  Only an empty one is taken:
+ * processes in it cannot be told to be the container's. */
+static struct casca_cgroup *recover_cgroup(struct casca_context *ctx, struct casca_handle *h)
+{
+        _cleanup_config_ struct casca_config *cfg = NULL;
+        _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+        _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_free_ char *path = NULL;
+        size_t n = 0;
+
+        if (ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
+                return NULL;
+        cfg = handle_config(h, false);
+        if (!cfg ||
+            casca_cgroup_resolve_path(cfg->linux_cfg.cgroups_path, h->st->id, &path, NULL) < 0 ||
+            casca_cgroup_open(path, &cg, NULL) < 0)
+                return NULL;
+        if (casca_cgroup_pids(cg, &pids, &n, NULL) < 0 || n > 0) {
+                casca_log(ctx, CASCA_LOG_WARNING,
+                          "container %s: no state.json; cgroup %s holds processes that may not "
+                          "be the container's: left alone",
+                          h->st->id, path);
+                return NULL;
+        }
+        return TAKE_PTR(cg);
+}
+
 static int destroy(struct casca_context *ctx, struct casca_handle *h, bool force,
                    struct casca_error **err)
 {
-        _cleanup_cgroup_ struct casca_cgroup *cg = casca_handle_cgroup(h);
+        _cleanup_cgroup_ struct casca_cgroup *cg =
+                h->st->incomplete ? recover_cgroup(ctx, h) : casca_handle_cgroup(h);
         int r;
 
         if (h->status != CASCA_STATUS_STOPPED) {
@@ -408,6 +441,12 @@ void casca_container_info_free(struct casca_container_info *v, size_t n)
         free(v);
 }
 
+static int cmp_info_id(const void *a, const void *b)
+{
+        return strcmp(((const struct casca_container_info *)a)->id,
+                      ((const struct casca_container_info *)b)->id);
+}
+
 int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
                          size_t *ret_n, struct casca_error **err)
 {
@@ -448,6 +487,9 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                 n++;
                 casca_handle_close(&h);
         }
+        /* like runc (which reads the state root in name order) */
+        if (n > 1)
+                qsort(v, n, sizeof(*v), cmp_info_id);
         *ret = v;
         *ret_n = n;
         return 0;

@@ -74,4 +74,20 @@ struct casca_cgroup *casca_handle_cgroup(struct casca_handle *h);
  * reused), another -errno when pidfd_open fails. */
 int casca_handle_pidfd(const struct casca_state *st);
 
+/* container-procs.c: the container's processes, each with a pidfd opened
+ * before it was found to be the container's (pids[i], fds[i]). */
+struct casca_procs {
+        pid_t *pids;
+        int *fds;
+        size_t n;
+};
+/* Through its cgroup (what it holds, started or stopped); without one,
+ * every process in the init's pid namespace and those below it, when the
+ * init is the first process of a namespace of its own; none when it has
+ * stopped.  Without either: "container `x` has no cgroup and no pid
+ * namespace of its own: <verb> needs one of them". */
+int casca_handle_procs(struct casca_handle *h, const char *verb, struct casca_procs *ret,
+                       struct casca_error **err);
+void casca_procs_clear(struct casca_procs *p);
+
 #endif

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -80,6 +81,7 @@ struct create {
         bool two_stage;
         unsigned preserve_fds;
         struct casca_cgroup *cg;            /* NULL: no cgroup (hybrid host, disabled, rootless) */
+        char *cg_path;                      /* where it goes, recorded before it is made */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state;                   /* state JSON handed to the child's hooks */
 
@@ -94,6 +96,25 @@ struct create {
         /* the network: freed last, see casca_container_net_setup() */
         struct casca_network_result *net_res;
 };
+
+/* Test builds only (make's build/tests/casca-steps, compiled with
+ * -DCASCA_TEST_STEPS): the runtime SIGKILLs itself at the step of create
+ * that CASCA_TEST_KILL_AT names, as an orchestrator's kill at that moment
+ * would.  A normal build has no such step and reads no such variable. */
+#ifdef CASCA_TEST_STEPS
+static void kill_point(const char *step)
+{
+        const char *at = getenv("CASCA_TEST_KILL_AT");
+
+        if (at && strcmp(at, step) == 0)
+                raise(SIGKILL);
+}
+#else
+static inline void kill_point(const char *step)
+{
+        (void)step;
+}
+#endif
 
 /* ---- the child --------------------------------------------------------- */
 
@@ -388,6 +409,18 @@ static int child_init(struct create *c, struct casca_error **err)
         return casca_process_exec(p, err);
 }
 
+/* SIGKILL when the runtime dies.  A runtime already dead sends no signal:
+ * its end of the sync socket, which only it holds now, tells. */
+static void die_with_runtime(struct create *c)
+{
+        struct pollfd p = {.fd = c->sock[1], .events = POLLIN};
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                _exit(1);
+        if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
+                _exit(1);
+}
+
 static __attribute__((noreturn)) void child_main(struct create *c)
 {
         _cleanup_error_ struct casca_error *err = NULL;
@@ -415,8 +448,7 @@ static __attribute__((noreturn)) void child_main(struct create *c)
         casca_closep(&c->root_fd);
         casca_closep(&c->sock[0]);
         /* die with the runtime until the init is ready */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                _exit(1);
+        die_with_runtime(c);
         /* inside a new pid namespace getppid() is 0; the sync socket tells */
         if (getppid() != 0 && getppid() != c->parent)
                 _exit(1);
@@ -430,11 +462,8 @@ static __attribute__((noreturn)) void child_main(struct create *c)
         if (r >= 0 && c->two_stage)
                 r = child_stage1(c, &err);
         if (r >= 0) {
-                if (c->two_stage) {
-                        /* the init's parent is the runtime now, not stage 1 */
-                        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                                _exit(1);
-                }
+                if (c->two_stage) /* the init's parent is the runtime now, not stage 1 */
+                        die_with_runtime(c);
                 r = child_init(c, &err);
         }
         /* only failures get here: exec does not return */
@@ -586,6 +615,7 @@ static int parent_hooks(struct create *c, struct casca_state *st, struct casca_e
         _cleanup_free_ char *json = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
         int r;
 
+        kill_point("hooks");
         if (!json)
                 return -ENOMEM;
         r = casca_hooks_run(c->cfg, CASCA_HOOK_PRESTART, json, err);
@@ -641,6 +671,29 @@ static int set_device_rules(struct create *c, struct casca_error **err)
         return casca_cgroup_set_devices(c->cg, rules, n, err);
 }
 
+/* Like runc: a cgroup that already holds processes (linux.cgroupsPath
+ * naming another's) is shared with them: its limits bind them too, and
+ * delete kills them. */
+static void warn_populated(struct create *c)
+{
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+
+        if (casca_cgroup_pids(c->cg, &pids, &n, NULL) >= 0 && n > 0)
+                casca_log(c->ctx, CASCA_LOG_WARNING,
+                          "container %s: its cgroup %s is not empty: %zu process(es) found", c->id,
+                          casca_cgroup_path(c->cg), n);
+}
+
+/* Where the cgroup goes, to record it before it is made; none when
+ * create_cgroup() makes none. */
+static int plan_cgroup(struct create *c, struct casca_error **err)
+{
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
+                return 0;
+        return casca_cgroup_resolve_path(c->cfg->linux_cfg.cgroups_path, c->id, &c->cg_path, err);
+}
+
 static int create_cgroup(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -663,6 +716,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         }
         if (r < 0)
                 return r;
+        warn_populated(c);
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
         if (geteuid() == 0)
                 return set_device_rules(c, err);
@@ -769,22 +823,34 @@ static int send_etc_mounts(struct create *c, uint32_t *ret_by_path, struct casca
         return 0;
 }
 
-/* NETWORK: the init is in its network namespace and waits.  Recorded in
- * state.json first, so that delete undoes it whatever happens next. */
+/* The init's pid (and start time, which tells it from a process that gets
+ * its pid later) into state.json. */
+static int record_init(struct create *c, struct casca_state *st, pid_t pid,
+                       struct casca_error **err)
+{
+        int r;
+
+        st->pid = pid;
+        st->pid_start = casca_proc_starttime(pid);
+        r = casca_state_write(c->dir_fd, st, err);
+        kill_point("pid");
+        return r;
+}
+
+/* NETWORK: the init is in its network namespace and waits.  state.json
+ * has said "network" since the start, so that delete undoes it whatever
+ * happens next. */
 static int parent_network(struct create *c, struct casca_state *st, struct casca_error **err)
 {
         uint32_t by_path = 0;
         int r;
 
-        if (!c->net_step || st->pid <= 0)
+        if (!c->net_step || !st->network || st->pid <= 0)
                 return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
                                         casca_sync_step_name(SYNC_NETWORK));
-        st->network = true;
-        r = casca_state_write(c->dir_fd, st, err);
-        if (r < 0)
-                return r;
         r = casca_container_net_setup(c->cfg, c->id, c->root_abs, st->pid, c->net_build,
                                       &c->net_res, err);
+        kill_point("network");
         if (r < 0)
                 return r;
         if (c->net_build) {
@@ -836,9 +902,7 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                                 if (r < 0)
                                         return r;
                         }
-                        st->pid = pid;
-                        st->pid_start = casca_proc_starttime(pid);
-                        r = casca_state_write(c->dir_fd, st, err);
+                        r = record_init(c, st, pid, err);
                         break;
                 case SYNC_NETWORK:
                         r = parent_network(c, st, err);
@@ -903,6 +967,7 @@ static void create_free(struct create *c)
         free(c->config_json);
         free(c->root_abs);
         free(c->etc_dir);
+        free(c->cg_path);
         for (int i = 0; i < CASCA_ETC__MAX; i++)
                 casca_closep(&c->etc_mounts[i]);
         for (size_t i = 0; i < c->n_bind_fds; i++)
@@ -958,18 +1023,40 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                 r = c.dir_fd;
                 goto out;
         }
-        /* nothing existed before this point: from here a failure removes it */
+        /* Nothing existed before this point: from here a failure removes it.
+         * state.json comes first and names the cgroup and the network before
+         * they are made, so a runtime killed at any step leaves a directory
+         * that delete --force empties (casca_handle_open() takes one without
+         * state.json, from a kill before it, as stopped). */
+        kill_point("dir");
+        r = prepare_network(&c, err);
+        if (r < 0)
+                goto fail;
+        r = plan_cgroup(&c, err);
+        if (r < 0)
+                goto fail;
+        st.id = (char *)id;
+        st.bundle = c.bundle;
+        st.rootfs = c.rootfs;
+        st.created = now_rfc3339();
+        st.cgroup_path = c.cg_path;
+        st.network = c.net_step;
+        st.annotations = c.cfg->annotations;
+        st.n_annotations = c.cfg->n_annotations;
+        r = casca_state_write(c.dir_fd, &st, err);
+        if (r < 0)
+                goto fail;
+        kill_point("state");
         r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.config_json, c.config_len, err);
         if (r < 0)
                 goto fail;
+        kill_point("config");
         if (mkfifoat(c.dir_fd, CASCA_STATE_FIFO, 0600) < 0 ||
             fchmodat(c.dir_fd, CASCA_STATE_FIFO, 0622, 0) < 0) {
                 r = casca_error_set(err, errno, "create the exec fifo");
                 goto fail;
         }
-        r = prepare_network(&c, err);
-        if (r < 0)
-                goto fail;
+        kill_point("fifo");
         c.fifo_fd = openat(c.dir_fd, CASCA_STATE_FIFO, O_PATH | O_CLOEXEC);
         if (c.fifo_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c.sock) < 0) {
                 r = casca_error_set(err, errno, "create sync channel");
@@ -990,6 +1077,14 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         r = create_cgroup(&c, err);
         if (r < 0)
                 goto fail;
+        if (!c.cg && st.cgroup_path) {
+                /* rootless without a delegated subtree: none after all */
+                st.cgroup_path = NULL;
+                r = casca_state_write(c.dir_fd, &st, err);
+                if (r < 0)
+                        goto fail;
+        }
+        kill_point("cgroup");
         r = open_bind_sources(&c, err);
         if (r < 0)
                 goto fail;
@@ -1022,12 +1117,19 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         }
         if (pid == 0)
                 child_main(&c);
+        /* a kill from here on: the child dies with us (die_with_runtime) */
+        kill_point("clone");
         casca_closep(&c.sock[1]);
         casca_closep(&c.go[0]);
         casca_closep(&c.go[1]);
         if (c.two_stage) {
+                /* the init's pid comes at INIT_PID */
                 stage1 = pid;
                 pid = -1;
+        } else {
+                r = record_init(&c, &st, pid, err);
+                if (r < 0)
+                        goto fail;
         }
         if (!c.two_stage && !userns_new(l)) {
                 /* process.oomScoreAdj from here, where lowering it is
@@ -1038,27 +1140,16 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                         goto fail;
         }
 
-        st.id = (char *)id;
-        st.bundle = c.bundle;
-        st.rootfs = c.rootfs;
-        st.pid = pid > 0 ? pid : 0;
-        st.pid_start = pid > 0 ? casca_proc_starttime(pid) : 0;
-        st.created = now_rfc3339();
-        st.cgroup_path = c.cg ? (char *)casca_cgroup_path(c.cg) : NULL;
-        st.annotations = c.cfg->annotations;
-        st.n_annotations = c.cfg->n_annotations;
-        r = casca_state_write(c.dir_fd, &st, err);
-        if (r < 0)
-                goto fail;
-
         r = parent_sync(&c, &st, &stage1, err);
         if (r < 0)
                 goto fail;
         pid = st.pid;
+        kill_point("ready");
         st.ready = true;
         r = casca_state_write(c.dir_fd, &st, err);
         if (r < 0)
                 goto fail;
+        kill_point("created");
         if (opts->pid_file) {
                 r = casca_write_pid_file(opts->pid_file, pid, err);
                 if (r < 0)

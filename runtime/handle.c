@@ -20,6 +20,9 @@ void casca_handle_close(struct casca_handle *h)
 int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
                       struct casca_handle *h, struct casca_error **err)
 {
+        _cleanup_error_ struct casca_error *e = NULL;
+        int r;
+
         *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
         h->root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
         if (h->root_fd < 0) {
@@ -34,14 +37,28 @@ int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
         }
         h->dir_fd = casca_state_dir_open(h->root_fd, id, exclusive, err);
         if (h->dir_fd < 0) {
-                int r = h->dir_fd;
+                r = h->dir_fd;
                 casca_handle_close(h);
                 return r;
         }
-        h->st = casca_state_read(h->dir_fd, err);
+        r = casca_state_read(h->dir_fd, &h->st, &e);
+        if (r == -ENOENT || r == -EINVAL) {
+                /* a create killed before it wrote its state (we hold the
+                 * lock: none is running), or a damaged state: what the
+                 * directory holds is still the container's */
+                h->st = casca_state_incomplete(h->dir_fd, id);
+                if (!h->st && errno == ENOENT)
+                        r = casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
+                else if (!h->st)
+                        r = casca_error_set(err, errno, "state");
+        } else if (r < 0 && err) {
+                *err = TAKE_PTR(e);
+        }
         if (!h->st) {
                 casca_handle_close(h);
-                return casca_error_prefix(err, "container `%s`", id);
+                if (r != -ENOENT)
+                        casca_error_prefix(err, "container `%s`", id);
+                return r;
         }
         h->status = casca_state_status(h->dir_fd, h->st);
         /* like runc: a frozen cgroup makes it paused, started or not */

@@ -83,23 +83,56 @@ static int lock_dir(int fd, const char *id, bool exclusive, struct casca_error *
         return 0;
 }
 
-int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err)
+static bool only_create_files(int dir_fd);
+
+/* Is the existing state dir of `id` what a create killed before it was
+ * ready left: no state.json (or a damaged one), or one not ready that no
+ * create holds (a create holds the lock until it records ready)? */
+static bool is_leftover(int root_fd, const char *id)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd =
+                openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_state_ struct casca_state *s = NULL;
         int r;
 
-        if (mkdirat(root_fd, id, 0700) < 0) {
-                if (errno == EEXIST)
+        if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) < 0)
+                return false;
+        r = casca_state_read(fd, &s, NULL);
+        if (r == -ENOENT || r == -EINVAL)
+                return only_create_files(fd);
+        return r >= 0 && !s->ready;
+}
+
+int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err)
+{
+        for (int attempt = 0;; attempt++) {
+                _cleanup_close_ int fd = -1;
+                struct stat st;
+                int r;
+
+                if (mkdirat(root_fd, id, 0700) < 0) {
+                        if (errno != EEXIST)
+                                return casca_error_set(err, errno, "create state dir for `%s`", id);
+                        if (is_leftover(root_fd, id))
+                                return casca_error_setx(err, EEXIST,
+                                                        "container `%s` already exists: left over "
+                                                        "from a create that did not finish "
+                                                        "(`casca delete --force %s` removes it)",
+                                                        id, id);
                         return casca_error_setx(err, EEXIST, "container `%s` already exists", id);
-                return casca_error_set(err, errno, "create state dir for `%s`", id);
+                }
+                fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        return casca_error_set(err, errno, "open state dir for `%s`", id);
+                r = lock_dir(fd, id, true, err);
+                if (r < 0)
+                        return r;
+                /* a delete --force took the empty directory for a leftover
+                 * between our mkdir and our lock: make it again */
+                if (fstat(fd, &st) == 0 && st.st_nlink == 0 && attempt < 3)
+                        continue;
+                return TAKE_FD(fd);
         }
-        fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return casca_error_set(err, errno, "open state dir for `%s`", id);
-        r = lock_dir(fd, id, true, err);
-        if (r < 0)
-                return r;
-        return TAKE_FD(fd);
 }
 
 int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err)
@@ -273,36 +306,30 @@ static bool get_bool(yajl_val root, const char *key)
         return v && YAJL_IS_TRUE(v);
 }
 
-struct casca_state *casca_state_read(int dir_fd, struct casca_error **err)
+int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **err)
 {
-        _cleanup_close_ int fd = -1;
-        char buf[65536], ebuf[256];
         const char *ann_path[] = {"annotations", NULL};
-        struct casca_state *s;
+        _cleanup_state_ struct casca_state *s = NULL;
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -1;
+        char path[64], ebuf[256];
         yajl_val root, ann;
-        ssize_t n;
 
+        *ret = NULL;
         fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-                casca_error_set(err, errno, "read state");
-                return NULL;
-        }
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0) {
-                casca_error_set(err, errno, "read state");
-                return NULL;
-        }
-        buf[n] = '\0';
+        if (fd < 0)
+                return casca_error_set(err, errno, "read state");
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        buf = casca_fs_read_file(path, NULL, err);
+        if (!buf)
+                return casca_error_prefix(err, "read state");
         root = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
-        if (!root) {
-                casca_error_setx(err, EINVAL, "state.json is corrupt: %s", ebuf);
-                return NULL;
-        }
+        if (!root)
+                return casca_error_setx(err, EINVAL, "state.json is corrupt: %s", ebuf);
         s = calloc(1, sizeof(*s));
         if (!s) {
                 yajl_tree_free(root);
-                casca_error_set(err, ENOMEM, "read state");
-                return NULL;
+                return casca_error_set(err, ENOMEM, "read state");
         }
         s->id = dup_str(root, "id");
         s->bundle = dup_str(root, "bundle");
@@ -326,9 +353,55 @@ struct casca_state *casca_state_read(int dir_fd, struct casca_error **err)
                 }
         }
         yajl_tree_free(root);
+        if (!s->id || !s->bundle)
+                return casca_error_setx(err, EINVAL, "state.json is corrupt: missing id or bundle");
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+/* Is a directory without a readable state.json a container's?  Yes when
+ * it has a damaged state.json, or holds only what create writes before its
+ * first one (here or in an older casca): config.json, the temporary files,
+ * the exec fifo; or nothing. */
+static bool only_create_files(int dir_fd)
+{
+        static const char *const names[] = {STATE_FILE, "." STATE_FILE ".tmp", CASCA_STATE_CONFIG,
+                                            "." CASCA_STATE_CONFIG ".tmp", CASCA_STATE_FIFO};
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(dir_fd, ".");
+        struct dirent *de;
+
+        if (faccessat(dir_fd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return true;
+        if (!d)
+                return false;
+        while ((de = readdir(d))) {
+                bool known = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+
+                for (size_t i = 0; i < ARRAY_SIZE(names) && !known; i++)
+                        known = strcmp(de->d_name, names[i]) == 0;
+                if (!known)
+                        return false;
+        }
+        return true;
+}
+
+struct casca_state *casca_state_incomplete(int dir_fd, const char *id)
+{
+        struct casca_state *s;
+
+        if (!only_create_files(dir_fd)) {
+                errno = ENOENT;
+                return NULL;
+        }
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->id = strdup(id);
+        s->bundle = strdup("");
+        s->incomplete = true;
         if (!s->id || !s->bundle) {
                 casca_state_free(s);
-                casca_error_setx(err, EINVAL, "state.json is corrupt: missing id or bundle");
+                errno = ENOMEM;
                 return NULL;
         }
         return s;
@@ -390,10 +463,10 @@ bool casca_state_pid_alive(const struct casca_state *s)
 {
         uint64_t start;
 
-        if (s->pid <= 0)
+        if (s->pid <= 0 || s->pid_start == 0)
                 return false;
         start = casca_proc_starttime(s->pid);
-        return start != 0 && (s->pid_start == 0 || start == s->pid_start);
+        return start != 0 && start == s->pid_start;
 }
 
 enum casca_status casca_state_status(int dir_fd, const struct casca_state *s)

@@ -30,6 +30,8 @@ struct casca_state {
         char *cgroup_path;  /* NULL: no cgroup */
         bool network;       /* casca.network or linux.netDevices: delete undoes them
                                (set before create makes any of it) */
+        bool incomplete;    /* no readable state.json: a leftover of a create killed
+                               before it wrote one (or a damaged one); never written */
         struct casca_kv *annotations;
         size_t n_annotations;
 };
@@ -41,15 +43,23 @@ int casca_id_validate(const char *id, struct casca_error **err);
 
 /* mkdir -p the state root (0700) when create, and open it O_DIRECTORY. */
 int casca_state_root_open(const char *root, bool create, struct casca_error **err);
-/* mkdirat(id): EEXIST becomes "container `id` already exists". Returns the
- * dir fd, exclusively locked. */
+/* mkdirat(id): EEXIST becomes "container `id` already exists" (saying how
+ * to remove it when it is the leftover of a create that did not finish).
+ * Returns the dir fd, exclusively locked (a directory removed between the
+ * mkdir and the lock is made again). */
 int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err);
 /* Open and lock an existing state dir: "container `id` does not exist". */
 int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err);
 int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err);
 
 int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_error **err);
-struct casca_state *casca_state_read(int dir_fd, struct casca_error **err);
+/* -ENOENT: no state.json; -EINVAL: one that is not a whole state. */
+int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **err);
+/* What stands for the state of a directory without a readable state.json:
+ * the id, an empty bundle, no pid, incomplete.  NULL with errno ENOENT when
+ * the directory holds anything but what create writes up to its first
+ * state (it is not a container's: ipam/), ENOMEM. */
+struct casca_state *casca_state_incomplete(int dir_fd, const char *id);
 void casca_state_free(struct casca_state *s);
 static inline void casca_state_freep(struct casca_state **s)
 {
@@ -57,7 +67,8 @@ static inline void casca_state_freep(struct casca_state **s)
 }
 #define _cleanup_state_ __attribute__((cleanup(casca_state_freep)))
 
-/* Is the recorded init still the same live process? */
+/* Is the recorded init still the same live process?  Only a pid recorded
+ * with its start time can be: a bare pid may have been reused. */
 bool casca_state_pid_alive(const struct casca_state *s);
 enum casca_status casca_state_status(int dir_fd, const struct casca_state *s);
 const char *casca_status_name(enum casca_status st);

@@ -105,8 +105,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
                 "usage: casca ps [--format table|json] CONTAINER-ID\n\n"
-                "List the processes in the container's cgroup (pids as seen from the\n"
-                "runtime's pid namespace).\n\n"
+                "List the container's processes: those in its cgroup, or without one\n"
+                "those in its pid namespace (pids as seen from the runtime's).\n\n"
                 "  -f, --format table|json  a table (UID PID PPID STAT TIME CMD; default)\n"
                 "                           or a JSON array of pids\n"
                 "  -h, --help               this help\n";

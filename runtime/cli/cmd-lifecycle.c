@@ -63,9 +63,11 @@ int cmd_kill(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
                 "usage: casca kill [--all] CONTAINER-ID [SIGNAL]\n\n"
-                "Send SIGNAL (a name like TERM or SIGKILL, or a number; default TERM)\n"
-                "to the container's init.\n\n"
-                "  -a, --all   send it to every process of the container\n"
+                "Send SIGNAL (a name like TERM or SIGKILL, or a number; default TERM;\n"
+                "0 only checks that it could be sent) to the container's init.\n\n"
+                "  -a, --all   send it to every process of the container: those in its\n"
+                "              cgroup, or without one those in its pid namespace; no\n"
+                "              error when the container has stopped\n"
                 "  -h, --help  this help\n";
         static const struct option opts[] = {
                 {"all", no_argument, NULL, 'a'},

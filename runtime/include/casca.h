@@ -147,8 +147,10 @@ void casca_container_info_free(struct casca_container_info *v, size_t n);
 int casca_container_pause(struct casca_context *ctx, const char *id, struct casca_error **err);
 int casca_container_resume(struct casca_context *ctx, const char *id, struct casca_error **err);
 
-/* The pids in the container's cgroup and its descendants, in the runtime's
- * pid namespace, sorted (malloc'd). */
+/* The container's pids, in the runtime's pid namespace, sorted (malloc'd):
+ * those in its cgroup and its descendants; without a cgroup, those in the
+ * pid namespace of its own and the namespaces below it (an error when it
+ * has none of its own). */
 int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pids, size_t *ret_n,
                        struct casca_error **err);
 

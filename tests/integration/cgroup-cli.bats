@@ -102,6 +102,7 @@ writable_rootfs() {
 }
 
 @test "a container without a cgroup: each verb says it needs cgroup v2" {
+  # (ps and kill --all go by its pid namespace then: lifecycle.bats)
   make_bundle
   args sleep 100
   id=$(cid)
@@ -113,8 +114,6 @@ writable_rootfs() {
   assert_output "casca: container \`$id\` has no cgroup: pausing needs cgroup v2"
   run casca resume "$id"
   assert_output "casca: container \`$id\` has no cgroup: resuming needs cgroup v2"
-  run casca ps "$id"
-  assert_output "casca: container \`$id\` has no cgroup: listing its processes needs cgroup v2"
   run casca update --pids-limit 5 "$id"
   assert_output "casca: container \`$id\` has no cgroup: updating its limits needs cgroup v2"
   run casca events --stats "$id"
@@ -579,14 +578,40 @@ PY
 @test "kill --all signals every process of the cgroup" {
   need_cgroup2
   make_bundle
-  run_detached sh -c 'sleep 100 & sleep 100 & wait'
+  mkfifo "$BUNDLE/rootfs/tmp/fifo"
+  # the init takes USR1 and waits on the fifo; the sleeps die of USR1
+  run_detached sh -c 'trap : USR1; sleep 100 & sleep 100 & exec 3<> /tmp/fifo; while :; do read x <&3; done'
   wait_for n_procs_is 3 "$CGP"
   pids=$(cat "$CG$CGP/cgroup.procs")
+  run casca kill --all "$ID" USR1
+  assert_success
+  for p in $pids; do [ "$p" = "$PID" ] || wait_for dead "$p"; done
+  kill -0 "$PID"
   run casca kill --all "$ID" KILL
   assert_success
   for p in $pids; do wait_for dead "$p"; done
   wait_for grep -qx 'populated 0' "$CG$CGP/cgroup.events"
   casca delete "$ID"
+}
+
+@test "a cgroup that already holds processes: create warns, as runc does" {
+  need_cgroup2
+  make_bundle
+  cfg "c['linux']['cgroupsPath'] = '/$POD/shared'"
+  ID_SUFFIX=first run_detached sleep 100
+  first=$ID
+  assert_equal "$CGP" "/$POD/shared"
+  run_bg create --bundle "$BUNDLE" "$(cid second)"
+  assert_success
+  assert_output "casca: warning: container $(cid second): its cgroup /$POD/shared is not empty: 1 process(es) found"
+  # an empty one (the first container's own, before its init) gets none
+  casca delete --force "$(cid second)" # the shared cgroup goes, the first's init with it
+  wait_for dead "$PID"
+  casca delete --force "$first"
+  run_bg create --bundle "$BUNDLE" "$(cid third)"
+  assert_success
+  assert_output ""
+  casca delete --force "$(cid third)"
 }
 
 # ---- placement ----------------------------------------------------------------

@@ -205,6 +205,149 @@ PY
   casca delete "$id"
 }
 
+@test "kill 0 checks that the container can be signalled; kill --all on a stopped one is no error" {
+  make_bundle
+  args sleep 100
+  id=$(cid)
+  casca run -d --bundle "$BUNDLE" "$id"
+  pid=$(state_field "$id" pid)
+  run casca kill "$id" 0
+  assert_success
+  assert_output ""
+  kill -0 "$pid"
+  run casca kill --all "$id" 0
+  assert_success
+  casca kill "$id" KILL
+  for _ in $(seq 50); do dead "$pid" && break; sleep 0.1; done
+  run casca kill "$id" 0
+  assert_failure
+  assert_output "casca: container \`$id\` is not running"
+  # like runc: --all on a stopped container has nothing to do, and says nothing
+  run casca kill --all "$id" TERM
+  assert_success
+  assert_output ""
+  run casca kill --all "$id"
+  assert_success
+  run casca kill --all nosuch TERM
+  assert_failure
+  assert_output "casca: container \`nosuch\` does not exist"
+  casca delete "$id"
+}
+
+# The pids of $1 and of every process below it, sorted.
+descendants() {
+  python3 - "$1" <<'PY'
+import os, sys
+kids = {}
+for d in os.listdir("/proc"):
+    if d.isdigit():
+        try:
+            ppid = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        kids.setdefault(ppid, []).append(int(d))
+out, todo = [], [int(sys.argv[1])]
+while todo:
+    p = todo.pop()
+    out.append(p)
+    todo += kids.get(p, [])
+print(" ".join(map(str, sorted(out))))
+PY
+}
+
+@test "without a cgroup, ps and kill --all find every process of the container's pid namespace" {
+  make_bundle
+  # unshare -p inside needs CAP_SYS_ADMIN and no default seccomp profile
+  cfg 'c["root"]["readonly"] = False
+c["linux"].pop("seccomp", None)
+for s in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][s].append("CAP_SYS_ADMIN")'
+  mkfifo "$BUNDLE/rootfs/tmp/fifo"
+  # two sleeps, a shell with a sleep of its own, a sleep in a pid namespace
+  # below the container's; the init takes USR1 and waits on a fifo
+  args sh -c 'trap "echo usr1 >> /tmp/got" USR1; sleep 100 & sleep 101 & sh -c "sleep 102; :" & unshare -p -f sleep 103 & exec 3<> /tmp/fifo; touch /tmp/ready; while :; do read x <&3; done'
+  id=$(cid)
+  # --cgroup-manager disabled: no cgroup in any lane
+  run_bg --cgroup-manager disabled run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/ready" ] && [ "$(descendants "$pid" | wc -w)" -ge 7 ] && break; sleep 0.1; done
+  expected=$(descendants "$pid")
+  assert_equal "$(echo "$expected" | wc -w)" 7
+  nested=$(pgrep -xf "sleep 103")
+  [[ " $expected " == *" $nested "* ]]
+  run casca ps --format json "$id"
+  assert_success
+  assert_equal "$(echo "$output" | tr -d '[]' | tr ',' ' ')" "$expected"
+  run casca ps "$id"
+  assert_success
+  assert_line --regexp "^root +$pid +[0-9]+ +S +00:00:00 +sh -c trap "
+  assert_line --regexp "^root +$nested +[0-9]+ +S +00:00:00 +sleep 103\$"
+  assert_equal "${#lines[@]}" 8
+
+  # USR1 to all: all but the init (which takes it) and the nested
+  # namespace's first process (which has no handler) die of it
+  run casca kill --all "$id" USR1
+  assert_success
+  for p in $expected; do
+    [ "$p" = "$pid" ] || [ "$p" = "$nested" ] || { for _ in $(seq 50); do dead "$p" && break; sleep 0.1; done; dead "$p"; }
+  done
+  for _ in $(seq 50); do [ -s "$BUNDLE/rootfs/tmp/got" ] && break; sleep 0.1; done
+  assert_equal "$(cat "$BUNDLE/rootfs/tmp/got")" usr1
+  kill -0 "$pid"
+  kill -0 "$nested"
+  run casca kill --all "$id" KILL
+  assert_success
+  for _ in $(seq 50); do dead "$pid" && dead "$nested" && break; sleep 0.1; done
+  dead "$pid"
+  dead "$nested"
+  run casca ps --format json "$id"
+  assert_success
+  assert_output "[]"
+  casca delete "$id"
+}
+
+@test "without a cgroup or a pid namespace of its own, ps and kill --all refuse" {
+  make_bundle
+  cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]'
+  args sh -c 'sleep 100 & wait'
+  id=$(cid)
+  run_bg --cgroup-manager disabled run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  run casca kill --all "$id" TERM
+  assert_failure
+  assert_output "casca: container \`$id\` has no cgroup and no pid namespace of its own: kill --all needs one of them"
+  kill -0 "$pid"
+  run casca ps "$id"
+  assert_failure
+  assert_output "casca: container \`$id\` has no cgroup and no pid namespace of its own: ps needs one of them"
+  # the init alone can still be signalled
+  run casca kill "$id" 0
+  assert_success
+  pkill -KILL -P "$pid" sleep
+  casca delete --force "$id"
+  dead "$pid"
+}
+
+@test "list is sorted by id, as runc's" {
+  make_bundle
+  args sleep 100
+  for s in m c x a q; do casca create --bundle "$BUNDLE" "$(cid "$s")"; done
+  run casca list -q
+  assert_success
+  assert_equal "$(echo "$output" | tr '\n' ' ')" "$(for s in a c m q x; do printf '%s ' "$(cid "$s")"; done)"
+  run casca list
+  assert_equal "$(echo "$output" | tail -n +2 | awk '{print $1}' | tr '\n' ' ')" "$(for s in a c m q x; do printf '%s ' "$(cid "$s")"; done)"
+  run casca list --format json
+  python3 - "$output" <<'PY'
+import json, sys
+ids = [c["id"] for c in json.loads(sys.argv[1])]
+assert ids == sorted(ids) and len(ids) == 5, ids
+PY
+  for s in m c x a q; do casca delete --force "$(cid "$s")"; done
+}
+
 @test "list shows containers as a table, as JSON and quietly" {
   make_bundle
   args sleep 100

@@ -342,6 +342,40 @@ c['linux']['netDevices'] = {'cdum0': {'name': 'net1'}}
   assert_output --partial "10.99.0.5/24"
 }
 
+@test "a runtime SIGKILLed at each step of a networked create: delete --force leaves nothing" {
+  local id step steps=$CASCA_BUILD/tests/casca-steps
+  [ -x "$steps" ] || fail "$steps is missing: make tests builds it"
+  netbundle "" '{"subnet": "10.88.0.0/24", "ports": [{"hostPort": 8080, "containerPort": 80}]}'
+  args sleep 1000
+  # the steps of tests/integration/crash.bats, with network (casca.network
+  # built, the init waiting) in its place between pid and hooks
+  for step in state fifo clone pid network hooks ready; do
+    id=$(cid "$step")
+    status=0
+    CASCA_TEST_KILL_AT=$step inhost "$steps" --root "$STATE_ROOT" run -d -b "$BUNDLE" "$id" \
+      >"$BATS_TEST_TMPDIR/steps.out" 2>&1 </dev/null || status=$?
+    assert_equal "$status" 137
+    if [ "$step" = network ]; then
+      # the network was built when the runtime died there (the veth went
+      # with the init's network namespace; the rules and the lease stay)
+      run inhost nft list ruleset
+      assert_output --partial "\"casca:$id\""
+      run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+      assert_success
+    fi
+    run casca list -q
+    assert_line "$id"
+    run casca delete --force "$id"
+    assert_success
+    assert_clean "$id"
+    # the port and the address are free again
+    run_bg run -d -b "$BUNDLE" "$id"
+    assert_success
+    casca delete --force "$id"
+    assert_clean "$id"
+  done
+}
+
 @test "a container given an orchestrator's network namespace by path gets no casca interfaces" {
   local id ns=$P-orch
   id=$(cid)
