@@ -480,6 +480,7 @@ static int check_config(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
         const struct casca_process *p = &c->cfg->process;
+        int r;
 
         if (!l->namespaces[CASCA_NS_MOUNT].present)
                 return casca_error_setx(err, EINVAL,
@@ -488,6 +489,12 @@ static int check_config(struct create *c, struct casca_error **err)
             !(l->namespaces[CASCA_NS_UTS].present && !l->namespaces[CASCA_NS_UTS].path))
                 return casca_error_setx(err, EINVAL,
                                         "hostname: setting it needs a new uts namespace");
+        r = casca_process_check_lsm(c->cfg, err);
+        if (r < 0)
+                return r;
+        r = casca_config_apply_mount_label(c->cfg, err);
+        if (r < 0)
+                return r;
         if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.netDevices: requires a network namespace");

@@ -177,7 +177,7 @@ static int apply_options(struct exec *e, struct casca_error **err)
         if (p->terminal && o->detach && !o->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "a terminal for a detached exec needs --console-socket");
-        return 0;
+        return casca_process_check_lsm(e->cfg, err);
 }
 
 /* The namespaces of pid that differ from ours (setns on our own user
