@@ -286,9 +286,12 @@ static int child_init(struct create *c, struct casca_error **err)
                 if (r < 0)
                         return r;
         }
-        if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+        /* like runc, also in a uts namespace joined by path (a pod's) */
+        if (cfg->hostname && cfg->hostname[0] &&
+            sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
                 return casca_error_set(err, errno, "hostname `%s`", cfg->hostname);
-        if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+        if (cfg->domainname && cfg->domainname[0] &&
+            setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
                 return casca_error_set(err, errno, "domainname `%s`", cfg->domainname);
 
         r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
@@ -485,10 +488,6 @@ static int check_config(struct create *c, struct casca_error **err)
         if (!l->namespaces[CASCA_NS_MOUNT].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.namespaces: a mount namespace is required");
-        if (c->cfg->hostname && c->cfg->hostname[0] &&
-            !(l->namespaces[CASCA_NS_UTS].present && !l->namespaces[CASCA_NS_UTS].path))
-                return casca_error_setx(err, EINVAL,
-                                        "hostname: setting it needs a new uts namespace");
         r = casca_process_check_lsm(c->cfg, err);
         if (r < 0)
                 return r;
