@@ -491,6 +491,7 @@ static int check_config(struct create *c, struct casca_error **err)
         r = casca_process_check_lsm(c->cfg, err);
         if (r < 0)
                 return r;
+        casca_process_log_ambient(c->ctx, c->id, p);
         r = casca_config_apply_mount_label(c->cfg, err);
         if (r < 0)
                 return r;

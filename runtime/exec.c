@@ -401,6 +401,7 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         r = apply_options(&e, err);
         if (r < 0)
                 goto out;
+        casca_process_log_ambient(ctx, id, &e.cfg->process);
         if (e.cfg->linux_cfg.seccomp) {
                 r = casca_seccomp_build(e.cfg->linux_cfg.seccomp, &e.seccomp, err);
                 if (r < 0)

@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "fs.h"
+#include "log.h"
 #include "process.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -279,11 +280,9 @@ int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
 
 static int cap_error(struct casca_error **err, int e, const char *what, int cap)
 {
-        char *name = cap_to_name((cap_value_t)cap);
-        int r = casca_error_set(err, e, "%s %s", what, name ? name : "?");
+        const char *name = casca_capability_name(cap);
 
-        cap_free(name);
-        return r;
+        return casca_error_set(err, e, "%s %s", what, name ? name : "?");
 }
 
 static int drop_bounding(uint64_t keep, int last, struct casca_error **err)
@@ -331,19 +330,67 @@ static int set_caps(const struct casca_capabilities *caps, int last, struct casc
                 r = casca_error_set(err, errno, "process.capabilities: capset");
                 goto out;
         }
-        /* Ambient capabilities need to be permitted and inheritable already. */
+        /* An ambient capability can only be raised when it is permitted and
+         * inheritable; like runc, the others are skipped (the runtime said
+         * which under --debug, casca_process_ambient_unraisable()). */
         if (cap_reset_ambient() < 0 && caps->ambient) {
                 r = casca_error_set(err, errno, "process.capabilities.ambient: reset");
                 goto out;
         }
         for (int v = 0; v <= last; v++)
-                if ((caps->ambient & (1ULL << v)) && cap_set_ambient((cap_value_t)v, CAP_SET) < 0) {
+                if ((caps->ambient & ~casca_process_ambient_unraisable(caps) & (1ULL << v)) &&
+                    cap_set_ambient((cap_value_t)v, CAP_SET) < 0) {
                         r = cap_error(err, errno, "process.capabilities.ambient: raise", v);
                         goto out;
                 }
 out:
         cap_free(c);
         return r;
+}
+
+uint64_t casca_process_ambient_unraisable(const struct casca_capabilities *caps)
+{
+        return caps->ambient & ~(caps->permitted & caps->inheritable);
+}
+
+/* "CAP_KILL CAP_NET_BIND_SERVICE" (malloc'd; NULL on ENOMEM). */
+static char *cap_names(uint64_t caps)
+{
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+        bool first = true;
+
+        if (!f)
+                return NULL;
+        for (int c = 0; c < 64; c++) {
+                const char *name = casca_capability_name(c);
+
+                if (!(caps & (1ULL << c)))
+                        continue;
+                fprintf(f, "%s%s", first ? "" : " ", name ? name : "?");
+                first = false;
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+void casca_process_log_ambient(const struct casca_context *ctx, const char *id,
+                               const struct casca_process *p)
+{
+        uint64_t skipped = p->has_capabilities ? casca_process_ambient_unraisable(&p->caps) : 0;
+        _cleanup_free_ char *names = NULL;
+
+        if (!skipped)
+                return;
+        names = cap_names(skipped);
+        casca_log(ctx, CASCA_LOG_DEBUG,
+                  "container %s: process.capabilities.ambient: not raised (not both permitted "
+                  "and inheritable): %s",
+                  id, names ? names : "?");
 }
 
 int casca_process_set_user(const struct casca_process *p, struct casca_error **err)

@@ -50,6 +50,16 @@ int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
  * identity can reach still works (casca_process_exec() repeats it). */
 int casca_process_set_user(const struct casca_process *p, struct casca_error **err);
 
+/* The ambient capabilities casca_process_set_user() skips: those not both
+ * permitted and inheritable, which the kernel refuses to raise (EPERM).
+ * runc raises what it can and warns about the rest; runc 1.1's `spec`
+ * lists CAP_AUDIT_WRITE, CAP_KILL and CAP_NET_BIND_SERVICE as ambient
+ * without making them inheritable, so none is raised. */
+uint64_t casca_process_ambient_unraisable(const struct casca_capabilities *caps);
+/* Say under --debug which ambient capabilities of p will not be raised. */
+void casca_process_log_ambient(const struct casca_context *ctx, const char *id,
+                               const struct casca_process *p);
+
 /* PR_SET_NO_NEW_PRIVS when process.noNewPrivileges. */
 int casca_process_set_no_new_privs(const struct casca_process *p, struct casca_error **err);
 

@@ -37,3 +37,56 @@ load helpers/casca
   assert_output --partial "hostname: requires a UTS namespace"
   [ -z "$(state_ids)" ]
 }
+
+# runc_spec_bundle VERSION: a busybox bundle whose config.json is what that
+# runc's `spec` writes: Debian's runc 1.1 when installed (else its output,
+# kept as a fixture), or the fixture of runc 1.4/1.5's.  Nothing in it is
+# changed but process.args.
+runc_spec_bundle() {
+  make_bundle
+  rm "$BUNDLE/config.json"
+  if [ "$1" = 1.1 ] && command -v runc >/dev/null && runc --version | grep -q '^runc version 1\.1\.'; then
+    (cd "$BUNDLE" && runc spec)
+  elif [ "$1" = 1.1 ]; then
+    cp "$TESTS_DIR/fixtures/config/good/runc-default.json" "$BUNDLE/config.json"
+  else
+    cp "$TESTS_DIR/fixtures/config/good/runc-1.4-default.json" "$BUNDLE/config.json"
+  fi
+}
+
+@test "runc 1.1's spec runs as-is: the ambient capabilities it cannot have are skipped, as runc does, and --debug says so" {
+  runc_spec_bundle 1.1
+  grep -q '"ambient"' "$BUNDLE/config.json"
+  grep -q '"terminal": true' "$BUNDLE/config.json"
+  args sh -c 'grep -E "^Cap(Eff|Amb)" /proc/self/status; hostname'
+  run casca --debug run --bundle "$BUNDLE" "$(cid)" < /dev/null
+  assert_success
+  # CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10): effective,
+  # not ambient (runc 1.1's spec makes none of them inheritable)
+  assert_line --regexp "^CapEff:[[:space:]]+0000000020000420"
+  assert_line --regexp "^CapAmb:[[:space:]]+0000000000000000"
+  assert_line --regexp "^runc"
+  assert_output --partial "process.capabilities.ambient: not raised (not both permitted and inheritable): CAP_KILL CAP_NET_BIND_SERVICE CAP_AUDIT_WRITE"
+  [ -z "$(state_ids)" ]
+}
+
+@test "an ambient capability that is also inheritable is raised; the others are skipped" {
+  runc_spec_bundle 1.1
+  cfg 'c["process"]["capabilities"]["inheritable"] = ["CAP_KILL"]'
+  args sh -c 'grep -E "^Cap(Inh|Amb)" /proc/self/status'
+  run casca --debug run --bundle "$BUNDLE" "$(cid)" < /dev/null
+  assert_success
+  assert_line --regexp "^CapInh:[[:space:]]+0000000000000020"
+  assert_line --regexp "^CapAmb:[[:space:]]+0000000000000020"
+  assert_output --partial "not raised (not both permitted and inheritable): CAP_NET_BIND_SERVICE CAP_AUDIT_WRITE"
+}
+
+@test "runc 1.4/1.5's spec (ociVersion 1.3.0, cgroup namespace) runs as-is" {
+  runc_spec_bundle 1.4
+  args sh -c 'grep -E "^CapEff" /proc/self/status; readlink /proc/self/ns/cgroup'
+  run casca run --bundle "$BUNDLE" "$(cid)" < /dev/null
+  assert_success
+  assert_line --regexp "^CapEff:[[:space:]]+0000000020000420"
+  refute_line --partial "$(readlink /proc/self/ns/cgroup)"
+  [ -z "$(state_ids)" ]
+}
