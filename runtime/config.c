@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "config-internal.h"
 #include "config.h"
+#include "fs.h"
 #include "json.h"
 #include "netns/netconf.h"
 
@@ -25,8 +26,6 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-/* A config.json larger than this is refused before it is read. */
-#define CONFIG_MAX_SIZE (16u << 20)
 /* mount(2) copies at most one page of data. */
 #define MOUNT_DATA_MAX 4095
 
@@ -1061,13 +1060,11 @@ struct casca_config *casca_config_parse(const char *json, size_t len, struct cas
         return cfg;
 }
 
-struct casca_config *casca_config_load(const char *path, struct casca_error **err)
+char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        struct casca_config *cfg;
         struct stat st;
-        size_t len = 0, cap;
+        char *buf;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
@@ -1085,46 +1082,27 @@ struct casca_config *casca_config_load(const char *path, struct casca_error **er
                 casca_error_setx(err, EINVAL, "config `%s`: not a regular file", path);
                 return NULL;
         }
-        if ((uint64_t)st.st_size > CONFIG_MAX_SIZE) {
-                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes", path,
-                                 CONFIG_MAX_SIZE);
+        if ((uint64_t)st.st_size > CASCA_CONFIG_MAX_SIZE) {
+                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes (%llu bytes)", path,
+                                 CASCA_CONFIG_MAX_SIZE, (unsigned long long)st.st_size);
                 return NULL;
         }
-        cap = (size_t)st.st_size + 1;
-        buf = malloc(cap);
-        if (!buf) {
-                casca_error_set(err, ENOMEM, "config `%s`", path);
-                return NULL;
-        }
-        for (;;) {
-                ssize_t n;
+        /* it may grow while we read it: read_fd holds the line */
+        buf = casca_fs_read_fd(fd, path, CASCA_CONFIG_MAX_SIZE, ret_len, err);
+        if (!buf)
+                casca_error_prefix(err, "config");
+        return buf;
+}
 
-                if (len == cap) {
-                        char *nb;
-                        if (cap >= CONFIG_MAX_SIZE) {
-                                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes",
-                                                 path, CONFIG_MAX_SIZE);
-                                return NULL;
-                        }
-                        nb = realloc(buf, cap * 2);
-                        if (!nb) {
-                                casca_error_set(err, ENOMEM, "config `%s`", path);
-                                return NULL;
-                        }
-                        buf = nb;
-                        cap *= 2;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        casca_error_set(err, errno, "config `%s`: cannot read", path);
-                        return NULL;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
+struct casca_config *casca_config_load(const char *path, struct casca_error **err)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct casca_config *cfg;
+        size_t len = 0;
+
+        buf = casca_config_read(path, &len, err);
+        if (!buf)
+                return NULL;
         cfg = casca_config_parse(buf, len, err);
         if (!cfg)
                 casca_error_prefix(err, "config `%s`", path);

@@ -355,7 +355,16 @@ struct casca_config {
 /* Parse and validate a config.json document.  Errors name the JSON path:
  * "linux.namespaces[2].type: unknown namespace \"foo\"". */
 struct casca_config *casca_config_parse(const char *json, size_t len, struct casca_error **err);
-/* Read <path> and parse it; errors name the file. */
+/* The largest config.json casca reads: 4 MiB, 16 times what Kubernetes
+ * allows for all of a pod's annotations (256 KiB) and far more than any
+ * real config (runc's default is 2.5 KiB, casca's hardened one with its
+ * seccomp profile 20 KiB).  A larger file is refused before it is read. */
+#define CASCA_CONFIG_MAX_SIZE (4u << 20)
+
+/* The bytes of config.json at path (NUL-terminated, malloc'd): a regular
+ * file of at most CASCA_CONFIG_MAX_SIZE bytes; errors name the file. */
+char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err);
+/* casca_config_read() and parse it; errors name the file. */
 struct casca_config *casca_config_load(const char *path, struct casca_error **err);
 void casca_config_free(struct casca_config *cfg);
 

@@ -254,9 +254,8 @@ static int child_init(struct create *c, struct casca_error **err)
         const struct casca_process *p = &cfg->process;
         struct casca_rootfs_opts ro = {.in_userns = l->namespaces[CASCA_NS_USER].present,
                                        .console_fd = -1};
-        _cleanup_close_ int pty_slave = -1;
-        char hook_state[CASCA_SYNC_MAX_PAYLOAD + 1];
-        size_t hook_len = 0;
+        _cleanup_close_ int pty_slave = -1, state_fd = -1;
+        _cleanup_free_ char *hook_state = NULL;
         int r;
 
         if (!c->two_stage) {
@@ -319,11 +318,17 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_sync_send(c->sock[1], SYNC_HOOKS, NULL, 0, -1, err);
         if (r < 0)
                 return r;
-        r = casca_sync_recv(c->sock[1], SYNC_HOOKS_DONE, hook_state, sizeof(hook_state) - 1,
-                            &hook_len, NULL, err);
+        r = casca_sync_recv(c->sock[1], SYNC_HOOKS_DONE, NULL, 0, NULL, &state_fd, err);
         if (r < 0)
                 return r;
-        hook_state[hook_len] = '\0';
+        /* the state for our hooks, when we have any */
+        if (state_fd >= 0) {
+                hook_state =
+                        casca_fs_read_fd(state_fd, "the state", CASCA_STATE_MAX_SIZE, NULL, err);
+                if (!hook_state)
+                        return -EINVAL;
+                casca_closep(&state_fd);
+        }
         r = casca_hooks_run(cfg, CASCA_HOOK_CREATE_CONTAINER, hook_state, err);
         if (r < 0)
                 return r;
@@ -457,7 +462,7 @@ static int load_bundle(struct create *c, struct casca_error **err)
         config_path = path_join(c->bundle, "config.json");
         if (!config_path)
                 return casca_error_set(err, ENOMEM, "bundle");
-        c->config_json = casca_fs_read_file(config_path, &c->config_len, err);
+        c->config_json = casca_config_read(config_path, &c->config_len, err);
         if (!c->config_json)
                 return -EINVAL;
         c->cfg = casca_config_parse(c->config_json, c->config_len, err);
@@ -547,6 +552,7 @@ static unsigned listen_fds(void)
 static int parent_hooks(struct create *c, struct casca_state *st, struct casca_error **err)
 {
         _cleanup_free_ char *json = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
+        _cleanup_close_ int state_fd = -1;
         int r;
 
         if (!json)
@@ -557,9 +563,16 @@ static int parent_hooks(struct create *c, struct casca_state *st, struct casca_e
         r = casca_hooks_run(c->cfg, CASCA_HOOK_CREATE_RUNTIME, json, err);
         if (r < 0)
                 return r;
-        if (strlen(json) > CASCA_SYNC_MAX_PAYLOAD)
-                return casca_error_setx(err, E2BIG, "state too large for hooks");
-        return casca_sync_send(c->sock[0], SYNC_HOOKS_DONE, json, strlen(json), -1, err);
+        /* The init's hooks get the state as a file (a sync message holds
+         * 4 KiB; annotations make states of any size), and only when it has
+         * hooks to give it to. */
+        if (c->cfg->hooks[CASCA_HOOK_CREATE_CONTAINER].n ||
+            c->cfg->hooks[CASCA_HOOK_START_CONTAINER].n) {
+                state_fd = casca_fs_memfd_of("casca-state", json, strlen(json), err);
+                if (state_fd < 0)
+                        return state_fd;
+        }
+        return casca_sync_send(c->sock[0], SYNC_HOOKS_DONE, NULL, 0, state_fd, err);
 }
 
 static int parent_seccomp_listener(struct create *c, const struct casca_state *st, int fd,

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "config-internal.h"
+#include "fs.h"
 #include "hooks.h"
 
 
@@ -56,13 +57,18 @@ static int hook_run(const struct casca_hook *h, const char *state_json, char *ou
                     int *ret_status, struct casca_error **err)
 {
         int in[2] = {-1, -1}, errp[2] = {-1, -1};
-        _cleanup_close_ int in_w = -1, err_r = -1, pidfd = -1;
+        _cleanup_close_ int in_w = -1, err_r = -1, pidfd = -1, state_fd = -1;
         long long deadline = h->has_timeout ? now_ms() + (long long)h->timeout * 1000 : -1;
         size_t used = 0;
         int status = 0;
         pid_t pid;
 
-        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        /* The state on stdin as a file: a state bigger than a pipe holds
+         * (big annotations) must not block us until the hook reads it or
+         * exits.  A pipe only where memfd_create is not allowed (the
+         * container's seccomp filter, for startContainer hooks). */
+        state_fd = casca_fs_memfd_of("casca-hook-state", state_json, strlen(state_json), NULL);
+        if ((state_fd < 0 && pipe2(in, O_CLOEXEC) < 0) || pipe2(errp, O_CLOEXEC) < 0) {
                 int e = errno;
                 for (int i = 0; i < 2; i++) {
                         if (in[i] >= 0)
@@ -75,16 +81,22 @@ static int hook_run(const struct casca_hook *h, const char *state_json, char *ou
         pid = fork();
         if (pid < 0) {
                 int e = errno;
-                close(in[0]), close(in[1]), close(errp[0]), close(errp[1]);
+                for (int i = 0; i < 2; i++) {
+                        if (in[i] >= 0)
+                                close(in[i]);
+                        close(errp[i]);
+                }
                 return casca_error_set(err, e, "fork");
         }
         if (pid == 0)
-                hook_child(h, in[0], errp[1]);
-        close(in[0]);
+                hook_child(h, state_fd >= 0 ? state_fd : in[0], errp[1]);
+        if (in[0] >= 0)
+                close(in[0]);
         close(errp[1]);
         in_w = in[1];
         err_r = errp[0];
-        write_all(in_w, state_json, strlen(state_json));
+        if (in_w >= 0)
+                write_all(in_w, state_json, strlen(state_json));
         casca_closep(&in_w);
 
         pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

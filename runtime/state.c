@@ -276,23 +276,22 @@ static bool get_bool(yajl_val root, const char *key)
 struct casca_state *casca_state_read(int dir_fd, struct casca_error **err)
 {
         _cleanup_close_ int fd = -1;
-        char buf[65536], ebuf[256];
+        _cleanup_free_ char *buf = NULL;
+        char ebuf[256];
         const char *ann_path[] = {"annotations", NULL};
         struct casca_state *s;
         yajl_val root, ann;
-        ssize_t n;
 
         fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0) {
                 casca_error_set(err, errno, "read state");
                 return NULL;
         }
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0) {
-                casca_error_set(err, errno, "read state");
+        buf = casca_fs_read_fd(fd, STATE_FILE, CASCA_STATE_MAX_SIZE, NULL, err);
+        if (!buf) {
+                casca_error_prefix(err, "read state");
                 return NULL;
         }
-        buf[n] = '\0';
         root = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
         if (!root) {
                 casca_error_setx(err, EINVAL, "state.json is corrupt: %s", ebuf);

@@ -48,6 +48,27 @@ assert s["id"] == cid, s
 PY
 }
 
+@test "every hook gets the whole state when annotations make it bigger than a pipe holds" {
+  make_bundle
+  add_hooks
+  # 300 KiB: more than a sync message (4 KiB) and a pipe (64 KiB) hold
+  cfg 'c["annotations"] = {"big": "x" * 300000, "io.kubernetes.pod.name": "p"}'
+  args sleep 100
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  casca start "$id"
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/order" ] && break; sleep 0.1; done
+  casca delete --force "$id"
+  python3 - "$BATS_TEST_TMPDIR/hooks" "$id" "$BUNDLE/rootfs/startContainer.json" <<'PY'
+import json, sys
+d, cid, sc = sys.argv[1:]
+files = [f"{d}/{k}.json" for k in ["prestart", "createRuntime", "createContainer", "poststart", "poststop"]] + [sc]
+for f in files:
+    s = json.load(open(f))
+    assert s["id"] == cid and len(s["annotations"]["big"]) == 300000, f
+PY
+}
+
 @test "poststart and poststop hooks run when the key is spelt with \\u escapes" {
   make_bundle
   log=$BATS_TEST_TMPDIR/escaped

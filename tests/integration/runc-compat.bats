@@ -90,3 +90,42 @@ runc_spec_bundle() {
   refute_line --partial "$(readlink /proc/self/ns/cgroup)"
   [ -z "$(state_ids)" ]
 }
+
+@test "a 4,200-byte annotation without hooks: the container runs and its state has it whole" {
+  make_bundle
+  cfg 'c["annotations"] = {"io.kubernetes.cri.sandbox-log": "y" * 4200}'
+  args sleep 100
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  run sh -c "'$CASCA' --root '$STATE_ROOT' state '$id' | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"annotations\"][\"io.kubernetes.cri.sandbox-log\"]))'"
+  assert_output 4200
+  casca delete --force "$id"
+}
+
+@test "a state bigger than 64 KiB reads back whole: state and list" {
+  make_bundle
+  cfg 'c["annotations"] = {"k%d" % i: "v" * 1000 for i in range(1000)}'
+  args sleep 100
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  run sh -c "'$CASCA' --root '$STATE_ROOT' state '$id' | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[\"status\"], len(s[\"annotations\"]))'"
+  assert_output "running 1000"
+  run casca list -q
+  assert_output "$id"
+  casca delete --force "$id"
+}
+
+@test "a config.json over 4 MiB is refused before it is read, quickly, leaving nothing" {
+  make_bundle
+  cfg 'c["annotations"] = {"k%d" % i: "v" * 100 for i in range(220000)}'
+  [ "$(stat -c %s "$BUNDLE/config.json")" -gt $((4 << 20)) ]
+  start=$(date +%s%N)
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  assert_failure
+  assert_output --regexp "config \`$BUNDLE/config.json\`: larger than 4194304 bytes \([0-9]+ bytes\)"
+  [ "$elapsed_ms" -lt 1000 ]
+  [ -z "$(state_ids)" ]
+}
