@@ -1060,6 +1060,14 @@ struct casca_config *casca_config_parse(const char *json, size_t len, struct cas
         return cfg;
 }
 
+unsigned casca_config_oci_minor(const struct casca_config *cfg)
+{
+        /* validated by check_oci_version(): "1.<minor>.<patch>..." */
+        const char *v = cfg->oci_version;
+
+        return v && strncmp(v, "1.", 2) == 0 ? (unsigned)strtoul(v + 2, NULL, 10) : 0;
+}
+
 char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err)
 {
         _cleanup_close_ int fd = -1;

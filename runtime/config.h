@@ -364,6 +364,10 @@ struct casca_config *casca_config_parse(const char *json, size_t len, struct cas
 /* The bytes of config.json at path (NUL-terminated, malloc'd): a regular
  * file of at most CASCA_CONFIG_MAX_SIZE bytes; errors name the file. */
 char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err);
+/* The minor version of the runtime-spec the config says it follows
+ * (ociVersion "1.3.0" -> 3): where the spec changed a rule, the config's
+ * version says which one applies. */
+unsigned casca_config_oci_minor(const struct casca_config *cfg);
 /* casca_config_read() and parse it; errors name the file. */
 struct casca_config *casca_config_load(const char *path, struct casca_error **err);
 void casca_config_free(struct casca_config *cfg);

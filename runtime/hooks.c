@@ -154,33 +154,58 @@ static int hook_run(const struct casca_hook *h, const char *state_json, char *ou
         return 0;
 }
 
+/* Run hook i of kind; its failure (exit status, signal, timeout) is the
+ * error, with the hook's stderr. */
+static int hook_run_one(const struct casca_config *cfg, enum casca_hook_kind kind, size_t i,
+                        const char *state_json, struct casca_error **err)
+{
+        const struct casca_hook *h = &cfg->hooks[kind].hooks[i];
+        char out[1024];
+        int status = 0, r;
+
+        r = hook_run(h, state_json, out, sizeof(out), &status, err);
+        if (r < 0)
+                return casca_error_prefix(err, "hooks.%s[%zu] `%s`", casca_config_hook_name(kind),
+                                          i, h->path);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        /* trim a trailing newline from the hook's stderr */
+        for (size_t n = strlen(out); n > 0 && out[n - 1] == '\n'; n--)
+                out[n - 1] = '\0';
+        if (WIFSIGNALED(status))
+                return casca_error_setx(err, ECANCELED,
+                                        "hooks.%s[%zu] `%s`: killed by signal %d%s%s",
+                                        casca_config_hook_name(kind), i, h->path, WTERMSIG(status),
+                                        out[0] ? ": " : "", out);
+        return casca_error_setx(err, ECANCELED, "hooks.%s[%zu] `%s`: exit status %d%s%s",
+                                casca_config_hook_name(kind), i, h->path, WEXITSTATUS(status),
+                                out[0] ? ": " : "", out);
+}
+
 int casca_hooks_run(const struct casca_config *cfg, enum casca_hook_kind kind,
                     const char *state_json, struct casca_error **err)
 {
-        const struct casca_hook_list *l = &cfg->hooks[kind];
-
-        for (size_t i = 0; i < l->n; i++) {
-                const struct casca_hook *h = &l->hooks[i];
-                char out[1024];
-                int status = 0, r;
-
-                r = hook_run(h, state_json, out, sizeof(out), &status, err);
+        for (size_t i = 0; i < cfg->hooks[kind].n; i++) {
+                int r = hook_run_one(cfg, kind, i, state_json, err);
                 if (r < 0)
-                        return casca_error_prefix(err, "hooks.%s[%zu] `%s`", casca_config_hook_name(kind), i,
-                                                  h->path);
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                        continue;
-                /* trim a trailing newline from the hook's stderr */
-                for (size_t n = strlen(out); n > 0 && out[n - 1] == '\n'; n--)
-                        out[n - 1] = '\0';
-                if (WIFSIGNALED(status))
-                        return casca_error_setx(err, ECANCELED,
-                                                "hooks.%s[%zu] `%s`: killed by signal %d%s%s",
-                                                casca_config_hook_name(kind), i, h->path, WTERMSIG(status),
-                                                out[0] ? ": " : "", out);
-                return casca_error_setx(err, ECANCELED, "hooks.%s[%zu] `%s`: exit status %d%s%s",
-                                        casca_config_hook_name(kind), i, h->path, WEXITSTATUS(status),
-                                        out[0] ? ": " : "", out);
+                        return r;
         }
         return 0;
+}
+
+size_t casca_hooks_run_all(const struct casca_config *cfg, enum casca_hook_kind kind,
+                           const char *state_json, casca_hooks_warn_fn warn, void *userdata)
+{
+        size_t failed = 0;
+
+        for (size_t i = 0; i < cfg->hooks[kind].n; i++) {
+                _cleanup_error_ struct casca_error *e = NULL;
+
+                if (hook_run_one(cfg, kind, i, state_json, &e) >= 0)
+                        continue;
+                failed++;
+                if (warn)
+                        warn(userdata, e);
+        }
+        return failed;
 }
