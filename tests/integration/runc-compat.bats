@@ -129,3 +129,124 @@ runc_spec_bundle() {
   [ "$elapsed_ms" -lt 1000 ]
   [ -z "$(state_ids)" ]
 }
+
+# spec_diff A B: the members where two configs differ, one per line
+# ("process.capabilities.ambient: ..."), ignoring key order and spacing.
+spec_diff() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+def walk(x, y, path):
+    if isinstance(x, dict) and isinstance(y, dict):
+        for k in sorted(set(x) | set(y)):
+            walk(x.get(k), y.get(k), path + [k])
+    elif x != y:
+        print("%s: %s -> %s" % (".".join(path), json.dumps(x), json.dumps(y)))
+walk(a, b, [])
+PY
+}
+
+# runc_spec_file [--rootless]: runc 1.1's `spec` output (the installed runc
+# when it is 1.1, else the fixture; rootless needs the real runc).
+runc_spec_file() {
+  local d=$BATS_TEST_TMPDIR/runc-spec$1
+  mkdir -p "$d"
+  if command -v runc >/dev/null && runc --version | grep -q '^runc version 1\.1\.'; then
+    (cd "$d" && runc spec $1)
+  elif [ -z "$1" ]; then
+    cp "$TESTS_DIR/fixtures/config/good/runc-default.json" "$d/config.json"
+  else
+    skip "needs Debian's runc 1.1 for its --rootless spec"
+  fi
+  echo "$d/config.json"
+}
+
+@test "casca spec writes runc's defaults: only the hostname, ociVersion and what runc changed since 1.1 differ" {
+  for mode in "" --rootless; do
+    mkdir -p "$BATS_TEST_TMPDIR/casca$mode"
+    "$CASCA" spec $mode --bundle "$BATS_TEST_TMPDIR/casca$mode"
+    runc_json=$(runc_spec_file "$mode")
+    run spec_diff "$runc_json" "$BATS_TEST_TMPDIR/casca$mode/config.json"
+    assert_success
+    # runc 1.2 dropped the ambient set (runc#4367) and 1.3 masks the TPM
+    assert_output "$(printf '%s\n' \
+      'hostname: "runc" -> "casca"' \
+      'linux.maskedPaths: ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"] -> ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/devices/virtual/tpm"]' \
+      'ociVersion: "1.0.2-dev" -> "1.0.0"' \
+      'process.capabilities.ambient: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"] -> null')"
+  done
+}
+
+@test "casca spec equals runc 1.4/1.5's spec but for hostname and ociVersion (cgroup namespace on cgroup v2 only, as runc)" {
+  "$CASCA" spec --bundle "$BATS_TEST_TMPDIR"
+  run spec_diff "$TESTS_DIR/fixtures/config/good/runc-1.4-default.json" "$BATS_TEST_TMPDIR/config.json"
+  assert_success
+  want=('hostname: "runc" -> "casca"')
+  # the fixture was written on a cgroup v2 host
+  on_hybrid_host && want+=('linux.namespaces: [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "cgroup"}] -> [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]')
+  want+=('ociVersion: "1.3.0" -> "1.0.0"')
+  assert_output "$(printf '%s\n' "${want[@]}")"
+}
+
+@test "casca spec runs as-is under casca (terminal true: a pty for the foreground run)" {
+  make_bundle
+  rm "$BUNDLE/config.json"
+  "$CASCA" spec --bundle "$BUNDLE"
+  args sh -c 'tty; hostname'
+  run casca run --bundle "$BUNDLE" "$(cid)" < /dev/null
+  assert_success
+  assert_line --regexp '^/dev/pts/[0-9]+'
+  assert_line --regexp '^casca'
+}
+
+@test "spec --help says which profile spec writes and why; --hardened keeps casca's" {
+  run "$CASCA" spec --help
+  assert_success
+  assert_output --partial "by default the one runc's"
+  assert_output --partial "--hardened"
+  "$CASCA" spec --hardened --bundle "$BATS_TEST_TMPDIR"
+  run python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["ociVersion"], c["process"]["terminal"], "seccomp" in c["linux"], {"type": "cgroup"} in c["linux"]["namespaces"])' "$BATS_TEST_TMPDIR/config.json"
+  assert_output "1.1.0 False True True"
+}
+
+# in_private_cgroupfs CMD...: CMD in a private mount namespace whose
+# /sys/fs/cgroup is an empty tmpfs (the host's cgroups stay out of reach)
+in_private_cgroupfs() {
+  unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs none /sys/fs/cgroup && exec "$@"' - "$@"
+}
+
+# spec_bundle DIR [SPEC_FLAG]: a busybox bundle with `casca spec`'s config,
+# other args and no cgroup mount (on this host a runtime could only give it
+# the host's hierarchy); crun and runc run it on a pty of script(1), as
+# runc's terminal: true asks
+spec_bundle() {
+  make_bundle "$1"
+  rm "$1/config.json"
+  "$CASCA" spec $2 --bundle "$1"
+  cfg 'c["process"]["args"] = ["sh", "-c", "echo spec-ran-in-$(hostname); grep ^CapEff /proc/self/status"]; c["mounts"] = [m for m in c["mounts"] if m["type"] != "cgroup"]'
+}
+
+@test "casca spec's output runs under Debian's crun 1.8.1 (which refuses ociVersion 1.2.0), both profiles" {
+  command -v crun >/dev/null || skip "crun is not installed"
+  for flag in "" --hardened; do
+    spec_bundle "$BATS_TEST_TMPDIR/b$flag" "$flag"
+    run script -qec "$(declare -f in_private_cgroupfs); in_private_cgroupfs crun --cgroup-manager=disabled --root '$BATS_TEST_TMPDIR/crun' run --bundle '$BUNDLE' '$(cid crun$flag)'" /dev/null < /dev/null
+    assert_success
+    # (a pty: NULs and CRs around the lines)
+    assert_output --partial spec-ran-in-casca
+    assert_output --regexp 'CapEff:[[:space:]]+0000000020000420'
+  done
+}
+
+@test "casca spec's output runs under Debian's runc 1.1.5, both profiles (cgroup v2: VM lane)" {
+  command -v runc >/dev/null || skip "runc is not installed"
+  need_cgroup2
+  for flag in "" --hardened; do
+    spec_bundle "$BATS_TEST_TMPDIR/b$flag" "$flag"
+    run script -qec "runc --root '$BATS_TEST_TMPDIR/runc' run --bundle '$BUNDLE' '$(cid runc$flag)'" /dev/null < /dev/null
+    assert_success
+    # (a pty: NULs and CRs around the lines)
+    assert_output --partial spec-ran-in-casca
+    assert_output --regexp 'CapEff:[[:space:]]+0000000020000420'
+  done
+}

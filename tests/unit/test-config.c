@@ -596,11 +596,14 @@ static void test_spec(void)
         struct casca_config *c;
         const struct casca_mount *devpts = NULL, *sys = NULL;
 
-        json = casca_spec_default(false, &err);
+        json = casca_spec_generate(&(struct casca_spec_options){.hardened = true}, &err);
         ok(json, "spec generated");
         c = json ? casca_config_parse(json, strlen(json), &err) : NULL;
         if (ok(c, "spec round-trips through the parser")) {
-                is_str(c->oci_version, CASCA_OCI_VERSION, "spec ociVersion");
+                /* errnoRet and defaultErrnoRet are runtime-spec 1.1.0 */
+                is_str(c->oci_version, "1.1.0", "hardened ociVersion: the lowest that covers it");
+                ok(c->linux_cfg.seccomp && c->linux_cfg.seccomp->has_default_errno_ret,
+                   "hardened: a seccomp profile with defaultErrnoRet (1.1.0)");
                 ok(c->has_process && !c->process.terminal, "terminal false");
                 is_str(c->process.args[0], "sh", "args sh");
                 is_int(c->process.n_env, 2, "PATH and TERM");
@@ -637,7 +640,8 @@ static void test_spec(void)
         }
         casca_config_free(c);
 
-        rl = casca_spec_default(true, &err);
+        rl = casca_spec_generate(&(struct casca_spec_options){.hardened = true, .rootless = true},
+                                 &err);
         c = rl ? casca_config_parse(rl, strlen(rl), &err) : NULL;
         if (ok(c, "rootless spec round-trips")) {
                 const struct casca_linux *l = &c->linux_cfg;
@@ -662,6 +666,40 @@ static void test_spec(void)
                                           MS_RDONLY) &&
                            strcmp(sys->source, "/sys") == 0,
                    "/sys is a read-only rbind of the host's");
+        }
+        casca_config_free(c);
+}
+
+/* The default: what runc's `spec` writes, the hostname and version aside. */
+static void test_spec_runc(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_free_ char *json = casca_spec_generate(&(struct casca_spec_options){0}, &err);
+        struct casca_config *c = json ? casca_config_parse(json, strlen(json), &err) : NULL;
+
+        if (ok(c, "runc profile round-trips through the parser")) {
+                const struct casca_linux *l = &c->linux_cfg;
+
+                is_str(c->oci_version, "1.0.0", "runc profile ociVersion 1.0.0");
+                ok(c->process.terminal, "terminal true, as runc's");
+                ok(c->process.caps.ambient == 0 && c->process.caps.inheritable == 0 &&
+                           c->process.caps.bounding == (BIT(CAP_AUDIT_WRITE) | BIT(CAP_KILL) |
+                                                        BIT(CAP_NET_BIND_SERVICE)),
+                   "runc's capabilities, no ambient (runc 1.2+)");
+                ok(!l->seccomp, "no seccomp, as runc's");
+                is_int(c->n_mounts, 7, "runc's seven mounts");
+                ok(c->n_mounts == 7 && strcmp(c->mounts[6].destination, "/sys/fs/cgroup") == 0 &&
+                           strcmp(c->mounts[6].type, "cgroup") == 0,
+                   "the cgroup mount last");
+                is_int(l->n_masked_paths, 11, "runc's maskedPaths");
+                is_int(l->n_readonly_paths, 5, "runc's readonlyPaths");
+                ok(l->namespaces[CASCA_NS_PID].present && l->namespaces[CASCA_NS_NETWORK].present &&
+                           l->namespaces[CASCA_NS_IPC].present &&
+                           l->namespaces[CASCA_NS_UTS].present &&
+                           l->namespaces[CASCA_NS_MOUNT].present &&
+                           !l->namespaces[CASCA_NS_USER].present,
+                   "runc's namespaces");
+                ok(json && strstr(json, "\"terminal\": true"), "spelt as runc spells it");
         }
         casca_config_free(c);
 }
@@ -1009,6 +1047,7 @@ int main(void)
         test_mount_options();
         test_names();
         test_spec();
+        test_spec_runc();
         test_features();
         test_resources_alone();
         test_resources_emit_merge();

@@ -29,12 +29,13 @@ busybox_template() {
   echo "$t"
 }
 
-# make_bundle [DIR]: a bundle with a busybox rootfs and `casca spec`'s config.
+# make_bundle [DIR]: a bundle with a busybox rootfs and `casca spec --hardened`'s
+# config (casca's profile: no terminal, seccomp; plain `casca spec` is runc's).
 make_bundle() {
   BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
   mkdir -p "$BUNDLE"
   cp -a "$(busybox_template)" "$BUNDLE/rootfs"
-  "$CASCA" spec --bundle "$BUNDLE"
+  "$CASCA" spec --hardened --bundle "$BUNDLE"
 }
 
 # cfg 'PYTHON': edit $BUNDLE/config.json; the document is `c`.
