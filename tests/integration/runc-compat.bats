@@ -117,16 +117,19 @@ runc_spec_bundle() {
   casca delete --force "$id"
 }
 
-@test "a config.json over 4 MiB is refused before it is read, quickly, leaving nothing" {
+@test "a config.json over 4 MiB is refused before it is read, leaving nothing" {
   make_bundle
   cfg 'c["annotations"] = {"k%d" % i: "v" * 100 for i in range(220000)}'
   [ "$(stat -c %s "$BUNDLE/config.json")" -gt $((4 << 20)) ]
-  start=$(date +%s%N)
   run casca run --bundle "$BUNDLE" "$(cid)"
-  elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
   assert_failure
   assert_output --regexp "config \`$BUNDLE/config.json\`: larger than 4194304 bytes \([0-9]+ bytes\)"
-  [ "$elapsed_ms" -lt 1000 ]
+  [ -z "$(state_ids)" ]
+  # a sparse 1 TiB file: reading it would take minutes; its size alone refuses it
+  truncate -s 1T "$BUNDLE/config.json"
+  run timeout 60 "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid 2)"
+  assert_failure 1
+  assert_output --partial "larger than 4194304 bytes (1099511627776 bytes)"
   [ -z "$(state_ids)" ]
 }
 
