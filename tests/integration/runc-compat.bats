@@ -155,7 +155,7 @@ runc_spec_file() {
   local d=$BATS_TEST_TMPDIR/runc-spec$1
   mkdir -p "$d"
   if command -v runc >/dev/null && runc --version | grep -q '^runc version 1\.1\.'; then
-    (cd "$d" && runc spec $1)
+    (cd "$d" && runc spec ${1:+"$1"})
   elif [ -z "$1" ]; then
     cp "$TESTS_DIR/fixtures/config/good/runc-default.json" "$d/config.json"
   else
@@ -167,7 +167,7 @@ runc_spec_file() {
 @test "casca spec writes runc's defaults: only the hostname, ociVersion and what runc changed since 1.1 differ" {
   for mode in "" --rootless; do
     mkdir -p "$BATS_TEST_TMPDIR/casca$mode"
-    "$CASCA" spec $mode --bundle "$BATS_TEST_TMPDIR/casca$mode"
+    "$CASCA" spec ${mode:+"$mode"} --bundle "$BATS_TEST_TMPDIR/casca$mode"
     runc_json=$(runc_spec_file "$mode")
     run spec_diff "$runc_json" "$BATS_TEST_TMPDIR/casca$mode/config.json"
     assert_success
@@ -225,7 +225,7 @@ in_private_cgroupfs() {
 spec_bundle() {
   make_bundle "$1"
   rm "$1/config.json"
-  "$CASCA" spec $2 --bundle "$1"
+  "$CASCA" spec ${2:+"$2"} --bundle "$1"
   cfg 'c["process"]["args"] = ["sh", "-c", "echo spec-ran-in-$(hostname); grep ^CapEff /proc/self/status"]; c["mounts"] = [m for m in c["mounts"] if m["type"] != "cgroup"]'
 }
 
