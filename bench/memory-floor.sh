@@ -11,7 +11,7 @@
 # (tests/vm/run-in-vm.sh; build first with `make`).  Everything it makes
 # lives under one temporary directory on tmpfs and the guest is thrown away.
 #
-# The floor is measured for `casca spec`'s default config (seccomp filter,
+# The floor is measured for `casca spec --hardened`'s config (seccomp filter,
 # six namespaces, a device filter), for the same without seccomp, and for a
 # minimal one (no seccomp, mount + pid namespaces, /proc and /dev).  What is charged is what the container's
 # init allocates after clone3 put it into the cgroup: its setup (mounts,
@@ -41,7 +41,7 @@ make_bundle() { # DIR default|no-seccomp|minimal
   mkdir -p "$1/rootfs"/{bin,proc,dev,sys,tmp}
   cp /bin/busybox "$1/rootfs/bin/busybox"
   ln -s busybox "$1/rootfs/bin/true"
-  "$CASCA" spec --bundle "$1"
+  "$CASCA" spec --hardened --bundle "$1"
   python3 - "$1/config.json" "$2" << 'PY'
 import json, sys
 p, kind = sys.argv[1], sys.argv[2]

@@ -152,7 +152,7 @@ awk -v a="$ihead10" -v b="$itail10" 'BEGIN { printf "ip/nft: ratio last-10 / fir
 [ -x "$CASCA" ] || { echo "bench/net.sh: build $CASCA first (make)" >&2; exit 1; }
 
 # ---- the real CLI -----------------------------------------------------------
-# A busybox bundle from `casca spec --network bridge` on bridge casca2,
+# A busybox bundle from `casca spec --hardened --network bridge` on bridge casca2,
 # 10.92.0.0/16.  "create -> network-ready": from invoking `casca create` to the
 # first answered ping of the gateway from inside the container's namespace.
 # Unlike the ip/nft sequence, `create` also clones the init into its
@@ -161,7 +161,7 @@ B=$WORK/bundle
 mkdir -p "$B/rootfs"/{bin,etc,proc,sys,dev,tmp}
 cp "$(command -v busybox)" "$B/rootfs/bin/busybox"
 for a in sh sleep; do ln -s busybox "$B/rootfs/bin/$a"; done
-"$CASCA" spec --network bridge --bundle "$B"
+"$CASCA" spec --hardened --network bridge --bundle "$B"
 python3 - "$B/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))

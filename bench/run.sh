@@ -22,9 +22,9 @@
 # such mode and is tried once (and left out, with its error in the table, if
 # it cannot run without a cgroup mount).  The host's mounts are not touched.
 #
-# The same config.json serves all three: `casca spec` with args
+# The same config.json serves all three: `casca spec --hardened` with args
 # ["/bin/true"], ociVersion 1.0.2 (crun 1.8 refuses 1.2.0), readonly root,
-# no terminal; once as `casca spec` writes it (with its seccomp profile)
+# no terminal; once as `casca spec --hardened` writes it (with its seccomp profile)
 # and once without linux.seccomp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -168,7 +168,7 @@ for c in "${CONFIGS[@]}"; do
   b=$W/bundle-$c
   mkdir -p "$b"
   make_rootfs "$b/rootfs"
-  "$CASCA" spec --bundle "$b"
+  "$CASCA" spec --hardened --bundle "$b"
   python3 - "$b/config.json" "$c" <<'PY'
 import json, sys
 path, variant = sys.argv[1], sys.argv[2]

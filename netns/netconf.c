@@ -223,6 +223,13 @@ static int get_string(yajl_val v, const char *path, const char **ret, struct cas
         return 0;
 }
 
+/* casca.network is casca's own object: a key it does not know is a typo
+ * (the runtime-spec's rule to ignore unknown keys is for the spec's). */
+static int unknown_key(const char *path, const char *key, struct casca_error **err)
+{
+        return casca_error_setx(err, EINVAL, "%s: unknown key \"%s\"", path, key);
+}
+
 static int get_int_range(yajl_val v, const char *path, long long min, long long max, long long *ret,
                          struct casca_error **err)
 {
@@ -427,7 +434,8 @@ static int parse_ipv6(yajl_val v, struct casca_netconf_ip6 *ip6, struct casca_er
                         address = v->u.object.values[i];
                 else if (strcmp(k, "gateway") == 0)
                         gateway = v->u.object.values[i];
-                /* anything else: ignored, as the runtime-spec asks */
+                else
+                        return unknown_key(P ".ipv6", k, err);
         }
         if (!subnet)
                 return casca_error_setx(err, EINVAL, P ".ipv6.subnet: required");
@@ -499,7 +507,9 @@ static int parse_port(yajl_val v, const char *path, struct casca_port_mapping *p
                         if (r < 0)
                                 return r;
                         pm->has_host_ip = !casca_ip_is_any(&pm->host_ip);
-                } /* anything else: ignored */
+                } else {
+                        return unknown_key(path, k, err);
+                }
         }
         if (!has_host)
                 return casca_error_setx(err, EINVAL, "%s.hostPort: required", path);
@@ -567,7 +577,8 @@ static int parse_dns(yajl_val v, struct casca_netconf *nc, struct casca_error **
                 else if (strcmp(k, "options") == 0)
                         r = parse_strv(e, P ".dns.options", is_word, &nc->dns_options,
                                        &nc->n_dns_options, err);
-
+                else
+                        r = unknown_key(P ".dns", k, err);
         }
         return r;
 }
@@ -599,7 +610,8 @@ static int parse_hosts(yajl_val v, struct casca_netconf *nc, struct casca_error 
                                 ip = e->u.object.values[j];
                         else if (strcmp(k, "names") == 0)
                                 names = e->u.object.values[j];
-
+                        else
+                                return unknown_key(path, k, err);
                 }
                 if (!ip || !names)
                         return casca_error_setx(err, EINVAL, "%s.%s: required", path,
@@ -676,7 +688,8 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
                         r = parse_dns(e, nc, err);
                 else if (strcmp(k, "hosts") == 0)
                         r = parse_hosts(e, nc, err);
-
+                else
+                        r = unknown_key(P, k, err);
         }
         if (r < 0)
                 return r;

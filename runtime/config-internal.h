@@ -33,6 +33,26 @@ int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t ele
 /* calloc(n, size) that reports ENOMEM through err (n == 0 gives NULL, ok). */
 int casca_config_alloc(size_t n, size_t size, void **ret, struct casca_error **err);
 
+/* A name and its value, for tables of the names a field may take. */
+struct casca_config_name {
+        const char *name;
+        int value;
+};
+/* A string member that must be one of table's names: *ret is its value.
+ * "process.scheduler.policy: unknown policy \"SCHED_X\" (expected
+ * SCHED_OTHER, SCHED_FIFO, ...)"; what names the kind ("policy"). */
+int casca_config_parse_name(yajl_val v, const struct casca_jpath *p,
+                            const struct casca_config_name *table, size_t n, const char *what,
+                            int *ret, struct casca_error **err);
+/* An array of table's names: *ret gets the OR of their values. */
+int casca_config_parse_flags(yajl_val v, const struct casca_jpath *p,
+                             const struct casca_config_name *table, size_t n, int *ret,
+                             struct casca_error **err);
+/* A list of ids as the kernel writes them, "0-3,7", into set; ids must be
+ * below CASCA_ID_SET_BITS.  An empty string is the empty set. */
+int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct casca_id_set *set,
+                              struct casca_error **err);
+
 /* Name tables (config.c) for the parser, `spec` and `features`. */
 /* The i-th mount option casca_mount_parse_options() knows, NULL past the end. */
 const char *casca_config_mount_option_name(size_t i);
@@ -40,5 +60,8 @@ const char *casca_config_mount_option_name(size_t i);
 unsigned long casca_config_propagation_from_name(const char *name);
 /* "prestart", "createRuntime", ... */
 const char *casca_config_hook_name(enum casca_hook_kind k);
+/* linux.memoryPolicy modes and flags (config-linux.c), NULL past the end. */
+const char *casca_config_mempolicy_mode_name(size_t i);
+const char *casca_config_mempolicy_flag_name(size_t i);
 
 #endif

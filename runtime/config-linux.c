@@ -920,6 +920,71 @@ static int parse_net_devices(struct casca_linux *l, yajl_val v, const struct cas
         return 0;
 }
 
+/* include/uapi/linux/mempolicy.h */
+static const struct casca_config_name mempolicy_modes[] = {
+        {"MPOL_DEFAULT", 0},
+        {"MPOL_PREFERRED", 1},
+        {"MPOL_BIND", 2},
+        {"MPOL_INTERLEAVE", 3},
+        {"MPOL_LOCAL", 4},
+        {"MPOL_PREFERRED_MANY", 5},
+        {"MPOL_WEIGHTED_INTERLEAVE", 6},
+};
+
+static const struct casca_config_name mempolicy_flags[] = {
+        {"MPOL_F_NUMA_BALANCING", 1 << 13},
+        {"MPOL_F_RELATIVE_NODES", 1 << 14},
+        {"MPOL_F_STATIC_NODES", 1 << 15},
+};
+
+const char *casca_config_mempolicy_mode_name(size_t i)
+{
+        return i < ARRAY_SIZE(mempolicy_modes) ? mempolicy_modes[i].name : NULL;
+}
+
+const char *casca_config_mempolicy_flag_name(size_t i)
+{
+        return i < ARRAY_SIZE(mempolicy_flags) ? mempolicy_flags[i].name : NULL;
+}
+
+/* linux.memoryPolicy: set_mempolicy(2) for the container's process.  Which
+ * combinations of mode, nodes and flags are valid is the kernel's to say
+ * (the init reports its EINVAL), except what the spec itself rules. */
+static int parse_memory_policy(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
+                               struct casca_error **err)
+{
+        yajl_val x;
+        int mode, r;
+
+        if ((r = casca_json_object(v, p, err)) < 0)
+                return r;
+        if (!(x = casca_json_require(v, "mode", p, err)))
+                return -EINVAL;
+        r = casca_config_parse_name(x, JKEY(p, "mode"), mempolicy_modes,
+                                    ARRAY_SIZE(mempolicy_modes), "mode", &mode, err);
+        if (r < 0)
+                return r;
+        l->memory_policy_nodes.empty = true;
+        if ((x = casca_json_get(v, "nodes"))) {
+                r = casca_config_parse_id_set(x, JKEY(p, "nodes"), &l->memory_policy_nodes, err);
+                if (r < 0)
+                        return r;
+        }
+        if ((mode == 0 || mode == 4) && !l->memory_policy_nodes.empty)
+                return casca_json_error(err, JKEY(p, "nodes"), "must be empty for %s",
+                                        mempolicy_modes[mode].name);
+        if (mode != 0 && mode != 1 && mode != 4 && l->memory_policy_nodes.empty)
+                return casca_json_error(err, JKEY(p, "nodes"), "required for %s",
+                                        mempolicy_modes[mode].name);
+        if ((x = casca_json_get(v, "flags")) &&
+            (r = casca_config_parse_flags(x, JKEY(p, "flags"), mempolicy_flags,
+                                          ARRAY_SIZE(mempolicy_flags), &mode, err)) < 0)
+                return r;
+        l->memory_policy = mode;
+        l->has_memory_policy = true;
+        return 0;
+}
+
 static int parse_personality(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
                              struct casca_error **err)
 {
@@ -1020,6 +1085,12 @@ int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct cas
         if ((x = casca_json_get(v, "netDevices")) &&
             (r = parse_net_devices(l, x, JKEY(p, "netDevices"), err)) < 0)
                 return r;
+        if ((x = casca_json_get(v, "memoryPolicy")) &&
+            (r = parse_memory_policy(l, x, JKEY(p, "memoryPolicy"), err)) < 0)
+                return r;
+        if (casca_json_get(v, "intelRdt"))
+                return casca_json_error(err, JKEY(p, "intelRdt"),
+                                        "not supported (casca has no Intel RDT support)");
         return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "cleanup.h"
 #include "config-internal.h"
 #include "config.h"
+#include "fs.h"
 #include "json.h"
 #include "netns/netconf.h"
 
@@ -24,8 +26,6 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-/* A config.json larger than this is refused before it is read. */
-#define CONFIG_MAX_SIZE (16u << 20)
 /* mount(2) copies at most one page of data. */
 #define MOUNT_DATA_MAX 4095
 
@@ -118,6 +118,102 @@ int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t ele
                         return r;
         }
         return 0;
+}
+
+int casca_config_parse_name(yajl_val v, const struct casca_jpath *p,
+                            const struct casca_config_name *table, size_t n, const char *what,
+                            int *ret, struct casca_error **err)
+{
+        char expected[512];
+        size_t used = 0;
+
+        if (!YAJL_IS_STRING(v))
+                return casca_json_error(err, p, "expected a string");
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i].name, v->u.string) == 0) {
+                        *ret = table[i].value;
+                        return 0;
+                }
+        expected[0] = '\0';
+        for (size_t i = 0; i < n && used < sizeof(expected); i++) {
+                int k = snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
+                                 table[i].name);
+                if (k < 0)
+                        break;
+                used += (size_t)k;
+        }
+        return casca_json_error(err, p, "unknown %s \"%s\" (expected %s)", what, v->u.string,
+                                expected);
+}
+
+int casca_config_parse_flags(yajl_val v, const struct casca_jpath *p,
+                             const struct casca_config_name *table, size_t n, int *ret,
+                             struct casca_error **err)
+{
+        int r = casca_json_array(v, p, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                int f;
+
+                r = casca_config_parse_name(v->u.array.values[i], JIDX(p, i), table, n, "flag", &f,
+                                            err);
+                if (r < 0)
+                        return r;
+                *ret |= f;
+        }
+        return 0;
+}
+
+int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct casca_id_set *set,
+                              struct casca_error **err)
+{
+        const char *c;
+
+        if (!YAJL_IS_STRING(v))
+                return casca_json_error(err, p, "expected a string");
+        memset(set, 0, sizeof(*set));
+        set->empty = true;
+        c = v->u.string;
+        while (*c) {
+                unsigned long lo, hi;
+                char *end;
+
+                if (*c < '0' || *c > '9')
+                        goto invalid;
+                errno = 0;
+                lo = hi = strtoul(c, &end, 10);
+                if (errno || end == c)
+                        goto invalid;
+                c = end;
+                if (*c == '-') {
+                        c++;
+                        if (*c < '0' || *c > '9')
+                                goto invalid;
+                        hi = strtoul(c, &end, 10);
+                        if (errno || end == c || hi < lo)
+                                goto invalid;
+                        c = end;
+                }
+                if (hi >= CASCA_ID_SET_BITS)
+                        return casca_json_error(err, p, "%lu is above the highest id, %d", hi,
+                                                CASCA_ID_SET_BITS - 1);
+                for (unsigned long i = lo; i <= hi; i++)
+                        set->bits[i / (8 * sizeof(unsigned long))] |=
+                                1UL << (i % (8 * sizeof(unsigned long)));
+                if (set->empty || hi > set->highest)
+                        set->highest = (unsigned)hi;
+                set->empty = false;
+                if (*c == ',' && c[1])
+                        c++;
+                else if (*c)
+                        goto invalid;
+        }
+        return 0;
+invalid:
+        return casca_json_error(err, p, "invalid list \"%s\" (expected e.g. \"0-3,7\")",
+                                v->u.string);
 }
 
 /* A required absolute path member. */
@@ -446,7 +542,178 @@ int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err)
         return 0;
 }
 
+int casca_config_apply_mount_label(struct casca_config *cfg, struct casca_error **err)
+{
+        static const char *const unlabelled[] = {"proc", "sysfs", "mqueue", "cgroup", "cgroup2"};
+        const char *label = cfg->linux_cfg.mount_label;
+
+        for (size_t i = 0; label && label[0] && i < cfg->n_mounts; i++) {
+                struct casca_mount *m = &cfg->mounts[i];
+                char *data = NULL;
+                bool skip = !m->type || (m->flags & MS_BIND);
+                int n;
+
+                for (size_t j = 0; !skip && j < ARRAY_SIZE(unlabelled); j++)
+                        skip = strcmp(m->type, unlabelled[j]) == 0;
+                if (skip)
+                        continue;
+                n = asprintf(&data, "%s%scontext=\"%s\"", m->data ? m->data : "",
+                             m->data ? "," : "", label);
+                if (n < 0)
+                        return casca_error_set(err, ENOMEM, "linux.mountLabel");
+                if (n > MOUNT_DATA_MAX) {
+                        free(data);
+                        return casca_error_setx(err, EINVAL,
+                                                "linux.mountLabel: mounts[%zu]: mount data longer "
+                                                "than %d bytes",
+                                                i, MOUNT_DATA_MAX);
+                }
+                free(m->data);
+                m->data = data;
+        }
+        return 0;
+}
+
 /* ---- process ---------------------------------------------------------------- */
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+/* Not in mainline Linux: refused. */
+#define CASCA_SCHED_ISO 4
+
+static const struct casca_config_name sched_policies[] = {
+        {"SCHED_OTHER", SCHED_OTHER},
+        {"SCHED_FIFO", SCHED_FIFO},
+        {"SCHED_RR", SCHED_RR},
+        {"SCHED_BATCH", SCHED_BATCH},
+        {"SCHED_ISO", CASCA_SCHED_ISO},
+        {"SCHED_IDLE", SCHED_IDLE},
+        {"SCHED_DEADLINE", SCHED_DEADLINE},
+};
+
+/* include/uapi/linux/sched.h */
+static const struct casca_config_name sched_flags[] = {
+        {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+        {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+        {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+        {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
+};
+
+/* Like runc: nice only for the normal policies' range, priority only for
+ * the real-time ones, runtime/deadline/period only for SCHED_DEADLINE. */
+static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct casca_jpath *p,
+                           struct casca_error **err)
+{
+        const char *const dl_keys[] = {"runtime", "deadline", "period"};
+        uint64_t *dl[] = {&s->runtime, &s->deadline, &s->period};
+        yajl_val x;
+        int64_t n;
+        int r;
+
+        if ((r = casca_json_object(v, p, err)) < 0)
+                return r;
+        if (!(x = casca_json_require(v, "policy", p, err)))
+                return -EINVAL;
+        r = casca_config_parse_name(x, JKEY(p, "policy"), sched_policies,
+                                    ARRAY_SIZE(sched_policies), "policy", &s->policy, err);
+        if (r < 0)
+                return r;
+        if (s->policy == CASCA_SCHED_ISO)
+                return casca_json_error(err, JKEY(p, "policy"),
+                                        "SCHED_ISO is not implemented by Linux");
+        if ((x = casca_json_get(v, "nice"))) {
+                r = casca_json_int_range(x, JKEY(p, "nice"), -20, 19, &n, err);
+                if (r < 0)
+                        return r;
+                s->nice = (int32_t)n;
+        }
+        if ((x = casca_json_get(v, "priority"))) {
+                r = casca_json_int_range(x, JKEY(p, "priority"), 0, 99, &n, err);
+                if (r < 0)
+                        return r;
+                s->priority = (int32_t)n;
+        }
+        if (s->priority && s->policy != SCHED_FIFO && s->policy != SCHED_RR)
+                return casca_json_error(err, JKEY(p, "priority"),
+                                        "only for SCHED_FIFO and SCHED_RR");
+        if (!s->priority && (s->policy == SCHED_FIFO || s->policy == SCHED_RR))
+                return casca_json_error(err, JKEY(p, "priority"),
+                                        "SCHED_FIFO and SCHED_RR need a priority from 1 to 99");
+        if ((x = casca_json_get(v, "flags"))) {
+                int flags = 0;
+
+                r = casca_config_parse_flags(x, JKEY(p, "flags"), sched_flags,
+                                             ARRAY_SIZE(sched_flags), &flags, err);
+                if (r < 0)
+                        return r;
+                s->flags = (uint64_t)flags;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(dl_keys); i++) {
+                if (!(x = casca_json_get(v, dl_keys[i])))
+                        continue;
+                r = casca_json_u64(x, JKEY(p, dl_keys[i]), dl[i], err);
+                if (r < 0)
+                        return r;
+                if (*dl[i] && s->policy != SCHED_DEADLINE)
+                        return casca_json_error(err, JKEY(p, dl_keys[i]),
+                                                "only for SCHED_DEADLINE");
+        }
+        return 0;
+}
+
+static const struct casca_config_name ioprio_classes[] = {
+        {"IOPRIO_CLASS_RT", 1},
+        {"IOPRIO_CLASS_BE", 2},
+        {"IOPRIO_CLASS_IDLE", 3},
+};
+
+static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const struct casca_jpath *p,
+                             struct casca_error **err)
+{
+        yajl_val x;
+        int64_t n;
+        int r;
+
+        if ((r = casca_json_object(v, p, err)) < 0)
+                return r;
+        if (!(x = casca_json_require(v, "class", p, err)))
+                return -EINVAL;
+        r = casca_config_parse_name(x, JKEY(p, "class"), ioprio_classes, ARRAY_SIZE(ioprio_classes),
+                                    "class", &io->klass, err);
+        if (r < 0)
+                return r;
+        if (!(x = casca_json_require(v, "priority", p, err)))
+                return -EINVAL;
+        r = casca_json_int_range(x, JKEY(p, "priority"), 0, 7, &n, err);
+        if (r < 0)
+                return r;
+        io->priority = (int)n;
+        return 0;
+}
+
+static int parse_affinity(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
+                          struct casca_error **err)
+{
+        yajl_val x;
+        int r;
+
+        if ((r = casca_json_object(v, p, err)) < 0)
+                return r;
+        if ((x = casca_json_get(v, "initial"))) {
+                r = casca_config_parse_id_set(x, JKEY(p, "initial"), &proc->affinity_initial, err);
+                if (r < 0)
+                        return r;
+                proc->has_affinity_initial = !proc->affinity_initial.empty;
+        }
+        if ((x = casca_json_get(v, "final"))) {
+                r = casca_config_parse_id_set(x, JKEY(p, "final"), &proc->affinity_final, err);
+                if (r < 0)
+                        return r;
+                proc->has_affinity_final = !proc->affinity_final.empty;
+        }
+        return 0;
+}
 
 static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath *p,
                       struct casca_error **err)
@@ -616,6 +883,21 @@ static int parse_process(struct casca_process *proc, yajl_val v, const struct ca
                     0 ||
             (r = casca_json_opt_string(v, "selinuxLabel", p, &proc->selinux_label, err)) < 0)
                 return r;
+        if ((x = casca_json_get(v, "scheduler"))) {
+                r = parse_scheduler(&proc->scheduler, x, JKEY(p, "scheduler"), err);
+                if (r < 0)
+                        return r;
+                proc->has_scheduler = true;
+        }
+        if ((x = casca_json_get(v, "ioPriority"))) {
+                r = parse_io_priority(&proc->io_priority, x, JKEY(p, "ioPriority"), err);
+                if (r < 0)
+                        return r;
+                proc->has_io_priority = true;
+        }
+        if ((x = casca_json_get(v, "execCPUAffinity")) &&
+            (r = parse_affinity(proc, x, JKEY(p, "execCPUAffinity"), err)) < 0)
+                return r;
         return 0;
 }
 
@@ -636,6 +918,20 @@ static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
         if (r < 0) {
                 _cleanup_free_ char *path = casca_jpath_format(JKEY(p, "options"));
                 return casca_error_prefix(err, "%s", path ? path : "mounts");
+        }
+        /* runtime-spec 1.2's id-mapped mounts: not implemented */
+        for (size_t i = 0; i < m->n_options; i++)
+                if (strcmp(m->options[i], "idmap") == 0 || strcmp(m->options[i], "ridmap") == 0)
+                        return casca_json_error(err, JIDX(JKEY(p, "options"), i),
+                                                "\"%s\": id-mapped mounts are not supported",
+                                                m->options[i]);
+        for (size_t i = 0; i < 2; i++) {
+                const char *key = i ? "gidMappings" : "uidMappings";
+                yajl_val x = casca_json_get(v, key);
+
+                if (x && !(YAJL_IS_ARRAY(x) && x->u.array.len == 0))
+                        return casca_json_error(err, JKEY(p, key),
+                                                "id-mapped mounts are not supported");
         }
         return 0;
 }
@@ -702,7 +998,8 @@ static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_
 
 /* ---- the document ------------------------------------------------------------ */
 
-/* casca honours runtime-spec 1.0.0 to 1.2.x, pre-releases included. */
+/* Any runtime-spec 1.x, pre-releases included: minor versions only add
+ * fields, and a field casca cannot honour is refused by name. */
 static int check_oci_version(const char *s, const struct casca_jpath *p, struct casca_error **err)
 {
         const char *c = s;
@@ -735,10 +1032,11 @@ static int check_oci_version(const char *s, const struct casca_jpath *p, struct 
         }
         if (*c)
                 goto invalid;
-        /* major "1", minor one of "0".."2" */
-        if (parts[0] != 1 || s[0] != '1' || parts[1] != 1 || s[2] < '0' || s[2] > '2')
-                return casca_json_error(
-                        err, p, "unsupported version \"%s\" (casca supports 1.0.0 to 1.2.x)", s);
+        if (parts[0] != 1 || s[0] != '1')
+                return casca_json_error(err, p,
+                                        "unsupported version \"%s\" (casca supports runtime-spec "
+                                        "1.x)",
+                                        s);
         return 0;
 invalid:
         return casca_json_error(err, p, "invalid version \"%s\" (expected MAJOR.MINOR.PATCH)", s);
@@ -802,13 +1100,20 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
                         return r;
         }
         /* casca's own extensions live under "casca"; casca.network is parsed
-         * by the network code.  Anything else in there is ignored. */
+         * by the network code.  Unlike the spec's objects, this one is casca's
+         * own: a key it does not know is a typo, not a newer spec. */
         if ((v = casca_json_get(doc, "casca"))) {
                 yajl_val net;
 
                 r = casca_json_object(v, JKEY(NULL, "casca"), err);
                 if (r < 0)
                         return r;
+                for (size_t i = 0; i < v->u.object.len; i++)
+                        if (strcmp(v->u.object.keys[i], "network") != 0)
+                                return casca_json_error(err, JKEY(NULL, "casca"),
+                                                        "unknown key \"%s\" (casca knows "
+                                                        "\"network\")",
+                                                        v->u.object.keys[i]);
                 if ((net = casca_json_get(v, "network"))) {
                         r = casca_netconf_parse(net, &cfg->network, err);
                         if (r < 0)
@@ -843,13 +1148,19 @@ struct casca_config *casca_config_parse(const char *json, size_t len, struct cas
         return cfg;
 }
 
-struct casca_config *casca_config_load(const char *path, struct casca_error **err)
+unsigned casca_config_oci_minor(const struct casca_config *cfg)
+{
+        /* validated by check_oci_version(): "1.<minor>.<patch>..." */
+        const char *v = cfg->oci_version;
+
+        return v && strncmp(v, "1.", 2) == 0 ? (unsigned)strtoul(v + 2, NULL, 10) : 0;
+}
+
+char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        struct casca_config *cfg;
         struct stat st;
-        size_t len = 0, cap;
+        char *buf;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
@@ -867,46 +1178,27 @@ struct casca_config *casca_config_load(const char *path, struct casca_error **er
                 casca_error_setx(err, EINVAL, "config `%s`: not a regular file", path);
                 return NULL;
         }
-        if ((uint64_t)st.st_size > CONFIG_MAX_SIZE) {
-                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes", path,
-                                 CONFIG_MAX_SIZE);
+        if ((uint64_t)st.st_size > CASCA_CONFIG_MAX_SIZE) {
+                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes (%llu bytes)", path,
+                                 CASCA_CONFIG_MAX_SIZE, (unsigned long long)st.st_size);
                 return NULL;
         }
-        cap = (size_t)st.st_size + 1;
-        buf = malloc(cap);
-        if (!buf) {
-                casca_error_set(err, ENOMEM, "config `%s`", path);
-                return NULL;
-        }
-        for (;;) {
-                ssize_t n;
+        /* it may grow while we read it: read_fd holds the line */
+        buf = casca_fs_read_fd(fd, path, CASCA_CONFIG_MAX_SIZE, ret_len, err);
+        if (!buf)
+                casca_error_prefix(err, "config");
+        return buf;
+}
 
-                if (len == cap) {
-                        char *nb;
-                        if (cap >= CONFIG_MAX_SIZE) {
-                                casca_error_setx(err, EFBIG, "config `%s`: larger than %u bytes",
-                                                 path, CONFIG_MAX_SIZE);
-                                return NULL;
-                        }
-                        nb = realloc(buf, cap * 2);
-                        if (!nb) {
-                                casca_error_set(err, ENOMEM, "config `%s`", path);
-                                return NULL;
-                        }
-                        buf = nb;
-                        cap *= 2;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        casca_error_set(err, errno, "config `%s`: cannot read", path);
-                        return NULL;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
+struct casca_config *casca_config_load(const char *path, struct casca_error **err)
+{
+        _cleanup_free_ char *buf = NULL;
+        struct casca_config *cfg;
+        size_t len = 0;
+
+        buf = casca_config_read(path, &len, err);
+        if (!buf)
+                return NULL;
         cfg = casca_config_parse(buf, len, err);
         if (!cfg)
                 casca_error_prefix(err, "config `%s`", path);

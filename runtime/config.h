@@ -36,6 +36,29 @@ struct casca_capabilities {
         uint64_t bounding, effective, inheritable, permitted, ambient;
 };
 
+/* process.scheduler: sched_setattr(2)'s fields. */
+struct casca_scheduler {
+        int policy;                         /* SCHED_OTHER, SCHED_FIFO, ... */
+        int32_t nice;                       /* SCHED_OTHER, SCHED_BATCH: -20..19 */
+        int32_t priority;                   /* SCHED_FIFO, SCHED_RR: 1..99 */
+        uint64_t flags;                     /* SCHED_FLAG_* */
+        uint64_t runtime, deadline, period; /* SCHED_DEADLINE, in ns */
+};
+
+/* process.ioPriority: ioprio_set(2). */
+struct casca_io_priority {
+        int klass;    /* IOPRIO_CLASS_RT, _BE or _IDLE (1..3) */
+        int priority; /* 0..7 */
+};
+
+/* A set of CPUs or NUMA nodes ("0-3,7") as a bit mask. */
+#define CASCA_ID_SET_BITS 1024
+struct casca_id_set {
+        unsigned long bits[CASCA_ID_SET_BITS / (8 * sizeof(unsigned long))];
+        unsigned highest; /* the highest id in the set */
+        bool empty;
+};
+
 struct casca_process {
         bool terminal;
         bool has_console_size;
@@ -53,8 +76,16 @@ struct casca_process {
         bool no_new_privileges;
         bool has_oom_score_adj;
         int oom_score_adj;
-        char *apparmor_profile; /* parsed, not applied */
-        char *selinux_label;    /* parsed, not applied */
+        char *apparmor_profile; /* written to attr/apparmor/exec before exec */
+        char *selinux_label;    /* written to attr/exec before exec */
+        bool has_scheduler;
+        struct casca_scheduler scheduler;
+        bool has_io_priority;
+        struct casca_io_priority io_priority;
+        /* execCPUAffinity: initial from the start of the setup, final just
+         * before exec */
+        bool has_affinity_initial, has_affinity_final;
+        struct casca_id_set affinity_initial, affinity_final;
 };
 
 /* ---- mounts ------------------------------------------------------------- */
@@ -293,7 +324,10 @@ struct casca_linux {
         char **readonly_paths;
         size_t n_readonly_paths;
         unsigned long rootfs_propagation; /* MS_* or 0 when absent */
-        char *mount_label;
+        char *mount_label;                /* context= of the container's mounts */
+        bool has_memory_policy;
+        int memory_policy; /* set_mempolicy(2) mode | MPOL_F_* flags */
+        struct casca_id_set memory_policy_nodes;
         bool has_personality;
         unsigned long personality; /* PER_LINUX or PER_LINUX32 */
         struct casca_net_device *net_devices;
@@ -324,7 +358,20 @@ struct casca_config {
 /* Parse and validate a config.json document.  Errors name the JSON path:
  * "linux.namespaces[2].type: unknown namespace \"foo\"". */
 struct casca_config *casca_config_parse(const char *json, size_t len, struct casca_error **err);
-/* Read <path> and parse it; errors name the file. */
+/* The largest config.json casca reads: 4 MiB, 16 times what Kubernetes
+ * allows for all of a pod's annotations (256 KiB) and far more than any
+ * real config (runc's default is 2.5 KiB, casca's hardened one with its
+ * seccomp profile 20 KiB).  A larger file is refused before it is read. */
+#define CASCA_CONFIG_MAX_SIZE (4u << 20)
+
+/* The bytes of config.json at path (NUL-terminated, malloc'd): a regular
+ * file of at most CASCA_CONFIG_MAX_SIZE bytes; errors name the file. */
+char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err);
+/* The minor version of the runtime-spec the config says it follows
+ * (ociVersion "1.3.0" -> 3): where the spec changed a rule, the config's
+ * version says which one applies. */
+unsigned casca_config_oci_minor(const struct casca_config *cfg);
+/* casca_config_read() and parse it; errors name the file. */
 struct casca_config *casca_config_load(const char *path, struct casca_error **err);
 void casca_config_free(struct casca_config *cfg);
 
@@ -343,6 +390,11 @@ void casca_resources_free(struct casca_resources *res);
  * rules excepted), which casca_resources_parse() reads back to the same. */
 struct casca_jgen;
 void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *res);
+
+/* linux.mountLabel as runc applies it: context="<label>" added to the data
+ * of every mount but bind mounts and proc, sysfs, mqueue and cgroup ones.
+ * For a host with SELinux (casca_process_check_lsm()). */
+int casca_config_apply_mount_label(struct casca_config *cfg, struct casca_error **err);
 
 /* Map mount options to flags/clear_flags/propagation/data.  Pure. */
 int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);

@@ -279,9 +279,8 @@ static int child_init(struct create *c, struct casca_error **err)
         struct casca_rootfs_opts ro = {.in_userns = l->namespaces[CASCA_NS_USER].present,
                                        .console_fd = -1,
                                        .bind_fds = c->bind_fds};
-        _cleanup_close_ int pty_slave = -1;
-        char hook_state[CASCA_SYNC_MAX_PAYLOAD + 1];
-        size_t hook_len = 0;
+        _cleanup_close_ int pty_slave = -1, state_fd = -1;
+        _cleanup_free_ char *hook_state = NULL;
         int r;
 
         if (!c->two_stage) {
@@ -311,9 +310,12 @@ static int child_init(struct create *c, struct casca_error **err)
                 if (r < 0)
                         return r;
         }
-        if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+        /* like runc, also in a uts namespace joined by path (a pod's) */
+        if (cfg->hostname && cfg->hostname[0] &&
+            sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
                 return casca_error_set(err, errno, "hostname `%s`", cfg->hostname);
-        if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+        if (cfg->domainname && cfg->domainname[0] &&
+            setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
                 return casca_error_set(err, errno, "domainname `%s`", cfg->domainname);
 
         r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
@@ -343,11 +345,17 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_sync_send(c->sock[1], SYNC_HOOKS, NULL, 0, -1, err);
         if (r < 0)
                 return r;
-        r = casca_sync_recv(c->sock[1], SYNC_HOOKS_DONE, hook_state, sizeof(hook_state) - 1,
-                            &hook_len, NULL, err);
+        r = casca_sync_recv(c->sock[1], SYNC_HOOKS_DONE, NULL, 0, NULL, &state_fd, err);
         if (r < 0)
                 return r;
-        hook_state[hook_len] = '\0';
+        /* the state for our hooks, when we have any */
+        if (state_fd >= 0) {
+                hook_state =
+                        casca_fs_read_fd(state_fd, "the state", CASCA_STATE_MAX_SIZE, NULL, err);
+                if (!hook_state)
+                        return -EINVAL;
+                casca_closep(&state_fd);
+        }
         r = casca_hooks_run(cfg, CASCA_HOOK_CREATE_CONTAINER, hook_state, err);
         if (r < 0)
                 return r;
@@ -499,7 +507,7 @@ static int load_bundle(struct create *c, struct casca_error **err)
         config_path = path_join(c->bundle, "config.json");
         if (!config_path)
                 return casca_error_set(err, ENOMEM, "bundle");
-        c->config_json = casca_fs_read_file(config_path, &c->config_len, err);
+        c->config_json = casca_config_read(config_path, &c->config_len, err);
         if (!c->config_json)
                 return -EINVAL;
         c->cfg = casca_config_parse(c->config_json, c->config_len, err);
@@ -563,14 +571,18 @@ static int check_config(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
         const struct casca_process *p = &c->cfg->process;
+        int r;
 
         if (!l->namespaces[CASCA_NS_MOUNT].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.namespaces: a mount namespace is required");
-        if (c->cfg->hostname && c->cfg->hostname[0] &&
-            !(l->namespaces[CASCA_NS_UTS].present && !l->namespaces[CASCA_NS_UTS].path))
-                return casca_error_setx(err, EINVAL,
-                                        "hostname: setting it needs a new uts namespace");
+        r = casca_process_check_lsm(c->cfg, err);
+        if (r < 0)
+                return r;
+        casca_process_log_ambient(c->ctx, c->id, p);
+        r = casca_config_apply_mount_label(c->cfg, err);
+        if (r < 0)
+                return r;
         if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.netDevices: requires a network namespace");
@@ -613,6 +625,7 @@ static unsigned listen_fds(void)
 static int parent_hooks(struct create *c, struct casca_state *st, struct casca_error **err)
 {
         _cleanup_free_ char *json = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
+        _cleanup_close_ int state_fd = -1;
         int r;
 
         kill_point("hooks");
@@ -624,9 +637,16 @@ static int parent_hooks(struct create *c, struct casca_state *st, struct casca_e
         r = casca_hooks_run(c->cfg, CASCA_HOOK_CREATE_RUNTIME, json, err);
         if (r < 0)
                 return r;
-        if (strlen(json) > CASCA_SYNC_MAX_PAYLOAD)
-                return casca_error_setx(err, E2BIG, "state too large for hooks");
-        return casca_sync_send(c->sock[0], SYNC_HOOKS_DONE, json, strlen(json), -1, err);
+        /* The init's hooks get the state as a file (a sync message holds
+         * 4 KiB; annotations make states of any size), and only when it has
+         * hooks to give it to. */
+        if (c->cfg->hooks[CASCA_HOOK_CREATE_CONTAINER].n ||
+            c->cfg->hooks[CASCA_HOOK_START_CONTAINER].n) {
+                state_fd = casca_fs_memfd_of("casca-state", json, strlen(json), err);
+                if (state_fd < 0)
+                        return state_fd;
+        }
+        return casca_sync_send(c->sock[0], SYNC_HOOKS_DONE, NULL, 0, state_fd, err);
 }
 
 static int parent_seccomp_listener(struct create *c, const struct casca_state *st, int fd,

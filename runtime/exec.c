@@ -177,7 +177,7 @@ static int apply_options(struct exec *e, struct casca_error **err)
         if (p->terminal && o->detach && !o->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "a terminal for a detached exec needs --console-socket");
-        return 0;
+        return casca_process_check_lsm(e->cfg, err);
 }
 
 /* The namespaces of pid that differ from ours (setns on our own user
@@ -401,6 +401,7 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         r = apply_options(&e, err);
         if (r < 0)
                 goto out;
+        casca_process_log_ambient(ctx, id, &e.cfg->process);
         if (e.cfg->linux_cfg.seccomp) {
                 r = casca_seccomp_build(e.cfg->linux_cfg.seccomp, &e.seccomp, err);
                 if (r < 0)

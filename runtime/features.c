@@ -61,9 +61,35 @@ static int gen_linux(struct casca_jgen *j, struct casca_error **err)
         if (r < 0)
                 return r;
 
-        gen_enabled(j, "apparmor", false);
-        gen_enabled(j, "selinux", false);
-        gen_enabled(j, "intelRdt", false);
+        /* applied where the host has the LSM, refused by name where not */
+        gen_enabled(j, "apparmor", true);
+        gen_enabled(j, "selinux", true);
+
+        casca_jgen_str(j, "intelRdt");
+        casca_jgen_map_open(j);
+        casca_jgen_kbool(j, "enabled", false);
+        casca_jgen_kbool(j, "schemata", false);
+        casca_jgen_kbool(j, "enableMonitoring", false);
+        casca_jgen_map_close(j);
+
+        casca_jgen_str(j, "memoryPolicy");
+        casca_jgen_map_open(j);
+        casca_jgen_str(j, "modes");
+        casca_jgen_array_open(j);
+        for (size_t i = 0; casca_config_mempolicy_mode_name(i); i++)
+                casca_jgen_str(j, casca_config_mempolicy_mode_name(i));
+        casca_jgen_array_close(j);
+        casca_jgen_str(j, "flags");
+        casca_jgen_array_open(j);
+        for (size_t i = 0; casca_config_mempolicy_flag_name(i); i++)
+                casca_jgen_str(j, casca_config_mempolicy_flag_name(i));
+        casca_jgen_array_close(j);
+        casca_jgen_map_close(j);
+
+        casca_jgen_str(j, "mountExtensions");
+        casca_jgen_map_open(j);
+        gen_enabled(j, "idmap", false);
+        casca_jgen_map_close(j);
 
         casca_jgen_map_close(j);
         return 0;

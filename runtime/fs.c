@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -449,25 +450,46 @@ int casca_fs_write_file_at(int dirfd, const char *name, const char *data, size_t
         return casca_fs_write_fd(fd, name, data, len, err);
 }
 
-char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err)
+int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        int r;
+
+        if (fd < 0)
+                return casca_error_set(err, errno, "memfd_create `%s`", name);
+        r = casca_fs_write_fd(fd, name, data, len, err);
+        if (r < 0)
+                return r;
+        if (lseek(fd, 0, SEEK_SET) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                return casca_error_set(err, errno, "memfd `%s`", name);
+        return TAKE_FD(fd);
+}
+
+char *casca_fs_read_fd(int fd, const char *what, size_t max, size_t *ret_len,
+                       struct casca_error **err)
+{
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, cap = 0;
 
-        if (fd < 0) {
-                casca_error_set(err, errno, "open `%s`", path);
-                return NULL;
-        }
         for (;;) {
                 ssize_t n;
 
                 if (cap - len < 2) {
                         size_t ncap = cap ? cap * 2 : 4096;
-                        char *nb = realloc(buf, ncap);
+                        char *nb;
 
+                        /* room for max bytes, one more to see that there is more, and the NUL */
+                        if (max < SIZE_MAX - 2 && ncap > max + 2)
+                                ncap = max + 2;
+                        if (ncap <= cap) {
+                                casca_error_setx(err, EFBIG, "`%s`: larger than %zu bytes", what,
+                                                 max);
+                                return NULL;
+                        }
+                        nb = realloc(buf, ncap);
                         if (!nb) {
-                                casca_error_set(err, ENOMEM, "read `%s`", path);
+                                casca_error_set(err, ENOMEM, "read `%s`", what);
                                 return NULL;
                         }
                         buf = nb;
@@ -477,17 +499,32 @@ char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error *
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
-                        casca_error_set(err, errno, "read `%s`", path);
+                        casca_error_set(err, errno, "read `%s`", what);
                         return NULL;
                 }
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                if (len > max) {
+                        casca_error_setx(err, EFBIG, "`%s`: larger than %zu bytes", what, max);
+                        return NULL;
+                }
         }
         buf[len] = '\0';
         if (ret_len)
                 *ret_len = len;
         return TAKE_PTR(buf);
+}
+
+char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+
+        if (fd < 0) {
+                casca_error_set(err, errno, "open `%s`", path);
+                return NULL;
+        }
+        return casca_fs_read_fd(fd, path, SIZE_MAX, ret_len, err);
 }
 
 /* ---- descriptors --------------------------------------------------------- */

@@ -60,6 +60,15 @@ int casca_fs_write_fd(int fd, const char *what, const char *data, size_t len,
 /* Read a whole file (procfs files too) into a NUL-terminated malloc'd
  * buffer; *ret_len (optional) gets its length without the NUL. */
 char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error **err);
+/* A sealed memfd (close-on-exec, read from offset 0) holding data: a
+ * file to hand to another process as its stdin or over a socket, which
+ * neither blocks the writer (as a pipe does past its 64 KiB) nor can be
+ * changed by the reader.  Returns the fd or -errno. */
+int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err);
+/* The rest of an open fd, at most max bytes: a longer one is EFBIG,
+ * "`what`: larger than <max> bytes", found without reading past max. */
+char *casca_fs_read_fd(int fd, const char *what, size_t max, size_t *ret_len,
+                       struct casca_error **err);
 
 /* A directory stream of dirfd/name (name "." for dirfd itself, with an
  * offset of its own), opened O_NOFOLLOW and close-on-exec; NULL with errno

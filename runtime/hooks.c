@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "config-internal.h"
+#include "fs.h"
 #include "hooks.h"
 
 
@@ -56,13 +57,18 @@ static int hook_run(const struct casca_hook *h, const char *state_json, char *ou
                     int *ret_status, struct casca_error **err)
 {
         int in[2] = {-1, -1}, errp[2] = {-1, -1};
-        _cleanup_close_ int in_w = -1, err_r = -1, pidfd = -1;
+        _cleanup_close_ int in_w = -1, err_r = -1, pidfd = -1, state_fd = -1;
         long long deadline = h->has_timeout ? now_ms() + (long long)h->timeout * 1000 : -1;
         size_t used = 0;
         int status = 0;
         pid_t pid;
 
-        if (pipe2(in, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        /* The state on stdin as a file: a state bigger than a pipe holds
+         * (big annotations) must not block us until the hook reads it or
+         * exits.  A pipe only where memfd_create is not allowed (the
+         * container's seccomp filter, for startContainer hooks). */
+        state_fd = casca_fs_memfd_of("casca-hook-state", state_json, strlen(state_json), NULL);
+        if ((state_fd < 0 && pipe2(in, O_CLOEXEC) < 0) || pipe2(errp, O_CLOEXEC) < 0) {
                 int e = errno;
                 for (int i = 0; i < 2; i++) {
                         if (in[i] >= 0)
@@ -75,16 +81,22 @@ static int hook_run(const struct casca_hook *h, const char *state_json, char *ou
         pid = fork();
         if (pid < 0) {
                 int e = errno;
-                close(in[0]), close(in[1]), close(errp[0]), close(errp[1]);
+                for (int i = 0; i < 2; i++) {
+                        if (in[i] >= 0)
+                                close(in[i]);
+                        close(errp[i]);
+                }
                 return casca_error_set(err, e, "fork");
         }
         if (pid == 0)
-                hook_child(h, in[0], errp[1]);
-        close(in[0]);
+                hook_child(h, state_fd >= 0 ? state_fd : in[0], errp[1]);
+        if (in[0] >= 0)
+                close(in[0]);
         close(errp[1]);
         in_w = in[1];
         err_r = errp[0];
-        write_all(in_w, state_json, strlen(state_json));
+        if (in_w >= 0)
+                write_all(in_w, state_json, strlen(state_json));
         casca_closep(&in_w);
 
         pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -142,33 +154,58 @@ static int hook_run(const struct casca_hook *h, const char *state_json, char *ou
         return 0;
 }
 
+/* Run hook i of kind; its failure (exit status, signal, timeout) is the
+ * error, with the hook's stderr. */
+static int hook_run_one(const struct casca_config *cfg, enum casca_hook_kind kind, size_t i,
+                        const char *state_json, struct casca_error **err)
+{
+        const struct casca_hook *h = &cfg->hooks[kind].hooks[i];
+        char out[1024];
+        int status = 0, r;
+
+        r = hook_run(h, state_json, out, sizeof(out), &status, err);
+        if (r < 0)
+                return casca_error_prefix(err, "hooks.%s[%zu] `%s`", casca_config_hook_name(kind),
+                                          i, h->path);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        /* trim a trailing newline from the hook's stderr */
+        for (size_t n = strlen(out); n > 0 && out[n - 1] == '\n'; n--)
+                out[n - 1] = '\0';
+        if (WIFSIGNALED(status))
+                return casca_error_setx(err, ECANCELED,
+                                        "hooks.%s[%zu] `%s`: killed by signal %d%s%s",
+                                        casca_config_hook_name(kind), i, h->path, WTERMSIG(status),
+                                        out[0] ? ": " : "", out);
+        return casca_error_setx(err, ECANCELED, "hooks.%s[%zu] `%s`: exit status %d%s%s",
+                                casca_config_hook_name(kind), i, h->path, WEXITSTATUS(status),
+                                out[0] ? ": " : "", out);
+}
+
 int casca_hooks_run(const struct casca_config *cfg, enum casca_hook_kind kind,
                     const char *state_json, struct casca_error **err)
 {
-        const struct casca_hook_list *l = &cfg->hooks[kind];
-
-        for (size_t i = 0; i < l->n; i++) {
-                const struct casca_hook *h = &l->hooks[i];
-                char out[1024];
-                int status = 0, r;
-
-                r = hook_run(h, state_json, out, sizeof(out), &status, err);
+        for (size_t i = 0; i < cfg->hooks[kind].n; i++) {
+                int r = hook_run_one(cfg, kind, i, state_json, err);
                 if (r < 0)
-                        return casca_error_prefix(err, "hooks.%s[%zu] `%s`", casca_config_hook_name(kind), i,
-                                                  h->path);
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                        continue;
-                /* trim a trailing newline from the hook's stderr */
-                for (size_t n = strlen(out); n > 0 && out[n - 1] == '\n'; n--)
-                        out[n - 1] = '\0';
-                if (WIFSIGNALED(status))
-                        return casca_error_setx(err, ECANCELED,
-                                                "hooks.%s[%zu] `%s`: killed by signal %d%s%s",
-                                                casca_config_hook_name(kind), i, h->path, WTERMSIG(status),
-                                                out[0] ? ": " : "", out);
-                return casca_error_setx(err, ECANCELED, "hooks.%s[%zu] `%s`: exit status %d%s%s",
-                                        casca_config_hook_name(kind), i, h->path, WEXITSTATUS(status),
-                                        out[0] ? ": " : "", out);
+                        return r;
         }
         return 0;
+}
+
+size_t casca_hooks_run_all(const struct casca_config *cfg, enum casca_hook_kind kind,
+                           const char *state_json, casca_hooks_warn_fn warn, void *userdata)
+{
+        size_t failed = 0;
+
+        for (size_t i = 0; i < cfg->hooks[kind].n; i++) {
+                _cleanup_error_ struct casca_error *e = NULL;
+
+                if (hook_run_one(cfg, kind, i, state_json, &e) >= 0)
+                        continue;
+                failed++;
+                if (warn)
+                        warn(userdata, e);
+        }
+        return failed;
 }

@@ -10,14 +10,18 @@
 #include <sys/capability.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "casca.h"
 #include "cleanup.h"
 #include "config.h"
 #include "fs.h"
+#include "log.h"
 #include "process.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -48,9 +52,184 @@ static void format_limit(char *buf, size_t size, uint64_t v)
                 snprintf(buf, size, "%llu", (unsigned long long)v);
 }
 
+/* ---- scheduling, I/O priority, CPUs and memory --------------------------- */
+
+/* sched_setattr(2)'s argument, SCHED_ATTR_SIZE_VER0 (glibc has no wrapper). */
+struct sched_attr_v0 {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+};
+
+static int apply_scheduler(const struct casca_process *p, struct casca_error **err)
+{
+        const struct casca_scheduler *s = &p->scheduler;
+        struct sched_attr_v0 attr = {
+                .size = sizeof(attr),
+                .policy = (uint32_t)s->policy,
+                .flags = s->flags,
+                .nice = s->nice,
+                .priority = (uint32_t)s->priority,
+                .runtime = s->runtime,
+                .deadline = s->deadline,
+                .period = s->period,
+        };
+
+        if (!p->has_scheduler)
+                return 0;
+        if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+                return casca_error_set(err, errno, "process.scheduler: sched_setattr");
+        return 0;
+}
+
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_SHIFT 13
+
+static int apply_io_priority(const struct casca_process *p, struct casca_error **err)
+{
+        int prio = (p->io_priority.klass << IOPRIO_CLASS_SHIFT) | p->io_priority.priority;
+
+        if (!p->has_io_priority)
+                return 0;
+        if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, prio) < 0)
+                return casca_error_set(err, errno, "process.ioPriority: ioprio_set");
+        return 0;
+}
+
+static int apply_affinity(const struct casca_id_set *set, const char *what,
+                          struct casca_error **err)
+{
+        cpu_set_t cpus;
+
+        CPU_ZERO(&cpus);
+        for (unsigned i = 0; i <= set->highest && i < CPU_SETSIZE; i++)
+                if (set->bits[i / (8 * sizeof(unsigned long))] &
+                    (1UL << (i % (8 * sizeof(unsigned long)))))
+                        CPU_SET(i, &cpus);
+        if (sched_setaffinity(0, sizeof(cpus), &cpus) < 0)
+                return casca_error_set(err, errno, "process.execCPUAffinity.%s: sched_setaffinity",
+                                       what);
+        return 0;
+}
+
+static int apply_memory_policy(const struct casca_linux *l, struct casca_error **err)
+{
+        const struct casca_id_set *n = &l->memory_policy_nodes;
+
+        if (!l->has_memory_policy)
+                return 0;
+        /* maxnode counts one more than the highest node the mask holds */
+        if (syscall(SYS_set_mempolicy, l->memory_policy, n->empty ? NULL : n->bits,
+                    n->empty ? 0UL : (unsigned long)n->highest + 2) < 0)
+                return casca_error_set(err, errno, "linux.memoryPolicy: set_mempolicy");
+        return 0;
+}
+
+/* ---- AppArmor and SELinux ---------------------------------------------------- */
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#define SELINUX_MAGIC 0xf97cff8c
+
+/* What runc asks: the module says it is enabled. */
+static bool apparmor_enabled(void)
+{
+        char c = 0;
+        _cleanup_close_ int fd =
+                open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+
+        return fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
+}
+
+static bool selinux_enabled(void)
+{
+        struct statfs sfs;
+
+        return statfs("/sys/fs/selinux", &sfs) == 0 && (uint32_t)sfs.f_type == SELINUX_MAGIC;
+}
+
+int casca_process_check_lsm(const struct casca_config *cfg, struct casca_error **err)
+{
+        const struct casca_process *p = &cfg->process;
+
+        if (p->apparmor_profile && p->apparmor_profile[0] && !apparmor_enabled())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "process.apparmorProfile \"%s\": AppArmor is not "
+                                        "enabled on this host",
+                                        p->apparmor_profile);
+        if (p->selinux_label && p->selinux_label[0] && !selinux_enabled())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "process.selinuxLabel \"%s\": SELinux is not enabled on "
+                                        "this host",
+                                        p->selinux_label);
+        if (cfg->linux_cfg.mount_label && cfg->linux_cfg.mount_label[0] && !selinux_enabled())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "linux.mountLabel \"%s\": SELinux is not enabled on this "
+                                        "host",
+                                        cfg->linux_cfg.mount_label);
+        return 0;
+}
+
+/* Write value to /proc/self/attr/<name>, which takes effect at execve: only
+ * into a real procfs (a fake /proc in the rootfs would swallow the label,
+ * the CVE-2019-19921 class). */
+static int write_proc_attr(const char *name, const char *fallback, const char *value,
+                           const char *field, struct casca_error **err)
+{
+        _cleanup_close_ int fd = -1;
+        char path[64];
+        struct statfs sfs;
+
+        snprintf(path, sizeof(path), "/proc/self/attr/%s", name);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && errno == ENOENT && fallback) {
+                snprintf(path, sizeof(path), "/proc/self/attr/%s", fallback);
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        }
+        if (fd < 0)
+                return casca_error_set(err, errno, "%s: open `%s` (is /proc mounted?)", field,
+                                       path);
+        if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+                return casca_error_setx(err, EPERM, "%s: `%s` is not on procfs", field, path);
+        return casca_fs_write_fd(fd, path, value, strlen(value), err) < 0
+                       ? casca_error_prefix(err, "%s", field)
+                       : 0;
+}
+
+static int apply_lsm(const struct casca_process *p, struct casca_error **err)
+{
+        int r;
+
+        if (p->apparmor_profile && p->apparmor_profile[0]) {
+                _cleanup_free_ char *cmd = NULL;
+
+                if (asprintf(&cmd, "exec %s", p->apparmor_profile) < 0)
+                        return casca_error_set(err, ENOMEM, "process.apparmorProfile");
+                r = write_proc_attr("apparmor/exec", "exec", cmd, "process.apparmorProfile", err);
+                if (r < 0)
+                        return r;
+        }
+        if (p->selinux_label && p->selinux_label[0]) {
+                r = write_proc_attr("exec", NULL, p->selinux_label, "process.selinuxLabel", err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int casca_process_setup(const struct casca_config *cfg, struct casca_error **err)
 {
         const struct casca_process *p = &cfg->process;
+        int r;
+
+        if (cfg->has_process && p->has_affinity_initial) {
+                r = apply_affinity(&p->affinity_initial, "initial", err);
+                if (r < 0)
+                        return r;
+        }
 
         for (size_t i = 0; cfg->has_process && i < p->n_rlimits; i++) {
                 const struct casca_rlimit *l = &p->rlimits[i];
@@ -68,6 +247,13 @@ int casca_process_setup(const struct casca_config *cfg, struct casca_error **err
             personality(cfg->linux_cfg.personality) < 0)
                 return casca_error_set(err, errno, "linux.personality %#lx",
                                        cfg->linux_cfg.personality);
+        if ((r = apply_memory_policy(&cfg->linux_cfg, err)) < 0)
+                return r;
+        if (!cfg->has_process)
+                return 0;
+        if ((r = apply_scheduler(p, err)) < 0 || (r = apply_io_priority(p, err)) < 0 ||
+            (r = apply_lsm(p, err)) < 0)
+                return r;
         return 0;
 }
 
@@ -94,11 +280,9 @@ int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
 
 static int cap_error(struct casca_error **err, int e, const char *what, int cap)
 {
-        char *name = cap_to_name((cap_value_t)cap);
-        int r = casca_error_set(err, e, "%s %s", what, name ? name : "?");
+        const char *name = casca_capability_name(cap);
 
-        cap_free(name);
-        return r;
+        return casca_error_set(err, e, "%s %s", what, name ? name : "?");
 }
 
 static int drop_bounding(uint64_t keep, int last, struct casca_error **err)
@@ -146,19 +330,67 @@ static int set_caps(const struct casca_capabilities *caps, int last, struct casc
                 r = casca_error_set(err, errno, "process.capabilities: capset");
                 goto out;
         }
-        /* Ambient capabilities need to be permitted and inheritable already. */
+        /* An ambient capability can only be raised when it is permitted and
+         * inheritable; like runc, the others are skipped (the runtime said
+         * which under --debug, casca_process_ambient_unraisable()). */
         if (cap_reset_ambient() < 0 && caps->ambient) {
                 r = casca_error_set(err, errno, "process.capabilities.ambient: reset");
                 goto out;
         }
         for (int v = 0; v <= last; v++)
-                if ((caps->ambient & (1ULL << v)) && cap_set_ambient((cap_value_t)v, CAP_SET) < 0) {
+                if ((caps->ambient & ~casca_process_ambient_unraisable(caps) & (1ULL << v)) &&
+                    cap_set_ambient((cap_value_t)v, CAP_SET) < 0) {
                         r = cap_error(err, errno, "process.capabilities.ambient: raise", v);
                         goto out;
                 }
 out:
         cap_free(c);
         return r;
+}
+
+uint64_t casca_process_ambient_unraisable(const struct casca_capabilities *caps)
+{
+        return caps->ambient & ~(caps->permitted & caps->inheritable);
+}
+
+/* "CAP_KILL CAP_NET_BIND_SERVICE" (malloc'd; NULL on ENOMEM). */
+static char *cap_names(uint64_t caps)
+{
+        char *out = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&out, &len);
+        bool first = true;
+
+        if (!f)
+                return NULL;
+        for (int c = 0; c < 64; c++) {
+                const char *name = casca_capability_name(c);
+
+                if (!(caps & (1ULL << c)))
+                        continue;
+                fprintf(f, "%s%s", first ? "" : " ", name ? name : "?");
+                first = false;
+        }
+        if (fclose(f) != 0) {
+                free(out);
+                return NULL;
+        }
+        return out;
+}
+
+void casca_process_log_ambient(const struct casca_context *ctx, const char *id,
+                               const struct casca_process *p)
+{
+        uint64_t skipped = p->has_capabilities ? casca_process_ambient_unraisable(&p->caps) : 0;
+        _cleanup_free_ char *names = NULL;
+
+        if (!skipped)
+                return;
+        names = cap_names(skipped);
+        casca_log(ctx, CASCA_LOG_DEBUG,
+                  "container %s: process.capabilities.ambient: not raised (not both permitted "
+                  "and inheritable): %s",
+                  id, names ? names : "?");
 }
 
 int casca_process_set_user(const struct casca_process *p, struct casca_error **err)
@@ -321,6 +553,11 @@ static int exec_or_check(const struct casca_process *p, bool check_only, struct 
 
 int casca_process_exec(const struct casca_process *p, struct casca_error **err)
 {
+        if (p->has_affinity_final) {
+                int r = apply_affinity(&p->affinity_final, "final", err);
+                if (r < 0)
+                        return r;
+        }
         return exec_or_check(p, false, err);
 }
 

@@ -14,10 +14,20 @@
 
 #include "config.h"
 
-/* process.rlimits (setrlimit; the error names the entry:
- * "process.rlimits[0] RLIMIT_NOFILE: soft 1024, hard 4096: Operation not
- * permitted") and linux.personality. */
+/* process.execCPUAffinity.initial first; process.rlimits (setrlimit; the
+ * error names the entry: "process.rlimits[0] RLIMIT_NOFILE: soft 1024, hard
+ * 4096: Operation not permitted"), linux.personality, linux.memoryPolicy
+ * (set_mempolicy), process.scheduler (sched_setattr), process.ioPriority
+ * (ioprio_set), and the labels execve will apply: process.apparmorProfile
+ * ("exec <profile>" into /proc/self/attr/apparmor/exec) and
+ * process.selinuxLabel (/proc/self/attr/exec), each only into a real procfs. */
 int casca_process_setup(const struct casca_config *cfg, struct casca_error **err);
+
+/* In the runtime, before anything is made: process.apparmorProfile needs
+ * AppArmor enabled on the host (/sys/module/apparmor/parameters/enabled),
+ * process.selinuxLabel and linux.mountLabel need SELinux (selinuxfs at
+ * /sys/fs/selinux); otherwise a clear error naming the field. */
+int casca_process_check_lsm(const struct casca_config *cfg, struct casca_error **err);
 
 /* process.oomScoreAdj, written to /proc/<pid>/oom_score_adj (pid 0: self);
  * nothing without one.  The runtime sets it on the container's first
@@ -40,10 +50,21 @@ int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
  * identity can reach still works (casca_process_exec() repeats it). */
 int casca_process_set_user(const struct casca_process *p, struct casca_error **err);
 
+/* The ambient capabilities casca_process_set_user() skips: those not both
+ * permitted and inheritable, which the kernel refuses to raise (EPERM).
+ * runc raises what it can and warns about the rest; runc 1.1's `spec`
+ * lists CAP_AUDIT_WRITE, CAP_KILL and CAP_NET_BIND_SERVICE as ambient
+ * without making them inheritable, so none is raised. */
+uint64_t casca_process_ambient_unraisable(const struct casca_capabilities *caps);
+/* Say under --debug which ambient capabilities of p will not be raised. */
+void casca_process_log_ambient(const struct casca_context *ctx, const char *id,
+                               const struct casca_process *p);
+
 /* PR_SET_NO_NEW_PRIVS when process.noNewPrivileges. */
 int casca_process_set_no_new_privs(const struct casca_process *p, struct casca_error **err);
 
-/* chdir(process.cwd) (an EACCES is fine when casca_process_set_user()
+/* process.execCPUAffinity.final (sched_setaffinity), then
+ * chdir(process.cwd) (an EACCES is fine when casca_process_set_user()
  * already got there), then execve(args[0]) with process.env; an args[0]
  * without a '/' is looked up on the PATH of process.env (default
  * /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin).  Returns

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* spec.c - the default config.json, generated with yajl_gen. */
+/* spec.c - the config.json `casca spec` writes, generated with yajl_gen:
+ * runc's defaults (the default), or casca's hardened profile. */
 #include <errno.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "cleanup.h"
 #include "config.h"
@@ -22,7 +25,26 @@ static const char *const default_caps[] = {
         "CAP_NET_BIND_SERVICE",
 };
 
-/* podman's and docker's defaults, together. */
+/* runc's `spec` (1.2 and later; 1.1 lacked /sys/devices/virtual/tpm). */
+static const char *const runc_masked_paths[] = {
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/sys/firmware",
+        "/proc/scsi",
+        "/sys/devices/virtual/tpm",
+};
+
+static const char *const runc_readonly_paths[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+/* hardened: podman's and docker's defaults, together. */
 static const char *const masked_paths[] = {
         "/proc/acpi",        "/proc/asound",        "/proc/kcore",
         "/proc/keys",        "/proc/latency_stats", "/proc/timer_list",
@@ -54,6 +76,14 @@ static const struct spec_mount default_mounts[] = {
         {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev", NULL}},
         {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro", NULL}},
 };
+
+/* runc's: a cgroup mount as well (on a hybrid or v1 host casca leaves it
+ * out, see mount.c). */
+static const struct spec_mount runc_cgroup_mount = {
+        "/sys/fs/cgroup",
+        "cgroup",
+        "cgroup",
+        {"nosuid", "noexec", "nodev", "relatime", "ro", NULL}};
 
 /* Without a network namespace of its own a rootless container cannot mount
  * sysfs; it gets the host's, read-only. */
@@ -93,13 +123,14 @@ static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long 
         casca_jgen_array_close(j);
 }
 
-static void gen_process(struct casca_jgen *j)
+static void gen_process(struct casca_jgen *j, bool hardened)
 {
         static const char *const args[] = {"sh"};
 
         casca_jgen_str(j, "process");
         casca_jgen_map_open(j);
-        casca_jgen_kbool(j, "terminal", false);
+        /* runc's is an interactive shell; hardened runs without a tty */
+        casca_jgen_kbool(j, "terminal", !hardened);
         casca_jgen_str(j, "user");
         casca_jgen_map_open(j);
         casca_jgen_kint(j, "uid", 0);
@@ -130,24 +161,29 @@ static void gen_process(struct casca_jgen *j)
         casca_jgen_map_close(j);
 }
 
-static void gen_linux(struct casca_jgen *j, bool rootless)
+/* runc adds a cgroup namespace only where /sys/fs/cgroup is cgroup2. */
+static bool host_is_cgroup2(void)
 {
-        static const enum casca_ns_type rootful_ns[] = {
+        struct statfs sfs;
+
+        return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
+{
+        /* runc's order: pid, network, ipc, uts, mount, [cgroup]; rootless
+         * drops network and appends user */
+        static const enum casca_ns_type order[] = {
                 CASCA_NS_PID, CASCA_NS_NETWORK, CASCA_NS_IPC,
                 CASCA_NS_UTS, CASCA_NS_MOUNT,   CASCA_NS_CGROUP,
         };
-        static const enum casca_ns_type rootless_ns[] = {
-                CASCA_NS_PID,   CASCA_NS_IPC,    CASCA_NS_UTS,
-                CASCA_NS_MOUNT, CASCA_NS_CGROUP, CASCA_NS_USER,
-        };
-        const enum casca_ns_type *ns = rootless ? rootless_ns : rootful_ns;
-        size_t n_ns = rootless ? ARRAY_SIZE(rootless_ns) : ARRAY_SIZE(rootful_ns);
+        bool rootless = o->rootless, hardened = o->hardened;
 
         casca_jgen_str(j, "linux");
         casca_jgen_map_open(j);
         if (rootless) {
-                gen_id_mapping(j, "uidMappings", getuid());
-                gen_id_mapping(j, "gidMappings", getgid());
+                gen_id_mapping(j, "uidMappings", geteuid());
+                gen_id_mapping(j, "gidMappings", getegid());
         } else {
                 /* deny every device; the runtime adds the default ones */
                 casca_jgen_str(j, "resources");
@@ -163,19 +199,36 @@ static void gen_linux(struct casca_jgen *j, bool rootless)
         }
         casca_jgen_str(j, "namespaces");
         casca_jgen_array_open(j);
-        for (size_t i = 0; i < n_ns; i++) {
+        for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+                if (rootless && order[i] == CASCA_NS_NETWORK)
+                        continue;
+                if (!hardened && order[i] == CASCA_NS_CGROUP && !host_is_cgroup2())
+                        continue;
                 casca_jgen_map_open(j);
-                casca_jgen_kstr(j, "type", casca_ns_type_name(ns[i]));
+                casca_jgen_kstr(j, "type", casca_ns_type_name(order[i]));
+                casca_jgen_map_close(j);
+        }
+        if (rootless) {
+                casca_jgen_map_open(j);
+                casca_jgen_kstr(j, "type", casca_ns_type_name(CASCA_NS_USER));
                 casca_jgen_map_close(j);
         }
         casca_jgen_array_close(j);
         casca_jgen_str(j, "maskedPaths");
-        casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
+        if (hardened)
+                casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
+        else
+                casca_jgen_strv(j, runc_masked_paths, ARRAY_SIZE(runc_masked_paths));
         casca_jgen_str(j, "readonlyPaths");
-        casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
-        casca_jgen_str(j, "seccomp");
-        if (casca_seccomp_default_profile(j->g, NULL) < 0)
-                j->failed = true;
+        if (hardened)
+                casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
+        else
+                casca_jgen_strv(j, runc_readonly_paths, ARRAY_SIZE(runc_readonly_paths));
+        if (hardened) {
+                casca_jgen_str(j, "seccomp");
+                if (casca_seccomp_default_profile(j->g, NULL) < 0)
+                        j->failed = true;
+        }
         casca_jgen_map_close(j);
 }
 
@@ -198,16 +251,21 @@ static void gen_network(struct casca_jgen *j)
         casca_jgen_map_close(j);
 }
 
-char *casca_spec_default(bool rootless, struct casca_error **err)
+/* The lowest runtime-spec version whose fields cover what is written:
+ * runc's defaults are all runtime-spec 1.0.0; the hardened profile's
+ * seccomp errnoRet and defaultErrnoRet came with 1.1.0 (casca.network is
+ * casca's own).  Newer numbers than needed make older runtimes refuse the
+ * config (crun 1.8.1, Debian 12's, refuses 1.2.0). */
+static const char *spec_version(const struct casca_spec_options *o)
 {
-        return casca_spec_generate(rootless, CASCA_SPEC_NETWORK_NONE, err);
+        return o->hardened ? "1.1.0" : "1.0.0";
 }
 
-char *casca_spec_generate(bool rootless, enum casca_spec_network net, struct casca_error **err)
+char *casca_spec_generate(const struct casca_spec_options *o, struct casca_error **err)
 {
         struct casca_jgen j;
 
-        if (rootless && net == CASCA_SPEC_NETWORK_BRIDGE) {
+        if (o->rootless && o->network == CASCA_SPEC_NETWORK_BRIDGE) {
                 casca_error_setx(err, EINVAL,
                                  "a bridged network needs root on the host: not with rootless");
                 return NULL;
@@ -215,8 +273,8 @@ char *casca_spec_generate(bool rootless, enum casca_spec_network net, struct cas
         if (casca_jgen_init(&j, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
-        casca_jgen_kstr(&j, "ociVersion", CASCA_OCI_VERSION);
-        gen_process(&j);
+        casca_jgen_kstr(&j, "ociVersion", spec_version(o));
+        gen_process(&j, o->hardened);
         casca_jgen_str(&j, "root");
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "path", "rootfs");
@@ -227,13 +285,15 @@ char *casca_spec_generate(bool rootless, enum casca_spec_network net, struct cas
         casca_jgen_array_open(&j);
         for (size_t i = 0; i < ARRAY_SIZE(default_mounts); i++) {
                 const struct spec_mount *m = &default_mounts[i];
-                if (rootless && strcmp(m->destination, "/sys") == 0)
+                if (o->rootless && strcmp(m->destination, "/sys") == 0)
                         m = &rootless_sys;
-                gen_mount(&j, m, rootless);
+                gen_mount(&j, m, o->rootless);
         }
+        if (!o->hardened)
+                gen_mount(&j, &runc_cgroup_mount, o->rootless);
         casca_jgen_array_close(&j);
-        gen_linux(&j, rootless);
-        if (net == CASCA_SPEC_NETWORK_BRIDGE)
+        gen_linux(&j, o);
+        if (o->network == CASCA_SPEC_NETWORK_BRIDGE)
                 gen_network(&j);
         casca_jgen_map_close(&j);
         return casca_jgen_finish(&j, err);

@@ -7,20 +7,31 @@
 
 #include "casca.h"
 
-/* A pretty-printed config.json like `runc spec` writes (malloc'd, ends in a
- * newline), except that process.terminal is false so that `casca run` works
- * without a tty.  rootless: a user namespace mapping the caller's uid/gid to
- * 0, no network namespace, /sys bind-mounted read-only from the host, no
- * uid=/gid= mount options and no cgroup device rules. */
-char *casca_spec_default(bool rootless, struct casca_error **err);
-
 enum casca_spec_network {
         CASCA_SPEC_NETWORK_NONE,   /* a network namespace with only lo (rootless: none) */
         CASCA_SPEC_NETWORK_BRIDGE, /* casca.network with its defaults (not rootless) */
 };
 
-/* casca_spec_default() with the network choice; bridge adds a
- * "casca": {"network": {...}} section with the defaults spelled out. */
-char *casca_spec_generate(bool rootless, enum casca_spec_network net, struct casca_error **err);
+struct casca_spec_options {
+        /* false: what runc's `spec` writes (runc 1.2 and later), so that
+         * scripts that edit runc's output work on casca's: terminal true,
+         * runc's mounts (a cgroup mount too), namespaces (a cgroup one only
+         * on a cgroup2 host), capabilities, masked and read-only paths, no
+         * seccomp; only the hostname ("casca") and ociVersion (1.0.0, what
+         * the fields need) differ.
+         * true: casca's hardened profile: terminal false, a seccomp allow
+         * list, podman's and docker's masked and read-only paths together,
+         * always a cgroup namespace, no cgroup mount; ociVersion 1.1.0. */
+        bool hardened;
+        /* runc's --rootless: a user namespace mapping the caller's uid/gid to
+         * 0, no network namespace, /sys bind-mounted read-only from the
+         * host, no uid=/gid= mount options, no cgroup device rules */
+        bool rootless;
+        /* bridge adds "casca": {"network": {...}} with the defaults */
+        enum casca_spec_network network;
+};
+
+/* A pretty-printed config.json (malloc'd, ends in a newline). */
+char *casca_spec_generate(const struct casca_spec_options *o, struct casca_error **err);
 
 #endif

@@ -312,15 +312,14 @@ int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **
         _cleanup_state_ struct casca_state *s = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -1;
-        char path[64], ebuf[256];
+        char ebuf[256];
         yajl_val root, ann;
 
         *ret = NULL;
         fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return casca_error_set(err, errno, "read state");
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        buf = casca_fs_read_file(path, NULL, err);
+        buf = casca_fs_read_fd(fd, STATE_FILE, CASCA_STATE_MAX_SIZE, NULL, err);
         if (!buf)
                 return casca_error_prefix(err, "read state");
         root = yajl_tree_parse(buf, ebuf, sizeof(ebuf));

@@ -38,6 +38,9 @@ struct casca_state {
 
 #define CASCA_STATE_FIFO "exec.fifo"
 #define CASCA_STATE_CONFIG "config.json"
+/* A state holds the config's annotations: as big as a config may be, and
+ * the rest. */
+#define CASCA_STATE_MAX_SIZE (CASCA_CONFIG_MAX_SIZE + (64u << 10))
 
 int casca_id_validate(const char *id, struct casca_error **err);
 

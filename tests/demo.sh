@@ -13,7 +13,7 @@ cp /bin/busybox "$DIR/bundle/rootfs/bin/"
 for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$DIR/bundle/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' > "$DIR/bundle/rootfs/etc/passwd"
 echo 'root:x:0:' > "$DIR/bundle/rootfs/etc/group"
-"$CASCA" spec --bundle "$DIR/bundle"
+"$CASCA" spec --hardened --bundle "$DIR/bundle"
 python3 - "$DIR/bundle/config.json" <<'PY'
 import json, sys
 p = sys.argv[1]

@@ -14,9 +14,17 @@
 int cmd_spec(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: casca spec [--rootless] [--network none|bridge] [--bundle DIR]\n\n"
-                "Write a default config.json into the bundle directory.\n\n"
+                "usage: casca spec [--hardened] [--rootless] [--network none|bridge] [--bundle "
+                "DIR]\n\n"
+                "Write a config.json into the bundle directory: by default the one runc's\n"
+                "`spec` writes (terminal true, runc's mounts, namespaces, capabilities and\n"
+                "masked paths, no seccomp; hostname \"casca\"), so that scripts that start\n"
+                "with `runc spec` and edit the result work unchanged; --hardened for casca's\n"
+                "own, stricter profile.\n\n"
                 "  -b, --bundle DIR  where to write it (default: the current directory)\n"
+                "      --hardened    casca's profile: a seccomp allow list, the masked and\n"
+                "                    read-only paths of podman and docker together, a cgroup\n"
+                "                    namespace, terminal false (runs without a tty)\n"
                 "      --rootless    a config for a non-root user (user namespace)\n"
                 "      --network MODE\n"
                 "                    none (default): a network namespace with only lo\n"
@@ -26,18 +34,17 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
                 "                    interface eth0, NAT, no published ports): casca then\n"
                 "                    builds a veth on that bridge, an address from the\n"
                 "                    subnet, NAT and /etc/{hostname,hosts,resolv.conf}\n"
-                "  -h, --help        this help\n";
+                "  -h, --help        this help\n\n"
+                "ociVersion is the lowest that covers the fields written (1.0.0; --hardened\n"
+                "1.1.0), so that older runtimes (Debian 12's crun 1.8.1) run it too.\n";
         static const struct option opts[] = {
-                {"bundle", required_argument, NULL, 'b'},
-                {"rootless", no_argument, NULL, 'r'},
-                {"network", required_argument, NULL, 'n'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                {"bundle", required_argument, NULL, 'b'}, {"rootless", no_argument, NULL, 'r'},
+                {"hardened", no_argument, NULL, 'H'},     {"network", required_argument, NULL, 'n'},
+                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
         };
         struct casca_error *err = NULL;
-        enum casca_spec_network net = CASCA_SPEC_NETWORK_NONE;
+        struct casca_spec_options o = {.network = CASCA_SPEC_NETWORK_NONE};
         const char *bundle = ".";
-        bool rootless = false;
         char *json, path[4096];
         int c, r, fd;
         ssize_t n;
@@ -47,23 +54,25 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
                         bundle = optarg;
                 } else if (c == 'n') {
                         if (strcmp(optarg, "bridge") == 0)
-                                net = CASCA_SPEC_NETWORK_BRIDGE;
+                                o.network = CASCA_SPEC_NETWORK_BRIDGE;
                         else if (strcmp(optarg, "none") == 0)
-                                net = CASCA_SPEC_NETWORK_NONE;
+                                o.network = CASCA_SPEC_NETWORK_NONE;
                         else {
                                 cli_failx(cli, "--network: expected none or bridge, not \"%s\"",
                                           optarg);
                                 return 2;
                         }
+                } else if (c == 'H') {
+                        o.hardened = true;
                 } else {
-                        rootless = true;
+                        o.rootless = true;
                 }
         }
         if (r < 0)
                 return r == CLI_HELP_DONE ? 0 : 2;
         if (cli_need_args(cli, argc, 0, usage) < 0)
                 return 2;
-        json = casca_spec_generate(rootless, net, &err);
+        json = casca_spec_generate(&o, &err);
         if (!json)
                 return cli_fail(cli, err);
         if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path)) {

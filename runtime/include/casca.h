@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #define CASCA_VERSION "0.1.0"
-#define CASCA_OCI_VERSION "1.2.0"
+#define CASCA_OCI_VERSION "1.3.0"
 
 /* ---- errors -------------------------------------------------------------- */
 

@@ -164,7 +164,7 @@ teardown() {
 }
 
 @test "ctr run --config: casca runs the OCI spec file it is given" {
-  "$CASCA" spec --bundle "$BATS_TEST_TMPDIR"
+  "$CASCA" spec --hardened --bundle "$BATS_TEST_TMPDIR"
   python3 - "$BATS_TEST_TMPDIR/config.json" "$ROOTFS" << 'EOF'
 import json, sys
 p = sys.argv[1]

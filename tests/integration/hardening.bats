@@ -31,7 +31,7 @@ wait_for() {
 # The pid namespace the container's init lives in, as seen from it.
 ns_pid() { awk '/^NSpid:/ {print $NF}' "/proc/$1/status"; }
 
-# A container "attacker" (default capabilities, uid 0, casca spec's
+# A container "attacker" (default capabilities, uid 0, casca spec --hardened's
 # profile) that shares the pid namespace of host pid $1 and runs the shell
 # script the test later writes to its /tmp/go.  Its output: $ATTACK_OUT.
 start_attacker() {
@@ -246,7 +246,7 @@ c['mounts'].append({'destination': '/evil/tmp/$pwned-tmpfs', 'type': 'tmpfs', 's
 }
 
 # podman's (containers/common) and docker's default masked and read-only
-# paths; every one must be masked or read-only in `casca spec`.
+# paths; every one must be masked or read-only in `casca spec --hardened`.
 # (podman: the defaults listed under --security-opt unmask in
 # podman-run(1); docker adds /proc/asound and /proc/interrupts as masked)
 podman_paths=(/proc/acpi /proc/asound /proc/interrupts /proc/kcore /proc/keys
@@ -254,7 +254,7 @@ podman_paths=(/proc/acpi /proc/asound /proc/interrupts /proc/kcore /proc/keys
   /sys/devices/virtual/powercap /sys/firmware /sys/fs/selinux
   /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger /sys/fs/cgroup)
 
-@test "casca spec masks or write-protects everything podman's defaults do" {
+@test "casca spec --hardened masks or write-protects everything podman's defaults do" {
   make_bundle
   run python3 -c 'import json, sys
 c = json.load(open(sys.argv[1]))["linux"]
@@ -326,7 +326,7 @@ suid_probe() {
   rm "$BUNDLE/config.json"
   chown -R "$uid:$uid" "$BUNDLE" "$BATS_TEST_TMPDIR/xdg"
   setpriv --reuid "$uid" --regid "$uid" --clear-groups env XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/xdg" \
-    "$CASCA" spec --rootless --bundle "$BUNDLE"
+    "$CASCA" spec --hardened --rootless --bundle "$BUNDLE"
   args sh -c 'id -u; cat /proc/self/uid_map'
   run setpriv --reuid "$uid" --regid "$uid" --clear-groups env XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/xdg" \
     "$CASCA" --root "$BATS_TEST_TMPDIR/xdg/casca" run --bundle "$BUNDLE" "$(cid)"

@@ -48,6 +48,27 @@ assert s["id"] == cid, s
 PY
 }
 
+@test "every hook gets the whole state when annotations make it bigger than a pipe holds" {
+  make_bundle
+  add_hooks
+  # 300 KiB: more than a sync message (4 KiB) and a pipe (64 KiB) hold
+  cfg 'c["annotations"] = {"big": "x" * 300000, "io.kubernetes.pod.name": "p"}'
+  args sleep 100
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  casca start "$id"
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/order" ] && break; sleep 0.1; done
+  casca delete --force "$id"
+  python3 - "$BATS_TEST_TMPDIR/hooks" "$id" "$BUNDLE/rootfs/startContainer.json" <<'PY'
+import json, sys
+d, cid, sc = sys.argv[1:]
+files = [f"{d}/{k}.json" for k in ["prestart", "createRuntime", "createContainer", "poststart", "poststop"]] + [sc]
+for f in files:
+    s = json.load(open(f))
+    assert s["id"] == cid and len(s["annotations"]["big"]) == 300000, f
+PY
+}
+
 @test "poststart and poststop hooks run when the key is spelt with \\u escapes" {
   make_bundle
   log=$BATS_TEST_TMPDIR/escaped
@@ -86,7 +107,7 @@ PY
 
 @test "a failing poststart hook is a warning; the container runs" {
   make_bundle
-  cfg 'c["hooks"] = {"poststart": [{"path": "/bin/false"}]}'
+  cfg 'c["ociVersion"] = "1.2.0"; c["hooks"] = {"poststart": [{"path": "/bin/false"}]}'
   args sleep 100
   id=$(cid)
   casca create --bundle "$BUNDLE" "$id"
@@ -95,6 +116,59 @@ PY
   assert_output --partial "warning"
   assert_equal "$(state_field "$id" status)" running
   casca delete --force "$id"
+}
+
+# failing_then_marking KIND: hooks.KIND = a hook that fails with a message,
+# then one that leaves a mark.
+failing_then_marking() {
+  cfg "c['hooks'] = {'$1': [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo first-fails >&2; exit 3']}, {'path': '/bin/sh', 'args': ['sh', '-c', 'echo ran > $BATS_TEST_TMPDIR/$1.second']}]}"
+}
+
+@test "a failing poststop hook is a warning and the next poststop hook still runs" {
+  make_bundle
+  failing_then_marking poststop
+  args true
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  run casca delete "$id"
+  assert_success
+  assert_output --partial "hooks.poststop[0] \`/bin/sh\`: exit status 3: first-fails"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/poststop.second")" ran
+  [ -z "$(state_ids)" ]
+}
+
+@test "before runtime-spec 1.3 a failing poststart hook is a warning and the next one runs" {
+  make_bundle
+  cfg 'c["ociVersion"] = "1.2.0"'
+  failing_then_marking poststart
+  args sleep 100
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  run casca start "$id"
+  assert_success
+  assert_output --partial "hooks.poststart[0] \`/bin/sh\`: exit status 3: first-fails"
+  assert_equal "$(cat "$BATS_TEST_TMPDIR/poststart.second")" ran
+  assert_equal "$(state_field "$id" status)" running
+  casca delete --force "$id"
+}
+
+@test "runtime-spec 1.3 (and runc): a failing poststart hook fails start and stops the container" {
+  make_bundle
+  cfg 'c["ociVersion"] = "1.3.0"'
+  failing_then_marking poststart
+  args sleep 100
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  run casca start "$id"
+  assert_failure
+  assert_output --partial "container \`$id\` stopped: hooks.poststart[0] \`/bin/sh\`: exit status 3: first-fails"
+  [ ! -e "$BATS_TEST_TMPDIR/poststart.second" ]
+  assert_equal "$(state_field "$id" status)" stopped
+  casca delete "$id"
+  [ -z "$(state_ids)" ]
 }
 
 @test "terminal: --console-socket receives the pty master; the process has a tty" {

@@ -88,7 +88,7 @@ c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted"
   cfg 'c["root"]["readonly"] = False'
   args sh -c 'grep CapEff /proc/self/status; mkdir -p /mnt; mount -t tmpfs none /mnt 2>&1 || echo mount-denied; ping -c1 -W1 127.0.0.1 2>&1; date -s "$(date "+%Y-%m-%d %H:%M:%S")" 2>&1; insmod /bin/busybox 2>&1; echo done'
   # the capabilities alone (the default seccomp profile refuses most of
-  # these too), then with casca spec's profile.  The clock is set to what it
+  # these too), then with casca spec --hardened's profile.  The clock is set to what it
   # is (to the second): should the protection fail, the host's clock barely
   # moves (a time namespace does not cover CLOCK_REALTIME).
   for profile in without with; do

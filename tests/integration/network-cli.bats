@@ -76,14 +76,14 @@ outside() {
   ip -n "$O" route add default via 192.168.77.1
 }
 
-# netbundle DIR [NETWORK_JSON]: a bundle from `casca spec --network bridge`
+# netbundle DIR [NETWORK_JSON]: a bundle from `casca spec --hardened --network bridge`
 # with casca.network replaced (when given), CAP_NET_RAW (busybox ping needs
 # a raw socket) and a writable root
 netbundle() {
   BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
   mkdir -p "$BUNDLE"
   cp -a "$(busybox_template)" "$BUNDLE/rootfs"
-  "$CASCA" spec --network bridge --bundle "$BUNDLE"
+  "$CASCA" spec --hardened --network bridge --bundle "$BUNDLE"
   host_lane_devices
   cfg "
 c['root']['readonly'] = False

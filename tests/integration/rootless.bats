@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # A non-root user runs a container in a user namespace: state under
-# $XDG_RUNTIME_DIR, the config from `casca spec --rootless`.
+# $XDG_RUNTIME_DIR, the config from `casca spec --hardened --rootless`.
 
 load helpers/casca
 
@@ -19,7 +19,7 @@ load helpers/casca
   if ! setpriv --reuid 65534 --regid 65534 --clear-groups unshare -U true 2>/dev/null; then
     skip "unprivileged user namespaces are disabled on this kernel"
   fi
-  run as_nobody spec --rootless
+  run as_nobody spec --hardened --rootless
   assert_success
   cfg 'c["process"]["args"] = ["sh", "-c", "id -u; cat /proc/self/uid_map; sleep 100"]'
   run_as_nobody_bg() { as_nobody run -d rl1 > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # seccomp.bats - linux.seccomp through the real CLI: actions, errno values,
-# argument filters, the default profile of `casca spec`, seccomp notify with
+# argument filters, the profile of `casca spec --hardened`, seccomp notify with
 # a listener agent, and bad profiles.
 # shellcheck disable=SC2016 # the $ in single quotes is for the container's shell
 
@@ -43,11 +43,11 @@ run_in() { run "$@" casca run --bundle "$BUNDLE" "$(cid)"; }
 
 @test "SCMP_ACT_ALLOW: an allow list runs what it names, the rest gets defaultErrnoRet" {
   seccomp_bundle None
-  # casca spec's profile without mkdir/mkdirat, and ENOSPC as the default
+  # casca spec --hardened's profile without mkdir/mkdirat, and ENOSPC as the default
   python3 - "$BUNDLE/config.json" "$CASCA" "$BATS_TEST_TMPDIR" <<'PY'
 import json, subprocess, sys
 p, casca, tmp = sys.argv[1:]
-subprocess.run([casca, "spec", "--bundle", tmp], check=True)
+subprocess.run([casca, "spec", "--hardened", "--bundle", tmp], check=True)
 s = json.load(open(tmp + "/config.json"))["linux"]["seccomp"]
 for r in s["syscalls"]:
     r["names"] = [n for n in r["names"] if n not in ("mkdir", "mkdirat")]
@@ -144,7 +144,7 @@ blocked=(keyctl add_key request_key bpf perf_event_open open_by_handle_at kexec_
   init_module unshare-mount mount userfaultfd io_uring_setup socket-vsock
   settimeofday reboot syslog unshare-user)
 
-@test "the default profile of casca spec blocks what it says" {
+@test "the profile of casca spec --hardened blocks what it says" {
   probe_bundle
   args /bin/sys-probe "${blocked[@]}" clone3 getpid
   run_in

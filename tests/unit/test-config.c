@@ -4,6 +4,8 @@
  * fixtures are read from tests/fixtures/config/). */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,11 +305,11 @@ static void test_errors(void)
                     "top level string");
         parse_fails("{\"root\":{\"path\":\"r\"}}", "ociVersion: required", "no ociVersion");
         parse_fails("{\"ociVersion\":\"2.0.0\",\"root\":{\"path\":\"r\"}}",
-                    "ociVersion: unsupported version \"2.0.0\" (casca supports 1.0.0 to 1.2.x)",
+                    "ociVersion: unsupported version \"2.0.0\" (casca supports runtime-spec 1.x)",
                     "ociVersion 2.0.0");
-        parse_fails("{\"ociVersion\":\"1.10.0\",\"root\":{\"path\":\"r\"}}",
-                    "ociVersion: unsupported version \"1.10.0\" (casca supports 1.0.0 to 1.2.x)",
-                    "ociVersion 1.10.0");
+        parse_fails("{\"ociVersion\":\"0.9.0\",\"root\":{\"path\":\"r\"}}",
+                    "ociVersion: unsupported version \"0.9.0\" (casca supports runtime-spec 1.x)",
+                    "ociVersion 0.9.0");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"process\":{\"args\":"
                     "[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":1.0,\"gid\":0}}}",
                     "process.user.uid: expected an unsigned 32-bit integer", "uid 1.0");
@@ -656,11 +658,14 @@ static void test_spec(void)
         struct casca_config *c;
         const struct casca_mount *devpts = NULL, *sys = NULL;
 
-        json = casca_spec_default(false, &err);
+        json = casca_spec_generate(&(struct casca_spec_options){.hardened = true}, &err);
         ok(json, "spec generated");
         c = json ? casca_config_parse(json, strlen(json), &err) : NULL;
         if (ok(c, "spec round-trips through the parser")) {
-                is_str(c->oci_version, CASCA_OCI_VERSION, "spec ociVersion");
+                /* errnoRet and defaultErrnoRet are runtime-spec 1.1.0 */
+                is_str(c->oci_version, "1.1.0", "hardened ociVersion: the lowest that covers it");
+                ok(c->linux_cfg.seccomp && c->linux_cfg.seccomp->has_default_errno_ret,
+                   "hardened: a seccomp profile with defaultErrnoRet (1.1.0)");
                 ok(c->has_process && !c->process.terminal, "terminal false");
                 is_str(c->process.args[0], "sh", "args sh");
                 is_int(c->process.n_env, 2, "PATH and TERM");
@@ -697,7 +702,8 @@ static void test_spec(void)
         }
         casca_config_free(c);
 
-        rl = casca_spec_default(true, &err);
+        rl = casca_spec_generate(&(struct casca_spec_options){.hardened = true, .rootless = true},
+                                 &err);
         c = rl ? casca_config_parse(rl, strlen(rl), &err) : NULL;
         if (ok(c, "rootless spec round-trips")) {
                 const struct casca_linux *l = &c->linux_cfg;
@@ -722,6 +728,40 @@ static void test_spec(void)
                                           MS_RDONLY) &&
                            strcmp(sys->source, "/sys") == 0,
                    "/sys is a read-only rbind of the host's");
+        }
+        casca_config_free(c);
+}
+
+/* The default: what runc's `spec` writes, the hostname and version aside. */
+static void test_spec_runc(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_free_ char *json = casca_spec_generate(&(struct casca_spec_options){0}, &err);
+        struct casca_config *c = json ? casca_config_parse(json, strlen(json), &err) : NULL;
+
+        if (ok(c, "runc profile round-trips through the parser")) {
+                const struct casca_linux *l = &c->linux_cfg;
+
+                is_str(c->oci_version, "1.0.0", "runc profile ociVersion 1.0.0");
+                ok(c->process.terminal, "terminal true, as runc's");
+                ok(c->process.caps.ambient == 0 && c->process.caps.inheritable == 0 &&
+                           c->process.caps.bounding == (BIT(CAP_AUDIT_WRITE) | BIT(CAP_KILL) |
+                                                        BIT(CAP_NET_BIND_SERVICE)),
+                   "runc's capabilities, no ambient (runc 1.2+)");
+                ok(!l->seccomp, "no seccomp, as runc's");
+                is_int(c->n_mounts, 7, "runc's seven mounts");
+                ok(c->n_mounts == 7 && strcmp(c->mounts[6].destination, "/sys/fs/cgroup") == 0 &&
+                           strcmp(c->mounts[6].type, "cgroup") == 0,
+                   "the cgroup mount last");
+                is_int(l->n_masked_paths, 11, "runc's maskedPaths");
+                is_int(l->n_readonly_paths, 5, "runc's readonlyPaths");
+                ok(l->namespaces[CASCA_NS_PID].present && l->namespaces[CASCA_NS_NETWORK].present &&
+                           l->namespaces[CASCA_NS_IPC].present &&
+                           l->namespaces[CASCA_NS_UTS].present &&
+                           l->namespaces[CASCA_NS_MOUNT].present &&
+                           !l->namespaces[CASCA_NS_USER].present,
+                   "runc's namespaces");
+                ok(json && strstr(json, "\"terminal\": true"), "spelt as runc spells it");
         }
         casca_config_free(c);
 }
@@ -757,7 +797,7 @@ static void test_features(void)
         v = jget(doc, "ociVersionMin", NULL);
         is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, "1.0.0", "ociVersionMin");
         v = jget(doc, "ociVersionMax", NULL);
-        is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, "1.2.0", "ociVersionMax");
+        is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, "1.3.0", "ociVersionMax");
         v = jget(doc, "hooks", NULL);
         ok(YAJL_IS_ARRAY(v) && v->u.array.len == 6 && str_in(v, "createRuntime"), "six hooks");
         v = jget(doc, "mountOptions", NULL);
@@ -788,10 +828,20 @@ static void test_features(void)
                    YAJL_IS_FALSE(casca_json_get(v, "systemdUser")) &&
                    YAJL_IS_FALSE(casca_json_get(v, "rdma")),
            "linux.cgroup: v2 only");
-        ok(YAJL_IS_FALSE(jget(jget(doc, "linux", "apparmor"), "enabled", NULL)) &&
-                   YAJL_IS_FALSE(jget(jget(doc, "linux", "selinux"), "enabled", NULL)) &&
-                   YAJL_IS_FALSE(jget(jget(doc, "linux", "intelRdt"), "enabled", NULL)),
-           "apparmor, selinux, intelRdt disabled");
+        ok(YAJL_IS_TRUE(jget(jget(doc, "linux", "apparmor"), "enabled", NULL)) &&
+                   YAJL_IS_TRUE(jget(jget(doc, "linux", "selinux"), "enabled", NULL)) &&
+                   YAJL_IS_FALSE(jget(jget(doc, "linux", "intelRdt"), "enabled", NULL)) &&
+                   YAJL_IS_FALSE(jget(jget(doc, "linux", "intelRdt"), "schemata", NULL)),
+           "apparmor, selinux supported; intelRdt not");
+        v = jget(jget(doc, "linux", "memoryPolicy"), "modes", NULL);
+        ok(YAJL_IS_ARRAY(v) && v->u.array.len == 7 && str_in(v, "MPOL_BIND") &&
+                   str_in(v, "MPOL_WEIGHTED_INTERLEAVE"),
+           "linux.memoryPolicy.modes");
+        v = jget(jget(doc, "linux", "memoryPolicy"), "flags", NULL);
+        ok(YAJL_IS_ARRAY(v) && v->u.array.len == 3 && str_in(v, "MPOL_F_STATIC_NODES"),
+           "linux.memoryPolicy.flags");
+        v = jget(jget(doc, "linux", "mountExtensions"), "idmap", NULL);
+        ok(YAJL_IS_FALSE(casca_json_get(v, "enabled")), "mountExtensions.idmap disabled");
         v = jget(doc, "annotations", "io.github.casca.version");
         is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, CASCA_VERSION, "version annotation");
 }
@@ -929,6 +979,126 @@ static void test_resources_emit_merge(void)
                 yajl_tree_free(over);
 }
 
+/* A document with process and linux members added to a minimal config. */
+static struct casca_config *parse_with(const char *process, const char *linux_, const char *top,
+                                       char **ret_msg)
+{
+        _cleanup_free_ char *doc = NULL;
+
+        if (asprintf(&doc,
+                     "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"},"
+                     "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"%s%s},"
+                     "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]%s%s}%s%s}",
+                     process[0] ? "," : "", process, linux_[0] ? "," : "", linux_,
+                     top[0] ? "," : "", top) < 0)
+                return NULL;
+        return parse(doc, ret_msg);
+}
+
+static bool id_in(const struct casca_id_set *set, unsigned id)
+{
+        return set->bits[id / (8 * sizeof(unsigned long))] & (1UL << (id % (8 * sizeof(long))));
+}
+
+/* runtime-spec 1.1 to 1.3 fields: parsed into what the init applies, or
+ * refused by name; any 1.x version; casca's own object is closed. */
+static void test_runtime_spec_1_3(void)
+{
+        _cleanup_free_ char *msg = NULL;
+        struct casca_config *c;
+
+        c = parse("{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"r\"}}", NULL);
+        ok(c, "ociVersion 1.3.0 accepted");
+        casca_config_free(c);
+        c = parse("{\"ociVersion\":\"1.10.0-rc.1\",\"root\":{\"path\":\"r\"}}", NULL);
+        ok(c, "ociVersion 1.10.0-rc.1 accepted (any 1.x)");
+        casca_config_free(c);
+
+        c = parse_with("\"scheduler\":{\"policy\":\"SCHED_FIFO\",\"priority\":7,\"flags\":"
+                       "[\"SCHED_FLAG_RESET_ON_FORK\"]},"
+                       "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7},"
+                       "\"execCPUAffinity\":{\"initial\":\"0,2-3\",\"final\":\"1\"}",
+                       "\"memoryPolicy\":{\"mode\":\"MPOL_INTERLEAVE\",\"nodes\":\"0-1,5\","
+                       "\"flags\":[\"MPOL_F_STATIC_NODES\"]}",
+                       "", &msg);
+        if (ok(c, "scheduler, ioPriority, execCPUAffinity, memoryPolicy parse: %s",
+               msg ? msg : "")) {
+                const struct casca_process *p = &c->process;
+                const struct casca_linux *l = &c->linux_cfg;
+
+                ok(p->has_scheduler && p->scheduler.policy == SCHED_FIFO &&
+                           p->scheduler.priority == 7 && p->scheduler.flags == 0x01,
+                   "scheduler SCHED_FIFO 7, reset-on-fork");
+                ok(p->has_io_priority && p->io_priority.klass == 3 && p->io_priority.priority == 7,
+                   "ioPriority idle 7");
+                ok(p->has_affinity_initial && id_in(&p->affinity_initial, 0) &&
+                           !id_in(&p->affinity_initial, 1) && id_in(&p->affinity_initial, 2) &&
+                           id_in(&p->affinity_initial, 3) && p->affinity_initial.highest == 3,
+                   "initial affinity 0,2-3");
+                ok(p->has_affinity_final && id_in(&p->affinity_final, 1) &&
+                           p->affinity_final.highest == 1,
+                   "final affinity 1");
+                ok(l->has_memory_policy && l->memory_policy == (3 | (1 << 15)) &&
+                           id_in(&l->memory_policy_nodes, 5) &&
+                           !id_in(&l->memory_policy_nodes, 2) &&
+                           l->memory_policy_nodes.highest == 5,
+                   "memoryPolicy interleave|static on 0-1,5");
+        }
+        casca_config_free(c);
+        free(msg);
+        msg = NULL;
+
+        c = parse_with("", "\"memoryPolicy\":{\"mode\":\"MPOL_BIND\",\"nodes\":\"1024\"}", "",
+                       &msg);
+        ok(!c && msg &&
+                   strcmp(msg, "linux.memoryPolicy.nodes: 1024 is above the highest id, "
+                               "1023") == 0,
+           "node 1024 refused: %s", msg ? msg : "(accepted)");
+        casca_config_free(c);
+        free(msg);
+        msg = NULL;
+
+        c = parse_with("", "", "\"casca\":{\"network\":{},\"netwrok\":{}}", &msg);
+        ok(!c && msg &&
+                   strcmp(msg, "casca: unknown key \"netwrok\" (casca knows \"network\")") == 0,
+           "unknown key in casca refused: %s", msg ? msg : "(accepted)");
+        casca_config_free(c);
+        free(msg);
+        msg = NULL;
+
+        c = parse_with("", "", "\"casca\":{\"network\":{\"brige\":\"br0\"}}", &msg);
+        ok(!c && msg && strcmp(msg, "casca.network: unknown key \"brige\"") == 0,
+           "unknown key in casca.network refused: %s", msg ? msg : "(accepted)");
+        casca_config_free(c);
+        free(msg);
+        msg = NULL;
+
+        c = parse_with("", "\"intelRdt\":{\"closID\":\"a\"}", "", &msg);
+        ok(!c && msg && strstr(msg, "linux.intelRdt: not supported"), "intelRdt refused: %s",
+           msg ? msg : "(accepted)");
+        casca_config_free(c);
+        free(msg);
+        msg = NULL;
+
+        /* linux.mountLabel as runc applies it (on an SELinux host) */
+        c = parse_with("", "\"mountLabel\":\"system_u:object_r:container_file_t:s0\"",
+                       "\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
+                       "\"options\":[\"mode=1777\"]},{\"destination\":\"/proc\",\"type\":"
+                       "\"proc\"},{\"destination\":\"/b\",\"source\":\"/srv\",\"options\":"
+                       "[\"rbind\"]},{\"destination\":\"/dev/pts\",\"type\":\"devpts\"}]",
+                       &msg);
+        if (ok(c, "mountLabel config parses: %s", msg ? msg : "")) {
+                ok(casca_config_apply_mount_label(c, NULL) == 0, "mount label applied");
+                is_str(c->mounts[0].data,
+                       "mode=1777,context=\"system_u:object_r:container_file_t:s0\"",
+                       "tmpfs gets context=");
+                ok(!c->mounts[1].data && !c->mounts[2].data, "proc and bind mounts do not");
+                is_str(c->mounts[3].data, "context=\"system_u:object_r:container_file_t:s0\"",
+                       "devpts without options gets context=");
+        }
+        casca_config_free(c);
+}
+
 int main(void)
 {
         test_full();
@@ -940,8 +1110,10 @@ int main(void)
         test_mount_rec_attrs();
         test_names();
         test_spec();
+        test_spec_runc();
         test_features();
         test_resources_alone();
         test_resources_emit_merge();
+        test_runtime_spec_1_3();
         return tap_done();
 }

@@ -347,6 +347,34 @@ static void files(void)
            "read_file error names the file");
 }
 
+/* read_fd's bound, and the memfd that carries a state to a hook */
+static void bounded(void)
+{
+        static const char data[] = "0123456789";
+        _cleanup_close_ int fd = casca_fs_memfd_of("t", data, 10, NULL);
+        char *got;
+        size_t len = 0;
+
+        ok(fd >= 0, "memfd_of");
+        ok(fd >= 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC, "memfd_of is close-on-exec");
+        ok(fd >= 0 && write(fd, "x", 1) < 0 && errno == EPERM, "memfd_of is sealed against writes");
+        got = casca_fs_read_fd(fd, "t", 10, &len, NULL);
+        ok(got && len == 10 && strcmp(got, data) == 0, "read_fd of exactly max bytes");
+        free(got);
+        for (size_t max = 0; max < 10; max++) {
+                _cleanup_error_ struct casca_error *err = NULL;
+
+                lseek(fd, 0, SEEK_SET);
+                got = casca_fs_read_fd(fd, "t", max, NULL, &err);
+                if (got || !err || err->code != EFBIG)
+                        break;
+                if (max == 9)
+                        is_str(err->msg, "`t`: larger than 9 bytes", "read_fd past max: EFBIG");
+        }
+        ok(!got, "read_fd refuses every max below the size");
+        free(got);
+}
+
 static void cloexec(int (*fn)(int, struct casca_error **), const char *how)
 {
         _cleanup_error_ struct casca_error *err = NULL;
@@ -416,6 +444,7 @@ int main(void)
         magic(casca_fs_open_in_root_fallback, "fallback");
         creation();
         files();
+        bounded();
         cloexec(casca_fs_cloexec_from, "close_range");
         cloexec(casca_fs_cloexec_from_fallback, "/proc/self/fd fallback");
         close_except(casca_fs_close_from_except, "close_range");

@@ -16,7 +16,8 @@
 static void test_bridge(void)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        _cleanup_free_ char *json = casca_spec_generate(false, CASCA_SPEC_NETWORK_BRIDGE, &err);
+        const struct casca_spec_options o = {.network = CASCA_SPEC_NETWORK_BRIDGE};
+        _cleanup_free_ char *json = casca_spec_generate(&o, &err);
         struct casca_config *c;
         char buf[CASCA_CIDR_STRLEN];
 
@@ -42,13 +43,17 @@ static void test_bridge(void)
 static void test_none_and_rootless(void)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        _cleanup_free_ char *none = casca_spec_generate(false, CASCA_SPEC_NETWORK_NONE, &err);
-        _cleanup_free_ char *def = casca_spec_default(false, NULL);
+        const struct casca_spec_options none_o = {.network = CASCA_SPEC_NETWORK_NONE};
+        const struct casca_spec_options def_o = {0};
+        const struct casca_spec_options rl_o = {.rootless = true,
+                                                .network = CASCA_SPEC_NETWORK_BRIDGE};
+        _cleanup_free_ char *none = casca_spec_generate(&none_o, &err);
+        _cleanup_free_ char *def = casca_spec_generate(&def_o, NULL);
         char *rl;
 
         ok(none && def && strcmp(none, def) == 0, "none is the default spec");
         ok(none && !strstr(none, "\"casca\": {"), "no casca section");
-        rl = casca_spec_generate(true, CASCA_SPEC_NETWORK_BRIDGE, &err);
+        rl = casca_spec_generate(&rl_o, &err);
         ok(!rl && err && err->code == EINVAL && strstr(err->msg, "rootless"),
            "bridge with rootless is refused: %s", err ? err->msg : "");
         free(rl);

@@ -31,12 +31,13 @@ busybox_template() {
 }
 
 # make_bundle [DIR] [SPEC_OPTION...]: a bundle with a busybox rootfs and
-# `casca spec`'s config.
+# `casca spec --hardened`'s config (casca's profile: no terminal, seccomp;
+# plain `casca spec` is runc's).
 make_bundle() {
   BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
   mkdir -p "$BUNDLE"
   cp -a "$(busybox_template)" "$BUNDLE/rootfs"
-  "$CASCA" spec "${@:2}" --bundle "$BUNDLE"
+  "$CASCA" spec --hardened "${@:2}" --bundle "$BUNDLE"
   host_lane_devices
 }
 
