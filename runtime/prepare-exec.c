@@ -19,6 +19,37 @@
 #include "sync.h"
 #include "terminal.h"
 
+/* ---- stdio ---------------------------------------------------------------- */
+
+/* As runc's fixStdioPermissions: the process's uid owns its stdio, so that
+ * it can reopen /dev/stdout (/proc/self/fd/1) and use its terminal; the
+ * group stays (devpts gives the tty group).  Only what is the process's
+ * own is changed: its pty, and pipes and sockets; a file or a device of the
+ * caller (a log file, the caller's own terminal) is left alone.  A chown
+ * the kernel refuses (an owner not mapped in a user namespace, a read-only
+ * /dev) leaves it as it is, as in runc. */
+static int fix_stdio_owner(uid_t uid, int pty, struct casca_error **err)
+{
+        struct stat pst;
+        bool have_pty = pty >= 0 && fstat(pty, &pst) == 0;
+
+        for (int fd = 0; fd < 3; fd++) {
+                struct stat st;
+                bool ours;
+
+                if (fstat(fd, &st) < 0 || st.st_uid == uid)
+                        continue;
+                ours = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+                       (have_pty && S_ISCHR(st.st_mode) && st.st_rdev == pst.st_rdev);
+                if (!ours || fchown(fd, uid, (gid_t)-1) == 0)
+                        continue;
+                if (errno != EINVAL && errno != EPERM && errno != EROFS)
+                        return casca_error_set(err, errno, "chown stdio fd %d to uid %u", fd,
+                                               (unsigned)uid);
+        }
+        return 0;
+}
+
 /* ---- capabilities kept for the filter ---------------------------------------- */
 
 static int last_cap(void)
@@ -98,6 +129,9 @@ int casca_prepare_exec(struct casca_prepare *x, struct casca_error **err)
                 if (r < 0)
                         return r;
         }
+        r = fix_stdio_owner(p->user.uid, x->pty_slave, err);
+        if (r < 0)
+                return r;
         r = keep_admin(x, &u, err);
         if (r < 0)
                 return r;

@@ -4,6 +4,7 @@
  * One code path for both:
  *
  *     casca_prepare_exec()      rlimits and personality, the pty as stdio,
+ *                               stdio owned by the process's uid,
  *                               user + capabilities, no_new_privs,
  *                               cwd and the program looked up (a missing
  *                               one fails here, while the runtime waits),

@@ -108,3 +108,32 @@ JSON
   assert_output --partial "does not exist"
   casca delete "$ID"
 }
+
+@test "the process's uid owns its stdio: pipes and its terminal (run and exec)" {
+  make_bundle
+  cfg 'c["process"]["user"] = {"uid": 1000, "gid": 1000}'
+  # a pipe the runtime was given: the user can reopen it through /dev/stdout
+  args sh -c 'stat -L -c "%u" /proc/self/fd/1; echo through-dev-stdout > /dev/stdout'
+  run casca run --bundle "$BUNDLE" "$(cid 1)"
+  assert_success
+  assert_output "$(printf '1000\nthrough-dev-stdout')"
+  cfg 'c["process"]["terminal"] = True'
+  args sh -c 'stat -L -c "%u %g" /proc/self/fd/0; ls -l $(tty) | cut -c1-10'
+  run script -qec "$CASCA --root $STATE_ROOT run --bundle $BUNDLE $(cid 2)" /dev/null
+  assert_success
+  # the tty group stays, as devpts gives it (runc changes the uid only)
+  assert_output --partial "1000 5"
+  assert_output --partial "crw--w----"
+  cfg 'c["process"]["terminal"] = False'
+  args sleep 1000
+  ID=$(cid 3)
+  run_bg run -d --bundle "$BUNDLE" "$ID"
+  assert_success
+  run casca exec --user 1234 "$ID" sh -c 'stat -L -c "%u" /proc/self/fd/1; echo exec-dev-stdout > /dev/stdout'
+  assert_success
+  assert_output "$(printf '1234\nexec-dev-stdout')"
+  run script -qec "$CASCA --root $STATE_ROOT exec -t --user 1234 $ID stat -L -c '%u' /proc/self/fd/0" /dev/null
+  assert_success
+  assert_output --partial 1234
+  casca delete --force "$ID"
+}
