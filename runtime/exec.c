@@ -177,11 +177,14 @@ static int apply_options(struct exec *e, struct casca_error **err)
         }
         if (o->no_new_privs)
                 p->no_new_privileges = true;
-        if (o->tty)
-                p->terminal = true;
+        /* like runc: a terminal only with --tty, or the --process file's */
+        p->terminal = o->tty || (o->process_file && p->terminal);
         if (p->terminal && o->detach && !o->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "a terminal for a detached exec needs --console-socket");
+        if (!p->terminal && o->console_socket)
+                return casca_error_setx(err, EINVAL,
+                                        "--console-socket given but no terminal (--tty)");
         return 0;
 }
 

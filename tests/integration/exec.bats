@@ -109,6 +109,44 @@ JSON
   casca delete "$ID"
 }
 
+# start_tty_sleeper: a container whose config asks for a terminal
+start_tty_sleeper() {
+  make_bundle
+  cfg 'c["process"]["terminal"] = True'
+  args sleep 1000
+  ID=$(cid)
+  sock=$BATS_TEST_TMPDIR/c.sock
+  "$CASCA_BUILD/tests/recvtty" "$sock" > /dev/null 3>&- &
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  run_bg run -d --console-socket "$sock" --bundle "$BUNDLE" "$ID"
+  assert_success
+}
+
+@test "exec without --tty has no terminal, whatever config.json says; --process decides for itself" {
+  start_tty_sleeper
+  run casca exec "$ID" sh -c '[ -t 0 ] || [ -t 1 ] && echo tty || echo no-tty'
+  assert_success
+  # no terminal: no "\r\n" line ends either
+  assert_output no-tty
+  run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID" sleep 1000
+  assert_success
+  [ -n "$(cat "$BATS_TEST_TMPDIR/xpid")" ]
+  # a --process object with "terminal": true has one; detached it needs a console socket
+  echo '{"terminal": true, "args": ["true"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
+  run casca exec -d --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+  assert_failure
+  assert_output --partial "a terminal for a detached exec needs --console-socket"
+  run script -qec "$CASCA --root $STATE_ROOT exec --process $BATS_TEST_TMPDIR/p.json $ID" /dev/null
+  assert_success
+  echo '{"terminal": false, "args": ["sh", "-c", "[ -t 1 ] && echo tty || echo no-tty"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
+  run casca exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+  assert_output no-tty
+  run script -qec "$CASCA --root $STATE_ROOT exec -t --process $BATS_TEST_TMPDIR/p.json $ID" /dev/null
+  assert_output --partial tty
+  refute_output --partial no-tty
+  casca delete --force "$ID"
+}
+
 @test "the process's uid owns its stdio: pipes and its terminal (run and exec)" {
   make_bundle
   cfg 'c["process"]["user"] = {"uid": 1000, "gid": 1000}'
