@@ -185,6 +185,9 @@ static int apply_options(struct exec *e, struct casca_error **err)
         if (!p->terminal && o->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but no terminal (--tty)");
+        /* relaying the pty: it starts with our terminal's size */
+        if (p->terminal && !o->detach && !o->console_socket)
+                casca_terminal_take_size(STDIN_FILENO, p);
         return 0;
 }
 

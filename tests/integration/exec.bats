@@ -147,6 +147,16 @@ start_tty_sleeper() {
   casca delete --force "$ID"
 }
 
+@test "exec -t: the terminal has the caller's size before the process starts" {
+  start_sleeper
+  for i in $(seq 10); do
+    run script -qec "stty rows 33 cols 111; $CASCA --root $STATE_ROOT exec -t $ID stty size" /dev/null
+    assert_success
+    assert_output --partial "33 111"
+  done
+  casca delete --force "$ID"
+}
+
 @test "the process's uid owns its stdio: pipes and its terminal (run and exec)" {
   make_bundle
   cfg 'c["process"]["user"] = {"uid": 1000, "gid": 1000}'
