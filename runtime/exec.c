@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* exec.c - `exec`: run another process inside a running container.
+/* exec.c - `exec`: run another process inside a created or running
+ * container.
  *
  * The process joins every namespace of the container's init through its
  * pidfd (one setns call), its cgroup (CLONE_INTO_CGROUP), and gets the same
@@ -356,7 +357,8 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
         }
 }
 
-/* The state, config and compiled seccomp filter of a running container.  The lock is not kept: a long foreground exec must not hold
+/* The state, config and compiled seccomp filter of a created or running
+ * container.  The lock is not kept: a long foreground exec must not hold
  * off `delete --force`. */
 static int open_container(struct casca_context *ctx, const char *id, struct exec *e,
                           struct casca_error **err)
@@ -369,7 +371,8 @@ static int open_container(struct casca_context *ctx, const char *id, struct exec
         r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
-        if (h.status != CASCA_STATUS_RUNNING) {
+        /* as runc: a created container too (its init waits for start) */
+        if (h.status != CASCA_STATUS_RUNNING && h.status != CASCA_STATUS_CREATED) {
                 r = casca_error_setx(err, EINVAL, "cannot exec in container `%s`: it is %s", id,
                                      casca_status_name(h.status));
                 goto out;

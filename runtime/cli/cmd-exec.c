@@ -8,8 +8,8 @@
 
 static const char usage[] =
         "usage: casca exec [options] CONTAINER-ID [COMMAND [ARG...]]\n\n"
-        "Run a process in a running container: it joins the container's namespaces\n"
-        "and cgroup and gets its security context (capabilities, seccomp,\n"
+        "Run a process in a created or running container: it joins the container's\n"
+        "namespaces and cgroup and gets its security context (capabilities, seccomp,\n"
         "no_new_privs, rlimits, user) unless overridden.  In the foreground casca\n"
         "exits with the process's status (128+N when killed by signal N).\n\n"
         "  -p, --process FILE        a runtime-spec process object (JSON)\n"

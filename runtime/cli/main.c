@@ -18,7 +18,7 @@ static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create, true},
         {"start", "start a created container", cmd_start, false},
         {"run", "create and start a container", cmd_run, true},
-        {"exec", "run another process in a running container", cmd_exec, true},
+        {"exec", "run another process in a container", cmd_exec, true},
         {"state", "print the state of a container", cmd_state, false},
         {"kill", "send a signal to the container's init", cmd_kill, false},
         {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop, false},

@@ -98,7 +98,7 @@ int casca_container_run(struct casca_context *ctx, const char *id,
                         const struct casca_create_options *opts, bool detach, bool keep,
                         int *ret_status, struct casca_error **err);
 
-/* exec: run another process in a running container. */
+/* exec: run another process in a created or running container. */
 struct casca_exec_options {
         const char *process_file;  /* --process: a runtime-spec process object */
         char *const *args;         /* trailing arguments (override process args) */

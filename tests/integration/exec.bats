@@ -109,6 +109,26 @@ JSON
   casca delete "$ID"
 }
 
+@test "exec into a created container, as runc: it runs; the container stays created" {
+  make_bundle
+  cfg 'c["root"]["readonly"] = False'
+  echo in-the-rootfs > "$BUNDLE/rootfs/marker"
+  args sh -c 'echo started > /tmp/started; sleep 1000'
+  ID=$(cid)
+  run_bg create --bundle "$BUNDLE" "$ID"
+  assert_success
+  run casca exec "$ID" sh -c 'cat /marker; hostname; ls /tmp'
+  assert_success
+  assert_line in-the-rootfs
+  refute_line started
+  assert_equal "$(state_field "$ID" status)" created
+  casca start "$ID"
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/started" ] && break; sleep 0.1; done
+  [ -e "$BUNDLE/rootfs/tmp/started" ]
+  assert_equal "$(state_field "$ID" status)" running
+  casca delete --force "$ID"
+}
+
 # start_tty_sleeper: a container whose config asks for a terminal
 start_tty_sleeper() {
   make_bundle
