@@ -11,7 +11,8 @@ static const char usage[] =
         "Run a process in a created or running container: it joins the container's\n"
         "namespaces and cgroup and gets its security context (capabilities, seccomp,\n"
         "no_new_privs, rlimits, user) unless overridden.  In the foreground casca\n"
-        "exits with the process's status (128+N when killed by signal N).\n\n"
+        "exits with the process's status (128+N when killed by signal N); a failure\n"
+        "of casca itself exits 255.\n\n"
         "  -p, --process FILE        a runtime-spec process object (JSON)\n"
         "  -t, --tty                 allocate a terminal (without it, only when the\n"
         "                            --process object asks for one)\n"
@@ -27,6 +28,9 @@ static const char usage[] =
         "  -h, --help                this help\n";
 
 enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_CWD, OPT_NNP, OPT_PRESERVE };
+
+/* exit status of a failure of casca itself, as runc's exec */
+#define EXEC_FAILED 255
 
 static const struct option opts[] = {
         {"process", required_argument, NULL, 'p'},
@@ -72,9 +76,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
         int c, r, status = 0;
 
         if (!env || !caps) {
-                free(env);
-                free(caps);
-                return cli_failx(cli, "out of memory");
+                r = cli_failx(cli, "out of memory");
+                goto done;
         }
         o.env = env;
         o.caps = caps;
@@ -125,21 +128,24 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
                         cli_failx(cli, "exec: expected CONTAINER-ID [COMMAND...]");
                         fputs(usage, stderr);
                 }
-                free(env);
-                free(caps);
-                return r == CLI_HELP_DONE ? 0 : r == 1 ? 1 : 2;
+                r = r == CLI_HELP_DONE ? 0 : 2;
+                goto done;
         }
         o.args = argv + optind + 1;
         o.n_args = (size_t)(argc - optind - 1);
         if (!o.n_args && !o.process_file) {
-                free(env);
-                free(caps);
-                return cli_failx(cli, "exec: give a COMMAND or --process FILE");
+                cli_failx(cli, "exec: give a COMMAND or --process FILE");
+                r = 2;
+                goto done;
         }
-        r = casca_container_exec(&cli->ctx, argv[optind], &o, &status, &err);
+        if (casca_container_exec(&cli->ctx, argv[optind], &o, &status, &err) < 0) {
+                cli_fail(cli, err);
+                r = EXEC_FAILED;
+        } else {
+                r = status;
+        }
+done:
         free(env);
         free(caps);
-        if (r < 0)
-                return cli_fail(cli, err);
-        return status;
+        return r;
 }

@@ -255,8 +255,12 @@ int main(int argc, char **argv)
                         struct casca_error *err = NULL;
 
                         cli.argv0 = verbs[k].name;
-                        if (verbs[k].sealed && casca_exec_sealed_self(argv, &err) < 0)
-                                return cli_fail(&cli, err);
+                        if (verbs[k].sealed && casca_exec_sealed_self(argv, &err) < 0) {
+                                cli_fail(&cli, err);
+                                /* as runc: exec's own failure is 255, never
+                                 * a status the process could have */
+                                return verbs[k].run == cmd_exec ? 255 : 1;
+                        }
                         optind = 1;
                         return verbs[k].run(&cli, argc - i, argv + i);
                 }

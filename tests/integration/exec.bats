@@ -28,6 +28,8 @@ start_sleeper() {
   start_sleeper
   run casca exec "$ID" sh -c 'exit 9'
   assert_equal "$status" 9
+  run casca exec "$ID" sh -c 'exit 255'
+  assert_equal "$status" 255
   run casca exec "$ID" sh -c 'kill -TERM $$'
   assert_equal "$status" $((128 + 15))
   casca delete --force "$ID"
@@ -96,15 +98,15 @@ JSON
 @test "exec into a stopped or unknown container is a clear error; a missing binary too" {
   start_sleeper
   run casca exec "$ID" /does/not/exist
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial 'exec "/does/not/exist": No such file or directory'
   casca kill "$ID" KILL
   for _ in $(seq 50); do [ "$(state_field "$ID" status)" = stopped ] && break; sleep 0.1; done
   run casca exec "$ID" true
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial "cannot exec in container \`$ID\`: it is stopped"
   run casca exec nosuch true
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial "does not exist"
   casca delete "$ID"
 }
@@ -126,6 +128,19 @@ JSON
   for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/started" ] && break; sleep 0.1; done
   [ -e "$BUNDLE/rootfs/tmp/started" ]
   assert_equal "$(state_field "$ID" status)" running
+  casca delete --force "$ID"
+}
+
+@test "a failure of casca itself exits 255, as runc's exec" {
+  start_sleeper
+  run casca exec "$ID" /does/not/exist
+  assert_equal "$status" 255
+  assert_output 'casca: exec "/does/not/exist": No such file or directory'
+  run casca exec --cwd relative "$ID" true
+  assert_equal "$status" 255
+  run casca exec nosuch true
+  assert_equal "$status" 255
+  assert_output --partial "does not exist"
   casca delete --force "$ID"
 }
 
@@ -154,7 +169,7 @@ start_tty_sleeper() {
   # a --process object with "terminal": true has one; detached it needs a console socket
   echo '{"terminal": true, "args": ["true"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
   run casca exec -d --process "$BATS_TEST_TMPDIR/p.json" "$ID"
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial "a terminal for a detached exec needs --console-socket"
   run script -qec "$CASCA --root $STATE_ROOT exec --process $BATS_TEST_TMPDIR/p.json $ID" /dev/null
   assert_success
