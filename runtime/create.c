@@ -819,6 +819,10 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         r = check_config(&c, err);
         if (r < 0)
                 goto out;
+        r = casca_prepare_check_lsm(&c.cfg->process, "process.apparmorProfile",
+                                    "process.selinuxLabel", err);
+        if (r < 0)
+                goto out;
         l = &c.cfg->linux_cfg;
         c.preserve_fds = opts->preserve_fds + listen_fds();
 

@@ -3,10 +3,11 @@
  * container.
  *
  * The process joins every namespace of the container's init through its
- * pidfd (one setns call), its cgroup (CLONE_INTO_CGROUP), and gets the same
- * security context as the init (rlimits, seccomp, user, capabilities,
- * no_new_privs) unless the options override it; the steps before execve
- * are the init's (prepare-exec.c).  A pid namespace applies to children only, so a first
+ * pidfd (one setns call), its cgroup (CLONE_INTO_CGROUP; --cgroup: a
+ * sub-cgroup of it), and gets the same security context as the init
+ * (rlimits, seccomp, user, capabilities, no_new_privs, LSM labels) unless
+ * the options override it; the steps before execve are the init's
+ * (prepare-exec.c).  A pid namespace applies to children only, so a first
  * stage joins and clones the process as our sibling (CLONE_PARENT): we wait
  * for it and report its status. */
 #include <errno.h>
@@ -176,8 +177,32 @@ static int apply_options(struct exec *e, struct casca_error **err)
                 p->caps.permitted |= bit;
                 p->caps.inheritable |= bit;
         }
+        for (size_t i = 0; i < o->n_additional_gids; i++) {
+                uint32_t *v = realloc(p->user.additional_gids,
+                                      (p->user.n_additional_gids + 1) * sizeof(*v));
+
+                if (!v)
+                        return casca_error_set(err, ENOMEM, "--additional-gids");
+                v[p->user.n_additional_gids++] = o->additional_gids[i];
+                p->user.additional_gids = v;
+        }
         if (o->no_new_privs)
                 p->no_new_privileges = true;
+        if (o->apparmor) {
+                free(p->apparmor_profile);
+                if (!(p->apparmor_profile = strdup(o->apparmor)))
+                        return casca_error_set(err, ENOMEM, "--apparmor");
+        }
+        if (o->process_label) {
+                free(p->selinux_label);
+                if (!(p->selinux_label = strdup(o->process_label)))
+                        return casca_error_set(err, ENOMEM, "--process-label");
+        }
+        r = casca_prepare_check_lsm(p, o->apparmor ? "--apparmor" : "process.apparmorProfile",
+                                    o->process_label ? "--process-label" : "process.selinuxLabel",
+                                    err);
+        if (r < 0)
+                return r;
         /* like runc: a terminal only with --tty, or the --process file's */
         p->terminal = o->tty || (o->process_file && p->terminal);
         if (p->terminal && o->detach && !o->console_socket)
@@ -371,8 +396,15 @@ static int open_container(struct casca_context *ctx, const char *id, struct exec
         r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
-        /* as runc: a created container too (its init waits for start) */
-        if (h.status != CASCA_STATUS_RUNNING && h.status != CASCA_STATUS_CREATED) {
+        if (h.status == CASCA_STATUS_PAUSED && !e->o->ignore_paused) {
+                r = casca_error_setx(err, EINVAL,
+                                     "cannot exec in container `%s`: it is paused "
+                                     "(--ignore-paused to exec anyway)",
+                                     id);
+                goto out;
+        }
+        if (h.status != CASCA_STATUS_RUNNING && h.status != CASCA_STATUS_CREATED &&
+            h.status != CASCA_STATUS_PAUSED) {
                 r = casca_error_setx(err, EINVAL, "cannot exec in container `%s`: it is %s", id,
                                      casca_status_name(h.status));
                 goto out;
@@ -408,14 +440,97 @@ out:
         return r;
 }
 
+/* --cgroup: [CONTROLLER[,CONTROLLER...]:]PATH, as runc takes it.  cgroup v2
+ * has one hierarchy: one path (the controllers, if named, must be in the
+ * container's cgroup).  The sub-cgroup must exist below the container's. */
+static int open_sub_cgroup(struct exec *e, struct casca_cgroup *cg, struct casca_cgroup **ret,
+                           struct casca_error **err)
+{
+        const struct casca_exec_options *o = e->o;
+        _cleanup_free_ char *controllers = NULL, *full = NULL;
+        const char *sub = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!o->n_cgroups)
+                return 0;
+        if (!cg)
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "--cgroup `%s`: the container has no cgroup (a "
+                                        "sub-cgroup needs cgroup v2)",
+                                        o->cgroups[0]);
+        for (size_t i = 0; i < o->n_cgroups; i++) {
+                const char *arg = o->cgroups[i], *colon = strchr(arg, ':');
+                const char *path = colon ? colon + 1 : arg;
+
+                if (!colon && o->n_cgroups > 1)
+                        return casca_error_setx(err, EINVAL,
+                                                "--cgroup `%s`: a path without CONTROLLER: "
+                                                "must be the only --cgroup",
+                                                arg);
+                if (sub && strcmp(sub, path) != 0)
+                        return casca_error_setx(err, EINVAL,
+                                                "--cgroup: cgroup v2 has one hierarchy, give "
+                                                "one path (got `%s` and `%s`)",
+                                                sub, path);
+                sub = path;
+                if (!colon)
+                        continue;
+                if (!controllers) {
+                        char file[64];
+                        size_t len;
+
+                        snprintf(file, sizeof(file), "/proc/self/fd/%d/cgroup.controllers",
+                                 casca_cgroup_dirfd(cg));
+                        controllers = casca_fs_read_file(file, &len, err);
+                        if (!controllers)
+                                return casca_error_prefix(err, "cgroup %s", casca_cgroup_path(cg));
+                        controllers[strcspn(controllers, "\n")] = '\0';
+                }
+                for (const char *c = arg; c < colon;) {
+                        size_t n = strcspn(c, ",:");
+                        bool found = false;
+
+                        for (const char *h = controllers; *h;) {
+                                size_t m = strcspn(h, " ");
+
+                                if (m == n && n && strncmp(h, c, n) == 0)
+                                        found = true;
+                                h += m;
+                                h += *h == ' ';
+                        }
+                        if (!found)
+                                return casca_error_setx(err, EINVAL,
+                                                        "--cgroup `%s`: controller `%.*s` is not "
+                                                        "in the container's cgroup (cgroup v2: "
+                                                        "%s)",
+                                                        arg, (int)n, c,
+                                                        controllers[0] ? controllers : "none");
+                        c += n + (c[n] == ',');
+                }
+        }
+        if (asprintf(&full, "%s/%s", casca_cgroup_path(cg), sub) < 0) {
+                full = NULL;
+                return casca_error_set(err, ENOMEM, "--cgroup");
+        }
+        r = casca_cgroup_open(full, ret, err);
+        if (r < 0)
+                return casca_error_prefix(err,
+                                          "--cgroup `%s`: no such sub-cgroup of the "
+                                          "container's cgroup %s",
+                                          sub, casca_cgroup_path(cg));
+        return 0;
+}
+
 int casca_container_exec(struct casca_context *ctx, const char *id,
                          const struct casca_exec_options *opts, int *ret_status,
                          struct casca_error **err)
 {
         struct exec e = {.o = opts, .pidfd = -1, .sock = {-1, -1}, .go = {-1, -1}};
-        _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+        _cleanup_cgroup_ struct casca_cgroup *cg = NULL, *sub = NULL;
         _cleanup_close_ int master = -1;
         struct casca_foreground fg = {.sfd = -1};
+        struct casca_cgroup *target;
         bool fg_on = false;
         pid_t stage1 = -1, pid = -1;
         int r;
@@ -429,6 +544,10 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                 goto out;
         if (e.st->cgroup_path && casca_cgroup_open(e.st->cgroup_path, &cg, NULL) < 0)
                 cg = NULL;
+        r = open_sub_cgroup(&e, cg, &sub, err);
+        if (r < 0)
+                goto out;
+        target = sub ? sub : cg;
         e.pidfd = (int)syscall(SYS_pidfd_open, e.st->pid, 0);
         if (e.pidfd < 0 || !casca_state_pid_alive(e.st)) {
                 r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
@@ -446,10 +565,10 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                         goto out;
                 fg_on = true;
         }
-        stage1 = casca_clone3(0, cg ? casca_cgroup_dirfd(cg) : -1);
-        if (stage1 < 0 && cg) {
+        stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
+        if (stage1 < 0 && target) {
                 stage1 = casca_clone3(0, -1);
-                if (stage1 > 0 && casca_cgroup_enter(cg, stage1, err) < 0) {
+                if (stage1 > 0 && casca_cgroup_enter(target, stage1, err) < 0) {
                         r = -EINVAL;
                         goto fail;
                 }

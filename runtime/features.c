@@ -61,8 +61,9 @@ static int gen_linux(struct casca_jgen *j, struct casca_error **err)
         if (r < 0)
                 return r;
 
-        gen_enabled(j, "apparmor", false);
-        gen_enabled(j, "selinux", false);
+        /* applied where the host has the LSM, refused where it has not */
+        gen_enabled(j, "apparmor", true);
+        gen_enabled(j, "selinux", true);
         gen_enabled(j, "intelRdt", false);
 
         casca_jgen_map_close(j);

@@ -3,12 +3,14 @@
  * for an exec'd process alike (see prepare-exec.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -18,6 +20,10 @@
 #include "seccomp/seccomp.h"
 #include "sync.h"
 #include "terminal.h"
+
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
 
 /* ---- stdio ---------------------------------------------------------------- */
 
@@ -46,6 +52,66 @@ static int fix_stdio_owner(uid_t uid, int pty, struct casca_error **err)
                 if (errno != EINVAL && errno != EPERM && errno != EROFS)
                         return casca_error_set(err, errno, "chown stdio fd %d to uid %u", fd,
                                                (unsigned)uid);
+        }
+        return 0;
+}
+
+/* ---- LSM labels ------------------------------------------------------------- */
+
+static bool apparmor_enabled(void)
+{
+        return access("/sys/kernel/security/apparmor", F_OK) == 0;
+}
+
+static bool selinux_enabled(void)
+{
+        struct statfs sf;
+
+        return statfs("/sys/fs/selinux", &sf) == 0 && (unsigned long)sf.f_type == SELINUX_MAGIC;
+}
+
+int casca_prepare_check_lsm(const struct casca_process *p, const char *apparmor_what,
+                            const char *selinux_what, struct casca_error **err)
+{
+        if (p->apparmor_profile && !apparmor_enabled())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "%s `%s`: AppArmor is not enabled on this host "
+                                        "(no /sys/kernel/security/apparmor)",
+                                        apparmor_what, p->apparmor_profile);
+        if (p->selinux_label && !selinux_enabled())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "%s `%s`: SELinux is not enabled on this host "
+                                        "(no selinuxfs at /sys/fs/selinux)",
+                                        selinux_what, p->selinux_label);
+        return 0;
+}
+
+/* The label the kernel gives the process at execve, as runc sets it. */
+static int set_exec_labels(const struct casca_process *p, struct casca_error **err)
+{
+        int r;
+
+        if (p->apparmor_profile) {
+                _cleanup_free_ char *v = NULL;
+                int n = asprintf(&v, "exec %s", p->apparmor_profile);
+
+                if (n < 0)
+                        return casca_error_set(err, ENOMEM, "process.apparmorProfile");
+                /* the per-LSM file (5.8 and later), else the shared one */
+                r = casca_fs_write_file(access("/proc/self/attr/apparmor", F_OK) == 0
+                                                ? "/proc/self/attr/apparmor/exec"
+                                                : "/proc/self/attr/exec",
+                                        v, (size_t)n, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "process.apparmorProfile `%s`",
+                                                  p->apparmor_profile);
+        }
+        if (p->selinux_label) {
+                r = casca_fs_write_file("/proc/self/attr/exec", p->selinux_label,
+                                        strlen(p->selinux_label), err);
+                if (r < 0)
+                        return casca_error_prefix(err, "process.selinuxLabel `%s`",
+                                                  p->selinux_label);
         }
         return 0;
 }
@@ -130,6 +196,9 @@ int casca_prepare_exec(struct casca_prepare *x, struct casca_error **err)
                         return r;
         }
         r = fix_stdio_owner(p->user.uid, x->pty_slave, err);
+        if (r < 0)
+                return r;
+        r = set_exec_labels(p, err);
         if (r < 0)
                 return r;
         r = keep_admin(x, &u, err);

@@ -4,8 +4,8 @@
  * One code path for both:
  *
  *     casca_prepare_exec()      rlimits and personality, the pty as stdio,
- *                               stdio owned by the process's uid,
- *                               user + capabilities, no_new_privs,
+ *                               stdio owned by the process's uid, the LSM
+ *                               label, user + capabilities, no_new_privs,
  *                               cwd and the program looked up (a missing
  *                               one fails here, while the runtime waits),
  *                               fds above stdio and --preserve-fds marked
@@ -61,6 +61,13 @@ int casca_prepare_exec(struct casca_prepare *x, struct casca_error **err);
 int casca_prepare_filter(struct casca_prepare *x, struct casca_error **err);
 /* casca_prepare_filter(), then execve(x->path).  Returns only on failure. */
 int casca_prepare_execve(struct casca_prepare *x, struct casca_error **err);
+
+/* In the runtime, before the process exists: refuse a process.apparmorProfile
+ * or process.selinuxLabel this host cannot apply (no AppArmor securityfs at
+ * /sys/kernel/security/apparmor, no selinuxfs at /sys/fs/selinux).  The
+ * names say where each came from ("--apparmor", "process.apparmorProfile"). */
+int casca_prepare_check_lsm(const struct casca_process *p, const char *apparmor_what,
+                            const char *selinux_what, struct casca_error **err);
 
 /* In the runtime: hand a listener fd the process sent (SYNC_SECCOMP_FD) to
  * linux.seccomp.listenerPath with the container process state of pid

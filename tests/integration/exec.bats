@@ -182,6 +182,102 @@ start_tty_sleeper() {
   casca delete --force "$ID"
 }
 
+@test "exec --additional-gids adds supplementary groups" {
+  start_sleeper
+  run casca exec -g 10 --additional-gids 20,30 "$ID" id -G
+  assert_success
+  assert_output "0 10 20 30"
+  run casca exec --user 1000:1000 -g 100 "$ID" sh -c 'id -u; id -G'
+  assert_success
+  assert_output "$(printf '1000\n1000 100')"
+  run casca exec -g nope "$ID" true
+  assert_equal "$status" 2
+  assert_output --partial "--additional-gids: expected GID"
+  casca delete --force "$ID"
+}
+
+@test "exec --apparmor and --process-label are refused where the LSM is not enabled" {
+  [ ! -e /sys/kernel/security/apparmor ] || skip "AppArmor is enabled on this host"
+  [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinux ] || skip "SELinux is enabled on this host"
+  start_sleeper
+  run casca exec --apparmor casca-test "$ID" true
+  assert_equal "$status" 255
+  assert_output "casca: --apparmor \`casca-test\`: AppArmor is not enabled on this host (no /sys/kernel/security/apparmor)"
+  run casca exec --process-label system_u:system_r:container_t:s0 "$ID" true
+  assert_equal "$status" 255
+  assert_output "casca: --process-label \`system_u:system_r:container_t:s0\`: SELinux is not enabled on this host (no selinuxfs at /sys/fs/selinux)"
+  echo '{"args": ["true"], "cwd": "/", "apparmorProfile": "from-json"}' > "$BATS_TEST_TMPDIR/p.json"
+  run casca exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+  assert_equal "$status" 255
+  assert_output --partial "process.apparmorProfile \`from-json\`: AppArmor is not enabled"
+  casca delete --force "$ID"
+  # create refuses what config.json asks for, instead of ignoring it
+  cfg 'c["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0"'
+  run casca create --bundle "$BUNDLE" "$(cid 2)"
+  assert_failure
+  assert_output --partial "process.selinuxLabel \`system_u:system_r:container_t:s0\`: SELinux is not enabled"
+  [ -z "$(state_ids)" ]
+}
+
+# the sub-cgroup tests: $CGDIR is the container's cgroup
+container_cgroup() {
+  CGDIR=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$INIT/cgroup")
+}
+
+@test "exec --cgroup runs the process in an existing sub-cgroup of the container's" {
+  need_cgroup2
+  start_sleeper
+  container_cgroup
+  mkdir "$CGDIR/sub"
+  run casca exec --cgroup sub "$ID" cat /proc/self/cgroup
+  assert_success
+  # the container's cgroup namespace: its cgroup is /
+  assert_output "0::/sub"
+  run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" --cgroup pids,memory:/sub "$ID" sleep 1000
+  assert_success
+  xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+  grep -qx "$xpid" "$CGDIR/sub/cgroup.procs"
+  run casca exec --cgroup nosuch "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial "--cgroup \`nosuch\`: no such sub-cgroup of the container's cgroup"
+  run casca exec --cgroup ../escape "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial '".." is not allowed'
+  run casca exec --cgroup nosuchctl:sub "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial "controller \`nosuchctl\` is not in the container's cgroup"
+  run casca exec --cgroup pids:sub --cgroup memory:other "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial "cgroup v2 has one hierarchy"
+  casca delete --force "$ID"
+  [ ! -e "$CGDIR" ]
+}
+
+@test "exec --cgroup without a container cgroup is a clear error" {
+  on_hybrid_host || skip "the container has a cgroup here (VM lane)"
+  start_sleeper
+  run casca exec --cgroup sub "$ID" true
+  assert_equal "$status" 255
+  assert_output "casca: --cgroup \`sub\`: the container has no cgroup (a sub-cgroup needs cgroup v2)"
+  casca delete --force "$ID"
+}
+
+@test "exec into a paused container: refused, or with --ignore-paused run once resumed" {
+  need_cgroup2
+  start_sleeper
+  casca pause "$ID"
+  run casca exec "$ID" echo ok
+  assert_equal "$status" 255
+  assert_output "casca: cannot exec in container \`$ID\`: it is paused (--ignore-paused to exec anyway)"
+  (sleep 2; "$CASCA" --root "$STATE_ROOT" resume "$ID") 3>&- &
+  SECONDS=0
+  run casca exec --ignore-paused "$ID" echo ok
+  assert_success
+  assert_output ok
+  [ "$SECONDS" -ge 2 ]
+  casca delete --force "$ID"
+}
+
 @test "exec -t: the terminal has the caller's size before the process starts" {
   start_sleeper
   for i in $(seq 10); do
