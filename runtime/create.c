@@ -60,6 +60,7 @@
 #include "mount.h"
 #include "namespaces.h"
 #include "netns/network.h"
+#include "prepare-exec.h"
 #include "process.h"
 #include "seccomp/seccomp.h"
 #include "state.h"
@@ -223,21 +224,6 @@ static int child_wait_fifo(struct create *c, struct casca_error **err)
         return 0;
 }
 
-/* Load the filter; a listener fd goes to the parent, which hands it to
- * linux.seccomp.listenerPath. */
-static int child_load_seccomp(struct create *c, struct casca_error **err)
-{
-        _cleanup_close_ int notify_fd = -1;
-        int r;
-
-        r = casca_seccomp_prog_load(c->seccomp, &notify_fd, err);
-        if (r < 0)
-                return casca_error_prefix(err, "linux.seccomp");
-        if (notify_fd >= 0)
-                return casca_sync_send(c->sock[1], SYNC_SECCOMP_FD, NULL, 0, notify_fd, err);
-        return 0;
-}
-
 /* Our network namespace exists: the runtime builds the network now and
  * hands over the /etc files as detached mounts. */
 static int child_network(struct create *c, struct casca_error **err)
@@ -276,6 +262,7 @@ static int child_init(struct create *c, struct casca_error **err)
         const struct casca_config *cfg = c->cfg;
         const struct casca_linux *l = &cfg->linux_cfg;
         const struct casca_process *p = &cfg->process;
+        struct casca_prepare x;
         struct casca_rootfs_opts ro = {.in_userns = l->namespaces[CASCA_NS_USER].present,
                                        .console_fd = -1,
                                        .bind_fds = c->bind_fds};
@@ -366,44 +353,16 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_rootfs_finalize(cfg, err);
         if (r < 0)
                 return r;
-        r = casca_process_setup(cfg, err);
-        if (r < 0)
-                return r;
-        if (pty_slave >= 0) {
-                r = casca_terminal_become_stdio(pty_slave, err);
-                if (r < 0)
-                        return r;
-        }
-        /* Like runc: without no_new_privs loading a filter needs
-         * CAP_SYS_ADMIN, so it goes in before the capabilities are dropped;
-         * with it, as late as possible. */
-        if (c->seccomp && !p->no_new_privileges) {
-                r = child_load_seccomp(c, err);
-                if (r < 0)
-                        return r;
-        }
-        r = casca_process_set_user(p, err);
-        if (r < 0)
-                return r;
-        r = casca_process_set_no_new_privs(p, err);
-        if (r < 0)
-                return r;
-        if (c->seccomp && p->no_new_privileges) {
-                r = child_load_seccomp(c, err);
-                if (r < 0)
-                        return r;
-        }
-        /* Catch a missing binary now, while `create` can still report it. */
-        r = casca_process_check_exec(p, err);
-        if (r < 0)
-                return r;
-        r = casca_fs_cloexec_from(3 + (int)c->preserve_fds, err);
-        if (r < 0)
-                return r;
-
-        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
-                return casca_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
-        r = casca_sync_send(c->sock[1], SYNC_READY, NULL, 0, -1, err);
+        /* the steps before execve, as for exec; READY, then we park */
+        x = (struct casca_prepare){
+                .cfg = cfg,
+                .seccomp = c->seccomp,
+                .filter_before_ready = l->seccomp && casca_seccomp_uses_notify(l->seccomp),
+                .sock = c->sock[1],
+                .preserve_fds = c->preserve_fds,
+                .pty_slave = pty_slave,
+        };
+        r = casca_prepare_exec(&x, err);
         if (r < 0)
                 return r;
         casca_closep(&c->sock[1]);
@@ -411,10 +370,13 @@ static int child_init(struct create *c, struct casca_error **err)
         r = child_wait_fifo(c, err);
         if (r < 0)
                 return r;
+        r = casca_prepare_filter(&x, err);
+        if (r < 0)
+                return r;
         r = casca_hooks_run(cfg, CASCA_HOOK_START_CONTAINER, hook_state, err);
         if (r < 0)
                 return r;
-        return casca_process_exec(p, err);
+        return casca_prepare_execve(&x, err);
 }
 
 /* SIGKILL when the runtime dies.  A runtime already dead sends no signal:
@@ -576,7 +538,7 @@ static int check_config(struct create *c, struct casca_error **err)
         if (!l->namespaces[CASCA_NS_MOUNT].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.namespaces: a mount namespace is required");
-        r = casca_process_check_lsm(c->cfg, err);
+        r = casca_process_check_lsm(c->cfg, NULL, NULL, err);
         if (r < 0)
                 return r;
         casca_process_log_ambient(c->ctx, c->id, p);
@@ -652,23 +614,11 @@ static int parent_hooks(struct create *c, struct casca_state *st, struct casca_e
 static int parent_seccomp_listener(struct create *c, const struct casca_state *st, int fd,
                                    struct casca_error **err)
 {
-        const struct casca_seccomp *s = c->cfg->linux_cfg.seccomp;
-        _cleanup_free_ char *state = NULL, *process_state = NULL;
-        int r;
+        _cleanup_free_ char *state = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
 
-        if (fd < 0 || !s->listener_path)
-                return casca_error_setx(err, EPROTO, "linux.seccomp: unexpected listener fd");
-        state = casca_state_to_json(st, CASCA_STATUS_CREATING, false, err);
         if (!state)
                 return -ENOMEM;
-        r = casca_seccomp_process_state_json(st->pid, s->listener_metadata, state, &process_state,
-                                             err);
-        if (r < 0)
-                return r;
-        r = casca_seccomp_send_listener(s->listener_path, fd, process_state, err);
-        if (r < 0)
-                return casca_error_prefix(err, "linux.seccomp.listenerPath");
-        return 0;
+        return casca_prepare_send_listener(c->cfg->linux_cfg.seccomp, st->pid, state, fd, err);
 }
 
 /* The device filter: the config's rules, then the defaults every container

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* exec.c - `exec`: run another process inside a running container.
+/* exec.c - `exec`: run another process inside a created or running
+ * container.
  *
  * The process joins every namespace of the container's init through its
- * pidfd (one setns call), its cgroup (CLONE_INTO_CGROUP), and gets the same
- * security context as the init (rlimits, seccomp, user, capabilities,
- * no_new_privs) unless the options override it.  A pid namespace applies
- * to children only, so a first stage joins and clones the process as our
- * sibling (CLONE_PARENT): we wait for it and report its status. */
+ * pidfd (one setns call), its cgroup (CLONE_INTO_CGROUP; --cgroup: a
+ * sub-cgroup of it), and gets the same security context as the init
+ * (rlimits, seccomp, user, capabilities, no_new_privs, LSM labels) unless
+ * the options override it; the steps before execve are the init's
+ * (prepare-exec.c).  A pid namespace applies to children only, so a first
+ * stage joins and clones the process as our sibling (CLONE_PARENT): we wait
+ * for it and report its status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -26,7 +29,9 @@
 #include "config.h"
 #include "container.h"
 #include "fs.h"
+#include "log.h"
 #include "namespaces.h"
+#include "prepare-exec.h"
 #include "process.h"
 #include "seccomp/seccomp.h"
 #include "state.h"
@@ -40,11 +45,13 @@
 struct exec {
         const struct casca_exec_options *o;
         struct casca_config *cfg;
+        struct casca_state *st;
+        enum casca_status status;
+        struct casca_seccomp_prog *seccomp; /* compiled (or from the cache) before clone */
         int pidfd;
         int sock[2];
         int go[2];
         int ns_flags;
-        scmp_filter_ctx seccomp;
 };
 
 /* ---- the process's configuration ----------------------------------------- */
@@ -170,14 +177,43 @@ static int apply_options(struct exec *e, struct casca_error **err)
                 p->caps.permitted |= bit;
                 p->caps.inheritable |= bit;
         }
+        for (size_t i = 0; i < o->n_additional_gids; i++) {
+                uint32_t *v = realloc(p->user.additional_gids,
+                                      (p->user.n_additional_gids + 1) * sizeof(*v));
+
+                if (!v)
+                        return casca_error_set(err, ENOMEM, "--additional-gids");
+                v[p->user.n_additional_gids++] = o->additional_gids[i];
+                p->user.additional_gids = v;
+        }
         if (o->no_new_privs)
                 p->no_new_privileges = true;
-        if (o->tty)
-                p->terminal = true;
+        if (o->apparmor) {
+                free(p->apparmor_profile);
+                if (!(p->apparmor_profile = strdup(o->apparmor)))
+                        return casca_error_set(err, ENOMEM, "--apparmor");
+        }
+        if (o->process_label) {
+                free(p->selinux_label);
+                if (!(p->selinux_label = strdup(o->process_label)))
+                        return casca_error_set(err, ENOMEM, "--process-label");
+        }
+        r = casca_process_check_lsm(e->cfg, o->apparmor ? "--apparmor" : NULL,
+                                    o->process_label ? "--process-label" : NULL, err);
+        if (r < 0)
+                return r;
+        /* like runc: a terminal only with --tty, or the --process file's */
+        p->terminal = o->tty || (o->process_file && p->terminal);
         if (p->terminal && o->detach && !o->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "a terminal for a detached exec needs --console-socket");
-        return casca_process_check_lsm(e->cfg, err);
+        if (!p->terminal && o->console_socket)
+                return casca_error_setx(err, EINVAL,
+                                        "--console-socket given but no terminal (--tty)");
+        /* relaying the pty: it starts with our terminal's size */
+        if (p->terminal && !o->detach && !o->console_socket)
+                casca_terminal_take_size(STDIN_FILENO, p);
+        return 0;
 }
 
 /* The namespaces of pid that differ from ours (setns on our own user
@@ -212,7 +248,8 @@ static int differing_namespaces(pid_t pid)
 static int exec_process(struct exec *e, struct casca_error **err)
 {
         const struct casca_process *p = &e->cfg->process;
-        _cleanup_close_ int master = -1, slave = -1, notify = -1;
+        _cleanup_close_ int master = -1, slave = -1;
+        struct casca_prepare x;
         int r;
 
         if (p->terminal) {
@@ -223,42 +260,20 @@ static int exec_process(struct exec *e, struct casca_error **err)
                 if (r < 0)
                         return r;
                 casca_closep(&master);
-                r = casca_terminal_become_stdio(slave, err);
-                if (r < 0)
-                        return r;
         }
-        r = casca_process_setup(e->cfg, err);
+        /* the init's steps; READY, then the filter and execve (the sync
+         * socket closes with it: the runtime waits for that) */
+        x = (struct casca_prepare){
+                .cfg = e->cfg,
+                .seccomp = e->seccomp,
+                .sock = e->sock[1],
+                .preserve_fds = e->o->preserve_fds,
+                .pty_slave = slave,
+        };
+        r = casca_prepare_exec(&x, err);
         if (r < 0)
                 return r;
-        if (e->seccomp && !p->no_new_privileges) {
-                r = casca_seccomp_load(e->seccomp, &notify, err);
-                if (r < 0)
-                        return casca_error_prefix(err, "linux.seccomp");
-        }
-        r = casca_process_set_user(p, err);
-        if (r < 0)
-                return r;
-        r = casca_process_set_no_new_privs(p, err);
-        if (r < 0)
-                return r;
-        if (e->seccomp && p->no_new_privileges) {
-                r = casca_seccomp_load(e->seccomp, &notify, err);
-                if (r < 0)
-                        return casca_error_prefix(err, "linux.seccomp");
-        }
-        r = casca_process_check_exec(p, err);
-        if (r < 0)
-                return r;
-        r = casca_fs_cloexec_from(3 + (int)e->o->preserve_fds, err);
-        if (r < 0)
-                return r;
-        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
-                return casca_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
-        r = casca_sync_send(e->sock[1], SYNC_READY, NULL, 0, -1, err);
-        if (r < 0)
-                return r;
-        casca_closep(&e->sock[1]);
-        return casca_process_exec(p, err);
+        return casca_prepare_execve(&x, err);
 }
 
 static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
@@ -309,18 +324,29 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
 
 /* ---- the parent ------------------------------------------------------------ */
 
+/* Until the process has exec'd: the sync socket closes with its execve
+ * (after READY).  A listener fd on the way goes to listenerPath. */
 static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_master,
                      struct casca_error **err)
 {
+        bool ready = false;
+
         for (;;) {
+                _cleanup_error_ struct casca_error *e2 = NULL;
+                _cleanup_free_ char *state = NULL;
                 enum casca_sync_step step;
                 _cleanup_close_ int fd = -1;
                 pid_t pid = 0;
                 int r;
 
-                r = casca_sync_recv_any(e->sock[0], &step, &pid, sizeof(pid), NULL, &fd, err);
-                if (r < 0)
+                r = casca_sync_recv_any(e->sock[0], &step, &pid, sizeof(pid), NULL, &fd, &e2);
+                if (r == -EPIPE && ready)
+                        return 0;
+                if (r < 0) {
+                        if (err && !*err)
+                                *err = TAKE_PTR(e2);
                         return r;
+                }
                 switch (step) {
                 case SYNC_INIT_PID:
                         while (waitpid(stage1, NULL, 0) < 0 && errno == EINTR)
@@ -337,7 +363,17 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
                         }
                         break;
                 case SYNC_READY:
-                        return 0;
+                        ready = true;
+                        break;
+                case SYNC_SECCOMP_FD:
+                        state = casca_state_to_json(e->st, e->status, false, err);
+                        if (!state)
+                                return -ENOMEM;
+                        r = casca_prepare_send_listener(e->cfg->linux_cfg.seccomp, *ret_pid, state,
+                                                        fd, err);
+                        if (r < 0)
+                                return r;
+                        break;
                 default:
                         return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
                                                 casca_sync_step_name(step));
@@ -345,10 +381,11 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
         }
 }
 
-/* The state and config of a running container.  The lock is not kept:
- * a long foreground exec must not hold off `delete --force`. */
-static int open_container(struct casca_context *ctx, const char *id, struct casca_state **ret_st,
-                          struct casca_config **ret_cfg, struct casca_error **err)
+/* The state, config and compiled seccomp filter of a created or running
+ * container.  The lock is not kept: a long foreground exec must not hold
+ * off `delete --force`. */
+static int open_container(struct casca_context *ctx, const char *id, struct exec *e,
+                          struct casca_error **err)
 {
         struct casca_handle h;
         _cleanup_close_ int cfg_fd = -1;
@@ -358,7 +395,15 @@ static int open_container(struct casca_context *ctx, const char *id, struct casc
         r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
                 return r;
-        if (h.status != CASCA_STATUS_RUNNING) {
+        if (h.status == CASCA_STATUS_PAUSED && !e->o->ignore_paused) {
+                r = casca_error_setx(err, EINVAL,
+                                     "cannot exec in container `%s`: it is paused "
+                                     "(--ignore-paused to exec anyway)",
+                                     id);
+                goto out;
+        }
+        if (h.status != CASCA_STATUS_RUNNING && h.status != CASCA_STATUS_CREATED &&
+            h.status != CASCA_STATUS_PAUSED) {
                 r = casca_error_setx(err, EINVAL, "cannot exec in container `%s`: it is %s", id,
                                      casca_status_name(h.status));
                 goto out;
@@ -369,16 +414,111 @@ static int open_container(struct casca_context *ctx, const char *id, struct casc
                 goto out;
         }
         snprintf(path, sizeof(path), "/proc/self/fd/%d", cfg_fd);
-        *ret_cfg = casca_config_load(path, err);
-        if (!*ret_cfg) {
+        e->cfg = casca_config_load(path, err);
+        if (!e->cfg) {
                 r = casca_error_prefix(err, "container `%s`", id);
                 goto out;
         }
-        *ret_st = TAKE_PTR(h.st);
+        /* as create compiles it: from the cache in the state root */
+        if (e->cfg->linux_cfg.seccomp) {
+                bool cached;
+
+                r = casca_seccomp_prog_get(e->cfg->linux_cfg.seccomp, h.root_fd, NULL, NULL,
+                                           &e->seccomp, &cached, err);
+                if (r < 0)
+                        goto out;
+                if (cached)
+                        casca_log(ctx, CASCA_LOG_DEBUG,
+                                  "container %s: exec: seccomp filter from cache", id);
+        }
+        e->status = h.status;
+        e->st = TAKE_PTR(h.st);
         r = 0;
 out:
         casca_handle_close(&h);
         return r;
+}
+
+/* --cgroup: [CONTROLLER[,CONTROLLER...]:]PATH, as runc takes it.  cgroup v2
+ * has one hierarchy: one path (the controllers, if named, must be in the
+ * container's cgroup).  The sub-cgroup must exist below the container's. */
+static int open_sub_cgroup(struct exec *e, struct casca_cgroup *cg, struct casca_cgroup **ret,
+                           struct casca_error **err)
+{
+        const struct casca_exec_options *o = e->o;
+        _cleanup_free_ char *controllers = NULL, *full = NULL;
+        const char *sub = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!o->n_cgroups)
+                return 0;
+        if (!cg)
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "--cgroup `%s`: the container has no cgroup (a "
+                                        "sub-cgroup needs cgroup v2)",
+                                        o->cgroups[0]);
+        for (size_t i = 0; i < o->n_cgroups; i++) {
+                const char *arg = o->cgroups[i], *colon = strchr(arg, ':');
+                const char *path = colon ? colon + 1 : arg;
+
+                if (!colon && o->n_cgroups > 1)
+                        return casca_error_setx(err, EINVAL,
+                                                "--cgroup `%s`: a path without CONTROLLER: "
+                                                "must be the only --cgroup",
+                                                arg);
+                if (sub && strcmp(sub, path) != 0)
+                        return casca_error_setx(err, EINVAL,
+                                                "--cgroup: cgroup v2 has one hierarchy, give "
+                                                "one path (got `%s` and `%s`)",
+                                                sub, path);
+                sub = path;
+                if (!colon)
+                        continue;
+                if (!controllers) {
+                        char file[64];
+                        size_t len;
+
+                        snprintf(file, sizeof(file), "/proc/self/fd/%d/cgroup.controllers",
+                                 casca_cgroup_dirfd(cg));
+                        controllers = casca_fs_read_file(file, &len, err);
+                        if (!controllers)
+                                return casca_error_prefix(err, "cgroup %s", casca_cgroup_path(cg));
+                        controllers[strcspn(controllers, "\n")] = '\0';
+                }
+                for (const char *c = arg; c < colon;) {
+                        size_t n = strcspn(c, ",:");
+                        bool found = false;
+
+                        for (const char *h = controllers; *h;) {
+                                size_t m = strcspn(h, " ");
+
+                                if (m == n && n && strncmp(h, c, n) == 0)
+                                        found = true;
+                                h += m;
+                                h += *h == ' ';
+                        }
+                        if (!found)
+                                return casca_error_setx(err, EINVAL,
+                                                        "--cgroup `%s`: controller `%.*s` is not "
+                                                        "in the container's cgroup (cgroup v2: "
+                                                        "%s)",
+                                                        arg, (int)n, c,
+                                                        controllers[0] ? controllers : "none");
+                        c += n + (c[n] == ',');
+                }
+        }
+        if (asprintf(&full, "%s/%s", casca_cgroup_path(cg), sub) < 0) {
+                full = NULL;
+                return casca_error_set(err, ENOMEM, "--cgroup");
+        }
+        r = casca_cgroup_open(full, ret, err);
+        if (r < 0)
+                return casca_error_prefix(err,
+                                          "--cgroup `%s`: no such sub-cgroup of the "
+                                          "container's cgroup %s",
+                                          sub, casca_cgroup_path(cg));
+        return 0;
 }
 
 int casca_container_exec(struct casca_context *ctx, const char *id,
@@ -386,35 +526,34 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                          struct casca_error **err)
 {
         struct exec e = {.o = opts, .pidfd = -1, .sock = {-1, -1}, .go = {-1, -1}};
-        _cleanup_state_ struct casca_state *st = NULL;
-        _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
+        _cleanup_cgroup_ struct casca_cgroup *cg = NULL, *sub = NULL;
         _cleanup_close_ int master = -1;
         struct casca_foreground fg = {.sfd = -1};
+        struct casca_cgroup *target;
         bool fg_on = false;
         pid_t stage1 = -1, pid = -1;
         int r;
 
         *ret_status = 0;
-        r = open_container(ctx, id, &st, &e.cfg, err);
+        r = open_container(ctx, id, &e, err);
         if (r < 0)
                 goto out;
         r = apply_options(&e, err);
         if (r < 0)
                 goto out;
         casca_process_log_ambient(ctx, id, &e.cfg->process);
-        if (e.cfg->linux_cfg.seccomp) {
-                r = casca_seccomp_build(e.cfg->linux_cfg.seccomp, &e.seccomp, err);
-                if (r < 0)
-                        goto out;
-        }
-        if (st->cgroup_path && casca_cgroup_open(st->cgroup_path, &cg, NULL) < 0)
+        if (e.st->cgroup_path && casca_cgroup_open(e.st->cgroup_path, &cg, NULL) < 0)
                 cg = NULL;
-        e.pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-        if (e.pidfd < 0 || !casca_state_pid_alive(st)) {
+        r = open_sub_cgroup(&e, cg, &sub, err);
+        if (r < 0)
+                goto out;
+        target = sub ? sub : cg;
+        e.pidfd = (int)syscall(SYS_pidfd_open, e.st->pid, 0);
+        if (e.pidfd < 0 || !casca_state_pid_alive(e.st)) {
                 r = casca_error_setx(err, ESRCH, "container `%s` is not running", id);
                 goto out;
         }
-        e.ns_flags = differing_namespaces(st->pid);
+        e.ns_flags = differing_namespaces(e.st->pid);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, e.sock) < 0 ||
             pipe2(e.go, O_CLOEXEC) < 0) {
                 r = casca_error_set(err, errno, "create sync channel");
@@ -426,10 +565,10 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                         goto out;
                 fg_on = true;
         }
-        stage1 = casca_clone3(0, cg ? casca_cgroup_dirfd(cg) : -1);
-        if (stage1 < 0 && cg) {
+        stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
+        if (stage1 < 0 && target) {
                 stage1 = casca_clone3(0, -1);
-                if (stage1 > 0 && casca_cgroup_enter(cg, stage1, err) < 0) {
+                if (stage1 > 0 && casca_cgroup_enter(target, stage1, err) < 0) {
                         r = -EINVAL;
                         goto fail;
                 }
@@ -468,8 +607,9 @@ fail:
 out:
         if (fg_on)
                 casca_foreground_end(&fg);
-        casca_seccomp_release(e.seccomp);
+        casca_seccomp_prog_free(e.seccomp);
         casca_config_free(e.cfg);
+        casca_state_free(e.st);
         casca_closep(&e.pidfd);
         casca_closep(&e.sock[0]);
         casca_closep(&e.sock[1]);

@@ -151,21 +151,22 @@ static bool selinux_enabled(void)
         return statfs("/sys/fs/selinux", &sfs) == 0 && (uint32_t)sfs.f_type == SELINUX_MAGIC;
 }
 
-int casca_process_check_lsm(const struct casca_config *cfg, struct casca_error **err)
+int casca_process_check_lsm(const struct casca_config *cfg, const char *apparmor_what,
+                            const char *selinux_what, struct casca_error **err)
 {
         const struct casca_process *p = &cfg->process;
 
         if (p->apparmor_profile && p->apparmor_profile[0] && !apparmor_enabled())
                 return casca_error_setx(err, EOPNOTSUPP,
-                                        "process.apparmorProfile \"%s\": AppArmor is not "
-                                        "enabled on this host",
+                                        "%s \"%s\": AppArmor is not enabled on this host",
+                                        apparmor_what ? apparmor_what : "process.apparmorProfile",
                                         p->apparmor_profile);
         if (p->selinux_label && p->selinux_label[0] && !selinux_enabled())
                 return casca_error_setx(err, EOPNOTSUPP,
-                                        "process.selinuxLabel \"%s\": SELinux is not enabled on "
-                                        "this host",
+                                        "%s \"%s\": SELinux is not enabled on this host",
+                                        selinux_what ? selinux_what : "process.selinuxLabel",
                                         p->selinux_label);
-        if (cfg->linux_cfg.mount_label && cfg->linux_cfg.mount_label[0] && !selinux_enabled())
+        if (cfg->has_linux && cfg->linux_cfg.mount_label && cfg->linux_cfg.mount_label[0] && !selinux_enabled())
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "linux.mountLabel \"%s\": SELinux is not enabled on this "
                                         "host",
@@ -403,9 +404,9 @@ int casca_process_set_user(const struct casca_process *p, struct casca_error **e
         if (last > 63)
                 last = 63;
         /* As runc does: a cwd that only the runtime's identity can reach is
-         * entered now; casca_process_exec() repeats the chdir as the user. */
+         * entered now; casca_process_find_exec() repeats the chdir as the user. */
         if (p->cwd && chdir(p->cwd) < 0) {
-                /* reported by casca_process_exec() */
+                /* reported by casca_process_find_exec() */
         }
         if (p->has_capabilities) {
                 r = drop_bounding(p->caps.bounding, last, err);
@@ -449,16 +450,11 @@ static const char *env_path(char *const *env)
         return DEFAULT_PATH;
 }
 
-/* execve the candidate, or with check_only see whether execve could:
- * an executable regular file.  Fails with errno set. */
-static int try_candidate(const char *path, bool check_only, char *const *argv, char *const *env)
+/* Could execve run path: an executable regular file?  Fails with errno set. */
+static int exec_candidate_ok(const char *path)
 {
         struct stat st;
 
-        if (!check_only) {
-                execve(path, argv, env);
-                return -1;
-        }
         if (stat(path, &st) < 0)
                 return -1;
         if (!S_ISREG(st.st_mode)) {
@@ -491,9 +487,16 @@ static int check_cwd_inside(const char *cwd, struct casca_error **err)
         return casca_error_set(err, errno, "process.cwd `%s`: getcwd", cwd);
 }
 
-/* With check_only, find the program the way exec would but run nothing:
- * create calls this so a missing binary fails `create`, not `start`. */
-static int exec_or_check(const struct casca_process *p, bool check_only, struct casca_error **err)
+static int set_path(char *ret_path, size_t size, const char *path, struct casca_error **err)
+{
+        if (strlen(path) >= size)
+                return casca_error_setx(err, ENAMETOOLONG, "exec \"%s\": path too long", path);
+        memcpy(ret_path, path, strlen(path) + 1);
+        return 0;
+}
+
+int casca_process_find_exec(const struct casca_process *p, char *ret_path, size_t size,
+                            struct casca_error **err)
 {
         static char *const empty_env[] = {NULL};
         char *const *env = p->env ? p->env : empty_env;
@@ -511,12 +514,9 @@ static int exec_or_check(const struct casca_process *p, bool check_only, struct 
         }
         file = p->args[0];
         if (strchr(file, '/')) {
-                if (check_only)
-                        return try_candidate(file, true, p->args, env) == 0
-                                       ? 0
-                                       : casca_error_set(err, errno, "exec \"%s\"", file);
-                execve(file, p->args, env);
-                return casca_error_set(err, errno, "exec \"%s\"", file);
+                if (exec_candidate_ok(file) < 0)
+                        return casca_error_set(err, errno, "exec \"%s\"", file);
+                return set_path(ret_path, size, file, err);
         }
         path = env_path(env);
         for (const char *d = path;; d++) {
@@ -528,8 +528,8 @@ static int exec_or_check(const struct casca_process *p, bool check_only, struct 
                 n = end == d ? snprintf(cand, sizeof(cand), "%s", file)
                              : snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - d), d, file);
                 if (n > 0 && (size_t)n < sizeof(cand)) {
-                        if (try_candidate(cand, check_only, p->args, env) == 0)
-                                return 0;
+                        if (exec_candidate_ok(cand) == 0)
+                                return set_path(ret_path, size, cand, err);
                         switch (errno) {
                         case EACCES:
                                 denied = true;
@@ -551,17 +551,24 @@ static int exec_or_check(const struct casca_process *p, bool check_only, struct 
         return casca_error_set(err, denied ? EACCES : ENOENT, "exec \"%s\"", file);
 }
 
-int casca_process_exec(const struct casca_process *p, struct casca_error **err)
+int casca_process_set_final_affinity(const struct casca_process *p, struct casca_error **err)
 {
-        if (p->has_affinity_final) {
-                int r = apply_affinity(&p->affinity_final, "final", err);
-                if (r < 0)
-                        return r;
-        }
-        return exec_or_check(p, false, err);
+        return p->has_affinity_final ? apply_affinity(&p->affinity_final, "final", err) : 0;
 }
 
-int casca_process_check_exec(const struct casca_process *p, struct casca_error **err)
+int casca_process_exec(const struct casca_process *p, struct casca_error **err)
 {
-        return exec_or_check(p, true, err);
+        static char *const empty_env[] = {NULL};
+        char path[PATH_MAX];
+        int r;
+
+        r = casca_process_set_final_affinity(p, err);
+        if (r < 0)
+                return r;
+
+        r = casca_process_find_exec(p, path, sizeof(path), err);
+        if (r < 0)
+                return r;
+        execve(path, p->args, p->env ? p->env : empty_env);
+        return casca_error_set(err, errno, "exec \"%s\"", p->args[0]);
 }

@@ -83,6 +83,17 @@ int casca_terminal_create_here(const struct casca_process *p, int *ret_master, i
         return 0;
 }
 
+void casca_terminal_take_size(int fd, struct casca_process *p)
+{
+        struct winsize ws;
+
+        if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || (!ws.ws_row && !ws.ws_col))
+                return;
+        p->has_console_size = true;
+        p->console_height = ws.ws_row;
+        p->console_width = ws.ws_col;
+}
+
 int casca_terminal_become_stdio(int slave, struct casca_error **err)
 {
         if (setsid() < 0)

@@ -309,14 +309,8 @@ int casca_seccomp_load(scmp_filter_ctx ctx, int *ret_notify_fd, struct casca_err
         fd = seccomp_notify_fd(ctx);
         if (fd < 0 || before >= 0)
                 return 0;
-        r = fcntl(fd, F_GETFD);
-        if (r < 0)
-                return casca_error_set(err, errno, "seccomp notify fd");
-        if (!(r & FD_CLOEXEC) && fcntl(fd, F_SETFD, r | FD_CLOEXEC) < 0) {
-                r = casca_error_set(err, errno, "seccomp notify fd: set close-on-exec");
-                close(fd);
-                return r;
-        }
+        /* no syscall here: the filter is in force now, and the kernel made
+         * the listener close-on-exec (SECCOMP_FILTER_FLAG_NEW_LISTENER) */
         if (ret_notify_fd)
                 *ret_notify_fd = fd;
         else

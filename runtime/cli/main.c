@@ -18,7 +18,7 @@ static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create, true},
         {"start", "start a created container", cmd_start, false},
         {"run", "create and start a container", cmd_run, true},
-        {"exec", "run another process in a running container", cmd_exec, true},
+        {"exec", "run another process in a container", cmd_exec, true},
         {"state", "print the state of a container", cmd_state, false},
         {"kill", "send a signal to the container's init", cmd_kill, false},
         {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop, false},
@@ -255,8 +255,12 @@ int main(int argc, char **argv)
                         struct casca_error *err = NULL;
 
                         cli.argv0 = verbs[k].name;
-                        if (verbs[k].sealed && casca_exec_sealed_self(argv, &err) < 0)
-                                return cli_fail(&cli, err);
+                        if (verbs[k].sealed && casca_exec_sealed_self(argv, &err) < 0) {
+                                cli_fail(&cli, err);
+                                /* as runc: exec's own failure is 255, never
+                                 * a status the process could have */
+                                return verbs[k].run == cmd_exec ? 255 : 1;
+                        }
                         optind = 1;
                         return verbs[k].run(&cli, argc - i, argv + i);
                 }

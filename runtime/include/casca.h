@@ -98,7 +98,7 @@ int casca_container_run(struct casca_context *ctx, const char *id,
                         const struct casca_create_options *opts, bool detach, bool keep,
                         int *ret_status, struct casca_error **err);
 
-/* exec: run another process in a running container. */
+/* exec: run another process in a created or running container. */
 struct casca_exec_options {
         const char *process_file;  /* --process: a runtime-spec process object */
         char *const *args;         /* trailing arguments (override process args) */
@@ -108,14 +108,21 @@ struct casca_exec_options {
         const char *cwd;           /* --cwd */
         bool has_user;             /* --user uid[:gid] */
         uint32_t uid, gid;
+        const uint32_t *additional_gids; /* --additional-gids: added to the process's */
+        size_t n_additional_gids;
         char *const *caps;         /* --cap CAP_X: added to every set but ambient */
         size_t n_caps;
         bool no_new_privs;         /* --no-new-privs */
-        bool tty;                  /* --tty */
+        bool tty;                  /* --tty: a terminal (else only the --process file's) */
         const char *console_socket;
         const char *pid_file;
         unsigned preserve_fds;
         bool detach;
+        char *const *cgroups;      /* --cgroup [CONTROLLER[,...]:]PATH: a sub-cgroup */
+        size_t n_cgroups;
+        bool ignore_paused;        /* --ignore-paused: exec into a paused container */
+        const char *apparmor;      /* --apparmor PROFILE */
+        const char *process_label; /* --process-label LABEL (SELinux) */
 };
 /* In the foreground (not detach) *ret_status is the process's exit status
  * (128+N when killed by signal N). */

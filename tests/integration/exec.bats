@@ -28,6 +28,8 @@ start_sleeper() {
   start_sleeper
   run casca exec "$ID" sh -c 'exit 9'
   assert_equal "$status" 9
+  run casca exec "$ID" sh -c 'exit 255'
+  assert_equal "$status" 255
   run casca exec "$ID" sh -c 'kill -TERM $$'
   assert_equal "$status" $((128 + 15))
   casca delete --force "$ID"
@@ -96,15 +98,221 @@ JSON
 @test "exec into a stopped or unknown container is a clear error; a missing binary too" {
   start_sleeper
   run casca exec "$ID" /does/not/exist
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial 'exec "/does/not/exist": No such file or directory'
   casca kill "$ID" KILL
   for _ in $(seq 50); do [ "$(state_field "$ID" status)" = stopped ] && break; sleep 0.1; done
   run casca exec "$ID" true
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial "cannot exec in container \`$ID\`: it is stopped"
   run casca exec nosuch true
-  assert_failure
+  assert_equal "$status" 255
   assert_output --partial "does not exist"
   casca delete "$ID"
+}
+
+@test "exec into a created container, as runc: it runs; the container stays created" {
+  make_bundle
+  cfg 'c["root"]["readonly"] = False'
+  echo in-the-rootfs > "$BUNDLE/rootfs/marker"
+  args sh -c 'echo started > /tmp/started; sleep 1000'
+  ID=$(cid)
+  run_bg create --bundle "$BUNDLE" "$ID"
+  assert_success
+  run casca exec "$ID" sh -c 'cat /marker; hostname; ls /tmp'
+  assert_success
+  assert_line in-the-rootfs
+  refute_line started
+  assert_equal "$(state_field "$ID" status)" created
+  casca start "$ID"
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/started" ] && break; sleep 0.1; done
+  [ -e "$BUNDLE/rootfs/tmp/started" ]
+  assert_equal "$(state_field "$ID" status)" running
+  casca delete --force "$ID"
+}
+
+@test "a failure of casca itself exits 255, as runc's exec" {
+  start_sleeper
+  run casca exec "$ID" /does/not/exist
+  assert_equal "$status" 255
+  assert_output 'casca: exec "/does/not/exist": No such file or directory'
+  run casca exec --cwd relative "$ID" true
+  assert_equal "$status" 255
+  run casca exec nosuch true
+  assert_equal "$status" 255
+  assert_output --partial "does not exist"
+  casca delete --force "$ID"
+}
+
+# start_tty_sleeper: a container whose config asks for a terminal
+start_tty_sleeper() {
+  make_bundle
+  cfg 'c["process"]["terminal"] = True'
+  args sleep 1000
+  ID=$(cid)
+  sock=$BATS_TEST_TMPDIR/c.sock
+  "$CASCA_BUILD/tests/recvtty" "$sock" > /dev/null 3>&- &
+  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  run_bg run -d --console-socket "$sock" --bundle "$BUNDLE" "$ID"
+  assert_success
+}
+
+@test "exec without --tty has no terminal, whatever config.json says; --process decides for itself" {
+  start_tty_sleeper
+  run casca exec "$ID" sh -c '[ -t 0 ] || [ -t 1 ] && echo tty || echo no-tty'
+  assert_success
+  # no terminal: no "\r\n" line ends either
+  assert_output no-tty
+  run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID" sleep 1000
+  assert_success
+  [ -n "$(cat "$BATS_TEST_TMPDIR/xpid")" ]
+  # a --process object with "terminal": true has one; detached it needs a console socket
+  echo '{"terminal": true, "args": ["true"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
+  run casca exec -d --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+  assert_equal "$status" 255
+  assert_output --partial "a terminal for a detached exec needs --console-socket"
+  run script -qec "$CASCA --root $STATE_ROOT exec --process $BATS_TEST_TMPDIR/p.json $ID" /dev/null
+  assert_success
+  echo '{"terminal": false, "args": ["sh", "-c", "[ -t 1 ] && echo tty || echo no-tty"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
+  run casca exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+  assert_output no-tty
+  run script -qec "$CASCA --root $STATE_ROOT exec -t --process $BATS_TEST_TMPDIR/p.json $ID" /dev/null
+  assert_output --partial tty
+  refute_output --partial no-tty
+  casca delete --force "$ID"
+}
+
+@test "exec --additional-gids adds supplementary groups" {
+  start_sleeper
+  run casca exec -g 10 --additional-gids 20,30 "$ID" id -G
+  assert_success
+  assert_output "0 10 20 30"
+  run casca exec --user 1000:1000 -g 100 "$ID" sh -c 'id -u; id -G'
+  assert_success
+  assert_output "$(printf '1000\n1000 100')"
+  run casca exec -g nope "$ID" true
+  assert_equal "$status" 2
+  assert_output --partial "--additional-gids: expected GID"
+  casca delete --force "$ID"
+}
+
+@test "exec --apparmor and --process-label are refused where the LSM is not enabled" {
+  [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || skip "AppArmor is enabled on this host"
+  [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" != selinux ] || skip "SELinux is enabled on this host"
+  start_sleeper
+  run casca exec --apparmor casca-test "$ID" true
+  assert_equal "$status" 255
+  assert_output 'casca: --apparmor "casca-test": AppArmor is not enabled on this host'
+  run casca exec --process-label system_u:system_r:container_t:s0 "$ID" true
+  assert_equal "$status" 255
+  assert_output 'casca: --process-label "system_u:system_r:container_t:s0": SELinux is not enabled on this host'
+  echo '{"args": ["true"], "cwd": "/", "apparmorProfile": "from-json"}' > "$BATS_TEST_TMPDIR/p.json"
+  run casca exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+  assert_equal "$status" 255
+  assert_output --partial 'process.apparmorProfile "from-json": AppArmor is not enabled'
+  casca delete --force "$ID"
+  # create refuses what config.json asks for, instead of ignoring it
+  cfg 'c["process"]["selinuxLabel"] = "system_u:system_r:container_t:s0"'
+  run casca create --bundle "$BUNDLE" "$(cid 2)"
+  assert_failure
+  assert_output --partial 'process.selinuxLabel "system_u:system_r:container_t:s0": SELinux is not enabled'
+  [ -z "$(state_ids)" ]
+}
+
+# the sub-cgroup tests: $CGDIR is the container's cgroup
+container_cgroup() {
+  CGDIR=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$INIT/cgroup")
+}
+
+@test "exec --cgroup runs the process in an existing sub-cgroup of the container's" {
+  need_cgroup2
+  start_sleeper
+  container_cgroup
+  mkdir "$CGDIR/sub"
+  run casca exec --cgroup sub "$ID" cat /proc/self/cgroup
+  assert_success
+  # the container's cgroup namespace: its cgroup is /
+  assert_output "0::/sub"
+  run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" --cgroup pids,memory:/sub "$ID" sleep 1000
+  assert_success
+  xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
+  grep -qx "$xpid" "$CGDIR/sub/cgroup.procs"
+  run casca exec --cgroup nosuch "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial "--cgroup \`nosuch\`: no such sub-cgroup of the container's cgroup"
+  run casca exec --cgroup ../escape "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial '".." is not allowed'
+  run casca exec --cgroup nosuchctl:sub "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial "controller \`nosuchctl\` is not in the container's cgroup"
+  run casca exec --cgroup pids:sub --cgroup memory:other "$ID" true
+  assert_equal "$status" 255
+  assert_output --partial "cgroup v2 has one hierarchy"
+  casca delete --force "$ID"
+  [ ! -e "$CGDIR" ]
+}
+
+@test "exec --cgroup without a container cgroup is a clear error" {
+  on_hybrid_host || skip "the container has a cgroup here (VM lane)"
+  start_sleeper
+  run casca exec --cgroup sub "$ID" true
+  assert_equal "$status" 255
+  assert_output "casca: --cgroup \`sub\`: the container has no cgroup (a sub-cgroup needs cgroup v2)"
+  casca delete --force "$ID"
+}
+
+@test "exec into a paused container: refused, or with --ignore-paused run once resumed" {
+  need_cgroup2
+  start_sleeper
+  casca pause "$ID"
+  run casca exec "$ID" echo ok
+  assert_equal "$status" 255
+  assert_output "casca: cannot exec in container \`$ID\`: it is paused (--ignore-paused to exec anyway)"
+  (sleep 2; "$CASCA" --root "$STATE_ROOT" resume "$ID") 3>&- &
+  SECONDS=0
+  run casca exec --ignore-paused "$ID" echo ok
+  assert_success
+  assert_output ok
+  [ "$SECONDS" -ge 2 ]
+  casca delete --force "$ID"
+}
+
+@test "exec -t: the terminal has the caller's size before the process starts" {
+  start_sleeper
+  for i in $(seq 10); do
+    run script -qec "stty rows 33 cols 111; $CASCA --root $STATE_ROOT exec -t $ID stty size" /dev/null
+    assert_success
+    assert_output --partial "33 111"
+  done
+  casca delete --force "$ID"
+}
+
+@test "the process's uid owns its stdio: pipes and its terminal (run and exec)" {
+  make_bundle
+  cfg 'c["process"]["user"] = {"uid": 1000, "gid": 1000}'
+  # a pipe the runtime was given: the user can reopen it through /dev/stdout
+  args sh -c 'stat -L -c "%u" /proc/self/fd/1; echo through-dev-stdout > /dev/stdout'
+  run casca run --bundle "$BUNDLE" "$(cid 1)"
+  assert_success
+  assert_output "$(printf '1000\nthrough-dev-stdout')"
+  cfg 'c["process"]["terminal"] = True'
+  args sh -c 'stat -L -c "%u %g" /proc/self/fd/0; ls -l $(tty) | cut -c1-10'
+  run script -qec "$CASCA --root $STATE_ROOT run --bundle $BUNDLE $(cid 2)" /dev/null
+  assert_success
+  # the tty group stays, as devpts gives it (runc changes the uid only)
+  assert_output --partial "1000 5"
+  assert_output --partial "crw--w----"
+  cfg 'c["process"]["terminal"] = False'
+  args sleep 1000
+  ID=$(cid 3)
+  run_bg run -d --bundle "$BUNDLE" "$ID"
+  assert_success
+  run casca exec --user 1234 "$ID" sh -c 'stat -L -c "%u" /proc/self/fd/1; echo exec-dev-stdout > /dev/stdout'
+  assert_success
+  assert_output "$(printf '1234\nexec-dev-stdout')"
+  run script -qec "$CASCA --root $STATE_ROOT exec -t --user 1234 $ID stat -L -c '%u' /proc/self/fd/0" /dev/null
+  assert_success
+  assert_output --partial 1234
+  casca delete --force "$ID"
 }

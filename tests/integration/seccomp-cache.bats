@@ -51,6 +51,31 @@ load helpers/casca
   assert_line --partial 'seccomp filter from cache'
 }
 
+@test "seccomp: exec loads the filter from the cache create filled, and fills it too" {
+  make_bundle
+  cfg 'c["linux"]["seccomp"]["syscalls"].insert(0, {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38})'
+  args sleep 1000
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  f=$(ls "$STATE_ROOT"/@cache/seccomp/*.bpf)
+  run casca --debug exec "$id" sh -c 'grep Seccomp: /proc/self/status; mkdir /tmp/d || echo mkdir-failed'
+  assert_success
+  assert_line --partial 'seccomp filter from cache'
+  assert_line --regexp '^Seccomp:[[:space:]]+2$'
+  assert_line mkdir-failed
+  # damaged: exec compiles the profile and writes the entry anew
+  truncate -s 100 "$f"
+  run casca --debug exec "$id" sh -c 'mkdir /tmp/d || echo mkdir-failed'
+  assert_success
+  refute_line --partial 'seccomp filter from cache'
+  assert_line mkdir-failed
+  [ "$(stat -c %s "$f")" -gt 100 ]
+  run casca --debug exec "$id" true
+  assert_line --partial 'seccomp filter from cache'
+  casca delete --force "$id"
+}
+
 @test "casca list does not show the cache" {
   make_bundle
   args true

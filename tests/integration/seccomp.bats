@@ -133,6 +133,46 @@ PY
   done
 }
 
+# What casca itself used to call after loading the filter.
+runtime_calls=(faccessat2 close_range getcwd)
+
+@test "the filter goes in last: a profile denying faccessat2, close_range, getcwd runs a container and an exec" {
+  seccomp_bundle "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['faccessat2', 'close_range', 'getcwd'], 'action': 'SCMP_ACT_ERRNO'}]}"
+  cp "$CASCA_BUILD/tests/sys-probe" "$BUNDLE/rootfs/bin/sys-probe"
+  cfg "c['process']['cwd'] = '/tmp'"
+  for nnp in True False; do
+    for uid in 0 1000; do
+      cfg "c['process']['noNewPrivileges'] = $nnp; c['process']['user'] = {'uid': $uid, 'gid': $uid}"
+      # casca spec's capabilities for root; none for a user.  Without
+      # no_new_privs CAP_SYS_ADMIN is kept to load the filter: it must be gone.
+      caps=$([ "$uid" = 0 ] && echo 0000000020000420 || echo 0000000000000000)
+      # the init: started, and the filter holds for it
+      args sh -c 'sys-probe faccessat2 close_range getcwd getpid; id -u; grep -E "^(NoNewPrivs|CapEff|CapPrm)" /proc/self/status'
+      run_in
+      assert_success
+      for s in "${runtime_calls[@]}"; do assert_line "$s: EPERM"; done
+      assert_line "getpid: ok"
+      assert_line "$uid"
+      assert_line --regexp "NoNewPrivs:\s+$([ $nnp = True ] && echo 1 || echo 0)"
+      assert_line "$(printf 'CapEff:\t%s' "$caps")"
+      assert_line "$(printf 'CapPrm:\t%s' "$caps")"
+      # an exec'd process too
+      id=$(cid "$nnp$uid")
+      args sleep 1000
+      run_bg run -d --bundle "$BUNDLE" "$id"
+      assert_success
+      run casca exec "$id" sh -c 'sys-probe faccessat2 close_range getcwd getpid; id -u; grep -E "^(CapEff|CapPrm)" /proc/self/status'
+      assert_success
+      for s in "${runtime_calls[@]}"; do assert_line "$s: EPERM"; done
+      assert_line "getpid: ok"
+      assert_line "$uid"
+      assert_line "$(printf 'CapEff:\t%s' "$caps")"
+      assert_line "$(printf 'CapPrm:\t%s' "$caps")"
+      casca delete --force "$id"
+    done
+  done
+}
+
 # sys-probe in the rootfs: what the default profile lets through.
 probe_bundle() {
   make_bundle
@@ -223,6 +263,51 @@ assert st["id"] == sys.argv[2] and st["bundle"] == sys.argv[3], st
 assert st["status"] == "creating" and st["pid"] == s["pid"], st
 assert s["ociVersion"], s
 PY
+}
+
+# start_agent NAME: a seccomp-agent on $BATS_TEST_TMPDIR/agent.sock, output
+# in $BATS_TEST_TMPDIR/NAME.out, its pid in $agent.
+start_agent() {
+  rm -f "$BATS_TEST_TMPDIR/agent.sock"
+  "$CASCA_BUILD/tests/seccomp-agent" "$BATS_TEST_TMPDIR/agent.sock" 122 4242 > "$BATS_TEST_TMPDIR/$1.out" 2>&1 3>&- &
+  agent=$!
+  for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/agent.sock" ] && break; sleep 0.1; done
+}
+
+@test "SCMP_ACT_NOTIFY: an exec'd process's listener reaches listenerPath too" {
+  seccomp_bundle "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$BATS_TEST_TMPDIR/agent.sock',
+    'listenerMetadata': 'exec-metadata',
+    'syscalls': [{'names': ['mkdir', 'mkdirat', 'getpid'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+  args sleep 1000
+  id=$(cid)
+  start_agent init
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  grep -q '^state ' "$BATS_TEST_TMPDIR/init.out"
+  init_agent=$agent
+  # a second agent for the exec'd process, which loads a filter of its own
+  start_agent exec
+  run casca exec "$id" sh -c 'echo "pid $$"; mkdir /tmp/d; echo done-in-container'
+  assert_success
+  assert_line "pid 4242"
+  assert_line "mkdir: can't create directory '/tmp/d': Disk quota exceeded"
+  assert_line done-in-container
+  for _ in $(seq 50); do grep -q '^done$' "$BATS_TEST_TMPDIR/exec.out" && break; sleep 0.1; done
+  run cat "$BATS_TEST_TMPDIR/exec.out"
+  assert_line "notified getpid"
+  assert_line --regexp '^notified mkdir(at)?$'
+  assert_line done
+  echo "$output" | sed -n 's/^state //p' > "$BATS_TEST_TMPDIR/state.json"
+  python3 - "$BATS_TEST_TMPDIR/state.json" "$id" "$(state_field "$id" pid)" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["fds"] == ["seccompFd"] and s["metadata"] == "exec-metadata", s
+assert s["pid"] > 0 and s["pid"] != int(sys.argv[3]), s  # the exec'd process, not the init
+assert s["state"]["id"] == sys.argv[2] and s["state"]["status"] == "running", s
+PY
+  casca delete --force "$id"
+  kill "$agent" "$init_agent" 2>/dev/null || true
+  wait "$agent" "$init_agent" || true
 }
 
 @test "bad profiles: clear errors naming the JSON path, nothing left behind" {

@@ -137,6 +137,24 @@ static long p_getpid(void)
         return getpid();
 }
 
+/* what the runtime itself used to need after the filter */
+static long p_getcwd(void)
+{
+        char buf[4096];
+
+        return syscall(SYS_getcwd, buf, sizeof(buf));
+}
+
+static long p_close_range(void)
+{
+        return syscall(SYS_close_range, 100000, 100000, 0);
+}
+
+static long p_faccessat2(void)
+{
+        return syscall(SYS_faccessat2, AT_FDCWD, "/", F_OK, 0);
+}
+
 static const struct probe probes[] = {
         {"keyctl", p_keyctl},
         {"add_key", p_add_key},
@@ -157,6 +175,9 @@ static const struct probe probes[] = {
         {"reboot", p_reboot},
         {"syslog", p_syslog},
         {"getpid", p_getpid},
+        {"getcwd", p_getcwd},
+        {"close_range", p_close_range},
+        {"faccessat2", p_faccessat2},
 };
 
 int main(int argc, char **argv)
