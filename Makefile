@@ -17,8 +17,9 @@ DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonsc
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
-# systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs.
-DEB_VM_SYSTEMD := systemd dbus mmdebstrap
+# systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs
+# (getcap, setcap: its --shift).
+DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
 DEB_BENCH := crun runc hyperfine time
@@ -47,7 +48,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 .PHONY: all install deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
         format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build \
-        check-vm-systemd rootfs-debian
+        check-vm-systemd rootfs-debian check-rootfs-debian
 
 all: $(BUILD)/casca
 
@@ -136,6 +137,13 @@ check-vm-systemd:
 # into $CASCA_ROOTFS_CACHE (default /var/cache/casca/rootfs); prints its path.
 rootfs-debian: deps
 	@tools/mkrootfs-debian
+
+# A writable copy of that rootfs in the VM lane's guest, plain and shifted
+# for a user namespace (tests/vm/rootfs-smoke.sh; SMOKE_BOOT=1 also boots it
+# with podman).  Not part of `make check`.
+check-rootfs-debian: deps
+	tests/vm/run-in-vm.sh -e SMOKE_BOOT -- tests/vm/rootfs-smoke.sh \
+	    "$$(tools/mkrootfs-debian)" "$$(tools/mkrootfs-debian --shift 100000)"
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c) over the whole library, with ASan
 # and UBSan (any UB aborts).  `make fuzz` runs each for FUZZ_SECONDS on a
