@@ -16,7 +16,7 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/test-results
 mkdir -p "$OUT"
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(unit schema host vm fuzz asan)
+[ ${#lanes[@]} -gt 0 ] || lanes=(unit schema host vm vm-systemd fuzz asan)
 export CASCA="$PWD/$BUILD/casca" CASCA_BUILD="$PWD/$BUILD"
 
 run_unit() {

@@ -109,7 +109,7 @@ else
   boot_s=$(secs "$t0")
   out=$(podman exec rootfs-smoke sh -c 'cat /proc/1/comm; cloud-init status; cat /var/tmp/seed-ran; id -un tester' 2>&1)
   if [ "$state" = running ] && [ "$out" = $'systemd\nstatus: done\nprovisioned\ntester' ]; then
-    ok "podman booted the copy in ${boot_s}s: systemd is pid 1, running; cloud-init done"
+    ok "podman booted the copy in ${boot_s}s: systemd is pid 1, running; cloud-init done; upper layer: $(du -sh "$C/c.rw" | cut -f1)"
   else
     not_ok "podman boots the copy (after ${boot_s}s: $state)" "$out" \
       "$(podman exec rootfs-smoke systemctl --failed --no-legend 2>&1)"

@@ -32,7 +32,8 @@
 # Its output (stdout and stderr merged) streams over the serial console to
 # our stdout, with a "# vm: ..." line giving the boot time.
 # Caches: $VM_CACHE (default /var/tmp/casca-vm)/<kernel version>/, rebuilt
-# when the kernel or build_cache below changes.  Exit: CMD's status; 125 when the guest gave none.
+# when the kernel or build_cache below changes.
+# Exit: CMD's status; 125 when the guest gave none.
 # Needs root, qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils.
 set -euo pipefail
 

@@ -1,3 +1,4 @@
+#!/bin/bash
 # command.sh - run by casca-vm-command.service in the VM lane's systemd mode:
 # the same environment, exit status hand-over and power-off as stage2.sh in
 # the default mode, but in a service of the guest's systemd.
