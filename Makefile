@@ -27,14 +27,15 @@ HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT       ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS  += -D_GNU_SOURCE -Iruntime/include -Iruntime -I.
+CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I.
 CFLAGS    ?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS   += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections
 LDLIBS    += $(PKG_LIBS)
 
-LIB_SRCS  := $(sort $(wildcard runtime/*.c cgroup/*.c netns/*.c seccomp/*.c))
-CLI_SRCS  := $(sort $(wildcard runtime/cli/*.c))
+LIB_SRCS  := $(sort $(wildcard util/*.c cgroup/*.c netns/*.c seccomp/*.c runtime/*.c))
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+LIB_HDRS  := $(wildcard include/*.h util/*.h cgroup/*.h netns/*.h seccomp/*.h runtime/*.h)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -146,7 +147,7 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard runtime/*.h seccomp/*.h)
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
@@ -181,7 +182,7 @@ bench: deps-bench
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) \
-	    $(wildcard runtime/*.h runtime/include/*.h cgroup/*.h netns/*.h seccomp/*.h)
+	    $(LIB_HDRS) $(wildcard cli/*.h tests/unit/*.h)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 #define DEFAULT_MOUNTPOINT "/sys/fs/cgroup"
 

@@ -46,7 +46,7 @@
 #include <sys/types.h>
 
 #include "casca.h"
-#include "config.h"
+#include "runtime/config.h"
 
 struct casca_cgroup;
 

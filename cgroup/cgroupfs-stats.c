@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 /* A minimal JSON writer: objects, arrays, numbers and plain-ASCII strings
  * (keys come from control files and are checked, never escaped). */

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 /* Marks a parent cgroup casca created, so that a later `delete` (another
  * process, reopening the cgroup) removes it once empty but leaves alone

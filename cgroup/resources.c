@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 #define CPU_PERIOD_DEFAULT 100000
 #define SHARES_MIN 2

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
 #include "netns/network.h"
+#include "util/cleanup.h"
 
 /* Write content to dir/name atomically (tmp + rename), mode 0644. */
 static int write_file(int dfd, const char *dir, const char *name, const char *content, size_t len,

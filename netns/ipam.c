@@ -24,9 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 /* IPv6 subnets are huge: look at no more than this many candidates. */
 #define IPAM_MAX_SCAN (UINT64_C(1) << 20)
@@ -38,7 +38,7 @@ static int ipam_open(const char *dir, int *ret_lock, struct casca_error **err)
         _cleanup_close_ int dfd = -1, lfd = -1;
         int r;
 
-        r = casca_mkdir_p(dir, 0700, err);
+        r = casca_fs_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

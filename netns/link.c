@@ -9,8 +9,8 @@
 #include <net/if.h>
 #include <string.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
 
 static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int index)
 {

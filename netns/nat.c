@@ -55,8 +55,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
 
 struct base_chain {
         const char *name;
@@ -75,7 +75,7 @@ void casca_nat_tag(const char *id, char *buf, size_t size)
         if (strlen(id) + sizeof("casca:") <= NFTNL_UDATA_COMMENT_MAXLEN)
                 snprintf(buf, size, "casca:%s", id);
         else
-                snprintf(buf, size, "casca:#%016llx", (unsigned long long)casca_hash64(id));
+                snprintf(buf, size, "casca:#%016llx", (unsigned long long)casca_hash64_str(id));
 }
 
 int casca_sysctl_write(const char *path, const char *value, struct casca_error **err)

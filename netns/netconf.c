@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
 #include "netns/netconf.h"
+#include "util/cleanup.h"
 
 #define P "casca.network"
 

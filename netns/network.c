@@ -20,9 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
 #include "netns/network.h"
+#include "util/cleanup.h"
 
 void (*casca_network_step_hook)(const char *step);
 
@@ -32,21 +32,9 @@ static void step(const char *name)
                 casca_network_step_hook(name);
 }
 
-/* FNV-1a, 64 bit. */
-uint64_t casca_hash64(const char *s)
-{
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-        for (; *s; s++) {
-                h ^= (unsigned char)*s;
-                h *= UINT64_C(0x100000001b3);
-        }
-        return h;
-}
-
 void casca_veth_name(const char *id, char buf[IFNAMSIZ])
 {
-        uint64_t h = casca_hash64(id);
+        uint64_t h = casca_hash64_str(id);
 
         snprintf(buf, IFNAMSIZ, "cv%08x", (unsigned)(h ^ (h >> 32)));
 }

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
 
 int casca_netns_enter(int netns_fd, int *ret_saved, struct casca_error **err)
 {

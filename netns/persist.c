@@ -19,8 +19,9 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 #define STATE_FILE "network.json"
 
@@ -34,25 +35,6 @@ bool casca_netstate_valid_id(const char *id)
                 if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
                         return false;
         return true;
-}
-
-int casca_mkdir_p(const char *path, mode_t mode, struct casca_error **err)
-{
-        _cleanup_free_ char *copy = strdup(path);
-
-        if (!copy)
-                return casca_error_set(err, ENOMEM, "mkdir `%s`", path);
-        for (char *p = copy + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return casca_error_set(err, errno, "mkdir `%s`", copy);
-                *p = '/';
-        }
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                return casca_error_set(err, errno, "mkdir `%s`", copy);
-        return 0;
 }
 
 void casca_netstate_clear(struct casca_netstate *st)
@@ -136,7 +118,7 @@ int casca_netstate_save(const char *state_root, const char *id, const struct cas
         if (asprintf(&path, "%s/" STATE_FILE, dir) < 0 ||
             asprintf(&tmp, "%s/." STATE_FILE ".tmp", dir) < 0)
                 return casca_error_set(err, ENOMEM, "network state");
-        r = casca_mkdir_p(dir, 0700, err);
+        r = casca_fs_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
         g = yajl_gen_alloc(NULL);

@@ -4,8 +4,8 @@
 #ifndef CASCA_CONFIG_INTERNAL_H
 #define CASCA_CONFIG_INTERNAL_H
 
-#include "config.h"
-#include "json.h"
+#include "runtime/config.h"
+#include "util/json.h"
 
 /* Parse the "linux" object into cfg->linux_cfg (config-linux.c). */
 int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/personality.h>
 
-#include "cleanup.h"
-#include "config-internal.h"
-#include "config.h"
-#include "json.h"
+#include "runtime/config-internal.h"
+#include "runtime/config.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 /* ---- namespaces, mappings, time offsets ------------------------------------ */
 

@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config-internal.h"
-#include "config.h"
-#include "fs.h"
-#include "json.h"
 #include "netns/netconf.h"
+#include "runtime/config-internal.h"
+#include "runtime/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256

@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "json.h"
-#include "state.h"
+#include "runtime/config.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 /* Open `id` and its cgroup.  `verb` says what needs it: "pausing" gives
  * "container `x` has no cgroup: pausing needs cgroup v2". */

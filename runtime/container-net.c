@@ -23,22 +23,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
 #include "netns/network.h"
+#include "runtime/config.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
 
 #define PIN_FILE "netns"
-
-char *casca_container_state_root_abs(const struct casca_context *ctx, struct casca_error **err)
-{
-        const char *root = casca_container_state_root(ctx);
-        char *abs = realpath(root, NULL);
-
-        if (!abs)
-                casca_error_set(err, errno, "state root `%s`", root);
-        return abs;
-}
 
 /* An fd of the network namespace of pid, refused when it is the runtime's
  * own (networking there would configure the host). */

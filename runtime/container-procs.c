@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "container.h"
-#include "fs.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 void casca_procs_clear(struct casca_procs *p)
 {

@@ -16,18 +16,13 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "hooks.h"
-#include "log.h"
-#include "state.h"
-
-const char *casca_container_state_root(const struct casca_context *ctx)
-{
-        return ctx->state_root ? ctx->state_root : casca_default_state_root();
-}
+#include "runtime/config.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 int casca_signal_parse(const char *s)
 {
@@ -290,7 +285,7 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bo
          * network.json records, so without a state it is tried */
         if (!h->st->network && !h->st->incomplete)
                 return 0;
-        root = casca_container_state_root_abs(ctx, err);
+        root = casca_state_root_abs(ctx, err);
         if (!root)
                 return casca_error_prefix(err, "container `%s`", h->st->id);
         r = casca_container_net_teardown(root, h->st->id, force, &e);
@@ -496,7 +491,7 @@ static int cmp_info_id(const void *a, const void *b)
 int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
                          size_t *ret_n, struct casca_error **err)
 {
-        const char *root = casca_container_state_root(ctx);
+        const char *root = casca_state_root(ctx);
         _cleanup_closedir_ DIR *d = opendir(root);
         struct casca_container_info *v = NULL;
         size_t n = 0;

@@ -9,18 +9,14 @@
 #include <termios.h>
 
 #include "casca.h"
-#include "state.h"
+#include "runtime/state.h"
 
 struct casca_cgroup;
 
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "config.h"
-
-const char *casca_container_state_root(const struct casca_context *ctx);
-/* realpath() of the state root (netns/ records paths under it). */
-char *casca_container_state_root_abs(const struct casca_context *ctx, struct casca_error **err);
+#include "runtime/config.h"
 
 struct casca_network_result;
 

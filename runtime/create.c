@@ -51,21 +51,21 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "hooks.h"
-#include "log.h"
-#include "mount.h"
-#include "namespaces.h"
 #include "netns/network.h"
-#include "prepare-exec.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/mount.h"
+#include "runtime/namespaces.h"
+#include "runtime/prepare-exec.h"
+#include "runtime/process.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
-#include "state.h"
-#include "sync.h"
-#include "terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 struct create {
         struct casca_context *ctx;
@@ -745,7 +745,7 @@ static int prepare_network(struct create *c, struct casca_error **err)
                                        : "no network namespace in linux.namespaces");
         if (!c->net_step)
                 return 0;
-        c->root_abs = casca_container_state_root_abs(c->ctx, err);
+        c->root_abs = casca_state_root_abs(c->ctx, err);
         if (!c->root_abs)
                 return casca_error_prefix(err, "network");
         if (c->net_build && asprintf(&c->etc_dir, "%s/%s", c->root_abs, c->id) < 0) {
@@ -983,7 +983,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         l = &c.cfg->linux_cfg;
         c.preserve_fds = opts->preserve_fds + listen_fds();
 
-        c.root_fd = casca_state_root_open(casca_container_state_root(ctx), true, err);
+        c.root_fd = casca_state_root_open(casca_state_root(ctx), true, err);
         if (c.root_fd < 0) {
                 r = c.root_fd;
                 goto out;

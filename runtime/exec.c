@@ -25,18 +25,18 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "log.h"
-#include "namespaces.h"
-#include "prepare-exec.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/container.h"
+#include "runtime/namespaces.h"
+#include "runtime/prepare-exec.h"
+#include "runtime/process.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
-#include "state.h"
-#include "sync.h"
-#include "terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

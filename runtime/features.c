@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* features.c - the runtime-spec features document, from the same name
  * tables the config parser uses. */
-#include "cleanup.h"
-#include "config-internal.h"
-#include "config.h"
-#include "casca-features.h"
-#include "json.h"
+#include "runtime/config-internal.h"
+#include "runtime/config.h"
+#include "runtime/features.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static void gen_enabled(struct casca_jgen *j, const char *key, bool enabled)
 {

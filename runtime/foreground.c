@@ -12,8 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "container.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
 
 static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
                                 SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD};

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "container.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
 
 void casca_handle_close(struct casca_handle *h)
 {
@@ -24,7 +24,7 @@ int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
         int r;
 
         *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
-        h->root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
+        h->root_fd = casca_state_root_open(casca_state_root(ctx), false, err);
         if (h->root_fd < 0) {
                 if (-h->root_fd == ENOENT) {
                         if (err) {

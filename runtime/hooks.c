@@ -11,11 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config-internal.h"
-#include "fs.h"
-#include "hooks.h"
-
+#include "runtime/config-internal.h"
+#include "runtime/hooks.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 static long long now_ms(void)
 {

@@ -25,10 +25,10 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
-#include "fs.h"
-#include "mount.h"
+#include "runtime/config.h"
+#include "runtime/mount.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 /* Per-mount flags a bind remount sets (and so must repeat to keep). */

@@ -18,11 +18,11 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
-#include "fs.h"
-#include "log.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/process.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

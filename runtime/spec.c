@@ -7,12 +7,12 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "json.h"
 #include "netns/netconf.h"
+#include "runtime/config.h"
+#include "runtime/spec.h"
 #include "seccomp/seccomp.h"
-#include "spec.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static const char *const default_env[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

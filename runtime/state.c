@@ -13,9 +13,9 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "state.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 #define STATE_FILE "state.json"
 
@@ -41,23 +41,33 @@ int casca_id_validate(const char *id, struct casca_error **err)
         return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+const char *casca_default_state_root(void)
 {
-        _cleanup_free_ char *copy = strdup(path);
+        static char buf[4096];
+        const char *xdg;
 
-        if (!copy)
-                return -ENOMEM;
-        for (char *p = copy + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+        if (geteuid() == 0)
+                return "/run/casca";
+        xdg = getenv("XDG_RUNTIME_DIR");
+        if (xdg && xdg[0] == '/' && snprintf(buf, sizeof(buf), "%s/casca", xdg) < (int)sizeof(buf))
+                return buf;
+        snprintf(buf, sizeof(buf), "/tmp/casca-%u", (unsigned)geteuid());
+        return buf;
+}
+
+const char *casca_state_root(const struct casca_context *ctx)
+{
+        return ctx->state_root ? ctx->state_root : casca_default_state_root();
+}
+
+char *casca_state_root_abs(const struct casca_context *ctx, struct casca_error **err)
+{
+        const char *root = casca_state_root(ctx);
+        char *abs = realpath(root, NULL);
+
+        if (!abs)
+                casca_error_set(err, errno, "state root `%s`", root);
+        return abs;
 }
 
 int casca_state_root_open(const char *root, bool create, struct casca_error **err)
@@ -65,7 +75,7 @@ int casca_state_root_open(const char *root, bool create, struct casca_error **er
         int fd;
 
         if (create) {
-                int r = mkdir_p(root, 0700);
+                int r = casca_fs_mkdir_p(root, 0700, NULL);
                 if (r < 0)
                         return casca_error_set(err, -r, "state root `%s`", root);
         }

@@ -31,9 +31,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/hash.h"
 
 #define CACHE_DIR_PARENT "@cache"
 #define CACHE_DIR "seccomp"
@@ -138,18 +139,6 @@ static int cache_key(const struct casca_seccomp *s, struct buf *b)
                 }
         }
         return b->oom ? -ENOMEM : 0;
-}
-
-/* FNV-1a: names the file only; the key inside decides. */
-static uint64_t hash64(const unsigned char *p, size_t len)
-{
-        uint64_t h = 0xcbf29ce484222325ull;
-
-        for (size_t i = 0; i < len; i++) {
-                h ^= p[i];
-                h *= 0x100000001b3ull;
-        }
-        return h;
 }
 
 /* ---- the cache directory ------------------------------------------------------- */
@@ -358,7 +347,7 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
         if (s && !casca_seccomp_uses_notify(s) && !s->listener_path &&
             !s->listener_metadata && cache_key(s, &key) == 0) {
                 snprintf(name, sizeof(name), "%016llx.bpf",
-                         (unsigned long long)hash64(key.p, key.len));
+                         (unsigned long long)casca_hash64(key.p, key.len));
                 dir_fd = cache_dir_open(state_root_fd);
                 if (dir_fd >= 0 && cache_read(dir_fd, name, &key, p) == 0) {
                         if (ret_cached)

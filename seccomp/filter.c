@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
 
 #define SECCOMP_MAX_ARGS 6
 

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
-#include "sync.h"
+#include "util/cleanup.h"
+#include "util/socket.h"
 
 /* Copy a parsed JSON value into g (numbers keep their text). */
 static yajl_gen_status gen_value(yajl_gen g, yajl_val v, unsigned depth)

@@ -21,9 +21,9 @@
 #include <sys/personality.h>
 #include <sys/socket.h>
 
-#include "cleanup.h"
 #include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

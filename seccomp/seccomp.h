@@ -23,7 +23,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "casca.h"
-#include "config.h"
+#include "runtime/config.h"
 
 /* ---- the filter ----------------------------------------------------------- */
 

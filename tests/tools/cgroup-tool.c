@@ -38,7 +38,7 @@
 #include "casca.h"
 #include "cgroup/backend.h" /* casca_cgroupfs_kill_by_pids, for the tests */
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 #define MAX_LIST 16
 

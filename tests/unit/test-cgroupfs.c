@@ -15,8 +15,8 @@
 
 #include "casca.h"
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 static char root[] = "/tmp/casca-cgtest.XXXXXX";
 

@@ -15,13 +15,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "casca-features.h"
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
-#include "json.h"
-#include "spec.h"
+#include "runtime/config.h"
+#include "runtime/features.h"
+#include "runtime/spec.h"
 #include "tap.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 #define FIXTURES "tests/fixtures/config"
 #define BIT(c) (UINT64_C(1) << (c))

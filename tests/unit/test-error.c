@@ -2,8 +2,8 @@
 #include <errno.h>
 
 #include "casca.h"
-#include "cleanup.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 static int fails_with(struct casca_error **err)
 {

@@ -24,10 +24,10 @@
 #include <yajl/yajl_tree.h>
 
 #include "casca.h"
-#include "cleanup.h"
 #include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 #define NOWHERE "/casca-test-nonexistent/x"
 

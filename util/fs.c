@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 #define MAX_SYMLINKS 40
 #define MAX_WALK_PATH (4 * PATH_MAX)
@@ -792,4 +792,23 @@ static int copy_entry(int src, int dst, const char *name, const struct stat *st,
 int casca_fs_copy_tree(int src_dir, int dst_dir, struct casca_error **err)
 {
         return copy_dir(src_dir, dst_dir, 0, err);
+}
+
+int casca_fs_mkdir_p(const char *path, mode_t mode, struct casca_error **err)
+{
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return casca_error_set(err, ENOMEM, "mkdir `%s`", path);
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return casca_error_set(err, errno, "mkdir `%s`", copy);
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return casca_error_set(err, errno, "mkdir `%s`", copy);
+        return 0;
 }

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "casca-features.h"
-#include "spec.h"
+#include "cli/cli.h"
+#include "runtime/features.h"
+#include "runtime/spec.h"
 
 int cmd_spec(struct cli *cli, int argc, char **argv)
 {

@@ -11,10 +11,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "config.h"
-#include "fs.h"
+#include "cli/cli.h"
+#include "runtime/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 static const struct option help_only[] = {
         {"help", no_argument, NULL, 'h'},

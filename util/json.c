@@ -8,8 +8,8 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-#include "cleanup.h"
-#include "json.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static void yajl_handle_freep(yajl_handle *h)
 {

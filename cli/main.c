@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create, true},

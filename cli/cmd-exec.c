@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char usage[] =
         "usage: casca exec [options] CONTAINER-ID [COMMAND [ARG...]]\n\n"
