@@ -46,7 +46,7 @@
 #include <sys/types.h>
 
 #include "casca.h"
-#include "runtime/config.h"
+#include "cgroup/config.h"
 
 struct casca_cgroup;
 

@@ -201,16 +201,25 @@ static int oom(struct casca_error **err)
         return casca_error_set(err, ENOMEM, P);
 }
 
-/* A link name the kernel accepts: 1..15 bytes, no '/', ':' or whitespace. */
-static bool valid_ifname(const char *s)
+bool casca_ifname_valid(const char *s)
 {
         size_t n = strlen(s);
 
         if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
                 return false;
         for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
-                    !isprint((unsigned char)*p))
+                if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+                        return false;
+        return true;
+}
+
+/* A name casca gives a link: one the kernel accepts, and printable. */
+static bool valid_ifname(const char *s)
+{
+        if (!casca_ifname_valid(s))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isprint((unsigned char)*p))
                         return false;
         return true;
 }
@@ -762,4 +771,64 @@ int casca_netconf_parse_json(const char *json, struct casca_netconf **ret, struc
         r = casca_netconf_parse(net, ret, err);
         yajl_tree_free(root);
         return r;
+}
+
+/* ---- linux.netDevices ----------------------------------------------------- */
+
+void casca_netdevs_free(struct casca_net_device *devs, size_t n)
+{
+        for (size_t i = 0; devs && i < n; i++) {
+                free(devs[i].host_name);
+                free(devs[i].name);
+        }
+        free(devs);
+}
+
+int casca_netdevs_from_json(yajl_val v, const struct casca_jpath *p, struct casca_net_device **ret,
+                            size_t *ret_n, struct casca_error **err)
+{
+        struct casca_net_device *devs;
+        int r = casca_json_object(v, p, err);
+
+        if (r < 0)
+                return r;
+        r = casca_json_calloc(v->u.object.len, sizeof(*devs), (void **)ret, err);
+        if (r < 0)
+                return r;
+        devs = *ret;
+        *ret_n = v->u.object.len;
+        for (size_t i = 0; i < *ret_n; i++) {
+                const char *host = v->u.object.keys[i];
+                const struct casca_jpath *dp = JKEY(p, host);
+                struct casca_net_device *d = &devs[i];
+                yajl_val o = v->u.object.values[i], x;
+
+                if (!casca_ifname_valid(host))
+                        return casca_json_error(err, dp, "invalid interface name \"%s\"", host);
+                r = casca_json_object(o, dp, err);
+                if (r < 0)
+                        return r;
+                d->host_name = strdup(host);
+                if (!d->host_name)
+                        return casca_error_set(err, ENOMEM, "strdup");
+                if ((x = casca_json_get(o, "name"))) {
+                        r = casca_json_string(x, JKEY(dp, "name"), &d->name, err);
+                        if (r < 0)
+                                return r;
+                        if (!casca_ifname_valid(d->name))
+                                return casca_json_error(err, JKEY(dp, "name"),
+                                                        "invalid interface name \"%s\"", d->name);
+                } else {
+                        d->name = strdup(host);
+                        if (!d->name)
+                                return casca_error_set(err, ENOMEM, "strdup");
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(devs[j].name, d->name) == 0)
+                                return casca_json_error(err, dp,
+                                                        "duplicate container interface name "
+                                                        "\"%s\"",
+                                                        d->name);
+        }
+        return 0;
 }

@@ -31,55 +31,6 @@
 
 /* ---- small shared helpers ------------------------------------------------ */
 
-int casca_config_alloc(size_t n, size_t size, void **ret, struct casca_error **err)
-{
-        *ret = NULL;
-        if (n == 0)
-                return 0;
-        *ret = calloc(n, size);
-        if (!*ret)
-                return casca_error_set(err, ENOMEM, "calloc");
-        return 0;
-}
-
-void casca_config_kv_free(struct casca_kv *kv, size_t n)
-{
-        for (size_t i = 0; kv && i < n; i++) {
-                free(kv[i].key);
-                free(kv[i].value);
-        }
-        free(kv);
-}
-
-int casca_config_parse_kv(yajl_val v, const struct casca_jpath *p, struct casca_kv **ret,
-                          size_t *ret_n, struct casca_error **err)
-{
-        struct casca_kv *kv = NULL;
-        size_t n;
-        int r;
-
-        r = casca_json_object(v, p, err);
-        if (r < 0)
-                return r;
-        n = v->u.object.len;
-        r = casca_config_alloc(n, sizeof(*kv), (void **)&kv, err);
-        if (r < 0)
-                return r;
-        /* Hand the array over first so that a partial one is freed by the caller. */
-        *ret = kv;
-        *ret_n = n;
-        for (size_t i = 0; i < n; i++) {
-                const char *key = v->u.object.keys[i];
-                kv[i].key = strdup(key);
-                if (!kv[i].key)
-                        return casca_error_set(err, ENOMEM, "strdup");
-                r = casca_json_string(v->u.object.values[i], JKEY(p, key), &kv[i].value, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
                              struct casca_error **err)
 {
@@ -90,79 +41,6 @@ int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***re
         for (size_t i = 0; i < *ret_n; i++)
                 if ((*ret)[i][0] != '/')
                         return casca_json_error(err, JIDX(p, i), "must be an absolute path");
-        return 0;
-}
-
-int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
-                             size_t *ret_n, casca_config_elem_fn fn, struct casca_error **err)
-{
-        char *elems;
-        int r;
-
-        r = casca_json_array(v, p, err);
-        if (r < 0)
-                return r;
-        r = casca_config_alloc(v->u.array.len, elem_size, ret, err);
-        if (r < 0)
-                return r;
-        *ret_n = v->u.array.len;
-        elems = *ret;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-
-                r = casca_json_object(v->u.array.values[i], ip, err);
-                if (r < 0)
-                        return r;
-                r = fn(elems + i * elem_size, v->u.array.values[i], ip, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int casca_config_parse_name(yajl_val v, const struct casca_jpath *p,
-                            const struct casca_config_name *table, size_t n, const char *what,
-                            int *ret, struct casca_error **err)
-{
-        char expected[512];
-        size_t used = 0;
-
-        if (!YAJL_IS_STRING(v))
-                return casca_json_error(err, p, "expected a string");
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(table[i].name, v->u.string) == 0) {
-                        *ret = table[i].value;
-                        return 0;
-                }
-        expected[0] = '\0';
-        for (size_t i = 0; i < n && used < sizeof(expected); i++) {
-                int k = snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
-                                 table[i].name);
-                if (k < 0)
-                        break;
-                used += (size_t)k;
-        }
-        return casca_json_error(err, p, "unknown %s \"%s\" (expected %s)", what, v->u.string,
-                                expected);
-}
-
-int casca_config_parse_flags(yajl_val v, const struct casca_jpath *p,
-                             const struct casca_config_name *table, size_t n, int *ret,
-                             struct casca_error **err)
-{
-        int r = casca_json_array(v, p, err);
-
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                int f;
-
-                r = casca_config_parse_name(v->u.array.values[i], JIDX(p, i), table, n, "flag", &f,
-                                            err);
-                if (r < 0)
-                        return r;
-                *ret |= f;
-        }
         return 0;
 }
 
@@ -582,7 +460,7 @@ int casca_config_apply_mount_label(struct casca_config *cfg, struct casca_error 
 /* Not in mainline Linux: refused. */
 #define CASCA_SCHED_ISO 4
 
-static const struct casca_config_name sched_policies[] = {
+static const struct casca_json_name sched_policies[] = {
         {"SCHED_OTHER", SCHED_OTHER},
         {"SCHED_FIFO", SCHED_FIFO},
         {"SCHED_RR", SCHED_RR},
@@ -593,7 +471,7 @@ static const struct casca_config_name sched_policies[] = {
 };
 
 /* include/uapi/linux/sched.h */
-static const struct casca_config_name sched_flags[] = {
+static const struct casca_json_name sched_flags[] = {
         {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
         {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
         {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
@@ -615,8 +493,8 @@ static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct c
                 return r;
         if (!(x = casca_json_require(v, "policy", p, err)))
                 return -EINVAL;
-        r = casca_config_parse_name(x, JKEY(p, "policy"), sched_policies,
-                                    ARRAY_SIZE(sched_policies), "policy", &s->policy, err);
+        r = casca_json_name(x, JKEY(p, "policy"), sched_policies, ARRAY_SIZE(sched_policies),
+                            "policy", &s->policy, err);
         if (r < 0)
                 return r;
         if (s->policy == CASCA_SCHED_ISO)
@@ -643,8 +521,8 @@ static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct c
         if ((x = casca_json_get(v, "flags"))) {
                 int flags = 0;
 
-                r = casca_config_parse_flags(x, JKEY(p, "flags"), sched_flags,
-                                             ARRAY_SIZE(sched_flags), &flags, err);
+                r = casca_json_flags(x, JKEY(p, "flags"), sched_flags, ARRAY_SIZE(sched_flags),
+                                     &flags, err);
                 if (r < 0)
                         return r;
                 s->flags = (uint64_t)flags;
@@ -662,7 +540,7 @@ static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct c
         return 0;
 }
 
-static const struct casca_config_name ioprio_classes[] = {
+static const struct casca_json_name ioprio_classes[] = {
         {"IOPRIO_CLASS_RT", 1},
         {"IOPRIO_CLASS_BE", 2},
         {"IOPRIO_CLASS_IDLE", 3},
@@ -679,8 +557,8 @@ static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const str
                 return r;
         if (!(x = casca_json_require(v, "class", p, err)))
                 return -EINVAL;
-        r = casca_config_parse_name(x, JKEY(p, "class"), ioprio_classes, ARRAY_SIZE(ioprio_classes),
-                                    "class", &io->klass, err);
+        r = casca_json_name(x, JKEY(p, "class"), ioprio_classes, ARRAY_SIZE(ioprio_classes),
+                            "class", &io->klass, err);
         if (r < 0)
                 return r;
         if (!(x = casca_json_require(v, "priority", p, err)))
@@ -735,8 +613,8 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
                 r = casca_json_array(x, ap, err);
                 if (r < 0)
                         return r;
-                r = casca_config_alloc(x->u.array.len, sizeof(uint32_t),
-                                       (void **)&u->additional_gids, err);
+                r = casca_json_calloc(x->u.array.len, sizeof(uint32_t),
+                                      (void **)&u->additional_gids, err);
                 if (r < 0)
                         return r;
                 u->n_additional_gids = x->u.array.len;
@@ -815,8 +693,8 @@ static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
 static int parse_rlimits(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
                          struct casca_error **err)
 {
-        int r = casca_config_parse_array(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
-                                         &proc->n_rlimits, parse_rlimit, err);
+        int r = casca_json_array_of(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
+                                    &proc->n_rlimits, parse_rlimit, err);
 
         if (r < 0)
                 return r;
@@ -988,8 +866,8 @@ static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_
 
                 if (!a)
                         continue;
-                r = casca_config_parse_array(a, JKEY(p, hook_names[k]), sizeof(*l->hooks),
-                                             (void **)&l->hooks, &l->n, parse_hook, err);
+                r = casca_json_array_of(a, JKEY(p, hook_names[k]), sizeof(*l->hooks),
+                                        (void **)&l->hooks, &l->n, parse_hook, err);
                 if (r < 0)
                         return r;
         }
@@ -1071,9 +949,8 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
             (r = casca_json_opt_string(doc, "domainname", NULL, &cfg->domainname, err)) < 0)
                 return r;
         if ((v = casca_json_get(doc, "mounts")) &&
-            (r = casca_config_parse_array(v, JKEY(NULL, "mounts"), sizeof(*cfg->mounts),
-                                          (void **)&cfg->mounts, &cfg->n_mounts, parse_mount,
-                                          err)) < 0)
+            (r = casca_json_array_of(v, JKEY(NULL, "mounts"), sizeof(*cfg->mounts),
+                                     (void **)&cfg->mounts, &cfg->n_mounts, parse_mount, err)) < 0)
                 return r;
         if ((v = casca_json_get(doc, "process"))) {
                 cfg->has_process = true;
@@ -1086,7 +963,7 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
                 return r;
         if ((v = casca_json_get(doc, "annotations"))) {
                 const struct casca_jpath *ap = JKEY(NULL, "annotations");
-                r = casca_config_parse_kv(v, ap, &cfg->annotations, &cfg->n_annotations, err);
+                r = casca_json_kv(v, ap, &cfg->annotations, &cfg->n_annotations, err);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < cfg->n_annotations; i++)
@@ -1246,7 +1123,7 @@ void casca_config_free(struct casca_config *cfg)
                 }
                 free(l->hooks);
         }
-        casca_config_kv_free(cfg->annotations, cfg->n_annotations);
+        casca_kv_free(cfg->annotations, cfg->n_annotations);
         casca_config_linux_free(&cfg->linux_cfg);
         /* cfg->network belongs to the casca.network parser (netns/), which
          * frees it when it fills it. */

@@ -323,25 +323,3 @@ void casca_seccomp_release(scmp_filter_ctx ctx)
         if (ctx)
                 seccomp_release(ctx);
 }
-
-void casca_seccomp_free(struct casca_seccomp *s)
-{
-        if (!s)
-                return;
-        for (size_t i = 0; i < s->n_architectures; i++)
-                free(s->architectures[i]);
-        free(s->architectures);
-        for (size_t i = 0; i < s->n_flags; i++)
-                free(s->flags[i]);
-        free(s->flags);
-        free(s->listener_path);
-        free(s->listener_metadata);
-        for (size_t i = 0; i < s->n_syscalls; i++) {
-                for (size_t j = 0; j < s->syscalls[i].n_names; j++)
-                        free(s->syscalls[i].names[j]);
-                free(s->syscalls[i].names);
-                free(s->syscalls[i].args);
-        }
-        free(s->syscalls);
-        free(s);
-}

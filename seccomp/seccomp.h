@@ -23,7 +23,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "casca.h"
-#include "runtime/config.h"
+#include "seccomp/config.h"
 
 /* ---- the filter ----------------------------------------------------------- */
 
@@ -97,10 +97,6 @@ static inline void casca_seccomp_releasep(scmp_filter_ctx *ctx)
         errno = saved;
 }
 #define _cleanup_seccomp_ __attribute__((cleanup(casca_seccomp_releasep)))
-
-/* Free a struct casca_seccomp and everything it owns (as allocated by
- * casca_seccomp_default_profile_new() or the config parser).  NULL ok. */
-void casca_seccomp_free(struct casca_seccomp *s);
 
 /* ---- seccomp notify: the listener ------------------------------------------ */
 

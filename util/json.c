@@ -438,6 +438,125 @@ int casca_json_opt_strv(yajl_val obj, const char *key, const struct casca_jpath 
         return r < 0 ? r : 1;
 }
 
+int casca_json_calloc(size_t n, size_t size, void **ret, struct casca_error **err)
+{
+        *ret = NULL;
+        if (n == 0)
+                return 0;
+        *ret = calloc(n, size);
+        if (!*ret)
+                return casca_error_set(err, ENOMEM, "calloc");
+        return 0;
+}
+
+void casca_kv_free(struct casca_kv *kv, size_t n)
+{
+        for (size_t i = 0; kv && i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
+        }
+        free(kv);
+}
+
+int casca_json_kv(yajl_val v, const struct casca_jpath *p, struct casca_kv **ret, size_t *ret_n,
+                  struct casca_error **err)
+{
+        struct casca_kv *kv = NULL;
+        size_t n;
+        int r;
+
+        r = casca_json_object(v, p, err);
+        if (r < 0)
+                return r;
+        n = v->u.object.len;
+        r = casca_json_calloc(n, sizeof(*kv), (void **)&kv, err);
+        if (r < 0)
+                return r;
+        /* Hand the array over first so that a partial one is freed by the caller. */
+        *ret = kv;
+        *ret_n = n;
+        for (size_t i = 0; i < n; i++) {
+                const char *key = v->u.object.keys[i];
+                kv[i].key = strdup(key);
+                if (!kv[i].key)
+                        return casca_error_set(err, ENOMEM, "strdup");
+                r = casca_json_string(v->u.object.values[i], JKEY(p, key), &kv[i].value, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int casca_json_array_of(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
+                        size_t *ret_n, casca_json_elem_fn fn, struct casca_error **err)
+{
+        char *elems;
+        int r;
+
+        r = casca_json_array(v, p, err);
+        if (r < 0)
+                return r;
+        r = casca_json_calloc(v->u.array.len, elem_size, ret, err);
+        if (r < 0)
+                return r;
+        *ret_n = v->u.array.len;
+        elems = *ret;
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                const struct casca_jpath *ip = JIDX(p, i);
+
+                r = casca_json_object(v->u.array.values[i], ip, err);
+                if (r < 0)
+                        return r;
+                r = fn(elems + i * elem_size, v->u.array.values[i], ip, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int casca_json_name(yajl_val v, const struct casca_jpath *p, const struct casca_json_name *table,
+                    size_t n, const char *what, int *ret, struct casca_error **err)
+{
+        char expected[512];
+        size_t used = 0;
+
+        if (!YAJL_IS_STRING(v))
+                return casca_json_error(err, p, "expected a string");
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i].name, v->u.string) == 0) {
+                        *ret = table[i].value;
+                        return 0;
+                }
+        expected[0] = '\0';
+        for (size_t i = 0; i < n && used < sizeof(expected); i++) {
+                int k = snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
+                                 table[i].name);
+                if (k < 0)
+                        break;
+                used += (size_t)k;
+        }
+        return casca_json_error(err, p, "unknown %s \"%s\" (expected %s)", what, v->u.string,
+                                expected);
+}
+
+int casca_json_flags(yajl_val v, const struct casca_jpath *p, const struct casca_json_name *table,
+                     size_t n, int *ret, struct casca_error **err)
+{
+        int r = casca_json_array(v, p, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < v->u.array.len; i++) {
+                int f;
+
+                r = casca_json_name(v->u.array.values[i], JIDX(p, i), table, n, "flag", &f, err);
+                if (r < 0)
+                        return r;
+                *ret |= f;
+        }
+        return 0;
+}
+
 /* ---- generating ------------------------------------------------------------ */
 
 int casca_jgen_init(struct casca_jgen *j, struct casca_error **err)

@@ -95,6 +95,43 @@ int casca_json_req_u32(yajl_val obj, const char *key, const struct casca_jpath *
 int casca_json_req_u64(yajl_val obj, const char *key, const struct casca_jpath *p, uint64_t *ret,
                        struct casca_error **err);
 
+/* ---- building blocks for parsers ------------------------------------------ */
+
+/* calloc(n, size) that reports ENOMEM through err (n == 0 gives NULL, ok). */
+int casca_json_calloc(size_t n, size_t size, void **ret, struct casca_error **err);
+
+/* A string-to-string map in document order (annotations, sysctl, ...). */
+struct casca_kv {
+        char *key, *value;
+};
+void casca_kv_free(struct casca_kv *kv, size_t n);
+/* An object of string values as (key, value) pairs in document order. */
+int casca_json_kv(yajl_val v, const struct casca_jpath *p, struct casca_kv **ret, size_t *ret_n,
+                  struct casca_error **err);
+
+/* Parse one object of an array into elem (zeroed). */
+typedef int (*casca_json_elem_fn)(void *elem, yajl_val obj, const struct casca_jpath *p,
+                                  struct casca_error **err);
+/* An array of objects into a calloc'd array of elem_size-byte elements.
+ * *ret and *ret_n are set before the elements are parsed, so that a
+ * half-filled array is freed with the rest of the document. */
+int casca_json_array_of(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
+                        size_t *ret_n, casca_json_elem_fn fn, struct casca_error **err);
+
+/* A name and its value, for tables of the names a field may take. */
+struct casca_json_name {
+        const char *name;
+        int value;
+};
+/* A string that must be one of table's names: *ret is its value.
+ * "process.scheduler.policy: unknown policy \"SCHED_X\" (expected
+ * SCHED_OTHER, SCHED_FIFO, ...)"; what names the kind ("policy"). */
+int casca_json_name(yajl_val v, const struct casca_jpath *p, const struct casca_json_name *table,
+                    size_t n, const char *what, int *ret, struct casca_error **err);
+/* An array of table's names: *ret gets the OR of their values. */
+int casca_json_flags(yajl_val v, const struct casca_jpath *p, const struct casca_json_name *table,
+                     size_t n, int *ret, struct casca_error **err);
+
 /* ---- generating ------------------------------------------------------------ */
 
 /* A pretty-printing yajl generator whose first failure sticks: emit freely,
