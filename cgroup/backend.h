@@ -19,7 +19,7 @@ struct casca_cgroup_ops {
         int (*kill)(struct casca_cgroup *cg, struct casca_error **err);
         int (*pids)(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                     struct casca_error **err);
-        int (*stats_json)(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+        int (*stats)(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
         int (*destroy)(struct casca_cgroup *cg, struct casca_error **err);
         void (*free)(struct casca_cgroup *cg);
 };
@@ -43,6 +43,6 @@ int casca_cgroupfs_read(int dfd, const char *file, char **ret);
 /* Find "key value" in a flat-keyed file's text (cgroup.events, cpu.stat);
  * -ENOENT when absent. */
 int casca_cgroupfs_keyed(const char *text, const char *key, uint64_t *ret);
-int casca_cgroupfs_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+int casca_cgroupfs_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
 
 #endif

@@ -248,9 +248,9 @@ int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
         return cg->ops->pids(cg, ret_pids, ret_n, err);
 }
 
-int casca_cgroup_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err)
+int casca_cgroup_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err)
 {
-        return cg->ops->stats_json(cg, ret_json, err);
+        return cg->ops->stats(cg, j, err);
 }
 
 int casca_cgroup_destroy(struct casca_cgroup *cg, struct casca_error **err)

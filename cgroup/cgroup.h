@@ -102,9 +102,9 @@ int casca_cgroup_kill(struct casca_cgroup *cg, struct casca_error **err);
 /* Every pid in the cgroup and its descendants, sorted (malloc'd). */
 int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                       struct casca_error **err);
-/* The "data" object of `runc events --stats`: cpu, memory, pids, blkio,
- * hugetlb (malloc'd JSON text). */
-int casca_cgroup_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+/* Emit the "data" object of `runc events --stats` into j: cpu, memory,
+ * pids, blkio, hugetlb. */
+int casca_cgroup_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
 /* Kill what is left, wait until cgroup.events says "populated 0" (10 s at
  * the most), remove the cgroup and its descendants, then the empty parents
  * casca created.  A cgroup that is already gone is not an error. */

@@ -742,7 +742,7 @@ static const struct casca_cgroup_ops cgroupfs_ops = {
         .is_frozen = cgroupfs_is_frozen,
         .kill = cgroupfs_kill,
         .pids = cgroupfs_pids,
-        .stats_json = casca_cgroupfs_stats_json,
+        .stats = casca_cgroupfs_stats,
         .destroy = cgroupfs_destroy,
         .free = cgroupfs_free,
 };

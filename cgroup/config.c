@@ -9,32 +9,32 @@
 #include "cgroup/config.h"
 #include "util/cleanup.h"
 
-int casca_cgroup_json_type(yajl_val o, const char *allowed, const char *expected,
+int casca_cgroup_json_type(const struct casca_json *o, const char *allowed, const char *expected,
                            const struct casca_jpath *p, char *ret, struct casca_error **err)
 {
-        yajl_val x = casca_json_get(o, "type");
+        const struct casca_json *x = casca_json_get(o, "type");
 
         if (!x)
                 return 0;
-        if (!YAJL_IS_STRING(x))
+        if (!casca_json_is_string(x))
                 return casca_json_error(err, JKEY(p, "type"), "expected a string");
-        if (strlen(x->u.string) != 1 || !strchr(allowed, x->u.string[0]))
+        if (strlen(casca_json_str(x)) != 1 || !strchr(allowed, casca_json_str(x)[0]))
                 return casca_json_error(err, JKEY(p, "type"),
-                                        "unknown device type \"%s\" (expected %s)", x->u.string,
-                                        expected);
-        *ret = x->u.string[0];
+                                        "unknown device type \"%s\" (expected %s)",
+                                        casca_json_str(x), expected);
+        *ret = casca_json_str(x)[0];
         return 1;
 }
 
-int casca_cgroup_json_devnum(yajl_val o, const struct casca_jpath *p, int64_t min, bool required,
-                             const char *why, int64_t *major, int64_t *minor,
+int casca_cgroup_json_devnum(const struct casca_json *o, const struct casca_jpath *p, int64_t min,
+                             bool required, const char *why, int64_t *major, int64_t *minor,
                              struct casca_error **err)
 {
         const char *keys[] = {"major", "minor"};
         int64_t *dst[] = {major, minor};
 
         for (int k = 0; k < 2; k++) {
-                yajl_val x = casca_json_get(o, keys[k]);
+                const struct casca_json *x = casca_json_get(o, keys[k]);
                 int r;
 
                 if (!x && required)
@@ -66,11 +66,11 @@ static bool valid_access(const char *a)
         return true;
 }
 
-static int parse_device_rule(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_device_rule(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                              struct casca_error **err)
 {
         struct casca_device_rule *d = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         d->type = 'a';
@@ -83,14 +83,14 @@ static int parse_device_rule(void *elem, yajl_val o, const struct casca_jpath *p
             (r = casca_cgroup_json_devnum(o, p, -1, false, "", &d->major, &d->minor, err)) < 0)
                 return r;
         if ((x = casca_json_get(o, "access"))) {
-                if (!YAJL_IS_STRING(x))
+                if (!casca_json_is_string(x))
                         return casca_json_error(err, JKEY(p, "access"), "expected a string");
-                if (!valid_access(x->u.string))
+                if (!valid_access(casca_json_str(x)))
                         return casca_json_error(err, JKEY(p, "access"),
                                                 "invalid access \"%s\" (expected a combination "
                                                 "of r, w and m)",
-                                                x->u.string);
-                memcpy(d->access, x->u.string, strlen(x->u.string) + 1);
+                                                casca_json_str(x));
+                memcpy(d->access, casca_json_str(x), strlen(casca_json_str(x)) + 1);
         }
         return 0;
 }
@@ -150,11 +150,12 @@ static bool *field_has(const struct casca_resources *res, size_t off)
         return (bool *)((char *)res + off);
 }
 
-static int parse_int_fields(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                            const struct int_field *f, size_t n, struct casca_error **err)
+static int parse_int_fields(struct casca_resources *res, const struct casca_json *v,
+                            const struct casca_jpath *p, const struct int_field *f, size_t n,
+                            struct casca_error **err)
 {
         for (size_t i = 0; i < n; i++) {
-                yajl_val x = casca_json_get(v, f[i].key);
+                const struct casca_json *x = casca_json_get(v, f[i].key);
                 void *value = (char *)res + f[i].value;
                 int r;
 
@@ -169,10 +170,10 @@ static int parse_int_fields(struct casca_resources *res, yajl_val v, const struc
         return 0;
 }
 
-static int parse_memory(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                        struct casca_error **err)
+static int parse_memory(struct casca_resources *res, const struct casca_json *v,
+                        const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         r = casca_json_object(v, p, err);
@@ -202,10 +203,10 @@ static int parse_memory(struct casca_resources *res, yajl_val v, const struct ca
         return 0;
 }
 
-static int parse_cpu(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                     struct casca_error **err)
+static int parse_cpu(struct casca_resources *res, const struct casca_json *v,
+                     const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         r = casca_json_object(v, p, err);
@@ -229,7 +230,7 @@ static int parse_cpu(struct casca_resources *res, yajl_val v, const struct casca
         return 0;
 }
 
-static int parse_throttle(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_throttle(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                           struct casca_error **err)
 {
         struct casca_throttle_device *t = elem;
@@ -238,11 +239,11 @@ static int parse_throttle(void *elem, yajl_val o, const struct casca_jpath *p,
         return r < 0 ? r : casca_json_req_u64(o, "rate", p, &t->rate, err);
 }
 
-static int parse_weight_device(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_weight_device(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                                struct casca_error **err)
 {
         struct casca_weight_device *w = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         r = casca_cgroup_json_devnum(o, p, 0, true, "", &w->major, &w->minor, err);
@@ -263,8 +264,8 @@ static int parse_weight_device(void *elem, yajl_val o, const struct casca_jpath 
         return 0;
 }
 
-static int parse_block_io(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                          struct casca_error **err)
+static int parse_block_io(struct casca_resources *res, const struct casca_json *v,
+                          const struct casca_jpath *p, struct casca_error **err)
 {
         const struct {
                 const char *key;
@@ -280,7 +281,7 @@ static int parse_block_io(struct casca_resources *res, yajl_val v, const struct 
                 {"throttleWriteIOPSDevice", &res->block_io.throttle_write_iops,
                  &res->block_io.n_throttle_write_iops},
         };
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         r = casca_json_object(v, p, err);
@@ -334,7 +335,7 @@ static bool valid_page_size(const char *s)
                s[2] == '\0';
 }
 
-static int parse_hugepage(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_hugepage(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                           struct casca_error **err)
 {
         struct casca_hugepage_limit *h = elem;
@@ -349,10 +350,10 @@ static int parse_hugepage(void *elem, yajl_val o, const struct casca_jpath *p,
         return casca_json_req_u64(o, "limit", p, &h->limit, err);
 }
 
-int casca_resources_from_json(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                              struct casca_error **err)
+int casca_resources_from_json(struct casca_resources *res, const struct casca_json *v,
+                              const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         r = casca_json_object(v, p, err);
@@ -420,7 +421,7 @@ int casca_resources_from_json(struct casca_resources *res, yajl_val v, const str
 struct casca_resources *casca_resources_parse(const char *json, size_t len,
                                               struct casca_error **err)
 {
-        _cleanup_json_ yajl_val v = casca_json_parse(json, len, err);
+        _cleanup_json_ struct casca_json *v = casca_json_parse(json, len, err);
         struct casca_resources *res;
 
         if (!v)

@@ -89,8 +89,8 @@ struct casca_resources {
  * the JSON path: "linux.resources.memory.limit: expected a 64-bit
  * integer".  What was filled before a failure is freed by
  * casca_resources_clear(). */
-int casca_resources_from_json(struct casca_resources *res, yajl_val v, const struct casca_jpath *p,
-                              struct casca_error **err);
+int casca_resources_from_json(struct casca_resources *res, const struct casca_json *v,
+                              const struct casca_jpath *p, struct casca_error **err);
 /* Free what res holds (not res itself). */
 void casca_resources_clear(struct casca_resources *res);
 /* Parse a linux.resources object on its own (runc's `update -r` file):
@@ -108,10 +108,10 @@ void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *re
  * 1 when set; "major" and "minor", device numbers or also -1 (any) when
  * min is -1, required unless required is false (why is appended to
  * "required"). */
-int casca_cgroup_json_type(yajl_val o, const char *allowed, const char *expected,
+int casca_cgroup_json_type(const struct casca_json *o, const char *allowed, const char *expected,
                            const struct casca_jpath *p, char *ret, struct casca_error **err);
-int casca_cgroup_json_devnum(yajl_val o, const struct casca_jpath *p, int64_t min, bool required,
-                             const char *why, int64_t *major, int64_t *minor,
+int casca_cgroup_json_devnum(const struct casca_json *o, const struct casca_jpath *p, int64_t min,
+                             bool required, const char *why, int64_t *major, int64_t *minor,
                              struct casca_error **err);
 
 #endif

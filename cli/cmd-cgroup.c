@@ -15,6 +15,7 @@
 #include "runtime/config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 static const struct option help_only[] = {
         {"help", no_argument, NULL, 'h'},
@@ -117,6 +118,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
         };
         struct casca_error *err = NULL;
         _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_free_ char *doc = NULL;
+        struct casca_jgen j;
         bool json = false;
         size_t n = 0;
         int c, r;
@@ -138,10 +141,16 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
                 print_table(pids, n);
                 return 0;
         }
-        putchar('[');
-        for (size_t i = 0; i < n; i++)
-                printf("%s%d", i ? "," : "", (int)pids[i]);
-        printf("]\n");
+        if (casca_jgen_init(&j, CASCA_JGEN_NEWLINE, NULL) == 0) {
+                casca_jgen_array_open(&j);
+                for (size_t i = 0; i < n; i++)
+                        casca_jgen_int(&j, pids[i]);
+                casca_jgen_array_close(&j);
+                doc = casca_jgen_finish(&j, NULL);
+        }
+        if (!doc)
+                return cli_failx(cli, "ps: cannot generate JSON");
+        fputs(doc, stdout);
         return 0;
 }
 

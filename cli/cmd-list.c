@@ -5,17 +5,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-
-static void json_str(const char *s)
-{
-        putchar('"');
-        for (; *s; s++) {
-                if (*s == '"' || *s == '\\')
-                        putchar('\\');
-                putchar(*s);
-        }
-        putchar('"');
-}
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static const char *owner_name(uid_t uid, char *buf, size_t size)
 {
@@ -67,21 +58,31 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                 for (size_t i = 0; i < n; i++)
                         printf("%s\n", v[i].id);
         } else if (json) {
-                putchar('[');
-                for (size_t i = 0; i < n; i++) {
-                        printf("%s{\"ociVersion\":\"%s\",\"id\":", i ? "," : "",
-                               CASCA_OCI_VERSION);
-                        json_str(v[i].id);
-                        printf(",\"pid\":%d,\"status\":\"%s\",\"bundle\":", (int)v[i].pid,
-                               v[i].status);
-                        json_str(v[i].bundle);
-                        printf(",\"created\":");
-                        json_str(v[i].created);
-                        printf(",\"owner\":");
-                        json_str(owner_name(v[i].owner, buf, sizeof(buf)));
-                        putchar('}');
+                _cleanup_free_ char *doc = NULL;
+                struct casca_jgen j;
+
+                if (casca_jgen_init(&j, CASCA_JGEN_NEWLINE, NULL) == 0) {
+                        casca_jgen_array_open(&j);
+                        for (size_t i = 0; i < n; i++) {
+                                casca_jgen_map_open(&j);
+                                casca_jgen_kstr(&j, "ociVersion", CASCA_OCI_VERSION);
+                                casca_jgen_kstr(&j, "id", v[i].id);
+                                casca_jgen_kint(&j, "pid", v[i].pid);
+                                casca_jgen_kstr(&j, "status", v[i].status);
+                                casca_jgen_kstr(&j, "bundle", v[i].bundle);
+                                casca_jgen_kstr(&j, "created", v[i].created);
+                                casca_jgen_kstr(&j, "owner",
+                                                owner_name(v[i].owner, buf, sizeof(buf)));
+                                casca_jgen_map_close(&j);
+                        }
+                        casca_jgen_array_close(&j);
+                        doc = casca_jgen_finish(&j, NULL);
                 }
-                printf("]\n");
+                casca_container_info_free(v, n);
+                if (!doc)
+                        return cli_failx(cli, "list: cannot generate JSON");
+                fputs(doc, stdout);
+                return 0;
         } else {
                 printf("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE",
                        "CREATED", "OWNER");

@@ -79,7 +79,8 @@ struct casca_netconf {
 /* Parse the value of "casca"."network".  network_obj may be NULL (all
  * defaults).  Errors name the JSON path:
  * `casca.network.subnet: invalid CIDR "10.88.0.0/33"`. */
-int casca_netconf_parse(yajl_val network_obj, struct casca_netconf **ret, struct casca_error **err);
+int casca_netconf_parse(const struct casca_json *network_obj, struct casca_netconf **ret,
+                        struct casca_error **err);
 /* Parse a JSON document that is either a whole config.json (its
  * "casca"."network" is used; absent means NULL result and 0) or the network
  * object itself.  For tools and tests. */
@@ -101,8 +102,8 @@ struct casca_net_device {
 
 /* Parse the linux.netDevices object at path p: *ret and *ret_n are set
  * before the entries are parsed (free with casca_netdevs_free()). */
-int casca_netdevs_from_json(yajl_val v, const struct casca_jpath *p, struct casca_net_device **ret,
-                            size_t *ret_n, struct casca_error **err);
+int casca_netdevs_from_json(const struct casca_json *v, const struct casca_jpath *p,
+                            struct casca_net_device **ret, size_t *ret_n, struct casca_error **err);
 void casca_netdevs_free(struct casca_net_device *devs, size_t n);
 
 /* A link name the kernel accepts (dev_valid_name): 1..15 bytes, not "."

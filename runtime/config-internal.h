@@ -8,19 +8,19 @@
 #include "util/json.h"
 
 /* Parse the "linux" object into cfg->linux_cfg (config-linux.c). */
-int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                             struct casca_error **err);
+int casca_config_linux_parse(struct casca_linux *l, const struct casca_json *v,
+                             const struct casca_jpath *p, struct casca_error **err);
 /* Rules that tie sections together (mappings need a user namespace, ...). */
 int casca_config_linux_validate(const struct casca_config *cfg, struct casca_error **err);
 void casca_config_linux_free(struct casca_linux *l);
 
 /* An array of absolute paths. */
-int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
-                             struct casca_error **err);
+int casca_config_parse_paths(const struct casca_json *v, const struct casca_jpath *p, char ***ret,
+                             size_t *ret_n, struct casca_error **err);
 /* A list of ids as the kernel writes them, "0-3,7", into set; ids must be
  * below CASCA_ID_SET_BITS.  An empty string is the empty set. */
-int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct casca_id_set *set,
-                              struct casca_error **err);
+int casca_config_parse_id_set(const struct casca_json *v, const struct casca_jpath *p,
+                              struct casca_id_set *set, struct casca_error **err);
 
 /* Name tables (config.c) for the parser, `spec` and `features`. */
 /* The i-th mount option casca_mount_parse_options() knows, NULL past the end. */

@@ -18,16 +18,16 @@
 
 /* ---- namespaces, mappings, time offsets ------------------------------------ */
 
-static int parse_namespaces(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                            struct casca_error **err)
+static int parse_namespaces(struct casca_linux *l, const struct casca_json *v,
+                            const struct casca_jpath *p, struct casca_error **err)
 {
         int r = casca_json_array(v, p, err);
 
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < v->u.array.len; i++) {
+        for (size_t i = 0; i < casca_json_len(v); i++) {
                 const struct casca_jpath *ip = JIDX(p, i);
-                yajl_val o = v->u.array.values[i], x;
+                const struct casca_json *o = casca_json_at(v, i), *x;
                 int t;
 
                 r = casca_json_object(o, ip, err);
@@ -35,17 +35,17 @@ static int parse_namespaces(struct casca_linux *l, yajl_val v, const struct casc
                         return r;
                 if (!(x = casca_json_require(o, "type", ip, err)))
                         return -EINVAL;
-                if (!YAJL_IS_STRING(x))
+                if (!casca_json_is_string(x))
                         return casca_json_error(err, JKEY(ip, "type"), "expected a string");
                 for (t = 0; t < CASCA_NS__MAX; t++)
-                        if (strcmp(casca_ns_type_name(t), x->u.string) == 0)
+                        if (strcmp(casca_ns_type_name(t), casca_json_str(x)) == 0)
                                 break;
                 if (t == CASCA_NS__MAX)
                         return casca_json_error(err, JKEY(ip, "type"), "unknown namespace \"%s\"",
-                                                x->u.string);
+                                                casca_json_str(x));
                 if (l->namespaces[t].present)
                         return casca_json_error(err, JKEY(ip, "type"), "duplicate namespace \"%s\"",
-                                                x->u.string);
+                                                casca_json_str(x));
                 l->namespaces[t].present = true;
                 if ((x = casca_json_get(o, "path"))) {
                         r = casca_json_string(x, JKEY(ip, "path"), &l->namespaces[t].path, err);
@@ -59,7 +59,7 @@ static int parse_namespaces(struct casca_linux *l, yajl_val v, const struct casc
         return 0;
 }
 
-static int parse_id_mapping(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_id_mapping(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                             struct casca_error **err)
 {
         struct casca_id_mapping *m = elem;
@@ -74,8 +74,8 @@ static int parse_id_mapping(void *elem, yajl_val o, const struct casca_jpath *p,
         return 0;
 }
 
-static int parse_time_offsets(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                              struct casca_error **err)
+static int parse_time_offsets(struct casca_linux *l, const struct casca_json *v,
+                              const struct casca_jpath *p, struct casca_error **err)
 {
         static const char *const clocks[CASCA_CLOCK__MAX] = {
                 [CASCA_CLOCK_MONOTONIC] = "monotonic",
@@ -85,10 +85,10 @@ static int parse_time_offsets(struct casca_linux *l, yajl_val v, const struct ca
 
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < v->u.object.len; i++) {
-                const char *name = v->u.object.keys[i];
+        for (size_t i = 0; i < casca_json_len(v); i++) {
+                const char *name = casca_json_key(v, i);
                 const struct casca_jpath *cp = JKEY(p, name);
-                yajl_val o = v->u.object.values[i], x;
+                const struct casca_json *o = casca_json_at(v, i), *x;
                 struct casca_time_offset *off;
                 int c;
 
@@ -125,7 +125,7 @@ static int parse_time_offsets(struct casca_linux *l, yajl_val v, const struct ca
 
 /* ---- devices ---------------------------------------------------------------- */
 
-static int parse_device(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_device(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                         struct casca_error **err)
 {
         struct casca_device *d = elem;
@@ -190,10 +190,10 @@ const char *casca_config_mempolicy_flag_name(size_t i)
 /* linux.memoryPolicy: set_mempolicy(2) for the container's process.  Which
  * combinations of mode, nodes and flags are valid is the kernel's to say
  * (the init reports its EINVAL), except what the spec itself rules. */
-static int parse_memory_policy(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                               struct casca_error **err)
+static int parse_memory_policy(struct casca_linux *l, const struct casca_json *v,
+                               const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int mode, r;
 
         if ((r = casca_json_object(v, p, err)) < 0)
@@ -225,11 +225,11 @@ static int parse_memory_policy(struct casca_linux *l, yajl_val v, const struct c
         return 0;
 }
 
-static int parse_personality(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                             struct casca_error **err)
+static int parse_personality(struct casca_linux *l, const struct casca_json *v,
+                             const struct casca_jpath *p, struct casca_error **err)
 {
         _cleanup_strv_ char **flags = NULL;
-        yajl_val x;
+        const struct casca_json *x;
         size_t n;
         int r;
 
@@ -238,16 +238,16 @@ static int parse_personality(struct casca_linux *l, yajl_val v, const struct cas
                 return r;
         if (!(x = casca_json_require(v, "domain", p, err)))
                 return -EINVAL;
-        if (!YAJL_IS_STRING(x))
+        if (!casca_json_is_string(x))
                 return casca_json_error(err, JKEY(p, "domain"), "expected a string");
-        if (strcmp(x->u.string, "LINUX") == 0)
+        if (strcmp(casca_json_str(x), "LINUX") == 0)
                 l->personality = PER_LINUX;
-        else if (strcmp(x->u.string, "LINUX32") == 0)
+        else if (strcmp(casca_json_str(x), "LINUX32") == 0)
                 l->personality = PER_LINUX32;
         else
                 return casca_json_error(err, JKEY(p, "domain"),
                                         "unknown personality \"%s\" (expected LINUX or LINUX32)",
-                                        x->u.string);
+                                        casca_json_str(x));
         /* The spec defines no flags yet; they must still be strings. */
         if ((x = casca_json_get(v, "flags"))) {
                 r = casca_json_strv(x, JKEY(p, "flags"), &flags, &n, err);
@@ -258,10 +258,10 @@ static int parse_personality(struct casca_linux *l, yajl_val v, const struct cas
         return 0;
 }
 
-int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct casca_jpath *p,
-                             struct casca_error **err)
+int casca_config_linux_parse(struct casca_linux *l, const struct casca_json *v,
+                             const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0)
@@ -310,11 +310,12 @@ int casca_config_linux_parse(struct casca_linux *l, yajl_val v, const struct cas
                 return r;
         if ((x = casca_json_get(v, "rootfsPropagation"))) {
                 const struct casca_jpath *rp = JKEY(p, "rootfsPropagation");
-                if (!YAJL_IS_STRING(x))
+                if (!casca_json_is_string(x))
                         return casca_json_error(err, rp, "expected a string");
-                l->rootfs_propagation = casca_config_propagation_from_name(x->u.string);
+                l->rootfs_propagation = casca_config_propagation_from_name(casca_json_str(x));
                 if (!l->rootfs_propagation)
-                        return casca_json_error(err, rp, "unknown propagation \"%s\"", x->u.string);
+                        return casca_json_error(err, rp, "unknown propagation \"%s\"",
+                                                casca_json_str(x));
         }
         if ((r = casca_json_opt_string(v, "mountLabel", p, &l->mount_label, err)) < 0)
                 return r;

@@ -31,8 +31,8 @@
 
 /* ---- small shared helpers ------------------------------------------------ */
 
-int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
-                             struct casca_error **err)
+int casca_config_parse_paths(const struct casca_json *v, const struct casca_jpath *p, char ***ret,
+                             size_t *ret_n, struct casca_error **err)
 {
         int r = casca_json_strv(v, p, ret, ret_n, err);
 
@@ -44,16 +44,16 @@ int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***re
         return 0;
 }
 
-int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct casca_id_set *set,
-                              struct casca_error **err)
+int casca_config_parse_id_set(const struct casca_json *v, const struct casca_jpath *p,
+                              struct casca_id_set *set, struct casca_error **err)
 {
         const char *c;
 
-        if (!YAJL_IS_STRING(v))
+        if (!casca_json_is_string(v))
                 return casca_json_error(err, p, "expected a string");
         memset(set, 0, sizeof(*set));
         set->empty = true;
-        c = v->u.string;
+        c = casca_json_str(v);
         while (*c) {
                 unsigned long lo, hi;
                 char *end;
@@ -91,12 +91,12 @@ int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct ca
         return 0;
 invalid:
         return casca_json_error(err, p, "invalid list \"%s\" (expected e.g. \"0-3,7\")",
-                                v->u.string);
+                                casca_json_str(v));
 }
 
 /* A required absolute path member. */
-static int req_abs_path(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
-                        struct casca_error **err)
+static int req_abs_path(const struct casca_json *obj, const char *key, const struct casca_jpath *p,
+                        char **ret, struct casca_error **err)
 {
         int r = casca_json_req_string(obj, key, p, ret, err);
 
@@ -480,12 +480,12 @@ static const struct casca_json_name sched_flags[] = {
 
 /* Like runc: nice only for the normal policies' range, priority only for
  * the real-time ones, runtime/deadline/period only for SCHED_DEADLINE. */
-static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct casca_jpath *p,
-                           struct casca_error **err)
+static int parse_scheduler(struct casca_scheduler *s, const struct casca_json *v,
+                           const struct casca_jpath *p, struct casca_error **err)
 {
         const char *const dl_keys[] = {"runtime", "deadline", "period"};
         uint64_t *dl[] = {&s->runtime, &s->deadline, &s->period};
-        yajl_val x;
+        const struct casca_json *x;
         int64_t n;
         int r;
 
@@ -546,10 +546,10 @@ static const struct casca_json_name ioprio_classes[] = {
         {"IOPRIO_CLASS_IDLE", 3},
 };
 
-static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const struct casca_jpath *p,
-                             struct casca_error **err)
+static int parse_io_priority(struct casca_io_priority *io, const struct casca_json *v,
+                             const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int64_t n;
         int r;
 
@@ -570,10 +570,10 @@ static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const str
         return 0;
 }
 
-static int parse_affinity(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
-                          struct casca_error **err)
+static int parse_affinity(struct casca_process *proc, const struct casca_json *v,
+                          const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0)
@@ -593,10 +593,10 @@ static int parse_affinity(struct casca_process *proc, yajl_val v, const struct c
         return 0;
 }
 
-static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath *p,
+static int parse_user(struct casca_user *u, const struct casca_json *v, const struct casca_jpath *p,
                       struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0 ||
@@ -613,14 +613,14 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
                 r = casca_json_array(x, ap, err);
                 if (r < 0)
                         return r;
-                r = casca_json_calloc(x->u.array.len, sizeof(uint32_t),
+                r = casca_json_calloc(casca_json_len(x), sizeof(uint32_t),
                                       (void **)&u->additional_gids, err);
                 if (r < 0)
                         return r;
-                u->n_additional_gids = x->u.array.len;
-                for (size_t i = 0; i < x->u.array.len; i++) {
-                        r = casca_json_u32(x->u.array.values[i], JIDX(ap, i),
-                                           &u->additional_gids[i], err);
+                u->n_additional_gids = casca_json_len(x);
+                for (size_t i = 0; i < casca_json_len(x); i++) {
+                        r = casca_json_u32(casca_json_at(x, i), JIDX(ap, i), &u->additional_gids[i],
+                                           err);
                         if (r < 0)
                                 return r;
                 }
@@ -628,8 +628,8 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
         return 0;
 }
 
-static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const struct casca_jpath *p,
-                              struct casca_error **err)
+static int parse_capabilities(struct casca_capabilities *c, const struct casca_json *v,
+                              const struct casca_jpath *p, struct casca_error **err)
 {
         static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
                                            "ambient"};
@@ -642,7 +642,7 @@ static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const st
                 return r;
         for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
                 const struct casca_jpath *sp = JKEY(p, sets[s]);
-                yajl_val a = casca_json_get(v, sets[s]);
+                const struct casca_json *a = casca_json_get(v, sets[s]);
 
                 *masks[s] = 0;
                 if (!a)
@@ -650,36 +650,38 @@ static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const st
                 r = casca_json_array(a, sp, err);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < a->u.array.len; i++) {
-                        yajl_val n = a->u.array.values[i];
+                for (size_t i = 0; i < casca_json_len(a); i++) {
+                        const struct casca_json *n = casca_json_at(a, i);
                         int cap;
 
-                        if (!YAJL_IS_STRING(n))
+                        if (!casca_json_is_string(n))
                                 return casca_json_error(err, JIDX(sp, i), "expected a string");
-                        cap = casca_capability_from_name(n->u.string);
+                        cap = casca_capability_from_name(casca_json_str(n));
                         if (cap < 0)
                                 return casca_json_error(err, JIDX(sp, i),
-                                                        "unknown capability \"%s\"", n->u.string);
+                                                        "unknown capability \"%s\"",
+                                                        casca_json_str(n));
                         *masks[s] |= UINT64_C(1) << cap;
                 }
         }
         return 0;
 }
 
-static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_rlimit(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                         struct casca_error **err)
 {
         struct casca_rlimit *rl = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if (!(x = casca_json_require(o, "type", p, err)))
                 return -EINVAL;
-        if (!YAJL_IS_STRING(x))
+        if (!casca_json_is_string(x))
                 return casca_json_error(err, JKEY(p, "type"), "expected a string");
-        rl->resource = rlimit_from_name(x->u.string);
+        rl->resource = rlimit_from_name(casca_json_str(x));
         if (rl->resource < 0)
-                return casca_json_error(err, JKEY(p, "type"), "unknown rlimit \"%s\"", x->u.string);
+                return casca_json_error(err, JKEY(p, "type"), "unknown rlimit \"%s\"",
+                                        casca_json_str(x));
         if ((r = casca_json_req_u64(o, "soft", p, &rl->soft, err)) < 0 ||
             (r = casca_json_req_u64(o, "hard", p, &rl->hard, err)) < 0)
                 return r;
@@ -690,8 +692,8 @@ static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
         return 0;
 }
 
-static int parse_rlimits(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
-                         struct casca_error **err)
+static int parse_rlimits(struct casca_process *proc, const struct casca_json *v,
+                         const struct casca_jpath *p, struct casca_error **err)
 {
         int r = casca_json_array_of(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
                                     &proc->n_rlimits, parse_rlimit, err);
@@ -701,16 +703,17 @@ static int parse_rlimits(struct casca_process *proc, yajl_val v, const struct ca
         for (size_t i = 0; i < proc->n_rlimits; i++)
                 for (size_t j = 0; j < i; j++)
                         if (proc->rlimits[j].resource == proc->rlimits[i].resource)
-                                return casca_json_error(
-                                        err, JKEY(JIDX(p, i), "type"), "duplicate rlimit \"%s\"",
-                                        casca_json_get(v->u.array.values[i], "type")->u.string);
+                                return casca_json_error(err, JKEY(JIDX(p, i), "type"),
+                                                        "duplicate rlimit \"%s\"",
+                                                        casca_json_str(casca_json_get(
+                                                                casca_json_at(v, i), "type")));
         return 0;
 }
 
-static int parse_process(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
-                         struct casca_error **err)
+static int parse_process(struct casca_process *proc, const struct casca_json *v,
+                         const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0 ||
@@ -781,7 +784,7 @@ static int parse_process(struct casca_process *proc, yajl_val v, const struct ca
 
 /* ---- mounts and hooks ----------------------------------------------------- */
 
-static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
+static int parse_mount(void *elem, const struct casca_json *v, const struct casca_jpath *p,
                        struct casca_error **err)
 {
         struct casca_mount *m = elem;
@@ -805,9 +808,9 @@ static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
                                                 m->options[i]);
         for (size_t i = 0; i < 2; i++) {
                 const char *key = i ? "gidMappings" : "uidMappings";
-                yajl_val x = casca_json_get(v, key);
+                const struct casca_json *x = casca_json_get(v, key);
 
-                if (x && !(YAJL_IS_ARRAY(x) && x->u.array.len == 0))
+                if (x && !(casca_json_is_array(x) && casca_json_len(x) == 0))
                         return casca_json_error(err, JKEY(p, key),
                                                 "id-mapped mounts are not supported");
         }
@@ -828,10 +831,11 @@ const char *casca_config_hook_name(enum casca_hook_kind k)
         return (unsigned)k < CASCA_HOOK__MAX ? hook_names[k] : NULL;
 }
 
-static int parse_hook(void *elem, yajl_val v, const struct casca_jpath *p, struct casca_error **err)
+static int parse_hook(void *elem, const struct casca_json *v, const struct casca_jpath *p,
+                      struct casca_error **err)
 {
         struct casca_hook *h = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = req_abs_path(v, "path", p, &h->path, err)) < 0 ||
@@ -852,8 +856,8 @@ static int parse_hook(void *elem, yajl_val v, const struct casca_jpath *p, struc
         return 0;
 }
 
-static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
-                       struct casca_error **err)
+static int parse_hooks(struct casca_config *cfg, const struct casca_json *v,
+                       const struct casca_jpath *p, struct casca_error **err)
 {
         int r;
 
@@ -862,7 +866,7 @@ static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_
                 return r;
         for (int k = 0; k < CASCA_HOOK__MAX; k++) {
                 struct casca_hook_list *l = &cfg->hooks[k];
-                yajl_val a = casca_json_get(v, hook_names[k]);
+                const struct casca_json *a = casca_json_get(v, hook_names[k]);
 
                 if (!a)
                         continue;
@@ -920,8 +924,8 @@ invalid:
         return casca_json_error(err, p, "invalid version \"%s\" (expected MAJOR.MINOR.PATCH)", s);
 }
 
-static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
-                      struct casca_error **err)
+static int parse_root(struct casca_config *cfg, const struct casca_json *v,
+                      const struct casca_jpath *p, struct casca_error **err)
 {
         int r;
 
@@ -934,9 +938,10 @@ static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_j
         return r < 0 ? r : 0;
 }
 
-static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca_error **err)
+static int config_from_json(struct casca_config *cfg, const struct casca_json *doc,
+                            struct casca_error **err)
 {
-        yajl_val v;
+        const struct casca_json *v;
         int r;
 
         if ((r = casca_json_req_string(doc, "ociVersion", NULL, &cfg->oci_version, err)) < 0 ||
@@ -980,17 +985,17 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
          * by the network code.  Unlike the spec's objects, this one is casca's
          * own: a key it does not know is a typo, not a newer spec. */
         if ((v = casca_json_get(doc, "casca"))) {
-                yajl_val net;
+                const struct casca_json *net;
 
                 r = casca_json_object(v, JKEY(NULL, "casca"), err);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < v->u.object.len; i++)
-                        if (strcmp(v->u.object.keys[i], "network") != 0)
+                for (size_t i = 0; i < casca_json_len(v); i++)
+                        if (strcmp(casca_json_key(v, i), "network") != 0)
                                 return casca_json_error(err, JKEY(NULL, "casca"),
                                                         "unknown key \"%s\" (casca knows "
                                                         "\"network\")",
-                                                        v->u.object.keys[i]);
+                                                        casca_json_key(v, i));
                 if ((net = casca_json_get(v, "network"))) {
                         r = casca_netconf_parse(net, &cfg->network, err);
                         if (r < 0)
@@ -1003,13 +1008,13 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
 
 struct casca_config *casca_config_parse(const char *json, size_t len, struct casca_error **err)
 {
-        _cleanup_json_ yajl_val doc = NULL;
+        _cleanup_json_ struct casca_json *doc = NULL;
         struct casca_config *cfg;
 
         doc = casca_json_parse(json, len, err);
         if (!doc)
                 return NULL;
-        if (!YAJL_IS_OBJECT(doc)) {
+        if (!casca_json_is_object(doc)) {
                 casca_error_setx(err, EINVAL, "the top level of the config must be a JSON object");
                 return NULL;
         }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* config.h - the bundle's config.json as typed structs.
  *
- * casca_config_parse() fills these from JSON (config.c, with yajl) and
+ * casca_config_parse() fills these from JSON (config.c, util/json.h) and
  * validates them; everything downstream reads only these structs.  Every
  * optional scalar has a has_<name> flag; arrays are (pointer, count) pairs;
  * strings are NUL-terminated and owned by the struct. */

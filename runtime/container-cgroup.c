@@ -253,9 +253,9 @@ static void complete_from_cgroup(struct casca_cgroup *cg, struct casca_resources
 static int record_resources(int dir_fd, const struct casca_resources *res, struct casca_error **err)
 {
         _cleanup_free_ char *saved = NULL, *patch = NULL, *merged = NULL;
-        _cleanup_json_ yajl_val base = NULL, over = NULL;
+        _cleanup_json_ struct casca_json *base = NULL, *over = NULL;
         _cleanup_close_ int fd = -1;
-        struct casca_jgen j = {0};
+        struct casca_jgen j;
         char path[64];
         size_t len = 0;
         int r;
@@ -271,7 +271,7 @@ static int record_resources(int dir_fd, const struct casca_resources *res, struc
         if (!base)
                 return casca_error_prefix(err, "the saved config");
 
-        r = casca_jgen_init(&j, err);
+        r = casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err);
         if (r < 0)
                 return r;
         casca_jgen_map_open(&j);
@@ -288,7 +288,7 @@ static int record_resources(int dir_fd, const struct casca_resources *res, struc
         if (!over)
                 return -EINVAL;
 
-        r = casca_jgen_init(&j, err);
+        r = casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err);
         if (r < 0)
                 return r;
         casca_jgen_merged(&j, base, over);
@@ -335,29 +335,31 @@ out:
 
 /* ---- stats and events ------------------------------------------------------ */
 
-/* {"type":"<type>","id":"<id>"[,"data":<data>]}: ids are plain
- * (casca_id_validate), data is already JSON. */
-static char *event_json(const char *type, const char *id, const char *data)
+/* {"type":"<type>","id":"<id>"} on one line, with "data": the statistics
+ * of cg when cg is not NULL. */
+static int event_json(const char *type, const char *id, struct casca_cgroup *cg, char **ret,
+                      struct casca_error **err)
 {
-        char *s = NULL;
-
-        if (asprintf(&s, "{\"type\":\"%s\",\"id\":\"%s\"%s%s}", type, id, data ? ",\"data\":" : "",
-                     data ? data : "") < 0)
-                return NULL;
-        return s;
-}
-
-static int stats_event(struct casca_cgroup *cg, const char *id, char **ret,
-                       struct casca_error **err)
-{
-        _cleanup_free_ char *data = NULL;
+        struct casca_jgen j;
         int r;
 
-        r = casca_cgroup_stats_json(cg, &data, err);
+        r = casca_jgen_init(&j, 0, err);
         if (r < 0)
-                return casca_error_prefix(err, "container `%s`", id);
-        *ret = event_json("stats", id, data);
-        return *ret ? 0 : casca_error_set(err, ENOMEM, "container `%s`: stats", id);
+                return casca_error_prefix(err, "container `%s`: event", id);
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "type", type);
+        casca_jgen_kstr(&j, "id", id);
+        if (cg) {
+                casca_jgen_str(&j, "data");
+                r = casca_cgroup_stats(cg, &j, err);
+                if (r < 0) {
+                        casca_jgen_done(&j);
+                        return casca_error_prefix(err, "container `%s`", id);
+                }
+        }
+        casca_jgen_map_close(&j);
+        *ret = casca_jgen_finish(&j, err);
+        return *ret ? 0 : casca_error_prefix(err, "container `%s`: %s", id, type);
 }
 
 int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_json,
@@ -371,7 +373,7 @@ int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_
         r = open_with_cgroup(ctx, id, false, "reading its statistics", &h, &cg, err);
         if (r < 0)
                 return r;
-        r = stats_event(cg, id, ret_json, err);
+        r = event_json("stats", id, cg, ret_json, err);
         casca_handle_close(&h);
         return r;
 }
@@ -425,14 +427,16 @@ struct events {
         uint64_t oom;
 };
 
-static int emit(struct events *e, char *json, struct casca_error **err)
+/* Hand one event (type "oom" or "stats") to the caller. */
+static int emit(struct events *e, const char *type, struct casca_error **err)
 {
+        _cleanup_free_ char *json = NULL;
         int r;
 
-        if (!json)
-                return casca_error_set(err, ENOMEM, "container `%s`: event", e->id);
+        r = event_json(type, e->id, strcmp(type, "stats") == 0 ? e->cg : NULL, &json, err);
+        if (r < 0)
+                return r;
         r = e->fn(json, e->data);
-        free(json);
         return r < 0 ? casca_error_set(err, -r, "container `%s`: events", e->id) : 0;
 }
 
@@ -457,7 +461,7 @@ static int check_oom(struct events *e, struct casca_error **err)
         e->oom_kill += n;
         e->oom += n;
         for (uint64_t i = 0; i < n; i++) {
-                r = emit(e, event_json("oom", e->id, NULL), err);
+                r = emit(e, "oom", err);
                 if (r < 0)
                         return r;
         }
@@ -513,13 +517,8 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
                 if (r < 0 || done)
                         return r < 0 ? r : 0;
                 if (interval_ms && now_ms() >= next_stats) {
-                        char *json = NULL;
-
                         next_stats = now_ms() + interval_ms;
-                        r = stats_event(cg, id, &json, err);
-                        if (r < 0)
-                                return r;
-                        r = emit(&e, json, err);
+                        r = emit(&e, "stats", err);
                         if (r < 0)
                                 return r;
                 }

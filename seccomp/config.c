@@ -10,16 +10,16 @@
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
 
-static int parse_seccomp_action(yajl_val v, const struct casca_jpath *p,
+static int parse_seccomp_action(const struct casca_json *v, const struct casca_jpath *p,
                                 enum casca_seccomp_action *ret, struct casca_error **err)
 {
         int a;
 
-        if (!YAJL_IS_STRING(v))
+        if (!casca_json_is_string(v))
                 return casca_json_error(err, p, "expected a string");
-        a = casca_seccomp_action_from_name(v->u.string);
+        a = casca_seccomp_action_from_name(casca_json_str(v));
         if (a < 0)
-                return casca_json_error(err, p, "unknown seccomp action \"%s\"", v->u.string);
+                return casca_json_error(err, p, "unknown seccomp action \"%s\"", casca_json_str(v));
         *ret = (enum casca_seccomp_action)a;
         return 0;
 }
@@ -33,12 +33,12 @@ static int check_errno_ret(enum casca_seccomp_action a, const struct casca_jpath
         return 0;
 }
 
-static int parse_seccomp_arg(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_seccomp_arg(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                              struct casca_error **err)
 {
         struct casca_seccomp_arg *a = elem;
         int64_t index;
-        yajl_val x;
+        const struct casca_json *x;
         int op, r;
 
         if (!(x = casca_json_require(o, "index", p, err)))
@@ -54,21 +54,21 @@ static int parse_seccomp_arg(void *elem, yajl_val o, const struct casca_jpath *p
                 return r;
         if (!(x = casca_json_require(o, "op", p, err)))
                 return -EINVAL;
-        if (!YAJL_IS_STRING(x))
+        if (!casca_json_is_string(x))
                 return casca_json_error(err, JKEY(p, "op"), "expected a string");
-        op = casca_seccomp_op_from_name(x->u.string);
+        op = casca_seccomp_op_from_name(casca_json_str(x));
         if (op < 0)
                 return casca_json_error(err, JKEY(p, "op"), "unknown seccomp operator \"%s\"",
-                                        x->u.string);
+                                        casca_json_str(x));
         a->op = (enum casca_seccomp_op)op;
         return 0;
 }
 
-static int parse_seccomp_syscall(void *elem, yajl_val o, const struct casca_jpath *p,
-                                 struct casca_error **err)
+static int parse_seccomp_syscall(void *elem, const struct casca_json *o,
+                                 const struct casca_jpath *p, struct casca_error **err)
 {
         struct casca_seccomp_syscall *sc = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if (!(x = casca_json_require(o, "names", p, err)))
@@ -99,11 +99,11 @@ static int parse_seccomp_syscall(void *elem, yajl_val o, const struct casca_jpat
         return 0;
 }
 
-int casca_seccomp_from_json(yajl_val v, const struct casca_jpath *p, struct casca_seccomp **ret,
-                            struct casca_error **err)
+int casca_seccomp_from_json(const struct casca_json *v, const struct casca_jpath *p,
+                            struct casca_seccomp **ret, struct casca_error **err)
 {
         struct casca_seccomp *s;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         r = casca_json_object(v, p, err);

@@ -68,8 +68,8 @@ struct casca_seccomp {
  * its members are parsed, so that what a failure leaves is freed with
  * casca_seccomp_free().  Errors name the JSON path:
  * "linux.seccomp.syscalls[2].action: unknown seccomp action \"X\"". */
-int casca_seccomp_from_json(yajl_val v, const struct casca_jpath *p, struct casca_seccomp **ret,
-                            struct casca_error **err);
+int casca_seccomp_from_json(const struct casca_json *v, const struct casca_jpath *p,
+                            struct casca_seccomp **ret, struct casca_error **err);
 /* Free a struct casca_seccomp and everything it owns (as allocated by
  * casca_seccomp_default_profile_new() or the config parser).  NULL ok. */
 void casca_seccomp_free(struct casca_seccomp *s);
