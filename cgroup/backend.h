@@ -40,6 +40,9 @@ int casca_cgroupfs_open(const char *path, struct casca_cgroup **ret, struct casc
 int casca_cgroupfs_kill_by_pids(struct casca_cgroup *cg, struct casca_error **err);
 /* Read a whole control file (NUL-terminated, malloc'd); -errno. */
 int casca_cgroupfs_read(int dfd, const char *file, char **ret);
+/* pread() a small control file from offset 0 into buf (NUL-terminated):
+ * 0, or -errno (-EBADF for fd -1). */
+int casca_cgroupfs_pread(int fd, char *buf, size_t size);
 /* Find "key value" in a flat-keyed file's text (cgroup.events, cpu.stat);
  * -ENOENT when absent. */
 int casca_cgroupfs_keyed(const char *text, const char *key, uint64_t *ret);

@@ -221,6 +221,56 @@ int casca_cgroup_apply(struct casca_cgroup *cg, const struct casca_resources *re
         return cg->ops->apply(cg, res, err);
 }
 
+/* A control file's first line, or "" when it cannot be read. */
+static void read_first_line(struct casca_cgroup *cg, const char *file, char *buf, size_t size)
+{
+        _cleanup_free_ char *text = NULL;
+
+        buf[0] = '\0';
+        if (casca_cgroupfs_read(cg->dfd, file, &text) < 0)
+                return;
+        snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
+}
+
+/* "max" -> -1, a number -> itself, anything else -> 0 (unset). */
+static int64_t parse_limit(const char *s)
+{
+        char *end;
+        long long v;
+
+        if (strncmp(s, "max", 3) == 0)
+                return -1;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        return errno || end == s || v < 0 ? 0 : v;
+}
+
+int casca_cgroup_update(struct casca_cgroup *cg, struct casca_resources *res,
+                        struct casca_error **err)
+{
+        char buf[128];
+
+        if (res->cpu.has_quota != res->cpu.has_period) {
+                char *sp;
+
+                read_first_line(cg, "cpu.max", buf, sizeof(buf));
+                sp = strchr(buf, ' ');
+                if (sp && !res->cpu.has_quota) {
+                        res->cpu.quota = parse_limit(buf);
+                        res->cpu.has_quota = res->cpu.quota != 0;
+                } else if (sp && !res->cpu.has_period) {
+                        res->cpu.period = (uint64_t)parse_limit(sp + 1);
+                        res->cpu.has_period = res->cpu.period > 0;
+                }
+        }
+        if (res->memory.has_swap && (!res->memory.has_limit || res->memory.limit == 0)) {
+                read_first_line(cg, "memory.max", buf, sizeof(buf));
+                res->memory.limit = parse_limit(buf);
+                res->memory.has_limit = res->memory.limit != 0;
+        }
+        return casca_cgroup_apply(cg, res, err);
+}
+
 int casca_cgroup_set_devices(struct casca_cgroup *cg, const struct casca_device_rule *rules,
                              size_t n_rules, struct casca_error **err)
 {

@@ -89,6 +89,21 @@ int casca_cgroupfs_read(int dfd, const char *file, char **ret)
         return 0;
 }
 
+int casca_cgroupfs_pread(int fd, char *buf, size_t size)
+{
+        ssize_t n;
+
+        if (fd < 0)
+                return -EBADF;
+        do
+                n = pread(fd, buf, size - 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
 int casca_cgroupfs_keyed(const char *text, const char *key, uint64_t *ret)
 {
         size_t klen = strlen(key);
@@ -558,13 +573,11 @@ static int wait_event(struct casca_cgroup *cg, const char *key, uint64_t want, i
                 struct pollfd pfd = {.fd = fd, .events = POLLPRI};
                 char buf[512];
                 uint64_t v = 0;
-                ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
                 int64_t left;
+                int r = casca_cgroupfs_pread(fd, buf, sizeof(buf));
 
-                if (n < 0)
-                        return casca_error_set(err, errno, "cgroup %s: read cgroup.events",
-                                               cg->path);
-                buf[n] = '\0';
+                if (r < 0)
+                        return casca_error_set(err, -r, "cgroup %s: read cgroup.events", cg->path);
                 if (casca_cgroupfs_keyed(buf, key, &v) == 0 && v == want)
                         return 0;
                 left = deadline - now_ms();

@@ -14,7 +14,7 @@
 
 #include "cgroup/cgroup.h"
 #include "runtime/config.h"
-#include "runtime/container.h"
+#include "runtime/handle.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -195,58 +195,6 @@ int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error *
 
 /* ---- update ---------------------------------------------------------------- */
 
-/* A cgroup file's first line, or "" when it cannot be read. */
-static void read_cg(struct casca_cgroup *cg, const char *file, char *buf, size_t size)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[64];
-
-        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", casca_cgroup_dirfd(cg), file);
-        text = casca_fs_read_file(path, NULL, NULL);
-        snprintf(buf, size, "%s", text ? text : "");
-        buf[strcspn(buf, "\n")] = '\0';
-}
-
-/* "max" -> -1, a number -> itself, anything else -> 0 (unset). */
-static int64_t parse_limit(const char *s)
-{
-        char *end;
-        long long v;
-
-        if (strncmp(s, "max", 3) == 0)
-                return -1;
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        return errno || end == s || v < 0 ? 0 : v;
-}
-
-/* Values that live in one file with another (cpu.max holds quota and
- * period; OCI's swap is relative to the memory limit): complete the half
- * the update does not give from what the cgroup has now. */
-static void complete_from_cgroup(struct casca_cgroup *cg, struct casca_resources *r)
-{
-        char buf[128];
-
-        if (r->cpu.has_quota != r->cpu.has_period) {
-                char *sp;
-
-                read_cg(cg, "cpu.max", buf, sizeof(buf));
-                sp = strchr(buf, ' ');
-                if (sp && !r->cpu.has_quota) {
-                        r->cpu.quota = parse_limit(buf);
-                        r->cpu.has_quota = r->cpu.quota != 0;
-                } else if (sp && !r->cpu.has_period) {
-                        r->cpu.period = (uint64_t)parse_limit(sp + 1);
-                        r->cpu.has_period = r->cpu.period > 0;
-                }
-        }
-        if (r->memory.has_swap && (!r->memory.has_limit || r->memory.limit == 0)) {
-                read_cg(cg, "memory.max", buf, sizeof(buf));
-                r->memory.limit = parse_limit(buf);
-                r->memory.has_limit = r->memory.limit != 0;
-        }
-}
-
 /* Merge what an update applied into linux.resources of the state dir's copy
  * of config.json (atomically), so that the next update and whatever reads
  * the saved config see the container's limits. */
@@ -317,8 +265,7 @@ int casca_container_update(struct casca_context *ctx, const char *id,
         /* the device filter stays as created (like runc's update) */
         r.devices = NULL;
         r.n_devices = 0;
-        complete_from_cgroup(cg, &r);
-        ret = casca_cgroup_apply(cg, &r, err);
+        ret = casca_cgroup_update(cg, &r, err);
         if (ret >= 0) {
                 ret = record_resources(h.dir_fd, &r, err);
                 if (ret < 0)
@@ -378,37 +325,6 @@ int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_
         return r;
 }
 
-/* "key value" in a flat-keyed file's text; 0 when absent. */
-static uint64_t keyed(const char *text, const char *key)
-{
-        size_t klen = strlen(key);
-
-        for (const char *l = text; l && *l;) {
-                if (strncmp(l, key, klen) == 0 && l[klen] == ' ')
-                        return strtoull(l + klen + 1, NULL, 10);
-                l = strchr(l, '\n');
-                if (l)
-                        l++;
-        }
-        return 0;
-}
-
-/* pread a whole small control file from its open fd; false when gone. */
-static bool reread(int fd, char *buf, size_t size)
-{
-        ssize_t n;
-
-        if (fd < 0)
-                return false;
-        do
-                n = pread(fd, buf, size - 1, 0);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return false;
-        buf[n] = '\0';
-        return true;
-}
-
 static int64_t now_ms(void)
 {
         struct timespec ts;
@@ -422,7 +338,6 @@ struct events {
         struct casca_cgroup *cg;
         casca_event_fn fn;
         void *data;
-        int mem_fd;        /* memory.events, -1 without the memory controller */
         uint64_t oom_kill; /* oom_kill and oom counts seen so far */
         uint64_t oom;
 };
@@ -442,22 +357,20 @@ static int emit(struct events *e, const char *type, struct casca_error **err)
 
 /* One "oom" event per OOM kill (or, without kills, per failed charge at
  * the limit) since the last look at memory.events. */
-static int check_oom(struct events *e, struct casca_error **err)
+static int check_oom(struct events *e, const struct casca_cgroup_events *now,
+                     struct casca_error **err)
 {
-        char buf[512];
-        uint64_t kills, ooms, n;
+        uint64_t n;
         int r;
 
-        if (!reread(e->mem_fd, buf, sizeof(buf)))
+        if (!now->has_oom)
                 return 0;
-        kills = keyed(buf, "oom_kill");
-        ooms = keyed(buf, "oom");
         /* The kernel counts "oom" before it kills, and we may wake in
          * between: one OOM is one event, whichever counter shows it first,
          * so both levels move on by what was reported. */
-        n = kills > e->oom_kill ? kills - e->oom_kill : 0;
-        if (ooms > e->oom && ooms - e->oom > n)
-                n = ooms - e->oom;
+        n = now->oom_kill > e->oom_kill ? now->oom_kill - e->oom_kill : 0;
+        if (now->oom > e->oom && now->oom - e->oom > n)
+                n = now->oom - e->oom;
         e->oom_kill += n;
         e->oom += n;
         for (uint64_t i = 0; i < n; i++) {
@@ -472,11 +385,12 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
                            casca_event_fn fn, void *userdata, struct casca_error **err)
 {
         _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
-        _cleanup_close_ int pidfd = -1, mem_fd = -1, cg_fd = -1;
-        struct casca_handle h;
+        _cleanup_cgroup_watch_ struct casca_cgroup_watch *w = NULL;
+        _cleanup_close_ int pidfd = -1;
         struct events e = {.id = id, .fn = fn, .data = userdata};
+        struct casca_cgroup_events now;
+        struct casca_handle h;
         int64_t next_stats;
-        char buf[512];
         int r;
 
         r = open_with_cgroup(ctx, id, false, "watching its events", &h, &cg, err);
@@ -490,30 +404,27 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
                                ? casca_error_setx(err, ESRCH, "container `%s` is not running", id)
                                : casca_error_set(err, -pidfd, "container `%s`: pidfd_open", id);
         e.cg = cg;
-        mem_fd = openat(casca_cgroup_dirfd(cg), "memory.events", O_RDONLY | O_CLOEXEC);
-        cg_fd = openat(casca_cgroup_dirfd(cg), "cgroup.events", O_RDONLY | O_CLOEXEC);
-        e.mem_fd = mem_fd;
-        if (reread(mem_fd, buf, sizeof(buf))) {
-                e.oom_kill = keyed(buf, "oom_kill");
-                e.oom = keyed(buf, "oom");
-        }
+        r = casca_cgroup_watch_open(cg, &w, err);
+        if (r < 0)
+                return r;
+        casca_cgroup_watch_read(w, &now);
+        e.oom_kill = now.oom_kill;
+        e.oom = now.oom;
         next_stats = now_ms() + interval_ms;
         for (;;) {
-                /* memory.events and cgroup.events wake pollers with POLLPRI */
-                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
-                                      {.fd = mem_fd, .events = POLLPRI},
-                                      {.fd = cg_fd, .events = POLLPRI}};
+                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN}};
+                size_t n = 1 + casca_cgroup_watch_pollfds(w, p + 1, ARRAY_SIZE(p) - 1);
                 int64_t left = interval_ms ? next_stats - now_ms() : 1000;
                 bool done;
 
-                if (poll(p, 3, left < 0 ? 0 : (int)(left > 1000 ? 1000 : left)) < 0 &&
+                if (poll(p, n, left < 0 ? 0 : (int)(left > 1000 ? 1000 : left)) < 0 &&
                     errno != EINTR)
                         return casca_error_set(err, errno, "container `%s`: poll", id);
                 /* the init gone, or nothing left in the cgroup: a last look
                  * (an OOM kill of the init ends the container) */
-                done = (p[0].revents & POLLIN) ||
-                       (reread(cg_fd, buf, sizeof(buf)) && strstr(buf, "populated 0"));
-                r = check_oom(&e, err);
+                casca_cgroup_watch_read(w, &now);
+                done = (p[0].revents & POLLIN) || (now.has_populated && !now.populated);
+                r = check_oom(&e, &now, err);
                 if (r < 0 || done)
                         return r < 0 ? r : 0;
                 if (interval_ms && now_ms() >= next_stats) {

@@ -25,7 +25,7 @@
 
 #include "netns/network.h"
 #include "runtime/config.h"
-#include "runtime/container.h"
+#include "runtime/container-net.h"
 #include "util/cleanup.h"
 
 #define PIN_FILE "netns"

@@ -17,7 +17,9 @@
 
 #include "cgroup/cgroup.h"
 #include "runtime/config.h"
-#include "runtime/container.h"
+#include "runtime/container-net.h"
+#include "runtime/foreground.h"
+#include "runtime/handle.h"
 #include "runtime/hooks.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"

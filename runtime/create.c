@@ -53,7 +53,7 @@
 #include "cgroup/cgroup.h"
 #include "netns/network.h"
 #include "runtime/config.h"
-#include "runtime/container.h"
+#include "runtime/container-net.h"
 #include "runtime/hooks.h"
 #include "runtime/mount.h"
 #include "runtime/namespaces.h"

@@ -26,7 +26,8 @@
 
 #include "cgroup/cgroup.h"
 #include "runtime/config.h"
-#include "runtime/container.h"
+#include "runtime/foreground.h"
+#include "runtime/handle.h"
 #include "runtime/namespaces.h"
 #include "runtime/prepare-exec.h"
 #include "runtime/process.h"

@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "runtime/container.h"
+#include "runtime/foreground.h"
 #include "util/cleanup.h"
 
 static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* handle.c - an opened container: its locked state dir, its state, its
- * cgroup and a pidfd of its init (container.h). */
+ * cgroup and a pidfd of its init (handle.h). */
 #include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "runtime/container.h"
+#include "runtime/handle.h"
 #include "util/cleanup.h"
 
 void casca_handle_close(struct casca_handle *h)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* container-procs.c - every process of a container, for `kill --all` and
+/* procs.c - every process of a container, for `kill --all` and
  * `ps`: through its cgroup, or without one through its pid namespace.
  * Each comes with a pidfd opened before it was checked to be the
  * container's, so a pid that a process outside gets meanwhile is never
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "runtime/container.h"
+#include "runtime/handle.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
