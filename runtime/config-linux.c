@@ -391,6 +391,9 @@ int casca_config_linux_validate(const struct casca_config *cfg, struct casca_err
                 return casca_json_error(err, JKEY(lp, "uidMappings"), "requires a user namespace");
         if (l->n_gid_mappings > 0 && !l->namespaces[CASCA_NS_USER].present)
                 return casca_json_error(err, JKEY(lp, "gidMappings"), "requires a user namespace");
+        if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
+                return casca_json_error(err, JKEY(lp, "netDevices"),
+                                        "requires a network namespace");
         for (int c = 0; c < CASCA_CLOCK__MAX; c++)
                 if (l->time_offsets[c].present && !l->namespaces[CASCA_NS_TIME].present)
                         return casca_json_error(err, JKEY(lp, "timeOffsets"),

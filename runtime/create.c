@@ -478,8 +478,6 @@ static int load_bundle(struct create *c, struct casca_error **err)
         if (!c->cfg->has_process)
                 return casca_error_setx(err, EINVAL, "%s: process: required to create a container",
                                         config_path);
-        if (!c->cfg->root_path)
-                return casca_error_setx(err, EINVAL, "%s: root.path: required", config_path);
         root = path_join(c->bundle, c->cfg->root_path);
         if (!root)
                 return casca_error_set(err, ENOMEM, "bundle");
@@ -545,9 +543,6 @@ static int check_config(struct create *c, struct casca_error **err)
         r = casca_config_apply_mount_label(c->cfg, err);
         if (r < 0)
                 return r;
-        if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
-                return casca_error_setx(err, EINVAL,
-                                        "linux.netDevices: requires a network namespace");
         if (p->terminal && !c->opts->console_socket && !c->opts->foreground)
                 return casca_error_setx(err, EINVAL,
                                         "process.terminal is true but no --console-socket was "

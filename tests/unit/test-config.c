@@ -253,7 +253,8 @@ static void test_small_documents(void)
                   "\"gid\":0},\"oomScoreAdj\":-1000},"
                   "\"linux\":{\"resources\":{\"memory\":{\"limit\":-9223372036854775808},"
                   "\"cpu\":{\"shares\":18446744073709551615},\"devices\":[]},"
-                  "\"netDevices\":{\"eth3\":{}},\"personality\":{\"domain\":\"LINUX32\"},"
+                  "\"namespaces\":[{\"type\":\"network\"}],\"netDevices\":{\"eth3\":{}},"
+                  "\"personality\":{\"domain\":\"LINUX32\"},"
                   "\"rootfsPropagation\":\"rshared\"},\"casca\":{\"network\":{}}}",
                   NULL);
         if (ok(c, "edge values parse")) {
@@ -337,6 +338,14 @@ static void test_errors(void)
                 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"uidMappings\":"
                 "[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
                 "linux.uidMappings: requires a user namespace", "mapping without userns");
+        parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"netDevices\":"
+                    "{\"eth3\":{}}}}",
+                    "linux.netDevices: requires a network namespace", "netDevices without netns");
+        parse_fails(
+                "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"mounts\":[{\"destination\""
+                ":\"/m\",\"source\":\"/s\",\"options\":[\"rbind\",\"idmap\"]}]}",
+                "mounts[0].options[1]: \"idmap\": id-mapped mounts are not supported",
+                "idmap on a bind mount");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"poststop\":"
                     "[{\"path\":\"/x\",\"timeout\":0}]}}",
                     "hooks.poststop[0].timeout: must be a positive number of seconds",
