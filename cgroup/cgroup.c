@@ -14,6 +14,8 @@
 
 #include "cgroup/backend.h"
 #include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define DEFAULT_MOUNTPOINT "/sys/fs/cgroup"
 
@@ -62,7 +64,7 @@ bool casca_cgroup_v2_available(void)
         if (sfs.f_type == CGROUP_SUPER_MAGIC || strcmp(mp, DEFAULT_MOUNTPOINT) == 0)
                 return false; /* v1, or a hybrid/v1 host's tmpfs */
         /* an overridden mount point: a test tree of plain files */
-        if (snprintf(f, sizeof(f), "%s/cgroup.controllers", mp) >= (int)sizeof(f))
+        if (casca_snprintf(f, sizeof(f), "%s/cgroup.controllers", mp) < 0)
                 return false;
         return stat(f, &st) == 0 && S_ISREG(st.st_mode);
 }
@@ -221,6 +223,16 @@ int casca_cgroup_apply(struct casca_cgroup *cg, const struct casca_resources *re
         return cg->ops->apply(cg, res, err);
 }
 
+int casca_cgroup_controllers(struct casca_cgroup *cg, char **ret, struct casca_error **err)
+{
+        int r = casca_cgroupfs_read(cg->dfd, "cgroup.controllers", ret);
+
+        if (r < 0)
+                return casca_error_set(err, -r, "cgroup %s: read cgroup.controllers", cg->path);
+        (*ret)[strcspn(*ret, "\n")] = '\0';
+        return 0;
+}
+
 /* A control file's first line, or "" when it cannot be read. */
 static void read_first_line(struct casca_cgroup *cg, const char *file, char *buf, size_t size)
 {
@@ -229,20 +241,18 @@ static void read_first_line(struct casca_cgroup *cg, const char *file, char *buf
         buf[0] = '\0';
         if (casca_cgroupfs_read(cg->dfd, file, &text) < 0)
                 return;
-        snprintf(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
+        casca_snprintf_trunc(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
 }
 
 /* "max" -> -1, a number -> itself, anything else -> 0 (unset). */
 static int64_t parse_limit(const char *s)
 {
-        char *end;
-        long long v;
+        const char *end;
+        int64_t v;
 
         if (strncmp(s, "max", 3) == 0)
                 return -1;
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        return errno || end == s || v < 0 ? 0 : v;
+        return casca_parse_i64(s, &end, 0, INT64_MAX, &v) == 0 ? v : 0;
 }
 
 int casca_cgroup_update(struct casca_cgroup *cg, struct casca_resources *res,

@@ -83,6 +83,9 @@ const char *casca_cgroup_path(const struct casca_cgroup *cg);
 int casca_cgroup_dirfd(const struct casca_cgroup *cg);
 /* Move `pid` (0: the caller) into the cgroup: write cgroup.procs. */
 int casca_cgroup_enter(struct casca_cgroup *cg, pid_t pid, struct casca_error **err);
+/* The controllers the cgroup has (cgroup.controllers: "cpu io memory"),
+ * malloc'd. */
+int casca_cgroup_controllers(struct casca_cgroup *cg, char **ret, struct casca_error **err);
 /* Write the control files `res` maps to (resources.c), `unified` last. */
 int casca_cgroup_apply(struct casca_cgroup *cg, const struct casca_resources *res,
                        struct casca_error **err);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 /* Keys that come from control files: emitted only when plain. */
 static bool plain(const char *s)
@@ -35,7 +38,7 @@ static void open_map(struct casca_jgen *j, const char *key)
 static bool read_u64(int dfd, const char *file, uint64_t *ret)
 {
         _cleanup_free_ char *s = NULL;
-        char *end;
+        const char *end;
 
         if (casca_cgroupfs_read(dfd, file, &s) < 0)
                 return false;
@@ -43,9 +46,16 @@ static bool read_u64(int dfd, const char *file, uint64_t *ret)
                 *ret = UINT64_MAX;
                 return true;
         }
-        errno = 0;
-        *ret = strtoull(s, &end, 10);
-        return errno == 0 && end != s;
+        return casca_parse_u64(s, &end, UINT64_MAX, ret) == 0;
+}
+
+/* The number s starts with, 0 when there is none. */
+static uint64_t number(const char *s)
+{
+        const char *end;
+        uint64_t v;
+
+        return casca_parse_u64(s, &end, UINT64_MAX, &v) == 0 ? v : 0;
 }
 
 static uint64_t keyed(const char *text, const char *key)
@@ -130,7 +140,7 @@ static void stats_memory(struct casca_jgen *j, int dfd)
                                 continue;
                         *sp = '\0';
                         if (plain(l))
-                                casca_jgen_ku64(j, l, strtoull(sp + 1, NULL, 10));
+                                casca_jgen_ku64(j, l, number(sp + 1));
                 }
                 casca_jgen_map_close(j);
         }
@@ -158,10 +168,11 @@ static void blkio_list(struct casca_jgen *j, const char *iostat, const char *nam
         casca_jgen_str(j, name);
         casca_jgen_array_open(j);
         for (const char *l = iostat; l && *l;) {
+                const char *keys[2] = {rkey, wkey}, *ops[2] = {"Read", "Write"}, *e;
                 unsigned major, minor;
-                const char *keys[2] = {rkey, wkey}, *ops[2] = {"Read", "Write"};
 
-                if (sscanf(l, "%u:%u", &major, &minor) == 2) {
+                if (casca_parse_uint(l, &e, UINT_MAX, &major) == 0 && *e == ':' &&
+                    casca_parse_uint(e + 1, &e, UINT_MAX, &minor) == 0) {
                         for (int k = 0; k < 2; k++) {
                                 const char *p = strstr(l, keys[k]);
                                 const char *eol = strchr(l, '\n');
@@ -172,8 +183,7 @@ static void blkio_list(struct casca_jgen *j, const char *iostat, const char *nam
                                 casca_jgen_ku64(j, "major", major);
                                 casca_jgen_ku64(j, "minor", minor);
                                 casca_jgen_kstr(j, "op", ops[k]);
-                                casca_jgen_ku64(j, "value",
-                                                strtoull(p + strlen(keys[k]), NULL, 10));
+                                casca_jgen_ku64(j, "value", number(p + strlen(keys[k])));
                                 casca_jgen_map_close(j);
                         }
                 }
@@ -214,10 +224,11 @@ static void stats_hugetlb(struct casca_jgen *j, int dfd)
                 if (strncmp(de->d_name, "hugetlb.", 8) != 0 || len < 17 ||
                     strcmp(de->d_name + len - 8, ".current") != 0 || len - 16 >= sizeof(size))
                         continue;
-                snprintf(size, sizeof(size), "%.*s", (int)(len - 16), de->d_name + 8);
-                if (!plain(size) || strchr(size, '.') || !read_u64(dfd, de->d_name, &usage))
+                if (casca_snprintf(size, sizeof(size), "%.*s", (int)(len - 16), de->d_name + 8) <
+                            0 ||
+                    !plain(size) || strchr(size, '.') || !read_u64(dfd, de->d_name, &usage) ||
+                    casca_snprintf(file, sizeof(file), "hugetlb.%s.events", size) < 0)
                         continue;
-                snprintf(file, sizeof(file), "hugetlb.%s.events", size);
                 (void)casca_cgroupfs_read(dfd, file, &events);
                 if (!open)
                         open_map(j, "hugetlb");

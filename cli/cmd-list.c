@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/format.h"
 
 static const char *owner_name(uid_t uid, char *buf, size_t size)
 {
@@ -14,18 +15,17 @@ static const char *owner_name(uid_t uid, char *buf, size_t size)
 
         if (pw)
                 return pw->pw_name;
-        snprintf(buf, size, "#%u", (unsigned)uid);
+        casca_snprintf_trunc(buf, size, "#%u", (unsigned)uid); /* buf holds any */
         return buf;
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-        static const char usage[] =
-                "usage: casca list [--format table|json] [-q]\n\n"
-                "List the containers under the state root.\n\n"
-                "  -f, --format table|json  output format (default table)\n"
-                "  -q, --quiet              print only the ids\n"
-                "  -h, --help               this help\n";
+        static const char usage[] = "usage: casca list [--format table|json] [-q]\n\n"
+                                    "List the containers under the state root.\n\n"
+                                    "  -f, --format table|json  output format (default table)\n"
+                                    "  -q, --quiet              print only the ids\n"
+                                    "  -h, --help               this help\n";
         static const struct option opts[] = {
                 {"format", required_argument, NULL, 'f'},
                 {"quiet", no_argument, NULL, 'q'},
@@ -45,8 +45,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                 else if (strcmp(optarg, "json") == 0)
                         json = true;
                 else if (strcmp(optarg, "table") != 0)
-                        return cli_failx(cli, "--format: expected table or json, got `%s`",
-                                         optarg);
+                        return cli_failx(cli, "--format: expected table or json, got `%s`", optarg);
         }
         if (r < 0)
                 return r == CLI_HELP_DONE ? 0 : 2;

@@ -4,6 +4,7 @@
  * call. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "cli/cli.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create, true},
@@ -97,7 +100,7 @@ void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
         clock_gettime(CLOCK_REALTIME, &now);
         gmtime_r(&now.tv_sec, &tm);
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(stamp, sizeof(stamp), "%s.%09ldZ", ts, now.tv_nsec);
+        casca_snprintf_trunc(stamp, sizeof(stamp), "%s.%09ldZ", ts, now.tv_nsec); /* fits */
         line = log_line(cli->log_json, names[level], msg, stamp);
         if (!line)
                 return;
@@ -132,7 +135,8 @@ int cli_failx(struct cli *cli, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
+        if (casca_vsnprintf(buf, sizeof(buf), fmt, ap) < 0) /* cut short: still said */
+                buf[sizeof(buf) - 1] = '\0';
         va_end(ap);
         fprintf(stderr, "casca: %s\n", buf);
         cli_log(cli, CASCA_LOG_ERROR, buf);
@@ -169,15 +173,7 @@ int cli_need_args(struct cli *cli, int argc, int n, const char *usage_text)
 
 int cli_parse_uint(const char *s, unsigned *ret)
 {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || v > 0xffffffffUL || s[0] == '-')
-                return -EINVAL;
-        *ret = (unsigned)v;
-        return 0;
+        return casca_parse_uint(s, NULL, UINT_MAX, ret) < 0 ? -EINVAL : 0;
 }
 
 /* "--name=value" or "--name value"; returns the value or NULL. */
@@ -204,7 +200,7 @@ int main(int argc, char **argv)
 #define BAD_GLOBAL(...)                                                                            \
         do {                                                                                       \
                 if (!bad[0])                                                                       \
-                        snprintf(bad, sizeof(bad), __VA_ARGS__);                                   \
+                        casca_snprintf_trunc(bad, sizeof(bad), __VA_ARGS__);                       \
         } while (0)
 
         cli.ctx.log_data = &cli;

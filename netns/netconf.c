@@ -13,6 +13,8 @@
 
 #include "netns/netconf.h"
 #include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define P "casca.network"
 
@@ -43,8 +45,8 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
 {
         char buf[CASCA_CIDR_STRLEN];
         const char *slash;
-        char *end;
-        unsigned long prefix;
+        const char *end;
+        unsigned prefix;
         struct casca_cidr c = {0};
         size_t n;
 
@@ -57,13 +59,10 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
         buf[n] = '\0';
         if (casca_ip_parse(buf, &c.ip) < 0)
                 return -EINVAL;
-        if (!isdigit((unsigned char)slash[1]))
+        if (casca_parse_uint(slash + 1, &end, UINT_MAX, &prefix) < 0 || *end ||
+            end - (slash + 1) > 3 || prefix > ip_len(c.ip.family) * 8)
                 return -EINVAL;
-        errno = 0;
-        prefix = strtoul(slash + 1, &end, 10);
-        if (errno || *end || end - (slash + 1) > 3 || prefix > ip_len(c.ip.family) * 8)
-                return -EINVAL;
-        c.prefix = (unsigned)prefix;
+        c.prefix = prefix;
         *ret = c;
         return 0;
 }
@@ -71,7 +70,7 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
 const char *casca_ip_format(const struct casca_ip *ip, char *buf, size_t size)
 {
         if (!inet_ntop(ip->family, ip->addr, buf, (socklen_t)size))
-                snprintf(buf, size, "?");
+                casca_snprintf_trunc(buf, size, "?");
         return buf;
 }
 
@@ -79,7 +78,8 @@ const char *casca_cidr_format(const struct casca_cidr *c, char *buf, size_t size
 {
         char a[CASCA_IP_STRLEN];
 
-        snprintf(buf, size, "%s/%u", casca_ip_format(&c->ip, a, sizeof(a)), c->prefix);
+        /* size is CASCA_CIDR_STRLEN, which holds any */
+        casca_snprintf_trunc(buf, size, "%s/%u", casca_ip_format(&c->ip, a, sizeof(a)), c->prefix);
         return buf;
 }
 

@@ -15,6 +15,7 @@
 #include "seccomp/config.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/format.h"
 
 /* ---- namespaces, mappings, time offsets ------------------------------------ */
 
@@ -142,7 +143,7 @@ static int parse_device(void *elem, const struct casca_json *o, const struct cas
                 return r;
         if (d->path[0] != '/')
                 return casca_json_error(err, JKEY(p, "path"), "must be an absolute path");
-        snprintf(why, sizeof(why), " for device type '%c'", d->type);
+        casca_snprintf_trunc(why, sizeof(why), " for device type '%c'", d->type); /* fits */
         r = casca_cgroup_json_devnum(o, p, 0, d->type != 'p', why, &d->major, &d->minor, err);
         if (r < 0)
                 return r;

@@ -3,6 +3,7 @@
  * mounts, hooks and the name tables.  The "linux" object is config-linux.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -21,6 +22,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/parse.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -55,29 +57,22 @@ int casca_config_parse_id_set(const struct casca_json *v, const struct casca_jpa
         set->empty = true;
         c = casca_json_str(v);
         while (*c) {
-                unsigned long lo, hi;
-                char *end;
+                uint64_t lo, hi;
+                const char *end;
 
-                if (*c < '0' || *c > '9')
+                if (casca_parse_u64(c, &end, UINT64_MAX, &lo) < 0)
                         goto invalid;
-                errno = 0;
-                lo = hi = strtoul(c, &end, 10);
-                if (errno || end == c)
-                        goto invalid;
+                hi = lo;
                 c = end;
                 if (*c == '-') {
-                        c++;
-                        if (*c < '0' || *c > '9')
-                                goto invalid;
-                        hi = strtoul(c, &end, 10);
-                        if (errno || end == c || hi < lo)
+                        if (casca_parse_u64(c + 1, &end, UINT64_MAX, &hi) < 0 || hi < lo)
                                 goto invalid;
                         c = end;
                 }
                 if (hi >= CASCA_ID_SET_BITS)
-                        return casca_json_error(err, p, "%lu is above the highest id, %d", hi,
-                                                CASCA_ID_SET_BITS - 1);
-                for (unsigned long i = lo; i <= hi; i++)
+                        return casca_json_error(err, p, "%" PRIu64 " is above the highest id, %d",
+                                                hi, CASCA_ID_SET_BITS - 1);
+                for (uint64_t i = lo; i <= hi; i++)
                         set->bits[i / (8 * sizeof(unsigned long))] |=
                                 1UL << (i % (8 * sizeof(unsigned long)));
                 if (set->empty || hi > set->highest)
@@ -1037,7 +1032,12 @@ unsigned casca_config_oci_minor(const struct casca_config *cfg)
         /* validated by check_oci_version(): "1.<minor>.<patch>..." */
         const char *v = cfg->oci_version;
 
-        return v && strncmp(v, "1.", 2) == 0 ? (unsigned)strtoul(v + 2, NULL, 10) : 0;
+        const char *end;
+        unsigned minor;
+
+        return v && strncmp(v, "1.", 2) == 0 && casca_parse_uint(v + 2, &end, UINT_MAX, &minor) == 0
+                       ? minor
+                       : 0;
 }
 
 char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err)

@@ -17,6 +17,7 @@
 #include "runtime/handle.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -130,69 +131,6 @@ int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pi
         return 0;
 }
 
-int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err)
-{
-        _cleanup_free_ char *text = NULL, *cmdline = NULL;
-        unsigned long long utime = 0, stime = 0, start = 0;
-        long tick = sysconf(_SC_CLK_TCK);
-        char path[64], *rparen, *p;
-        size_t len = 0;
-        struct stat st;
-        int field;
-
-        *ret = (struct casca_proc_info){.pid = pid};
-        snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-        if (stat(path, &st) < 0)
-                return casca_error_set(err, errno, "process %d", (int)pid);
-        ret->uid = st.st_uid;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        text = casca_fs_read_file(path, NULL, err);
-        if (!text)
-                return -ESRCH; /* gone meanwhile, most likely */
-        /* "pid (comm) S ppid ..." - comm may hold spaces and parentheses */
-        rparen = strrchr(text, ')');
-        p = strchr(text, '(');
-        if (!rparen || !p || rparen[1] != ' ' || !rparen[2])
-                return casca_error_setx(err, EINVAL, "process %d: unexpected stat", (int)pid);
-        snprintf(ret->comm, sizeof(ret->comm), "%.*s", (int)(rparen - p - 1), p + 1);
-        ret->state = rparen[2];
-        p = rparen + 3;
-        /* field 4 is ppid, 14 utime, 15 stime, 22 starttime */
-        for (field = 4; p && *p && field <= 22; field++) {
-                char *end;
-                unsigned long long v = strtoull(p, &end, 10);
-
-                if (field == 4)
-                        ret->ppid = (pid_t)v;
-                else if (field == 14)
-                        utime = v;
-                else if (field == 15)
-                        stime = v;
-                else if (field == 22)
-                        start = v;
-                p = strchr(end, ' ');
-                if (p)
-                        p++;
-        }
-        if (tick > 0) {
-                ret->cpu_ms = (utime + stime) * 1000 / (unsigned long long)tick;
-                ret->start_ms = start * 1000 / (unsigned long long)tick;
-        }
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-        cmdline = casca_fs_read_file(path, &len, NULL);
-        /* arguments are NUL-separated */
-        for (size_t i = 0; cmdline && i < len; i++)
-                if (cmdline[i] == '\0')
-                        cmdline[i] = ' ';
-        while (len > 0 && cmdline[len - 1] == ' ')
-                cmdline[--len] = '\0';
-        if (len > 0)
-                snprintf(ret->cmdline, sizeof(ret->cmdline), "%s", cmdline);
-        else /* a kernel thread or a zombie: [comm] like ps */
-                snprintf(ret->cmdline, sizeof(ret->cmdline), "[%s]", ret->comm);
-        return 0;
-}
-
 /* ---- update ---------------------------------------------------------------- */
 
 /* Merge what an update applied into linux.resources of the state dir's copy
@@ -204,15 +142,14 @@ static int record_resources(int dir_fd, const struct casca_resources *res, struc
         _cleanup_json_ struct casca_json *base = NULL, *over = NULL;
         _cleanup_close_ int fd = -1;
         struct casca_jgen j;
-        char path[64];
+        char path[CASCA_FD_PATH_MAX];
         size_t len = 0;
         int r;
 
         fd = openat(dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return casca_error_set(err, errno, "open the saved config");
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        saved = casca_fs_read_file(path, &len, err);
+        saved = casca_fs_read_file(casca_fd_path(path, fd), &len, err);
         if (!saved)
                 return -EIO;
         base = casca_json_parse(saved, len, err);

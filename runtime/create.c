@@ -66,6 +66,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 struct create {
         struct casca_context *ctx;
@@ -209,10 +211,10 @@ static int child_stage1(struct create *c, struct casca_error **err)
 
 static int child_wait_fifo(struct create *c, struct casca_error **err)
 {
-        char path[64];
+        char path[CASCA_FD_PATH_MAX];
         _cleanup_close_ int fd = -1;
 
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", c->fifo_fd);
+        casca_fd_path(path, c->fifo_fd);
         do
                 fd = open(path, O_WRONLY | O_CLOEXEC);
         while (fd < 0 && errno == EINTR);
@@ -569,14 +571,9 @@ static char *now_rfc3339(void)
 
 static unsigned listen_fds(void)
 {
-        const char *s = getenv("LISTEN_FDS");
-        char *end;
-        unsigned long n;
+        unsigned n;
 
-        if (!s || !*s)
-                return 0;
-        n = strtoul(s, &end, 10);
-        return *end == '\0' && n < 1024 ? (unsigned)n : 0;
+        return casca_parse_uint(getenv("LISTEN_FDS"), NULL, 1023, &n) == 0 ? n : 0;
 }
 
 static int parent_hooks(struct create *c, struct casca_state *st, struct casca_error **err)

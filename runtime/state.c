@@ -15,6 +15,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define STATE_FILE "state.json"
 
@@ -48,9 +50,9 @@ const char *casca_default_state_root(void)
         if (geteuid() == 0)
                 return "/run/casca";
         xdg = getenv("XDG_RUNTIME_DIR");
-        if (xdg && xdg[0] == '/' && snprintf(buf, sizeof(buf), "%s/casca", xdg) < (int)sizeof(buf))
+        if (xdg && xdg[0] == '/' && casca_snprintf(buf, sizeof(buf), "%s/casca", xdg) >= 0)
                 return buf;
-        snprintf(buf, sizeof(buf), "/tmp/casca-%u", (unsigned)geteuid());
+        casca_snprintf_trunc(buf, sizeof(buf), "/tmp/casca-%u", (unsigned)geteuid()); /* fits */
         return buf;
 }
 
@@ -197,7 +199,7 @@ int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len
         _cleanup_close_ int fd = -1;
         ssize_t n;
 
-        if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+        if (casca_snprintf(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
                 return casca_error_setx(err, ENAMETOOLONG, "write `%s`: name too long", name);
         fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -403,11 +405,13 @@ uint64_t casca_proc_starttime(pid_t pid)
 {
         char path[64], buf[1024];
         _cleanup_close_ int fd = -1;
-        unsigned long long start = 0;
+        uint64_t start = 0;
+        const char *end;
         char *p, state;
         ssize_t n;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid) < 0)
+                return 0;
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return 0;
@@ -429,7 +433,7 @@ uint64_t casca_proc_starttime(pid_t pid)
                         return 0;
                 p++;
         }
-        if (sscanf(p, "%llu", &start) != 1)
+        if (casca_parse_u64(p, &end, UINT64_MAX, &start) < 0)
                 return 0;
         return start;
 }
@@ -503,9 +507,9 @@ int casca_write_pid_file(const char *path, pid_t pid, struct casca_error **err)
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         char buf[32];
-        int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+        int len = casca_snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-        if (asprintf(&tmp, "%s.casca-tmp", path) < 0)
+        if (len < 0 || asprintf(&tmp, "%s.casca-tmp", path) < 0)
                 return casca_error_set(err, ENOMEM, "--pid-file");
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)

@@ -5,6 +5,7 @@
 
 #include "seccomp/seccomp.h"
 #include "util/json.h"
+#include "util/format.h"
 
 /* SCMP_ACT_NOTIFY and seccomp_notify_fd() need API level 5. */
 #define NOTIFY_API_LEVEL 5
@@ -64,10 +65,10 @@ void casca_seccomp_features(struct casca_jgen *j)
 void casca_seccomp_features_annotations(struct casca_jgen *j)
 {
         const struct scmp_version *v = seccomp_version();
-        char version[32];
+        char version[40]; /* three unsigned ints and two dots always fit */
 
-        snprintf(version, sizeof(version), "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
-                 v ? v->micro : 0);
+        casca_snprintf_trunc(version, sizeof(version), "%u.%u.%u", v ? v->major : 0,
+                             v ? v->minor : 0, v ? v->micro : 0);
         casca_jgen_kstr(j, "io.github.seccomp.libseccomp.version", version);
         casca_jgen_kstr(j, CASCA_ANNOTATION_SECCOMP_LISTENER,
                         seccomp_api_get() >= NOTIFY_API_LEVEL ? "true" : "false");

@@ -9,6 +9,7 @@
 
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 
 #define SECCOMP_MAX_ARGS 6
 
@@ -30,12 +31,12 @@ const char *casca_seccomp_skip_reason(enum casca_seccomp_skip reason)
 
 static const char *libseccomp_version(void)
 {
-        static char buf[32];
+        static char buf[40]; /* three unsigned ints and two dots always fit */
         const struct scmp_version *v = seccomp_version();
 
         if (!v)
                 return "?";
-        snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
+        casca_snprintf_trunc(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
         return buf;
 }
 

@@ -10,6 +10,7 @@
 
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/format.h"
 
 /* The generator behind a struct casca_jgen. */
 static yajl_gen G(struct casca_jgen *j)
@@ -130,8 +131,10 @@ void casca_jgen_u64(struct casca_jgen *j, uint64_t v)
 {
         char buf[24];
 
-        snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        jgen_number(j, buf);
+        if (casca_snprintf(buf, sizeof(buf), "%" PRIu64, v) < 0)
+                j->failed = true;
+        else
+                jgen_number(j, buf);
 }
 
 void casca_jgen_value(struct casca_jgen *j, const struct casca_json *v)

@@ -12,6 +12,8 @@
 
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 /* A struct casca_json is a yajl tree node: the one place that knows. */
 static yajl_val Y(const struct casca_json *v)
@@ -431,23 +433,10 @@ static int json_signed(const struct casca_json *v, int64_t min, int64_t max, int
 {
         uint64_t m;
         bool neg;
-        int64_t x;
 
         if (json_integer(v, &neg, &m) < 0)
                 return -EINVAL;
-        if (neg) {
-                if (m > (uint64_t)INT64_MAX + 1)
-                        return -ERANGE;
-                x = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
-        } else {
-                if (m > (uint64_t)INT64_MAX)
-                        return -ERANGE;
-                x = (int64_t)m;
-        }
-        if (x < min || x > max)
-                return -ERANGE;
-        *ret = x;
-        return 0;
+        return casca_int64_from_sign(neg, m, min, max, ret);
 }
 
 int casca_json_i64(const struct casca_json *v, const struct casca_jpath *p, int64_t *ret,
@@ -628,8 +617,9 @@ int casca_json_name(const struct casca_json *v, const struct casca_jpath *p,
                 }
         expected[0] = '\0';
         for (size_t i = 0; i < n && used < sizeof(expected); i++) {
-                int k = snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
-                                 table[i].name);
+                /* a list too long is cut short: what fit is still shown */
+                int k = casca_snprintf(expected + used, sizeof(expected) - used, "%s%s",
+                                       i ? ", " : "", table[i].name);
                 if (k < 0)
                         break;
                 used += (size_t)k;
