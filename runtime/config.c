@@ -914,17 +914,18 @@ static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
             (r = casca_json_opt_string(v, "source", p, &m->source, err)) < 0 ||
             (r = casca_json_opt_strv(v, "options", p, &m->options, &m->n_options, err)) < 0)
                 return r;
-        r = casca_mount_parse_options(m, err);
-        if (r < 0) {
-                _cleanup_free_ char *path = casca_jpath_format(JKEY(p, "options"));
-                return casca_error_prefix(err, "%s", path ? path : "mounts");
-        }
-        /* runtime-spec 1.2's id-mapped mounts: not implemented */
+        /* runtime-spec 1.2's id-mapped mounts: not implemented (said before
+         * the option parser would call it an unknown option) */
         for (size_t i = 0; i < m->n_options; i++)
                 if (strcmp(m->options[i], "idmap") == 0 || strcmp(m->options[i], "ridmap") == 0)
                         return casca_json_error(err, JIDX(JKEY(p, "options"), i),
                                                 "\"%s\": id-mapped mounts are not supported",
                                                 m->options[i]);
+        r = casca_mount_parse_options(m, err);
+        if (r < 0) {
+                _cleanup_free_ char *path = casca_jpath_format(JKEY(p, "options"));
+                return casca_error_prefix(err, "%s", path ? path : "mounts");
+        }
         for (size_t i = 0; i < 2; i++) {
                 const char *key = i ? "gidMappings" : "uidMappings";
                 yajl_val x = casca_json_get(v, key);
