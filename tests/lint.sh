@@ -2,14 +2,16 @@
 # lint.sh - casca's static checks (`make lint`; the `lint` lane of
 # tests/run-checks.sh, the first lane of `make check`).  Prints TAP, one line
 # per check, with what failed as `# ` lines under it:
-#   banned      STYLE.md's banned calls in the C sources (see below)
-#   shellcheck  every shell script, bash helper and bats file
-#   layers      `make lint-layers`:  includes point one way (cli -> runtime ->
-#   format      `make lint-format`:  no clang-format drift    cgroup/netns/
-#   analyze     `make lint-analyze`: clang's static analyzer  seccomp -> base)
+#   - banned: STYLE.md's banned calls in the C sources (see below)
+#   - shellcheck: every shell script, bash helper and bats file
+#   - layers: `make lint-layers`, includes point one way (cli -> runtime ->
+#     cgroup/netns/seccomp -> base)
+#   - format: `make lint-format`, no clang-format drift
+#   - analyze: `make lint-analyze`, clang's static analyzer
 # The last three are Makefile targets of their own; a check whose target is
 # not in the Makefile is reported as skipped, saying so.
 # Usage: tests/lint.sh [CHECK...]   (default: all).  Exit 1 when any failed.
+# shellcheck disable=SC2317 # the check_* functions are called as "check_$c"
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
