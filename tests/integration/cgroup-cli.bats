@@ -154,7 +154,7 @@ writable_rootfs() {
   wait "$events"
   run grep -v '"type":"stats"' "$BATS_TEST_TMPDIR/events"
   assert_output "{\"type\":\"oom\",\"id\":\"$id\"}"
-  grep -qx 'oom_kill 1' "$CG$cgp/memory.events"
+  assert file_has "$CG$cgp/memory.events" '^oom_kill 1$'
   assert_equal "$(state_field "$id" status)" stopped
   casca delete "$id"
   assert [ ! -e "$CG$cgp" ]
@@ -282,7 +282,7 @@ c['linux']['resources']['blockIO'] = {'weight': 500, 'weightDevice': [{'major': 
   fi
   run_detached sleep 100
   assert_equal "$(head -1 "$CG$CGP/io.weight")" "default 4950"
-  grep -qx "$dev 910" "$CG$CGP/io.weight"
+  assert file_has "$CG$CGP/io.weight" "^$dev 910$"
   casca delete --force "$ID"
 }
 
@@ -369,7 +369,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   assert_output "casca: container \`$ID\` is not paused"
   run casca pause "$ID"
   assert_success
-  grep -qx 'frozen 1' "$CG$CGP/cgroup.events"
+  assert file_has "$CG$CGP/cgroup.events" '^frozen 1$'
   assert_equal "$(state_field "$ID" status)" paused
   run casca pause "$ID"
   assert_failure
@@ -415,7 +415,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   assert_equal "$(state_field "$ID" status)" created
   run casca pause "$ID"
   assert_success
-  grep -qx 'frozen 1' "$CG$CGP/cgroup.events"
+  assert file_has "$CG$CGP/cgroup.events" '^frozen 1$'
   assert_equal "$(state_field "$ID" status)" paused
   run casca list --format json
   assert_success
@@ -625,7 +625,7 @@ PY
   make_bundle
   run_detached sleep 100
   assert_equal "$CGP" "/casca/$ID"
-  grep -qx 'populated 1' "$CG$CGP/cgroup.events"
+  assert file_has "$CG$CGP/cgroup.events" '^populated 1$'
   casca delete --force "$ID"
   assert [ ! -e "$CG$CGP" ]
 }
@@ -677,7 +677,7 @@ c['linux']['resources']['memory'] = {'limit': 32 << 20}"
   args dd if=/dev/zero of=/dev/null bs=96M count=1
   run casca run --bundle "$BUNDLE" "$(cid c3)"
   assert_equal "$status" 137
-  grep -q '^oom_kill [1-9]' "$CG/$POD/memory.events"
+  assert file_has "$CG/$POD/memory.events" '^oom_kill [1-9]'
   casca delete --force "$id1"
   assert [ -d "$CG/$POD/c2" ]
   casca delete --force "$id2"

@@ -236,7 +236,7 @@ container_cgroup() {
   run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" --cgroup pids,memory:/sub "$ID" sleep 1000
   assert_success
   xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
-  grep -qx "$xpid" "$CGDIR/sub/cgroup.procs"
+  assert file_has "$CGDIR/sub/cgroup.procs" "^$xpid$"
   run casca exec --cgroup nosuch "$ID" true
   assert_equal "$status" 255
   assert_output --partial "--cgroup \`nosuch\`: no such sub-cgroup of the container's cgroup"

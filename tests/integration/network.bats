@@ -360,7 +360,7 @@ EOF
   run inns "$P-nd" ip -o link show eth9
   assert_output --partial "mtu 1300"
   assert_output --partial "UP"
-  grep -q '"host":"dummy7"' "$STATE/nd/network.json"
+  assert file_has "$STATE/nd/network.json" '"host":"dummy7"'
 
   run teardown_ct nd
   assert_success

@@ -65,8 +65,8 @@ runc_spec_bundle() {
 
 @test "runc 1.1's spec runs as-is: the ambient capabilities it cannot have are skipped, as runc does, and --debug says so" {
   runc_spec_bundle 1.1
-  grep -q '"ambient"' "$BUNDLE/config.json"
-  grep -q '"terminal": true' "$BUNDLE/config.json"
+  assert file_has "$BUNDLE/config.json" '"ambient"'
+  assert file_has "$BUNDLE/config.json" '"terminal": true'
   args sh -c 'grep -E "^Cap(Eff|Amb)" /proc/self/status; hostname'
   as_is
   run casca --debug "${AS_IS[@]}" run --bundle "$BUNDLE" "$(cid)" < /dev/null

@@ -219,7 +219,7 @@ c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted"
 
 @test "the default profile still runs busybox sh, ls, ps and wget (loopback httpd)" {
   make_bundle
-  grep -q SCMP_ACT_ERRNO "$BUNDLE/config.json"
+  assert file_has "$BUNDLE/config.json" SCMP_ACT_ERRNO
   mkdir -p "$BUNDLE/rootfs/www"
   echo served-over-loopback > "$BUNDLE/rootfs/www/index.html"
   # bringing lo up needs CAP_NET_ADMIN; the new network namespace has only lo
@@ -289,7 +289,7 @@ start_agent() {
   start_agent init
   run_bg run -d --bundle "$BUNDLE" "$id"
   assert_success
-  grep -q '^state ' "$BATS_TEST_TMPDIR/init.out"
+  assert file_has "$BATS_TEST_TMPDIR/init.out" '^state '
   init_agent=$agent
   # a second agent for the exec'd process, which loads a filter of its own
   start_agent exec
