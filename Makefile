@@ -9,10 +9,16 @@ CC        ?= cc
 STATIC_CC ?= gcc
 PKGS      := libseccomp libcap yajl libmnl libnftnl
 
-# Debian packages the build, the tests and the VM lane need.  `make deps`
-# installs the missing ones; demo/check/bench run it first.
+# Debian packages the build, the demo, the checks and the VM lane need.
+# `make deps` installs the missing ones of all of them (check runs it first);
+# `make deps-demo` only what `make demo` needs, `make deps-lint` only what
+# `make lint` needs, `make deps-bench` adds the benchmarks' runtimes.
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
              libnftnl-dev
+# tests/demo.sh: the tests' busybox rootfs, python3 to edit config.json
+DEB_DEMO  := busybox-static python3
+# tests/lint.sh: shellcheck, and the Makefile's lint-format/lint-analyze
+DEB_LINT  := shellcheck clang-format clang python3
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
@@ -23,7 +29,8 @@ DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
 DEB_BENCH := crun runc hyperfine time
-DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) $(DEB_ENGINES)
+DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
+             $(DEB_ENGINES)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
              -Wstrict-prototypes -Wvla -Wimplicit-fallthrough -Wno-unused-parameter
@@ -103,27 +110,41 @@ $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 install: $(BUILD)/casca
 	install -D -m 0755 $(INSTALL_STRIP) $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
 
-# Install only what is missing (dpkg-query is cheap; apt-get update is not).
+.PHONY: deps-demo deps-lint lint
+
+# $(call install_missing,PACKAGES): install those of PACKAGES that are not
+# (dpkg-query is cheap; apt-get update is not).
+define install_missing
+@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+    | grep -q '^install ok installed' || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+    echo "installing:" $$missing; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends $$missing; \
+fi
+endef
+
 deps:
-	@missing=$$(for p in $(DEB_ALL); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
-	    | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	    echo "installing: $$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	        --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(sort $(DEB_ALL)))
+
+deps-demo:
+	$(call install_missing,$(sort $(DEB_BUILD) $(DEB_DEMO)))
+
+deps-lint:
+	$(call install_missing,$(sort $(DEB_LINT)))
 
 deps-bench: deps
-	@missing=$$(for p in $(DEB_BENCH); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
-	    | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	        --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(DEB_BENCH))
 
-demo: deps
+demo: deps-demo
 	$(MAKE) all
 	tests/demo.sh $(BUILD)/casca
+
+# The static checks (tests/lint.sh): banned calls, shellcheck, and the
+# lint-layers, lint-format and lint-analyze targets.  `make check` runs them
+# as its first lane.
+lint: deps-lint
+	tests/lint.sh
 
 check: deps
 	$(MAKE) all tests
