@@ -110,7 +110,7 @@ $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 install: $(BUILD)/casca
 	install -D -m 0755 $(INSTALL_STRIP) $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
 
-.PHONY: deps-demo deps-lint lint
+.PHONY: deps-demo deps-lint lint lint-layers
 
 # $(call install_missing,PACKAGES): install those of PACKAGES that are not
 # (dpkg-query is cheap; apt-get update is not).
@@ -145,6 +145,11 @@ demo: deps-demo
 # as its first lane.
 lint: deps-lint
 	tests/lint.sh
+
+# Includes point one way: cli -> runtime -> cgroup/netns/seccomp -> util
+# (tests/lint-layers.sh; tests/integration/lint-layers.bats is its test).
+lint-layers:
+	tests/lint-layers.sh
 
 check: deps
 	$(MAKE) all tests
