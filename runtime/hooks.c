@@ -38,8 +38,7 @@ static void write_all(int fd, const char *buf, size_t len)
         }
 }
 
-static __attribute__((noreturn)) void hook_child(const struct casca_hook *h, int in_fd,
-                                                 int err_fd)
+static __attribute__((noreturn)) void hook_child(const struct casca_hook *h, int in_fd, int err_fd)
 {
         char *const empty_env[] = {NULL};
         char *const default_args[] = {h->path, NULL};

@@ -56,8 +56,8 @@ static int sync_send_raw(int sock, enum casca_sync_step step, int code, const vo
         return 0;
 }
 
-int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len,
-                    int fd, struct casca_error **err)
+int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len, int fd,
+                    struct casca_error **err)
 {
         return sync_send_raw(sock, step, 0, payload, len, fd, err);
 }
@@ -111,8 +111,7 @@ int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *out, siz
                 return casca_error_setx(err, EPROTO, "sync: bad payload length");
         if (h.step == SYNC_ERROR) {
                 buf[n] = '\0';
-                return casca_error_setx(err, h.code > 0 ? h.code : EINVAL, "%s",
-                                        buf + sizeof(h));
+                return casca_error_setx(err, h.code > 0 ? h.code : EINVAL, "%s", buf + sizeof(h));
         }
         if (h.len > outsize)
                 return casca_error_setx(err, EPROTO, "sync %s: payload too large",
@@ -142,8 +141,7 @@ int casca_sync_recv(int sock, enum casca_sync_step expect, void *out, size_t out
                         *ret_fd = -1;
                 }
                 return casca_error_setx(err, EPROTO, "sync: expected step %s, got %s",
-                                        casca_sync_step_name(expect),
-                                        casca_sync_step_name(step));
+                                        casca_sync_step_name(expect), casca_sync_step_name(step));
         }
         return 0;
 }

@@ -33,8 +33,8 @@ enum casca_sync_step {
 
 #define CASCA_SYNC_MAX_PAYLOAD 4096
 
-int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len,
-                    int fd, struct casca_error **err);
+int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len, int fd,
+                    struct casca_error **err);
 /* Receive the step `expect`.  *ret_fd (if non-NULL) gets a passed fd or -1.
  * *ret_len (if non-NULL) gets the payload length; buf may be NULL when no
  * payload is expected.  EOF is -EPIPE with "container init exited". */
