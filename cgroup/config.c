@@ -350,6 +350,22 @@ static int parse_hugepage(void *elem, const struct casca_json *o, const struct c
         return casca_json_req_u64(o, "limit", p, &h->limit, err);
 }
 
+/* null or {}: nothing asked; anything else is refused with why. */
+static int empty_or_refused(const struct casca_json *x, const struct casca_jpath *p,
+                            const char *why, struct casca_error **err)
+{
+        int r;
+
+        if (casca_json_type(x) == CASCA_JSON_NULL)
+                return 0;
+        r = casca_json_object(x, p, err);
+        if (r < 0)
+                return r;
+        if (casca_json_len(x) == 0)
+                return 0;
+        return casca_json_error(err, p, "%s", why);
+}
+
 int casca_resources_from_json(struct casca_resources *res, const struct casca_json *v,
                               const struct casca_jpath *p, struct casca_error **err)
 {
@@ -398,6 +414,23 @@ int casca_resources_from_json(struct casca_resources *res, const struct casca_js
                         return r;
                 if (res->n_hugepage_limits > 0)
                         res->any_limit = true;
+        }
+        /* Parsed but never applied would be a silent no: refuse them, named.
+         * net_cls and net_prio exist only in cgroup v1; the rdma controller
+         * is not implemented (features says "rdma": false). */
+        if ((x = casca_json_get(v, "network"))) {
+                r = empty_or_refused(x, JKEY(p, "network"),
+                                     "classID and priorities need cgroup v1's net_cls and "
+                                     "net_prio controllers; casca manages cgroup v2 only",
+                                     err);
+                if (r < 0)
+                        return r;
+        }
+        if ((x = casca_json_get(v, "rdma"))) {
+                r = empty_or_refused(x, JKEY(p, "rdma"), "rdma limits are not supported by casca",
+                                     err);
+                if (r < 0)
+                        return r;
         }
         if ((x = casca_json_get(v, "unified"))) {
                 const struct casca_jpath *up = JKEY(p, "unified");
