@@ -336,6 +336,10 @@ struct casca_linux {
 
 /* ---- the whole document ------------------------------------------------- */
 
+/* The image annotation naming the signal that stops the container
+ * gracefully (systemd: SIGRTMIN+3). */
+#define CASCA_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
+
 struct casca_netconf; /* casca.network, netns/netconf.h */
 
 struct casca_config {

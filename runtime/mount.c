@@ -84,7 +84,7 @@ static bool path_is_under(const char *path, const char *dir)
         return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static bool dest_is(const char *dest, const char *want)
+bool casca_mount_dest_is(const char *dest, const char *want)
 {
         char a[PATH_MAX];
 
@@ -242,7 +242,7 @@ static int check_proc_dest(int fd, const char *dest, struct casca_error **err)
         if (sfs.f_type != PROC_SUPER_MAGIC)
                 return 0;
         for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
-                if (dest_is(dest, allowed[i]))
+                if (casca_mount_dest_is(dest, allowed[i]))
                         return 0;
         return casca_error_setx(err, EPERM, "`%s` is inside /proc: refusing to mount over it",
                                 dest);
@@ -451,7 +451,7 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
                 type = "cgroup2";
         }
         /* /dev is filled with nodes first; finalize makes it read-only. */
-        if (dest_is(m->destination, "/dev"))
+        if (casca_mount_dest_is(m->destination, "/dev"))
                 flags &= ~MS_RDONLY;
 
         target = casca_fs_ensure_in_root(root_fd, m->destination, true, err);
@@ -613,7 +613,7 @@ static int dev_symlinks(int dev_fd, struct casca_error **err)
 static bool config_mounts(const struct casca_config *cfg, const char *dest, bool bind_only)
 {
         for (size_t i = 0; i < cfg->n_mounts; i++)
-                if (dest_is(cfg->mounts[i].destination, dest) &&
+                if (casca_mount_dest_is(cfg->mounts[i].destination, dest) &&
                     (!bind_only || casca_mount_is_bind(&cfg->mounts[i])))
                         return true;
         return false;
@@ -707,7 +707,7 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
         for (size_t i = 0; i < cfg->n_mounts; i++) {
                 const struct casca_mount *m = &cfg->mounts[i];
 
-                if (!m->destination || dest_is(m->destination, "/"))
+                if (!m->destination || casca_mount_dest_is(m->destination, "/"))
                         r = casca_error_setx(err, EINVAL,
                                              "mounting over the root is not supported");
                 else if (m->flags & MS_REMOUNT)
@@ -1102,8 +1102,8 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
                 const struct casca_mount *m = &cfg->mounts[i];
                 _cleanup_close_ int dev = -1;
 
-                if (!m->destination || !dest_is(m->destination, "/dev") || casca_mount_is_bind(m) ||
-                    !(m->flags & MS_RDONLY))
+                if (!m->destination || !casca_mount_dest_is(m->destination, "/dev") ||
+                    casca_mount_is_bind(m) || !(m->flags & MS_RDONLY))
                         continue;
                 dev = reopen(root_fd, "/dev", err);
                 r = dev < 0 ? dev : remount_bind(dev, m->flags, true, "/dev", err);
