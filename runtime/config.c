@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1057,6 +1058,26 @@ static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_j
         return r < 0 ? r : 0;
 }
 
+/* The stop signal of the image annotation, refused at create when `stop`
+ * could not send it. */
+static int parse_stop_signal(struct casca_config *cfg, struct casca_error **err)
+{
+        cfg->stop_signal = SIGTERM;
+        for (size_t i = 0; i < cfg->n_annotations; i++) {
+                int sig;
+
+                if (strcmp(cfg->annotations[i].key, CASCA_STOP_SIGNAL_ANNOTATION) != 0)
+                        continue;
+                sig = casca_signal_parse(cfg->annotations[i].value);
+                if (sig <= 0)
+                        return casca_error_setx(
+                                err, EINVAL, "annotations[\"%s\"]: unknown signal \"%s\"",
+                                CASCA_STOP_SIGNAL_ANNOTATION, cfg->annotations[i].value);
+                cfg->stop_signal = sig;
+        }
+        return 0;
+}
+
 static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca_error **err)
 {
         yajl_val v;
@@ -1094,6 +1115,9 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
                         if (!cfg->annotations[i].key[0])
                                 return casca_json_error(err, ap, "keys must not be empty");
         }
+        r = parse_stop_signal(cfg, err);
+        if (r < 0)
+                return r;
         if ((v = casca_json_get(doc, "linux"))) {
                 cfg->has_linux = true;
                 r = casca_config_linux_parse(&cfg->linux_cfg, v, JKEY(NULL, "linux"), err);

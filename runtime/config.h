@@ -337,7 +337,7 @@ struct casca_linux {
 /* ---- the whole document ------------------------------------------------- */
 
 /* The image annotation naming the signal that stops the container
- * gracefully (systemd: SIGRTMIN+3). */
+ * gracefully (systemd: SIGRTMIN+3); `casca stop` sends it. */
 #define CASCA_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
 
 struct casca_netconf; /* casca.network, netns/netconf.h */
@@ -354,6 +354,9 @@ struct casca_config {
         struct casca_hook_list hooks[CASCA_HOOK__MAX];
         struct casca_kv *annotations;
         size_t n_annotations;
+        /* annotations[CASCA_STOP_SIGNAL_ANNOTATION], parsed: what `stop`
+         * sends first (SIGTERM without it) */
+        int stop_signal;
         bool has_linux;
         struct casca_linux linux_cfg;
         struct casca_netconf *network; /* the "casca.network" extension or NULL */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # System containers on the host lane (busybox): what `casca spec --system`
-# writes and what its container gets.
+# writes and what its container gets, the stop signal of the image
+# annotation and `stop`'s escalation, casca.cloudInit's validation and seed.
 # Booting a real systemd is tests/vm/system-boot.bats (VM lane).
 
 load helpers/casca
@@ -116,4 +117,63 @@ PY
   [ "$(echo "${lines[0]}" | tr -s ' ' | sed 's/^ //')" = "0 100000 65536" ]
   [ "$(echo "${lines[1]}" | tr -s ' ' | sed 's/^ //')" = "0 100000 65536" ]
   assert_equal "${lines[2]}" 0
+}
+
+# run_detached: `run -d` the bundle as $id; its init's pid in $pid
+run_detached() {
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+}
+
+stopped_and_delete() {
+  assert_equal "$(state_field "$id" status)" stopped
+  casca delete "$id"
+  [ -z "$(state_ids)" ]
+}
+
+@test "stop sends the annotation's stop signal (SIGRTMIN+3) and returns once the container exited" {
+  make_system_bundle
+  # glibc's SIGRTMIN is 34: SIGRTMIN+3 is 37, the signal systemd takes as "halt"
+  args sh -c 'trap "echo got-37 > /tmp/sig; exit 0" 37; trap "echo got-TERM > /tmp/sig; exit 0" TERM; echo ready > /tmp/ready; while true; do sleep 0.1; done'
+  cfg 'c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/tmp"]'
+  run_detached
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/ready" ] && break; sleep 0.1; done
+  SECONDS=0
+  run casca stop --time 30 "$id"
+  assert_success
+  [ "$SECONDS" -lt 10 ]
+  dead "$pid"
+  assert_equal "$(cat "$BUNDLE/rootfs/tmp/sig")" got-37
+  stopped_and_delete
+}
+
+@test "stop escalates to SIGKILL after --time when the stop signal is ignored" {
+  make_system_bundle
+  args sh -c 'trap "" USR1; while true; do sleep 0.1; done'
+  cfg 'c["annotations"]["org.opencontainers.image.stopSignal"] = "SIGUSR1"'
+  run_detached
+  sleep 0.3
+  SECONDS=0
+  run casca --debug stop --time 2 "$id"
+  assert_success
+  [ "$SECONDS" -ge 2 ] && [ "$SECONDS" -lt 10 ]
+  assert_output --partial "no exit 2 s after USR1, sending SIGKILL"
+  dead "$pid"
+  stopped_and_delete
+}
+
+@test "an unknown stop signal in the annotation is refused at create, naming the annotation" {
+  make_system_bundle
+  for bad in SIGNOPE 0 RTMIN+99 ""; do
+    cfg "c['annotations']['org.opencontainers.image.stopSignal'] = '$bad'"
+    run_bg create --bundle "$BUNDLE" "$(cid)"
+    assert_failure
+    assert_output --partial "annotations[\"org.opencontainers.image.stopSignal\"]: unknown signal \"$bad\""
+    [ -z "$(state_ids)" ]
+  done
+  run casca stop --help
+  assert_success
+  assert_output --partial "org.opencontainers.image.stopSignal"
 }
