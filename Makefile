@@ -7,12 +7,12 @@ INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc
 STATIC_CC ?= gcc
-PKGS      := libseccomp libcap yajl libmnl libnftnl
+PKGS      := libseccomp libcap yajl libmnl libnftnl yaml-0.1
 
 # Debian packages the build, the tests and the VM lane need.  `make deps`
 # installs the missing ones; demo/check/bench run it first.
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
-             libnftnl-dev
+             libnftnl-dev libyaml-dev
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "cloud-init.h"
 #include "config-internal.h"
 #include "config.h"
 #include "fs.h"
@@ -1134,13 +1135,19 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < v->u.object.len; i++)
-                        if (strcmp(v->u.object.keys[i], "network") != 0)
+                        if (strcmp(v->u.object.keys[i], "network") != 0 &&
+                            strcmp(v->u.object.keys[i], "cloudInit") != 0)
                                 return casca_json_error(err, JKEY(NULL, "casca"),
                                                         "unknown key \"%s\" (casca knows "
-                                                        "\"network\")",
+                                                        "\"network\", \"cloudInit\")",
                                                         v->u.object.keys[i]);
                 if ((net = casca_json_get(v, "network"))) {
                         r = casca_netconf_parse(net, &cfg->network, err);
+                        if (r < 0)
+                                return r;
+                }
+                if ((net = casca_json_get(v, "cloudInit"))) {
+                        r = casca_cloud_init_parse(net, &cfg->cloud_init, err);
                         if (r < 0)
                                 return r;
                 }
@@ -1248,6 +1255,7 @@ void casca_config_free(struct casca_config *cfg)
         if (!cfg)
                 return;
         casca_netconf_free(cfg->network);
+        casca_cloud_init_free(cfg->cloud_init);
         free(cfg->oci_version);
         free(cfg->root_path);
         free(cfg->hostname);

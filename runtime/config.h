@@ -340,7 +340,8 @@ struct casca_linux {
  * gracefully (systemd: SIGRTMIN+3); `casca stop` sends it. */
 #define CASCA_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
 
-struct casca_netconf; /* casca.network, netns/netconf.h */
+struct casca_cloud_init; /* casca.cloudInit, cloud-init.h */
+struct casca_netconf;    /* casca.network, netns/netconf.h */
 
 struct casca_config {
         char *oci_version;
@@ -359,7 +360,8 @@ struct casca_config {
         int stop_signal;
         bool has_linux;
         struct casca_linux linux_cfg;
-        struct casca_netconf *network; /* the "casca.network" extension or NULL */
+        struct casca_netconf *network;       /* the "casca.network" extension or NULL */
+        struct casca_cloud_init *cloud_init; /* "casca.cloudInit" or NULL */
 };
 
 /* Parse and validate a config.json document.  Errors name the JSON path:

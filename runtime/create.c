@@ -52,6 +52,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cleanup.h"
+#include "cloud-init.h"
 #include "config.h"
 #include "container.h"
 #include "fs.h"
@@ -545,6 +546,12 @@ static int check_config(struct create *c, struct casca_error **err)
         r = casca_config_apply_mount_label(c->cfg, err);
         if (r < 0)
                 return r;
+        if (c->cfg->cloud_init) {
+                r = casca_cloud_init_load(c->cfg->cloud_init, c->bundle, c->id, c->cfg->hostname,
+                                          err);
+                if (r < 0)
+                        return r;
+        }
         if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.netDevices: requires a network namespace");

@@ -26,6 +26,7 @@
 
 #include "casca.h"
 #include "cleanup.h"
+#include "cloud-init.h"
 #include "config.h"
 #include "fs.h"
 #include "mount.h"
@@ -687,6 +688,35 @@ int casca_rootfs_bind_console(const char *root, int console_fd, struct casca_err
         return bind_console(root_fd, console_fd, err);
 }
 
+/* casca.cloudInit: the NoCloud seed on a tmpfs of its own at
+ * /var/lib/cloud/seed/nocloud, written, then made read-only (the
+ * container cannot change what it is provisioned with, and nothing of it
+ * lives on the host). */
+static int mount_cloud_init_seed(int root_fd, const struct casca_cloud_init *ci,
+                                 struct casca_error **err)
+{
+        static const char dest[] = CASCA_CLOUD_INIT_SEED_DIR;
+        unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        _cleanup_close_ int target = -1, top = -1, dir = -1;
+        int r;
+
+        target = casca_fs_ensure_in_root(root_fd, dest, true, err);
+        if (target < 0)
+                return target;
+        if (mount("cloud-init-seed", FD_PATH(target), "tmpfs", flags, "mode=0755,size=4m") < 0)
+                return casca_error_set(err, errno, "mount tmpfs on `%s`", dest);
+        top = reopen(root_fd, dest, err);
+        if (top < 0)
+                return top;
+        dir = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return casca_error_set(err, errno, "open `%s`", dest);
+        r = casca_cloud_init_write_seed(ci, dir, err);
+        if (r < 0)
+                return r;
+        return remount_bind(top, flags | MS_RDONLY, false, dest, err);
+}
+
 int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                        const struct casca_rootfs_opts *o, struct casca_error **err)
 {
@@ -719,6 +749,11 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                 if (r < 0)
                         return casca_error_prefix(err, "mounts[%zu] `%s`", i,
                                                   m->destination ? m->destination : "");
+        }
+        if (cfg->cloud_init) {
+                r = mount_cloud_init_seed(root_fd, cfg->cloud_init, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "casca.cloudInit");
         }
         if (!config_mounts(cfg, "/dev", true)) {
                 r = setup_dev(root_fd, cfg, o && o->in_userns, err);

@@ -177,3 +177,73 @@ stopped_and_delete() {
   assert_success
   assert_output --partial "org.opencontainers.image.stopSignal"
 }
+
+# cloud_init JSON: set casca.cloudInit
+cloud_init() {
+  cfg "c.setdefault('casca', {})['cloudInit'] = json.loads(r'''$1''')"
+}
+
+@test "casca.cloudInit: a read-only NoCloud seed at /var/lib/cloud/seed/nocloud, from inline text and bundle files" {
+  make_system_bundle
+  cfg 'c["hostname"] = "sysc"'
+  printf 'version: 2\nethernets:\n  eth0:\n    dhcp4: false\n' > "$BUNDLE/net.yaml"
+  cloud_init '{"userData": "#cloud-config\nruncmd:\n  - [touch, /ran]\n", "networkConfig": {"path": "net.yaml"}}'
+  args sh -c 'cd /var/lib/cloud/seed/nocloud && for f in *; do echo "== $f"; cat "$f"; done; touch x 2>/dev/null || echo read-only; awk "\$2 == \"/var/lib/cloud/seed/nocloud\" {print \$3, substr(\$4, 1, 2)}" /proc/self/mounts'
+  id=$(cid)
+  run casca run --bundle "$BUNDLE" "$id"
+  assert_success
+  assert_equal "$output" "== meta-data
+instance-id: $id
+local-hostname: sysc
+== network-config
+version: 2
+ethernets:
+  eth0:
+    dhcp4: false
+== user-data
+#cloud-config
+runcmd:
+  - [touch, /ran]
+read-only
+tmpfs ro"
+  # nothing of it on the host or in the rootfs
+  [ ! -e "$BUNDLE/rootfs/var/lib/cloud/seed/nocloud/user-data" ]
+}
+
+@test "casca.cloudInit: metaData given is used as is; a user-data that is not cloud-config is not parsed as YAML" {
+  make_system_bundle
+  printf '#!/bin/sh\necho {{ not: yaml: [\n' > "$BUNDLE/script"
+  cloud_init '{"metaData": "instance-id: iid-42\n", "userData": {"path": "'"$BUNDLE"'/script"}}'
+  args sh -c 'cat /var/lib/cloud/seed/nocloud/meta-data /var/lib/cloud/seed/nocloud/user-data; ls /var/lib/cloud/seed/nocloud'
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_equal "$output" $'instance-id: iid-42\n#!/bin/sh\necho {{ not: yaml: [\nmeta-data\nuser-data'
+}
+
+@test "casca.cloudInit: bad input is refused at create, naming the field, and nothing is left behind" {
+  make_system_bundle
+  check_refused() {
+    cloud_init "$1"
+    run_bg create --bundle "$BUNDLE" "$(cid)"
+    assert_failure
+    assert_output --partial "$2"
+    [ -z "$(state_ids)" ]
+    [ -z "$(leftover_mounts)" ]
+  }
+  check_refused '{"userData": "#cloud-config\nusers:\n  - name: a\n   shell: /bin/sh\n"}' \
+    'casca.cloudInit.userData: invalid YAML at line 4, column'
+  check_refused '{"userData": "#cloud-config\n- a list\n"}' \
+    'casca.cloudInit.userData: the top level must be a YAML mapping (line 2)'
+  check_refused '{"metaData": "instance-id: [unclosed\n"}' \
+    'casca.cloudInit.metaData: invalid YAML at line 2'
+  check_refused '{"networkConfig": {"path": "nope.yaml"}}' \
+    "casca.cloudInit.networkConfig.path: open \`$BUNDLE/nope.yaml\`: No such file or directory"
+  check_refused '{"userData": {"path": "/proc/self/nonexistent"}}' \
+    'casca.cloudInit.userData.path: open `/proc/self/nonexistent`'
+  check_refused '{"userdata": "x"}' \
+    'casca.cloudInit: unknown key "userdata" (casca knows "userData", "metaData", "networkConfig")'
+  check_refused '{"userData": {"file": "x"}}' \
+    'casca.cloudInit.userData: unknown key "file" (expected "path")'
+  check_refused '{"userData": 42}' \
+    'casca.cloudInit.userData: expected a string (the text) or {"path": FILE}'
+}
