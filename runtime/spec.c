@@ -313,7 +313,6 @@ static const char *const system_caps[] = {
         "CAP_SYS_PTRACE",
         "CAP_SYS_PACCT",
         "CAP_SYS_ADMIN",
-        "CAP_SYS_BOOT",
         "CAP_SYS_NICE",
         "CAP_SYS_RESOURCE",
         "CAP_SYS_TTY_CONFIG",
