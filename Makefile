@@ -48,7 +48,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 .PHONY: all install deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
         format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build \
-        check-vm-systemd rootfs-debian check-rootfs-debian
+        check-vm-systemd rootfs-debian check-rootfs-debian rootfs-system
 
 all: $(BUILD)/casca
 
@@ -125,7 +125,7 @@ demo: deps
 	tests/demo.sh $(BUILD)/casca
 
 check: deps
-	$(MAKE) all tests
+	$(MAKE) all tests rootfs-system
 	tests/run-checks.sh
 
 tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS)
@@ -139,7 +139,7 @@ check-schema: tests
 check-host: tests
 	tests/run-checks.sh host
 
-check-vm: tests
+check-vm: tests rootfs-system
 	tests/run-checks.sh vm
 
 # The VM lane's systemd mode: a guest whose pid 1 is systemd runs
@@ -151,6 +151,11 @@ check-vm-systemd:
 # into $CASCA_ROOTFS_CACHE (default /var/cache/casca/rootfs); prints its path.
 rootfs-debian: deps
 	@tools/mkrootfs-debian
+
+# What tests/integration/system-boot.bats (VM lane) boots: the tree and its
+# copy shifted to 100000 for a user namespace, built once per machine.
+rootfs-system: deps
+	@tools/mkrootfs-debian > /dev/null && tools/mkrootfs-debian --shift 100000 > /dev/null
 
 # A writable copy of that rootfs in the VM lane's guest, plain and shifted
 # for a user namespace (tests/vm/rootfs-smoke.sh; SMOKE_BOOT=1 also boots it
