@@ -12,11 +12,11 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "cleanup.h"
-#include "cloud-init.h"
-#include "config.h"
-#include "fs.h"
-#include "json.h"
+#include "runtime/cloud-init.h"
+#include "runtime/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 static const char *const keys[CASCA_CLOUD_INIT__MAX] = {"userData", "metaData", "networkConfig"};
 static const char *const names[CASCA_CLOUD_INIT__MAX] = {"user-data", "meta-data",
@@ -43,25 +43,25 @@ void casca_cloud_init_free(struct casca_cloud_init *ci)
         free(ci);
 }
 
-static int parse_part(struct casca_cloud_init *ci, int i, yajl_val v, const struct casca_jpath *p,
-                      struct casca_error **err)
+static int parse_part(struct casca_cloud_init *ci, int i, const struct casca_json *v,
+                      const struct casca_jpath *p, struct casca_error **err)
 {
         int r;
 
         ci->part[i].present = true;
-        if (YAJL_IS_STRING(v)) {
+        if (casca_json_is_string(v)) {
                 r = casca_json_string(v, p, &ci->part[i].text, err);
                 if (r < 0)
                         return r;
                 ci->part[i].len = strlen(ci->part[i].text);
                 return 0;
         }
-        if (!YAJL_IS_OBJECT(v))
+        if (!casca_json_is_object(v))
                 return casca_json_error(err, p, "expected a string (the text) or {\"path\": FILE}");
-        for (size_t k = 0; k < v->u.object.len; k++)
-                if (strcmp(v->u.object.keys[k], "path") != 0)
+        for (size_t k = 0; k < casca_json_len(v); k++)
+                if (strcmp(casca_json_key(v, k), "path") != 0)
                         return casca_json_error(err, p, "unknown key \"%s\" (expected \"path\")",
-                                                v->u.object.keys[k]);
+                                                casca_json_key(v, k));
         r = casca_json_req_string(v, "path", p, &ci->part[i].path, err);
         if (r < 0)
                 return r;
@@ -70,7 +70,8 @@ static int parse_part(struct casca_cloud_init *ci, int i, yajl_val v, const stru
         return 0;
 }
 
-int casca_cloud_init_parse(yajl_val v, struct casca_cloud_init **ret, struct casca_error **err)
+int casca_cloud_init_parse(const struct casca_json *v, struct casca_cloud_init **ret,
+                           struct casca_error **err)
 {
         const struct casca_jpath *p = JKEY(JKEY(NULL, "casca"), "cloudInit");
         struct casca_cloud_init *ci;
@@ -79,22 +80,22 @@ int casca_cloud_init_parse(yajl_val v, struct casca_cloud_init **ret, struct cas
         r = casca_json_object(v, p, err);
         if (r < 0)
                 return r;
-        for (size_t k = 0; k < v->u.object.len; k++) {
+        for (size_t k = 0; k < casca_json_len(v); k++) {
                 bool known = false;
 
                 for (int i = 0; i < CASCA_CLOUD_INIT__MAX; i++)
-                        known |= strcmp(v->u.object.keys[k], keys[i]) == 0;
+                        known |= strcmp(casca_json_key(v, k), keys[i]) == 0;
                 if (!known)
                         return casca_json_error(err, p,
                                                 "unknown key \"%s\" (casca knows \"userData\", "
                                                 "\"metaData\", \"networkConfig\")",
-                                                v->u.object.keys[k]);
+                                                casca_json_key(v, k));
         }
         ci = calloc(1, sizeof(*ci));
         if (!ci)
                 return casca_error_set(err, ENOMEM, "casca.cloudInit");
         for (int i = 0; i < CASCA_CLOUD_INIT__MAX; i++) {
-                yajl_val x = casca_json_get(v, keys[i]);
+                const struct casca_json *x = casca_json_get(v, keys[i]);
 
                 if (x && (r = parse_part(ci, i, x, JKEY(p, keys[i]), err)) < 0) {
                         casca_cloud_init_free(ci);

@@ -5,9 +5,11 @@
 #define CASCA_CLOUD_INIT_H
 
 #include <stddef.h>
-#include <yajl/yajl_tree.h>
+#include <stdbool.h>
 
 #include "casca.h"
+
+struct casca_json;
 
 /* Where cloud-init's NoCloud datasource looks for a seed inside the
  * container (cloud-init's docs: "seed directory"). */
@@ -37,7 +39,8 @@ const char *casca_cloud_init_file_name(enum casca_cloud_init_file f);
 /* Parse the casca.cloudInit object: keys userData, metaData,
  * networkConfig, each a string (the text) or {"path": FILE}; any other
  * key is an error. */
-int casca_cloud_init_parse(yajl_val v, struct casca_cloud_init **ret, struct casca_error **err);
+int casca_cloud_init_parse(const struct casca_json *v, struct casca_cloud_init **ret,
+                           struct casca_error **err);
 void casca_cloud_init_free(struct casca_cloud_init *ci);
 
 /* At create: read the files (relative to bundle), give meta-data a default

@@ -10,17 +10,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "namespaces.h"
+#include "runtime/namespaces.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
 static const int ns_flags[CASCA_NS__MAX] = {
-        [CASCA_NS_PID] = CLONE_NEWPID,   [CASCA_NS_NETWORK] = CLONE_NEWNET,
-        [CASCA_NS_MOUNT] = CLONE_NEWNS,  [CASCA_NS_IPC] = CLONE_NEWIPC,
-        [CASCA_NS_UTS] = CLONE_NEWUTS,   [CASCA_NS_USER] = CLONE_NEWUSER,
+        [CASCA_NS_PID] = CLONE_NEWPID,       [CASCA_NS_NETWORK] = CLONE_NEWNET,
+        [CASCA_NS_MOUNT] = CLONE_NEWNS,      [CASCA_NS_IPC] = CLONE_NEWIPC,
+        [CASCA_NS_UTS] = CLONE_NEWUTS,       [CASCA_NS_USER] = CLONE_NEWUSER,
         [CASCA_NS_CGROUP] = CLONE_NEWCGROUP, [CASCA_NS_TIME] = CLONE_NEWTIME,
 };
 
@@ -93,8 +94,7 @@ int casca_ns_join(const struct casca_linux *l, unsigned mask, struct casca_error
                 if (fds[i] < 0)
                         continue;
                 if (setns(fds[i], ns_flags[t]) < 0) {
-                        r = casca_error_set(err, errno,
-                                            "linux.namespaces: join %s namespace `%s`",
+                        r = casca_error_set(err, errno, "linux.namespaces: join %s namespace `%s`",
                                             casca_ns_type_name(t), l->namespaces[t].path);
                         goto out;
                 }
@@ -125,16 +125,17 @@ static int write_proc(pid_t pid, const char *file, const char *data, size_t len,
 {
         char path[64];
 
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "/proc/%d/%s", (int)pid, file);
         return write_path(path, data, len, err);
 }
 
-static int write_proc_self(const char *file, const char *data, size_t len,
-                           struct casca_error **err)
+static int write_proc_self(const char *file, const char *data, size_t len, struct casca_error **err)
 {
         char path[64];
 
-        snprintf(path, sizeof(path), "/proc/self/%s", file);
+        if (casca_snprintf(path, sizeof(path), "/proc/self/%s", file) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "/proc/self/%s", file);
         return write_path(path, data, len, err);
 }
 
@@ -143,9 +144,9 @@ static int format_map(const struct casca_id_mapping *m, size_t n, char *buf, siz
         size_t used = 0;
 
         for (size_t i = 0; i < n; i++) {
-                int k = snprintf(buf + used, size - used, "%u %u %u\n", m[i].container_id,
-                                 m[i].host_id, m[i].size);
-                if (k < 0 || (size_t)k >= size - used)
+                int k = casca_snprintf(buf + used, size - used, "%u %u %u\n", m[i].container_id,
+                                       m[i].host_id, m[i].size);
+                if (k < 0)
                         return -E2BIG;
                 used += (size_t)k;
         }
@@ -199,9 +200,9 @@ int casca_ns_enter_new_time(const struct casca_linux *l, struct casca_error **er
 
                 if (!o->present)
                         continue;
-                k = snprintf(buf + used, sizeof(buf) - used, "%s %lld %u\n", clock_names[c],
-                             (long long)o->secs, o->nanosecs);
-                if (k < 0 || (size_t)k >= sizeof(buf) - used)
+                k = casca_snprintf(buf + used, sizeof(buf) - used, "%s %lld %u\n", clock_names[c],
+                                   (long long)o->secs, o->nanosecs);
+                if (k < 0)
                         return casca_error_setx(err, E2BIG, "linux.timeOffsets: too long");
                 used += (size_t)k;
         }

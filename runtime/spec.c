@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* spec.c - the config.json `casca spec` writes, generated with yajl_gen:
+/* spec.c - the config.json `casca spec` writes, generated with the JSON generator:
  * runc's defaults (the default), or casca's hardened profile. */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,12 +9,12 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "json.h"
 #include "netns/netconf.h"
+#include "runtime/config.h"
+#include "runtime/spec.h"
 #include "seccomp/seccomp.h"
-#include "spec.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static const char *const default_env[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -258,8 +258,7 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
                 casca_jgen_strv(j, runc_readonly_paths, ARRAY_SIZE(runc_readonly_paths));
         if (hardened) {
                 casca_jgen_str(j, "seccomp");
-                if (casca_seccomp_default_profile(j->g, NULL) < 0)
-                        j->failed = true;
+                casca_seccomp_default_profile(j);
         }
         casca_jgen_map_close(j);
 }
@@ -293,38 +292,17 @@ static void gen_network(struct casca_jgen *j)
  * (reboot).  With a user namespace they are the namespace's; without one
  * this is a privileged container in LXC's sense: its root is the host's. */
 static const char *const system_caps[] = {
-        "CAP_CHOWN",
-        "CAP_DAC_OVERRIDE",
-        "CAP_DAC_READ_SEARCH",
-        "CAP_FOWNER",
-        "CAP_FSETID",
-        "CAP_KILL",
-        "CAP_SETGID",
-        "CAP_SETUID",
-        "CAP_SETPCAP",
-        "CAP_LINUX_IMMUTABLE",
-        "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",
-        "CAP_NET_RAW",
-        "CAP_IPC_LOCK",
-        "CAP_IPC_OWNER",
-        "CAP_SYS_CHROOT",
-        "CAP_SYS_PTRACE",
-        "CAP_SYS_PACCT",
-        "CAP_SYS_ADMIN",
-        "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",
-        "CAP_SYS_TTY_CONFIG",
-        "CAP_MKNOD",
-        "CAP_LEASE",
-        "CAP_AUDIT_WRITE",
-        "CAP_AUDIT_CONTROL",
-        "CAP_SETFCAP",
-        "CAP_SYSLOG",
-        "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",
-        "CAP_AUDIT_READ",
+        "CAP_CHOWN",           "CAP_DAC_OVERRIDE",     "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",          "CAP_FSETID",           "CAP_KILL",
+        "CAP_SETGID",          "CAP_SETUID",           "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",       "CAP_NET_RAW",          "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",       "CAP_SYS_CHROOT",       "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",    "CAP_SYS_TTY_CONFIG",   "CAP_MKNOD",
+        "CAP_LEASE",           "CAP_AUDIT_WRITE",      "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",         "CAP_SYSLOG",           "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",
 };
 
 /* What systemd needs of its container (systemd's CONTAINER_INTERFACE):
@@ -435,7 +413,8 @@ static char *spec_system(const struct casca_spec_options *o, struct casca_error 
                                  "a bridged network needs root on the host: not with rootless");
                 return NULL;
         }
-        if (gen_container_uuid(uuid_env, err) < 0 || casca_jgen_init(&j, err) < 0)
+        if (gen_container_uuid(uuid_env, err) < 0 ||
+            casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "ociVersion", "1.0.0");
@@ -491,7 +470,7 @@ char *casca_spec_generate(const struct casca_spec_options *o, struct casca_error
                                  "a bridged network needs root on the host: not with rootless");
                 return NULL;
         }
-        if (casca_jgen_init(&j, err) < 0)
+        if (casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "ociVersion", spec_version(o));

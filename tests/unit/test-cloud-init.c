@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cleanup.h"
-#include "cloud-init.h"
-#include "json.h"
+#include "runtime/cloud-init.h"
 #include "tap.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static const char *check(const char *text)
 {
@@ -25,7 +25,7 @@ int main(void)
 {
         struct casca_cloud_init *ci = NULL;
         struct casca_error *err = NULL;
-        yajl_val v;
+        struct casca_json *v;
 
         is_str(check("#cloud-config\nusers:\n  - name: a\n    shell: /bin/sh\n"), "ok",
                "a cloud-config mapping");
@@ -54,6 +54,6 @@ int main(void)
         is_str(ci ? ci->part[CASCA_CLOUD_INIT_META_DATA].text : NULL,
                "instance-id: c1\nlocal-hostname: host1\n", "default meta-data");
         casca_cloud_init_free(ci);
-        yajl_tree_free(v);
+        casca_json_free(v);
         return tap_done();
 }

@@ -100,25 +100,25 @@ int casca_container_run(struct casca_context *ctx, const char *id,
 
 /* exec: run another process in a created or running container. */
 struct casca_exec_options {
-        const char *process_file;  /* --process: a runtime-spec process object */
-        char *const *args;         /* trailing arguments (override process args) */
+        const char *process_file; /* --process: a runtime-spec process object */
+        char *const *args;        /* trailing arguments (override process args) */
         size_t n_args;
-        char *const *env;          /* --env KEY=VALUE, added or replacing */
+        char *const *env; /* --env KEY=VALUE, added or replacing */
         size_t n_env;
-        const char *cwd;           /* --cwd */
-        bool has_user;             /* --user uid[:gid] */
+        const char *cwd; /* --cwd */
+        bool has_user;   /* --user uid[:gid] */
         uint32_t uid, gid;
         const uint32_t *additional_gids; /* --additional-gids: added to the process's */
         size_t n_additional_gids;
-        char *const *caps;         /* --cap CAP_X: added to every set but ambient */
+        char *const *caps; /* --cap CAP_X: added to every set but ambient */
         size_t n_caps;
-        bool no_new_privs;         /* --no-new-privs */
-        bool tty;                  /* --tty: a terminal (else only the --process file's) */
+        bool no_new_privs; /* --no-new-privs */
+        bool tty;          /* --tty: a terminal (else only the --process file's) */
         const char *console_socket;
         const char *pid_file;
         unsigned preserve_fds;
         bool detach;
-        char *const *cgroups;      /* --cgroup [CONTROLLER[,...]:]PATH: a sub-cgroup */
+        char *const *cgroups; /* --cgroup [CONTROLLER[,...]:]PATH: a sub-cgroup */
         size_t n_cgroups;
         bool ignore_paused;        /* --ignore-paused: exec into a paused container */
         const char *apparmor;      /* --apparmor PROFILE */
