@@ -7,14 +7,14 @@ INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc
 STATIC_CC ?= gcc
-PKGS      := libseccomp libcap yajl libmnl libnftnl
+PKGS      := libseccomp libcap yajl libmnl libnftnl yaml-0.1
 
 # Debian packages the build, the demo, the checks and the VM lane need.
 # `make deps` installs the missing ones of all of them (check runs it first);
 # `make deps-demo` only what `make demo` needs, `make deps-lint` only what
 # `make lint` needs, `make deps-bench` adds the benchmarks' runtimes.
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
-             libnftnl-dev
+             libnftnl-dev libyaml-dev
 # tests/demo.sh: the tests' busybox rootfs, python3 to edit config.json
 DEB_DEMO  := busybox-static python3
 # tests/lint.sh: shellcheck, and the Makefile's lint-format/lint-analyze
@@ -56,7 +56,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 .PHONY: all install deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
         format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build \
-        check-vm-systemd rootfs-debian check-rootfs-debian
+        check-vm-systemd rootfs-debian check-rootfs-debian rootfs-system
 
 all: $(BUILD)/casca
 
@@ -152,7 +152,7 @@ lint-layers:
 	tests/lint-layers.sh
 
 check: deps
-	$(MAKE) all tests
+	$(MAKE) all tests rootfs-system
 	tests/run-checks.sh
 
 tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS)
@@ -166,7 +166,7 @@ check-schema: tests
 check-host: tests
 	tests/run-checks.sh host
 
-check-vm: tests
+check-vm: tests rootfs-system
 	tests/run-checks.sh vm
 
 # The VM lane's systemd mode: a guest whose pid 1 is systemd runs
@@ -178,6 +178,11 @@ check-vm-systemd:
 # into $CASCA_ROOTFS_CACHE (default /var/cache/casca/rootfs); prints its path.
 rootfs-debian: deps
 	@tools/mkrootfs-debian
+
+# What tests/integration/system-boot.bats (VM lane) boots: the tree and its
+# copy shifted to 100000 for a user namespace, built once per machine.
+rootfs-system: deps
+	@tools/mkrootfs-debian > /dev/null && tools/mkrootfs-debian --shift 100000 > /dev/null
 
 # A writable copy of that rootfs in the VM lane's guest, plain and shifted
 # for a user namespace (tests/vm/rootfs-smoke.sh; SMOKE_BOOT=1 also boots it

@@ -15,6 +15,7 @@
 #include "cgroup/backend.h"
 #include "util/cleanup.h"
 #include "util/format.h"
+#include "util/fs.h"
 #include "util/parse.h"
 
 #define DEFAULT_MOUNTPOINT "/sys/fs/cgroup"
@@ -300,6 +301,29 @@ int casca_cgroup_is_frozen(struct casca_cgroup *cg, struct casca_error **err)
 int casca_cgroup_kill(struct casca_cgroup *cg, struct casca_error **err)
 {
         return cg->ops->kill(cg, err);
+}
+
+int casca_cgroup_delegate(struct casca_cgroup *cg, uid_t uid, gid_t gid, struct casca_error **err)
+{
+        static const char fallback[] = "cgroup.procs\ncgroup.threads\ncgroup.subtree_control\n";
+        _cleanup_free_ char *list = NULL;
+        char *save = NULL;
+        size_t len;
+
+        /* the kernel's list (5.6 and later), else the files it always had */
+        list = casca_fs_read_file("/sys/kernel/cgroup/delegate", &len, NULL);
+        if (!list && !(list = strdup(fallback)))
+                return casca_error_set(err, ENOMEM, "cgroup %s: delegate", cg->path);
+        if (fchownat(cg->dfd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return casca_error_set(err, errno, "cgroup %s: chown to %u:%u", cg->path,
+                                       (unsigned)uid, (unsigned)gid);
+        for (char *f = strtok_r(list, "\n", &save); f; f = strtok_r(NULL, "\n", &save)) {
+                /* memory.oom.group and the like exist only with their controller */
+                if (fchownat(cg->dfd, f, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                        return casca_error_set(err, errno, "cgroup %s: chown `%s` to %u:%u",
+                                               cg->path, f, (unsigned)uid, (unsigned)gid);
+        }
+        return 0;
 }
 
 int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,

@@ -109,6 +109,13 @@ int casca_cgroup_is_frozen(struct casca_cgroup *cg, struct casca_error **err);
 /* SIGKILL every process in the cgroup and its descendants: cgroup.kill, or
  * on kernels before 5.14 freeze, kill every pid in cgroup.procs, thaw. */
 int casca_cgroup_kill(struct casca_cgroup *cg, struct casca_error **err);
+/* Delegate the cgroup to uid/gid (the host ids of a container's root in
+ * its user namespace), as the kernel's cgroup-v2 documentation and the
+ * runtime-spec's "cgroup ownership" say: the directory and the files of
+ * /sys/kernel/cgroup/delegate (cgroup.procs, cgroup.threads,
+ * cgroup.subtree_control...), never the limit files, which belong to the
+ * parent's distribution. */
+int casca_cgroup_delegate(struct casca_cgroup *cg, uid_t uid, gid_t gid, struct casca_error **err);
 /* Every pid in the cgroup and its descendants, sorted (malloc'd). */
 int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                       struct casca_error **err);

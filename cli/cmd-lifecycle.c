@@ -134,8 +134,11 @@ int cmd_stop(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
                 "usage: casca stop [--time N] CONTAINER-ID\n\n"
-                "Send SIGTERM, wait up to N seconds (default 10), then SIGKILL;\n"
-                "return once the container has stopped.\n\n"
+                "Send the container's stop signal, wait up to N seconds (default 10), then\n"
+                "SIGKILL; return once the container has stopped.  The stop signal is the\n"
+                "config's annotation org.opencontainers.image.stopSignal (a name such as\n"
+                "SIGRTMIN+3, systemd's, or a number; create refuses an unknown one), else\n"
+                "SIGTERM.\n\n"
                 "  -t, --time N  seconds to wait before SIGKILL\n"
                 "  -h, --help    this help\n";
         static const struct option opts[] = {

@@ -15,8 +15,8 @@
 int cmd_spec(struct cli *cli, int argc, char **argv)
 {
         static const char usage[] =
-                "usage: casca spec [--hardened] [--rootless] [--network none|bridge] [--bundle "
-                "DIR]\n\n"
+                "usage: casca spec [--hardened | --system [--userns[=HOSTID]]] [--rootless]\n"
+                "                  [--network none|bridge] [--bundle DIR]\n\n"
                 "Write a config.json into the bundle directory: by default the one runc's\n"
                 "`spec` writes (terminal true, runc's mounts, namespaces, capabilities and\n"
                 "masked paths, no seccomp; hostname \"casca\"), so that scripts that start\n"
@@ -27,6 +27,16 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
                 "                    read-only paths of podman and docker together, a cgroup\n"
                 "                    namespace, terminal false (runs without a tty)\n"
                 "      --rootless    a config for a non-root user (user namespace)\n"
+                "      --system      a system container: /sbin/init (systemd) as pid 1 on a\n"
+                "                    pty (/dev/console), its own cgroup namespace with its\n"
+                "                    cgroup mounted writable at /sys/fs/cgroup, tmpfs on\n"
+                "                    /run, /run/lock and /tmp, container=casca, a\n"
+                "                    container_uuid for its machine id, stop signal\n"
+                "                    SIGRTMIN+3 (annotation org.opencontainers.image.stopSignal)\n"
+                "      --userns[=HOSTID]\n"
+                "                    with --system: a user namespace mapping 0-65535 to\n"
+                "                    HOSTID- (default 100000), an unprivileged system\n"
+                "                    container as LXC's (the rootfs must be owned by HOSTID)\n"
                 "      --network MODE\n"
                 "                    none (default): a network namespace with only lo\n"
                 "                    (rootless: the host's network); bridge: also a\n"
@@ -41,6 +51,7 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
         static const struct option opts[] = {
                 {"bundle", required_argument, NULL, 'b'}, {"rootless", no_argument, NULL, 'r'},
                 {"hardened", no_argument, NULL, 'H'},     {"network", required_argument, NULL, 'n'},
+                {"system", no_argument, NULL, 'S'},       {"userns", optional_argument, NULL, 'U'},
                 {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
         };
         struct casca_error *err = NULL;
@@ -65,6 +76,18 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
                         }
                 } else if (c == 'H') {
                         o.hardened = true;
+                } else if (c == 'S') {
+                        o.system = true;
+                } else if (c == 'U') {
+                        unsigned id = 100000;
+
+                        if (optarg && (cli_parse_uint(optarg, &id) < 0 || id == 0)) {
+                                cli_failx(cli, "--userns: expected a host uid > 0, not \"%s\"",
+                                          optarg);
+                                return 2;
+                        }
+                        o.userns_host_id = id;
+                        o.userns_size = 65536;
                 } else {
                         o.rootless = true;
                 }

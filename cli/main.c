@@ -26,7 +26,7 @@ static const struct verb verbs[] = {
         {"exec", "run another process in a container", cmd_exec, true},
         {"state", "print the state of a container", cmd_state, false},
         {"kill", "send a signal to the container's init", cmd_kill, false},
-        {"stop", "SIGTERM, wait, then SIGKILL; return when stopped", cmd_stop, false},
+        {"stop", "stop signal, wait, then SIGKILL; return when stopped", cmd_stop, false},
         {"delete", "delete a container and what it holds", cmd_delete, false},
         {"list", "list containers", cmd_list, false},
         {"pause", "freeze every process of a container", cmd_pause, false},

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "netns/netconf.h"
+#include "runtime/cloud-init.h"
 #include "runtime/config-internal.h"
 #include "runtime/config.h"
 #include "util/cleanup.h"
@@ -935,6 +937,26 @@ static int parse_root(struct casca_config *cfg, const struct casca_json *v,
         return r < 0 ? r : 0;
 }
 
+/* The stop signal of the image annotation, refused at create when `stop`
+ * could not send it. */
+static int parse_stop_signal(struct casca_config *cfg, struct casca_error **err)
+{
+        cfg->stop_signal = SIGTERM;
+        for (size_t i = 0; i < cfg->n_annotations; i++) {
+                int sig;
+
+                if (strcmp(cfg->annotations[i].key, CASCA_STOP_SIGNAL_ANNOTATION) != 0)
+                        continue;
+                sig = casca_signal_parse(cfg->annotations[i].value);
+                if (sig <= 0)
+                        return casca_error_setx(
+                                err, EINVAL, "annotations[\"%s\"]: unknown signal \"%s\"",
+                                CASCA_STOP_SIGNAL_ANNOTATION, cfg->annotations[i].value);
+                cfg->stop_signal = sig;
+        }
+        return 0;
+}
+
 static int config_from_json(struct casca_config *cfg, const struct casca_json *doc,
                             struct casca_error **err)
 {
@@ -972,6 +994,9 @@ static int config_from_json(struct casca_config *cfg, const struct casca_json *d
                         if (!cfg->annotations[i].key[0])
                                 return casca_json_error(err, ap, "keys must not be empty");
         }
+        r = parse_stop_signal(cfg, err);
+        if (r < 0)
+                return r;
         if ((v = casca_json_get(doc, "linux"))) {
                 cfg->has_linux = true;
                 r = casca_config_linux_parse(&cfg->linux_cfg, v, JKEY(NULL, "linux"), err);
@@ -988,13 +1013,19 @@ static int config_from_json(struct casca_config *cfg, const struct casca_json *d
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < casca_json_len(v); i++)
-                        if (strcmp(casca_json_key(v, i), "network") != 0)
+                        if (strcmp(casca_json_key(v, i), "network") != 0 &&
+                            strcmp(casca_json_key(v, i), "cloudInit") != 0)
                                 return casca_json_error(err, JKEY(NULL, "casca"),
                                                         "unknown key \"%s\" (casca knows "
-                                                        "\"network\")",
+                                                        "\"network\", \"cloudInit\")",
                                                         casca_json_key(v, i));
                 if ((net = casca_json_get(v, "network"))) {
                         r = casca_netconf_parse(net, &cfg->network, err);
+                        if (r < 0)
+                                return r;
+                }
+                if ((net = casca_json_get(v, "cloudInit"))) {
+                        r = casca_cloud_init_parse(net, &cfg->cloud_init, err);
                         if (r < 0)
                                 return r;
                 }
@@ -1107,6 +1138,7 @@ void casca_config_free(struct casca_config *cfg)
         if (!cfg)
                 return;
         casca_netconf_free(cfg->network);
+        casca_cloud_init_free(cfg->cloud_init);
         free(cfg->oci_version);
         free(cfg->root_path);
         free(cfg->hostname);

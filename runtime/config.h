@@ -209,6 +209,12 @@ struct casca_linux {
 
 /* ---- the whole document ------------------------------------------------- */
 
+/* The image annotation naming the signal that stops the container
+ * gracefully (systemd: SIGRTMIN+3); `casca stop` sends it. */
+#define CASCA_STOP_SIGNAL_ANNOTATION "org.opencontainers.image.stopSignal"
+
+struct casca_cloud_init; /* casca.cloudInit, runtime/cloud-init.h */
+
 struct casca_config {
         char *oci_version;
         char *root_path; /* as given (relative to the bundle or absolute) */
@@ -221,9 +227,13 @@ struct casca_config {
         struct casca_hook_list hooks[CASCA_HOOK__MAX];
         struct casca_kv *annotations;
         size_t n_annotations;
+        /* annotations[CASCA_STOP_SIGNAL_ANNOTATION], parsed: what `stop`
+         * sends first (SIGTERM without it) */
+        int stop_signal;
         bool has_linux;
         struct casca_linux linux_cfg;
-        struct casca_netconf *network; /* the "casca.network" extension or NULL */
+        struct casca_netconf *network;       /* the "casca.network" extension or NULL */
+        struct casca_cloud_init *cloud_init; /* "casca.cloudInit" or NULL */
 };
 
 /* Parse and validate a config.json document.  Errors name the JSON path:

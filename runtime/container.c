@@ -384,11 +384,23 @@ out:
         return r;
 }
 
+/* The signal of the stop-signal annotation create checked (SIGTERM
+ * without one). */
+static int stop_signal(const struct casca_state *st)
+{
+        for (size_t i = 0; i < st->n_annotations; i++)
+                if (strcmp(st->annotations[i].key, CASCA_STOP_SIGNAL_ANNOTATION) == 0) {
+                        int sig = casca_signal_parse(st->annotations[i].value);
+                        return sig > 0 ? sig : SIGTERM;
+                }
+        return SIGTERM;
+}
+
 int casca_container_stop(struct casca_context *ctx, const char *id, unsigned timeout_s,
                          struct casca_error **err)
 {
         struct casca_handle h;
-        int r;
+        int r, sig;
 
         r = casca_handle_open(ctx, id, false, &h, err);
         if (r < 0)
@@ -396,15 +408,16 @@ int casca_container_stop(struct casca_context *ctx, const char *id, unsigned tim
         r = 0;
         if (h.status == CASCA_STATUS_STOPPED)
                 goto out;
-        r = signal_init(h.st, SIGTERM, err);
+        sig = stop_signal(h.st);
+        r = signal_init(h.st, sig, err);
         if (r < 0) {
                 r = -ESRCH == r ? 0 : r;
                 goto out;
         }
         if (wait_exit(h.st, (int)timeout_s * 1000))
                 goto out;
-        casca_log(ctx, CASCA_LOG_INFO, "container %s: no exit %u s after SIGTERM, sending SIGKILL",
-                  id, timeout_s);
+        casca_log(ctx, CASCA_LOG_INFO, "container %s: no exit %u s after %s, sending SIGKILL", id,
+                  timeout_s, sigabbrev_np(sig) ? sigabbrev_np(sig) : "its stop signal");
         r = signal_init(h.st, SIGKILL, err);
         if (r == -ESRCH)
                 r = 0;

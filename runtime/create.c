@@ -52,6 +52,7 @@
 
 #include "cgroup/cgroup.h"
 #include "netns/network.h"
+#include "runtime/cloud-init.h"
 #include "runtime/config.h"
 #include "runtime/container-net.h"
 #include "runtime/hooks.h"
@@ -545,6 +546,15 @@ static int check_config(struct create *c, struct casca_error **err)
         r = casca_config_apply_mount_label(c->cfg, err);
         if (r < 0)
                 return r;
+        if (c->cfg->cloud_init) {
+                r = casca_cloud_init_load(c->cfg->cloud_init, c->bundle, c->id, c->cfg->hostname,
+                                          err);
+                if (r < 0)
+                        return r;
+        }
+        if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
+                return casca_error_setx(err, EINVAL,
+                                        "linux.netDevices: requires a network namespace");
         if (p->terminal && !c->opts->console_socket && !c->opts->foreground)
                 return casca_error_setx(err, EINVAL,
                                         "process.terminal is true but no --console-socket was "
@@ -656,6 +666,43 @@ static int plan_cgroup(struct create *c, struct casca_error **err)
         return casca_cgroup_resolve_path(c->cfg->linux_cfg.cgroups_path, c->id, &c->cg_path, err);
 }
 
+/* The host id container id 0 maps to, or -1. */
+static long long host_root_id(const struct casca_id_mapping *m, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (m[i].container_id == 0)
+                        return m[i].host_id;
+        return -1;
+}
+
+/* A container with its own user and cgroup namespaces and its cgroup
+ * mounted writable at /sys/fs/cgroup (`spec --system --userns`) gets its
+ * cgroup delegated to its root, as crun does: systemd in it makes its own
+ * cgroups there.  Without a user namespace its root owns the cgroup already. */
+static int delegate_cgroup(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        long long uid, gid;
+        bool rw_mount = false;
+
+        if (!userns_new(l) || !l->namespaces[CASCA_NS_CGROUP].present ||
+            l->namespaces[CASCA_NS_CGROUP].path)
+                return 0;
+        for (size_t i = 0; i < c->cfg->n_mounts; i++) {
+                const struct casca_mount *m = &c->cfg->mounts[i];
+
+                if (m->destination && m->type &&
+                    (strcmp(m->type, "cgroup2") == 0 || strcmp(m->type, "cgroup") == 0) &&
+                    casca_mount_dest_is(m->destination, "/sys/fs/cgroup"))
+                        rw_mount = !(m->flags & MS_RDONLY);
+        }
+        uid = host_root_id(l->uid_mappings, l->n_uid_mappings);
+        gid = host_root_id(l->gid_mappings, l->n_gid_mappings);
+        if (!rw_mount || uid < 0 || gid < 0)
+                return 0;
+        return casca_cgroup_delegate(c->cg, (uid_t)uid, (gid_t)gid, err);
+}
+
 static int create_cgroup(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -679,6 +726,9 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         if (r < 0)
                 return r;
         warn_populated(c);
+        r = delegate_cgroup(c, err);
+        if (r < 0)
+                return r;
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
         if (geteuid() == 0)
                 return set_device_rules(c, err);

@@ -439,6 +439,38 @@ out:
         return r;
 }
 
+/* cgroup v2 puts no process in a cgroup that has controllers enabled for
+ * its children: a container whose init made its own cgroups (systemd) and
+ * enabled controllers in the container's has room for processes only
+ * below it.  There, as runc does, exec joins the cgroup of the container's
+ * init (when it is below the container's); NULL otherwise. */
+static struct casca_cgroup *init_cgroup(struct exec *e, struct casca_cgroup *cg)
+{
+        _cleanup_free_ char *ctl = NULL, *own = NULL;
+        struct casca_cgroup *ret = NULL;
+        const char *base = casca_cgroup_path(cg);
+        char *path;
+        char file[64];
+        size_t n = strlen(base);
+
+        snprintf(file, sizeof(file), "/proc/self/fd/%d/cgroup.subtree_control",
+                 casca_cgroup_dirfd(cg));
+        ctl = casca_fs_read_file(file, NULL, NULL);
+        if (!ctl || ctl[strspn(ctl, " \n")] == '\0')
+                return NULL;
+        snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)e->st->pid);
+        own = casca_fs_read_file(file, NULL, NULL);
+        path = own ? strstr(own, "0::") : NULL;
+        if (!path || (path != own && path[-1] != '\n'))
+                return NULL;
+        path += 3;
+        path[strcspn(path, "\n")] = '\0';
+        if (strncmp(path, base, n) != 0 || path[n] != '/' ||
+            casca_cgroup_open(path, &ret, NULL) < 0)
+                return NULL;
+        return ret;
+}
+
 /* --cgroup: [CONTROLLER[,CONTROLLER...]:]PATH, as runc takes it.  cgroup v2
  * has one hierarchy: one path (the controllers, if named, must be in the
  * container's cgroup).  The sub-cgroup must exist below the container's. */
@@ -541,6 +573,8 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         r = open_sub_cgroup(&e, cg, &sub, err);
         if (r < 0)
                 goto out;
+        if (!sub && cg)
+                sub = init_cgroup(&e, cg);
         target = sub ? sub : cg;
         e.pidfd = (int)syscall(SYS_pidfd_open, e.st->pid, 0);
         if (e.pidfd < 0 || !casca_state_pid_alive(e.st)) {

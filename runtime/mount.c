@@ -1,3 +1,4 @@
+#include "runtime/cloud-init.h"
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mount.c - the container's rootfs: mounts, /dev, pivot_root, masked and
  * read-only paths.
@@ -75,7 +76,7 @@ static bool path_is_under(const char *path, const char *dir)
         return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-static bool dest_is(const char *dest, const char *want)
+bool casca_mount_dest_is(const char *dest, const char *want)
 {
         char a[PATH_MAX];
 
@@ -236,7 +237,7 @@ static int check_proc_dest(int fd, const char *dest, struct casca_error **err)
         if (sfs.f_type != PROC_SUPER_MAGIC)
                 return 0;
         for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
-                if (dest_is(dest, allowed[i]))
+                if (casca_mount_dest_is(dest, allowed[i]))
                         return 0;
         return casca_error_setx(err, EPERM, "`%s` is inside /proc: refusing to mount over it",
                                 dest);
@@ -445,7 +446,7 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
                 type = "cgroup2";
         }
         /* /dev is filled with nodes first; finalize makes it read-only. */
-        if (dest_is(m->destination, "/dev"))
+        if (casca_mount_dest_is(m->destination, "/dev"))
                 flags &= ~MS_RDONLY;
 
         target = casca_fs_ensure_in_root(root_fd, m->destination, true, err);
@@ -607,7 +608,7 @@ static int dev_symlinks(int dev_fd, struct casca_error **err)
 static bool config_mounts(const struct casca_config *cfg, const char *dest, bool bind_only)
 {
         for (size_t i = 0; i < cfg->n_mounts; i++)
-                if (dest_is(cfg->mounts[i].destination, dest) &&
+                if (casca_mount_dest_is(cfg->mounts[i].destination, dest) &&
                     (!bind_only || casca_mount_is_bind(&cfg->mounts[i])))
                         return true;
         return false;
@@ -681,6 +682,36 @@ int casca_rootfs_bind_console(const char *root, int console_fd, struct casca_err
         return bind_console(root_fd, console_fd, err);
 }
 
+/* casca.cloudInit: the NoCloud seed on a tmpfs of its own at
+ * /var/lib/cloud/seed/nocloud, written, then made read-only (the
+ * container cannot change what it is provisioned with, and nothing of it
+ * lives on the host). */
+static int mount_cloud_init_seed(int root_fd, const struct casca_cloud_init *ci,
+                                 struct casca_error **err)
+{
+        static const char dest[] = CASCA_CLOUD_INIT_SEED_DIR;
+        unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        _cleanup_close_ int target = -1, top = -1, dir = -1;
+        int r;
+
+        target = casca_fs_ensure_in_root(root_fd, dest, true, err);
+        if (target < 0)
+                return target;
+        if (mount("cloud-init-seed", CASCA_FD_PATH(target), "tmpfs", flags, "mode=0755,size=4m") <
+            0)
+                return casca_error_set(err, errno, "mount tmpfs on `%s`", dest);
+        top = reopen(root_fd, dest, err);
+        if (top < 0)
+                return top;
+        dir = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return casca_error_set(err, errno, "open `%s`", dest);
+        r = casca_cloud_init_write_seed(ci, dir, err);
+        if (r < 0)
+                return r;
+        return remount_bind(top, flags | MS_RDONLY, false, dest, err);
+}
+
 int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                        const struct casca_rootfs_opts *o, struct casca_error **err)
 {
@@ -701,7 +732,7 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
         for (size_t i = 0; i < cfg->n_mounts; i++) {
                 const struct casca_mount *m = &cfg->mounts[i];
 
-                if (!m->destination || dest_is(m->destination, "/"))
+                if (!m->destination || casca_mount_dest_is(m->destination, "/"))
                         r = casca_error_setx(err, EINVAL,
                                              "mounting over the root is not supported");
                 else if (m->flags & MS_REMOUNT)
@@ -713,6 +744,11 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                 if (r < 0)
                         return casca_error_prefix(err, "mounts[%zu] `%s`", i,
                                                   m->destination ? m->destination : "");
+        }
+        if (cfg->cloud_init) {
+                r = mount_cloud_init_seed(root_fd, cfg->cloud_init, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "casca.cloudInit");
         }
         if (!config_mounts(cfg, "/dev", true)) {
                 r = setup_dev(root_fd, cfg, o && o->in_userns, err);
@@ -1097,8 +1133,8 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
                 const struct casca_mount *m = &cfg->mounts[i];
                 _cleanup_close_ int dev = -1;
 
-                if (!m->destination || !dest_is(m->destination, "/dev") || casca_mount_is_bind(m) ||
-                    !(m->flags & MS_RDONLY))
+                if (!m->destination || !casca_mount_dest_is(m->destination, "/dev") ||
+                    casca_mount_is_bind(m) || !(m->flags & MS_RDONLY))
                         continue;
                 dev = reopen(root_fd, "/dev", err);
                 r = dev < 0 ? dev : remount_bind(dev, m->flags, true, "/dev", err);

@@ -42,6 +42,9 @@ struct casca_rootfs_opts {
  * 4. console_fd, when >= 0, bound onto /dev/console (see below).
  * `rootfs` is an absolute host path.  Errors name the mount:
  * "mounts[2] `/dev/pts`: mount devpts on `/dev/pts`: ...". */
+/* Whether a mount destination names want ("/sys/fs/cgroup/" and
+ * "/sys//fs/cgroup" do name "/sys/fs/cgroup"). */
+bool casca_mount_dest_is(const char *dest, const char *want);
 int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                        const struct casca_rootfs_opts *o, struct casca_error **err);
 

@@ -27,6 +27,12 @@ struct casca_spec_options {
          * 0, no network namespace, /sys bind-mounted read-only from the
          * host, no uid=/gid= mount options, no cgroup device rules */
         bool rootless;
+        /* a system container (systemd as init, see README "System
+         * containers"); with rootless or userns_size, unprivileged */
+        bool system;
+        /* --system --userns: a user namespace mapping 0..userns_size-1 to
+         * userns_host_id.. (LXC's unprivileged container); 0: none */
+        unsigned long long userns_host_id, userns_size;
         /* bridge adds "casca": {"network": {...}} with the defaults */
         enum casca_spec_network network;
 };

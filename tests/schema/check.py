@@ -25,6 +25,7 @@ PARSER_ONLY = {
     "netdevice-duplicate-name": "linux.netDevices names inside the container are unique",
     "nesting-too-deep": "documents nested deeper than 64 levels are refused",
     "duplicate-member": "no object has two members of one name (Python's json keeps the last)",
+    "stop-signal-unknown": "the stop-signal annotation names a signal casca knows",
 }
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
