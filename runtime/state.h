@@ -44,7 +44,9 @@ struct casca_state {
 
 int casca_id_validate(const char *id, struct casca_error **err);
 
-/* mkdir -p the state root (0700) when create, and open it O_DIRECTORY. */
+/* mkdir -p the state root (0700) when create, and open it O_DIRECTORY.
+ * A root not owned by the caller or writable by others (or in a parent
+ * another user can rename it out of) is refused: EPERM. */
 int casca_state_root_open(const char *root, bool create, struct casca_error **err);
 /* mkdirat(id): EEXIST becomes "container `id` already exists" (saying how
  * to remove it when it is the leftover of a create that did not finish).

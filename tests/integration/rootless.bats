@@ -35,3 +35,59 @@ load helpers/casca
   assert_success
   [ ! -e "$BATS_TEST_TMPDIR/xdg/casca/rl1" ]
 }
+
+load helpers/users
+
+rootless_teardown() {
+  remove_test_users
+  common_teardown
+}
+teardown() { rootless_teardown; }
+
+@test "rootless: a fallback state root another user made (or can write to) is refused" {
+  command -v setpriv > /dev/null || skip "needs setpriv (util-linux)"
+  victim=$(make_test_user v)
+  attacker=$(make_test_user a)
+  vuid=$(id -u "$victim")
+  root=/tmp/casca-$vuid
+  # the attacker makes the victim's fallback state root first, open to all
+  as_user "$attacker" mkdir -m 0777 "$root"
+  as_user "$attacker" chmod 0777 "$root"
+  run as_user "$victim" "$CASCA" list
+  assert_failure
+  assert_output "casca: state root \`$root\` is owned by uid $(id -u "$attacker"), not by the caller (uid $vuid): refusing it, its owner could hide or fake containers; remove it, or use --root or \$XDG_RUNTIME_DIR"
+  BUNDLE=$(as_user "$victim" sh -c 'mkdir -p ~/b && echo ~/b')
+  as_user "$victim" sh -c "cd $BUNDLE && '$CASCA' spec --hardened --rootless"
+  cp -a "$(busybox_template)" "$BUNDLE/rootfs"
+  chown -R "$victim" "$BUNDLE/rootfs"
+  BUNDLE=$BUNDLE cfg 'c["process"]["args"] = ["sleep", "100"]'
+  run as_user "$victim" "$CASCA" run -b "$BUNDLE" c1
+  assert_failure
+  assert_output --partial "state root \`$root\` is owned by uid $(id -u "$attacker")"
+  [ -z "$(ls -A "$root")" ] || fail "create wrote into the hostile state root: $(ls -A "$root")"
+  # the victim's own root, but writable by others
+  rm -rf "$root"
+  as_user "$victim" mkdir -m 0700 "$root"
+  chmod 0777 "$root"
+  run as_user "$victim" "$CASCA" list
+  assert_failure
+  assert_output "casca: state root \`$root\` is writable by others (mode 0777): refusing it; chmod 0700 it"
+  # the victim's own root in a directory the attacker can rename it out of
+  rm -rf "$root"
+  hostile=$BATS_TEST_TMPDIR/xdg
+  mkdir -m 0777 "$hostile" && chown "$attacker" "$hostile" && chmod 0777 "$hostile"
+  as_user "$victim" mkdir -m 0700 "$hostile/casca"
+  run env AS_XDG="$hostile" bash -c "$(declare -f as_user); as_user $victim '$CASCA' list"
+  assert_failure
+  assert_output --partial "state root \`$hostile/casca\`: its parent directory is owned by uid $(id -u "$attacker")"
+  # with no state root yet, the fallback is made by the victim, 0700
+  run as_user "$victim" "$CASCA" list
+  assert_success
+  run as_user "$victim" sh -c "cd $BUNDLE && '$CASCA' create c1 </dev/null >/dev/null 2>&1; '$CASCA' list -q"
+  assert_success
+  assert_output c1
+  assert_equal "$(stat -c '%u %a' "$root")" "$vuid 700"
+  run as_user "$victim" "$CASCA" delete --force c1
+  assert_success
+  [ ! -e "$root/c1" ]
+}
