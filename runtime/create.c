@@ -57,6 +57,7 @@
 #include "fs.h"
 #include "hooks.h"
 #include "log.h"
+#include "idmap.h"
 #include "mount.h"
 #include "namespaces.h"
 #include "netns/network.h"
@@ -93,7 +94,8 @@ struct create {
         int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
         int *bind_fds;                  /* with a user namespace: the bind sources, opened here */
         size_t n_bind_fds;
-        bool etc_by_path; /* init: no open_tree in the runtime, open etc_dir */
+        bool etc_by_path;              /* init: no open_tree in the runtime, open etc_dir */
+        struct casca_idmap_plan idmap; /* who writes the id maps (rootless: newuidmap) */
         /* the network: freed last, see casca_container_net_setup() */
         struct casca_network_result *net_res;
 };
@@ -555,6 +557,9 @@ static int check_config(struct create *c, struct casca_error **err)
         if (!p->terminal && c->opts->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
+        r = casca_idmap_plan_make(l, &c->idmap, err);
+        if (r < 0)
+                return r;
         return check_cgroup_needs(c, err);
 }
 
@@ -672,8 +677,14 @@ static int create_cgroup(struct create *c, struct casca_error **err)
 
         /* check_cgroup_needs() refused limits and device rules where there
          * is no cgroup v2 */
-        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available()) {
+                casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: running without a cgroup: %s",
+                          c->id,
+                          c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED
+                                  ? "--cgroup-manager disabled"
+                                  : "no cgroup v2 hierarchy at /sys/fs/cgroup");
                 return 0;
+        }
         r = casca_cgroup_create(l->cgroups_path, c->id, l->has_resources ? &l->resources : NULL,
                                 &c->cg, err);
         if (r < 0 && !limits && geteuid() != 0) {
@@ -856,7 +867,7 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                                                             &c->cfg->process, err);
                         if (r < 0)
                                 return r;
-                        r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, err);
+                        r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, &c->idmap, err);
                         if (r < 0)
                                 return r;
                         r = casca_sync_send(c->sock[0], SYNC_USERNS_MAPPED, NULL, 0, -1, err);
@@ -931,6 +942,7 @@ static void create_free(struct create *c)
         casca_network_result_free(c->net_res);
         casca_cgroup_free(c->cg);
         casca_seccomp_prog_free(c->seccomp);
+        casca_idmap_plan_clear(&c->idmap);
         casca_config_free(c->cfg);
         free(c->bundle);
         free(c->rootfs);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "idmap.h"
 #include "namespaces.h"
 
 #ifndef CLONE_NEWTIME
@@ -18,9 +19,9 @@
 #endif
 
 static const int ns_flags[CASCA_NS__MAX] = {
-        [CASCA_NS_PID] = CLONE_NEWPID,   [CASCA_NS_NETWORK] = CLONE_NEWNET,
-        [CASCA_NS_MOUNT] = CLONE_NEWNS,  [CASCA_NS_IPC] = CLONE_NEWIPC,
-        [CASCA_NS_UTS] = CLONE_NEWUTS,   [CASCA_NS_USER] = CLONE_NEWUSER,
+        [CASCA_NS_PID] = CLONE_NEWPID,       [CASCA_NS_NETWORK] = CLONE_NEWNET,
+        [CASCA_NS_MOUNT] = CLONE_NEWNS,      [CASCA_NS_IPC] = CLONE_NEWIPC,
+        [CASCA_NS_UTS] = CLONE_NEWUTS,       [CASCA_NS_USER] = CLONE_NEWUSER,
         [CASCA_NS_CGROUP] = CLONE_NEWCGROUP, [CASCA_NS_TIME] = CLONE_NEWTIME,
 };
 
@@ -93,8 +94,7 @@ int casca_ns_join(const struct casca_linux *l, unsigned mask, struct casca_error
                 if (fds[i] < 0)
                         continue;
                 if (setns(fds[i], ns_flags[t]) < 0) {
-                        r = casca_error_set(err, errno,
-                                            "linux.namespaces: join %s namespace `%s`",
+                        r = casca_error_set(err, errno, "linux.namespaces: join %s namespace `%s`",
                                             casca_ns_type_name(t), l->namespaces[t].path);
                         goto out;
                 }
@@ -129,8 +129,7 @@ static int write_proc(pid_t pid, const char *file, const char *data, size_t len,
         return write_path(path, data, len, err);
 }
 
-static int write_proc_self(const char *file, const char *data, size_t len,
-                           struct casca_error **err)
+static int write_proc_self(const char *file, const char *data, size_t len, struct casca_error **err)
 {
         char path[64];
 
@@ -152,18 +151,29 @@ static int format_map(const struct casca_id_mapping *m, size_t n, char *buf, siz
         return (int)used;
 }
 
-int casca_ns_write_id_maps(pid_t pid, const struct casca_linux *l, struct casca_error **err)
+int casca_ns_write_id_maps(pid_t pid, const struct casca_linux *l,
+                           const struct casca_idmap_plan *plan, struct casca_error **err)
 {
         char buf[4096];
         int len, r;
 
-        if (l->n_uid_mappings) {
+        if (l->n_uid_mappings && plan && plan->newuidmap) {
+                r = casca_idmap_run_helper(plan->newuidmap, pid, l->uid_mappings, l->n_uid_mappings,
+                                           "linux.uidMappings", err);
+                if (r < 0)
+                        return r;
+        } else if (l->n_uid_mappings) {
                 len = format_map(l->uid_mappings, l->n_uid_mappings, buf, sizeof(buf));
                 if (len < 0)
                         return casca_error_setx(err, E2BIG, "linux.uidMappings: too many entries");
                 r = write_proc(pid, "uid_map", buf, (size_t)len, err);
                 if (r < 0)
                         return casca_error_prefix(err, "linux.uidMappings");
+        }
+        if (l->n_gid_mappings && plan && plan->newgidmap) {
+                /* newgidmap decides setgroups itself (allowed for a granted range) */
+                return casca_idmap_run_helper(plan->newgidmap, pid, l->gid_mappings,
+                                              l->n_gid_mappings, "linux.gidMappings", err);
         }
         if (l->n_gid_mappings) {
                 /* Without CAP_SETGID over the parent namespace the kernel only

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "netns/netconf.h"
 #include "seccomp/seccomp.h"
+#include "idmap.h"
 #include "spec.h"
 
 static const char *const default_env[] = {
@@ -111,8 +112,13 @@ static void gen_mount(struct casca_jgen *j, const struct spec_mount *m, bool roo
         casca_jgen_map_close(j);
 }
 
-static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long long host_id)
+/* The caller is root inside; when `file` grants it a range, that range
+ * follows from 1 (as podman maps it), so that chown works inside. */
+static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long long host_id,
+                           const char *file)
 {
+        struct casca_subid_range range;
+
         casca_jgen_str(j, key);
         casca_jgen_array_open(j);
         casca_jgen_map_open(j);
@@ -120,6 +126,13 @@ static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long 
         casca_jgen_kint(j, "hostID", (long long)host_id);
         casca_jgen_kint(j, "size", 1);
         casca_jgen_map_close(j);
+        if (host_id != 0 && casca_idmap_own_range(file, &range) == 1) {
+                casca_jgen_map_open(j);
+                casca_jgen_kint(j, "containerID", 1);
+                casca_jgen_kint(j, "hostID", range.start);
+                casca_jgen_kint(j, "size", range.count);
+                casca_jgen_map_close(j);
+        }
         casca_jgen_array_close(j);
 }
 
@@ -182,8 +195,8 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
         casca_jgen_str(j, "linux");
         casca_jgen_map_open(j);
         if (rootless) {
-                gen_id_mapping(j, "uidMappings", geteuid());
-                gen_id_mapping(j, "gidMappings", getegid());
+                gen_id_mapping(j, "uidMappings", geteuid(), CASCA_SUBUID_FILE);
+                gen_id_mapping(j, "gidMappings", getegid(), CASCA_SUBGID_FILE);
         } else {
                 /* deny every device; the runtime adds the default ones */
                 casca_jgen_str(j, "resources");

@@ -91,3 +91,100 @@ teardown() { rootless_teardown; }
   assert_success
   [ ! -e "$root/c1" ]
 }
+
+need_userns_for() {
+  command -v setpriv > /dev/null || skip "needs setpriv (util-linux)"
+  as_user "$1" unshare -U true 2> /dev/null || skip "unprivileged user namespaces are disabled"
+}
+
+@test "rootless: a user's /etc/subuid range is mapped through newuidmap; every verb works" {
+  command -v newuidmap > /dev/null || skip "needs newuidmap (package uidmap)"
+  u=$(make_test_user m)
+  need_userns_for "$u"
+  read -r ustart ucount < <(awk -F: -v u="$u" '$1 == u {print $2, $3}' /etc/subuid)
+  read -r gstart gcount < <(awk -F: -v u="$u" '$1 == u {print $2, $3}' /etc/subgid)
+  [ -n "$ustart" ] && [ -n "$gstart" ] || fail "useradd gave $u no subordinate ids"
+  user_bundle "$u"
+  # spec --rootless maps the user to root and its range from 1 on
+  run python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["linux"]; print(l["uidMappings"]); print(l["gidMappings"])' "$BUNDLE/config.json"
+  assert_line --index 0 "[{'containerID': 0, 'hostID': $(id -u "$u"), 'size': 1}, {'containerID': 1, 'hostID': $ustart, 'size': $ucount}]"
+  assert_line --index 1 "[{'containerID': 0, 'hostID': $(id -g "$u"), 'size': 1}, {'containerID': 1, 'hostID': $gstart, 'size': $gcount}]"
+  cfg 'c["root"]["readonly"] = False; c["linux"].pop("resources", None)
+for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k].append("CAP_CHOWN")'
+  args sh -c 'touch /tmp/x && chown 1000:1000 /tmp/x && sleep 100'
+  run as_user "$u" sh -c "cd $BUNDLE && '$CASCA' create c1 < /dev/null > /dev/null 2>&1; echo \$?"
+  assert_output 0
+  run as_user "$u" "$CASCA" state c1
+  assert_output --partial '"status": "created"'
+  as_user "$u" "$CASCA" start c1
+  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/x" ] && [ "$(stat -c %u "$BUNDLE/rootfs/tmp/x")" != "$(id -u "$u")" ] && break; sleep 0.1; done
+  # uid 1000 inside is subuid start + 999 outside
+  assert_equal "$(stat -c '%u %g' "$BUNDLE/rootfs/tmp/x")" "$((ustart + 999)) $((gstart + 999))"
+  run as_user "$u" "$CASCA" exec c1 cat /proc/self/uid_map /proc/self/gid_map
+  assert_success
+  assert_line --index 0 --regexp "^ +0 +$(id -u "$u") +1$"
+  assert_line --index 1 --regexp "^ +1 +$ustart +$ucount$"
+  assert_line --index 3 --regexp "^ +1 +$gstart +$gcount$"
+  # setgroups is allowed (newgidmap granted a range): additional groups work
+  run as_user "$u" "$CASCA" exec --additional-gids 5 c1 id -G
+  assert_success
+  assert_output "0 5"
+  run as_user "$u" "$CASCA" list -q
+  assert_output c1
+  run as_user "$u" "$CASCA" ps c1
+  assert_success
+  as_user "$u" "$CASCA" kill c1 KILL
+  for _ in $(seq 50); do as_user "$u" "$CASCA" state c1 | grep -q '"stopped"' && break; sleep 0.1; done
+  run as_user "$u" "$CASCA" state c1
+  assert_output --partial '"status": "stopped"'
+  as_user "$u" "$CASCA" delete c1
+  [ ! -e "/tmp/casca-$(id -u "$u")/c1" ]
+}
+
+@test "rootless: a mapping /etc/subuid does not grant is refused before anything is made" {
+  u=$(make_test_user g)
+  need_userns_for "$u"
+  read -r ustart ucount < <(awk -F: -v u="$u" '$1 == u {print $2, $3}' /etc/subuid)
+  user_bundle "$u"
+  cfg 'c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": '"$(id -u "$u")"', "size": 1}, {"containerID": 1, "hostID": 7000, "size": 10}]; c["linux"].pop("resources", None)'
+  run as_user "$u" "$CASCA" run -b "$BUNDLE" c1
+  assert_failure
+  assert_output "casca: linux.uidMappings[1]: host ids 7000-7009 are not granted to \`$u\` ($(id -u "$u")) in /etc/subuid (granted: $ustart-$((ustart + ucount - 1))); only the caller's own id and the ranges /etc/subuid grants can be mapped without root (an admin adds a range with usermod; newuidmap and newgidmap, from the \`uidmap\` package, write them)"
+  [ ! -e "/tmp/casca-$(id -u "$u")" ] || [ -z "$(ls -A "/tmp/casca-$(id -u "$u")")" ] || fail "left behind: $(ls -A "/tmp/casca-$(id -u "$u")")"
+  # a granted range, but newuidmap not in PATH
+  cfg 'c["linux"]["uidMappings"][1] = {"containerID": 1, "hostID": '"$ustart"', "size": 10}'
+  run env AS_PATH=/nonexistent bash -c "$(declare -f as_user); as_user $u '$CASCA' run -b '$BUNDLE' c1"
+  assert_failure
+  assert_output "casca: linux.uidMappings: mapping more than the caller's own id ($(id -u "$u")) needs newuidmap, which is not in PATH: install the \`uidmap\` package"
+  [ ! -e "/tmp/casca-$(id -u "$u")" ] || [ -z "$(ls -A "/tmp/casca-$(id -u "$u")")" ] || fail "left behind: $(ls -A "/tmp/casca-$(id -u "$u")")"
+}
+
+@test "rootless: user namespaces disabled (user.max_user_namespaces=0) is a clear error" {
+  u=$(make_test_user d)
+  need_userns_for "$u"
+  user_bundle "$u"
+  cfg 'c["linux"].pop("resources", None)'
+  # the knob is per user namespace: 0 in one the test user makes, not the host's
+  state=$(getent passwd "$u" | cut -d: -f6)/state
+  run as_user "$u" unshare -U -r sh -c "echo 0 > /proc/sys/user/max_user_namespaces && '$CASCA' --root $state run -b $BUNDLE c1"
+  assert_failure
+  assert_output "casca: linux.namespaces: user namespaces are disabled on this host: user.max_user_namespaces is 0 (an admin enables them with \`sysctl user.max_user_namespaces=...\`)"
+  [ ! -e "$state" ] || [ -z "$(ls -A "$state")" ] || fail "left behind: $(ls -A "$state")"
+  [ "$(cat /proc/sys/user/max_user_namespaces)" != 0 ]
+}
+
+@test "rootless: without a delegated cgroup: --debug says so, limits are refused, nothing left" {
+  u=$(make_test_user c)
+  need_userns_for "$u"
+  user_bundle "$u"
+  cfg 'c["linux"].pop("resources", None)'
+  args true
+  run as_user "$u" "$CASCA" --debug run -b "$BUNDLE" c1
+  assert_success
+  assert_output --partial "container c1: running without a cgroup: "
+  cfg 'c["linux"]["resources"] = {"pids": {"limit": 10}}'
+  run as_user "$u" "$CASCA" run -b "$BUNDLE" c2
+  assert_failure
+  assert_output --regexp '^casca: linux.resources: limits need a pure cgroup v2 hierarchy|not delegated to uid'
+  [ -z "$(ls -A "/tmp/casca-$(id -u "$u")" | grep -vx @cache)" ] || fail "left behind: $(ls -A "/tmp/casca-$(id -u "$u")")"
+}

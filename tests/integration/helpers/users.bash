@@ -27,11 +27,22 @@ remove_test_users() {
 }
 
 # as_user NAME CMD...: run CMD as NAME (its uid, gid, no supplementary
-# groups) with a clean environment; XDG_RUNTIME_DIR only when set in $AS_XDG.
+# groups) with a clean environment; XDG_RUNTIME_DIR only when set in $AS_XDG,
+# PATH from $AS_PATH when set.
 as_user() {
   local name=$1
   shift
   setpriv --reuid "$(id -u "$name")" --regid "$(id -g "$name")" --clear-groups \
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$(getent passwd "$name" | cut -d: -f6)" \
+    env -i PATH="${AS_PATH:-/usr/sbin:/usr/bin:/sbin:/bin}" HOME="$(getent passwd "$name" | cut -d: -f6)" \
     ${AS_XDG:+XDG_RUNTIME_DIR="$AS_XDG"} "$@"
+}
+
+# user_bundle NAME: a bundle in NAME's home (busybox rootfs, owned by NAME)
+# from `casca spec --hardened --rootless` run as NAME; sets BUNDLE.
+user_bundle() {
+  BUNDLE=$(getent passwd "$1" | cut -d: -f6)/bundle
+  mkdir -p "$BUNDLE"
+  cp -a "$(busybox_template)" "$BUNDLE/rootfs"
+  chown -R "$1" "$BUNDLE"
+  as_user "$1" "$CASCA" spec --hardened --rootless --bundle "$BUNDLE"
 }
