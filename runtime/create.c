@@ -471,9 +471,18 @@ static int load_bundle(struct create *c, struct casca_error **err)
         config_path = path_join(c->bundle, "config.json");
         if (!config_path)
                 return casca_error_set(err, ENOMEM, "bundle");
-        c->config_json = casca_config_read(config_path, &c->config_len, err);
-        if (!c->config_json)
-                return -EINVAL;
+        if (c->opts->config_json) {
+                c->config_json = malloc(c->opts->config_len + 1);
+                if (!c->config_json)
+                        return casca_error_set(err, ENOMEM, "config");
+                memcpy(c->config_json, c->opts->config_json, c->opts->config_len);
+                c->config_json[c->opts->config_len] = '\0';
+                c->config_len = c->opts->config_len;
+        } else {
+                c->config_json = casca_config_read(config_path, &c->config_len, err);
+                if (!c->config_json)
+                        return -EINVAL;
+        }
         c->cfg = casca_config_parse(c->config_json, c->config_len, err);
         if (!c->cfg)
                 return casca_error_prefix(err, "%s", config_path);

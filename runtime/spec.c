@@ -58,6 +58,14 @@ static const char *const readonly_paths[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup",
 };
 
+void casca_spec_gen_hardened_paths(struct casca_jgen *j)
+{
+        casca_jgen_str(j, "maskedPaths");
+        casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
+        casca_jgen_str(j, "readonlyPaths");
+        casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
+}
+
 struct spec_mount {
         const char *destination, *type, *source;
         const char *options[8]; /* NULL-terminated */
@@ -227,16 +235,14 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
                 casca_jgen_map_close(j);
         }
         casca_jgen_array_close(j);
-        casca_jgen_str(j, "maskedPaths");
-        if (hardened)
-                casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
-        else
+        if (hardened) {
+                casca_spec_gen_hardened_paths(j);
+        } else {
+                casca_jgen_str(j, "maskedPaths");
                 casca_jgen_strv(j, runc_masked_paths, ARRAY_SIZE(runc_masked_paths));
-        casca_jgen_str(j, "readonlyPaths");
-        if (hardened)
-                casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
-        else
+                casca_jgen_str(j, "readonlyPaths");
                 casca_jgen_strv(j, runc_readonly_paths, ARRAY_SIZE(runc_readonly_paths));
+        }
         if (hardened) {
                 casca_jgen_str(j, "seccomp");
                 if (casca_seccomp_default_profile(j->g, NULL) < 0)

@@ -30,6 +30,7 @@ static const struct verb verbs[] = {
         {"update", "change a container's cgroup limits", cmd_update, false},
         {"events", "stream a container's events (OOM, stats) as JSON", cmd_events, false},
         {"spec", "write a default config.json", cmd_spec, false},
+        {"sandbox", "run a command in a sandbox built from options (no bundle)", cmd_sandbox, true},
         {"features", "print the features casca supports (JSON)", cmd_features, false},
 };
 
