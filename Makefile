@@ -14,7 +14,8 @@ PKGS      := libseccomp libcap yajl libmnl libnftnl
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
              libnftnl-dev
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
-             iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
+             iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
+             uidmap passt
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
 # systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs

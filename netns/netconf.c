@@ -418,7 +418,6 @@ static bool is_word(const char *s)
         return true;
 }
 
-
 static int parse_ipv6(yajl_val v, struct casca_netconf_ip6 *ip6, struct casca_error **err)
 {
         yajl_val address = NULL, gateway = NULL, subnet = NULL;
@@ -636,6 +635,9 @@ static int parse_hosts(yajl_val v, struct casca_netconf *nc, struct casca_error 
         return 0;
 }
 
+static int parse_user_mode(yajl_val v, yajl_val ports, struct casca_netconf **nc,
+                           struct casca_netconf **ret, struct casca_error **err);
+
 int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_error **err)
 {
         _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
@@ -659,7 +661,14 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
                 const char *k = v->u.object.keys[i];
                 yajl_val e = v->u.object.values[i];
 
-                if (strcmp(k, "bridge") == 0)
+                if (strcmp(k, "mode") == 0) {
+                        const char *m = YAJL_IS_STRING(e) ? YAJL_GET_STRING(e) : NULL;
+                        if (!m || (strcmp(m, "bridge") != 0 && strcmp(m, "user") != 0))
+                                r = casca_error_setx(err, EINVAL,
+                                                     P ".mode: expected \"bridge\" or \"user\"");
+                        else
+                                nc->user_mode = strcmp(m, "user") == 0;
+                } else if (strcmp(k, "bridge") == 0)
                         r = parse_ifname(e, P ".bridge", &nc->bridge, err);
                 else if (strcmp(k, "interface") == 0)
                         r = parse_ifname(e, P ".interface", &nc->interface, err);
@@ -693,6 +702,8 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
         }
         if (r < 0)
                 return r;
+        if (nc->user_mode)
+                return parse_user_mode(v, ports, &nc, ret, err);
 
         if (subnet) {
                 r = parse_subnet(subnet, P ".subnet", AF_INET, &nc->subnet, err);
@@ -732,6 +743,49 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
                         return r;
         }
         *ret = TAKE_PTR(nc);
+        return 0;
+}
+
+/* mode "user": a user-mode helper (pasta) gives the address, the gateway
+ * and DNS; what belongs to the bridge is refused, not ignored. */
+static int parse_user_mode(yajl_val v, yajl_val ports, struct casca_netconf **nc,
+                           struct casca_netconf **ret, struct casca_error **err)
+{
+        static const char *const bridge_only[] = {"bridge", "subnet", "gateway", "address",
+                                                  "mtu",    "mac",    "ipv6",    "nat"};
+        int r;
+
+        for (size_t i = 0; i < v->u.object.len; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(bridge_only); k++)
+                        if (strcmp(v->u.object.keys[i], bridge_only[k]) == 0)
+                                return casca_error_setx(err, EINVAL,
+                                                        P ".%s: only with mode \"bridge\" (mode "
+                                                          "\"user\" takes its address from the "
+                                                          "helper)",
+                                                        bridge_only[k]);
+        if (ports) {
+                r = parse_ports(ports, *nc, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < (*nc)->n_ports; i++)
+                        if ((*nc)->ports[i].has_host_ip)
+                                return casca_error_setx(err, EINVAL,
+                                                        P ".ports[%zu].hostIP: not with mode "
+                                                          "\"user\"",
+                                                        i);
+        }
+        if ((*nc)->n_dns_servers == 0) {
+                char **v2 = calloc(2, sizeof(*v2));
+                if (!v2 || !(v2[0] = strdup(CASCA_NET_USER_DNS))) {
+                        free(v2);
+                        return oom(err);
+                }
+                free((*nc)->dns_servers);
+                (*nc)->dns_servers = v2;
+                (*nc)->n_dns_servers = 1;
+                (*nc)->has_dns = true;
+        }
+        *ret = TAKE_PTR(*nc);
         return 0;
 }
 

@@ -89,6 +89,7 @@ struct create {
 
         bool net_build;                 /* casca.network in a new network namespace */
         bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
+        bool net_dumpable;              /* the init is dumpable during it (rootless pasta) */
         char *root_abs;                 /* the absolute state root (net_step) */
         char *etc_dir;                  /* <root_abs>/<id> (net_build): the /etc files */
         int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
@@ -232,6 +233,11 @@ static int child_network(struct create *c, struct casca_error **err)
 {
         int r;
 
+        /* rootless user-mode network: the runtime and pasta, unprivileged,
+         * open our /proc/<pid>/ns/ files, which needs us dumpable; only
+         * the runtime sees us before we are dumpable no more */
+        if (c->net_dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 1)");
         r = casca_sync_send(c->sock[1], SYNC_NETWORK, NULL, 0, -1, err);
         if (r < 0)
                 return r;
@@ -246,6 +252,8 @@ static int child_network(struct create *c, struct casca_error **err)
                         return r;
                 if (step == SYNC_NETWORK_DONE && len == sizeof(v) && fd < 0) {
                         c->etc_by_path = v == 1;
+                        if (c->net_dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
                         return 0;
                 }
                 if (step != SYNC_NETWORK_FILE || len != sizeof(v) || fd < 0 ||
@@ -758,6 +766,7 @@ static int prepare_network(struct create *c, struct casca_error **err)
 
         c->net_build = c->cfg->network && net->present && !net->path;
         c->net_step = c->net_build || l->n_net_devices > 0;
+        c->net_dumpable = c->net_build && c->cfg->network->user_mode && geteuid() != 0;
         if (c->cfg->network && !c->net_build)
                 casca_log(c->ctx, net->present ? CASCA_LOG_DEBUG : CASCA_LOG_WARNING,
                           "container %s: casca.network ignored: %s", c->id,
@@ -800,7 +809,10 @@ static int send_etc_mounts(struct create *c, uint32_t *ret_by_path, struct casca
                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
                 if (fd < 0 && errno == ENOENT)
                         continue; /* no hostname */
-                if (fd < 0 && errno == ENOSYS) {
+                /* ENOSYS: before 5.2; EPERM: rootless, which may not clone
+                 * a mount of the host's mount namespace (the init, whose
+                 * user namespace maps the caller, opens the files) */
+                if (fd < 0 && (errno == ENOSYS || (errno == EPERM && geteuid() != 0))) {
                         *ret_by_path = 1;
                         return 0;
                 }

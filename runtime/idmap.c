@@ -16,8 +16,7 @@
 #include "cleanup.h"
 #include "fs.h"
 #include "idmap.h"
-
-extern char **environ;
+#include "spawn.h"
 
 int casca_subid_parse(const char *text, const char *name, uint32_t id,
                       struct casca_subid_range **ret, size_t *ret_n)
@@ -112,28 +111,6 @@ int casca_idmap_own_range(const char *file, struct casca_subid_range *ret)
         return 1;
 }
 
-/* An executable `name` in $PATH (as runc and crun look newuidmap up). */
-static char *find_in_path(const char *name)
-{
-        const char *path = getenv("PATH");
-        _cleanup_free_ char *copy = strdup(path && *path ? path : "/usr/bin:/bin");
-        char *save = NULL;
-
-        if (!copy)
-                return NULL;
-        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-                char *full = NULL;
-                struct stat sb;
-
-                if (dir[0] != '/' || asprintf(&full, "%s/%s", dir, name) < 0)
-                        continue;
-                if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && access(full, X_OK) == 0)
-                        return full;
-                free(full);
-        }
-        return NULL;
-}
-
 static bool only_own(const struct casca_id_mapping *m, size_t n, uint32_t own)
 {
         return n == 1 && m[0].size == 1 && m[0].host_id == own;
@@ -196,7 +173,7 @@ static int plan_one(const struct casca_id_mapping *m, size_t n, uint32_t own, co
         r = check_granted(m, n, own, name, file, what, err);
         if (r < 0)
                 return r;
-        *ret = find_in_path(helper);
+        *ret = casca_find_program(helper);
         if (!*ret)
                 return casca_error_setx(err, ENOENT,
                                         "%s: mapping more than the caller's own id (%" PRIu32
@@ -247,12 +224,9 @@ void casca_idmap_plan_clear(struct casca_idmap_plan *p)
 int casca_idmap_run_helper(const char *helper, pid_t pid, const struct casca_id_mapping *m,
                            size_t n, const char *what, struct casca_error **err)
 {
-        _cleanup_close_ int rd = -1;
-        char **argv = NULL, msg[512] = "";
-        int fds[2], status = 0;
-        size_t argc = 0, used = 0;
-        pid_t child;
-        int r = 0;
+        char **argv = NULL;
+        size_t argc = 0;
+        int r;
 
         argv = calloc(3 * n + 3, sizeof(*argv));
         if (!argv)
@@ -266,53 +240,10 @@ int casca_idmap_run_helper(const char *helper, pid_t pid, const struct casca_id_
                         if (asprintf(&argv[argc++], "%" PRIu32, f[k]) < 0)
                                 argv[--argc] = NULL;
         }
-        if (argc != 3 * n + 2) {
+        if (argc != 3 * n + 2)
                 r = casca_error_set(err, ENOMEM, "%s", what);
-                goto out;
-        }
-        if (pipe2(fds, O_CLOEXEC) < 0) {
-                r = casca_error_set(err, errno, "%s: pipe", what);
-                goto out;
-        }
-        rd = fds[0];
-        child = fork();
-        if (child < 0) {
-                close(fds[1]);
-                r = casca_error_set(err, errno, "%s: fork %s", what, helper);
-                goto out;
-        }
-        if (child == 0) {
-                if (dup2(fds[1], STDERR_FILENO) < 0)
-                        _exit(127);
-                execve(helper, argv, environ);
-                dprintf(STDERR_FILENO, "exec: %s", strerror(errno));
-                _exit(127);
-        }
-        close(fds[1]);
-        for (;;) {
-                ssize_t k = read(rd, msg + used, sizeof(msg) - 1 - used);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                used += (size_t)k;
-                if (used == sizeof(msg) - 1)
-                        break;
-        }
-        msg[used] = '\0';
-        while (used && (msg[used - 1] == '\n' || msg[used - 1] == ' '))
-                msg[--used] = '\0';
-        while (waitpid(child, &status, 0) < 0)
-                if (errno != EINTR) {
-                        r = casca_error_set(err, errno, "%s: wait for %s", what, helper);
-                        goto out;
-                }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                r = casca_error_setx(err, EPERM, "%s: %s failed (%s %d): %s", what, helper,
-                                     WIFEXITED(status) ? "exit status" : "signal",
-                                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                                     used ? msg : "no message");
-out:
+        else
+                r = casca_spawn_wait(argv, what, err);
         for (size_t i = 1; i < argc; i++)
                 free(argv[i]);
         free(argv);
