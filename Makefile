@@ -23,7 +23,7 @@ DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
-DEB_BENCH := crun runc hyperfine time
+DEB_BENCH := crun runc hyperfine time bubblewrap
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) $(DEB_ENGINES)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
@@ -201,6 +201,7 @@ bench: deps-bench
 	$(MAKE) all
 	bench/run.sh
 	bench/podman.sh
+	bench/sandbox.sh
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) \
