@@ -39,6 +39,11 @@ load helpers/casca
 load helpers/users
 
 rootless_teardown() {
+  local d
+  if [ -f "$BATS_TEST_TMPDIR/cgroup-to-remove" ]; then
+    d=$(cat "$BATS_TEST_TMPDIR/cgroup-to-remove")
+    rmdir "$d"/casca/* "$d"/casca "$d"/shell "$d" 2> /dev/null || true
+  fi
   remove_test_users
   common_teardown
 }
@@ -187,4 +192,31 @@ for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k]
   assert_failure
   assert_output --regexp '^casca: linux.resources: limits need a pure cgroup v2 hierarchy|not delegated to uid'
   [ -z "$(ls -A "/tmp/casca-$(id -u "$u")" | grep -vx @cache)" ] || fail "left behind: $(ls -A "/tmp/casca-$(id -u "$u")")"
+}
+
+@test "rootless: with a delegated cgroup v2 subtree the sandbox's limits apply (VM lane)" {
+  need_cgroup2
+  u=$(make_test_user l)
+  need_userns_for "$u"
+  D=/sys/fs/cgroup/cst-deleg-$$
+  mkdir "$D"
+  echo "$D" > "$BATS_TEST_TMPDIR/cgroup-to-remove"
+  echo "+pids" > /sys/fs/cgroup/cgroup.subtree_control
+  echo "+pids" > "$D/cgroup.subtree_control"
+  mkdir "$D/shell"
+  # what systemd's Delegate=yes hands over: the directory and its
+  # cgroup.procs, cgroup.subtree_control, cgroup.threads
+  chown "$u" "$D" "$D/cgroup.procs" "$D/cgroup.subtree_control" "$D/cgroup.threads" \
+    "$D/shell" "$D/shell/cgroup.procs"
+  home=$(getent passwd "$u" | cut -d: -f6)
+  # root puts the shell into the delegated subtree, then becomes the user
+  sh -c "echo \$\$ > $D/shell/cgroup.procs && cd $home && exec setpriv --reuid $(id -u "$u") --regid $(id -g "$u") --clear-groups env -i PATH=/usr/bin:/bin HOME=$home '$CASCA' sandbox --pids 7 -- sh -c 'touch started; sleep 3'" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+  for _ in $(seq 100); do [ -e "$home/started" ] && break; sleep 0.1; done
+  run cat "$D"/casca/sandbox-*/pids.max
+  assert_output 7
+  assert_equal "$(stat -c %U "$D"/casca/sandbox-*)" "$u"
+  wait
+  run cat "$BATS_TEST_TMPDIR/out"
+  assert_output ""
+  [ -z "$(ls -d "$D"/casca/sandbox-* 2> /dev/null)" ] || fail "cgroup left behind"
 }
