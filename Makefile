@@ -9,10 +9,16 @@ CC        ?= cc
 STATIC_CC ?= gcc
 PKGS      := libseccomp libcap yajl libmnl libnftnl
 
-# Debian packages the build, the tests and the VM lane need.  `make deps`
-# installs the missing ones; demo/check/bench run it first.
+# Debian packages the build, the demo, the checks and the VM lane need.
+# `make deps` installs the missing ones of all of them (check runs it first);
+# `make deps-demo` only what `make demo` needs, `make deps-lint` only what
+# `make lint` needs, `make deps-bench` adds the benchmarks' runtimes.
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
              libnftnl-dev
+# tests/demo.sh: the tests' busybox rootfs, python3 to edit config.json
+DEB_DEMO  := busybox-static python3
+# tests/lint.sh: shellcheck, and the Makefile's lint-format/lint-analyze
+DEB_LINT  := shellcheck clang-format clang python3
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
              uidmap passt
@@ -24,7 +30,8 @@ DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
 DEB_BENCH := crun runc hyperfine time bubblewrap
-DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) $(DEB_ENGINES)
+DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
+             $(DEB_ENGINES)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
              -Wstrict-prototypes -Wvla -Wimplicit-fallthrough -Wno-unused-parameter
@@ -32,14 +39,15 @@ HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT       ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS  += -D_GNU_SOURCE -Iruntime/include -Iruntime -I.
+CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I.
 CFLAGS    ?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS   += -pie -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections
 LDLIBS    += $(PKG_LIBS)
 
-LIB_SRCS  := $(sort $(wildcard runtime/*.c cgroup/*.c netns/*.c seccomp/*.c))
-CLI_SRCS  := $(sort $(wildcard runtime/cli/*.c))
+LIB_SRCS  := $(sort $(wildcard util/*.c cgroup/*.c netns/*.c seccomp/*.c runtime/*.c))
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+LIB_HDRS  := $(wildcard include/*.h util/*.h cgroup/*.h netns/*.h seccomp/*.h runtime/*.h)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -103,27 +111,46 @@ $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 install: $(BUILD)/casca
 	install -D -m 0755 $(INSTALL_STRIP) $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
 
-# Install only what is missing (dpkg-query is cheap; apt-get update is not).
+.PHONY: deps-demo deps-lint lint lint-layers lint-format lint-analyze
+
+# $(call install_missing,PACKAGES): install those of PACKAGES that are not
+# (dpkg-query is cheap; apt-get update is not).
+define install_missing
+@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+    | grep -q '^install ok installed' || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+    echo "installing:" $$missing; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends $$missing; \
+fi
+endef
+
 deps:
-	@missing=$$(for p in $(DEB_ALL); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
-	    | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	    echo "installing: $$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	        --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(sort $(DEB_ALL)))
+
+deps-demo:
+	$(call install_missing,$(sort $(DEB_BUILD) $(DEB_DEMO)))
+
+deps-lint:
+	$(call install_missing,$(sort $(DEB_LINT)))
 
 deps-bench: deps
-	@missing=$$(for p in $(DEB_BENCH); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
-	    | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	        --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(DEB_BENCH))
 
-demo: deps
+demo: deps-demo
 	$(MAKE) all
 	tests/demo.sh $(BUILD)/casca
+
+# The static checks (tests/lint.sh): banned calls, shellcheck, and the
+# lint-layers, lint-format and lint-analyze targets.  `make check` runs them
+# as its first lane.
+lint: deps-lint
+	tests/lint.sh
+
+# Includes point one way: cli -> runtime -> cgroup/netns/seccomp -> util
+# (tests/lint-layers.sh; tests/integration/lint-layers.bats is its test).
+lint-layers:
+	tests/lint-layers.sh
 
 check: deps
 	$(MAKE) all tests
@@ -169,7 +196,7 @@ FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 
-$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard runtime/*.h seccomp/*.h)
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
@@ -203,9 +230,16 @@ bench: deps-bench
 	bench/podman.sh
 	bench/sandbox.sh
 
+# Every tracked C file and header, as .clang-format says: `make format`
+# rewrites them, `make lint-format` (the format check of make lint) fails on
+# any drift and shows it.
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
 format:
-	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(TOOL_SRCS) \
-	    $(wildcard runtime/*.h runtime/include/*.h cgroup/*.h netns/*.h seccomp/*.h)
+	clang-format -i $(FORMAT_SRCS)
+
+lint-format:
+	@clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

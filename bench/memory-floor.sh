@@ -36,11 +36,12 @@ ROOT=$WORK/state
 trap 'rm -rf "$WORK"' EXIT
 n=0
 
-# A bundle whose rootfs is a static busybox and /bin/true.
+# shellcheck source=tests/integration/helpers/bundle.bash
+. tests/integration/helpers/bundle.bash
+
+# A bundle with the tests' busybox rootfs (a static busybox) running /bin/true.
 make_bundle() { # DIR default|no-seccomp|minimal
-  mkdir -p "$1/rootfs"/{bin,proc,dev,sys,tmp}
-  cp /bin/busybox "$1/rootfs/bin/busybox"
-  ln -s busybox "$1/rootfs/bin/true"
+  make_busybox_rootfs "$1/rootfs"
   "$CASCA" spec --hardened --bundle "$1"
   python3 - "$1/config.json" "$2" << 'PY'
 import json, sys

@@ -158,9 +158,9 @@ awk -v a="$ihead10" -v b="$itail10" 'BEGIN { printf "ip/nft: ratio last-10 / fir
 # Unlike the ip/nft sequence, `create` also clones the init into its
 # namespaces, sets up its rootfs and parks it: the whole container.
 B=$WORK/bundle
-mkdir -p "$B/rootfs"/{bin,etc,proc,sys,dev,tmp}
-cp "$(command -v busybox)" "$B/rootfs/bin/busybox"
-for a in sh sleep; do ln -s busybox "$B/rootfs/bin/$a"; done
+# shellcheck source=tests/integration/helpers/bundle.bash
+. tests/integration/helpers/bundle.bash
+make_busybox_rootfs "$B/rootfs"
 "$CASCA" spec --hardened --network bridge --bundle "$B"
 python3 - "$B/config.json" <<'PY'
 import json, sys

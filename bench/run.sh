@@ -47,8 +47,9 @@ if [ "${1:-}" = --inside ]; then
   W=$2
   # refuse to run anything in the caller's (or init's) mount namespace
   self=$(readlink /proc/self/ns/mnt)
-  [ "$self" != "$3" ] && [ "$self" != "$(readlink /proc/1/ns/mnt)" ] ||
+  if [ "$self" = "$3" ] || [ "$self" = "$(readlink /proc/1/ns/mnt)" ]; then
     die "not in a private mount namespace"
+  fi
   umount -R /sys/fs/cgroup 2>/dev/null || umount -R -l /sys/fs/cgroup 2>/dev/null || true
   mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec casca-bench-cgroup /sys/fs/cgroup
   # fields after " - ": fstype source options
@@ -130,7 +131,7 @@ if [ "${1:-}" = --inside ]; then
 
   # nothing may be left behind in the state dirs
   for rt in casca crun runc; do
-    left=$(ls -A "$W/state-$rt" 2>/dev/null | grep -vx '@cache' || true)
+    left=$(find "$W/state-$rt" -mindepth 1 -maxdepth 1 ! -name @cache -printf '%f ' 2>/dev/null)
     [ -z "$left" ] || die "$rt left state behind: $left"
   done
   exit 0
@@ -152,22 +153,13 @@ fi
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$OUT"
 
-# The busybox rootfs of tests/integration/helpers/casca.bash.
-make_rootfs() {
-  local t=$1 a
-  mkdir -p "$t"/{bin,etc,proc,sys,dev,tmp,root,home/user,var/run}
-  cp "$(command -v busybox)" "$t/bin/busybox"
-  for a in $("$t/bin/busybox" --list); do
-    [ "$a" = busybox ] || ln -s busybox "$t/bin/$a"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$t/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$t/etc/group"
-  chmod 1777 "$t/tmp"
-}
+# The tests' busybox rootfs.
+# shellcheck source=tests/integration/helpers/bundle.bash
+. "$ROOT/tests/integration/helpers/bundle.bash"
 for c in "${CONFIGS[@]}"; do
   b=$W/bundle-$c
   mkdir -p "$b"
-  make_rootfs "$b/rootfs"
+  make_busybox_rootfs "$b/rootfs"
   "$CASCA" spec --hardened --bundle "$b"
   python3 - "$b/config.json" "$c" <<'PY'
 import json, sys

@@ -19,7 +19,7 @@ struct casca_cgroup_ops {
         int (*kill)(struct casca_cgroup *cg, struct casca_error **err);
         int (*pids)(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                     struct casca_error **err);
-        int (*stats_json)(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+        int (*stats)(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
         int (*destroy)(struct casca_cgroup *cg, struct casca_error **err);
         void (*free)(struct casca_cgroup *cg);
 };
@@ -40,9 +40,12 @@ int casca_cgroupfs_open(const char *path, struct casca_cgroup **ret, struct casc
 int casca_cgroupfs_kill_by_pids(struct casca_cgroup *cg, struct casca_error **err);
 /* Read a whole control file (NUL-terminated, malloc'd); -errno. */
 int casca_cgroupfs_read(int dfd, const char *file, char **ret);
+/* pread() a small control file from offset 0 into buf (NUL-terminated):
+ * 0, or -errno (-EBADF for fd -1). */
+int casca_cgroupfs_pread(int fd, char *buf, size_t size);
 /* Find "key value" in a flat-keyed file's text (cgroup.events, cpu.stat);
  * -ENOENT when absent. */
 int casca_cgroupfs_keyed(const char *text, const char *key, uint64_t *ret);
-int casca_cgroupfs_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+int casca_cgroupfs_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
 
 #endif

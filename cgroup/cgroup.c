@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define DEFAULT_MOUNTPOINT "/sys/fs/cgroup"
 
@@ -62,7 +64,7 @@ bool casca_cgroup_v2_available(void)
         if (sfs.f_type == CGROUP_SUPER_MAGIC || strcmp(mp, DEFAULT_MOUNTPOINT) == 0)
                 return false; /* v1, or a hybrid/v1 host's tmpfs */
         /* an overridden mount point: a test tree of plain files */
-        if (snprintf(f, sizeof(f), "%s/cgroup.controllers", mp) >= (int)sizeof(f))
+        if (casca_snprintf(f, sizeof(f), "%s/cgroup.controllers", mp) < 0)
                 return false;
         return stat(f, &st) == 0 && S_ISREG(st.st_mode);
 }
@@ -221,6 +223,64 @@ int casca_cgroup_apply(struct casca_cgroup *cg, const struct casca_resources *re
         return cg->ops->apply(cg, res, err);
 }
 
+int casca_cgroup_controllers(struct casca_cgroup *cg, char **ret, struct casca_error **err)
+{
+        int r = casca_cgroupfs_read(cg->dfd, "cgroup.controllers", ret);
+
+        if (r < 0)
+                return casca_error_set(err, -r, "cgroup %s: read cgroup.controllers", cg->path);
+        (*ret)[strcspn(*ret, "\n")] = '\0';
+        return 0;
+}
+
+/* A control file's first line, or "" when it cannot be read. */
+static void read_first_line(struct casca_cgroup *cg, const char *file, char *buf, size_t size)
+{
+        _cleanup_free_ char *text = NULL;
+
+        buf[0] = '\0';
+        if (casca_cgroupfs_read(cg->dfd, file, &text) < 0)
+                return;
+        casca_snprintf_trunc(buf, size, "%.*s", (int)strcspn(text, "\n"), text);
+}
+
+/* "max" -> -1, a number -> itself, anything else -> 0 (unset). */
+static int64_t parse_limit(const char *s)
+{
+        const char *end;
+        int64_t v;
+
+        if (strncmp(s, "max", 3) == 0)
+                return -1;
+        return casca_parse_i64(s, &end, 0, INT64_MAX, &v) == 0 ? v : 0;
+}
+
+int casca_cgroup_update(struct casca_cgroup *cg, struct casca_resources *res,
+                        struct casca_error **err)
+{
+        char buf[128];
+
+        if (res->cpu.has_quota != res->cpu.has_period) {
+                char *sp;
+
+                read_first_line(cg, "cpu.max", buf, sizeof(buf));
+                sp = strchr(buf, ' ');
+                if (sp && !res->cpu.has_quota) {
+                        res->cpu.quota = parse_limit(buf);
+                        res->cpu.has_quota = res->cpu.quota != 0;
+                } else if (sp && !res->cpu.has_period) {
+                        res->cpu.period = (uint64_t)parse_limit(sp + 1);
+                        res->cpu.has_period = res->cpu.period > 0;
+                }
+        }
+        if (res->memory.has_swap && (!res->memory.has_limit || res->memory.limit == 0)) {
+                read_first_line(cg, "memory.max", buf, sizeof(buf));
+                res->memory.limit = parse_limit(buf);
+                res->memory.has_limit = res->memory.limit != 0;
+        }
+        return casca_cgroup_apply(cg, res, err);
+}
+
 int casca_cgroup_set_devices(struct casca_cgroup *cg, const struct casca_device_rule *rules,
                              size_t n_rules, struct casca_error **err)
 {
@@ -248,9 +308,9 @@ int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
         return cg->ops->pids(cg, ret_pids, ret_n, err);
 }
 
-int casca_cgroup_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err)
+int casca_cgroup_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err)
 {
-        return cg->ops->stats_json(cg, ret_json, err);
+        return cg->ops->stats(cg, j, err);
 }
 
 int casca_cgroup_destroy(struct casca_cgroup *cg, struct casca_error **err)

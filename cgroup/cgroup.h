@@ -46,7 +46,7 @@
 #include <sys/types.h>
 
 #include "casca.h"
-#include "config.h"
+#include "cgroup/config.h"
 
 struct casca_cgroup;
 
@@ -83,9 +83,19 @@ const char *casca_cgroup_path(const struct casca_cgroup *cg);
 int casca_cgroup_dirfd(const struct casca_cgroup *cg);
 /* Move `pid` (0: the caller) into the cgroup: write cgroup.procs. */
 int casca_cgroup_enter(struct casca_cgroup *cg, pid_t pid, struct casca_error **err);
+/* The controllers the cgroup has (cgroup.controllers: "cpu io memory"),
+ * malloc'd. */
+int casca_cgroup_controllers(struct casca_cgroup *cg, char **ret, struct casca_error **err);
 /* Write the control files `res` maps to (resources.c), `unified` last. */
 int casca_cgroup_apply(struct casca_cgroup *cg, const struct casca_resources *res,
                        struct casca_error **err);
+/* Apply res as a change of what the cgroup has now (`update`): a value
+ * that shares its file with one res does not give is kept (cpu.max holds
+ * quota and period), and OCI's memory+swap limit without a memory limit is
+ * taken against the current memory.max.  res is completed in place, so
+ * that it says what was applied. */
+int casca_cgroup_update(struct casca_cgroup *cg, struct casca_resources *res,
+                        struct casca_error **err);
 /* Replace the cgroup's device filter by an eBPF program built from `rules`
  * (in order, a later rule overrides an earlier one; no rule: deny).  The
  * caller adds linux.devices and casca_cgroup_default_device_rules(). */
@@ -102,9 +112,34 @@ int casca_cgroup_kill(struct casca_cgroup *cg, struct casca_error **err);
 /* Every pid in the cgroup and its descendants, sorted (malloc'd). */
 int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                       struct casca_error **err);
-/* The "data" object of `runc events --stats`: cpu, memory, pids, blkio,
- * hugetlb (malloc'd JSON text). */
-int casca_cgroup_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err);
+/* Emit the "data" object of `runc events --stats` into j: cpu, memory,
+ * pids, blkio, hugetlb. */
+int casca_cgroup_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
+/* What cgroup.events and memory.events say. */
+struct casca_cgroup_events {
+        bool has_populated; /* cgroup.events could be read */
+        bool populated;     /* processes in the cgroup or below it */
+        bool has_oom;       /* memory.events could be read (the memory controller) */
+        uint64_t oom;       /* times the limit was hit and reclaim failed */
+        uint64_t oom_kill;  /* processes the OOM killer killed */
+};
+/* Watch the cgroup's events: casca_cgroup_watch_pollfds() fills up to n
+ * pollfds (POLLPRI; an fd of -1 for a file that is not there, which
+ * poll() skips) that wake when they change, casca_cgroup_watch_read()
+ * says what they are now (cgroup.events first: a cgroup seen empty has its
+ * last OOM kills counted). */
+struct casca_cgroup_watch;
+struct pollfd;
+int casca_cgroup_watch_open(struct casca_cgroup *cg, struct casca_cgroup_watch **ret,
+                            struct casca_error **err);
+size_t casca_cgroup_watch_pollfds(const struct casca_cgroup_watch *w, struct pollfd *fds, size_t n);
+void casca_cgroup_watch_read(struct casca_cgroup_watch *w, struct casca_cgroup_events *ret);
+void casca_cgroup_watch_free(struct casca_cgroup_watch *w);
+static inline void casca_cgroup_watch_freep(struct casca_cgroup_watch **w)
+{
+        casca_cgroup_watch_free(*w);
+}
+#define _cleanup_cgroup_watch_ __attribute__((cleanup(casca_cgroup_watch_freep)))
 /* Kill what is left, wait until cgroup.events says "populated 0" (10 s at
  * the most), remove the cgroup and its descendants, then the empty parents
  * casca created.  A cgroup that is already gone is not an error. */

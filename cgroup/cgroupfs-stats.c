@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,64 +14,31 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
-/* A minimal JSON writer: objects, arrays, numbers and plain-ASCII strings
- * (keys come from control files and are checked, never escaped). */
-struct jw {
-        FILE *f;
-        int depth;
-        bool first[16];
-};
-
+/* Keys that come from control files: emitted only when plain. */
 static bool plain(const char *s)
 {
         return s[0] && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                  "0123456789_.-") == strlen(s);
 }
 
-static void jw_key(struct jw *w, const char *key)
+/* "key": { */
+static void open_map(struct casca_jgen *j, const char *key)
 {
-        if (!w->first[w->depth])
-                fputc(',', w->f);
-        w->first[w->depth] = false;
-        if (key)
-                fprintf(w->f, "\"%s\":", key);
-}
-
-static void jw_open(struct jw *w, const char *key, char brace)
-{
-        jw_key(w, key);
-        fputc(brace, w->f);
-        if (w->depth + 1 < (int)ARRAY_SIZE(w->first))
-                w->first[++w->depth] = true;
-}
-
-static void jw_close(struct jw *w, char brace)
-{
-        fputc(brace, w->f);
-        if (w->depth > 0)
-                w->depth--;
-}
-
-static void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-        jw_key(w, key);
-        fprintf(w->f, "%" PRIu64, v);
-}
-
-static void jw_str(struct jw *w, const char *key, const char *v)
-{
-        jw_key(w, key);
-        fprintf(w->f, "\"%s\"", v);
+        casca_jgen_str(j, key);
+        casca_jgen_map_open(j);
 }
 
 /* A single-value file: a number or "max" (2^64-1).  false when absent. */
 static bool read_u64(int dfd, const char *file, uint64_t *ret)
 {
         _cleanup_free_ char *s = NULL;
-        char *end;
+        const char *end;
 
         if (casca_cgroupfs_read(dfd, file, &s) < 0)
                 return false;
@@ -78,9 +46,16 @@ static bool read_u64(int dfd, const char *file, uint64_t *ret)
                 *ret = UINT64_MAX;
                 return true;
         }
-        errno = 0;
-        *ret = strtoull(s, &end, 10);
-        return errno == 0 && end != s;
+        return casca_parse_u64(s, &end, UINT64_MAX, ret) == 0;
+}
+
+/* The number s starts with, 0 when there is none. */
+static uint64_t number(const char *s)
+{
+        const char *end;
+        uint64_t v;
+
+        return casca_parse_u64(s, &end, UINT64_MAX, &v) == 0 ? v : 0;
 }
 
 static uint64_t keyed(const char *text, const char *key)
@@ -100,27 +75,27 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static void stats_cpu(struct jw *w, int dfd)
+static void stats_cpu(struct casca_jgen *j, int dfd)
 {
         _cleanup_free_ char *st = NULL;
 
         if (casca_cgroupfs_read(dfd, "cpu.stat", &st) < 0)
                 return;
-        jw_open(w, "cpu", '{');
-        jw_open(w, "usage", '{');
-        jw_u64(w, "total", usec_to_ns(keyed(st, "usage_usec")));
-        jw_u64(w, "kernel", usec_to_ns(keyed(st, "system_usec")));
-        jw_u64(w, "user", usec_to_ns(keyed(st, "user_usec")));
-        jw_close(w, '}');
-        jw_open(w, "throttling", '{');
-        jw_u64(w, "periods", keyed(st, "nr_periods"));
-        jw_u64(w, "throttledPeriods", keyed(st, "nr_throttled"));
-        jw_u64(w, "throttledTime", usec_to_ns(keyed(st, "throttled_usec")));
-        jw_close(w, '}');
-        jw_close(w, '}');
+        open_map(j, "cpu");
+        open_map(j, "usage");
+        casca_jgen_ku64(j, "total", usec_to_ns(keyed(st, "usage_usec")));
+        casca_jgen_ku64(j, "kernel", usec_to_ns(keyed(st, "system_usec")));
+        casca_jgen_ku64(j, "user", usec_to_ns(keyed(st, "user_usec")));
+        casca_jgen_map_close(j);
+        open_map(j, "throttling");
+        casca_jgen_ku64(j, "periods", keyed(st, "nr_periods"));
+        casca_jgen_ku64(j, "throttledPeriods", keyed(st, "nr_throttled"));
+        casca_jgen_ku64(j, "throttledTime", usec_to_ns(keyed(st, "throttled_usec")));
+        casca_jgen_map_close(j);
+        casca_jgen_map_close(j);
 }
 
-static void stats_memory(struct jw *w, int dfd)
+static void stats_memory(struct casca_jgen *j, int dfd)
 {
         _cleanup_free_ char *stat = NULL, *events = NULL, *swap_events = NULL, *copy = NULL;
         uint64_t current, max = UINT64_MAX, peak = 0, swap = 0, swap_max = UINT64_MAX;
@@ -137,26 +112,27 @@ static void stats_memory(struct jw *w, int dfd)
         (void)casca_cgroupfs_read(dfd, "memory.events", &events);
         (void)casca_cgroupfs_read(dfd, "memory.swap.events", &swap_events);
 
-        jw_open(w, "memory", '{');
-        jw_u64(w, "cache", keyed(stat, "file"));
-        jw_open(w, "usage", '{');
-        jw_u64(w, "limit", max);
-        jw_u64(w, "usage", current);
-        jw_u64(w, "max", peak);
-        jw_u64(w, "failcnt", keyed(events, "max"));
-        jw_close(w, '}');
+        open_map(j, "memory");
+        casca_jgen_ku64(j, "cache", keyed(stat, "file"));
+        open_map(j, "usage");
+        casca_jgen_ku64(j, "limit", max);
+        casca_jgen_ku64(j, "usage", current);
+        casca_jgen_ku64(j, "max", peak);
+        casca_jgen_ku64(j, "failcnt", keyed(events, "max"));
+        casca_jgen_map_close(j);
         if (has_swap) { /* like runc: v1's memory+swap view */
-                jw_open(w, "swap", '{');
-                jw_u64(w, "limit",
-                       max == UINT64_MAX || swap_max == UINT64_MAX ? UINT64_MAX
-                                                                   : add_sat(max, swap_max));
-                jw_u64(w, "usage", add_sat(swap, current));
-                jw_u64(w, "failcnt", keyed(swap_events, "fail"));
-                jw_close(w, '}');
+                open_map(j, "swap");
+                casca_jgen_ku64(j, "limit",
+                                max == UINT64_MAX || swap_max == UINT64_MAX
+                                        ? UINT64_MAX
+                                        : add_sat(max, swap_max));
+                casca_jgen_ku64(j, "usage", add_sat(swap, current));
+                casca_jgen_ku64(j, "failcnt", keyed(swap_events, "fail"));
+                casca_jgen_map_close(j);
         }
         copy = stat ? strdup(stat) : NULL;
         if (copy) {
-                jw_open(w, "raw", '{');
+                open_map(j, "raw");
                 for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                         char *sp = strchr(l, ' ');
 
@@ -164,14 +140,14 @@ static void stats_memory(struct jw *w, int dfd)
                                 continue;
                         *sp = '\0';
                         if (plain(l))
-                                jw_u64(w, l, strtoull(sp + 1, NULL, 10));
+                                casca_jgen_ku64(j, l, number(sp + 1));
                 }
-                jw_close(w, '}');
+                casca_jgen_map_close(j);
         }
-        jw_close(w, '}');
+        casca_jgen_map_close(j);
 }
 
-static void stats_pids(struct jw *w, int dfd)
+static void stats_pids(struct casca_jgen *j, int dfd)
 {
         uint64_t current, limit = 0;
 
@@ -179,56 +155,58 @@ static void stats_pids(struct jw *w, int dfd)
                 return;
         if (read_u64(dfd, "pids.max", &limit) && limit == UINT64_MAX)
                 limit = 0; /* runc: 0 is "no limit" */
-        jw_open(w, "pids", '{');
-        jw_u64(w, "current", current);
-        jw_u64(w, "limit", limit);
-        jw_close(w, '}');
+        open_map(j, "pids");
+        casca_jgen_ku64(j, "current", current);
+        casca_jgen_ku64(j, "limit", limit);
+        casca_jgen_map_close(j);
 }
 
 /* io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device. */
-static void blkio_list(struct jw *w, const char *iostat, const char *name, const char *rkey,
+static void blkio_list(struct casca_jgen *j, const char *iostat, const char *name, const char *rkey,
                        const char *wkey)
 {
-        jw_open(w, name, '[');
+        casca_jgen_str(j, name);
+        casca_jgen_array_open(j);
         for (const char *l = iostat; l && *l;) {
+                const char *keys[2] = {rkey, wkey}, *ops[2] = {"Read", "Write"}, *e;
                 unsigned major, minor;
-                const char *keys[2] = {rkey, wkey}, *ops[2] = {"Read", "Write"};
 
-                if (sscanf(l, "%u:%u", &major, &minor) == 2) {
+                if (casca_parse_uint(l, &e, UINT_MAX, &major) == 0 && *e == ':' &&
+                    casca_parse_uint(e + 1, &e, UINT_MAX, &minor) == 0) {
                         for (int k = 0; k < 2; k++) {
                                 const char *p = strstr(l, keys[k]);
                                 const char *eol = strchr(l, '\n');
 
                                 if (!p || (eol && p > eol))
                                         continue;
-                                jw_open(w, NULL, '{');
-                                jw_u64(w, "major", major);
-                                jw_u64(w, "minor", minor);
-                                jw_str(w, "op", ops[k]);
-                                jw_u64(w, "value", strtoull(p + strlen(keys[k]), NULL, 10));
-                                jw_close(w, '}');
+                                casca_jgen_map_open(j);
+                                casca_jgen_ku64(j, "major", major);
+                                casca_jgen_ku64(j, "minor", minor);
+                                casca_jgen_kstr(j, "op", ops[k]);
+                                casca_jgen_ku64(j, "value", number(p + strlen(keys[k])));
+                                casca_jgen_map_close(j);
                         }
                 }
                 l = strchr(l, '\n');
                 if (l)
                         l++;
         }
-        jw_close(w, ']');
+        casca_jgen_array_close(j);
 }
 
-static void stats_blkio(struct jw *w, int dfd)
+static void stats_blkio(struct casca_jgen *j, int dfd)
 {
         _cleanup_free_ char *iostat = NULL;
 
         if (casca_cgroupfs_read(dfd, "io.stat", &iostat) < 0)
                 return;
-        jw_open(w, "blkio", '{');
-        blkio_list(w, iostat, "ioServiceBytesRecursive", " rbytes=", " wbytes=");
-        blkio_list(w, iostat, "ioServicedRecursive", " rios=", " wios=");
-        jw_close(w, '}');
+        open_map(j, "blkio");
+        blkio_list(j, iostat, "ioServiceBytesRecursive", " rbytes=", " wbytes=");
+        blkio_list(j, iostat, "ioServicedRecursive", " rios=", " wios=");
+        casca_jgen_map_close(j);
 }
 
-static void stats_hugetlb(struct jw *w, int dfd)
+static void stats_hugetlb(struct casca_jgen *j, int dfd)
 {
         _cleanup_closedir_ DIR *d = casca_fs_opendir_at(dfd, ".");
         struct dirent *de;
@@ -246,46 +224,36 @@ static void stats_hugetlb(struct jw *w, int dfd)
                 if (strncmp(de->d_name, "hugetlb.", 8) != 0 || len < 17 ||
                     strcmp(de->d_name + len - 8, ".current") != 0 || len - 16 >= sizeof(size))
                         continue;
-                snprintf(size, sizeof(size), "%.*s", (int)(len - 16), de->d_name + 8);
-                if (!plain(size) || strchr(size, '.') || !read_u64(dfd, de->d_name, &usage))
+                if (casca_snprintf(size, sizeof(size), "%.*s", (int)(len - 16), de->d_name + 8) <
+                            0 ||
+                    !plain(size) || strchr(size, '.') || !read_u64(dfd, de->d_name, &usage) ||
+                    casca_snprintf(file, sizeof(file), "hugetlb.%s.events", size) < 0)
                         continue;
-                snprintf(file, sizeof(file), "hugetlb.%s.events", size);
                 (void)casca_cgroupfs_read(dfd, file, &events);
                 if (!open)
-                        jw_open(w, "hugetlb", '{');
+                        open_map(j, "hugetlb");
                 open = true;
-                jw_open(w, size, '{');
-                jw_u64(w, "usage", usage);
-                jw_u64(w, "failcnt", keyed(events, "max"));
-                jw_close(w, '}');
+                open_map(j, size);
+                casca_jgen_ku64(j, "usage", usage);
+                casca_jgen_ku64(j, "failcnt", keyed(events, "max"));
+                casca_jgen_map_close(j);
         }
         if (open)
-                jw_close(w, '}');
+                casca_jgen_map_close(j);
 }
 
-int casca_cgroupfs_stats_json(struct casca_cgroup *cg, char **ret_json, struct casca_error **err)
+int casca_cgroupfs_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err)
 {
-        struct jw w = {.first = {true}};
-        char *buf = NULL;
-        size_t len = 0;
         struct stat st;
 
         if (fstat(cg->dfd, &st) < 0)
                 return casca_error_set(err, errno, "cgroup %s", cg->path);
-        w.f = open_memstream(&buf, &len);
-        if (!w.f)
-                return casca_error_set(err, errno, "cgroup %s: stats", cg->path);
-        jw_open(&w, NULL, '{');
-        stats_cpu(&w, cg->dfd);
-        stats_memory(&w, cg->dfd);
-        stats_pids(&w, cg->dfd);
-        stats_blkio(&w, cg->dfd);
-        stats_hugetlb(&w, cg->dfd);
-        jw_close(&w, '}');
-        if (fclose(w.f) != 0 || !buf) {
-                free(buf);
-                return casca_error_set(err, ENOMEM, "cgroup %s: stats", cg->path);
-        }
-        *ret_json = buf;
+        casca_jgen_map_open(j);
+        stats_cpu(j, cg->dfd);
+        stats_memory(j, cg->dfd);
+        stats_pids(j, cg->dfd);
+        stats_blkio(j, cg->dfd);
+        stats_hugetlb(j, cg->dfd);
+        casca_jgen_map_close(j);
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,8 +18,10 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 /* Marks a parent cgroup casca created, so that a later `delete` (another
  * process, reopening the cgroup) removes it once empty but leaves alone
@@ -89,19 +92,31 @@ int casca_cgroupfs_read(int dfd, const char *file, char **ret)
         return 0;
 }
 
+int casca_cgroupfs_pread(int fd, char *buf, size_t size)
+{
+        ssize_t n;
+
+        if (fd < 0)
+                return -EBADF;
+        do
+                n = pread(fd, buf, size - 1, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
 int casca_cgroupfs_keyed(const char *text, const char *key, uint64_t *ret)
 {
         size_t klen = strlen(key);
 
         for (const char *l = text; l && *l;) {
                 if (strncmp(l, key, klen) == 0 && l[klen] == ' ') {
-                        char *end;
+                        const char *end;
 
-                        errno = 0;
-                        *ret = strtoull(l + klen + 1, &end, 10);
-                        if (errno || end == l + klen + 1)
-                                return -EINVAL;
-                        return 0;
+                        return casca_parse_u64(l + klen + 1, &end, UINT64_MAX, ret) == 0 ? 0
+                                                                                         : -EINVAL;
                 }
                 l = strchr(l, '\n');
                 if (l)
@@ -191,8 +206,9 @@ static int enable_controllers(int dfd, const char *leaf, const char *where,
 
                 if (has_word(enabled, c))
                         continue;
-                snprintf(buf, sizeof(buf), "+%s", c);
-                r = write_file(dfd, where, "cgroup.subtree_control", buf, &e);
+                r = casca_snprintf(buf, sizeof(buf), "+%s", c);
+                if (r >= 0)
+                        r = write_file(dfd, where, "cgroup.subtree_control", buf, &e);
                 for (size_t i = 0; r < 0 && i < req->n; i++)
                         if (strcmp(req->name[i], c) == 0)
                                 return casca_error_set(err, -r,
@@ -344,9 +360,9 @@ static void remove_parents(struct cgroupfs *fs)
                 if (!slash)
                         break;
                 *slash = '\0';
-                snprintf(full, sizeof(full), "%s/%s", fs->mountpoint, rel);
                 ours = level++ < fs->n_created ||
-                       lgetxattr(full, CREATED_XATTR, mark, sizeof(mark)) > 0;
+                       (casca_snprintf(full, sizeof(full), "%s/%s", fs->mountpoint, rel) >= 0 &&
+                        lgetxattr(full, CREATED_XATTR, mark, sizeof(mark)) > 0);
                 if (!ours || unlinkat(fs->mount_fd, rel, AT_REMOVEDIR) < 0)
                         break;
         }
@@ -373,7 +389,9 @@ static int make_path(struct cgroupfs *fs, const struct required *req, bool *ret_
                 char where[4096], full[4096];
                 int child, mk;
 
-                snprintf(where, sizeof(where), "%.*s", (int)cur, fs->base.path);
+                if (casca_snprintf(where, sizeof(where), "%.*s", (int)cur, fs->base.path) < 0)
+                        return casca_error_setx(err, ENAMETOOLONG, "cgroup %s: path too long",
+                                                fs->base.path);
                 r = enable_controllers(dfd, fs->base.path, cur ? where : "/", req, err);
                 if (r < 0)
                         return r;
@@ -396,10 +414,10 @@ static int make_path(struct cgroupfs *fs, const struct required *req, bool *ret_
                                 *ret_created_leaf = true;
                         } else if (!mk) {
                                 fs->n_created++;
-                                snprintf(full, sizeof(full), "%s%.*s", fs->mountpoint, (int)cur,
-                                         fs->base.path);
                                 /* best effort: needs user xattrs on cgroupfs (5.7) */
-                                (void)lsetxattr(full, CREATED_XATTR, "1", 1, 0);
+                                if (casca_snprintf(full, sizeof(full), "%s%.*s", fs->mountpoint,
+                                                   (int)cur, fs->base.path) >= 0)
+                                        (void)lsetxattr(full, CREATED_XATTR, "1", 1, 0);
                         }
                         child = openat(dfd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 }
@@ -465,8 +483,10 @@ int casca_cgroupfs_create(const char *path, const struct casca_resources *res,
 static int cgroupfs_enter(struct casca_cgroup *cg, pid_t pid, struct casca_error **err)
 {
         char buf[32];
+        int r = casca_snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        if (r < 0)
+                return casca_error_set(err, -r, "cgroup %s: pid %d", cg->path, (int)pid);
         return write_file(cg->dfd, cg->path, "cgroup.procs", buf, err);
 }
 
@@ -486,10 +506,11 @@ static int collect_pids(int dfd, struct pid_list *l)
         r = casca_cgroupfs_read(dfd, "cgroup.procs", &procs);
         if (r < 0)
                 return r;
-        for (char *p = procs, *end; *p; p = end) {
-                long v = strtol(p, &end, 10);
+        for (const char *p = procs, *end; *p; p = end) {
+                int v;
 
-                if (end == p)
+                p += strspn(p, " \t\n");
+                if (casca_parse_int(p, &end, 0, INT_MAX, &v) < 0)
                         break;
                 if (l->n == l->size) {
                         pid_t *n = realloc(l->v, (l->size ? l->size * 2 : 64) * sizeof(*n));
@@ -558,13 +579,11 @@ static int wait_event(struct casca_cgroup *cg, const char *key, uint64_t want, i
                 struct pollfd pfd = {.fd = fd, .events = POLLPRI};
                 char buf[512];
                 uint64_t v = 0;
-                ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
                 int64_t left;
+                int r = casca_cgroupfs_pread(fd, buf, sizeof(buf));
 
-                if (n < 0)
-                        return casca_error_set(err, errno, "cgroup %s: read cgroup.events",
-                                               cg->path);
-                buf[n] = '\0';
+                if (r < 0)
+                        return casca_error_set(err, -r, "cgroup %s: read cgroup.events", cg->path);
                 if (casca_cgroupfs_keyed(buf, key, &v) == 0 && v == want)
                         return 0;
                 left = deadline - now_ms();
@@ -742,7 +761,7 @@ static const struct casca_cgroup_ops cgroupfs_ops = {
         .is_frozen = cgroupfs_is_frozen,
         .kill = cgroupfs_kill,
         .pids = cgroupfs_pids,
-        .stats_json = casca_cgroupfs_stats_json,
+        .stats = casca_cgroupfs_stats,
         .destroy = cgroupfs_destroy,
         .free = cgroupfs_free,
 };

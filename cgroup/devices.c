@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 static const struct casca_device_rule default_rules[] = {
         {.allow = true, .type = 'c', .major = -1, .minor = -1, .access = "m"},

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 #define CPU_PERIOD_DEFAULT 100000
 #define SHARES_MIN 2
@@ -74,12 +75,20 @@ static int add(struct casca_cgroup_settings *s, const char *what, bool optional,
         return 0;
 }
 
+/* A value that does not fit its buffer: never for what the parser lets
+ * through, but a cut-short value must not be written. */
+static int too_long(const char *what, struct casca_error **err)
+{
+        return casca_error_setx(err, ENAMETOOLONG, "%s: value too long", what);
+}
+
 static int add_u64(struct casca_cgroup_settings *s, const char *what, const char *file,
                    uint64_t value, struct casca_error **err)
 {
         char buf[32];
 
-        snprintf(buf, sizeof(buf), "%" PRIu64, value);
+        if (casca_snprintf(buf, sizeof(buf), "%" PRIu64, value) < 0)
+                return too_long(what, err);
         return add(s, what, false, file, buf, err);
 }
 
@@ -143,14 +152,18 @@ static int map_cpu(const struct casca_resources *res, struct casca_cgroup_settin
                         return r;
         }
         if (quota || period) {
+                const char *what_max =
+                        quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period";
+                uint64_t p = period ? res->cpu.period : (uint64_t)CPU_PERIOD_DEFAULT;
+
                 if (quota && res->cpu.quota > 0)
-                        snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, res->cpu.quota,
-                                 period ? res->cpu.period : (uint64_t)CPU_PERIOD_DEFAULT);
+                        r = casca_snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, res->cpu.quota,
+                                           p);
                 else
-                        snprintf(buf, sizeof(buf), "max %" PRIu64,
-                                 period ? res->cpu.period : (uint64_t)CPU_PERIOD_DEFAULT);
-                r = add(s, quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period",
-                        false, "cpu.max", buf, err);
+                        r = casca_snprintf(buf, sizeof(buf), "max %" PRIu64, p);
+                if (r < 0)
+                        return too_long(what_max, err);
+                r = add(s, what_max, false, "cpu.max", buf, err);
                 if (r < 0)
                         return r;
         }
@@ -282,7 +295,9 @@ static int map_io(const struct casca_resources *res, struct casca_cgroup_setting
 
                 if (w < BLKIO_WEIGHT_MIN || w > BLKIO_WEIGHT_MAX)
                         return casca_error_setx(err, EINVAL, "%s: %u is not in 10..1000", what, w);
-                snprintf(buf, sizeof(buf), "default %" PRIu64, casca_cgroup_blkio_to_io_weight(w));
+                if (casca_snprintf(buf, sizeof(buf), "default %" PRIu64,
+                                   casca_cgroup_blkio_to_io_weight(w)) < 0)
+                        return too_long(what, err);
                 r = add(s, what, false, "io.weight", buf, err);
                 if (r < 0)
                         return r;
@@ -301,8 +316,9 @@ static int map_io(const struct casca_resources *res, struct casca_cgroup_setting
                         return casca_error_setx(err, EINVAL,
                                                 "%s[%zu].weight: %u is not in 10..1000", what, i,
                                                 d->weight);
-                snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-                         casca_cgroup_blkio_to_io_weight(d->weight));
+                if (casca_snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
+                                   d->minor, casca_cgroup_blkio_to_io_weight(d->weight)) < 0)
+                        return too_long(what, err);
                 r = add(s, what, false, "io.weight", buf, err);
                 if (r < 0)
                         return r;
@@ -325,21 +341,26 @@ static int map_io(const struct casca_resources *res, struct casca_cgroup_setting
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n_max; i++) {
-                size_t len = (size_t)snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64,
-                                              max[i].major, max[i].minor);
+                const char *what_max = "linux.resources.blockIO.throttle*";
+                int len = casca_snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64, max[i].major,
+                                         max[i].minor);
 
-                for (int k = 0; k < 4; k++) {
+                for (int k = 0; len >= 0 && k < 4; k++) {
+                        int n;
+
                         if (!max[i].has[k])
                                 continue;
                         if (max[i].rate[k] == 0)
-                                len += (size_t)snprintf(buf + len, sizeof(buf) - len, " %s=max",
-                                                        io_max_keys[k]);
+                                n = casca_snprintf(buf + len, sizeof(buf) - (size_t)len, " %s=max",
+                                                   io_max_keys[k]);
                         else
-                                len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-                                                        " %s=%" PRIu64, io_max_keys[k],
-                                                        max[i].rate[k]);
+                                n = casca_snprintf(buf + len, sizeof(buf) - (size_t)len,
+                                                   " %s=%" PRIu64, io_max_keys[k], max[i].rate[k]);
+                        len = n < 0 ? n : len + n;
                 }
-                r = add(s, "linux.resources.blockIO.throttle*", false, "io.max", buf, err);
+                if (len < 0)
+                        return too_long(what_max, err);
+                r = add(s, what_max, false, "io.max", buf, err);
                 if (r < 0)
                         return r;
         }
@@ -368,7 +389,8 @@ static int map_hugetlb(const struct casca_resources *res, struct casca_cgroup_se
                                                 "linux.resources.hugepageLimits[%zu].pageSize: "
                                                 "invalid page size \"%s\"",
                                                 i, h->page_size ? h->page_size : "");
-                snprintf(file, sizeof(file), "hugetlb.%s.max", h->page_size);
+                if (casca_snprintf(file, sizeof(file), "hugetlb.%s.max", h->page_size) < 0)
+                        return too_long("linux.resources.hugepageLimits", err);
                 r = add_u64(s, "linux.resources.hugepageLimits", file, h->limit, err);
                 if (r < 0)
                         return r;

@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
 #include "netns/network.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 /* Write content to dir/name atomically (tmp + rename), mode 0644. */
 static int write_file(int dfd, const char *dir, const char *name, const char *content, size_t len,
@@ -20,7 +21,9 @@ static int write_file(int dfd, const char *dir, const char *name, const char *co
         char tmp[64];
         _cleanup_close_ int fd = -1;
 
-        snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+        if (casca_snprintf(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "write `%s/%s`: name too long", dir,
+                                        name);
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s/%s`", dir, tmp);
@@ -122,8 +125,9 @@ int casca_network_write_etc(const struct casca_netconf *nc, const char *hostname
         int r;
 
         if (address) {
-                snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(address, "/"), address);
-                if (casca_ip_parse(addr, &ip) < 0)
+                if (casca_snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(address, "/"),
+                                   address) < 0 ||
+                    casca_ip_parse(addr, &ip) < 0)
                         return casca_error_setx(err, EINVAL, "invalid container address \"%s\"",
                                                 address);
         }

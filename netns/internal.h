@@ -12,6 +12,7 @@
 
 #include "casca.h"
 #include "netns/netconf.h"
+#include "util/hash.h"
 
 /* ---- nl.c: a netlink socket, request/ACK ---------------------------------- */
 
@@ -179,7 +180,6 @@ int casca_netstate_save(const char *state_root, const char *id, const struct cas
                         struct casca_error **err);
 int casca_netstate_remove(const char *state_root, const char *id, struct casca_error **err);
 void casca_netstate_clear(struct casca_netstate *st);
-int casca_mkdir_p(const char *path, mode_t mode, struct casca_error **err);
 
 /* Test seam: when set, network.c calls it after each step of a setup (with
  * the step's name) so tests can kill the process at a chosen point. */
@@ -193,6 +193,5 @@ int casca_addr_list(struct casca_nl *nl, int index, struct casca_cidr **ret, siz
 
 /* "cv" + 8 hex digits of a hash of id. */
 void casca_veth_name(const char *id, char buf[IFNAMSIZ]);
-uint64_t casca_hash64(const char *s);
 
 #endif

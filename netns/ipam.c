@@ -24,9 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/format.h"
 
 /* IPv6 subnets are huge: look at no more than this many candidates. */
 #define IPAM_MAX_SCAN (UINT64_C(1) << 20)
@@ -38,7 +39,7 @@ static int ipam_open(const char *dir, int *ret_lock, struct casca_error **err)
         _cleanup_close_ int dfd = -1, lfd = -1;
         int r;
 
-        r = casca_mkdir_p(dir, 0700, err);
+        r = casca_fs_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -77,7 +78,8 @@ static int write_small(int dfd, const char *name, const char *content)
         _cleanup_close_ int fd = -1;
         size_t len = strlen(content);
 
-        snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+        if (casca_snprintf(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
+                return -ENAMETOOLONG;
         fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
@@ -101,7 +103,7 @@ static int claim_name(int dfd, const char *name, const char *owner, char *ret_ho
                 int r = -errno;
 
                 if (r == -EEXIST && ret_holder && read_small(dfd, name, ret_holder, size) < 0)
-                        snprintf(ret_holder, size, "?");
+                        casca_snprintf_trunc(ret_holder, size, "?");
                 return r;
         }
         if (write(fd, owner, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
@@ -265,8 +267,10 @@ int casca_ipam_reserve_ports(const char *dir, const struct casca_netconf *nc, co
 
                 if (pm->has_host_ip)
                         casca_ip_format(&pm->host_ip, ip, sizeof(ip));
-                snprintf(name, sizeof(name), "%s.%u.%s", proto_name(pm->protocol), pm->host_port,
-                         pm->has_host_ip ? ip : "any");
+                r = casca_snprintf(name, sizeof(name), "%s.%u.%s", proto_name(pm->protocol),
+                                   pm->host_port, pm->has_host_ip ? ip : "any");
+                if (r < 0)
+                        return casca_error_set(err, -r, "casca.network.ports[%zu]", i);
                 r = claim_name(dfd, name, owner, holder, sizeof(holder));
                 if (r == -EEXIST)
                         return casca_error_setx(err, EADDRINUSE,

@@ -9,8 +9,9 @@
 #include <net/if.h>
 #include <string.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int index)
 {
@@ -27,7 +28,7 @@ static int linkinfo_cb(const struct nlattr *a, void *data)
 
         if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
             mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-                snprintf(li->kind, sizeof(li->kind), "%s", mnl_attr_get_str(a));
+                casca_snprintf_trunc(li->kind, sizeof(li->kind), "%s", mnl_attr_get_str(a));
         return MNL_CB_OK;
 }
 

@@ -55,8 +55,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 struct base_chain {
         const char *name;
@@ -72,10 +73,12 @@ static const struct base_chain chains[] = {
 
 void casca_nat_tag(const char *id, char *buf, size_t size)
 {
+        /* callers' buffers hold NFTNL_UDATA_COMMENT_MAXLEN bytes and more */
         if (strlen(id) + sizeof("casca:") <= NFTNL_UDATA_COMMENT_MAXLEN)
-                snprintf(buf, size, "casca:%s", id);
+                casca_snprintf_trunc(buf, size, "casca:%s", id);
         else
-                snprintf(buf, size, "casca:#%016llx", (unsigned long long)casca_hash64(id));
+                casca_snprintf_trunc(buf, size, "casca:#%016llx",
+                                     (unsigned long long)casca_hash64_str(id));
 }
 
 int casca_sysctl_write(const char *path, const char *value, struct casca_error **err)
@@ -324,8 +327,9 @@ static int batch_ack_cb(const struct nlmsghdr *nlh, void *data)
                                         a, nlh,
                                         off) if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
                                                  mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-                                        snprintf(st->nl->ext_msg, sizeof(st->nl->ext_msg), "%s",
-                                                 mnl_attr_get_str(a));
+                                        casca_snprintf_trunc(st->nl->ext_msg,
+                                                             sizeof(st->nl->ext_msg), "%s",
+                                                             mnl_attr_get_str(a));
                         }
                 }
         }
@@ -540,9 +544,12 @@ static int enable_forwarding(const struct casca_netconf *nc, struct casca_error 
                         return r;
         }
         if (nc->n_ports > 0) {
-                snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet",
-                         nc->bridge);
-                r = casca_sysctl_write(path, "1", err);
+                r = casca_snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet",
+                                   nc->bridge);
+                if (r >= 0)
+                        r = casca_sysctl_write(path, "1", err);
+                else
+                        r = casca_error_set(err, -r, "route_localnet of `%s`", nc->bridge);
                 if (r < 0)
                         return r;
         }
@@ -651,7 +658,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
                 f->v = v;
                 f->cap = cap;
         }
-        snprintf(f->v[f->n].chain, sizeof(f->v[f->n].chain), "%s", chain ? chain : "");
+        casca_snprintf_trunc(f->v[f->n].chain, sizeof(f->v[f->n].chain), "%s", chain ? chain : "");
         f->v[f->n].handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
         f->n++;
 out:

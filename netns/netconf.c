@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netconf.c - parse and validate "casca"."network" (yajl_tree), and the pure
+/* netconf.c - parse and validate "casca"."network" and linux.netDevices, and the pure
  * address helpers shared by netns/. */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
 #include "netns/netconf.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define P "casca.network"
 
@@ -43,8 +45,8 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
 {
         char buf[CASCA_CIDR_STRLEN];
         const char *slash;
-        char *end;
-        unsigned long prefix;
+        const char *end;
+        unsigned prefix;
         struct casca_cidr c = {0};
         size_t n;
 
@@ -57,13 +59,10 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
         buf[n] = '\0';
         if (casca_ip_parse(buf, &c.ip) < 0)
                 return -EINVAL;
-        if (!isdigit((unsigned char)slash[1]))
+        if (casca_parse_uint(slash + 1, &end, UINT_MAX, &prefix) < 0 || *end ||
+            end - (slash + 1) > 3 || prefix > ip_len(c.ip.family) * 8)
                 return -EINVAL;
-        errno = 0;
-        prefix = strtoul(slash + 1, &end, 10);
-        if (errno || *end || end - (slash + 1) > 3 || prefix > ip_len(c.ip.family) * 8)
-                return -EINVAL;
-        c.prefix = (unsigned)prefix;
+        c.prefix = prefix;
         *ret = c;
         return 0;
 }
@@ -71,7 +70,7 @@ int casca_cidr_parse(const char *s, struct casca_cidr *ret)
 const char *casca_ip_format(const struct casca_ip *ip, char *buf, size_t size)
 {
         if (!inet_ntop(ip->family, ip->addr, buf, (socklen_t)size))
-                snprintf(buf, size, "?");
+                casca_snprintf_trunc(buf, size, "?");
         return buf;
 }
 
@@ -79,7 +78,8 @@ const char *casca_cidr_format(const struct casca_cidr *c, char *buf, size_t size
 {
         char a[CASCA_IP_STRLEN];
 
-        snprintf(buf, size, "%s/%u", casca_ip_format(&c->ip, a, sizeof(a)), c->prefix);
+        /* size is CASCA_CIDR_STRLEN, which holds any */
+        casca_snprintf_trunc(buf, size, "%s/%u", casca_ip_format(&c->ip, a, sizeof(a)), c->prefix);
         return buf;
 }
 
@@ -201,97 +201,97 @@ static int oom(struct casca_error **err)
         return casca_error_set(err, ENOMEM, P);
 }
 
-/* A link name the kernel accepts: 1..15 bytes, no '/', ':' or whitespace. */
-static bool valid_ifname(const char *s)
+bool casca_ifname_valid(const char *s)
 {
         size_t n = strlen(s);
 
         if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
                 return false;
         for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || isspace((unsigned char)*p) ||
-                    !isprint((unsigned char)*p))
+                if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
                         return false;
         return true;
 }
 
-static int get_string(yajl_val v, const char *path, const char **ret, struct casca_error **err)
+/* A name casca gives a link: one the kernel accepts, and printable. */
+static bool valid_ifname(const char *s)
 {
-        if (!YAJL_IS_STRING(v))
-                return casca_error_setx(err, EINVAL, "%s: expected a string", path);
-        *ret = YAJL_GET_STRING(v) ? YAJL_GET_STRING(v) : "";
+        if (!casca_ifname_valid(s))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isprint((unsigned char)*p))
+                        return false;
+        return true;
+}
+
+static int get_string(const struct casca_json *v, const struct casca_jpath *p, const char **ret,
+                      struct casca_error **err)
+{
+        if (!casca_json_is_string(v))
+                return casca_json_error(err, p, "expected a string");
+        *ret = casca_json_str(v);
         return 0;
 }
 
 /* casca.network is casca's own object: a key it does not know is a typo
  * (the runtime-spec's rule to ignore unknown keys is for the spec's). */
-static int unknown_key(const char *path, const char *key, struct casca_error **err)
+static int unknown_key(const struct casca_jpath *p, const char *key, struct casca_error **err)
 {
-        return casca_error_setx(err, EINVAL, "%s: unknown key \"%s\"", path, key);
+        return casca_json_error(err, p, "unknown key \"%s\"", key);
 }
 
-static int get_int_range(yajl_val v, const char *path, long long min, long long max, long long *ret,
-                         struct casca_error **err)
-{
-        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
-                return casca_error_setx(err, EINVAL,
-                                        "%s: expected an integer between %lld and %lld", path, min,
-                                        max);
-        *ret = YAJL_GET_INTEGER(v);
-        return 0;
-}
-
-static int parse_ifname(yajl_val v, const char *path, char **ret, struct casca_error **err)
+static int parse_ifname(const struct casca_json *v, const struct casca_jpath *p, char **ret,
+                        struct casca_error **err)
 {
         const char *s = NULL;
         int r;
 
-        r = get_string(v, path, &s, err);
+        r = get_string(v, p, &s, err);
         if (r < 0)
                 return r;
         if (!valid_ifname(s))
-                return casca_error_setx(err, EINVAL, "%s: invalid interface name \"%s\"", path, s);
+                return casca_json_error(err, p, "invalid interface name \"%s\"", s);
         free(*ret);
         *ret = strdup(s);
         return *ret ? 0 : oom(err);
 }
 
-static int parse_ip(yajl_val v, const char *path, struct casca_ip *ret, struct casca_error **err)
+static int parse_ip(const struct casca_json *v, const struct casca_jpath *p, struct casca_ip *ret,
+                    struct casca_error **err)
 {
         const char *s = NULL;
         int r;
 
-        r = get_string(v, path, &s, err);
+        r = get_string(v, p, &s, err);
         if (r < 0)
                 return r;
         if (casca_ip_parse(s, ret) < 0)
-                return casca_error_setx(err, EINVAL, "%s: invalid IP address \"%s\"", path, s);
+                return casca_json_error(err, p, "invalid IP address \"%s\"", s);
         return 0;
 }
 
 /* A subnet: valid CIDR, host bits clear, room for a gateway and a host. */
-static int parse_subnet(yajl_val v, const char *path, int family, struct casca_cidr *ret,
-                        struct casca_error **err)
+static int parse_subnet(const struct casca_json *v, const struct casca_jpath *p, int family,
+                        struct casca_cidr *ret, struct casca_error **err)
 {
         struct casca_ip net;
         const char *s = NULL;
         int r;
 
-        r = get_string(v, path, &s, err);
+        r = get_string(v, p, &s, err);
         if (r < 0)
                 return r;
         if (casca_cidr_parse(s, ret) < 0)
-                return casca_error_setx(err, EINVAL, "%s: invalid CIDR \"%s\"", path, s);
+                return casca_json_error(err, p, "invalid CIDR \"%s\"", s);
         if (ret->ip.family != family)
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" is not an %s subnet", path, s,
+                return casca_json_error(err, p, "\"%s\" is not an %s subnet", s,
                                         family == AF_INET ? "IPv4" : "IPv6");
         casca_cidr_network(ret, &net);
         if (!casca_ip_equal(&net, &ret->ip))
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" has host bits set", path, s);
+                return casca_json_error(err, p, "\"%s\" has host bits set", s);
         if (ret->prefix > (family == AF_INET ? 30u : 126u))
-                return casca_error_setx(err, EINVAL,
-                                        "%s: \"%s\" is too small for a gateway and a container",
-                                        path, s);
+                return casca_json_error(err, p, "\"%s\" is too small for a gateway and a container",
+                                        s);
         return 0;
 }
 
@@ -306,91 +306,89 @@ static bool usable_host(const struct casca_cidr *subnet, const struct casca_ip *
 }
 
 static int check_gateway(const struct casca_cidr *subnet, const struct casca_ip *gw,
-                         const char *path, struct casca_error **err)
+                         const struct casca_jpath *p, struct casca_error **err)
 {
         char a[CASCA_IP_STRLEN], s[CASCA_CIDR_STRLEN];
 
         if (!usable_host(subnet, gw))
-                return casca_error_setx(err, EINVAL, "%s: %s is not a host address of %s", path,
+                return casca_json_error(err, p, "%s is not a host address of %s",
                                         casca_ip_format(gw, a, sizeof(a)),
                                         casca_cidr_format(subnet, s, sizeof(s)));
         return 0;
 }
 
 /* "10.88.0.10/16" or "10.88.0.10": inside the subnet, not the gateway. */
-static int parse_address(yajl_val v, const char *path, const struct casca_cidr *subnet,
-                         const struct casca_ip *gw, struct casca_cidr *ret,
-                         struct casca_error **err)
+static int parse_address(const struct casca_json *v, const struct casca_jpath *p,
+                         const struct casca_cidr *subnet, const struct casca_ip *gw,
+                         struct casca_cidr *ret, struct casca_error **err)
 {
         char sbuf[CASCA_CIDR_STRLEN];
         const char *s = NULL;
         int r;
 
-        r = get_string(v, path, &s, err);
+        r = get_string(v, p, &s, err);
         if (r < 0)
                 return r;
         if (strchr(s, '/')) {
                 if (casca_cidr_parse(s, ret) < 0)
-                        return casca_error_setx(err, EINVAL, "%s: invalid address \"%s\"", path, s);
+                        return casca_json_error(err, p, "invalid address \"%s\"", s);
         } else {
                 if (casca_ip_parse(s, &ret->ip) < 0)
-                        return casca_error_setx(err, EINVAL, "%s: invalid address \"%s\"", path, s);
+                        return casca_json_error(err, p, "invalid address \"%s\"", s);
                 ret->prefix = subnet->prefix;
         }
         casca_cidr_format(subnet, sbuf, sizeof(sbuf));
         if (ret->prefix != subnet->prefix || !usable_host(subnet, &ret->ip))
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" is not a host address of %s", path,
-                                        s, sbuf);
+                return casca_json_error(err, p, "\"%s\" is not a host address of %s", s, sbuf);
         if (casca_ip_equal(&ret->ip, gw))
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" is the gateway", path, s);
+                return casca_json_error(err, p, "\"%s\" is the gateway", s);
         return 0;
 }
 
-static int parse_mac(yajl_val v, const char *path, uint8_t mac[6], struct casca_error **err)
+static int parse_mac(const struct casca_json *v, const struct casca_jpath *p, uint8_t mac[6],
+                     struct casca_error **err)
 {
         unsigned b[6];
         const char *s = NULL;
         char tail;
         int r;
 
-        r = get_string(v, path, &s, err);
+        r = get_string(v, p, &s, err);
         if (r < 0)
                 return r;
         if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
                                       &b[4], &b[5], &tail) != 6)
-                return casca_error_setx(err, EINVAL, "%s: invalid MAC address \"%s\"", path, s);
+                return casca_json_error(err, p, "invalid MAC address \"%s\"", s);
         for (int i = 0; i < 6; i++)
                 mac[i] = (uint8_t)b[i];
         if (mac[0] & 1)
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" is a multicast address", path, s);
+                return casca_json_error(err, p, "\"%s\" is a multicast address", s);
         if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-                return casca_error_setx(err, EINVAL, "%s: \"%s\" is all zero", path, s);
+                return casca_json_error(err, p, "\"%s\" is all zero", s);
         return 0;
 }
 
 /* Copy an array of strings.  check: optional validator (NULL: non-empty). */
-static int parse_strv(yajl_val v, const char *path, bool (*check)(const char *), char ***ret,
-                      size_t *ret_n, struct casca_error **err)
+static int parse_strv(const struct casca_json *v, const struct casca_jpath *p,
+                      bool (*check)(const char *), char ***ret, size_t *ret_n,
+                      struct casca_error **err)
 {
         _cleanup_strv_ char **out = NULL;
         size_t n;
 
-        if (!YAJL_IS_ARRAY(v))
-                return casca_error_setx(err, EINVAL, "%s: expected an array of strings", path);
-        n = v->u.array.len;
+        if (!casca_json_is_array(v))
+                return casca_json_error(err, p, "expected an array of strings");
+        n = casca_json_len(v);
         out = calloc(n + 1, sizeof(char *));
         if (!out)
                 return oom(err);
         for (size_t i = 0; i < n; i++) {
-                yajl_val e = v->u.array.values[i];
-                const char *s = NULL;
+                const char *s = casca_json_str(casca_json_at(v, i));
 
-                if (!YAJL_IS_STRING(e))
-                        return casca_error_setx(err, EINVAL, "%s[%zu]: expected a string", path, i);
-                s = YAJL_GET_STRING(e) ? YAJL_GET_STRING(e) : "";
+                if (!s)
+                        return casca_json_error(err, JIDX(p, i), "expected a string");
                 if (check ? !check(s) : !*s)
-                        return casca_error_setx(err, EINVAL, "%s[%zu]: invalid value \"%s\"", path,
-                                                i, s);
+                        return casca_json_error(err, JIDX(p, i), "invalid value \"%s\"", s);
                 out[i] = strdup(s);
                 if (!out[i])
                         return oom(err);
@@ -418,41 +416,42 @@ static bool is_word(const char *s)
         return true;
 }
 
-static int parse_ipv6(yajl_val v, struct casca_netconf_ip6 *ip6, struct casca_error **err)
+static int parse_ipv6(const struct casca_json *v, const struct casca_jpath *p,
+                      struct casca_netconf_ip6 *ip6, struct casca_error **err)
 {
-        yajl_val address = NULL, gateway = NULL, subnet = NULL;
+        const struct casca_json *address = NULL, *gateway = NULL, *subnet = NULL;
         int r;
 
-        if (!YAJL_IS_OBJECT(v))
-                return casca_error_setx(err, EINVAL, P ".ipv6: expected an object");
-        for (size_t i = 0; i < v->u.object.len; i++) {
-                const char *k = v->u.object.keys[i];
+        if (!casca_json_is_object(v))
+                return casca_json_error(err, p, "expected an object");
+        for (size_t i = 0; i < casca_json_len(v); i++) {
+                const char *k = casca_json_key(v, i);
                 if (strcmp(k, "subnet") == 0)
-                        subnet = v->u.object.values[i];
+                        subnet = casca_json_at(v, i);
                 else if (strcmp(k, "address") == 0)
-                        address = v->u.object.values[i];
+                        address = casca_json_at(v, i);
                 else if (strcmp(k, "gateway") == 0)
-                        gateway = v->u.object.values[i];
+                        gateway = casca_json_at(v, i);
                 else
-                        return unknown_key(P ".ipv6", k, err);
+                        return unknown_key(p, k, err);
         }
         if (!subnet)
-                return casca_error_setx(err, EINVAL, P ".ipv6.subnet: required");
-        r = parse_subnet(subnet, P ".ipv6.subnet", AF_INET6, &ip6->subnet, err);
+                return casca_json_error(err, JKEY(p, "subnet"), "required");
+        r = parse_subnet(subnet, JKEY(p, "subnet"), AF_INET6, &ip6->subnet, err);
         if (r < 0)
                 return r;
         if (gateway) {
-                r = parse_ip(gateway, P ".ipv6.gateway", &ip6->gateway, err);
+                r = parse_ip(gateway, JKEY(p, "gateway"), &ip6->gateway, err);
                 if (r < 0)
                         return r;
-                r = check_gateway(&ip6->subnet, &ip6->gateway, P ".ipv6.gateway", err);
+                r = check_gateway(&ip6->subnet, &ip6->gateway, JKEY(p, "gateway"), err);
                 if (r < 0)
                         return r;
         } else {
                 casca_cidr_nth(&ip6->subnet, 1, &ip6->gateway);
         }
         if (address) {
-                r = parse_address(address, P ".ipv6.address", &ip6->subnet, &ip6->gateway,
+                r = parse_address(address, JKEY(p, "address"), &ip6->subnet, &ip6->gateway,
                                   &ip6->address, err);
                 if (r < 0)
                         return r;
@@ -461,24 +460,23 @@ static int parse_ipv6(yajl_val v, struct casca_netconf_ip6 *ip6, struct casca_er
         return 0;
 }
 
-static int parse_port(yajl_val v, const char *path, struct casca_port_mapping *pm,
-                      struct casca_error **err)
+static int parse_port(const struct casca_json *v, const struct casca_jpath *p,
+                      struct casca_port_mapping *pm, struct casca_error **err)
 {
-        char sub[128];
-        long long n = 0;
         bool has_host = false, has_cont = false;
+        int64_t n = 0;
         int r;
 
-        if (!YAJL_IS_OBJECT(v))
-                return casca_error_setx(err, EINVAL, "%s: expected an object", path);
+        if (!casca_json_is_object(v))
+                return casca_json_error(err, p, "expected an object");
         pm->protocol = IPPROTO_TCP;
-        for (size_t i = 0; i < v->u.object.len; i++) {
-                const char *k = v->u.object.keys[i];
-                yajl_val e = v->u.object.values[i];
+        for (size_t i = 0; i < casca_json_len(v); i++) {
+                const char *k = casca_json_key(v, i);
+                const struct casca_json *e = casca_json_at(v, i);
+                const struct casca_jpath *sub = JKEY(p, k);
 
-                snprintf(sub, sizeof(sub), "%s.%s", path, k);
                 if (strcmp(k, "hostPort") == 0 || strcmp(k, "containerPort") == 0) {
-                        r = get_int_range(e, sub, 1, 65535, &n, err);
+                        r = casca_json_int_range(e, sub, 1, 65535, &n, err);
                         if (r < 0)
                                 return r;
                         if (k[0] == 'h') {
@@ -498,40 +496,39 @@ static int parse_port(yajl_val v, const char *path, struct casca_port_mapping *p
                         else if (strcasecmp(s, "udp") == 0)
                                 pm->protocol = IPPROTO_UDP;
                         else
-                                return casca_error_setx(err, EINVAL,
-                                                        "%s: unknown protocol \"%s\" (tcp or udp)",
-                                                        sub, s);
+                                return casca_json_error(err, sub,
+                                                        "unknown protocol \"%s\" (tcp or udp)", s);
                 } else if (strcmp(k, "hostIP") == 0) {
                         r = parse_ip(e, sub, &pm->host_ip, err);
                         if (r < 0)
                                 return r;
                         pm->has_host_ip = !casca_ip_is_any(&pm->host_ip);
                 } else {
-                        return unknown_key(path, k, err);
+                        return unknown_key(p, k, err);
                 }
         }
         if (!has_host)
-                return casca_error_setx(err, EINVAL, "%s.hostPort: required", path);
+                return casca_json_error(err, JKEY(p, "hostPort"), "required");
         if (!has_cont)
                 pm->container_port = pm->host_port;
         return 0;
 }
 
-static int parse_ports(yajl_val v, struct casca_netconf *nc, struct casca_error **err)
+static int parse_ports(const struct casca_json *v, const struct casca_jpath *p,
+                       struct casca_netconf *nc, struct casca_error **err)
 {
-        char path[64];
         int r;
 
-        if (!YAJL_IS_ARRAY(v))
-                return casca_error_setx(err, EINVAL, P ".ports: expected an array");
-        nc->ports = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(*nc->ports));
+        if (!casca_json_is_array(v))
+                return casca_json_error(err, p, "expected an array");
+        nc->ports = calloc(casca_json_len(v) ? casca_json_len(v) : 1, sizeof(*nc->ports));
         if (!nc->ports)
                 return oom(err);
-        for (size_t i = 0; i < v->u.array.len; i++) {
+        for (size_t i = 0; i < casca_json_len(v); i++) {
                 struct casca_port_mapping *pm = &nc->ports[i];
+                const struct casca_jpath *ip = JIDX(p, i);
 
-                snprintf(path, sizeof(path), P ".ports[%zu]", i);
-                r = parse_port(v->u.array.values[i], path, pm, err);
+                r = parse_port(casca_json_at(v, i), ip, pm, err);
                 if (r < 0)
                         return r;
                 nc->n_ports++;
@@ -541,230 +538,117 @@ static int parse_ports(yajl_val v, struct casca_netconf *nc, struct casca_error 
                                 o->has_host_ip == pm->has_host_ip &&
                                 (!pm->has_host_ip || casca_ip_equal(&o->host_ip, &pm->host_ip));
                         if (o->host_port == pm->host_port && o->protocol == pm->protocol && same_ip)
-                                return casca_error_setx(
-                                        err, EINVAL,
-                                        "%s.hostPort: %u/%s is already published by " P
-                                        ".ports[%zu]",
-                                        path, pm->host_port,
-                                        pm->protocol == IPPROTO_TCP ? "tcp" : "udp", j);
+                                return casca_json_error(
+                                        err, JKEY(ip, "hostPort"),
+                                        "%u/%s is already published by " P ".ports[%zu]",
+                                        pm->host_port, pm->protocol == IPPROTO_TCP ? "tcp" : "udp",
+                                        j);
                 }
                 if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6)
-                        return casca_error_setx(err, EINVAL,
-                                                "%s.hostIP: an IPv6 host address needs " P ".ipv6",
-                                                path);
+                        return casca_json_error(err, JKEY(ip, "hostIP"),
+                                                "an IPv6 host address needs " P ".ipv6");
         }
         return 0;
 }
 
-static int parse_dns(yajl_val v, struct casca_netconf *nc, struct casca_error **err)
+static int parse_dns(const struct casca_json *v, const struct casca_jpath *p,
+                     struct casca_netconf *nc, struct casca_error **err)
 {
         int r = 0;
 
-        if (!YAJL_IS_OBJECT(v))
-                return casca_error_setx(err, EINVAL, P ".dns: expected an object");
+        if (!casca_json_is_object(v))
+                return casca_json_error(err, p, "expected an object");
         nc->has_dns = true;
-        for (size_t i = 0; i < v->u.object.len && r >= 0; i++) {
-                const char *k = v->u.object.keys[i];
-                yajl_val e = v->u.object.values[i];
+        for (size_t i = 0; i < casca_json_len(v) && r >= 0; i++) {
+                const char *k = casca_json_key(v, i);
+                const struct casca_json *e = casca_json_at(v, i);
 
                 if (strcmp(k, "servers") == 0)
-                        r = parse_strv(e, P ".dns.servers", is_ip_string, &nc->dns_servers,
+                        r = parse_strv(e, JKEY(p, k), is_ip_string, &nc->dns_servers,
                                        &nc->n_dns_servers, err);
                 else if (strcmp(k, "search") == 0)
-                        r = parse_strv(e, P ".dns.search", is_word, &nc->dns_search,
-                                       &nc->n_dns_search, err);
+                        r = parse_strv(e, JKEY(p, k), is_word, &nc->dns_search, &nc->n_dns_search,
+                                       err);
                 else if (strcmp(k, "options") == 0)
-                        r = parse_strv(e, P ".dns.options", is_word, &nc->dns_options,
-                                       &nc->n_dns_options, err);
+                        r = parse_strv(e, JKEY(p, k), is_word, &nc->dns_options, &nc->n_dns_options,
+                                       err);
                 else
-                        r = unknown_key(P ".dns", k, err);
+                        r = unknown_key(p, k, err);
         }
         return r;
 }
 
-static int parse_hosts(yajl_val v, struct casca_netconf *nc, struct casca_error **err)
+static int parse_hosts(const struct casca_json *v, const struct casca_jpath *p,
+                       struct casca_netconf *nc, struct casca_error **err)
 {
-        char path[64], sub[80];
         int r;
 
-        if (!YAJL_IS_ARRAY(v))
-                return casca_error_setx(err, EINVAL, P ".hosts: expected an array");
-        nc->hosts = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(*nc->hosts));
+        if (!casca_json_is_array(v))
+                return casca_json_error(err, p, "expected an array");
+        nc->hosts = calloc(casca_json_len(v) ? casca_json_len(v) : 1, sizeof(*nc->hosts));
         if (!nc->hosts)
                 return oom(err);
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                yajl_val e = v->u.array.values[i];
+        for (size_t i = 0; i < casca_json_len(v); i++) {
+                const struct casca_json *e = casca_json_at(v, i);
+                const struct casca_jpath *hp = JIDX(p, i);
                 struct casca_host_entry *h = &nc->hosts[i];
-                yajl_val ip = NULL, names = NULL;
+                const struct casca_json *ip = NULL, *names = NULL;
                 const char *ipstr = NULL;
                 struct casca_ip tmp;
 
-                snprintf(path, sizeof(path), P ".hosts[%zu]", i);
-                if (!YAJL_IS_OBJECT(e))
-                        return casca_error_setx(err, EINVAL, "%s: expected an object", path);
+                if (!casca_json_is_object(e))
+                        return casca_json_error(err, hp, "expected an object");
                 nc->n_hosts++;
-                for (size_t j = 0; j < e->u.object.len; j++) {
-                        const char *k = e->u.object.keys[j];
+                for (size_t j = 0; j < casca_json_len(e); j++) {
+                        const char *k = casca_json_key(e, j);
                         if (strcmp(k, "ip") == 0)
-                                ip = e->u.object.values[j];
+                                ip = casca_json_at(e, j);
                         else if (strcmp(k, "names") == 0)
-                                names = e->u.object.values[j];
+                                names = casca_json_at(e, j);
                         else
-                                return unknown_key(path, k, err);
+                                return unknown_key(hp, k, err);
                 }
                 if (!ip || !names)
-                        return casca_error_setx(err, EINVAL, "%s.%s: required", path,
-                                                ip ? "names" : "ip");
-                snprintf(sub, sizeof(sub), "%s.ip", path);
-                r = parse_ip(ip, sub, &tmp, err);
+                        return casca_json_error(err, JKEY(hp, ip ? "names" : "ip"), "required");
+                r = parse_ip(ip, JKEY(hp, "ip"), &tmp, err);
                 if (r < 0)
                         return r;
-                r = get_string(ip, sub, &ipstr, err);
+                r = get_string(ip, JKEY(hp, "ip"), &ipstr, err);
                 if (r < 0)
                         return r;
                 h->ip = strdup(ipstr);
                 if (!h->ip)
                         return oom(err);
-                snprintf(sub, sizeof(sub), "%s.names", path);
-                r = parse_strv(names, sub, is_word, &h->names, &h->n_names, err);
+                r = parse_strv(names, JKEY(hp, "names"), is_word, &h->names, &h->n_names, err);
                 if (r < 0)
                         return r;
                 if (h->n_names == 0)
-                        return casca_error_setx(err, EINVAL, "%s: expected at least one name", sub);
+                        return casca_json_error(err, JKEY(hp, "names"),
+                                                "expected at least one name");
         }
-        return 0;
-}
-
-static int parse_user_mode(yajl_val v, yajl_val ports, struct casca_netconf **nc,
-                           struct casca_netconf **ret, struct casca_error **err);
-
-int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_error **err)
-{
-        _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
-        yajl_val subnet = NULL, gateway = NULL, address = NULL, ipv6 = NULL, ports = NULL;
-        long long n = 0;
-        int r = 0;
-
-        if (v && !YAJL_IS_OBJECT(v))
-                return casca_error_setx(err, EINVAL, P ": expected an object");
-        nc = calloc(1, sizeof(*nc));
-        if (!nc)
-                return oom(err);
-        nc->nat = true;
-        nc->bridge = strdup(CASCA_NET_DEFAULT_BRIDGE);
-        nc->interface = strdup(CASCA_NET_DEFAULT_INTERFACE);
-        if (!nc->bridge || !nc->interface)
-                return oom(err);
-        casca_cidr_parse(CASCA_NET_DEFAULT_SUBNET, &nc->subnet);
-
-        for (size_t i = 0; v && i < v->u.object.len && r >= 0; i++) {
-                const char *k = v->u.object.keys[i];
-                yajl_val e = v->u.object.values[i];
-
-                if (strcmp(k, "mode") == 0) {
-                        const char *m = YAJL_IS_STRING(e) ? YAJL_GET_STRING(e) : NULL;
-                        if (!m || (strcmp(m, "bridge") != 0 && strcmp(m, "user") != 0))
-                                r = casca_error_setx(err, EINVAL,
-                                                     P ".mode: expected \"bridge\" or \"user\"");
-                        else
-                                nc->user_mode = strcmp(m, "user") == 0;
-                } else if (strcmp(k, "bridge") == 0)
-                        r = parse_ifname(e, P ".bridge", &nc->bridge, err);
-                else if (strcmp(k, "interface") == 0)
-                        r = parse_ifname(e, P ".interface", &nc->interface, err);
-                else if (strcmp(k, "subnet") == 0)
-                        subnet = e;
-                else if (strcmp(k, "gateway") == 0)
-                        gateway = e;
-                else if (strcmp(k, "address") == 0)
-                        address = e;
-                else if (strcmp(k, "ipv6") == 0)
-                        ipv6 = e;
-                else if (strcmp(k, "ports") == 0)
-                        ports = e;
-                else if (strcmp(k, "mtu") == 0) {
-                        r = get_int_range(e, P ".mtu", 68, 65535, &n, err);
-                        nc->mtu = (uint32_t)n;
-                        nc->has_mtu = true;
-                } else if (strcmp(k, "mac") == 0) {
-                        r = parse_mac(e, P ".mac", nc->mac, err);
-                        nc->has_mac = true;
-                } else if (strcmp(k, "nat") == 0) {
-                        if (!YAJL_IS_TRUE(e) && !YAJL_IS_FALSE(e))
-                                r = casca_error_setx(err, EINVAL, P ".nat: expected a boolean");
-                        nc->nat = YAJL_IS_TRUE(e);
-                } else if (strcmp(k, "dns") == 0)
-                        r = parse_dns(e, nc, err);
-                else if (strcmp(k, "hosts") == 0)
-                        r = parse_hosts(e, nc, err);
-                else
-                        r = unknown_key(P, k, err);
-        }
-        if (r < 0)
-                return r;
-        if (nc->user_mode)
-                return parse_user_mode(v, ports, &nc, ret, err);
-
-        if (subnet) {
-                r = parse_subnet(subnet, P ".subnet", AF_INET, &nc->subnet, err);
-                if (r < 0)
-                        return r;
-        }
-        if (gateway) {
-                r = parse_ip(gateway, P ".gateway", &nc->gateway, err);
-                if (r < 0)
-                        return r;
-                if (nc->gateway.family != AF_INET)
-                        return casca_error_setx(err, EINVAL,
-                                                P ".gateway: expected an IPv4 address (IPv6 goes "
-                                                  "in " P ".ipv6.gateway)");
-                r = check_gateway(&nc->subnet, &nc->gateway, P ".gateway", err);
-                if (r < 0)
-                        return r;
-        } else {
-                casca_cidr_nth(&nc->subnet, 1, &nc->gateway);
-        }
-        if (address) {
-                r = parse_address(address, P ".address", &nc->subnet, &nc->gateway, &nc->address,
-                                  err);
-                if (r < 0)
-                        return r;
-                nc->has_address = true;
-        }
-        if (ipv6) {
-                r = parse_ipv6(ipv6, &nc->ipv6, err);
-                if (r < 0)
-                        return r;
-                nc->has_ipv6 = true;
-        }
-        if (ports) {
-                r = parse_ports(ports, nc, err);
-                if (r < 0)
-                        return r;
-        }
-        *ret = TAKE_PTR(nc);
         return 0;
 }
 
 /* mode "user": a user-mode helper (pasta) gives the address, the gateway
  * and DNS; what belongs to the bridge is refused, not ignored. */
-static int parse_user_mode(yajl_val v, yajl_val ports, struct casca_netconf **nc,
+static int parse_user_mode(const struct casca_json *v, const struct casca_json *ports,
+                           const struct casca_jpath *pp, struct casca_netconf **nc,
                            struct casca_netconf **ret, struct casca_error **err)
 {
         static const char *const bridge_only[] = {"bridge", "subnet", "gateway", "address",
                                                   "mtu",    "mac",    "ipv6",    "nat"};
         int r;
 
-        for (size_t i = 0; i < v->u.object.len; i++)
+        for (size_t i = 0; i < casca_json_len(v); i++)
                 for (size_t k = 0; k < ARRAY_SIZE(bridge_only); k++)
-                        if (strcmp(v->u.object.keys[i], bridge_only[k]) == 0)
+                        if (strcmp(casca_json_key(v, i), bridge_only[k]) == 0)
                                 return casca_error_setx(err, EINVAL,
                                                         P ".%s: only with mode \"bridge\" (mode "
                                                           "\"user\" takes its address from the "
                                                           "helper)",
                                                         bridge_only[k]);
         if (ports) {
-                r = parse_ports(ports, *nc, err);
+                r = parse_ports(ports, pp, *nc, err);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < (*nc)->n_ports; i++)
@@ -789,31 +673,189 @@ static int parse_user_mode(yajl_val v, yajl_val ports, struct casca_netconf **nc
         return 0;
 }
 
+int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
+                        struct casca_error **err)
+{
+        const struct casca_jpath *np = JKEY(JKEY(NULL, "casca"), "network");
+        _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
+        const struct casca_json *subnet = NULL, *gateway = NULL, *address = NULL, *ipv6 = NULL,
+                                *ports = NULL;
+        int64_t n = 0;
+        int r = 0;
+
+        if (v && !casca_json_is_object(v))
+                return casca_json_error(err, np, "expected an object");
+        nc = calloc(1, sizeof(*nc));
+        if (!nc)
+                return oom(err);
+        nc->nat = true;
+        nc->bridge = strdup(CASCA_NET_DEFAULT_BRIDGE);
+        nc->interface = strdup(CASCA_NET_DEFAULT_INTERFACE);
+        if (!nc->bridge || !nc->interface)
+                return oom(err);
+        casca_cidr_parse(CASCA_NET_DEFAULT_SUBNET, &nc->subnet);
+
+        for (size_t i = 0; i < casca_json_len(v) && r >= 0; i++) {
+                const char *k = casca_json_key(v, i);
+                const struct casca_json *e = casca_json_at(v, i);
+                const struct casca_jpath *kp = JKEY(np, k);
+
+                if (strcmp(k, "mode") == 0) {
+                        const char *m = casca_json_str(e);
+                        if (!m || (strcmp(m, "bridge") != 0 && strcmp(m, "user") != 0))
+                                r = casca_json_error(err, kp, "expected \"bridge\" or \"user\"");
+                        else
+                                nc->user_mode = strcmp(m, "user") == 0;
+                } else if (strcmp(k, "bridge") == 0)
+                        r = parse_ifname(e, kp, &nc->bridge, err);
+                else if (strcmp(k, "interface") == 0)
+                        r = parse_ifname(e, kp, &nc->interface, err);
+                else if (strcmp(k, "subnet") == 0)
+                        subnet = e;
+                else if (strcmp(k, "gateway") == 0)
+                        gateway = e;
+                else if (strcmp(k, "address") == 0)
+                        address = e;
+                else if (strcmp(k, "ipv6") == 0)
+                        ipv6 = e;
+                else if (strcmp(k, "ports") == 0)
+                        ports = e;
+                else if (strcmp(k, "mtu") == 0) {
+                        r = casca_json_int_range(e, kp, 68, 65535, &n, err);
+                        nc->mtu = (uint32_t)n;
+                        nc->has_mtu = true;
+                } else if (strcmp(k, "mac") == 0) {
+                        r = parse_mac(e, kp, nc->mac, err);
+                        nc->has_mac = true;
+                } else if (strcmp(k, "nat") == 0) {
+                        r = casca_json_bool(e, kp, &nc->nat, err);
+                } else if (strcmp(k, "dns") == 0)
+                        r = parse_dns(e, kp, nc, err);
+                else if (strcmp(k, "hosts") == 0)
+                        r = parse_hosts(e, kp, nc, err);
+                else
+                        r = unknown_key(np, k, err);
+        }
+        if (r < 0)
+                return r;
+        if (nc->user_mode)
+                return parse_user_mode(v, ports, JKEY(np, "ports"), &nc, ret, err);
+
+        if (subnet) {
+                r = parse_subnet(subnet, JKEY(np, "subnet"), AF_INET, &nc->subnet, err);
+                if (r < 0)
+                        return r;
+        }
+        if (gateway) {
+                r = parse_ip(gateway, JKEY(np, "gateway"), &nc->gateway, err);
+                if (r < 0)
+                        return r;
+                if (nc->gateway.family != AF_INET)
+                        return casca_json_error(err, JKEY(np, "gateway"),
+                                                "expected an IPv4 address (IPv6 goes in " P
+                                                ".ipv6.gateway)");
+                r = check_gateway(&nc->subnet, &nc->gateway, JKEY(np, "gateway"), err);
+                if (r < 0)
+                        return r;
+        } else {
+                casca_cidr_nth(&nc->subnet, 1, &nc->gateway);
+        }
+        if (address) {
+                r = parse_address(address, JKEY(np, "address"), &nc->subnet, &nc->gateway,
+                                  &nc->address, err);
+                if (r < 0)
+                        return r;
+                nc->has_address = true;
+        }
+        if (ipv6) {
+                r = parse_ipv6(ipv6, JKEY(np, "ipv6"), &nc->ipv6, err);
+                if (r < 0)
+                        return r;
+                nc->has_ipv6 = true;
+        }
+        if (ports) {
+                r = parse_ports(ports, JKEY(np, "ports"), nc, err);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(nc);
+        return 0;
+}
+
 int casca_netconf_parse_json(const char *json, struct casca_netconf **ret, struct casca_error **err)
 {
-        static const char *casca_path[] = {"casca", NULL};
-        static const char *network_path[] = {"network", NULL};
-        char ebuf[256] = "";
-        yajl_val root, casca, net;
-        int r;
+        _cleanup_json_ struct casca_json *root = casca_json_parse(json, strlen(json), err);
+        const struct casca_json *casca, *net = root;
 
-        root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
-        if (!root) {
-                ebuf[strcspn(ebuf, "\n")] = '\0';
-                return casca_error_setx(err, EINVAL, "invalid JSON: %s", ebuf);
-        }
-        casca = yajl_tree_get(root, casca_path, yajl_t_any);
-        if (YAJL_IS_OBJECT(root) && casca) {
-                net = yajl_tree_get(casca, network_path, yajl_t_any);
+        if (!root)
+                return -EINVAL;
+        casca = casca_json_get(root, "casca");
+        if (casca) {
+                net = casca_json_get(casca, "network");
                 if (!net) {
                         *ret = NULL;
-                        yajl_tree_free(root);
                         return 0;
                 }
-        } else {
-                net = root;
         }
-        r = casca_netconf_parse(net, ret, err);
-        yajl_tree_free(root);
-        return r;
+        return casca_netconf_parse(net, ret, err);
+}
+
+/* ---- linux.netDevices ----------------------------------------------------- */
+
+void casca_netdevs_free(struct casca_net_device *devs, size_t n)
+{
+        for (size_t i = 0; devs && i < n; i++) {
+                free(devs[i].host_name);
+                free(devs[i].name);
+        }
+        free(devs);
+}
+
+int casca_netdevs_from_json(const struct casca_json *v, const struct casca_jpath *p,
+                            struct casca_net_device **ret, size_t *ret_n, struct casca_error **err)
+{
+        struct casca_net_device *devs;
+        int r = casca_json_object(v, p, err);
+
+        if (r < 0)
+                return r;
+        r = casca_json_calloc(casca_json_len(v), sizeof(*devs), (void **)ret, err);
+        if (r < 0)
+                return r;
+        devs = *ret;
+        *ret_n = casca_json_len(v);
+        for (size_t i = 0; i < *ret_n; i++) {
+                const char *host = casca_json_key(v, i);
+                const struct casca_jpath *dp = JKEY(p, host);
+                struct casca_net_device *d = &devs[i];
+                const struct casca_json *o = casca_json_at(v, i), *x;
+
+                if (!casca_ifname_valid(host))
+                        return casca_json_error(err, dp, "invalid interface name \"%s\"", host);
+                r = casca_json_object(o, dp, err);
+                if (r < 0)
+                        return r;
+                d->host_name = strdup(host);
+                if (!d->host_name)
+                        return casca_error_set(err, ENOMEM, "strdup");
+                if ((x = casca_json_get(o, "name"))) {
+                        r = casca_json_string(x, JKEY(dp, "name"), &d->name, err);
+                        if (r < 0)
+                                return r;
+                        if (!casca_ifname_valid(d->name))
+                                return casca_json_error(err, JKEY(dp, "name"),
+                                                        "invalid interface name \"%s\"", d->name);
+                } else {
+                        d->name = strdup(host);
+                        if (!d->name)
+                                return casca_error_set(err, ENOMEM, "strdup");
+                }
+                for (size_t j = 0; j < i; j++)
+                        if (strcmp(devs[j].name, d->name) == 0)
+                                return casca_json_error(err, dp,
+                                                        "duplicate container interface name "
+                                                        "\"%s\"",
+                                                        d->name);
+        }
+        return 0;
 }

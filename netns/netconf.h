@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <yajl/yajl_tree.h>
 
 #include "casca.h"
+#include "util/json.h"
 
 /* An IPv4 or IPv6 address; addr holds 4 or 16 bytes in network order. */
 struct casca_ip {
@@ -84,7 +84,8 @@ struct casca_netconf {
 /* Parse the value of "casca"."network".  network_obj may be NULL (all
  * defaults).  Errors name the JSON path:
  * `casca.network.subnet: invalid CIDR "10.88.0.0/33"`. */
-int casca_netconf_parse(yajl_val network_obj, struct casca_netconf **ret, struct casca_error **err);
+int casca_netconf_parse(const struct casca_json *network_obj, struct casca_netconf **ret,
+                        struct casca_error **err);
 /* Parse a JSON document that is either a whole config.json (its
  * "casca"."network" is used; absent means NULL result and 0) or the network
  * object itself.  For tools and tests. */
@@ -97,6 +98,23 @@ static inline void casca_netconf_freep(struct casca_netconf **nc)
         casca_netconf_free(*nc);
 }
 #define _cleanup_netconf_ __attribute__((cleanup(casca_netconf_freep)))
+
+/* linux.netDevices: a host link moved into the container. */
+struct casca_net_device {
+        char *host_name; /* the key of linux.netDevices */
+        char *name;      /* name inside the container; defaults to host_name */
+};
+
+/* Parse the linux.netDevices object at path p: *ret and *ret_n are set
+ * before the entries are parsed (free with casca_netdevs_free()). */
+int casca_netdevs_from_json(const struct casca_json *v, const struct casca_jpath *p,
+                            struct casca_net_device **ret, size_t *ret_n, struct casca_error **err);
+void casca_netdevs_free(struct casca_net_device *devs, size_t n);
+
+/* A link name the kernel accepts (dev_valid_name): 1..15 bytes, not "."
+ * or "..", no '/', ':' or whitespace.  casca.network's own names must also
+ * be printable. */
+bool casca_ifname_valid(const char *s);
 
 /* ---- address helpers (pure) ---------------------------------------------- */
 

@@ -20,9 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
 #include "netns/network.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 void (*casca_network_step_hook)(const char *step);
 
@@ -32,23 +33,12 @@ static void step(const char *name)
                 casca_network_step_hook(name);
 }
 
-/* FNV-1a, 64 bit. */
-uint64_t casca_hash64(const char *s)
-{
-        uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-        for (; *s; s++) {
-                h ^= (unsigned char)*s;
-                h *= UINT64_C(0x100000001b3);
-        }
-        return h;
-}
-
 void casca_veth_name(const char *id, char buf[IFNAMSIZ])
 {
-        uint64_t h = casca_hash64(id);
+        uint64_t h = casca_hash64_str(id);
 
-        snprintf(buf, IFNAMSIZ, "cv%08x", (unsigned)(h ^ (h >> 32)));
+        /* "cv" and 8 hex digits: always fits */
+        casca_snprintf_trunc(buf, IFNAMSIZ, "cv%08x", (unsigned)(h ^ (h >> 32)));
 }
 
 void casca_network_result_free(struct casca_network_result *res)
@@ -101,14 +91,12 @@ static int find_netns(uint64_t dev, uint64_t ino, const char *pin)
                 while (d && (de = readdir(d))) {
                         if (de->d_name[0] == '.')
                                 continue;
-                        if (i == 1) {
-                                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                                        continue;
-                                snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-                        } else {
-                                snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-                        }
-                        if (stat(path, &sb) < 0 || sb.st_dev != dev || sb.st_ino != ino)
+                        if (i == 1 && (de->d_name[0] < '0' || de->d_name[0] > '9'))
+                                continue;
+                        if (casca_snprintf(path, sizeof(path),
+                                           i == 1 ? "/proc/%s/ns/net" : "/run/netns/%s",
+                                           de->d_name) < 0 ||
+                            stat(path, &sb) < 0 || sb.st_dev != dev || sb.st_ino != ino)
                                 continue;
                         int fd = open(path, O_RDONLY | O_CLOEXEC);
                         if (fd >= 0)
@@ -269,7 +257,6 @@ static int begin(const char *id, int netns_fd, const char *state_root, struct ca
         return r;
 }
 
-
 static char *cidr_str(const struct casca_ip *ip, unsigned prefix)
 {
         struct casca_cidr c = {.ip = *ip, .prefix = prefix};
@@ -300,8 +287,9 @@ static int make_result(const struct casca_netconf *nc, const struct casca_netsta
                 res->address6 = cidr_str(&st->addr6, nc->ipv6.subnet.prefix);
                 res->gateway6 = ip_str(&nc->ipv6.gateway);
         }
-        snprintf(res->mac, sizeof(res->mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-                 mac[2], mac[3], mac[4], mac[5]);
+        /* 17 characters into char[18] */
+        casca_snprintf_trunc(res->mac, sizeof(res->mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+                             mac[1], mac[2], mac[3], mac[4], mac[5]);
         if (!res->interface || !res->host_veth || !res->bridge || !res->address || !res->gateway ||
             (st->has_addr6 && (!res->address6 || !res->gateway6))) {
                 casca_network_result_free(res);

@@ -13,8 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 int casca_netns_enter(int netns_fd, int *ret_saved, struct casca_error **err)
 {
@@ -110,7 +111,7 @@ static int ext_attr_cb(const struct nlattr *a, void *data)
 
         if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
             mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
-                snprintf(nl->ext_msg, sizeof(nl->ext_msg), "%s", mnl_attr_get_str(a));
+                casca_snprintf_trunc(nl->ext_msg, sizeof(nl->ext_msg), "%s", mnl_attr_get_str(a));
                 nl->ext_msg[strcspn(nl->ext_msg, "\n")] = '\0';
         }
         return MNL_CB_OK;

@@ -16,11 +16,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 #define STATE_FILE "network.json"
 
@@ -36,25 +36,6 @@ bool casca_netstate_valid_id(const char *id)
         return true;
 }
 
-int casca_mkdir_p(const char *path, mode_t mode, struct casca_error **err)
-{
-        _cleanup_free_ char *copy = strdup(path);
-
-        if (!copy)
-                return casca_error_set(err, ENOMEM, "mkdir `%s`", path);
-        for (char *p = copy + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return casca_error_set(err, errno, "mkdir `%s`", copy);
-                *p = '/';
-        }
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                return casca_error_set(err, errno, "mkdir `%s`", copy);
-        return 0;
-}
-
 void casca_netstate_clear(struct casca_netstate *st)
 {
         free(st->bridge);
@@ -68,67 +49,52 @@ void casca_netstate_clear(struct casca_netstate *st)
         memset(st, 0, sizeof(*st));
 }
 
-static int gen_str(yajl_gen g, const char *s)
+/* "k": v, nothing without v. */
+static void gen_kv(struct casca_jgen *j, const char *k, const char *v)
 {
-        return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok
-                       ? 0
-                       : -ENOMEM;
+        if (v)
+                casca_jgen_kstr(j, k, v);
 }
 
-static int gen_kv(yajl_gen g, const char *k, const char *v)
-{
-        if (!v)
-                return 0;
-        return gen_str(g, k) < 0 || gen_str(g, v) < 0 ? -ENOMEM : 0;
-}
-
-static int gen_state(yajl_gen g, const struct casca_netstate *st)
+static void gen_state(struct casca_jgen *j, const struct casca_netstate *st)
 {
         char a4[CASCA_IP_STRLEN], a6[CASCA_IP_STRLEN];
-        int r = 0;
 
-        yajl_gen_map_open(g);
-        r |= gen_str(g, "version");
-        yajl_gen_integer(g, 1);
-        r |= gen_kv(g, "bridge", st->bridge);
-        r |= gen_kv(g, "veth", st->veth);
-        r |= gen_kv(g, "ipam", st->ipam_dir);
-        r |= gen_kv(g, "address",
-                    st->has_addr4 ? casca_ip_format(&st->addr4, a4, sizeof(a4)) : NULL);
-        r |= gen_kv(g, "address6",
-                    st->has_addr6 ? casca_ip_format(&st->addr6, a6, sizeof(a6)) : NULL);
+        casca_jgen_map_open(j);
+        casca_jgen_kint(j, "version", 1);
+        gen_kv(j, "bridge", st->bridge);
+        gen_kv(j, "veth", st->veth);
+        gen_kv(j, "ipam", st->ipam_dir);
+        gen_kv(j, "address", st->has_addr4 ? casca_ip_format(&st->addr4, a4, sizeof(a4)) : NULL);
+        gen_kv(j, "address6", st->has_addr6 ? casca_ip_format(&st->addr6, a6, sizeof(a6)) : NULL);
         if (st->has_netns) {
-                r |= gen_str(g, "netns");
-                yajl_gen_map_open(g);
-                r |= gen_str(g, "dev");
-                yajl_gen_integer(g, (long long)st->netns_dev);
-                r |= gen_str(g, "ino");
-                yajl_gen_integer(g, (long long)st->netns_ino);
-                yajl_gen_map_close(g);
+                casca_jgen_str(j, "netns");
+                casca_jgen_map_open(j);
+                casca_jgen_kint(j, "dev", (long long)st->netns_dev);
+                casca_jgen_kint(j, "ino", (long long)st->netns_ino);
+                casca_jgen_map_close(j);
         }
         if (st->n_devs) {
-                r |= gen_str(g, "netdevs");
-                yajl_gen_array_open(g);
+                casca_jgen_str(j, "netdevs");
+                casca_jgen_array_open(j);
                 for (size_t i = 0; i < st->n_devs; i++) {
-                        yajl_gen_map_open(g);
-                        r |= gen_kv(g, "host", st->devs[i].host_name);
-                        r |= gen_kv(g, "name", st->devs[i].name);
-                        yajl_gen_map_close(g);
+                        casca_jgen_map_open(j);
+                        gen_kv(j, "host", st->devs[i].host_name);
+                        gen_kv(j, "name", st->devs[i].name);
+                        casca_jgen_map_close(j);
                 }
-                yajl_gen_array_close(g);
+                casca_jgen_array_close(j);
         }
-        yajl_gen_map_close(g);
-        return r ? -ENOMEM : 0;
+        casca_jgen_map_close(j);
 }
 
 int casca_netstate_save(const char *state_root, const char *id, const struct casca_netstate *st,
                         struct casca_error **err)
 {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL;
+        _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *json = NULL;
         _cleanup_close_ int fd = -1;
-        const unsigned char *buf;
+        struct casca_jgen j;
         size_t len;
-        yajl_gen g;
         int r;
 
         if (asprintf(&dir, "%s/%s", state_root, id) < 0)
@@ -136,31 +102,24 @@ int casca_netstate_save(const char *state_root, const char *id, const struct cas
         if (asprintf(&path, "%s/" STATE_FILE, dir) < 0 ||
             asprintf(&tmp, "%s/." STATE_FILE ".tmp", dir) < 0)
                 return casca_error_set(err, ENOMEM, "network state");
-        r = casca_mkdir_p(dir, 0700, err);
+        r = casca_fs_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
-        g = yajl_gen_alloc(NULL);
-        if (!g)
+        if (casca_jgen_init(&j, 0, NULL) < 0)
                 return casca_error_set(err, ENOMEM, "network state");
-        r = gen_state(g, st);
-        if (r == 0 && yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                r = -ENOMEM;
-        if (r < 0) {
-                yajl_gen_free(g);
-                return casca_error_set(err, -r, "network state");
-        }
+        gen_state(&j, st);
+        json = casca_jgen_finish(&j, NULL);
+        if (!json)
+                return casca_error_set(err, ENOMEM, "network state");
+        len = strlen(json);
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                yajl_gen_free(g);
+        if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", tmp);
-        }
-        if (write(fd, buf, len) != (ssize_t)len) {
+        if (write(fd, json, len) != (ssize_t)len) {
                 r = errno ? errno : EIO;
-                yajl_gen_free(g);
                 unlink(tmp);
                 return casca_error_set(err, r, "write `%s`", tmp);
         }
-        yajl_gen_free(g);
         if (rename(tmp, path) < 0) {
                 r = errno;
                 unlink(tmp);
@@ -169,23 +128,21 @@ int casca_netstate_save(const char *state_root, const char *id, const struct cas
         return 0;
 }
 
-static char *dup_str(yajl_val root, const char *key)
+static char *dup_str(const struct casca_json *obj, const char *key)
 {
-        const char *p[] = {key, NULL};
-        yajl_val v = yajl_tree_get(root, p, yajl_t_string);
-        const char *s = v ? YAJL_GET_STRING(v) : NULL;
+        const char *s = casca_json_str(casca_json_get(obj, key));
+
         return s ? strdup(s) : NULL;
 }
 
 int casca_netstate_load(const char *state_root, const char *id, struct casca_netstate *st,
                         struct casca_error **err)
 {
-        static const char *p_dev[] = {"netns", "dev", NULL}, *p_ino[] = {"netns", "ino", NULL},
-                          *p_devs[] = {"netdevs", NULL};
         _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_json_ struct casca_json *root = NULL;
         _cleanup_fclose_ FILE *f = NULL;
-        char ebuf[128];
-        yajl_val root, v;
+        const struct casca_json *netns, *devs;
+        int64_t dev, ino;
         size_t len = 0;
         ssize_t n;
 
@@ -201,11 +158,9 @@ int casca_netstate_load(const char *state_root, const char *id, struct casca_net
         n = getdelim(&text, &len, '\0', f);
         if (n < 0)
                 return casca_error_set(err, errno ? errno : EIO, "read `%s`", path);
-        root = yajl_tree_parse(text, ebuf, sizeof(ebuf));
-        if (!root || !YAJL_IS_OBJECT(root)) {
-                yajl_tree_free(root);
+        root = casca_json_parse(text, (size_t)n, NULL);
+        if (!casca_json_is_object(root))
                 return casca_error_setx(err, EINVAL, "`%s`: not a casca network state", path);
-        }
         st->bridge = dup_str(root, "bridge");
         st->veth = dup_str(root, "veth");
         st->ipam_dir = dup_str(root, "ipam");
@@ -214,19 +169,20 @@ int casca_netstate_load(const char *state_root, const char *id, struct casca_net
                 st->has_addr4 = a4 && casca_ip_parse(a4, &st->addr4) == 0;
                 st->has_addr6 = a6 && casca_ip_parse(a6, &st->addr6) == 0;
         }
-        if ((v = yajl_tree_get(root, p_dev, yajl_t_number)) && YAJL_IS_INTEGER(v)) {
-                st->netns_dev = (uint64_t)YAJL_GET_INTEGER(v);
-                if ((v = yajl_tree_get(root, p_ino, yajl_t_number)) && YAJL_IS_INTEGER(v)) {
-                        st->netns_ino = (uint64_t)YAJL_GET_INTEGER(v);
+        netns = casca_json_get(root, "netns");
+        if (casca_json_i64(casca_json_get(netns, "dev"), NULL, &dev, NULL) == 0) {
+                st->netns_dev = (uint64_t)dev;
+                if (casca_json_i64(casca_json_get(netns, "ino"), NULL, &ino, NULL) == 0) {
+                        st->netns_ino = (uint64_t)ino;
                         st->has_netns = true;
                 }
         }
-        v = yajl_tree_get(root, p_devs, yajl_t_array);
-        if (v && v->u.array.len) {
-                st->devs = calloc(v->u.array.len, sizeof(*st->devs));
-                for (size_t i = 0; st->devs && i < v->u.array.len; i++) {
-                        char *h = dup_str(v->u.array.values[i], "host");
-                        char *nm = dup_str(v->u.array.values[i], "name");
+        devs = casca_json_get(root, "netdevs");
+        if (casca_json_is_array(devs) && casca_json_len(devs)) {
+                st->devs = calloc(casca_json_len(devs), sizeof(*st->devs));
+                for (size_t i = 0; st->devs && i < casca_json_len(devs); i++) {
+                        char *h = dup_str(casca_json_at(devs, i), "host");
+                        char *nm = dup_str(casca_json_at(devs, i), "name");
                         if (!h || !nm) {
                                 free(h);
                                 free(nm);
@@ -237,7 +193,6 @@ int casca_netstate_load(const char *state_root, const char *id, struct casca_net
                         st->n_devs++;
                 }
         }
-        yajl_tree_free(root);
         return 0;
 }
 

@@ -12,9 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "util/cleanup.h"
 #include "netns/usernet.h"
-#include "spawn.h"
+#include "util/spawn.h"
 
 /* "-t" / "-u" lists: "8080:80,8443:443", or "none" */
 static char *port_list(const struct casca_netconf *nc, int proto)

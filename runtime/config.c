@@ -3,6 +3,7 @@
  * mounts, hooks and the name tables.  The "linux" object is config-linux.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -15,12 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config-internal.h"
-#include "config.h"
-#include "fs.h"
-#include "json.h"
 #include "netns/netconf.h"
+#include "runtime/config-internal.h"
+#include "runtime/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/parse.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -31,57 +33,8 @@
 
 /* ---- small shared helpers ------------------------------------------------ */
 
-int casca_config_alloc(size_t n, size_t size, void **ret, struct casca_error **err)
-{
-        *ret = NULL;
-        if (n == 0)
-                return 0;
-        *ret = calloc(n, size);
-        if (!*ret)
-                return casca_error_set(err, ENOMEM, "calloc");
-        return 0;
-}
-
-void casca_config_kv_free(struct casca_kv *kv, size_t n)
-{
-        for (size_t i = 0; kv && i < n; i++) {
-                free(kv[i].key);
-                free(kv[i].value);
-        }
-        free(kv);
-}
-
-int casca_config_parse_kv(yajl_val v, const struct casca_jpath *p, struct casca_kv **ret,
-                          size_t *ret_n, struct casca_error **err)
-{
-        struct casca_kv *kv = NULL;
-        size_t n;
-        int r;
-
-        r = casca_json_object(v, p, err);
-        if (r < 0)
-                return r;
-        n = v->u.object.len;
-        r = casca_config_alloc(n, sizeof(*kv), (void **)&kv, err);
-        if (r < 0)
-                return r;
-        /* Hand the array over first so that a partial one is freed by the caller. */
-        *ret = kv;
-        *ret_n = n;
-        for (size_t i = 0; i < n; i++) {
-                const char *key = v->u.object.keys[i];
-                kv[i].key = strdup(key);
-                if (!kv[i].key)
-                        return casca_error_set(err, ENOMEM, "strdup");
-                r = casca_json_string(v->u.object.values[i], JKEY(p, key), &kv[i].value, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
-                             struct casca_error **err)
+int casca_config_parse_paths(const struct casca_json *v, const struct casca_jpath *p, char ***ret,
+                             size_t *ret_n, struct casca_error **err)
 {
         int r = casca_json_strv(v, p, ret, ret_n, err);
 
@@ -93,113 +46,33 @@ int casca_config_parse_paths(yajl_val v, const struct casca_jpath *p, char ***re
         return 0;
 }
 
-int casca_config_parse_array(yajl_val v, const struct casca_jpath *p, size_t elem_size, void **ret,
-                             size_t *ret_n, casca_config_elem_fn fn, struct casca_error **err)
-{
-        char *elems;
-        int r;
-
-        r = casca_json_array(v, p, err);
-        if (r < 0)
-                return r;
-        r = casca_config_alloc(v->u.array.len, elem_size, ret, err);
-        if (r < 0)
-                return r;
-        *ret_n = v->u.array.len;
-        elems = *ret;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                const struct casca_jpath *ip = JIDX(p, i);
-
-                r = casca_json_object(v->u.array.values[i], ip, err);
-                if (r < 0)
-                        return r;
-                r = fn(elems + i * elem_size, v->u.array.values[i], ip, err);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int casca_config_parse_name(yajl_val v, const struct casca_jpath *p,
-                            const struct casca_config_name *table, size_t n, const char *what,
-                            int *ret, struct casca_error **err)
-{
-        char expected[512];
-        size_t used = 0;
-
-        if (!YAJL_IS_STRING(v))
-                return casca_json_error(err, p, "expected a string");
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(table[i].name, v->u.string) == 0) {
-                        *ret = table[i].value;
-                        return 0;
-                }
-        expected[0] = '\0';
-        for (size_t i = 0; i < n && used < sizeof(expected); i++) {
-                int k = snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? ", " : "",
-                                 table[i].name);
-                if (k < 0)
-                        break;
-                used += (size_t)k;
-        }
-        return casca_json_error(err, p, "unknown %s \"%s\" (expected %s)", what, v->u.string,
-                                expected);
-}
-
-int casca_config_parse_flags(yajl_val v, const struct casca_jpath *p,
-                             const struct casca_config_name *table, size_t n, int *ret,
-                             struct casca_error **err)
-{
-        int r = casca_json_array(v, p, err);
-
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < v->u.array.len; i++) {
-                int f;
-
-                r = casca_config_parse_name(v->u.array.values[i], JIDX(p, i), table, n, "flag", &f,
-                                            err);
-                if (r < 0)
-                        return r;
-                *ret |= f;
-        }
-        return 0;
-}
-
-int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct casca_id_set *set,
-                              struct casca_error **err)
+int casca_config_parse_id_set(const struct casca_json *v, const struct casca_jpath *p,
+                              struct casca_id_set *set, struct casca_error **err)
 {
         const char *c;
 
-        if (!YAJL_IS_STRING(v))
+        if (!casca_json_is_string(v))
                 return casca_json_error(err, p, "expected a string");
         memset(set, 0, sizeof(*set));
         set->empty = true;
-        c = v->u.string;
+        c = casca_json_str(v);
         while (*c) {
-                unsigned long lo, hi;
-                char *end;
+                uint64_t lo, hi;
+                const char *end;
 
-                if (*c < '0' || *c > '9')
+                if (casca_parse_u64(c, &end, UINT64_MAX, &lo) < 0)
                         goto invalid;
-                errno = 0;
-                lo = hi = strtoul(c, &end, 10);
-                if (errno || end == c)
-                        goto invalid;
+                hi = lo;
                 c = end;
                 if (*c == '-') {
-                        c++;
-                        if (*c < '0' || *c > '9')
-                                goto invalid;
-                        hi = strtoul(c, &end, 10);
-                        if (errno || end == c || hi < lo)
+                        if (casca_parse_u64(c + 1, &end, UINT64_MAX, &hi) < 0 || hi < lo)
                                 goto invalid;
                         c = end;
                 }
                 if (hi >= CASCA_ID_SET_BITS)
-                        return casca_json_error(err, p, "%lu is above the highest id, %d", hi,
-                                                CASCA_ID_SET_BITS - 1);
-                for (unsigned long i = lo; i <= hi; i++)
+                        return casca_json_error(err, p, "%" PRIu64 " is above the highest id, %d",
+                                                hi, CASCA_ID_SET_BITS - 1);
+                for (uint64_t i = lo; i <= hi; i++)
                         set->bits[i / (8 * sizeof(unsigned long))] |=
                                 1UL << (i % (8 * sizeof(unsigned long)));
                 if (set->empty || hi > set->highest)
@@ -213,12 +86,12 @@ int casca_config_parse_id_set(yajl_val v, const struct casca_jpath *p, struct ca
         return 0;
 invalid:
         return casca_json_error(err, p, "invalid list \"%s\" (expected e.g. \"0-3,7\")",
-                                v->u.string);
+                                casca_json_str(v));
 }
 
 /* A required absolute path member. */
-static int req_abs_path(yajl_val obj, const char *key, const struct casca_jpath *p, char **ret,
-                        struct casca_error **err)
+static int req_abs_path(const struct casca_json *obj, const char *key, const struct casca_jpath *p,
+                        char **ret, struct casca_error **err)
 {
         int r = casca_json_req_string(obj, key, p, ret, err);
 
@@ -582,7 +455,7 @@ int casca_config_apply_mount_label(struct casca_config *cfg, struct casca_error 
 /* Not in mainline Linux: refused. */
 #define CASCA_SCHED_ISO 4
 
-static const struct casca_config_name sched_policies[] = {
+static const struct casca_json_name sched_policies[] = {
         {"SCHED_OTHER", SCHED_OTHER},
         {"SCHED_FIFO", SCHED_FIFO},
         {"SCHED_RR", SCHED_RR},
@@ -593,7 +466,7 @@ static const struct casca_config_name sched_policies[] = {
 };
 
 /* include/uapi/linux/sched.h */
-static const struct casca_config_name sched_flags[] = {
+static const struct casca_json_name sched_flags[] = {
         {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
         {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
         {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
@@ -602,12 +475,12 @@ static const struct casca_config_name sched_flags[] = {
 
 /* Like runc: nice only for the normal policies' range, priority only for
  * the real-time ones, runtime/deadline/period only for SCHED_DEADLINE. */
-static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct casca_jpath *p,
-                           struct casca_error **err)
+static int parse_scheduler(struct casca_scheduler *s, const struct casca_json *v,
+                           const struct casca_jpath *p, struct casca_error **err)
 {
         const char *const dl_keys[] = {"runtime", "deadline", "period"};
         uint64_t *dl[] = {&s->runtime, &s->deadline, &s->period};
-        yajl_val x;
+        const struct casca_json *x;
         int64_t n;
         int r;
 
@@ -615,8 +488,8 @@ static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct c
                 return r;
         if (!(x = casca_json_require(v, "policy", p, err)))
                 return -EINVAL;
-        r = casca_config_parse_name(x, JKEY(p, "policy"), sched_policies,
-                                    ARRAY_SIZE(sched_policies), "policy", &s->policy, err);
+        r = casca_json_name(x, JKEY(p, "policy"), sched_policies, ARRAY_SIZE(sched_policies),
+                            "policy", &s->policy, err);
         if (r < 0)
                 return r;
         if (s->policy == CASCA_SCHED_ISO)
@@ -643,8 +516,8 @@ static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct c
         if ((x = casca_json_get(v, "flags"))) {
                 int flags = 0;
 
-                r = casca_config_parse_flags(x, JKEY(p, "flags"), sched_flags,
-                                             ARRAY_SIZE(sched_flags), &flags, err);
+                r = casca_json_flags(x, JKEY(p, "flags"), sched_flags, ARRAY_SIZE(sched_flags),
+                                     &flags, err);
                 if (r < 0)
                         return r;
                 s->flags = (uint64_t)flags;
@@ -662,16 +535,16 @@ static int parse_scheduler(struct casca_scheduler *s, yajl_val v, const struct c
         return 0;
 }
 
-static const struct casca_config_name ioprio_classes[] = {
+static const struct casca_json_name ioprio_classes[] = {
         {"IOPRIO_CLASS_RT", 1},
         {"IOPRIO_CLASS_BE", 2},
         {"IOPRIO_CLASS_IDLE", 3},
 };
 
-static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const struct casca_jpath *p,
-                             struct casca_error **err)
+static int parse_io_priority(struct casca_io_priority *io, const struct casca_json *v,
+                             const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int64_t n;
         int r;
 
@@ -679,8 +552,8 @@ static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const str
                 return r;
         if (!(x = casca_json_require(v, "class", p, err)))
                 return -EINVAL;
-        r = casca_config_parse_name(x, JKEY(p, "class"), ioprio_classes, ARRAY_SIZE(ioprio_classes),
-                                    "class", &io->klass, err);
+        r = casca_json_name(x, JKEY(p, "class"), ioprio_classes, ARRAY_SIZE(ioprio_classes),
+                            "class", &io->klass, err);
         if (r < 0)
                 return r;
         if (!(x = casca_json_require(v, "priority", p, err)))
@@ -692,10 +565,10 @@ static int parse_io_priority(struct casca_io_priority *io, yajl_val v, const str
         return 0;
 }
 
-static int parse_affinity(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
-                          struct casca_error **err)
+static int parse_affinity(struct casca_process *proc, const struct casca_json *v,
+                          const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0)
@@ -715,10 +588,10 @@ static int parse_affinity(struct casca_process *proc, yajl_val v, const struct c
         return 0;
 }
 
-static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath *p,
+static int parse_user(struct casca_user *u, const struct casca_json *v, const struct casca_jpath *p,
                       struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0 ||
@@ -735,14 +608,14 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
                 r = casca_json_array(x, ap, err);
                 if (r < 0)
                         return r;
-                r = casca_config_alloc(x->u.array.len, sizeof(uint32_t),
-                                       (void **)&u->additional_gids, err);
+                r = casca_json_calloc(casca_json_len(x), sizeof(uint32_t),
+                                      (void **)&u->additional_gids, err);
                 if (r < 0)
                         return r;
-                u->n_additional_gids = x->u.array.len;
-                for (size_t i = 0; i < x->u.array.len; i++) {
-                        r = casca_json_u32(x->u.array.values[i], JIDX(ap, i),
-                                           &u->additional_gids[i], err);
+                u->n_additional_gids = casca_json_len(x);
+                for (size_t i = 0; i < casca_json_len(x); i++) {
+                        r = casca_json_u32(casca_json_at(x, i), JIDX(ap, i), &u->additional_gids[i],
+                                           err);
                         if (r < 0)
                                 return r;
                 }
@@ -750,8 +623,8 @@ static int parse_user(struct casca_user *u, yajl_val v, const struct casca_jpath
         return 0;
 }
 
-static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const struct casca_jpath *p,
-                              struct casca_error **err)
+static int parse_capabilities(struct casca_capabilities *c, const struct casca_json *v,
+                              const struct casca_jpath *p, struct casca_error **err)
 {
         static const char *const sets[] = {"bounding", "effective", "inheritable", "permitted",
                                            "ambient"};
@@ -764,7 +637,7 @@ static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const st
                 return r;
         for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
                 const struct casca_jpath *sp = JKEY(p, sets[s]);
-                yajl_val a = casca_json_get(v, sets[s]);
+                const struct casca_json *a = casca_json_get(v, sets[s]);
 
                 *masks[s] = 0;
                 if (!a)
@@ -772,36 +645,38 @@ static int parse_capabilities(struct casca_capabilities *c, yajl_val v, const st
                 r = casca_json_array(a, sp, err);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < a->u.array.len; i++) {
-                        yajl_val n = a->u.array.values[i];
+                for (size_t i = 0; i < casca_json_len(a); i++) {
+                        const struct casca_json *n = casca_json_at(a, i);
                         int cap;
 
-                        if (!YAJL_IS_STRING(n))
+                        if (!casca_json_is_string(n))
                                 return casca_json_error(err, JIDX(sp, i), "expected a string");
-                        cap = casca_capability_from_name(n->u.string);
+                        cap = casca_capability_from_name(casca_json_str(n));
                         if (cap < 0)
                                 return casca_json_error(err, JIDX(sp, i),
-                                                        "unknown capability \"%s\"", n->u.string);
+                                                        "unknown capability \"%s\"",
+                                                        casca_json_str(n));
                         *masks[s] |= UINT64_C(1) << cap;
                 }
         }
         return 0;
 }
 
-static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
+static int parse_rlimit(void *elem, const struct casca_json *o, const struct casca_jpath *p,
                         struct casca_error **err)
 {
         struct casca_rlimit *rl = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if (!(x = casca_json_require(o, "type", p, err)))
                 return -EINVAL;
-        if (!YAJL_IS_STRING(x))
+        if (!casca_json_is_string(x))
                 return casca_json_error(err, JKEY(p, "type"), "expected a string");
-        rl->resource = rlimit_from_name(x->u.string);
+        rl->resource = rlimit_from_name(casca_json_str(x));
         if (rl->resource < 0)
-                return casca_json_error(err, JKEY(p, "type"), "unknown rlimit \"%s\"", x->u.string);
+                return casca_json_error(err, JKEY(p, "type"), "unknown rlimit \"%s\"",
+                                        casca_json_str(x));
         if ((r = casca_json_req_u64(o, "soft", p, &rl->soft, err)) < 0 ||
             (r = casca_json_req_u64(o, "hard", p, &rl->hard, err)) < 0)
                 return r;
@@ -812,27 +687,28 @@ static int parse_rlimit(void *elem, yajl_val o, const struct casca_jpath *p,
         return 0;
 }
 
-static int parse_rlimits(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
-                         struct casca_error **err)
+static int parse_rlimits(struct casca_process *proc, const struct casca_json *v,
+                         const struct casca_jpath *p, struct casca_error **err)
 {
-        int r = casca_config_parse_array(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
-                                         &proc->n_rlimits, parse_rlimit, err);
+        int r = casca_json_array_of(v, p, sizeof(*proc->rlimits), (void **)&proc->rlimits,
+                                    &proc->n_rlimits, parse_rlimit, err);
 
         if (r < 0)
                 return r;
         for (size_t i = 0; i < proc->n_rlimits; i++)
                 for (size_t j = 0; j < i; j++)
                         if (proc->rlimits[j].resource == proc->rlimits[i].resource)
-                                return casca_json_error(
-                                        err, JKEY(JIDX(p, i), "type"), "duplicate rlimit \"%s\"",
-                                        casca_json_get(v->u.array.values[i], "type")->u.string);
+                                return casca_json_error(err, JKEY(JIDX(p, i), "type"),
+                                                        "duplicate rlimit \"%s\"",
+                                                        casca_json_str(casca_json_get(
+                                                                casca_json_at(v, i), "type")));
         return 0;
 }
 
-static int parse_process(struct casca_process *proc, yajl_val v, const struct casca_jpath *p,
-                         struct casca_error **err)
+static int parse_process(struct casca_process *proc, const struct casca_json *v,
+                         const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = casca_json_object(v, p, err)) < 0 ||
@@ -903,7 +779,7 @@ static int parse_process(struct casca_process *proc, yajl_val v, const struct ca
 
 /* ---- mounts and hooks ----------------------------------------------------- */
 
-static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
+static int parse_mount(void *elem, const struct casca_json *v, const struct casca_jpath *p,
                        struct casca_error **err)
 {
         struct casca_mount *m = elem;
@@ -914,8 +790,9 @@ static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
             (r = casca_json_opt_string(v, "source", p, &m->source, err)) < 0 ||
             (r = casca_json_opt_strv(v, "options", p, &m->options, &m->n_options, err)) < 0)
                 return r;
-        /* runtime-spec 1.2's id-mapped mounts: not implemented (said before
-         * the option parser would call it an unknown option) */
+        /* runtime-spec 1.2's id-mapped mounts: not implemented.  Before the
+         * options are mapped, which would take "idmap" of a bind mount for
+         * filesystem data a bind mount cannot have. */
         for (size_t i = 0; i < m->n_options; i++)
                 if (strcmp(m->options[i], "idmap") == 0 || strcmp(m->options[i], "ridmap") == 0)
                         return casca_json_error(err, JIDX(JKEY(p, "options"), i),
@@ -928,9 +805,9 @@ static int parse_mount(void *elem, yajl_val v, const struct casca_jpath *p,
         }
         for (size_t i = 0; i < 2; i++) {
                 const char *key = i ? "gidMappings" : "uidMappings";
-                yajl_val x = casca_json_get(v, key);
+                const struct casca_json *x = casca_json_get(v, key);
 
-                if (x && !(YAJL_IS_ARRAY(x) && x->u.array.len == 0))
+                if (x && !(casca_json_is_array(x) && casca_json_len(x) == 0))
                         return casca_json_error(err, JKEY(p, key),
                                                 "id-mapped mounts are not supported");
         }
@@ -951,10 +828,11 @@ const char *casca_config_hook_name(enum casca_hook_kind k)
         return (unsigned)k < CASCA_HOOK__MAX ? hook_names[k] : NULL;
 }
 
-static int parse_hook(void *elem, yajl_val v, const struct casca_jpath *p, struct casca_error **err)
+static int parse_hook(void *elem, const struct casca_json *v, const struct casca_jpath *p,
+                      struct casca_error **err)
 {
         struct casca_hook *h = elem;
-        yajl_val x;
+        const struct casca_json *x;
         int r;
 
         if ((r = req_abs_path(v, "path", p, &h->path, err)) < 0 ||
@@ -975,8 +853,8 @@ static int parse_hook(void *elem, yajl_val v, const struct casca_jpath *p, struc
         return 0;
 }
 
-static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
-                       struct casca_error **err)
+static int parse_hooks(struct casca_config *cfg, const struct casca_json *v,
+                       const struct casca_jpath *p, struct casca_error **err)
 {
         int r;
 
@@ -985,12 +863,12 @@ static int parse_hooks(struct casca_config *cfg, yajl_val v, const struct casca_
                 return r;
         for (int k = 0; k < CASCA_HOOK__MAX; k++) {
                 struct casca_hook_list *l = &cfg->hooks[k];
-                yajl_val a = casca_json_get(v, hook_names[k]);
+                const struct casca_json *a = casca_json_get(v, hook_names[k]);
 
                 if (!a)
                         continue;
-                r = casca_config_parse_array(a, JKEY(p, hook_names[k]), sizeof(*l->hooks),
-                                             (void **)&l->hooks, &l->n, parse_hook, err);
+                r = casca_json_array_of(a, JKEY(p, hook_names[k]), sizeof(*l->hooks),
+                                        (void **)&l->hooks, &l->n, parse_hook, err);
                 if (r < 0)
                         return r;
         }
@@ -1043,8 +921,8 @@ invalid:
         return casca_json_error(err, p, "invalid version \"%s\" (expected MAJOR.MINOR.PATCH)", s);
 }
 
-static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_jpath *p,
-                      struct casca_error **err)
+static int parse_root(struct casca_config *cfg, const struct casca_json *v,
+                      const struct casca_jpath *p, struct casca_error **err)
 {
         int r;
 
@@ -1057,9 +935,10 @@ static int parse_root(struct casca_config *cfg, yajl_val v, const struct casca_j
         return r < 0 ? r : 0;
 }
 
-static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca_error **err)
+static int config_from_json(struct casca_config *cfg, const struct casca_json *doc,
+                            struct casca_error **err)
 {
-        yajl_val v;
+        const struct casca_json *v;
         int r;
 
         if ((r = casca_json_req_string(doc, "ociVersion", NULL, &cfg->oci_version, err)) < 0 ||
@@ -1072,9 +951,8 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
             (r = casca_json_opt_string(doc, "domainname", NULL, &cfg->domainname, err)) < 0)
                 return r;
         if ((v = casca_json_get(doc, "mounts")) &&
-            (r = casca_config_parse_array(v, JKEY(NULL, "mounts"), sizeof(*cfg->mounts),
-                                          (void **)&cfg->mounts, &cfg->n_mounts, parse_mount,
-                                          err)) < 0)
+            (r = casca_json_array_of(v, JKEY(NULL, "mounts"), sizeof(*cfg->mounts),
+                                     (void **)&cfg->mounts, &cfg->n_mounts, parse_mount, err)) < 0)
                 return r;
         if ((v = casca_json_get(doc, "process"))) {
                 cfg->has_process = true;
@@ -1087,7 +965,7 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
                 return r;
         if ((v = casca_json_get(doc, "annotations"))) {
                 const struct casca_jpath *ap = JKEY(NULL, "annotations");
-                r = casca_config_parse_kv(v, ap, &cfg->annotations, &cfg->n_annotations, err);
+                r = casca_json_kv(v, ap, &cfg->annotations, &cfg->n_annotations, err);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < cfg->n_annotations; i++)
@@ -1104,17 +982,17 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
          * by the network code.  Unlike the spec's objects, this one is casca's
          * own: a key it does not know is a typo, not a newer spec. */
         if ((v = casca_json_get(doc, "casca"))) {
-                yajl_val net;
+                const struct casca_json *net;
 
                 r = casca_json_object(v, JKEY(NULL, "casca"), err);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < v->u.object.len; i++)
-                        if (strcmp(v->u.object.keys[i], "network") != 0)
+                for (size_t i = 0; i < casca_json_len(v); i++)
+                        if (strcmp(casca_json_key(v, i), "network") != 0)
                                 return casca_json_error(err, JKEY(NULL, "casca"),
                                                         "unknown key \"%s\" (casca knows "
                                                         "\"network\")",
-                                                        v->u.object.keys[i]);
+                                                        casca_json_key(v, i));
                 if ((net = casca_json_get(v, "network"))) {
                         r = casca_netconf_parse(net, &cfg->network, err);
                         if (r < 0)
@@ -1127,13 +1005,13 @@ static int config_from_json(struct casca_config *cfg, yajl_val doc, struct casca
 
 struct casca_config *casca_config_parse(const char *json, size_t len, struct casca_error **err)
 {
-        _cleanup_json_ yajl_val doc = NULL;
+        _cleanup_json_ struct casca_json *doc = NULL;
         struct casca_config *cfg;
 
         doc = casca_json_parse(json, len, err);
         if (!doc)
                 return NULL;
-        if (!YAJL_IS_OBJECT(doc)) {
+        if (!casca_json_is_object(doc)) {
                 casca_error_setx(err, EINVAL, "the top level of the config must be a JSON object");
                 return NULL;
         }
@@ -1154,7 +1032,12 @@ unsigned casca_config_oci_minor(const struct casca_config *cfg)
         /* validated by check_oci_version(): "1.<minor>.<patch>..." */
         const char *v = cfg->oci_version;
 
-        return v && strncmp(v, "1.", 2) == 0 ? (unsigned)strtoul(v + 2, NULL, 10) : 0;
+        const char *end;
+        unsigned minor;
+
+        return v && strncmp(v, "1.", 2) == 0 && casca_parse_uint(v + 2, &end, UINT_MAX, &minor) == 0
+                       ? minor
+                       : 0;
 }
 
 char *casca_config_read(const char *path, size_t *ret_len, struct casca_error **err)
@@ -1247,7 +1130,7 @@ void casca_config_free(struct casca_config *cfg)
                 }
                 free(l->hooks);
         }
-        casca_config_kv_free(cfg->annotations, cfg->n_annotations);
+        casca_kv_free(cfg->annotations, cfg->n_annotations);
         casca_config_linux_free(&cfg->linux_cfg);
         /* cfg->network belongs to the casca.network parser (netns/), which
          * frees it when it fills it. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* config.h - the bundle's config.json as typed structs.
  *
- * casca_config_parse() fills these from JSON (config.c, with yajl) and
+ * casca_config_parse() fills these from JSON (config.c, util/json.h) and
  * validates them; everything downstream reads only these structs.  Every
  * optional scalar has a has_<name> flag; arrays are (pointer, count) pairs;
  * strings are NUL-terminated and owned by the struct. */
@@ -14,6 +14,10 @@
 #include <sys/types.h>
 
 #include "casca.h"
+#include "cgroup/config.h"
+#include "netns/netconf.h"
+#include "seccomp/config.h"
+#include "util/json.h"
 
 /* ---- process ------------------------------------------------------------ */
 
@@ -175,137 +179,6 @@ struct casca_device {
         uint32_t uid, gid;
 };
 
-struct casca_device_rule {
-        bool allow;
-        char type;            /* 'a', 'c' or 'b' */
-        int64_t major, minor; /* -1: wildcard */
-        char access[4];       /* subset of "rwm", NUL-terminated */
-};
-
-struct casca_weight_device {
-        int64_t major, minor;
-        bool has_weight, has_leaf_weight;
-        uint16_t weight, leaf_weight;
-};
-
-struct casca_throttle_device {
-        int64_t major, minor;
-        uint64_t rate;
-};
-
-struct casca_hugepage_limit {
-        char *page_size; /* "2MB", "1GB", ... */
-        uint64_t limit;
-};
-
-struct casca_kv {
-        char *key, *value;
-};
-
-struct casca_resources {
-        struct casca_device_rule *devices;
-        size_t n_devices;
-
-        struct {
-                bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp,
-                        has_swappiness, has_disable_oom_killer, has_use_hierarchy,
-                        has_check_before_update;
-                int64_t limit, reservation, swap, kernel, kernel_tcp;
-                uint64_t swappiness;
-                bool disable_oom_killer, use_hierarchy, check_before_update;
-        } memory;
-
-        struct {
-                bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime,
-                        has_realtime_period, has_idle;
-                uint64_t shares, burst, period, realtime_period;
-                int64_t quota, realtime_runtime, idle;
-                char *cpus, *mems; /* NULL when absent */
-        } cpu;
-
-        struct {
-                bool has_limit;
-                int64_t limit;
-        } pids;
-
-        struct {
-                bool has_weight, has_leaf_weight;
-                uint16_t weight, leaf_weight;
-                struct casca_weight_device *weight_device;
-                size_t n_weight_device;
-                struct casca_throttle_device *throttle_read_bps, *throttle_write_bps,
-                        *throttle_read_iops, *throttle_write_iops;
-                size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
-                        n_throttle_write_iops;
-        } block_io;
-
-        struct casca_hugepage_limit *hugepage_limits;
-        size_t n_hugepage_limits;
-
-        struct casca_kv *unified;
-        size_t n_unified;
-
-        /* true when any cgroup limit at all is requested (devices excluded) */
-        bool any_limit;
-};
-
-enum casca_seccomp_action {
-        CASCA_SCMP_KILL, /* SCMP_ACT_KILL == KILL_THREAD */
-        CASCA_SCMP_KILL_PROCESS,
-        CASCA_SCMP_KILL_THREAD,
-        CASCA_SCMP_TRAP,
-        CASCA_SCMP_ERRNO,
-        CASCA_SCMP_TRACE,
-        CASCA_SCMP_ALLOW,
-        CASCA_SCMP_LOG,
-        CASCA_SCMP_NOTIFY,
-};
-
-enum casca_seccomp_op {
-        CASCA_SCMP_CMP_NE,
-        CASCA_SCMP_CMP_LT,
-        CASCA_SCMP_CMP_LE,
-        CASCA_SCMP_CMP_EQ,
-        CASCA_SCMP_CMP_GE,
-        CASCA_SCMP_CMP_GT,
-        CASCA_SCMP_CMP_MASKED_EQ,
-};
-
-struct casca_seccomp_arg {
-        uint32_t index; /* 0..5 */
-        uint64_t value, value_two;
-        enum casca_seccomp_op op;
-};
-
-struct casca_seccomp_syscall {
-        char **names;
-        size_t n_names;
-        enum casca_seccomp_action action;
-        bool has_errno_ret;
-        uint32_t errno_ret;
-        struct casca_seccomp_arg *args;
-        size_t n_args;
-};
-
-struct casca_seccomp {
-        enum casca_seccomp_action default_action;
-        bool has_default_errno_ret;
-        uint32_t default_errno_ret;
-        char **architectures; /* "SCMP_ARCH_X86_64", ... validated by seccomp/ */
-        size_t n_architectures;
-        char **flags; /* "SECCOMP_FILTER_FLAG_LOG", ... validated by seccomp/ */
-        size_t n_flags;
-        char *listener_path;
-        char *listener_metadata;
-        struct casca_seccomp_syscall *syscalls;
-        size_t n_syscalls;
-};
-
-struct casca_net_device {
-        char *host_name; /* the key of linux.netDevices */
-        char *name;      /* name inside the container; defaults to host_name */
-};
-
 struct casca_linux {
         struct casca_namespace namespaces[CASCA_NS__MAX];
         struct casca_id_mapping *uid_mappings, *gid_mappings;
@@ -335,8 +208,6 @@ struct casca_linux {
 };
 
 /* ---- the whole document ------------------------------------------------- */
-
-struct casca_netconf; /* casca.network, netns/netconf.h */
 
 struct casca_config {
         char *oci_version;
@@ -380,16 +251,6 @@ static inline void casca_config_freep(struct casca_config **c)
         casca_config_free(*c);
 }
 #define _cleanup_config_ __attribute__((cleanup(casca_config_freep)))
-
-/* Parse a linux.resources object on its own (runc's `update -r` file):
- * calloc'd, freed with casca_resources_free(). */
-struct casca_resources *casca_resources_parse(const char *json, size_t len,
-                                              struct casca_error **err);
-void casca_resources_free(struct casca_resources *res);
-/* The inverse: every member res has, as a linux.resources object (device
- * rules excepted), which casca_resources_parse() reads back to the same. */
-struct casca_jgen;
-void casca_resources_emit(struct casca_jgen *j, const struct casca_resources *res);
 
 /* linux.mountLabel as runc applies it: context="<label>" added to the data
  * of every mount but bind mounts and proc, sysfs, mqueue and cgroup ones.

@@ -13,12 +13,13 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "json.h"
-#include "state.h"
+#include "runtime/config.h"
+#include "runtime/handle.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 /* Open `id` and its cgroup.  `verb` says what needs it: "pausing" gives
  * "container `x` has no cgroup: pausing needs cgroup v2". */
@@ -130,122 +131,7 @@ int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pi
         return 0;
 }
 
-int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err)
-{
-        _cleanup_free_ char *text = NULL, *cmdline = NULL;
-        unsigned long long utime = 0, stime = 0, start = 0;
-        long tick = sysconf(_SC_CLK_TCK);
-        char path[64], *rparen, *p;
-        size_t len = 0;
-        struct stat st;
-        int field;
-
-        *ret = (struct casca_proc_info){.pid = pid};
-        snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-        if (stat(path, &st) < 0)
-                return casca_error_set(err, errno, "process %d", (int)pid);
-        ret->uid = st.st_uid;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        text = casca_fs_read_file(path, NULL, err);
-        if (!text)
-                return -ESRCH; /* gone meanwhile, most likely */
-        /* "pid (comm) S ppid ..." - comm may hold spaces and parentheses */
-        rparen = strrchr(text, ')');
-        p = strchr(text, '(');
-        if (!rparen || !p || rparen[1] != ' ' || !rparen[2])
-                return casca_error_setx(err, EINVAL, "process %d: unexpected stat", (int)pid);
-        snprintf(ret->comm, sizeof(ret->comm), "%.*s", (int)(rparen - p - 1), p + 1);
-        ret->state = rparen[2];
-        p = rparen + 3;
-        /* field 4 is ppid, 14 utime, 15 stime, 22 starttime */
-        for (field = 4; p && *p && field <= 22; field++) {
-                char *end;
-                unsigned long long v = strtoull(p, &end, 10);
-
-                if (field == 4)
-                        ret->ppid = (pid_t)v;
-                else if (field == 14)
-                        utime = v;
-                else if (field == 15)
-                        stime = v;
-                else if (field == 22)
-                        start = v;
-                p = strchr(end, ' ');
-                if (p)
-                        p++;
-        }
-        if (tick > 0) {
-                ret->cpu_ms = (utime + stime) * 1000 / (unsigned long long)tick;
-                ret->start_ms = start * 1000 / (unsigned long long)tick;
-        }
-        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-        cmdline = casca_fs_read_file(path, &len, NULL);
-        /* arguments are NUL-separated */
-        for (size_t i = 0; cmdline && i < len; i++)
-                if (cmdline[i] == '\0')
-                        cmdline[i] = ' ';
-        while (len > 0 && cmdline[len - 1] == ' ')
-                cmdline[--len] = '\0';
-        if (len > 0)
-                snprintf(ret->cmdline, sizeof(ret->cmdline), "%s", cmdline);
-        else /* a kernel thread or a zombie: [comm] like ps */
-                snprintf(ret->cmdline, sizeof(ret->cmdline), "[%s]", ret->comm);
-        return 0;
-}
-
 /* ---- update ---------------------------------------------------------------- */
-
-/* A cgroup file's first line, or "" when it cannot be read. */
-static void read_cg(struct casca_cgroup *cg, const char *file, char *buf, size_t size)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[64];
-
-        snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", casca_cgroup_dirfd(cg), file);
-        text = casca_fs_read_file(path, NULL, NULL);
-        snprintf(buf, size, "%s", text ? text : "");
-        buf[strcspn(buf, "\n")] = '\0';
-}
-
-/* "max" -> -1, a number -> itself, anything else -> 0 (unset). */
-static int64_t parse_limit(const char *s)
-{
-        char *end;
-        long long v;
-
-        if (strncmp(s, "max", 3) == 0)
-                return -1;
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        return errno || end == s || v < 0 ? 0 : v;
-}
-
-/* Values that live in one file with another (cpu.max holds quota and
- * period; OCI's swap is relative to the memory limit): complete the half
- * the update does not give from what the cgroup has now. */
-static void complete_from_cgroup(struct casca_cgroup *cg, struct casca_resources *r)
-{
-        char buf[128];
-
-        if (r->cpu.has_quota != r->cpu.has_period) {
-                char *sp;
-
-                read_cg(cg, "cpu.max", buf, sizeof(buf));
-                sp = strchr(buf, ' ');
-                if (sp && !r->cpu.has_quota) {
-                        r->cpu.quota = parse_limit(buf);
-                        r->cpu.has_quota = r->cpu.quota != 0;
-                } else if (sp && !r->cpu.has_period) {
-                        r->cpu.period = (uint64_t)parse_limit(sp + 1);
-                        r->cpu.has_period = r->cpu.period > 0;
-                }
-        }
-        if (r->memory.has_swap && (!r->memory.has_limit || r->memory.limit == 0)) {
-                read_cg(cg, "memory.max", buf, sizeof(buf));
-                r->memory.limit = parse_limit(buf);
-                r->memory.has_limit = r->memory.limit != 0;
-        }
-}
 
 /* Merge what an update applied into linux.resources of the state dir's copy
  * of config.json (atomically), so that the next update and whatever reads
@@ -253,25 +139,24 @@ static void complete_from_cgroup(struct casca_cgroup *cg, struct casca_resources
 static int record_resources(int dir_fd, const struct casca_resources *res, struct casca_error **err)
 {
         _cleanup_free_ char *saved = NULL, *patch = NULL, *merged = NULL;
-        _cleanup_json_ yajl_val base = NULL, over = NULL;
+        _cleanup_json_ struct casca_json *base = NULL, *over = NULL;
         _cleanup_close_ int fd = -1;
-        struct casca_jgen j = {0};
-        char path[64];
+        struct casca_jgen j;
+        char path[CASCA_FD_PATH_MAX];
         size_t len = 0;
         int r;
 
         fd = openat(dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return casca_error_set(err, errno, "open the saved config");
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        saved = casca_fs_read_file(path, &len, err);
+        saved = casca_fs_read_file(casca_fd_path(path, fd), &len, err);
         if (!saved)
                 return -EIO;
         base = casca_json_parse(saved, len, err);
         if (!base)
                 return casca_error_prefix(err, "the saved config");
 
-        r = casca_jgen_init(&j, err);
+        r = casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err);
         if (r < 0)
                 return r;
         casca_jgen_map_open(&j);
@@ -288,7 +173,7 @@ static int record_resources(int dir_fd, const struct casca_resources *res, struc
         if (!over)
                 return -EINVAL;
 
-        r = casca_jgen_init(&j, err);
+        r = casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err);
         if (r < 0)
                 return r;
         casca_jgen_merged(&j, base, over);
@@ -317,8 +202,7 @@ int casca_container_update(struct casca_context *ctx, const char *id,
         /* the device filter stays as created (like runc's update) */
         r.devices = NULL;
         r.n_devices = 0;
-        complete_from_cgroup(cg, &r);
-        ret = casca_cgroup_apply(cg, &r, err);
+        ret = casca_cgroup_update(cg, &r, err);
         if (ret >= 0) {
                 ret = record_resources(h.dir_fd, &r, err);
                 if (ret < 0)
@@ -335,29 +219,31 @@ out:
 
 /* ---- stats and events ------------------------------------------------------ */
 
-/* {"type":"<type>","id":"<id>"[,"data":<data>]}: ids are plain
- * (casca_id_validate), data is already JSON. */
-static char *event_json(const char *type, const char *id, const char *data)
+/* {"type":"<type>","id":"<id>"} on one line, with "data": the statistics
+ * of cg when cg is not NULL. */
+static int event_json(const char *type, const char *id, struct casca_cgroup *cg, char **ret,
+                      struct casca_error **err)
 {
-        char *s = NULL;
-
-        if (asprintf(&s, "{\"type\":\"%s\",\"id\":\"%s\"%s%s}", type, id, data ? ",\"data\":" : "",
-                     data ? data : "") < 0)
-                return NULL;
-        return s;
-}
-
-static int stats_event(struct casca_cgroup *cg, const char *id, char **ret,
-                       struct casca_error **err)
-{
-        _cleanup_free_ char *data = NULL;
+        struct casca_jgen j;
         int r;
 
-        r = casca_cgroup_stats_json(cg, &data, err);
+        r = casca_jgen_init(&j, 0, err);
         if (r < 0)
-                return casca_error_prefix(err, "container `%s`", id);
-        *ret = event_json("stats", id, data);
-        return *ret ? 0 : casca_error_set(err, ENOMEM, "container `%s`: stats", id);
+                return casca_error_prefix(err, "container `%s`: event", id);
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "type", type);
+        casca_jgen_kstr(&j, "id", id);
+        if (cg) {
+                casca_jgen_str(&j, "data");
+                r = casca_cgroup_stats(cg, &j, err);
+                if (r < 0) {
+                        casca_jgen_done(&j);
+                        return casca_error_prefix(err, "container `%s`", id);
+                }
+        }
+        casca_jgen_map_close(&j);
+        *ret = casca_jgen_finish(&j, err);
+        return *ret ? 0 : casca_error_prefix(err, "container `%s`: %s", id, type);
 }
 
 int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_json,
@@ -371,40 +257,9 @@ int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_
         r = open_with_cgroup(ctx, id, false, "reading its statistics", &h, &cg, err);
         if (r < 0)
                 return r;
-        r = stats_event(cg, id, ret_json, err);
+        r = event_json("stats", id, cg, ret_json, err);
         casca_handle_close(&h);
         return r;
-}
-
-/* "key value" in a flat-keyed file's text; 0 when absent. */
-static uint64_t keyed(const char *text, const char *key)
-{
-        size_t klen = strlen(key);
-
-        for (const char *l = text; l && *l;) {
-                if (strncmp(l, key, klen) == 0 && l[klen] == ' ')
-                        return strtoull(l + klen + 1, NULL, 10);
-                l = strchr(l, '\n');
-                if (l)
-                        l++;
-        }
-        return 0;
-}
-
-/* pread a whole small control file from its open fd; false when gone. */
-static bool reread(int fd, char *buf, size_t size)
-{
-        ssize_t n;
-
-        if (fd < 0)
-                return false;
-        do
-                n = pread(fd, buf, size - 1, 0);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return false;
-        buf[n] = '\0';
-        return true;
 }
 
 static int64_t now_ms(void)
@@ -420,44 +275,43 @@ struct events {
         struct casca_cgroup *cg;
         casca_event_fn fn;
         void *data;
-        int mem_fd;        /* memory.events, -1 without the memory controller */
         uint64_t oom_kill; /* oom_kill and oom counts seen so far */
         uint64_t oom;
 };
 
-static int emit(struct events *e, char *json, struct casca_error **err)
+/* Hand one event (type "oom" or "stats") to the caller. */
+static int emit(struct events *e, const char *type, struct casca_error **err)
 {
+        _cleanup_free_ char *json = NULL;
         int r;
 
-        if (!json)
-                return casca_error_set(err, ENOMEM, "container `%s`: event", e->id);
+        r = event_json(type, e->id, strcmp(type, "stats") == 0 ? e->cg : NULL, &json, err);
+        if (r < 0)
+                return r;
         r = e->fn(json, e->data);
-        free(json);
         return r < 0 ? casca_error_set(err, -r, "container `%s`: events", e->id) : 0;
 }
 
 /* One "oom" event per OOM kill (or, without kills, per failed charge at
  * the limit) since the last look at memory.events. */
-static int check_oom(struct events *e, struct casca_error **err)
+static int check_oom(struct events *e, const struct casca_cgroup_events *now,
+                     struct casca_error **err)
 {
-        char buf[512];
-        uint64_t kills, ooms, n;
+        uint64_t n;
         int r;
 
-        if (!reread(e->mem_fd, buf, sizeof(buf)))
+        if (!now->has_oom)
                 return 0;
-        kills = keyed(buf, "oom_kill");
-        ooms = keyed(buf, "oom");
         /* The kernel counts "oom" before it kills, and we may wake in
          * between: one OOM is one event, whichever counter shows it first,
          * so both levels move on by what was reported. */
-        n = kills > e->oom_kill ? kills - e->oom_kill : 0;
-        if (ooms > e->oom && ooms - e->oom > n)
-                n = ooms - e->oom;
+        n = now->oom_kill > e->oom_kill ? now->oom_kill - e->oom_kill : 0;
+        if (now->oom > e->oom && now->oom - e->oom > n)
+                n = now->oom - e->oom;
         e->oom_kill += n;
         e->oom += n;
         for (uint64_t i = 0; i < n; i++) {
-                r = emit(e, event_json("oom", e->id, NULL), err);
+                r = emit(e, "oom", err);
                 if (r < 0)
                         return r;
         }
@@ -468,11 +322,12 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
                            casca_event_fn fn, void *userdata, struct casca_error **err)
 {
         _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
-        _cleanup_close_ int pidfd = -1, mem_fd = -1, cg_fd = -1;
-        struct casca_handle h;
+        _cleanup_cgroup_watch_ struct casca_cgroup_watch *w = NULL;
+        _cleanup_close_ int pidfd = -1;
         struct events e = {.id = id, .fn = fn, .data = userdata};
+        struct casca_cgroup_events now;
+        struct casca_handle h;
         int64_t next_stats;
-        char buf[512];
         int r;
 
         r = open_with_cgroup(ctx, id, false, "watching its events", &h, &cg, err);
@@ -486,40 +341,32 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
                                ? casca_error_setx(err, ESRCH, "container `%s` is not running", id)
                                : casca_error_set(err, -pidfd, "container `%s`: pidfd_open", id);
         e.cg = cg;
-        mem_fd = openat(casca_cgroup_dirfd(cg), "memory.events", O_RDONLY | O_CLOEXEC);
-        cg_fd = openat(casca_cgroup_dirfd(cg), "cgroup.events", O_RDONLY | O_CLOEXEC);
-        e.mem_fd = mem_fd;
-        if (reread(mem_fd, buf, sizeof(buf))) {
-                e.oom_kill = keyed(buf, "oom_kill");
-                e.oom = keyed(buf, "oom");
-        }
+        r = casca_cgroup_watch_open(cg, &w, err);
+        if (r < 0)
+                return r;
+        casca_cgroup_watch_read(w, &now);
+        e.oom_kill = now.oom_kill;
+        e.oom = now.oom;
         next_stats = now_ms() + interval_ms;
         for (;;) {
-                /* memory.events and cgroup.events wake pollers with POLLPRI */
-                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
-                                      {.fd = mem_fd, .events = POLLPRI},
-                                      {.fd = cg_fd, .events = POLLPRI}};
+                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN}};
+                size_t n = 1 + casca_cgroup_watch_pollfds(w, p + 1, ARRAY_SIZE(p) - 1);
                 int64_t left = interval_ms ? next_stats - now_ms() : 1000;
                 bool done;
 
-                if (poll(p, 3, left < 0 ? 0 : (int)(left > 1000 ? 1000 : left)) < 0 &&
+                if (poll(p, n, left < 0 ? 0 : (int)(left > 1000 ? 1000 : left)) < 0 &&
                     errno != EINTR)
                         return casca_error_set(err, errno, "container `%s`: poll", id);
                 /* the init gone, or nothing left in the cgroup: a last look
                  * (an OOM kill of the init ends the container) */
-                done = (p[0].revents & POLLIN) ||
-                       (reread(cg_fd, buf, sizeof(buf)) && strstr(buf, "populated 0"));
-                r = check_oom(&e, err);
+                casca_cgroup_watch_read(w, &now);
+                done = (p[0].revents & POLLIN) || (now.has_populated && !now.populated);
+                r = check_oom(&e, &now, err);
                 if (r < 0 || done)
                         return r < 0 ? r : 0;
                 if (interval_ms && now_ms() >= next_stats) {
-                        char *json = NULL;
-
                         next_stats = now_ms() + interval_ms;
-                        r = stats_event(cg, id, &json, err);
-                        if (r < 0)
-                                return r;
-                        r = emit(&e, json, err);
+                        r = emit(&e, "stats", err);
                         if (r < 0)
                                 return r;
                 }

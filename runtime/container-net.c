@@ -23,23 +23,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
 #include "netns/network.h"
+#include "runtime/config.h"
+#include "runtime/container-net.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 #include "netns/usernet.h"
 
 #define PIN_FILE "netns"
-
-char *casca_container_state_root_abs(const struct casca_context *ctx, struct casca_error **err)
-{
-        const char *root = casca_container_state_root(ctx);
-        char *abs = realpath(root, NULL);
-
-        if (!abs)
-                casca_error_set(err, errno, "state root `%s`", root);
-        return abs;
-}
 
 /* An fd of the network namespace of pid, refused when it is the runtime's
  * own (networking there would configure the host). */
@@ -49,7 +40,8 @@ static int open_netns(pid_t pid, struct casca_error **err)
         struct stat self, sb;
         char path[64];
 
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid) < 0)
+                return casca_error_setx(err, EINVAL, "pid %d", (int)pid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", path);
@@ -65,15 +57,14 @@ static int pin_netns(const char *dir, int nsfd, struct casca_error **err)
 {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -1;
-        char src[64];
+        char src[CASCA_FD_PATH_MAX];
 
         if (asprintf(&path, "%s/" PIN_FILE, dir) < 0)
                 return casca_error_set(err, ENOMEM, "network namespace pin");
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
         if (fd < 0)
                 return casca_error_set(err, errno, "create `%s`", path);
-        snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
-        if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+        if (mount(casca_fd_path(src, nsfd), path, NULL, MS_BIND, NULL) < 0) {
                 int e = errno;
                 unlink(path);
                 return casca_error_set(err, e, "bind the container's network namespace on `%s`",

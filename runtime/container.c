@@ -2,6 +2,7 @@
 /* container.c - start, state, kill, stop, delete, run and list. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,29 +17,27 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "hooks.h"
-#include "log.h"
-#include "state.h"
-
-const char *casca_container_state_root(const struct casca_context *ctx)
-{
-        return ctx->state_root ? ctx->state_root : casca_default_state_root();
-}
+#include "runtime/config.h"
+#include "runtime/container-net.h"
+#include "runtime/foreground.h"
+#include "runtime/handle.h"
+#include "runtime/hooks.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 int casca_signal_parse(const char *s)
 {
-        char *end;
-        long n;
+        int n, r;
 
         if (!s || !*s)
                 return -EINVAL;
-        n = strtol(s, &end, 10);
-        if (*end == '\0') /* 0: only whether it may be signalled, as kill(1) */
-                return n >= 0 && n <= SIGRTMAX ? (int)n : -EINVAL;
+        r = casca_parse_int(s, NULL, INT_MIN, INT_MAX, &n);
+        if (r != -EINVAL) /* a number; 0: only whether it may be signalled, as kill(1) */
+                return r == 0 && n >= 0 && n <= SIGRTMAX ? n : -EINVAL;
         if (strncasecmp(s, "SIG", 3) == 0)
                 s += 3;
         for (int sig = 1; sig < SIGRTMIN; sig++) {
@@ -47,9 +46,10 @@ int casca_signal_parse(const char *s)
                         return sig;
         }
         if (strncasecmp(s, "RTMIN", 5) == 0) {
-                n = s[5] ? strtol(s + 5, &end, 10) : 0;
-                if ((s[5] == '\0' || *end == '\0') && SIGRTMIN + n <= SIGRTMAX && n >= 0)
-                        return (int)(SIGRTMIN + n);
+                n = 0;
+                if ((s[5] == '\0' || casca_parse_int(s + 5, NULL, 0, INT_MAX, &n) == 0) &&
+                    SIGRTMIN + n <= SIGRTMAX)
+                        return SIGRTMIN + n;
         }
         return -EINVAL;
 }
@@ -70,13 +70,12 @@ static struct casca_config *handle_config(struct casca_handle *h, bool only_hook
         _cleanup_error_ struct casca_error *ignored = NULL;
         _cleanup_close_ int fd = openat(h->dir_fd, CASCA_STATE_CONFIG, O_RDONLY | O_CLOEXEC);
         _cleanup_free_ char *json = NULL;
-        char path[64];
+        char path[CASCA_FD_PATH_MAX];
         size_t len;
 
         if (fd < 0)
                 return NULL;
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-        json = casca_fs_read_file(path, &len, &ignored);
+        json = casca_fs_read_file(casca_fd_path(path, fd), &len, &ignored);
         if (!json || (only_hooks && !may_have_hooks(json, len)))
                 return NULL;
         return casca_config_parse(json, len, &ignored);
@@ -291,7 +290,7 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h,
          * network.json records, so without a state it is tried */
         if (!h->st->network && !h->st->incomplete)
                 return 0;
-        root = casca_container_state_root_abs(ctx, err);
+        root = casca_state_root_abs(ctx, err);
         if (!root)
                 return casca_error_prefix(err, "container `%s`", h->st->id);
         r = casca_container_net_teardown(root, h->st->id, false, err);
@@ -493,7 +492,7 @@ static int cmp_info_id(const void *a, const void *b)
 int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
                          size_t *ret_n, struct casca_error **err)
 {
-        const char *root = casca_container_state_root(ctx);
+        const char *root = casca_state_root(ctx);
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_close_ int fd = -1;
         struct casca_container_info *v = NULL;
@@ -534,7 +533,9 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                         .created = strdup(h.st->created ? h.st->created : ""),
                         .owner = fstat(h.dir_fd, &sb) == 0 ? sb.st_uid : 0,
                 };
-                snprintf(v[n].status, sizeof(v[n].status), "%s", casca_status_name(h.status));
+                /* status names fit status[16] */
+                casca_snprintf_trunc(v[n].status, sizeof(v[n].status), "%s",
+                                     casca_status_name(h.status));
                 n++;
                 casca_handle_close(&h);
         }

@@ -51,22 +51,24 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "hooks.h"
-#include "log.h"
-#include "idmap.h"
-#include "mount.h"
-#include "namespaces.h"
+#include "runtime/idmap.h"
 #include "netns/network.h"
-#include "prepare-exec.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/container-net.h"
+#include "runtime/hooks.h"
+#include "runtime/mount.h"
+#include "runtime/namespaces.h"
+#include "runtime/prepare-exec.h"
+#include "runtime/process.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
-#include "state.h"
-#include "sync.h"
-#include "terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 struct create {
         struct casca_context *ctx;
@@ -212,10 +214,10 @@ static int child_stage1(struct create *c, struct casca_error **err)
 
 static int child_wait_fifo(struct create *c, struct casca_error **err)
 {
-        char path[64];
+        char path[CASCA_FD_PATH_MAX];
         _cleanup_close_ int fd = -1;
 
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", c->fifo_fd);
+        casca_fd_path(path, c->fifo_fd);
         do
                 fd = open(path, O_WRONLY | O_CLOEXEC);
         while (fd < 0 && errno == EINTR);
@@ -497,8 +499,6 @@ static int load_bundle(struct create *c, struct casca_error **err)
         if (!c->cfg->has_process)
                 return casca_error_setx(err, EINVAL, "%s: process: required to create a container",
                                         config_path);
-        if (!c->cfg->root_path)
-                return casca_error_setx(err, EINVAL, "%s: root.path: required", config_path);
         root = path_join(c->bundle, c->cfg->root_path);
         if (!root)
                 return casca_error_set(err, ENOMEM, "bundle");
@@ -564,9 +564,6 @@ static int check_config(struct create *c, struct casca_error **err)
         r = casca_config_apply_mount_label(c->cfg, err);
         if (r < 0)
                 return r;
-        if (l->n_net_devices > 0 && !l->namespaces[CASCA_NS_NETWORK].present)
-                return casca_error_setx(err, EINVAL,
-                                        "linux.netDevices: requires a network namespace");
         if (p->terminal && !c->opts->console_socket && !c->opts->foreground)
                 return casca_error_setx(err, EINVAL,
                                         "process.terminal is true but no --console-socket was "
@@ -596,14 +593,9 @@ static char *now_rfc3339(void)
 
 static unsigned listen_fds(void)
 {
-        const char *s = getenv("LISTEN_FDS");
-        char *end;
-        unsigned long n;
+        unsigned n;
 
-        if (!s || !*s)
-                return 0;
-        n = strtoul(s, &end, 10);
-        return *end == '\0' && n < 1024 ? (unsigned)n : 0;
+        return casca_parse_uint(getenv("LISTEN_FDS"), NULL, 1023, &n) == 0 ? n : 0;
 }
 
 static int parent_hooks(struct create *c, struct casca_state *st, struct casca_error **err)
@@ -774,7 +766,7 @@ static int prepare_network(struct create *c, struct casca_error **err)
                                        : "no network namespace in linux.namespaces");
         if (!c->net_step)
                 return 0;
-        c->root_abs = casca_container_state_root_abs(c->ctx, err);
+        c->root_abs = casca_state_root_abs(c->ctx, err);
         if (!c->root_abs)
                 return casca_error_prefix(err, "network");
         if (c->net_build && asprintf(&c->etc_dir, "%s/%s", c->root_abs, c->id) < 0) {
@@ -1016,7 +1008,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         l = &c.cfg->linux_cfg;
         c.preserve_fds = opts->preserve_fds + listen_fds();
 
-        c.root_fd = casca_state_root_open(casca_container_state_root(ctx), true, err);
+        c.root_fd = casca_state_root_open(casca_state_root(ctx), true, err);
         if (c.root_fd < 0) {
                 r = c.root_fd;
                 goto out;

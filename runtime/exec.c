@@ -25,18 +25,20 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "log.h"
-#include "namespaces.h"
-#include "prepare-exec.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/foreground.h"
+#include "runtime/handle.h"
+#include "runtime/namespaces.h"
+#include "runtime/prepare-exec.h"
+#include "runtime/process.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
-#include "state.h"
-#include "sync.h"
-#include "terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/format.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -224,8 +226,8 @@ static int differing_namespaces(pid_t pid)
                 const char *name;
                 int flag;
         } ns[] = {
-                {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
-                {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+                {"user", CLONE_NEWUSER},     {"mnt", CLONE_NEWNS},    {"pid", CLONE_NEWPID},
+                {"net", CLONE_NEWNET},       {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},
                 {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
         };
         int flags = 0;
@@ -234,9 +236,9 @@ static int differing_namespaces(pid_t pid)
                 char a[64], b[64];
                 struct stat sa, sb;
 
-                snprintf(a, sizeof(a), "/proc/self/ns/%s", ns[i].name);
-                snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, ns[i].name);
-                if (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+                if (casca_snprintf(a, sizeof(a), "/proc/self/ns/%s", ns[i].name) >= 0 &&
+                    casca_snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, ns[i].name) >= 0 &&
+                    stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
                     (sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev))
                         flags |= ns[i].flag;
         }
@@ -309,8 +311,7 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
                                 _exit(1);
                         r = exec_process(e, &err);
                 } else {
-                        r = casca_sync_send(e->sock[1], SYNC_INIT_PID, &pid, sizeof(pid), -1,
-                                            &err);
+                        r = casca_sync_send(e->sock[1], SYNC_INIT_PID, &pid, sizeof(pid), -1, &err);
                         if (r == 0 && write(e->go[1], "g", 1) == 1)
                                 _exit(0);
                 }
@@ -413,8 +414,7 @@ static int open_container(struct casca_context *ctx, const char *id, struct exec
                 r = casca_error_set(err, errno, "container `%s`: config", id);
                 goto out;
         }
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", cfg_fd);
-        e->cfg = casca_config_load(path, err);
+        e->cfg = casca_config_load(casca_fd_path(path, cfg_fd), err);
         if (!e->cfg) {
                 r = casca_error_prefix(err, "container `%s`", id);
                 goto out;
@@ -476,15 +476,9 @@ static int open_sub_cgroup(struct exec *e, struct casca_cgroup *cg, struct casca
                 if (!colon)
                         continue;
                 if (!controllers) {
-                        char file[64];
-                        size_t len;
-
-                        snprintf(file, sizeof(file), "/proc/self/fd/%d/cgroup.controllers",
-                                 casca_cgroup_dirfd(cg));
-                        controllers = casca_fs_read_file(file, &len, err);
-                        if (!controllers)
-                                return casca_error_prefix(err, "cgroup %s", casca_cgroup_path(cg));
-                        controllers[strcspn(controllers, "\n")] = '\0';
+                        r = casca_cgroup_controllers(cg, &controllers, err);
+                        if (r < 0)
+                                return r;
                 }
                 for (const char *c = arg; c < colon;) {
                         size_t n = strcspn(c, ",:");

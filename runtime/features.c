@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* features.c - the runtime-spec features document, from the same name
  * tables the config parser uses. */
-#include "cleanup.h"
-#include "config-internal.h"
-#include "config.h"
-#include "casca-features.h"
-#include "json.h"
+#include "runtime/config-internal.h"
+#include "runtime/config.h"
+#include "runtime/features.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 static void gen_enabled(struct casca_jgen *j, const char *key, bool enabled)
 {
@@ -16,20 +16,8 @@ static void gen_enabled(struct casca_jgen *j, const char *key, bool enabled)
         casca_jgen_map_close(j);
 }
 
-/* linux.seccomp: emitted by the seccomp code, which knows the actions,
- * operators, architectures and flags libseccomp offers.  It adds one call
- * here that writes `"seccomp": { ... }` into j (a key and a map) and returns
- * 0 or a negative errno with err set. */
-static int gen_seccomp(struct casca_jgen *j, struct casca_error **err)
+static void gen_linux(struct casca_jgen *j)
 {
-        casca_jgen_str(j, "seccomp");
-        return casca_seccomp_features(j->g, err);
-}
-
-static int gen_linux(struct casca_jgen *j, struct casca_error **err)
-{
-        int r;
-
         casca_jgen_str(j, "linux");
         casca_jgen_map_open(j);
 
@@ -57,9 +45,10 @@ static int gen_linux(struct casca_jgen *j, struct casca_error **err)
         casca_jgen_kbool(j, "rdma", false);
         casca_jgen_map_close(j);
 
-        r = gen_seccomp(j, err);
-        if (r < 0)
-                return r;
+        /* emitted by the seccomp code, which knows the actions, operators,
+         * architectures and flags libseccomp offers */
+        casca_jgen_str(j, "seccomp");
+        casca_seccomp_features(j);
 
         /* applied where the host has the LSM, refused by name where not */
         gen_enabled(j, "apparmor", true);
@@ -92,14 +81,13 @@ static int gen_linux(struct casca_jgen *j, struct casca_error **err)
         casca_jgen_map_close(j);
 
         casca_jgen_map_close(j);
-        return 0;
 }
 
 char *casca_features_json(struct casca_error **err)
 {
         struct casca_jgen j;
 
-        if (casca_jgen_init(&j, err) < 0)
+        if (casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "ociVersionMin", "1.0.0");
@@ -117,18 +105,12 @@ char *casca_features_json(struct casca_error **err)
                 casca_jgen_str(&j, casca_config_mount_option_name(i));
         casca_jgen_array_close(&j);
 
-        if (gen_linux(&j, err) < 0) {
-                casca_jgen_done(&j);
-                return NULL;
-        }
+        gen_linux(&j);
 
         casca_jgen_str(&j, "annotations");
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "io.github.casca.version", CASCA_VERSION);
-        if (casca_seccomp_features_annotations(j.g, err) < 0) {
-                casca_jgen_done(&j);
-                return NULL;
-        }
+        casca_seccomp_features_annotations(&j);
         casca_jgen_map_close(&j);
 
         casca_jgen_map_close(&j);

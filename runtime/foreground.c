@@ -12,10 +12,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "container.h"
+#include "runtime/foreground.h"
+#include "util/cleanup.h"
 
-static const int forwarded[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
+static const int forwarded[] = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
                                 SIGUSR2, SIGWINCH, SIGCONT, SIGCHLD};
 
 static void copy_winsize(int from, int to)

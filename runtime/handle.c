@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* handle.c - an opened container: its locked state dir, its state, its
- * cgroup and a pidfd of its init (container.h). */
+ * cgroup and a pidfd of its init (handle.h). */
 #include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "container.h"
+#include "runtime/handle.h"
+#include "util/cleanup.h"
 
 void casca_handle_close(struct casca_handle *h)
 {
@@ -24,7 +24,7 @@ int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
         int r;
 
         *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
-        h->root_fd = casca_state_root_open(casca_container_state_root(ctx), false, err);
+        h->root_fd = casca_state_root_open(casca_state_root(ctx), false, err);
         if (h->root_fd < 0) {
                 if (-h->root_fd == ENOENT) {
                         if (err) {

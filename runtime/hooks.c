@@ -11,11 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config-internal.h"
-#include "fs.h"
-#include "hooks.h"
-
+#include "runtime/config-internal.h"
+#include "runtime/hooks.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 static long long now_ms(void)
 {
@@ -39,8 +38,7 @@ static void write_all(int fd, const char *buf, size_t len)
         }
 }
 
-static __attribute__((noreturn)) void hook_child(const struct casca_hook *h, int in_fd,
-                                                 int err_fd)
+static __attribute__((noreturn)) void hook_child(const struct casca_hook *h, int in_fd, int err_fd)
 {
         char *const empty_env[] = {NULL};
         char *const default_args[] = {h->path, NULL};

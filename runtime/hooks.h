@@ -3,7 +3,7 @@
 #ifndef CASCA_HOOKS_H
 #define CASCA_HOOKS_H
 
-#include "config.h"
+#include "runtime/config.h"
 
 /* Run the hooks of one kind in order; stop at the first failure, whose
  * error names the hook kind, index and path and carries its stderr. */

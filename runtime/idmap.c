@@ -13,10 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "idmap.h"
-#include "spawn.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "runtime/idmap.h"
+#include "util/spawn.h"
 
 int casca_subid_parse(const char *text, const char *name, uint32_t id,
                       struct casca_subid_range **ret, size_t *ret_n)

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 #define CASCA_SUBUID_FILE "/etc/subuid"
 #define CASCA_SUBGID_FILE "/etc/subgid"

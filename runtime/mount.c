@@ -25,10 +25,12 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
-#include "fs.h"
-#include "mount.h"
+#include "runtime/config.h"
+#include "runtime/mount.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define PROPAGATION_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 /* Per-mount flags a bind remount sets (and so must repeat to keep). */
@@ -38,17 +40,6 @@
 #ifndef ST_NOSYMFOLLOW
 #define ST_NOSYMFOLLOW 0x2000 /* Linux 5.10; glibc 2.36 lacks the name */
 #endif
-
-/* "/proc/self/fd/N" in a compound literal that lives as long as the block
- * the macro is used in. */
-#define FD_PATH_MAX 32
-#define FD_PATH(fd) fd_path((char[FD_PATH_MAX]){0}, (fd))
-
-static const char *fd_path(char *buf, int fd)
-{
-        snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
-        return buf;
-}
 
 /* "/dev//shm/" and "/dev/./shm" are "/dev/shm"; used to compare destinations. */
 static void normalize(const char *in, char *out, size_t size)
@@ -125,16 +116,17 @@ static int remount_bind(int fd, unsigned long flags, bool keep, const char *what
 
         if (keep)
                 want |= cur & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-        if (mount(NULL, FD_PATH(fd), NULL, want, NULL) == 0)
+        if (mount(NULL, CASCA_FD_PATH(fd), NULL, want, NULL) == 0)
                 return 0;
-        if (errno == EPERM && mount(NULL, FD_PATH(fd), NULL, want | (cur & ~MS_RDONLY), NULL) == 0)
+        if (errno == EPERM &&
+            mount(NULL, CASCA_FD_PATH(fd), NULL, want | (cur & ~MS_RDONLY), NULL) == 0)
                 return 0;
         return casca_error_set(err, errno, "remount `%s`", what);
 }
 
 static int set_propagation(int fd, unsigned long prop, const char *what, struct casca_error **err)
 {
-        if (mount(NULL, FD_PATH(fd), NULL, prop, NULL) < 0)
+        if (mount(NULL, CASCA_FD_PATH(fd), NULL, prop, NULL) < 0)
                 return casca_error_set(err, errno, "set propagation of `%s`", what);
         return 0;
 }
@@ -160,13 +152,14 @@ static int mnt_id_of(int fd, uint64_t *ret)
                 return 0;
         }
         /* Kernels before 5.8: /proc/self/fdinfo has it. */
-        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+        if (casca_snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd) < 0)
+                return -ENOTSUP;
         info = casca_fs_read_file(path, NULL, NULL);
         p = info ? strstr(info, "mnt_id:") : NULL;
         if (!p)
                 return -ENOTSUP;
-        *ret = strtoull(p + 7, NULL, 10);
-        return 0;
+        p += 7 + strspn(p + 7, " \t"); /* "mnt_id:\t42" */
+        return casca_parse_u64(p, &p, UINT64_MAX, ret) == 0 ? 0 : -ENOTSUP;
 }
 
 /* An O_PATH fd of the root of the mount that holds `path`. */
@@ -215,7 +208,8 @@ static int prepare_root(const struct casca_config *cfg, const char *rootfs,
         parent = open_mount_root(rootfs, err);
         if (parent < 0)
                 return parent;
-        if (mount(NULL, FD_PATH(parent), NULL, (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE, NULL) < 0)
+        if (mount(NULL, CASCA_FD_PATH(parent), NULL, (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE,
+                  NULL) < 0)
                 return casca_error_set(err, errno, "make the mount holding `%s` private", rootfs);
         if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` onto itself", rootfs);
@@ -267,8 +261,8 @@ static int set_rec_attrs(int fd, const struct casca_mount *m, struct casca_error
 static int path_in_root(int root_fd, int fd, char *buf, size_t size, struct casca_error **err)
 {
         char root[PATH_MAX], path[PATH_MAX];
-        ssize_t n = readlink(FD_PATH(root_fd), root, sizeof(root) - 1);
-        ssize_t m = readlink(FD_PATH(fd), path, sizeof(path) - 1);
+        ssize_t n = readlink(CASCA_FD_PATH(root_fd), root, sizeof(root) - 1);
+        ssize_t m = readlink(CASCA_FD_PATH(fd), path, sizeof(path) - 1);
         size_t rl;
 
         if (n < 0 || m < 0)
@@ -364,7 +358,7 @@ static int mount_bind(int root_fd, const struct casca_mount *m, int src_fd,
                 r = move_mount(src_fd, "", target, "",
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         else
-                r = mount(m->source, FD_PATH(target), NULL,
+                r = mount(m->source, CASCA_FD_PATH(target), NULL,
                           MS_BIND | (m->flags & (MS_REC | MS_SILENT)), NULL);
         if (r < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
@@ -386,7 +380,7 @@ static int mount_remount(int root_fd, const struct casca_mount *m, struct casca_
                 return r;
         if (casca_mount_is_bind(m))
                 r = remount_bind(target, flags, false, m->destination, err);
-        else if (mount(NULL, FD_PATH(target), NULL, MS_REMOUNT | flags, m->data) < 0)
+        else if (mount(NULL, CASCA_FD_PATH(target), NULL, MS_REMOUNT | flags, m->data) < 0)
                 r = casca_error_set(err, errno, "remount `%s`", m->destination);
         if (r < 0)
                 return r;
@@ -411,7 +405,7 @@ static int bind_host_tree(int root_fd, int target, const char *host, const struc
         _cleanup_close_ int top = -1;
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 
-        if (mount(host, FD_PATH(target), NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (mount(host, CASCA_FD_PATH(target), NULL, MS_BIND | MS_REC, NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", host, m->destination);
         top = reopen(root_fd, m->destination, err);
         if (top < 0)
@@ -469,7 +463,7 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
                 if (covered < 0)
                         return casca_error_set(err, errno, "tmpcopyup: open `%s`", m->destination);
         }
-        if (mount(m->source ? m->source : type, FD_PATH(target), type,
+        if (mount(m->source ? m->source : type, CASCA_FD_PATH(target), type,
                   covered >= 0 ? flags & ~MS_RDONLY : flags, data) < 0) {
                 if (errno == EPERM && strcmp(type, "sysfs") == 0)
                         r = bind_host_tree(root_fd, target, "/sys", m, err);
@@ -546,7 +540,7 @@ static int bind_device(int dir, const char *name, const struct dev_node *d,
                 return casca_error_set(err, errno, "open `%s`", d->path);
         if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
                 return casca_error_setx(err, EEXIST, "`%s` exists and is not a file", d->path);
-        if (mount(d->path, FD_PATH(target), NULL, MS_BIND, NULL) < 0)
+        if (mount(d->path, CASCA_FD_PATH(target), NULL, MS_BIND, NULL) < 0)
                 return casca_error_set(err, errno, "bind the host's `%s`", d->path);
         return 0;
 }
@@ -660,7 +654,7 @@ static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns
 
                 if (shm < 0)
                         return shm;
-                if (mount("shm", FD_PATH(shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                if (mount("shm", CASCA_FD_PATH(shm), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                           "mode=1777,size=65536k") < 0)
                         return casca_error_set(err, errno, "mount tmpfs on `/dev/shm`");
         }
@@ -673,7 +667,7 @@ static int bind_console(int root_fd, int console_fd, struct casca_error **err)
 
         if (target < 0)
                 return target;
-        if (mount(FD_PATH(console_fd), FD_PATH(target), NULL, MS_BIND, NULL) < 0)
+        if (mount(CASCA_FD_PATH(console_fd), CASCA_FD_PATH(target), NULL, MS_BIND, NULL) < 0)
                 return casca_error_set(err, errno, "bind the console onto `/dev/console`");
         return 0;
 }
@@ -754,7 +748,7 @@ static int attach_etc(int root_fd, int src, bool detached, const char *dest,
                 r = move_mount(src, "", target, "",
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         else
-                r = mount(FD_PATH(src), FD_PATH(target), NULL, MS_BIND, NULL);
+                r = mount(CASCA_FD_PATH(src), CASCA_FD_PATH(target), NULL, MS_BIND, NULL);
         if (r < 0)
                 return casca_error_set(err, errno, "bind `%s`", dest);
         top = reopen(root_fd, dest, err);
@@ -782,7 +776,8 @@ int casca_rootfs_bind_etc(const struct casca_config *cfg, const char *rootfs,
                 char dest[32];
                 int r;
 
-                snprintf(dest, sizeof(dest), "/etc/%s", casca_etc_names[i]);
+                /* the names fit */
+                casca_snprintf_trunc(dest, sizeof(dest), "/etc/%s", casca_etc_names[i]);
                 if (config_mounts(cfg, dest, false))
                         continue; /* the bundle brings its own */
                 if (mounts[i] >= 0) {
@@ -1039,7 +1034,7 @@ static int mask_paths(int root_fd, const struct casca_config *cfg, struct casca_
                         return fd < 0 ? casca_error_prefix(err, "linux.maskedPaths[%zu]", i)
                                       : casca_error_set(err, errno, "stat `%s`", path);
                 if (S_ISDIR(st.st_mode)) {
-                        if (mount("tmpfs", FD_PATH(fd), "tmpfs",
+                        if (mount("tmpfs", CASCA_FD_PATH(fd), "tmpfs",
                                   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
                                 return casca_error_set(
                                         err, errno, "linux.maskedPaths[%zu]: mount tmpfs on `%s`",
@@ -1051,7 +1046,7 @@ static int mask_paths(int root_fd, const struct casca_config *cfg, struct casca_
                         if (null_fd < 0)
                                 return casca_error_prefix(err, "linux.maskedPaths[%zu]", i);
                 }
-                if (mount(FD_PATH(null_fd), FD_PATH(fd), NULL, MS_BIND, NULL) < 0)
+                if (mount(CASCA_FD_PATH(null_fd), CASCA_FD_PATH(fd), NULL, MS_BIND, NULL) < 0)
                         return casca_error_set(err, errno,
                                                "linux.maskedPaths[%zu]: bind /dev/null on `%s`", i,
                                                path);
@@ -1071,7 +1066,7 @@ static int readonly_paths(int root_fd, const struct casca_config *cfg, struct ca
                         continue;
                 if (fd < 0)
                         return casca_error_prefix(err, "linux.readonlyPaths[%zu]", i);
-                if (mount(FD_PATH(fd), FD_PATH(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+                if (mount(CASCA_FD_PATH(fd), CASCA_FD_PATH(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
                         return casca_error_set(err, errno, "linux.readonlyPaths[%zu]: bind `%s`", i,
                                                path);
                 top = reopen(root_fd, path, err);

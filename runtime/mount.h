@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 struct casca_rootfs_opts {
         bool in_userns; /* device nodes are bind-mounted from the host, not mknod'ed */

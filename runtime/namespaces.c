@@ -10,9 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "idmap.h"
-#include "namespaces.h"
+#include "runtime/namespaces.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "runtime/idmap.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -125,7 +126,8 @@ static int write_proc(pid_t pid, const char *file, const char *data, size_t len,
 {
         char path[64];
 
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "/proc/%d/%s", (int)pid, file);
         return write_path(path, data, len, err);
 }
 
@@ -133,7 +135,8 @@ static int write_proc_self(const char *file, const char *data, size_t len, struc
 {
         char path[64];
 
-        snprintf(path, sizeof(path), "/proc/self/%s", file);
+        if (casca_snprintf(path, sizeof(path), "/proc/self/%s", file) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "/proc/self/%s", file);
         return write_path(path, data, len, err);
 }
 
@@ -142,9 +145,9 @@ static int format_map(const struct casca_id_mapping *m, size_t n, char *buf, siz
         size_t used = 0;
 
         for (size_t i = 0; i < n; i++) {
-                int k = snprintf(buf + used, size - used, "%u %u %u\n", m[i].container_id,
-                                 m[i].host_id, m[i].size);
-                if (k < 0 || (size_t)k >= size - used)
+                int k = casca_snprintf(buf + used, size - used, "%u %u %u\n", m[i].container_id,
+                                       m[i].host_id, m[i].size);
+                if (k < 0)
                         return -E2BIG;
                 used += (size_t)k;
         }
@@ -209,9 +212,9 @@ int casca_ns_enter_new_time(const struct casca_linux *l, struct casca_error **er
 
                 if (!o->present)
                         continue;
-                k = snprintf(buf + used, sizeof(buf) - used, "%s %lld %u\n", clock_names[c],
-                             (long long)o->secs, o->nanosecs);
-                if (k < 0 || (size_t)k >= sizeof(buf) - used)
+                k = casca_snprintf(buf + used, sizeof(buf) - used, "%s %lld %u\n", clock_names[c],
+                                   (long long)o->secs, o->nanosecs);
+                if (k < 0)
                         return casca_error_setx(err, E2BIG, "linux.timeOffsets: too long");
                 used += (size_t)k;
         }

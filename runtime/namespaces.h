@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 int casca_ns_clone_flag(enum casca_ns_type t);
 /* CLONE_NEW* flags of the namespaces to create (no path), without time. */

@@ -13,13 +13,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "prepare-exec.h"
-#include "process.h"
+#include "runtime/prepare-exec.h"
+#include "runtime/process.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
-#include "sync.h"
-#include "terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef SELINUX_MAGIC
 #define SELINUX_MAGIC 0xf97cff8c

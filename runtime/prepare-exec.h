@@ -36,7 +36,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 struct casca_seccomp_prog;
 

@@ -18,11 +18,12 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
-#include "fs.h"
-#include "log.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/process.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/format.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -46,10 +47,11 @@ static const char *rlimit_name(int resource)
 
 static void format_limit(char *buf, size_t size, uint64_t v)
 {
+        /* buf holds any (char[24]) */
         if (v == (uint64_t)RLIM_INFINITY)
-                snprintf(buf, size, "unlimited");
+                casca_snprintf_trunc(buf, size, "unlimited");
         else
-                snprintf(buf, size, "%llu", (unsigned long long)v);
+                casca_snprintf_trunc(buf, size, "%llu", (unsigned long long)v);
 }
 
 /* ---- scheduling, I/O priority, CPUs and memory --------------------------- */
@@ -162,11 +164,11 @@ int casca_process_check_lsm(const struct casca_config *cfg, const char *apparmor
                                         apparmor_what ? apparmor_what : "process.apparmorProfile",
                                         p->apparmor_profile);
         if (p->selinux_label && p->selinux_label[0] && !selinux_enabled())
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "%s \"%s\": SELinux is not enabled on this host",
-                                        selinux_what ? selinux_what : "process.selinuxLabel",
-                                        p->selinux_label);
-        if (cfg->has_linux && cfg->linux_cfg.mount_label && cfg->linux_cfg.mount_label[0] && !selinux_enabled())
+                return casca_error_setx(
+                        err, EOPNOTSUPP, "%s \"%s\": SELinux is not enabled on this host",
+                        selinux_what ? selinux_what : "process.selinuxLabel", p->selinux_label);
+        if (cfg->has_linux && cfg->linux_cfg.mount_label && cfg->linux_cfg.mount_label[0] &&
+            !selinux_enabled())
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "linux.mountLabel \"%s\": SELinux is not enabled on this "
                                         "host",
@@ -184,10 +186,11 @@ static int write_proc_attr(const char *name, const char *fallback, const char *v
         char path[64];
         struct statfs sfs;
 
-        snprintf(path, sizeof(path), "/proc/self/attr/%s", name);
+        /* name and fallback are casca's: "apparmor/exec", "exec" */
+        casca_snprintf_trunc(path, sizeof(path), "/proc/self/attr/%s", name);
         fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0 && errno == ENOENT && fallback) {
-                snprintf(path, sizeof(path), "/proc/self/attr/%s", fallback);
+                casca_snprintf_trunc(path, sizeof(path), "/proc/self/attr/%s", fallback);
                 fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
         }
         if (fd < 0)
@@ -267,10 +270,12 @@ int casca_process_set_oom_score_adj(pid_t pid, const struct casca_process *p,
         if (!p->has_oom_score_adj)
                 return 0;
         if (pid > 0)
-                snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+                r = casca_snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
         else
-                snprintf(path, sizeof(path), "/proc/self/oom_score_adj");
-        n = snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+                r = casca_snprintf(path, sizeof(path), "/proc/self/oom_score_adj");
+        n = casca_snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
+        if (r < 0 || n < 0)
+                return casca_error_setx(err, EINVAL, "process.oomScoreAdj %d", p->oom_score_adj);
         r = casca_fs_write_file(path, buf, (size_t)n, err);
         if (r < 0)
                 return casca_error_prefix(err, "process.oomScoreAdj %d", p->oom_score_adj);
@@ -525,9 +530,10 @@ int casca_process_find_exec(const struct casca_process *p, char *ret_path, size_
                 int n;
 
                 /* An empty element is the current directory, as in execvp. */
-                n = end == d ? snprintf(cand, sizeof(cand), "%s", file)
-                             : snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - d), d, file);
-                if (n > 0 && (size_t)n < sizeof(cand)) {
+                n = end == d ? casca_snprintf(cand, sizeof(cand), "%s", file)
+                             : casca_snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - d), d,
+                                              file);
+                if (n > 0) { /* a candidate too long for a path is none */
                         if (exec_candidate_ok(cand) == 0)
                                 return set_path(ret_path, size, cand, err);
                         switch (errno) {

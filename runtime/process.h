@@ -14,7 +14,7 @@
 
 #include <sys/types.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 /* process.execCPUAffinity.initial first; process.rlimits (setrlimit; the
  * error names the entry: "process.rlimits[0] RLIMIT_NOFILE: soft 1024, hard

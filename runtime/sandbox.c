@@ -14,15 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "container.h"
-#include "fs.h"
-#include "idmap.h"
-#include "json.h"
+#include "util/cleanup.h"
+#include "runtime/config.h"
+#include "util/fs.h"
+#include "runtime/idmap.h"
+#include "util/json.h"
 #include "seccomp/seccomp.h"
-#include "spec.h"
-#include "state.h"
+#include "runtime/spec.h"
+#include "runtime/state.h"
 
 #define SANDBOX_DIR "@sandbox"
 
@@ -302,8 +301,7 @@ static int gen_linux(struct casca_jgen *j, const struct casca_sandbox_options *o
         casca_jgen_array_close(j);
         casca_spec_gen_hardened_paths(j);
         casca_jgen_str(j, "seccomp");
-        if (casca_seccomp_default_profile(j->g, err) < 0)
-                return -EINVAL;
+        casca_seccomp_default_profile(j);
         casca_jgen_map_close(j);
         return 0;
 }
@@ -391,7 +389,7 @@ char *casca_sandbox_config(const struct casca_sandbox_options *o, const char *ro
         cwd = o->cwd ? o->cwd : o->rootfs ? "/" : host_cwd;
         if (cwd[0] != '/')
                 return casca_error_setx(err, EINVAL, "--cwd `%s`: must be absolute", cwd), NULL;
-        if (casca_jgen_init(&j, err) < 0)
+        if (casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "ociVersion", "1.1.0");
@@ -467,10 +465,10 @@ int casca_sandbox_run(struct casca_context *ctx, const struct casca_sandbox_opti
         int r;
 
         snprintf(id, sizeof(id), "sandbox-%d", (int)getpid());
-        root_fd = casca_state_root_open(casca_container_state_root(ctx), true, err);
+        root_fd = casca_state_root_open(casca_state_root(ctx), true, err);
         if (root_fd < 0)
                 return root_fd;
-        root_abs = casca_container_state_root_abs(ctx, err);
+        root_abs = casca_state_root_abs(ctx, err);
         if (!root_abs)
                 return -EINVAL;
         if (mkdirat(root_fd, SANDBOX_DIR, 0700) < 0 && errno != EEXIST)

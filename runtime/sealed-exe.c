@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U

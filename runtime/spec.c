@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* spec.c - the config.json `casca spec` writes, generated with yajl_gen:
+/* spec.c - the config.json `casca spec` writes, generated with the JSON generator:
  * runc's defaults (the default), or casca's hardened profile. */
 #include <errno.h>
 #include <string.h>
@@ -7,13 +7,13 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "cleanup.h"
-#include "config.h"
-#include "json.h"
 #include "netns/netconf.h"
+#include "runtime/config.h"
+#include "runtime/spec.h"
 #include "seccomp/seccomp.h"
-#include "idmap.h"
-#include "spec.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "runtime/idmap.h"
 
 static const char *const default_env[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -245,8 +245,7 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
         }
         if (hardened) {
                 casca_jgen_str(j, "seccomp");
-                if (casca_seccomp_default_profile(j->g, NULL) < 0)
-                        j->failed = true;
+                casca_seccomp_default_profile(j);
         }
         casca_jgen_map_close(j);
 }
@@ -289,7 +288,7 @@ char *casca_spec_generate(const struct casca_spec_options *o, struct casca_error
                                  "a bridged network needs root on the host: not with rootless");
                 return NULL;
         }
-        if (casca_jgen_init(&j, err) < 0)
+        if (casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "ociVersion", spec_version(o));

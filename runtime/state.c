@@ -10,12 +10,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "state.h"
+#include "runtime/state.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define STATE_FILE "state.json"
 
@@ -41,23 +42,33 @@ int casca_id_validate(const char *id, struct casca_error **err)
         return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+const char *casca_default_state_root(void)
 {
-        _cleanup_free_ char *copy = strdup(path);
+        static char buf[4096];
+        const char *xdg;
 
-        if (!copy)
-                return -ENOMEM;
-        for (char *p = copy + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+        if (geteuid() == 0)
+                return "/run/casca";
+        xdg = getenv("XDG_RUNTIME_DIR");
+        if (xdg && xdg[0] == '/' && casca_snprintf(buf, sizeof(buf), "%s/casca", xdg) >= 0)
+                return buf;
+        casca_snprintf_trunc(buf, sizeof(buf), "/tmp/casca-%u", (unsigned)geteuid()); /* fits */
+        return buf;
+}
+
+const char *casca_state_root(const struct casca_context *ctx)
+{
+        return ctx->state_root ? ctx->state_root : casca_default_state_root();
+}
+
+char *casca_state_root_abs(const struct casca_context *ctx, struct casca_error **err)
+{
+        const char *root = casca_state_root(ctx);
+        char *abs = realpath(root, NULL);
+
+        if (!abs)
+                casca_error_set(err, errno, "state root `%s`", root);
+        return abs;
 }
 
 /* A state root another user can write to (or owns) lets that user hide, fake
@@ -107,7 +118,7 @@ int casca_state_root_open(const char *root, bool create, struct casca_error **er
         int r;
 
         if (create) {
-                r = mkdir_p(root, 0700);
+                r = casca_fs_mkdir_p(root, 0700, NULL);
                 if (r < 0)
                         return casca_error_set(err, -r, "state root `%s`", root);
         }
@@ -233,7 +244,7 @@ int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len
         _cleanup_close_ int fd = -1;
         ssize_t n;
 
-        if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+        if (casca_snprintf(tmp, sizeof(tmp), ".%s.tmp", name) < 0)
                 return casca_error_setx(err, ENAMETOOLONG, "write `%s`: name too long", name);
         fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -254,127 +265,96 @@ int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void gen_str(yajl_gen g, const char *s)
+/* "k": v, or "k": null without v. */
+static void gen_kv(struct casca_jgen *j, const char *k, const char *v)
 {
-        yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void gen_kv(yajl_gen g, const char *k, const char *v)
-{
-        gen_str(g, k);
+        casca_jgen_str(j, k);
         if (v)
-                gen_str(g, v);
+                casca_jgen_str(j, v);
         else
-                yajl_gen_null(g);
+                casca_jgen_null(j);
 }
 
-static char *gen_finish(yajl_gen g, struct casca_error **err)
+static void gen_annotations(struct casca_jgen *j, const struct casca_state *s)
 {
-        const unsigned char *buf;
-        size_t len;
-        char *out;
-
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-                casca_error_setx(err, EINVAL, "generate JSON");
-                return NULL;
-        }
-        out = strndup((const char *)buf, len);
-        if (!out)
-                casca_error_set(err, ENOMEM, "generate JSON");
-        return out;
-}
-
-static void gen_annotations(yajl_gen g, const struct casca_state *s)
-{
-        gen_str(g, "annotations");
-        yajl_gen_map_open(g);
+        casca_jgen_str(j, "annotations");
+        casca_jgen_map_open(j);
         for (size_t i = 0; i < s->n_annotations; i++)
-                gen_kv(g, s->annotations[i].key, s->annotations[i].value);
-        yajl_gen_map_close(g);
+                gen_kv(j, s->annotations[i].key, s->annotations[i].value);
+        casca_jgen_map_close(j);
 }
 
 int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_error **err)
 {
-        yajl_gen g = yajl_gen_alloc(NULL);
         _cleanup_free_ char *json = NULL;
+        struct casca_jgen j;
         int r;
 
-        if (!g)
+        if (casca_jgen_init(&j, 0, NULL) < 0)
                 return casca_error_set(err, ENOMEM, "state");
-        yajl_gen_map_open(g);
-        gen_kv(g, "id", s->id);
-        gen_kv(g, "bundle", s->bundle);
-        gen_kv(g, "rootfs", s->rootfs);
-        gen_str(g, "ready");
-        yajl_gen_bool(g, s->ready);
-        gen_str(g, "pid");
-        yajl_gen_integer(g, s->pid);
-        gen_str(g, "pidStart");
-        yajl_gen_integer(g, (long long)s->pid_start);
-        gen_kv(g, "created", s->created);
-        gen_kv(g, "cgroupPath", s->cgroup_path);
-        gen_str(g, "network");
-        yajl_gen_bool(g, s->network);
-        gen_annotations(g, s);
-        yajl_gen_map_close(g);
-        json = gen_finish(g, err);
-        yajl_gen_free(g);
+        casca_jgen_map_open(&j);
+        gen_kv(&j, "id", s->id);
+        gen_kv(&j, "bundle", s->bundle);
+        gen_kv(&j, "rootfs", s->rootfs);
+        casca_jgen_kbool(&j, "ready", s->ready);
+        casca_jgen_kint(&j, "pid", s->pid);
+        casca_jgen_kint(&j, "pidStart", (long long)s->pid_start);
+        gen_kv(&j, "created", s->created);
+        gen_kv(&j, "cgroupPath", s->cgroup_path);
+        casca_jgen_kbool(&j, "network", s->network);
+        gen_annotations(&j, s);
+        casca_jgen_map_close(&j);
+        json = casca_jgen_finish(&j, NULL);
         if (!json)
-                return -ENOMEM;
+                return casca_error_setx(err, EINVAL, "generate JSON");
         r = casca_write_atomic(dir_fd, STATE_FILE, json, strlen(json), err);
         if (r < 0)
                 return casca_error_prefix(err, "container `%s`", s->id);
         return 0;
 }
 
-static char *dup_str(yajl_val root, const char *key)
+static char *dup_str(const struct casca_json *root, const char *key)
 {
-        const char *path[] = {key, NULL};
-        yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+        const char *s = casca_json_str(casca_json_get(root, key));
 
-        return v && YAJL_IS_STRING(v) ? strdup(v->u.string) : NULL;
+        return s ? strdup(s) : NULL;
 }
 
-static long long get_int(yajl_val root, const char *key)
+/* An integer member, 0 when absent or not one. */
+static int64_t get_int(const struct casca_json *root, const char *key)
 {
-        const char *path[] = {key, NULL};
-        yajl_val v = yajl_tree_get(root, path, yajl_t_number);
+        int64_t v = 0;
 
-        return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
+        return casca_json_i64(casca_json_get(root, key), NULL, &v, NULL) == 0 ? v : 0;
 }
 
-static bool get_bool(yajl_val root, const char *key)
+static bool get_bool(const struct casca_json *root, const char *key)
 {
-        const char *path[] = {key, NULL};
-        yajl_val v = yajl_tree_get(root, path, yajl_t_any);
-
-        return v && YAJL_IS_TRUE(v);
+        return casca_json_type(casca_json_get(root, key)) == CASCA_JSON_TRUE;
 }
 
 int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **err)
 {
-        const char *ann_path[] = {"annotations", NULL};
         _cleanup_state_ struct casca_state *s = NULL;
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -1;
-        char ebuf[256];
-        yajl_val root, ann;
+        _cleanup_json_ struct casca_json *root = NULL;
+        const struct casca_json *ann;
+        size_t len = 0;
 
         *ret = NULL;
         fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return casca_error_set(err, errno, "read state");
-        buf = casca_fs_read_fd(fd, STATE_FILE, CASCA_STATE_MAX_SIZE, NULL, err);
+        buf = casca_fs_read_fd(fd, STATE_FILE, CASCA_STATE_MAX_SIZE, &len, err);
         if (!buf)
                 return casca_error_prefix(err, "read state");
-        root = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
+        root = casca_json_parse(buf, len, err);
         if (!root)
-                return casca_error_setx(err, EINVAL, "state.json is corrupt: %s", ebuf);
+                return casca_error_prefix(err, "state.json is corrupt");
         s = calloc(1, sizeof(*s));
-        if (!s) {
-                yajl_tree_free(root);
+        if (!s)
                 return casca_error_set(err, ENOMEM, "read state");
-        }
         s->id = dup_str(root, "id");
         s->bundle = dup_str(root, "bundle");
         s->rootfs = dup_str(root, "rootfs");
@@ -384,18 +364,17 @@ int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **
         s->network = get_bool(root, "network");
         s->pid = (pid_t)get_int(root, "pid");
         s->pid_start = (uint64_t)get_int(root, "pidStart");
-        ann = yajl_tree_get(root, ann_path, yajl_t_object);
-        if (ann && YAJL_GET_OBJECT(ann)->len) {
-                size_t len = YAJL_GET_OBJECT(ann)->len;
-                s->annotations = calloc(len, sizeof(*s->annotations));
-                for (size_t i = 0; s->annotations && i < len; i++) {
-                        yajl_val v = YAJL_GET_OBJECT(ann)->values[i];
-                        s->annotations[i].key = strdup(YAJL_GET_OBJECT(ann)->keys[i]);
-                        s->annotations[i].value = strdup(YAJL_IS_STRING(v) ? v->u.string : "");
+        ann = casca_json_get(root, "annotations");
+        if (casca_json_is_object(ann) && casca_json_len(ann)) {
+                size_t n = casca_json_len(ann);
+                s->annotations = calloc(n, sizeof(*s->annotations));
+                for (size_t i = 0; s->annotations && i < n; i++) {
+                        const char *v = casca_json_str(casca_json_at(ann, i));
+                        s->annotations[i].key = strdup(casca_json_key(ann, i));
+                        s->annotations[i].value = strdup(v ? v : "");
                         s->n_annotations++;
                 }
         }
-        yajl_tree_free(root);
         if (!s->id || !s->bundle)
                 return casca_error_setx(err, EINVAL, "state.json is corrupt: missing id or bundle");
         *ret = TAKE_PTR(s);
@@ -471,11 +450,13 @@ uint64_t casca_proc_starttime(pid_t pid)
 {
         char path[64], buf[1024];
         _cleanup_close_ int fd = -1;
-        unsigned long long start = 0;
+        uint64_t start = 0;
+        const char *end;
         char *p, state;
         ssize_t n;
 
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid) < 0)
+                return 0;
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return 0;
@@ -497,7 +478,7 @@ uint64_t casca_proc_starttime(pid_t pid)
                         return 0;
                 p++;
         }
-        if (sscanf(p, "%llu", &start) != 1)
+        if (casca_parse_u64(p, &end, UINT64_MAX, &start) < 0)
                 return 0;
         return start;
 }
@@ -543,28 +524,26 @@ const char *casca_status_name(enum casca_status st)
 char *casca_state_to_json(const struct casca_state *s, enum casca_status st, bool pretty,
                           struct casca_error **err)
 {
-        yajl_gen g = yajl_gen_alloc(NULL);
+        struct casca_jgen j;
         char *json;
 
-        if (!g) {
+        if (casca_jgen_init(&j, pretty ? CASCA_JGEN_PRETTY : 0, NULL) < 0) {
                 casca_error_set(err, ENOMEM, "state");
                 return NULL;
         }
-        yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
-        yajl_gen_config(g, yajl_gen_indent_string, "  ");
-        yajl_gen_map_open(g);
-        gen_kv(g, "ociVersion", CASCA_OCI_VERSION);
-        gen_kv(g, "id", s->id);
-        gen_kv(g, "status", casca_status_name(st));
-        gen_str(g, "pid");
-        yajl_gen_integer(g, st == CASCA_STATUS_STOPPED ? 0 : s->pid);
-        gen_kv(g, "bundle", s->bundle);
-        gen_kv(g, "rootfs", s->rootfs);
-        gen_kv(g, "created", s->created);
-        gen_annotations(g, s);
-        yajl_gen_map_close(g);
-        json = gen_finish(g, err);
-        yajl_gen_free(g);
+        casca_jgen_map_open(&j);
+        gen_kv(&j, "ociVersion", CASCA_OCI_VERSION);
+        gen_kv(&j, "id", s->id);
+        gen_kv(&j, "status", casca_status_name(st));
+        casca_jgen_kint(&j, "pid", st == CASCA_STATUS_STOPPED ? 0 : s->pid);
+        gen_kv(&j, "bundle", s->bundle);
+        gen_kv(&j, "rootfs", s->rootfs);
+        gen_kv(&j, "created", s->created);
+        gen_annotations(&j, s);
+        casca_jgen_map_close(&j);
+        json = casca_jgen_finish(&j, NULL);
+        if (!json)
+                casca_error_setx(err, EINVAL, "generate JSON");
         return json;
 }
 
@@ -573,9 +552,9 @@ int casca_write_pid_file(const char *path, pid_t pid, struct casca_error **err)
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         char buf[32];
-        int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+        int len = casca_snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-        if (asprintf(&tmp, "%s.casca-tmp", path) < 0)
+        if (len < 0 || asprintf(&tmp, "%s.casca-tmp", path) < 0)
                 return casca_error_set(err, ENOMEM, "--pid-file");
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)

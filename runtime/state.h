@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 enum casca_status {
         CASCA_STATUS_CREATING,
@@ -43,6 +43,11 @@ struct casca_state {
 #define CASCA_STATE_MAX_SIZE (CASCA_CONFIG_MAX_SIZE + (64u << 10))
 
 int casca_id_validate(const char *id, struct casca_error **err);
+
+/* The state root: --root (ctx->state_root) or casca_default_state_root(). */
+const char *casca_state_root(const struct casca_context *ctx);
+/* realpath() of the state root (netns/ records paths under it). */
+char *casca_state_root_abs(const struct casca_context *ctx, struct casca_error **err);
 
 /* mkdir -p the state root (0700) when create, and open it O_DIRECTORY.
  * A root not owned by the caller or writable by others (or in a parent

@@ -4,10 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
-#include "cleanup.h"
-#include "sync.h"
+#include "runtime/sync.h"
+#include "util/cleanup.h"
+#include "util/socket.h"
 
 struct sync_header {
         uint32_t step;
@@ -37,52 +37,6 @@ const char *casca_sync_step_name(enum casca_sync_step step)
         return "unknown";
 }
 
-ssize_t casca_send_with_fd(int sock, const void *buf, size_t len, int fd)
-{
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } ctl;
-        struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-        ssize_t n;
-
-        if (fd >= 0) {
-                struct cmsghdr *c;
-
-                memset(&ctl, 0, sizeof(ctl));
-                msg.msg_control = ctl.buf;
-                msg.msg_controllen = sizeof(ctl.buf);
-                c = CMSG_FIRSTHDR(&msg);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &fd, sizeof(int));
-        }
-        do
-                n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        while (n < 0 && errno == EINTR);
-        return n < 0 ? -errno : n;
-}
-
-int casca_unix_connect(const char *path, const char *what, struct casca_error **err)
-{
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        _cleanup_close_ int sock = -1;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return casca_error_setx(err, ENAMETOOLONG, "%s `%s`: path longer than %zu bytes",
-                                        what, path, sizeof(sa.sun_path) - 1);
-        memcpy(sa.sun_path, path, strlen(path) + 1);
-        sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (sock < 0)
-                return casca_error_set(err, errno, "%s: socket", what);
-        while (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                if (errno != EINTR)
-                        return casca_error_set(err, errno, "%s `%s`: connect", what, path);
-        return TAKE_FD(sock);
-}
-
 static int sync_send_raw(int sock, enum casca_sync_step step, int code, const void *payload,
                          size_t len, int fd, struct casca_error **err)
 {
@@ -102,8 +56,8 @@ static int sync_send_raw(int sock, enum casca_sync_step step, int code, const vo
         return 0;
 }
 
-int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len,
-                    int fd, struct casca_error **err)
+int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len, int fd,
+                    struct casca_error **err)
 {
         return sync_send_raw(sock, step, 0, payload, len, fd, err);
 }
@@ -157,8 +111,7 @@ int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *out, siz
                 return casca_error_setx(err, EPROTO, "sync: bad payload length");
         if (h.step == SYNC_ERROR) {
                 buf[n] = '\0';
-                return casca_error_setx(err, h.code > 0 ? h.code : EINVAL, "%s",
-                                        buf + sizeof(h));
+                return casca_error_setx(err, h.code > 0 ? h.code : EINVAL, "%s", buf + sizeof(h));
         }
         if (h.len > outsize)
                 return casca_error_setx(err, EPROTO, "sync %s: payload too large",
@@ -188,8 +141,7 @@ int casca_sync_recv(int sock, enum casca_sync_step expect, void *out, size_t out
                         *ret_fd = -1;
                 }
                 return casca_error_setx(err, EPROTO, "sync: expected step %s, got %s",
-                                        casca_sync_step_name(expect),
-                                        casca_sync_step_name(step));
+                                        casca_sync_step_name(expect), casca_sync_step_name(step));
         }
         return 0;
 }

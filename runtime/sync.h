@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "casca.h"
+#include "util/socket.h"
 
 enum casca_sync_step {
         SYNC_USERNS_READY = 1, /* child -> parent: payload pid_t; write its id maps */
@@ -32,8 +33,8 @@ enum casca_sync_step {
 
 #define CASCA_SYNC_MAX_PAYLOAD 4096
 
-int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len,
-                    int fd, struct casca_error **err);
+int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len, int fd,
+                    struct casca_error **err);
 /* Receive the step `expect`.  *ret_fd (if non-NULL) gets a passed fd or -1.
  * *ret_len (if non-NULL) gets the payload length; buf may be NULL when no
  * payload is expected.  EOF is -EPIPE with "container init exited". */
@@ -45,13 +46,5 @@ int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *buf, siz
 /* In the child: report err over the socket (best effort). */
 void casca_sync_send_error(int sock, const struct casca_error *err);
 const char *casca_sync_step_name(enum casca_sync_step step);
-
-/* sendmsg() of buf with fd (if >= 0) in SCM_RIGHTS, retried on EINTR;
- * MSG_NOSIGNAL.  Returns bytes sent or -errno.  Shared by the sync
- * protocol, the console socket and the seccomp listener. */
-ssize_t casca_send_with_fd(int sock, const void *buf, size_t len, int fd);
-/* A SOCK_STREAM|SOCK_CLOEXEC socket connected to the AF_UNIX path; `what`
- * names it in errors ("--console-socket"). */
-int casca_unix_connect(const char *path, const char *what, struct casca_error **err);
 
 #endif

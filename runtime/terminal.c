@@ -8,11 +8,11 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
-#include "mount.h"
-#include "sync.h"
-#include "terminal.h"
+#include "runtime/mount.h"
+#include "runtime/terminal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/socket.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "runtime/config.h"
 
 /* In the child, after the rootfs mounts: open a pty on the container's
  * devpts (rootfs/dev/pts/ptmx, else the runtime's /dev/ptmx), size it, and

@@ -31,9 +31,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fs.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/format.h"
 
 #define CACHE_DIR_PARENT "@cache"
 #define CACHE_DIR "seccomp"
@@ -44,10 +46,10 @@
 #define PROG_MAX_INSNS 65536u
 
 struct casca_seccomp_prog {
-        scmp_filter_ctx ctx;         /* NOTIFY profiles: loaded by libseccomp */
-        struct sock_filter *insns;   /* everything else: the BPF program */
+        scmp_filter_ctx ctx;       /* NOTIFY profiles: loaded by libseccomp */
+        struct sock_filter *insns; /* everything else: the BPF program */
         uint32_t n_insns;
-        uint32_t flags;              /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+        uint32_t flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
 struct cache_header {
@@ -138,18 +140,6 @@ static int cache_key(const struct casca_seccomp *s, struct buf *b)
                 }
         }
         return b->oom ? -ENOMEM : 0;
-}
-
-/* FNV-1a: names the file only; the key inside decides. */
-static uint64_t hash64(const unsigned char *p, size_t len)
-{
-        uint64_t h = 0xcbf29ce484222325ull;
-
-        for (size_t i = 0; i < len; i++) {
-                h ^= p[i];
-                h *= 0x100000001b3ull;
-        }
-        return h;
 }
 
 /* ---- the cache directory ------------------------------------------------------- */
@@ -250,8 +240,10 @@ static void cache_trim(int dir_fd)
 static void cache_write(int dir_fd, const char *name, const struct buf *key,
                         const struct casca_seccomp_prog *p)
 {
-        struct cache_header h = {.format = CACHE_FORMAT, .flags = p->flags,
-                                 .key_len = (uint32_t)key->len, .n_insns = p->n_insns};
+        struct cache_header h = {.format = CACHE_FORMAT,
+                                 .flags = p->flags,
+                                 .key_len = (uint32_t)key->len,
+                                 .n_insns = p->n_insns};
         size_t insns_len = (size_t)p->n_insns * sizeof(struct sock_filter);
         _cleanup_close_ int fd = -1;
         struct iovec iov[3];
@@ -264,7 +256,8 @@ static void cache_write(int dir_fd, const char *name, const struct buf *key,
         iov[1] = (struct iovec){key->p, key->len};
         iov[2] = (struct iovec){p->insns, insns_len};
         /* one temporary name per writer: racing writers write the same bytes */
-        snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+        if (casca_snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid()) < 0)
+                return;
         fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return;
@@ -331,8 +324,9 @@ static int compile(scmp_filter_ctx ctx, struct casca_seccomp_prog *p, struct cas
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
         n = pread(fd, p->insns, (size_t)st.st_size, 0);
         if (n != st.st_size)
-                return casca_error_set(err, n < 0 ? errno : EIO, "linux.seccomp: read the compiled "
-                                                                 "filter");
+                return casca_error_set(err, n < 0 ? errno : EIO,
+                                       "linux.seccomp: read the compiled "
+                                       "filter");
         p->n_insns = (uint32_t)(st.st_size / (off_t)sizeof(struct sock_filter));
         return 0;
 }
@@ -355,10 +349,10 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
         p = calloc(1, sizeof(*p));
         if (!p)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
-        if (s && !casca_seccomp_uses_notify(s) && !s->listener_path &&
-            !s->listener_metadata && cache_key(s, &key) == 0) {
-                snprintf(name, sizeof(name), "%016llx.bpf",
-                         (unsigned long long)hash64(key.p, key.len));
+        if (s && !casca_seccomp_uses_notify(s) && !s->listener_path && !s->listener_metadata &&
+            cache_key(s, &key) == 0 &&
+            casca_snprintf(name, sizeof(name), "%016llx.bpf",
+                           (unsigned long long)casca_hash64(key.p, key.len)) >= 0) {
                 dir_fd = cache_dir_open(state_root_fd);
                 if (dir_fd >= 0 && cache_read(dir_fd, name, &key, p) == 0) {
                         if (ret_cached)
@@ -413,9 +407,8 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
                 return casca_error_set(err, errno, "load seccomp filter");
         /* TSYNC: a positive value is the thread that could not be synced */
         if (r > 0)
-                return casca_error_setx(err, ESRCH,
-                                        "load seccomp filter: thread %ld could not be synchronized",
-                                        r);
+                return casca_error_setx(
+                        err, ESRCH, "load seccomp filter: thread %ld could not be synchronized", r);
         return 0;
 }
 

@@ -3,8 +3,9 @@
  * (runtime-spec features-linux.md). */
 #include <stdio.h>
 
-#include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
+#include "util/json.h"
+#include "util/format.h"
 
 /* SCMP_ACT_NOTIFY and seccomp_notify_fd() need API level 5. */
 #define NOTIFY_API_LEVEL 5
@@ -36,48 +37,39 @@ static const char *op_at(size_t i)
 }
 
 /* "key": [the names at(0), at(1), ... that keep() accepts] */
-static yajl_gen_status gen_names(yajl_gen g, const char *key, const char *(*at)(size_t),
-                                 bool (*keep)(const char *))
+static void gen_names(struct casca_jgen *j, const char *key, const char *(*at)(size_t),
+                      bool (*keep)(const char *))
 {
-        yajl_gen_status st = yajl_gen_status_ok;
         const char *name;
 
-        GEN(st, casca_seccomp_gen_str(g, key));
-        GEN(st, yajl_gen_array_open(g));
+        casca_jgen_str(j, key);
+        casca_jgen_array_open(j);
         for (size_t i = 0; (name = at(i)); i++)
                 if (!keep || keep(name))
-                        GEN(st, casca_seccomp_gen_str(g, name));
-        GEN(st, yajl_gen_array_close(g));
-        return st;
+                        casca_jgen_str(j, name);
+        casca_jgen_array_close(j);
 }
 
-int casca_seccomp_features(yajl_gen g, struct casca_error **err)
+void casca_seccomp_features(struct casca_jgen *j)
 {
-        yajl_gen_status st = yajl_gen_status_ok;
-
-        GEN(st, yajl_gen_map_open(g));
-        GEN(st, casca_seccomp_gen_str(g, "enabled"));
-        GEN(st, yajl_gen_bool(g, 1));
-        GEN(st, gen_names(g, "actions", action_at, NULL));
-        GEN(st, gen_names(g, "operators", op_at, NULL));
-        GEN(st, gen_names(g, "archs", casca_seccomp_arch_name, arch_supported));
-        GEN(st, gen_names(g, "knownFlags", casca_seccomp_flag_name, NULL));
-        GEN(st, gen_names(g, "supportedFlags", casca_seccomp_flag_name, flag_supported));
-        GEN(st, yajl_gen_map_close(g));
-        return casca_seccomp_gen_done(st, "seccomp features", err);
+        casca_jgen_map_open(j);
+        casca_jgen_kbool(j, "enabled", true);
+        gen_names(j, "actions", action_at, NULL);
+        gen_names(j, "operators", op_at, NULL);
+        gen_names(j, "archs", casca_seccomp_arch_name, arch_supported);
+        gen_names(j, "knownFlags", casca_seccomp_flag_name, NULL);
+        gen_names(j, "supportedFlags", casca_seccomp_flag_name, flag_supported);
+        casca_jgen_map_close(j);
 }
 
-int casca_seccomp_features_annotations(yajl_gen g, struct casca_error **err)
+void casca_seccomp_features_annotations(struct casca_jgen *j)
 {
-        yajl_gen_status st = yajl_gen_status_ok;
         const struct scmp_version *v = seccomp_version();
-        char version[32];
+        char version[40]; /* three unsigned ints and two dots always fit */
 
-        snprintf(version, sizeof(version), "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
-                 v ? v->micro : 0);
-        GEN(st, casca_seccomp_gen_str(g, "io.github.seccomp.libseccomp.version"));
-        GEN(st, casca_seccomp_gen_str(g, version));
-        GEN(st, casca_seccomp_gen_str(g, CASCA_ANNOTATION_SECCOMP_LISTENER));
-        GEN(st, casca_seccomp_gen_str(g, seccomp_api_get() >= NOTIFY_API_LEVEL ? "true" : "false"));
-        return casca_seccomp_gen_done(st, "seccomp features annotations", err);
+        casca_snprintf_trunc(version, sizeof(version), "%u.%u.%u", v ? v->major : 0,
+                             v ? v->minor : 0, v ? v->micro : 0);
+        casca_jgen_kstr(j, "io.github.seccomp.libseccomp.version", version);
+        casca_jgen_kstr(j, CASCA_ANNOTATION_SECCOMP_LISTENER,
+                        seccomp_api_get() >= NOTIFY_API_LEVEL ? "true" : "false");
 }

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/format.h"
 
 #define SECCOMP_MAX_ARGS 6
 
@@ -30,12 +31,12 @@ const char *casca_seccomp_skip_reason(enum casca_seccomp_skip reason)
 
 static const char *libseccomp_version(void)
 {
-        static char buf[32];
+        static char buf[40]; /* three unsigned ints and two dots always fit */
         const struct scmp_version *v = seccomp_version();
 
         if (!v)
                 return "?";
-        snprintf(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
+        casca_snprintf_trunc(buf, sizeof(buf), "%u.%u.%u", v->major, v->minor, v->micro);
         return buf;
 }
 
@@ -322,26 +323,4 @@ void casca_seccomp_release(scmp_filter_ctx ctx)
 {
         if (ctx)
                 seccomp_release(ctx);
-}
-
-void casca_seccomp_free(struct casca_seccomp *s)
-{
-        if (!s)
-                return;
-        for (size_t i = 0; i < s->n_architectures; i++)
-                free(s->architectures[i]);
-        free(s->architectures);
-        for (size_t i = 0; i < s->n_flags; i++)
-                free(s->flags[i]);
-        free(s->flags);
-        free(s->listener_path);
-        free(s->listener_metadata);
-        for (size_t i = 0; i < s->n_syscalls; i++) {
-                for (size_t j = 0; j < s->syscalls[i].n_names; j++)
-                        free(s->syscalls[i].names[j]);
-                free(s->syscalls[i].names);
-                free(s->syscalls[i].args);
-        }
-        free(s->syscalls);
-        free(s);
 }

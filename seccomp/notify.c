@@ -6,96 +6,43 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
-#include "sync.h"
-
-/* Copy a parsed JSON value into g (numbers keep their text). */
-static yajl_gen_status gen_value(yajl_gen g, yajl_val v, unsigned depth)
-{
-        yajl_gen_status st = yajl_gen_status_ok;
-
-        if (depth > 64)
-                return yajl_max_depth_exceeded;
-        switch (v ? v->type : yajl_t_null) {
-        case yajl_t_string:
-                return casca_seccomp_gen_str(g, v->u.string);
-        case yajl_t_number:
-                return yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-        case yajl_t_true:
-                return yajl_gen_bool(g, 1);
-        case yajl_t_false:
-                return yajl_gen_bool(g, 0);
-        case yajl_t_object:
-                GEN(st, yajl_gen_map_open(g));
-                for (size_t i = 0; i < v->u.object.len; i++) {
-                        GEN(st, casca_seccomp_gen_str(g, v->u.object.keys[i]));
-                        GEN(st, gen_value(g, v->u.object.values[i], depth + 1));
-                }
-                GEN(st, yajl_gen_map_close(g));
-                return st;
-        case yajl_t_array:
-                GEN(st, yajl_gen_array_open(g));
-                for (size_t i = 0; i < v->u.array.len; i++)
-                        GEN(st, gen_value(g, v->u.array.values[i], depth + 1));
-                GEN(st, yajl_gen_array_close(g));
-                return st;
-        default:
-                return yajl_gen_null(g);
-        }
-}
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/socket.h"
 
 int casca_seccomp_process_state_json(pid_t pid, const char *metadata, const char *state_json,
                                      char **ret_json, struct casca_error **err)
 {
-        _cleanup_(casca_seccomp_tree_freep) yajl_val state = NULL;
-        _cleanup_(casca_seccomp_gen_freep) yajl_gen g = NULL;
-        yajl_gen_status st = yajl_gen_status_ok;
-        const unsigned char *buf;
-        char errbuf[256];
-        size_t len;
-        char *json;
+        _cleanup_json_ struct casca_json *state = NULL;
+        struct casca_jgen j;
         int r;
 
         if (!state_json)
                 return casca_error_setx(err, EINVAL, "container process state: no state");
-        state = yajl_tree_parse(state_json, errbuf, sizeof(errbuf));
+        state = casca_json_parse(state_json, strlen(state_json), err);
         if (!state)
-                return casca_error_setx(err, EINVAL, "container process state: bad state json: %s",
-                                        errbuf);
-        if (!YAJL_IS_OBJECT(state))
+                return casca_error_prefix(err, "container process state: bad state json");
+        if (!casca_json_is_object(state))
                 return casca_error_setx(err, EINVAL,
                                         "container process state: state is not an object");
-        g = yajl_gen_alloc(NULL);
-        if (!g)
-                return casca_error_set(err, ENOMEM, "container process state");
-
-        GEN(st, yajl_gen_map_open(g));
-        GEN(st, casca_seccomp_gen_str(g, "ociVersion"));
-        GEN(st, casca_seccomp_gen_str(g, CASCA_OCI_VERSION));
-        GEN(st, casca_seccomp_gen_str(g, "fds"));
-        GEN(st, yajl_gen_array_open(g));
-        GEN(st, casca_seccomp_gen_str(g, "seccompFd"));
-        GEN(st, yajl_gen_array_close(g));
-        GEN(st, casca_seccomp_gen_str(g, "pid"));
-        GEN(st, yajl_gen_integer(g, (long long)pid));
-        if (metadata) {
-                GEN(st, casca_seccomp_gen_str(g, "metadata"));
-                GEN(st, casca_seccomp_gen_str(g, metadata));
-        }
-        GEN(st, casca_seccomp_gen_str(g, "state"));
-        GEN(st, gen_value(g, state, 0));
-        GEN(st, yajl_gen_map_close(g));
-        GEN(st, yajl_gen_get_buf(g, &buf, &len));
-        r = casca_seccomp_gen_done(st, "container process state", err);
+        r = casca_jgen_init(&j, 0, err);
         if (r < 0)
-                return r;
-        json = strndup((const char *)buf, len);
-        if (!json)
-                return casca_error_set(err, ENOMEM, "container process state");
-        *ret_json = json;
-        return 0;
+                return casca_error_prefix(err, "container process state");
+        casca_jgen_map_open(&j);
+        casca_jgen_kstr(&j, "ociVersion", CASCA_OCI_VERSION);
+        casca_jgen_str(&j, "fds");
+        casca_jgen_array_open(&j);
+        casca_jgen_str(&j, "seccompFd");
+        casca_jgen_array_close(&j);
+        casca_jgen_kint(&j, "pid", (long long)pid);
+        if (metadata)
+                casca_jgen_kstr(&j, "metadata", metadata);
+        casca_jgen_str(&j, "state");
+        casca_jgen_value(&j, state);
+        casca_jgen_map_close(&j);
+        *ret_json = casca_jgen_finish(&j, err);
+        return *ret_json ? 0 : casca_error_prefix(err, "container process state");
 }
 
 int casca_seccomp_send_listener(const char *listener_path, int notify_fd,

@@ -21,9 +21,9 @@
 #include <sys/personality.h>
 #include <sys/socket.h>
 
-#include "cleanup.h"
-#include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -199,74 +199,48 @@ static const char *profile_arch(size_t i)
         return i == 0 ? casca_seccomp_arch_native_name() : NULL;
 }
 
-static yajl_gen_status gen_strv(yajl_gen g, const char *const *v)
+static void gen_rule(struct casca_jgen *j, const struct profile_rule *rule)
 {
-        yajl_gen_status st = yajl_gen_status_ok;
-
-        GEN(st, yajl_gen_array_open(g));
-        for (size_t i = 0; v[i]; i++)
-                GEN(st, casca_seccomp_gen_str(g, v[i]));
-        GEN(st, yajl_gen_array_close(g));
-        return st;
-}
-
-static yajl_gen_status gen_rule(yajl_gen g, const struct profile_rule *rule)
-{
-        yajl_gen_status st = yajl_gen_status_ok;
         const struct casca_seccomp_arg *a = &rule->arg;
 
-        GEN(st, yajl_gen_map_open(g));
-        GEN(st, casca_seccomp_gen_str(g, "names"));
-        GEN(st, gen_strv(g, rule->names));
-        GEN(st, casca_seccomp_gen_str(g, "action"));
-        GEN(st, casca_seccomp_gen_str(g, casca_seccomp_action_name(rule->action)));
-        if (rule->errno_ret >= 0) {
-                GEN(st, casca_seccomp_gen_str(g, "errnoRet"));
-                GEN(st, yajl_gen_integer(g, rule->errno_ret));
-        }
+        casca_jgen_map_open(j);
+        casca_jgen_str(j, "names");
+        casca_jgen_strv(j, rule->names, strv_len(rule->names));
+        casca_jgen_kstr(j, "action", casca_seccomp_action_name(rule->action));
+        if (rule->errno_ret >= 0)
+                casca_jgen_kint(j, "errnoRet", rule->errno_ret);
         if (rule->has_arg) {
-                GEN(st, casca_seccomp_gen_str(g, "args"));
-                GEN(st, yajl_gen_array_open(g));
-                GEN(st, yajl_gen_map_open(g));
-                GEN(st, casca_seccomp_gen_str(g, "index"));
-                GEN(st, yajl_gen_integer(g, a->index));
-                GEN(st, casca_seccomp_gen_str(g, "value"));
-                GEN(st, yajl_gen_integer(g, (long long)a->value));
-                if (a->op == CASCA_SCMP_CMP_MASKED_EQ) {
-                        GEN(st, casca_seccomp_gen_str(g, "valueTwo"));
-                        GEN(st, yajl_gen_integer(g, (long long)a->value_two));
-                }
-                GEN(st, casca_seccomp_gen_str(g, "op"));
-                GEN(st, casca_seccomp_gen_str(g, casca_seccomp_op_name(a->op)));
-                GEN(st, yajl_gen_map_close(g));
-                GEN(st, yajl_gen_array_close(g));
+                casca_jgen_str(j, "args");
+                casca_jgen_array_open(j);
+                casca_jgen_map_open(j);
+                casca_jgen_kint(j, "index", a->index);
+                casca_jgen_kint(j, "value", (long long)a->value);
+                if (a->op == CASCA_SCMP_CMP_MASKED_EQ)
+                        casca_jgen_kint(j, "valueTwo", (long long)a->value_two);
+                casca_jgen_kstr(j, "op", casca_seccomp_op_name(a->op));
+                casca_jgen_map_close(j);
+                casca_jgen_array_close(j);
         }
-        GEN(st, yajl_gen_map_close(g));
-        return st;
+        casca_jgen_map_close(j);
 }
 
-int casca_seccomp_default_profile(yajl_gen g, struct casca_error **err)
+void casca_seccomp_default_profile(struct casca_jgen *j)
 {
-        yajl_gen_status st = yajl_gen_status_ok;
-
-        GEN(st, yajl_gen_map_open(g));
-        GEN(st, casca_seccomp_gen_str(g, "defaultAction"));
-        GEN(st, casca_seccomp_gen_str(g, casca_seccomp_action_name(PROFILE_DEFAULT_ACTION)));
-        GEN(st, casca_seccomp_gen_str(g, "defaultErrnoRet"));
-        GEN(st, yajl_gen_integer(g, PROFILE_DEFAULT_ERRNO));
-        GEN(st, casca_seccomp_gen_str(g, "architectures"));
-        GEN(st, yajl_gen_array_open(g));
+        casca_jgen_map_open(j);
+        casca_jgen_kstr(j, "defaultAction", casca_seccomp_action_name(PROFILE_DEFAULT_ACTION));
+        casca_jgen_kint(j, "defaultErrnoRet", PROFILE_DEFAULT_ERRNO);
+        casca_jgen_str(j, "architectures");
+        casca_jgen_array_open(j);
         for (size_t i = 0; profile_arch(i); i++)
-                GEN(st, casca_seccomp_gen_str(g, profile_arch(i)));
-        GEN(st, yajl_gen_array_close(g));
-        GEN(st, casca_seccomp_gen_str(g, "syscalls"));
-        GEN(st, yajl_gen_array_open(g));
+                casca_jgen_str(j, profile_arch(i));
+        casca_jgen_array_close(j);
+        casca_jgen_str(j, "syscalls");
+        casca_jgen_array_open(j);
         for (size_t i = 0; i < ARRAY_SIZE(profile_rules); i++)
                 if (profile_rules[i].names[0])
-                        GEN(st, gen_rule(g, &profile_rules[i]));
-        GEN(st, yajl_gen_array_close(g));
-        GEN(st, yajl_gen_map_close(g));
-        return casca_seccomp_gen_done(st, "default seccomp profile", err);
+                        gen_rule(j, &profile_rules[i]);
+        casca_jgen_array_close(j);
+        casca_jgen_map_close(j);
 }
 
 /* Duplicate a NULL-terminated string vector; NULL on ENOMEM. */

@@ -20,10 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <yajl/yajl_gen.h>
 
 #include "casca.h"
-#include "config.h"
+#include "seccomp/config.h"
+#include "util/json.h"
 
 /* ---- the filter ----------------------------------------------------------- */
 
@@ -98,10 +98,6 @@ static inline void casca_seccomp_releasep(scmp_filter_ctx *ctx)
 }
 #define _cleanup_seccomp_ __attribute__((cleanup(casca_seccomp_releasep)))
 
-/* Free a struct casca_seccomp and everything it owns (as allocated by
- * casca_seccomp_default_profile_new() or the config parser).  NULL ok. */
-void casca_seccomp_free(struct casca_seccomp *s);
-
 /* ---- seccomp notify: the listener ------------------------------------------ */
 
 /* The runtime-spec "container process state" (config-linux.md) as a
@@ -152,21 +148,21 @@ bool casca_seccomp_flag_kernel_supported(const char *name);
 
 /* ---- casca spec / casca features ----------------------------------------- */
 
-/* Emit casca's default profile as the linux.seccomp object into g (the
+/* Emit casca's default profile as the linux.seccomp object into j (the
  * caller has emitted the "seccomp" key). */
-int casca_seccomp_default_profile(yajl_gen g, struct casca_error **err);
+void casca_seccomp_default_profile(struct casca_jgen *j);
 /* The same profile as a struct (free with casca_seccomp_free()). */
 struct casca_seccomp *casca_seccomp_default_profile_new(struct casca_error **err);
 
-/* Emit the features.md linux.seccomp object into g (the caller has emitted
+/* Emit the features.md linux.seccomp object into j (the caller has emitted
  * the "seccomp" key). */
-int casca_seccomp_features(yajl_gen g, struct casca_error **err);
+void casca_seccomp_features(struct casca_jgen *j);
 /* Emit key/value pairs into the open features "annotations" map:
  * "io.github.seccomp.libseccomp.version" and
  * CASCA_ANNOTATION_SECCOMP_LISTENER ("true" when this kernel and libseccomp
  * support SCMP_ACT_NOTIFY with listenerPath).  features.md forbids keys of
  * its own in the seccomp object, hence an annotation. */
 #define CASCA_ANNOTATION_SECCOMP_LISTENER "casca.seccomp.listenerPath"
-int casca_seccomp_features_annotations(yajl_gen g, struct casca_error **err);
+void casca_seccomp_features_annotations(struct casca_jgen *j);
 
 #endif

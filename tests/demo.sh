@@ -1,18 +1,18 @@
 #!/bin/bash
-# demo.sh CASCA - build a busybox bundle (Debian's busybox-static) and run a
-# container next to the host, so the isolation is visible.
+# demo.sh CASCA - build a busybox bundle (Debian's busybox-static, the tests'
+# rootfs: tests/integration/helpers/bundle.bash) and run a container next to
+# the host, so the isolation is visible.  Needs only what `make deps-demo`
+# installs.
 set -euo pipefail
 CASCA=$(realpath "${1:-build/casca}")
+# shellcheck source=tests/integration/helpers/bundle.bash
+. "$(dirname "$0")/integration/helpers/bundle.bash"
 DIR=$(mktemp -d /tmp/casca-demo.XXXXXX)
 chmod 755 "$DIR"   # the container's root (uid 100000 outside) must reach the rootfs
 ROOT=$DIR/state
 trap 'rm -rf "$DIR"' EXIT
 
-mkdir -p "$DIR/bundle/rootfs"/{bin,etc,proc,sys,dev,tmp}
-cp /bin/busybox "$DIR/bundle/rootfs/bin/"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$DIR/bundle/rootfs/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' > "$DIR/bundle/rootfs/etc/passwd"
-echo 'root:x:0:' > "$DIR/bundle/rootfs/etc/group"
+make_busybox_rootfs "$DIR/bundle/rootfs"
 "$CASCA" spec --hardened --bundle "$DIR/bundle"
 python3 - "$DIR/bundle/config.json" <<'PY'
 import json, sys

@@ -1,5 +1,6 @@
 #!/bin/bash
 # run-checks.sh [LANE...] - run casca's test lanes and print one summary.
+#   lint    static checks, first (cheap)         tests/lint.sh (make lint)
 #   unit    C unit tests (TAP)                  build/tests/test-*
 #   schema  config-schema vs parser agreement   tests/schema/check.py
 #   host    bats integration suite on the host  tests/integration/*.bats
@@ -8,7 +9,8 @@
 #   fuzz    each libFuzzer target for FUZZ_SECONDS (10)  tests/fuzz/run.sh
 #   asan    unit + host against an ASan+UBSan build in build-asan/ (built
 #           here by `make asan-build`); any sanitizer report fails the lane
-# Without arguments every lane runs.  Results land in $BUILD/test-results/.
+# Without arguments every lane runs, lint first: its failure is reported at
+# once, and the other lanes still run, so one run shows every failure.  Results land in $BUILD/test-results/.
 # shellcheck disable=SC2317 # the run_* lanes are called as "run_$lane"
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit
@@ -16,8 +18,12 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/test-results
 mkdir -p "$OUT"
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(unit schema host vm vm-systemd fuzz asan)
+[ ${#lanes[@]} -gt 0 ] || lanes=(lint unit schema host vm vm-systemd fuzz asan)
 export CASCA="$PWD/$BUILD/casca" CASCA_BUILD="$PWD/$BUILD"
+
+run_lint() {
+  tests/lint.sh
+}
 
 run_unit() {
   local t rc=0

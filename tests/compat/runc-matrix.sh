@@ -19,24 +19,16 @@ W=$(mktemp -d /tmp/runc-matrix.XXXXXX)
 chmod 755 "$W"
 trap 'rm -rf "$W"' EXIT
 
-template() {
-  local t=$W/rootfs
-  if [ ! -d "$t" ]; then
-    mkdir -p "$t"/{bin,etc,proc,sys,dev,tmp,root,mnt}
-    cp /bin/busybox "$t/bin/"
-    for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "$t/bin/$a"; done
-    echo 'root:x:0:0:root:/root:/bin/sh' > "$t/etc/passwd"
-    echo 'root:x:0:' > "$t/etc/group"
-    chmod 1777 "$t/tmp"
-  fi
-  echo "$t"
-}
+# The tests' busybox rootfs (make_busybox_rootfs).
+# shellcheck source=tests/integration/helpers/bundle.bash
+. "$(dirname "$0")/../integration/helpers/bundle.bash"
 
 # bundle DIR 'PYTHON': runc 1.1's `runc spec`, edited by PYTHON (c is the
-# document), with a busybox rootfs.
+# document), with the busybox rootfs and an empty /mnt.
 bundle() {
   mkdir -p "$1"
-  cp -a "$(template)" "$1/rootfs"
+  make_busybox_rootfs "$1/rootfs"
+  mkdir "$1/rootfs/mnt"
   (cd "$1" && runc spec)
   python3 - "$1/config.json" "$2" <<'PY'
 import json, sys

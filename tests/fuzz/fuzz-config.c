@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-config - libFuzzer target for the config.json parser.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *       -Iruntime/include -Iruntime -I. -I/usr/include/yajl tests/fuzz/fuzz-config.c \
- *       runtime/config.c runtime/config-linux.c runtime/json.c runtime/error.c \
- *       -lyajl -lcap -o /tmp/fuzz-config
- *   /tmp/fuzz-config -max_total_time=60 tests/fuzz/corpus/config
+ *   make fuzz-build   # build/fuzz/fuzz-config, over the whole library
+ *   build/fuzz/fuzz-config -max_total_time=60 tests/fuzz/corpus/config
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "casca.h"
-#include "config.h"
+#include "runtime/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

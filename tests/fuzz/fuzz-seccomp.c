@@ -4,13 +4,8 @@
  * struct casca_seccomp, then through casca_seccomp_build() and libseccomp's
  * BPF generator (nothing is loaded).
  *
- * Build (from the top of the tree; LIB_SRCS are the library's sources,
- * runtime/ cgroup/ netns/ seccomp/):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *       -Iruntime/include -Iruntime -I. $(pkg-config --cflags yajl) \
- *       tests/fuzz/fuzz-seccomp.c $(LIB_SRCS) -o build/fuzz-seccomp \
- *       $(pkg-config --libs libseccomp yajl libcap libmnl libnftnl)
- *   build/fuzz-seccomp -max_total_time=600 tests/fuzz/corpus/seccomp
+ *   make fuzz-build   # build/fuzz/fuzz-seccomp, over the whole library
+ *   build/fuzz/fuzz-seccomp -max_total_time=600 tests/fuzz/corpus/seccomp
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -19,9 +14,9 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
+#include "runtime/config.h"
 #include "seccomp/seccomp.h"
+#include "util/cleanup.h"
 
 #define FUZZ_MAX_INPUT (1 << 20)
 

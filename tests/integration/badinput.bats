@@ -84,7 +84,7 @@ expect_create_failure() {
   run casca create --bundle "$BUNDLE" "../escape"
   assert_failure
   assert_output --partial "invalid container id"
-  [ ! -e "$BATS_TEST_TMPDIR/escape" ]
+  assert [ ! -e "$BATS_TEST_TMPDIR/escape" ]
 }
 
 @test "a failing mount leaves nothing behind" {
@@ -103,7 +103,7 @@ expect_create_failure() {
   cfg 'c["linux"]["resources"]["memory"] = {"limit": 67108864}'
   expect_create_failure "linux.resources: limits and device rules need"
   # and casca touched no cgroup
-  ! ls -d /sys/fs/cgroup/*/casca* 2>/dev/null
+  assert_equal "$(compgen -G '/sys/fs/cgroup/*/casca*')" ""
 }
 
 @test "--cgroup-manager disabled runs device rules and limits it cannot enforce with a warning" {
@@ -115,7 +115,7 @@ expect_create_failure() {
   warning="linux.resources: limits and device rules not enforced: cgroups are disabled (--cgroup-manager disabled)"
   [[ "$stderr" == *"casca: warning: container $(cid): $warning"* ]] || fail "no warning on stderr: $stderr"
   grep -qF "level=warning msg=\"container $(cid): $warning\"" "$BATS_TEST_TMPDIR/log" || fail "no warning in the log: $(cat "$BATS_TEST_TMPDIR/log")"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "device rules that allow every device need no cgroup (podman --privileged)" {
@@ -142,5 +142,5 @@ expect_create_failure() {
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_line --partial "/mnt/x: Read-only file system"
   assert_line --regexp '^ro(,|$)'
-  [ ! -e "$BATS_TEST_TMPDIR/src/x" ]
+  assert [ ! -e "$BATS_TEST_TMPDIR/src/x" ]
 }

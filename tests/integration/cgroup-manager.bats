@@ -6,6 +6,10 @@
 # container, the clone3 fallback, replacing a device program, rootless
 # delegation); everything else is tested through `casca` in cgroup-cli.bats.
 
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+load helpers/wait
+
 CG=/sys/fs/cgroup
 T=casca-bats # every test works below /$T, /$T-pod or /$T-pre
 
@@ -29,6 +33,16 @@ teardown() {
   done
 }
 
+# pids_at_least N CGROUP: cgroup-tool lists N processes or more in CGROUP
+# (for wait_until: else says which it lists).
+pids_at_least() {
+  local pids
+  pids=$("$TOOL" pids "$2")
+  [ "$(echo "$pids" | grep -c .)" -ge "$1" ] && return 0
+  echo "cgroup $2 has pids: $(echo "$pids" | tr '\n' ' ')"
+  return 1
+}
+
 # Nothing of a test may be left behind.
 assert_gone() {
   local d
@@ -44,13 +58,11 @@ assert_gone() {
   for how in kill kill-by-pids; do
     "$TOOL" create "/$T/k" k > /dev/null
     "$TOOL" exec "/$T/k" -- sh -c 'sleep 100 & sleep 100 & sleep 100' > /dev/null 2>&1 3>&- &
-    for _ in $(seq 50); do [ "$("$TOOL" pids "/$T/k" | wc -l)" -ge 3 ] && break; sleep 0.1; done
-    [ "$("$TOOL" pids "/$T/k" | wc -l)" -ge 3 ]
+    wait_until pids_at_least 3 "/$T/k"
     run "$TOOL" "$how" "/$T/k"
-    [ "$status" -eq 0 ]
-    for _ in $(seq 50); do grep -qx 'populated 0' "$CG/$T/k/cgroup.events" && break; sleep 0.1; done
-    grep -qx 'populated 0' "$CG/$T/k/cgroup.events"
-    [ -z "$("$TOOL" pids "/$T/k")" ]
+    assert_success
+    wait_until file_has "$CG/$T/k/cgroup.events" '^populated 0$'
+    assert_equal "$("$TOOL" pids "/$T/k")" ""
     wait || true
     "$TOOL" destroy "/$T/k"
   done
@@ -61,34 +73,33 @@ assert_gone() {
   "$TOOL" create "/$T/d" d > /dev/null
   mkdir "$CG/$T/d/inner"
   "$TOOL" exec "/$T/d/inner" -- sleep 100 > /dev/null 2>&1 3>&- &
-  for _ in $(seq 50); do [ -n "$("$TOOL" pids "/$T/d")" ] && break; sleep 0.1; done
-  [ -n "$("$TOOL" pids "/$T/d")" ]
+  wait_until pids_at_least 1 "/$T/d"
   run "$TOOL" destroy "/$T/d"
-  [ "$status" -eq 0 ]
+  assert_success
   wait || true
   assert_gone "/$T"
 }
 
 @test "clone3 CLONE_INTO_CGROUP and the fork+join fallback place the process" {
   run "$TOOL" run --path "/$T/c3" -- cat /proc/self/cgroup
-  [ "$status" -eq 0 ]
-  [ "$output" = "0::/$T/c3" ]
+  assert_success
+  assert_output "0::/$T/c3"
   run "$TOOL" run --no-clone3 --path "/$T/c3" -- cat /proc/self/cgroup
-  [ "$status" -eq 0 ]
-  [ "$output" = "0::/$T/c3" ]
+  assert_success
+  assert_output "0::/$T/c3"
   assert_gone "/$T"
 }
 
 @test "device filter: apply replaces the program (with both attached, the first would deny)" {
   # root may write /dev/kmsg (c 1:11) without a filter
   run "$TOOL" run --path "/$T/dev" -- sh -c 'echo casca-bats > /dev/kmsg'
-  [ "$status" -eq 0 ]
+  assert_success
   "$TOOL" create "/$T/dev2" dev2 --device 'deny a *:* rwm' --default-devices > /dev/null
   run "$TOOL" exec "/$T/dev2" -- sh -c 'echo x > /dev/kmsg'
-  [ "$status" -ne 0 ]
+  assert_failure
   "$TOOL" apply "/$T/dev2" --device 'deny a *:* rwm' --device 'allow c 1:11 w' --default-devices
   run "$TOOL" exec "/$T/dev2" -- sh -c 'echo casca-bats > /dev/kmsg'
-  [ "$status" -eq 0 ]
+  assert_success
   "$TOOL" destroy "/$T/dev2"
   assert_gone "/$T"
 }
@@ -103,15 +114,15 @@ assert_gone() {
   as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups -- "$@"; }
   run as_nobody "$TOOL" create "/$T-pre/deleg/c" c --pids 5
   echo "$output"
-  [ "$status" -eq 0 ]
-  [ "$(cat "$CG/$T-pre/deleg/c/pids.max")" = 5 ]
-  [ "$(stat -c %u "$CG/$T-pre/deleg/c")" = 65534 ]
+  assert_success
+  assert_equal "$(cat "$CG/$T-pre/deleg/c/pids.max")" 5
+  assert_equal "$(stat -c %u "$CG/$T-pre/deleg/c")" 65534
   run as_nobody "$TOOL" create "/$T-pre/other" other
   echo "$output"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"cgroup /$T-pre/other: /$T-pre is not delegated to uid 65534"* ]]
+  assert_failure 1
+  assert_output --partial "cgroup /$T-pre/other: /$T-pre is not delegated to uid 65534"
   run as_nobody "$TOOL" destroy "/$T-pre/deleg/c"
-  [ "$status" -eq 0 ]
+  assert_success
   assert_gone "/$T-pre/deleg/c"
   rmdir "$CG/$T-pre/deleg" "$CG/$T-pre"
 }

@@ -32,7 +32,7 @@ EOF
   containerd --config "$D/config.toml" > "$D/containerd.log" 2>&1 3>&- &
   echo $! > "$D/pid"
   export D
-  eventually ctr --address "$D/containerd.sock" version > /dev/null
+  wait_until ctr --address "$D/containerd.sock" version
 }
 
 teardown_file() {
@@ -40,17 +40,17 @@ teardown_file() {
   local pid
   pid=$(cat "$D/pid")
   kill "$pid" 2> /dev/null || true
-  eventually dead "$pid"
+  wait_until dead "$pid"
   umount_under "$D"
   rmdir_cgroups "$CG/default"
 }
 
 setup() {
   need_engine containerd ctr containerd-shim-runc-v2
-  cd "$BATS_TEST_TMPDIR"
+  cd "$BATS_TEST_TMPDIR" || return
   R=$D/casca # casca's state root, as the shim passes it (--runc-root)
   ROOTFS=$BATS_TEST_TMPDIR/rootfs
-  cp -a "$(busybox_template)" "$ROOTFS"
+  make_busybox_rootfs "$ROOTFS"
 }
 
 ctr() { command ctr --address "$D/containerd.sock" "$@"; }
@@ -62,14 +62,25 @@ ctr_run() {
   ctr run --runc-binary "$CASCA" --runc-root "$R" "${opts[@]}" --rootfs "$ROOTFS" "$@"
 }
 
-# task_has_pids ID N: ctr task ps lists N processes of task ID.
+# task_has_pids ID N: ctr task ps lists N processes of task ID (else
+# shows what it lists).
 task_has_pids() {
-  [ "$(ctr task ps "$1" | grep -c '^[0-9]')" = "$2" ]
+  local ps
+  ps=$(ctr task ps "$1" 2>&1)
+  [ "$(echo "$ps" | grep -c '^[0-9]')" = "$2" ] && return 0
+  echo "ctr task ps $1 (not $2 processes):"
+  echo "$ps"
+  return 1
 }
 
-# task_is ID STATUS: ctr task ls shows task ID in STATUS.
+# task_is ID STATUS: ctr task ls shows task ID in STATUS (else shows it).
 task_is() {
-  ctr task ls | grep -Eq "^$1 +[0-9]+ +$2\$"
+  local ls
+  ls=$(ctr task ls 2>&1)
+  echo "$ls" | grep -Eq "^$1 +[0-9]+ +$2\$" && return 0
+  echo "ctr task ls (task $1 not $2):"
+  echo "$ls"
+  return 1
 }
 
 # Nothing of a test survives it: no containerd task or container, no casca
@@ -96,8 +107,8 @@ teardown() {
     'echo hi; for n in pid mnt; do readlink /proc/self/ns/$n; done; tr "\0" " " < /proc/1/cmdline; echo'
   assert_success
   assert_line -n 0 hi
-  [ "${lines[1]}" != "$(readlink /proc/self/ns/pid)" ]
-  [ "${lines[2]}" != "$(readlink /proc/self/ns/mnt)" ]
+  assert_not_equal "${lines[1]}" "$(readlink /proc/self/ns/pid)"
+  assert_not_equal "${lines[2]}" "$(readlink /proc/self/ns/mnt)"
   assert_line -n 3 --partial 'sh -c echo hi'
   run ctr_run --rm c1b sh -c 'exit 5'
   assert_equal "$status" 5
@@ -106,13 +117,13 @@ teardown() {
 @test "ctr: run -d, task exec, task ps, pause, resume, kill and rm, each seen by casca" {
   ctr_run -d c2 sleep 1000
   pid=$(ctr task ls | awk '$1 == "c2" { print $2 }')
-  [ -n "$pid" ]
+  assert [ -n "$pid" ]
   run "$CASCA" --root "$R/default" state c2
   assert_success
   assert_output --partial '"status": "running"'
   assert_output --partial "\"pid\": $pid"
   cg=$CG$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
-  [ "$cg" = "$CG/default/c2" ]
+  assert_equal "$cg" "$CG/default/c2"
 
   run ctr task exec --exec-id e1 c2 sh -c 'tr "\0" " " < /proc/1/cmdline; echo; readlink /proc/self/ns/pid'
   assert_success
@@ -122,21 +133,21 @@ teardown() {
   assert_equal "$status" 6
 
   ( ctr task exec --exec-id e3 c2 sleep 1000 > /dev/null 2>&1 3>&- & )
-  eventually task_has_pids c2 2
+  wait_until task_has_pids c2 2
   run ctr task ps c2
   assert_line --regexp "^$pid +"
 
   ctr task pause c2
-  [ "$(cat "$cg/cgroup.freeze")" = 1 ]
+  assert_equal "$(cat "$cg/cgroup.freeze")" 1
   run "$CASCA" --root "$R/default" state c2
   assert_output --partial '"status": "paused"'
   task_is c2 PAUSED
   ctr task resume c2
-  [ "$(cat "$cg/cgroup.freeze")" = 0 ]
+  assert_equal "$(cat "$cg/cgroup.freeze")" 0
   task_is c2 RUNNING
 
   ctr task kill -s SIGKILL c2
-  eventually task_is c2 STOPPED
+  wait_until task_is c2 STOPPED
   dead "$pid"
   run "$CASCA" --root "$R/default" state c2
   assert_output --partial '"status": "stopped"'
@@ -144,17 +155,17 @@ teardown() {
   ctr containers rm c2
   run "$CASCA" --root "$R/default" state c2
   assert_failure
-  [ ! -e "$cg" ]
+  assert [ ! -e "$cg" ]
 }
 
 @test "ctr --memory-limit: memory.max of the container's cgroup, and an allocation over it is OOM-killed" {
   # ctr's spec mounts no cgroupfs in the container: look from outside
   ctr_run -d --memory-limit=67108864 c3 sleep 1000
   pid=$(ctr task ls | awk '$1 == "c3" { print $2 }')
-  [ "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" = /default/c3 ]
-  [ "$(cat "$CG/default/c3/memory.max")" = 67108864 ]
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" /default/c3
+  assert_equal "$(cat "$CG/default/c3/memory.max")" 67108864
   ctr task kill -s SIGKILL c3
-  eventually task_is c3 STOPPED
+  wait_until task_is c3 STOPPED
   ctr task rm c3 > /dev/null 2>&1
   ctr containers rm c3
   run ctr_run --rm --memory-limit=67108864 c3b dd if=/dev/zero of=/dev/null bs=16M count=1

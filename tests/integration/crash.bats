@@ -39,10 +39,12 @@ marked() {
   grep -lsz "^CASCA_TEST_MARK=$MARK\$" /proc/[0-9]*/environ | cut -d/ -f3 || true
 }
 
+# no_marked_process: none is left (for wait_until: else lists them).
 no_marked_process() {
-  local _
-  for _ in $(seq 50); do [ -z "$(marked)" ] && return 0; sleep 0.1; done
-  echo "left behind: processes $(marked)" >&2
+  local left
+  left=$(marked)
+  [ -z "$left" ] && return 0
+  echo "left behind: processes $(echo "$left" | tr '\n' ' ')"
   return 1
 }
 
@@ -68,7 +70,7 @@ kill_at() {
       # it died by SIGKILL at that step (a step that never comes would
       # let it finish with 0)
       assert_equal "$status" 137
-      [ -d "$STATE_ROOT/$id" ]
+      assert [ -d "$STATE_ROOT/$id" ]
 
       run casca list
       assert_success
@@ -93,9 +95,9 @@ PY
       run casca delete --force "$id"
       assert_success
       assert_output ""
-      [ ! -e "$STATE_ROOT/$id" ]
-      no_marked_process
-      [ ! -e "$CG/casca/$id" ]
+      assert [ ! -e "$STATE_ROOT/$id" ]
+      wait_until no_marked_process
+      assert [ ! -e "$CG/casca/$id" ]
 
       run_bg create --bundle "$BUNDLE" "$id"
       assert_success
@@ -106,9 +108,9 @@ PY
   # in the VM lane the cgroup step did leave a cgroup for delete to remove
   if ! on_hybrid_host; then
     kill_at cgroup create --bundle "$BUNDLE" "$(cid cg)"
-    [ -d "$CG/casca/$(cid cg)" ]
+    assert [ -d "$CG/casca/$(cid cg)" ]
     casca delete --force "$(cid cg)"
-    [ ! -e "$CG/casca/$(cid cg)" ]
+    assert [ ! -e "$CG/casca/$(cid cg)" ]
   fi
 }
 
@@ -131,7 +133,7 @@ PY
   assert_output --partial "\`casca delete --force $id\` removes it"
   run casca delete --force "$id"
   assert_success
-  [ ! -e "$STATE_ROOT/$id" ]
+  assert [ ! -e "$STATE_ROOT/$id" ]
 
   # a state.json cut short, of a container whose init is gone
   id=$(cid cut)
@@ -139,7 +141,7 @@ PY
   assert_success
   pid=$(state_field "$id" pid)
   kill -KILL "$pid"
-  for _ in $(seq 50); do dead "$pid" && break; sleep 0.1; done
+  wait_until dead "$pid"
   head -c 40 "$STATE_ROOT/$id/state.json" > "$BATS_TEST_TMPDIR/cut"
   cp "$BATS_TEST_TMPDIR/cut" "$STATE_ROOT/$id/state.json"
   run casca list -q
@@ -147,7 +149,7 @@ PY
   assert_equal "$(state_field "$id" status)" stopped
   run casca delete --force "$id"
   assert_success
-  [ ! -e "$STATE_ROOT/$id" ]
+  assert [ ! -e "$STATE_ROOT/$id" ]
   # the id is free again
   run_bg create --bundle "$BUNDLE" "$id"
   assert_success
@@ -165,7 +167,7 @@ PY
     assert_success
     pid=$(state_field "$id" pid)
     kill -KILL "$pid"
-    for _ in $(seq 50); do dead "$pid" && break; sleep 0.1; done
+    wait_until dead "$pid"
     # the init is gone and its pid now belongs to another process: a
     # start time that is not that process's, or none at all
     python3 - "$STATE_ROOT/$id/state.json" "$other" "$how" <<'PY'
@@ -187,7 +189,7 @@ PY
     assert_output "casca: container \`$id\` is not running"
     run casca delete --force "$id"
     assert_success
-    [ ! -e "$STATE_ROOT/$id" ]
+    assert [ ! -e "$STATE_ROOT/$id" ]
     kill -0 "$other"
   done
   kill "$other"

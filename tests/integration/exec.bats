@@ -17,7 +17,7 @@ start_sleeper() {
   run casca exec "$ID" sh -c 'for n in pid net ipc uts mnt cgroup user; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "cg $(cat /proc/self/cgroup | tr "\n" " ")"; ps -o pid,args'
   assert_success
   for n in pid net ipc uts mnt cgroup user; do
-    assert_line "$n $(readlink /proc/$INIT/ns/$n)"
+    assert_line "$n $(readlink "/proc/$INIT/ns/$n")"
   done
   # the init is PID 1 in the namespace the exec'd process sees
   assert_line --regexp '^ +1 +sleep 1000$'
@@ -39,7 +39,7 @@ start_sleeper() {
   start_sleeper
   run casca exec "$ID" sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; id -u'
   assert_success
-  want_caps=$(awk '/^CapEff/ {print $2}' /proc/$INIT/status)
+  want_caps=$(awk '/^CapEff/ {print $2}' "/proc/$INIT/status")
   assert_line --regexp "^CapEff:\s+$want_caps$"
   assert_line --regexp '^NoNewPrivs:\s+1$'
   assert_line --regexp '^Seccomp:\s+2$'
@@ -74,8 +74,8 @@ JSON
   run_bg exec --detach --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID" sleep 1000
   assert_success
   xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
-  [ "$(readlink /proc/$xpid/ns/pid)" = "$(readlink /proc/$INIT/ns/pid)" ]
-  assert_equal "$(tr '\0' ' ' < /proc/$xpid/cmdline)" "sleep 1000 "
+  assert_equal "$(readlink "/proc/$xpid/ns/pid")" "$(readlink "/proc/$INIT/ns/pid")"
+  assert_equal "$(tr '\0' ' ' < "/proc/$xpid/cmdline")" "sleep 1000 "
   casca delete --force "$ID"
   dead "$xpid"
 }
@@ -85,7 +85,7 @@ JSON
   sock=$BATS_TEST_TMPDIR/c.sock
   "$CASCA_BUILD/tests/recvtty" "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
   recv=$!
-  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  wait_until test -S "$sock"
   run casca exec --tty --console-socket "$sock" "$ID" sh -c 'tty; [ -t 0 ] && echo isatty'
   assert_success
   wait $recv
@@ -101,7 +101,7 @@ JSON
   assert_equal "$status" 255
   assert_output --partial 'exec "/does/not/exist": No such file or directory'
   casca kill "$ID" KILL
-  for _ in $(seq 50); do [ "$(state_field "$ID" status)" = stopped ] && break; sleep 0.1; done
+  wait_until status_is "$ID" stopped
   run casca exec "$ID" true
   assert_equal "$status" 255
   assert_output --partial "cannot exec in container \`$ID\`: it is stopped"
@@ -125,8 +125,8 @@ JSON
   refute_line started
   assert_equal "$(state_field "$ID" status)" created
   casca start "$ID"
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/started" ] && break; sleep 0.1; done
-  [ -e "$BUNDLE/rootfs/tmp/started" ]
+  wait_until test -e "$BUNDLE/rootfs/tmp/started"
+  assert [ -e "$BUNDLE/rootfs/tmp/started" ]
   assert_equal "$(state_field "$ID" status)" running
   casca delete --force "$ID"
 }
@@ -152,7 +152,7 @@ start_tty_sleeper() {
   ID=$(cid)
   sock=$BATS_TEST_TMPDIR/c.sock
   "$CASCA_BUILD/tests/recvtty" "$sock" > /dev/null 3>&- &
-  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  wait_until test -S "$sock"
   run_bg run -d --console-socket "$sock" --bundle "$BUNDLE" "$ID"
   assert_success
 }
@@ -165,7 +165,7 @@ start_tty_sleeper() {
   assert_output no-tty
   run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" "$ID" sleep 1000
   assert_success
-  [ -n "$(cat "$BATS_TEST_TMPDIR/xpid")" ]
+  assert [ -n "$(cat "$BATS_TEST_TMPDIR/xpid")" ]
   # a --process object with "terminal": true has one; detached it needs a console socket
   echo '{"terminal": true, "args": ["true"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
   run casca exec -d --process "$BATS_TEST_TMPDIR/p.json" "$ID"
@@ -216,7 +216,7 @@ start_tty_sleeper() {
   run casca create --bundle "$BUNDLE" "$(cid 2)"
   assert_failure
   assert_output --partial 'process.selinuxLabel "system_u:system_r:container_t:s0": SELinux is not enabled'
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 # the sub-cgroup tests: $CGDIR is the container's cgroup
@@ -236,7 +236,7 @@ container_cgroup() {
   run_bg exec -d --pid-file "$BATS_TEST_TMPDIR/xpid" --cgroup pids,memory:/sub "$ID" sleep 1000
   assert_success
   xpid=$(cat "$BATS_TEST_TMPDIR/xpid")
-  grep -qx "$xpid" "$CGDIR/sub/cgroup.procs"
+  assert file_has "$CGDIR/sub/cgroup.procs" "^$xpid$"
   run casca exec --cgroup nosuch "$ID" true
   assert_equal "$status" 255
   assert_output --partial "--cgroup \`nosuch\`: no such sub-cgroup of the container's cgroup"
@@ -250,7 +250,7 @@ container_cgroup() {
   assert_equal "$status" 255
   assert_output --partial "cgroup v2 has one hierarchy"
   casca delete --force "$ID"
-  [ ! -e "$CGDIR" ]
+  assert [ ! -e "$CGDIR" ]
 }
 
 @test "exec --cgroup without a container cgroup is a clear error" {
@@ -269,18 +269,19 @@ container_cgroup() {
   run casca exec "$ID" echo ok
   assert_equal "$status" 255
   assert_output "casca: cannot exec in container \`$ID\`: it is paused (--ignore-paused to exec anyway)"
+  # time is what is tested: exec waits the 2 s the container stays paused
   (sleep 2; "$CASCA" --root "$STATE_ROOT" resume "$ID") 3>&- &
   SECONDS=0
   run casca exec --ignore-paused "$ID" echo ok
   assert_success
   assert_output ok
-  [ "$SECONDS" -ge 2 ]
+  assert [ "$SECONDS" -ge 2 ]
   casca delete --force "$ID"
 }
 
 @test "exec -t: the terminal has the caller's size before the process starts" {
   start_sleeper
-  for i in $(seq 10); do
+  for _ in $(seq 10); do
     run script -qec "stty rows 33 cols 111; $CASCA --root $STATE_ROOT exec -t $ID stty size" /dev/null
     assert_success
     assert_output --partial "33 111"

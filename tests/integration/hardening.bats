@@ -16,15 +16,13 @@ runtime_copy() {
 
 rt() { "$RT" --root "$STATE_ROOT" "$@"; }
 
-# wait_for FILE REGEX [TENTHS]: until a line of FILE matches.
-wait_for() {
-  local i
-  for ((i = 0; i < ${3:-100}; i++)); do
-    grep -qE "$2" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for /$2/ in $1:" >&2
-  cat "$1" >&2
+# cmdline_is PID WORDS: /proc/PID/cmdline, each NUL a space, is WORDS (for
+# wait_until: else says what it is).
+cmdline_is() {
+  local c
+  c=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>&1)
+  [ "$c" = "$2" ] && return 0
+  echo "pid $1 runs \"$c\""
   return 1
 }
 
@@ -66,7 +64,7 @@ probe_exe='probe() {
   args true
   rt create --bundle "$BUNDLE" "$(cid)" > /dev/null 2>&1 < /dev/null
   pid=$(state_field "$(cid)" pid)
-  [ "$(state_field "$(cid)" status)" = created ]
+  assert_equal "$(state_field "$(cid)" status)" created
 
   # 1. A second process joins the init's namespaces (all but the mount
   #    namespace: it keeps the host's /proc and tools) and drops to the
@@ -83,7 +81,7 @@ probe_exe='probe() {
   start_attacker "$pid"
   attack "$probe_exe
 probe 1; echo done"
-  wait_for "$ATTACK_OUT" '^done$'
+  wait_until file_has "$ATTACK_OUT" '^done$'
   run cat "$ATTACK_OUT"
   assert_line link-denied
   assert_line read-denied
@@ -122,11 +120,7 @@ copy_libs() {
   rt create --bundle "$BUNDLE" "$(cid)" > /dev/null 2>&8 < /dev/null
   pid=$(state_field "$(cid)" pid)
   rt start "$(cid)"
-  for _ in $(seq 100); do
-    [ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" = "/proc/self/exe /bin/evil " ] && break
-    sleep 0.1
-  done
-  [ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" = "/proc/self/exe /bin/evil " ] ||
+  wait_until cmdline_is "$pid" "/proc/self/exe /bin/evil " ||
     fail "the runtime binary did not start in the container"
 
   # The attacker takes hold of /proc/PID/exe while the runtime runs there,
@@ -139,15 +133,15 @@ echo ready
 while [ ! -e /tmp/go2 ]; do usleep 20000; done
 if [ -e /proc/self/fd/3 ] && (echo pwned >> /proc/self/fd/3) 2> /dev/null; then echo wrote; else echo write-denied-later; fi
 echo done"
-  wait_for "$ATTACK_OUT" '^ready$'
+  wait_until file_has "$ATTACK_OUT" '^ready$'
   # let the runtime in the container finish
   cat <&8 > /dev/null &
   drain=$!
-  for _ in $(seq 100); do dead "$pid" && break; sleep 0.1; done
+  wait_until dead "$pid"
   kill "$drain"
   exec 8>&-
   touch "$BATS_TEST_TMPDIR/attacker/rootfs/tmp/go2"
-  wait_for "$ATTACK_OUT" '^done$'
+  wait_until file_has "$ATTACK_OUT" '^done$'
   run cat "$ATTACK_OUT"
   refute_line wrote
   assert_line write-denied
@@ -241,8 +235,8 @@ c['mounts'].append({'destination': '/evil/tmp/$pwned-tmpfs', 'type': 'tmpfs', 's
   assert_line from-the-volume
   assert_line "/tmp/$pwned"
   assert_line "/tmp/$pwned-tmpfs"
-  [ -d "$BUNDLE/rootfs/tmp/$pwned" ]
-  [ ! -e "$BUNDLE/rootfs/tmp/$pwned/marker" ]
+  assert [ -d "$BUNDLE/rootfs/tmp/$pwned" ]
+  assert [ ! -e "$BUNDLE/rootfs/tmp/$pwned/marker" ]
 }
 
 # podman's (containers/common) and docker's default masked and read-only
@@ -333,7 +327,7 @@ suid_probe() {
   assert_success
   assert_line --index 0 0
   assert_line --regexp "^ +0 +$uid +1$"
-  [ -z "$(ls -A "$BATS_TEST_TMPDIR/xdg/casca" 2>/dev/null | grep -vx @cache)" ] || fail "state left behind"
+  assert_equal "$(state_ids "$BATS_TEST_TMPDIR/xdg/casca")" ""
 }
 
 # A user-namespaced container with the capabilities to map root in a nested

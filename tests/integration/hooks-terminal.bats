@@ -27,7 +27,7 @@ c['hooks']['startContainer'] = [{'path': '/bin/sh', 'args': ['sh', '-c', 'cat > 
   run cat "$BATS_TEST_TMPDIR/hooks/order"
   assert_output "$(printf 'prestart\ncreateRuntime\ncreateContainer')"
   casca start "$id"
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/order" ] && break; sleep 0.1; done
+  wait_until test -e "$BUNDLE/rootfs/order"
   assert_equal "$(cat "$BUNDLE/rootfs/order")" startContainer
   run cat "$BATS_TEST_TMPDIR/hooks/order"
   assert_line --index 3 poststart
@@ -57,7 +57,7 @@ PY
   id=$(cid)
   casca create --bundle "$BUNDLE" "$id"
   casca start "$id"
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/order" ] && break; sleep 0.1; done
+  wait_until test -e "$BUNDLE/rootfs/order"
   casca delete --force "$id"
   python3 - "$BATS_TEST_TMPDIR/hooks" "$id" "$BUNDLE/rootfs/startContainer.json" <<'PY'
 import json, sys
@@ -90,7 +90,7 @@ PY
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial 'hooks.prestart[0] `/bin/sh`: exit status 3: hook-says-no'
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "a hook past its timeout is killed and fails create" {
@@ -101,8 +101,8 @@ PY
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "timed out after 1 s"
-  [ "$SECONDS" -lt 10 ]
-  [ -z "$(state_ids)" ]
+  assert [ "$SECONDS" -lt 10 ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "a failing poststart hook is a warning; the container runs" {
@@ -135,7 +135,7 @@ failing_then_marking() {
   assert_success
   assert_output --partial "hooks.poststop[0] \`/bin/sh\`: exit status 3: first-fails"
   assert_equal "$(cat "$BATS_TEST_TMPDIR/poststop.second")" ran
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "before runtime-spec 1.3 a failing poststart hook is a warning and the next one runs" {
@@ -165,10 +165,10 @@ failing_then_marking() {
   run casca start "$id"
   assert_failure
   assert_output --partial "container \`$id\` stopped: hooks.poststart[0] \`/bin/sh\`: exit status 3: first-fails"
-  [ ! -e "$BATS_TEST_TMPDIR/poststart.second" ]
+  assert [ ! -e "$BATS_TEST_TMPDIR/poststart.second" ]
   assert_equal "$(state_field "$id" status)" stopped
   casca delete "$id"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "terminal: --console-socket receives the pty master; the process has a tty" {
@@ -178,7 +178,7 @@ failing_then_marking() {
   sock=$BATS_TEST_TMPDIR/console.sock
   "$CASCA_BUILD/tests/recvtty" "$sock" > "$BATS_TEST_TMPDIR/tty.out" &
   recv=$!
-  for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+  wait_until test -S "$sock"
   id=$(cid)
   run_bg run -d --console-socket "$sock" --bundle "$BUNDLE" "$id"
   assert_success
@@ -187,7 +187,7 @@ failing_then_marking() {
   assert_line "received /dev/ptmx"
   assert_line --regexp '^/dev/pts/0'
   assert_line --regexp '^isatty=yes'
-  for _ in $(seq 50); do [ "$(state_field "$id" status)" = stopped ] && break; sleep 0.1; done
+  wait_until status_is "$id" stopped
   casca delete "$id"
 }
 
@@ -197,7 +197,7 @@ failing_then_marking() {
   run casca create --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "no --console-socket"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "terminal: a foreground run owns the pty and relays it" {

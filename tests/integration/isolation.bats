@@ -5,6 +5,17 @@ load helpers/casca
 
 run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
 
+# own_ns PID TYPE: process PID is in a TYPE namespace other than ours (for
+# wait_until: else says which it is in).
+own_ns() {
+  local theirs ours
+  theirs=$(readlink "/proc/$1/ns/$2")
+  ours=$(readlink "/proc/self/ns/$2")
+  [ -n "$theirs" ] && [ "$theirs" != "$ours" ] && return 0
+  echo "pid $1 is in ${theirs:-no} $2 namespace, ours is $ours"
+  return 1
+}
+
 @test "new namespaces differ from the host's; the process is PID 1" {
   make_bundle
   args sh -c 'for n in pid net ipc uts mnt cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "pid1 $$"'
@@ -13,7 +24,7 @@ run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
   assert_line "pid1 1"
   for n in pid net ipc uts mnt cgroup; do
     inside=$(echo "$output" | awk -v n=$n '$1==n {print $2}')
-    [ -n "$inside" ]
+    assert [ -n "$inside" ]
     [ "$inside" != "$(readlink /proc/self/ns/$n)" ] || fail "$n namespace is the host's"
   done
 }
@@ -26,7 +37,7 @@ run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
   assert_success
   assert_line box1
   assert_line example.org
-  [ "$(hostname)" != box1 ]
+  assert_not_equal "$(hostname)" box1
 }
 
 @test "the mount table is the container's: rootfs at /, config mounts, no host mounts" {
@@ -42,9 +53,9 @@ run_in() { run casca run --bundle "$BUNDLE" "$(cid)"; }
   assert_line --regexp ' /dev/pts .* - devpts devpts '
   # none of the host's own mount points
   mps=$(echo "$output" | awk '{print $5}')
-  for hostmp in $(awk '$5 != "/" {print $5}' /proc/self/mountinfo | grep -vE '^/(proc|sys|dev)(/|$)'); do
-    ! echo "$mps" | grep -qx "$hostmp" || fail "host mount $hostmp is visible inside"
-  done
+  while IFS= read -r hostmp; do
+    ! echo "$mps" | grep -qxF -- "$hostmp" || fail "host mount $hostmp is visible inside"
+  done < <(awk '$5 != "/" {print $5}' /proc/self/mountinfo | grep -vE '^/(proc|sys|dev)(/|$)')
 }
 
 @test "user namespace: uid_map as configured, root inside is not root outside" {
@@ -58,14 +69,14 @@ c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}
   id=$(cid)
   casca run -d --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/out"
   pid=$(state_field "$id" pid)
-  for _ in $(seq 50); do grep -q '^0$' "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+  wait_until file_has "$BATS_TEST_TMPDIR/out" '^0$'
   run cat "$BATS_TEST_TMPDIR/out"
   assert_line --regexp '^ +0 +100000 +65536$'
   assert_line 0
   # seen from the host, the container's root is uid 100000
-  run awk '/^Uid:/ {print $2}' /proc/$pid/status
+  run awk '/^Uid:/ {print $2}' "/proc/$pid/status"
   assert_output 100000
-  [ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+  assert_not_equal "$(readlink "/proc/$pid/ns/user")" "$(readlink /proc/self/ns/user)"
   casca delete --force "$id"
 }
 
@@ -95,7 +106,7 @@ c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted"
     [ $profile = with ] || cfg 'c["linux"]["seccomp_saved"] = c["linux"].pop("seccomp")'
     [ $profile = without ] || cfg 'c["linux"]["seccomp"] = c["linux"].pop("seccomp_saved")'
     run_in
-    assert_line done
+    assert_line 'done'
     assert_line --regexp '^CapEff:\s+0000000020000420$'
     assert_line mount-denied
     refute_output --partial "1 packets transmitted"
@@ -131,7 +142,8 @@ c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': $soft, 'hard': $sof
   args sh -c 'id; umask; echo "FOO=$FOO"; pwd; ulimit -n; ulimit -Hn'
   run_in
   assert_success
-  assert_line --regexp '^uid=1000\(user\) gid=1000\(user\) groups=5,7'
+  # (gid 5 is tty in the tests' /etc/group, 7 is in none)
+  assert_line --regexp '^uid=1000\(user\) gid=1000\(user\) groups=5\(tty\),7$'
   assert_line 0077
   assert_line "FOO=bar baz"
   assert_line /home/user
@@ -142,7 +154,7 @@ c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': $soft, 'hard': $sof
   make_bundle
   # on the host these have content
   for f in /proc/interrupts /proc/timer_list; do [ -s "$f" ] || [ "$(head -c1 "$f" | wc -c)" = 1 ]; done
-  [ -n "$(ls /sys/firmware)" ]
+  assert [ -n "$(ls /sys/firmware)" ]
   args sh -c 'for f in /proc/interrupts /proc/timer_list; do echo "$f $(cat $f | wc -c)"; done; echo "firmware $(ls /sys/firmware | wc -l)"; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null || echo ro-sys; touch /newfile 2>/dev/null || echo ro-root; echo x > /proc/sysrq-trigger 2>/dev/null || echo ro-sysrq'
   run_in
   assert_line "/proc/interrupts 0"
@@ -172,7 +184,7 @@ c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': $soft, 'hard': $sof
   make_bundle
   unshare --net sleep 100 &
   holder=$!
-  sleep 0.2
+  wait_until own_ns "$holder" net
   cfg "c['linux']['namespaces'] = [n if n['type'] != 'network' else {'type': 'network', 'path': '/proc/$holder/ns/net'} for n in c['linux']['namespaces']]"
   want=$(readlink /proc/$holder/ns/net)
   args readlink /proc/self/ns/net
@@ -180,7 +192,7 @@ c['process']['rlimits'] = [{'type': 'RLIMIT_NOFILE', 'soft': $soft, 'hard': $sof
   kill $holder
   assert_success
   assert_output "$want"
-  [ "$want" != "$(readlink /proc/self/ns/net)" ]
+  assert_not_equal "$want" "$(readlink /proc/self/ns/net)"
 }
 
 @test "time namespace: timeOffsets move the container's clocks" {
@@ -239,8 +251,9 @@ c["process"]["oomScoreAdj"] = '"$1"
   make_bundle
   unshare --pid --fork sleep 100 &
   holder=$!
-  for _ in $(seq 50); do child=$(pgrep -P "$holder") && break; sleep 0.1; done
-  [ -n "$child" ]
+  wait_until pgrep -P "$holder"
+  child=$(pgrep -P "$holder")
+  assert [ -n "$child" ]
   cfg "c['linux']['namespaces'] = [n if n['type'] != 'pid' else {'type': 'pid', 'path': '/proc/$child/ns/pid'} for n in c['linux']['namespaces']]
 c['process']['oomScoreAdj'] = 222"
   args cat /proc/self/oom_score_adj
@@ -263,7 +276,7 @@ c['process']['oomScoreAdj'] = 222"
 
 @test "a new network namespace without casca.network has lo up and 127.0.0.1 reachable" {
   make_bundle
-  args sh -c 'cat /sys/class/net/lo/flags; ip -o link show lo; (nc -l -p 5555 -e echo hello-lo &); sleep 0.3; nc -w 2 127.0.0.1 5555'
+  args sh -c "$WAIT_LISTEN"'; cat /sys/class/net/lo/flags; ip -o link show lo; (nc -l -p 5555 -e echo hello-lo &); wait_listen 5555; nc -w 2 127.0.0.1 5555'
   run_in
   assert_success
   # IFF_UP | IFF_LOOPBACK
@@ -352,5 +365,5 @@ c["mounts"].append({"destination": "/etc/single", "type": "bind", "source": "'"$
   run casca run --bundle "$BUNDLE" "$(cid missing)"
   assert_failure
   assert_output --partial "bind source \`$BATS_TEST_TMPDIR/secret/missing\`: No such file or directory"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }

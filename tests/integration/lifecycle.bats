@@ -14,23 +14,23 @@ load helpers/casca
   pid=$(state_field "$id" pid)
   assert_equal "$(cat "$BATS_TEST_TMPDIR/pid")" "$pid"
   # the init is parked before exec: its command line is still casca's
-  [ ! -e "$BUNDLE/rootfs/tmp/marker" ]
+  assert [ ! -e "$BUNDLE/rootfs/tmp/marker" ]
   run casca start "$id"
   assert_success
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/marker" ] && break; sleep 0.1; done
+  wait_until test -e "$BUNDLE/rootfs/tmp/marker"
   assert_equal "$(cat "$BUNDLE/rootfs/tmp/marker")" started
   assert_equal "$(state_field "$id" status)" running
-  assert_equal "$(tr '\0' ' ' < /proc/$pid/cmdline)" "sleep 100 "
+  assert_equal "$(tr '\0' ' ' < "/proc/$pid/cmdline")" "sleep 100 "
   run casca start "$id"
   assert_failure
   assert_output --partial "is not in created state (running)"
   run casca kill "$id" KILL
   assert_success
-  for _ in $(seq 50); do [ "$(state_field "$id" status)" = stopped ] && break; sleep 0.1; done
+  wait_until status_is "$id" stopped
   assert_equal "$(state_field "$id" status)" stopped
   run casca delete "$id"
   assert_success
-  [ ! -e "$STATE_ROOT/$id" ]
+  assert [ ! -e "$STATE_ROOT/$id" ]
   run casca state "$id"
   assert_failure
   assert_output "casca: container \`$id\` does not exist"
@@ -62,7 +62,7 @@ PY
   args sh -c 'exit 42'
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_equal "$status" 42
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "run reports 128+N when the process is killed by signal N" {
@@ -71,7 +71,7 @@ PY
   id=$(cid)
   "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id" &
   runner=$!
-  for _ in $(seq 100); do [ "$(state_field "$id" status 2>/dev/null)" = running ] && break; sleep 0.1; done
+  wait_until status_is "$id" running
   casca kill "$id" KILL
   wait $runner || rc=$?
   assert_equal "${rc:-0}" $((128 + 9))
@@ -83,7 +83,7 @@ PY
   id=$(cid)
   "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/out" &
   runner=$!
-  for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" 2>/dev/null && break; sleep 0.1; done
+  wait_until file_has "$BATS_TEST_TMPDIR/out" ready
   kill -TERM $runner
   wait $runner || rc=$?
   assert_equal "${rc:-0}" 7
@@ -113,6 +113,7 @@ PY
   run --separate-stderr casca run --bundle "$BUNDLE" "$(cid)"
   assert_success
   assert_output to-out
+  # shellcheck disable=SC2154 # set by run --separate-stderr
   assert_equal "$stderr" to-err
 }
 
@@ -144,7 +145,7 @@ PY
   run casca delete --force "$id"
   assert_success
   dead "$pid"
-  [ ! -e "$STATE_ROOT/$id" ]
+  assert [ ! -e "$STATE_ROOT/$id" ]
 }
 
 @test "delete of a created container kills its parked init" {
@@ -168,7 +169,7 @@ PY
   run casca stop --time 1 "$id"
   assert_success
   dead "$pid"
-  [ "$SECONDS" -ge 1 ]
+  assert [ "$SECONDS" -ge 1 ]
   assert_equal "$(state_field "$id" status)" stopped
   casca delete "$id"
   args sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done'
@@ -177,28 +178,28 @@ PY
   SECONDS=0
   run casca stop --time 30 "$id"
   assert_success
-  [ "$SECONDS" -lt 10 ]
+  assert [ "$SECONDS" -lt 10 ]
   assert_equal "$(state_field "$id" status)" stopped
   casca delete "$id"
 }
 
 @test "kill takes signal names and numbers and refuses unknown ones" {
   make_bundle
-  args sh -c 'trap "echo usr1 > /tmp/sig" USR1; while true; do sleep 0.1; done'
+  args sh -c 'trap "echo usr1 > /tmp/sig" USR1; touch /tmp/trapped; while true; do sleep 0.1; done'
   cfg 'c["root"]["readonly"] = False'
   id=$(cid)
   casca run -d --bundle "$BUNDLE" "$id"
-  sleep 0.3
+  wait_until test -e "$BUNDLE/rootfs/tmp/trapped"
   run casca kill "$id" SIGUSR1
   assert_success
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/sig" ] && break; sleep 0.1; done
+  wait_until test -e "$BUNDLE/rootfs/tmp/sig"
   assert_equal "$(cat "$BUNDLE/rootfs/tmp/sig")" usr1
   run casca kill "$id" NOSUCHSIG
   assert_failure
   assert_output --partial "unknown signal"
   run casca kill "$id" 9
   assert_success
-  for _ in $(seq 50); do [ "$(state_field "$id" status)" = stopped ] && break; sleep 0.1; done
+  wait_until status_is "$id" stopped
   run casca kill "$id" 9
   assert_failure
   assert_output --partial "is not running"
@@ -218,7 +219,7 @@ PY
   run casca kill --all "$id" 0
   assert_success
   casca kill "$id" KILL
-  for _ in $(seq 50); do dead "$pid" && break; sleep 0.1; done
+  wait_until dead "$pid"
   run casca kill "$id" 0
   assert_failure
   assert_output "casca: container \`$id\` is not running"
@@ -255,6 +256,16 @@ print(" ".join(map(str, sorted(out))))
 PY
 }
 
+# n_descendants_at_least PID N: PID and its descendants are N processes or
+# more (for wait_until: else lists them).
+n_descendants_at_least() {
+  local d
+  d=$(descendants "$1")
+  [ "$(echo "$d" | wc -w)" -ge "$2" ] && return 0
+  echo "pid $1 and its descendants: $d"
+  return 1
+}
+
 @test "without a cgroup, ps and kill --all find every process of the container's pid namespace" {
   make_bundle
   # unshare -p inside needs CAP_SYS_ADMIN and no default seccomp profile
@@ -271,11 +282,12 @@ for s in ("bounding", "effective", "permitted"):
   run_bg --cgroup-manager disabled run -d --bundle "$BUNDLE" "$id"
   assert_success
   pid=$(state_field "$id" pid)
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/ready" ] && [ "$(descendants "$pid" | wc -w)" -ge 7 ] && break; sleep 0.1; done
+  wait_until test -e "$BUNDLE/rootfs/tmp/ready"
+  wait_until n_descendants_at_least "$pid" 7
   expected=$(descendants "$pid")
   assert_equal "$(echo "$expected" | wc -w)" 7
   nested=$(pgrep -xf "sleep 103")
-  [[ " $expected " == *" $nested "* ]]
+  assert_regex " $expected " " $nested "
   run casca ps --format json "$id"
   assert_success
   assert_equal "$(echo "$output" | tr -d '[]' | tr ',' ' ')" "$expected"
@@ -290,17 +302,16 @@ for s in ("bounding", "effective", "permitted"):
   run casca kill --all "$id" USR1
   assert_success
   for p in $expected; do
-    [ "$p" = "$pid" ] || [ "$p" = "$nested" ] || { for _ in $(seq 50); do dead "$p" && break; sleep 0.1; done; dead "$p"; }
+    [ "$p" = "$pid" ] || [ "$p" = "$nested" ] || wait_until dead "$p"
   done
-  for _ in $(seq 50); do [ -s "$BUNDLE/rootfs/tmp/got" ] && break; sleep 0.1; done
+  wait_until test -s "$BUNDLE/rootfs/tmp/got"
   assert_equal "$(cat "$BUNDLE/rootfs/tmp/got")" usr1
   kill -0 "$pid"
   kill -0 "$nested"
   run casca kill --all "$id" KILL
   assert_success
-  for _ in $(seq 50); do dead "$pid" && dead "$nested" && break; sleep 0.1; done
-  dead "$pid"
-  dead "$nested"
+  wait_until dead "$pid"
+  wait_until dead "$nested"
   run casca ps --format json "$id"
   assert_success
   assert_output "[]"

@@ -82,7 +82,7 @@ outside() {
 netbundle() {
   BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
   mkdir -p "$BUNDLE"
-  cp -a "$(busybox_template)" "$BUNDLE/rootfs"
+  make_busybox_rootfs "$BUNDLE/rootfs"
   "$CASCA" spec --hardened --network bridge --bundle "$BUNDLE"
   host_lane_devices
   cfg "
@@ -94,19 +94,18 @@ if net: c['casca']['network'] = json.loads(net)
 }
 
 ct_pid() { state_field "$1" pid; }
-# in_ct ID CMD...: run CMD in the container's network and mount namespaces
-in_ct() { local id=$1; shift; nsenter -t "$(ct_pid "$id")" -n -m "$@"; }
 
-# retry N CMD...: up to N tries, 0.2 s apart
-retry() {
-  local n=$1 i
+# answers WANT CMD...: CMD prints WANT on stdout (else says what it printed)
+answers() {
+  local want=$1 got
   shift
-  for ((i = 0; i < n; i++)); do
-    "$@" && return 0
-    sleep 0.2
-  done
+  got=$("$@" 2>/dev/null)
+  [ "$got" = "$want" ] && return 0
+  echo "$* printed \"$got\", not \"$want\""
   return 1
 }
+# in_ct ID CMD...: run CMD in the container's network and mount namespaces
+in_ct() { local id=$1; shift; nsenter -t "$(ct_pid "$id")" -n -m "$@"; }
 
 # The host end of container $1's veth: "cv" + 8 hex digits of its id's
 # FNV-1a hash (netns/network.c)
@@ -179,9 +178,9 @@ print([x for x in c["linux"]["namespaces"] if x["type"] == "network"])
 
   ip_a=$(in_ct "$a" ip -4 -o addr show dev eth0 | awk '{print $4}')
   ip_b=$(in_ct "$b" ip -4 -o addr show dev eth0 | awk '{print $4}')
-  [[ $ip_a == 10.88.0.*/24 ]]
-  [[ $ip_b == 10.88.0.*/24 ]]
-  [ "$ip_a" != "$ip_b" ]
+  assert_regex "$ip_a" '^10\.88\.0\..*/24$'
+  assert_regex "$ip_b" '^10\.88\.0\..*/24$'
+  assert_not_equal "$ip_a" "$ip_b"
   run in_ct "$a" ping -c 1 -W 2 "${ip_b%/*}"
   assert_success
   run in_ct "$b" ping -c 1 -W 2 "${ip_a%/*}"
@@ -238,10 +237,10 @@ c['mounts'].append({'destination': '/helpers', 'type': 'bind', 'source': '$BATS_
   run_bg run -d -b "$BUNDLE" "$id"
   assert_success
 
-  tcp() { [ "$(inns "$1" busybox nc -w 2 "$2" "$3" 2>/dev/null)" = tcp-ok ]; }
-  udp() { [ "$(inns "$1" python3 "$UDP" ask "$2" "$3" 2>/dev/null)" = udp-ping ]; }
-  retry 25 tcp "$H" 192.168.77.1 8080
-  retry 25 udp "$H" 192.168.77.1 5353
+  tcp() { answers tcp-ok inns "$1" busybox nc -w 2 "$2" "$3"; }
+  udp() { answers udp-ping inns "$1" python3 "$UDP" ask "$2" "$3"; }
+  wait_until --interval 0.2 tcp "$H" 192.168.77.1 8080
+  wait_until --interval 0.2 udp "$H" 192.168.77.1 5353
   # from the stand-in host: its own address and loopback
   tcp "$H" 192.168.77.1 8080
   tcp "$H" 127.0.0.1 8080
@@ -267,12 +266,12 @@ c['mounts'].append({'destination': '/helpers', 'type': 'bind', 'source': '$BATS_
   local id1 id2
   id1=$(cid one)
   id2=$(cid two)
-  tcp() { [ "$(inns "$H" busybox nc -w 2 127.0.0.1 8080 2>/dev/null)" = "$1" ]; }
+  tcp() { answers "$1" inns "$H" busybox nc -w 2 127.0.0.1 8080; }
   netbundle "$BATS_TEST_TMPDIR/b1" '{"subnet": "10.88.0.0/24", "ports": [{"hostPort": 8080, "containerPort": 80}]}'
   args sh -c 'exec nc -ll -p 80 -e echo one'
   run_bg run -d -b "$BUNDLE" "$id1"
   assert_success
-  retry 25 tcp one
+  wait_until --interval 0.2 tcp one
   # the same hostPort/protocol/hostIP (any) behind another entry
   netbundle "$BATS_TEST_TMPDIR/b2" '{"subnet": "10.88.0.0/24", "ports": [
     {"hostPort": 9090, "containerPort": 90, "protocol": "udp"},
@@ -295,13 +294,13 @@ c['mounts'].append({'destination': '/helpers', 'type': 'bind', 'source': '$BATS_
   assert_clean "$id1"
   run_bg run -d -b "$BATS_TEST_TMPDIR/b2" "$id2"
   assert_success
-  retry 25 tcp two
+  wait_until --interval 0.2 tcp two
   casca delete --force "$id2"
   assert_clean "$id2"
 }
 
 @test "after a SIGKILLed create, delete --force removes the veth, the rules, the lease and returns the netDevice" {
-  local id cpid i
+  local id cpid
   id=$(cid)
   mkdev cdum0
   ip -n "$H" addr add 10.99.0.5/24 dev cdum0
@@ -316,11 +315,7 @@ c['linux']['netDevices'] = {'cdum0': {'name': 'net1'}}
   args sleep 1000
   casca create -b "$BUNDLE" "$id" >"$BATS_TEST_TMPDIR/create.out" 2>&1 </dev/null &
   cpid=$!
-  for ((i = 0; i < 100; i++)); do
-    [ -s "$BATS_TEST_TMPDIR/hook.pid" ] && break
-    sleep 0.1
-  done
-  [ -s "$BATS_TEST_TMPDIR/hook.pid" ] || { cat "$BATS_TEST_TMPDIR/create.out"; false; }
+  wait_until test -s "$BATS_TEST_TMPDIR/hook.pid" || { cat "$BATS_TEST_TMPDIR/create.out"; false; }
   # the hook runs with the network built: all of it exists now
   run inhost ip -o link show
   assert_output --partial " $(veth_of "$id")@"
@@ -402,7 +397,7 @@ for n in c['linux']['namespaces']:
   refute_output --regexp ' cv[0-9a-f]{8}[@:]'
   run inhost nft list ruleset
   refute_output --partial casca
-  [ ! -d "$STATE_ROOT/ipam" ]
+  assert [ ! -d "$STATE_ROOT/ipam" ]
 }
 
 @test "linux.netDevices: a dummy interface moves in renamed, with its address, and back on delete" {
@@ -437,7 +432,7 @@ for n in c['linux']['namespaces']:
   run ip -n "$H" -o addr show dev cdum1
   assert_success
   assert_output --partial "10.99.1.5/24"
-  [ -z "$(leftover_mounts)" ]
+  assert_equal "$(leftover_mounts)" ""
 }
 
 @test "/etc/hostname, /etc/hosts and /etc/resolv.conf inside, read-only; the bundle's own wins" {
@@ -504,7 +499,7 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
   run_bg create -b "$BUNDLE" "$id"
   assert_failure
   assert_output --partial "casca.network.subnet"
-  [ ! -e "$STATE_ROOT/$id" ]
+  assert [ ! -e "$STATE_ROOT/$id" ]
   run inhost ip -o link show
   refute_output --partial casca0
   run inhost nft list ruleset

@@ -10,6 +10,7 @@
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+load helpers/wait
 
 NET_TOOL=${CASCA_BUILD:-$BATS_TEST_DIRNAME/../../build}/tests/net-tool
 UDP=$BATS_TEST_DIRNAME/helpers/udp-echo.py
@@ -42,6 +43,22 @@ inns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
 # bg NS CMD...: run a server inside NS in the background, killed by teardown
 bg() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@" >/dev/null 2>&1 3>&- & PIDS+=($!); }
 
+# listening NS tcp|udp PORT: a socket of NS listens on (is bound to) PORT,
+# IPv4 or IPv6 (for wait_until: else says so).  From /proc/net: ss cannot
+# see UDP sockets where the kernel has no udp_diag.
+listening() {
+  local port
+  port=$(printf '%04X' "$3")
+  inns "$1" cat "/proc/net/$2" "/proc/net/${2}6" 2>/dev/null |
+    awk -v p=":$port" -v proto="$2" '$2 ~ p"$" && (proto == "udp" || $4 == "0A") { f = 1 } END { exit !f }' &&
+    return 0
+  echo "nothing listens on $2 port $3 in namespace $1"
+  return 1
+}
+
+# n_entries DIR GLOB: how many entries of DIR match GLOB (0 without DIR).
+n_entries() { find "$1" -mindepth 1 -maxdepth 1 -name "$2" 2>/dev/null | wc -l; }
+
 # mkdev NS NAME: a simple virtual device; dummy, or ifb where the kernel
 # has no dummy driver (CONFIG_DUMMY=n on some CI kernels)
 mkdev() { ip -n "$1" link add "$2" type dummy 2>/dev/null || ip -n "$1" link add "$2" type ifb; }
@@ -68,7 +85,7 @@ assert_gone() {
   refute_output --partial "\"casca:$id\""
   run grep -rlx -- "$id" "$STATE/ipam"
   assert_failure
-  [ ! -e "$STATE/$id/network.json" ]
+  assert [ ! -e "$STATE/$id/network.json" ]
 }
 
 remember_veth() { echo "$output" | sed -n 's/^host_veth=//p' >"$BATS_TEST_TMPDIR/veth-$1"; }
@@ -99,7 +116,7 @@ remember_veth() { echo "$output" | sed -n 's/^host_veth=//p' >"$BATS_TEST_TMPDIR
   assert_output --partial "UP"
   # both host ends are ports of casca0
   run inhost ip -o link show master casca0
-  [ "$(echo "$output" | grep -c '^[0-9]*: cv')" -eq 2 ]
+  assert_equal "$(echo "$output" | grep -c '^[0-9]*: cv')" 2
 }
 
 @test "MTU, MAC and interface name as configured" {
@@ -112,7 +129,7 @@ EOF
   assert_line "interface=net0"
   local veth
   veth=$(echo "$output" | sed -n 's/^host_veth=//p')
-  [[ "$veth" =~ ^cv[0-9a-f]{8}$ ]]
+  assert_regex "$veth" '^cv[0-9a-f]{8}$'
   run inns "$P-a" ip -o link show net0
   assert_success
   assert_output --partial "mtu 1400"
@@ -147,7 +164,8 @@ EOF
   ip -n "$P-out" link set eth0 up
   ip -n "$P-out" link set lo up
   ip -n "$P-out" route add default via 192.168.77.1
-  sleep 0.3
+  wait_until listening "$P-web" tcp 80
+  wait_until listening "$P-web" udp 53
 
   run inns "$P-out" busybox nc -w 3 192.168.77.1 8080 </dev/null
   assert_output "tcp-hello"
@@ -177,7 +195,7 @@ EOF
 
   # masquerade: the outside client sees the host's address, not the container's
   bg "$P-out" python3 "$UDP" serve-peer 7000
-  sleep 0.3
+  wait_until listening "$P-out" udp 7000
   run inns "$P-web" python3 "$UDP" ask 192.168.77.2 7000
   assert_output "192.168.77.1"
   run inhost cat /proc/sys/net/ipv4/ip_forward
@@ -211,7 +229,7 @@ EOF
   assert_output "100"
   run bash -c "nsenter --net=/run/netns/$H ip -o link show master casca0 | wc -l"
   assert_output "100"
-  [ "$(ls "$STATE/ipam/casca0" | grep -c '^10\.')" -eq 100 ]
+  assert_equal "$(n_entries "$STATE/ipam/casca0" '10.*')" 100
 
   pids=()
   for i in $(seq 1 100); do
@@ -220,13 +238,13 @@ EOF
   done
   failed=0
   for i in "${pids[@]}"; do wait "$i" || failed=$((failed + 1)); done
-  [ "$failed" -eq 0 ]
+  assert_equal "$failed" 0
   run bash -c "nsenter --net=/run/netns/$H ip -o link show master casca0 | wc -l"
   assert_output "0"
   run inhost nft list ruleset
   refute_output --partial "casca:p"
-  [ "$(ls "$STATE/ipam/casca0" | grep -c '^10\.' || true)" -eq 0 ]
-  [ "$(ls "$STATE/ipam/published-ports.d" | grep -c '^tcp\.' || true)" -eq 0 ]
+  assert_equal "$(n_entries "$STATE/ipam/casca0" '10.*')" 0
+  assert_equal "$(n_entries "$STATE/ipam/published-ports.d" 'tcp.*')" 0
 }
 
 @test "an exhausted subnet gives a clear error and leaves nothing behind" {
@@ -239,7 +257,7 @@ EOF
   assert_output "net-tool: network setup of \`b\`: casca.network: subnet 10.88.0.0/30 has no free address"
   assert_gone b
   run inhost ip -o link show master casca0
-  [ "$(echo "$output" | grep -c cv)" -eq 1 ]
+  assert_equal "$(echo "$output" | grep -c cv)" 1
 }
 
 @test "teardown removes the veth, the nft rules and the lease; the bridge stays" {
@@ -249,7 +267,7 @@ EOF
   remember_veth a
   run inhost nft list ruleset
   assert_output --partial 'comment "casca:a"'
-  [ -e "$STATE/a/network.json" ]
+  assert [ -e "$STATE/a/network.json" ]
   run grep -rlx a "$STATE/ipam"
   assert_success
   run teardown_ct a
@@ -272,7 +290,7 @@ EOF
     run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net.json" --id "k-$step" \
       --netns "/run/netns/$P-k-$step" --state "$STATE" --kill-at "$step"
     [ "$status" -eq 137 ] || { echo "step $step: status $status: $output"; false; }
-    [ -e "$STATE/k-$step/network.json" ]
+    assert [ -e "$STATE/k-$step/network.json" ]
     run teardown_ct "k-$step"
     assert_success
     assert_gone "k-$step"
@@ -282,7 +300,7 @@ EOF
   # and no lease is left over: the next container's is the only one
   run setup_ct after net
   assert_success
-  [ "$(ls "$STATE/ipam/casca0" | grep -c '^10\.')" -eq 1 ]
+  assert_equal "$(n_entries "$STATE/ipam/casca0" '10.*')" 1
 }
 
 @test "a failed setup removes what it made" {
@@ -316,7 +334,7 @@ EOF
   run inns "$P-a" ip -6 route show default
   assert_output --partial "via fd88::1"
   bg "$P-a" busybox nc -ll -p 80 -e echo tcp6-hello
-  sleep 0.3
+  wait_until listening "$P-a" tcp 80
   run inhost busybox nc -w 3 fd88::1 8080 </dev/null
   assert_output "tcp6-hello"
   run inhost nft list chain inet casca prerouting
@@ -342,7 +360,7 @@ EOF
   run inns "$P-nd" ip -o link show eth9
   assert_output --partial "mtu 1300"
   assert_output --partial "UP"
-  grep -q '"host":"dummy7"' "$STATE/nd/network.json"
+  assert file_has "$STATE/nd/network.json" '"host":"dummy7"'
 
   run teardown_ct nd
   assert_success
@@ -351,7 +369,7 @@ EOF
   run inhost ip -o addr show dev dummy7
   assert_success
   assert_output --partial "192.168.200.1/24"
-  [ ! -e "$STATE/nd/network.json" ]
+  assert [ ! -e "$STATE/nd/network.json" ]
 
   # the plain move/return pair
   run inhost "$NET_TOOL" netdev-move --dev dummy7 --netns "/run/netns/$P-nd"
@@ -385,14 +403,14 @@ EOF
   assert_line $'10.88.0.50\tdb db.corp.test'
   run cat "$BATS_TEST_TMPDIR/etc/resolv.conf"
   assert_output $'nameserver 10.88.0.1\nnameserver fd88::1\nsearch corp.test lab.test\noptions ndots:2 edns0'
-  [ "$(stat -c %a "$BATS_TEST_TMPDIR/etc/hosts")" = 644 ]
+  assert_equal "$(stat -c %a "$BATS_TEST_TMPDIR/etc/hosts")" 644
   # without dns: the host's resolv.conf minus loopback resolvers
   mkdir -p "$BATS_TEST_TMPDIR/etc2"
   run "$NET_TOOL" write-etc --etc "$BATS_TEST_TMPDIR/etc2"
   assert_success
   run grep -E '^nameserver (127\.|::1)' "$BATS_TEST_TMPDIR/etc2/resolv.conf"
   assert_failure
-  [ ! -e "$BATS_TEST_TMPDIR/etc2/hostname" ]
+  assert [ ! -e "$BATS_TEST_TMPDIR/etc2/hostname" ]
 }
 
 @test "config errors name the JSON path" {
@@ -404,5 +422,5 @@ EOF
   run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/bad.json" --id x \
     --netns "/run/netns/$P-x" --state "$STATE"
   assert_failure
-  [ ! -e "$STATE/x" ]
+  assert [ ! -e "$STATE/x" ]
 }

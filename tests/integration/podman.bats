@@ -22,7 +22,7 @@ setup_file() {
   mkdir -p "$P"
   podman_config "$P"
   export P
-  cd "$P"
+  cd "$P" || return
   busybox_tar | podman import - "$IMG" > /dev/null
 }
 
@@ -38,7 +38,7 @@ teardown_file() {
 # podman's: never the checkout.
 setup() {
   need_engine podman conmon catatonit
-  cd "$BATS_TEST_TMPDIR"
+  cd "$BATS_TEST_TMPDIR" || return
 }
 
 # Nothing of a test survives it: no podman container, no casca state, no
@@ -48,6 +48,7 @@ teardown() {
   left=$(podman ps -a -q)
   if [ -n "$left" ]; then
     echo "left behind: podman containers $left" >&2
+    # shellcheck disable=SC2086 # one id per word
     podman rm -f -t 0 $left > /dev/null 2>&1
     rc=1
   fi
@@ -56,6 +57,7 @@ teardown() {
   left=$(podman pod ps -q)
   if [ -n "$left" ]; then
     echo "left behind: pods $left" >&2
+    # shellcheck disable=SC2086 # one id per word
     podman pod rm -f $left > /dev/null 2>&1
     rc=1
   fi
@@ -77,9 +79,9 @@ cgroup_of() {
     'echo hi; for n in pid mnt uts; do readlink /proc/self/ns/$n; done; tr "\0" " " < /proc/1/cmdline; echo'
   assert_success
   assert_line -n 0 hi
-  [ "${lines[1]}" != "$(readlink /proc/self/ns/pid)" ]
-  [ "${lines[2]}" != "$(readlink /proc/self/ns/mnt)" ]
-  [ "${lines[3]}" != "$(readlink /proc/self/ns/uts)" ]
+  assert_not_equal "${lines[1]}" "$(readlink /proc/self/ns/pid)"
+  assert_not_equal "${lines[2]}" "$(readlink /proc/self/ns/mnt)"
+  assert_not_equal "${lines[3]}" "$(readlink /proc/self/ns/uts)"
   assert_line -n 4 --partial 'sh -c echo hi' # the command is the container's PID 1
   run podman inspect -f '{{.OCIRuntime}} {{.State.ExitCode}} {{.State.OOMKilled}}' p1
   assert_output "casca 0 false"
@@ -102,7 +104,7 @@ cgroup_of() {
   assert_output --partial '"status": "running"'
   assert_output --partial "\"pid\": $pid"
   cg=$CG$(cgroup_of "$pid")
-  [ "$cg" = "$CG/libpod_parent/libpod-$id" ]
+  assert_equal "$cg" "$CG/libpod_parent/libpod-$id"
 
   run podman exec p3 sh -c 'tr "\0" " " < /proc/1/cmdline; echo; readlink /proc/self/ns/pid'
   assert_success
@@ -119,13 +121,13 @@ cgroup_of() {
   assert_line --regexp '^1 +sleep 1000'
 
   podman pause p3
-  [ "$(cat "$cg/cgroup.freeze")" = 1 ]
+  assert_equal "$(cat "$cg/cgroup.freeze")" 1
   run "$CASCA" state "$id"
   assert_output --partial '"status": "paused"'
   run podman inspect -f '{{.State.Status}}' p3
   assert_output paused
   podman unpause p3
-  [ "$(cat "$cg/cgroup.freeze")" = 0 ]
+  assert_equal "$(cat "$cg/cgroup.freeze")" 0
   run "$CASCA" state "$id"
   assert_output --partial '"status": "running"'
 
@@ -137,7 +139,7 @@ cgroup_of() {
   podman rm p3
   run "$CASCA" state "$id"
   assert_failure
-  [ ! -e "$cg" ]
+  assert [ ! -e "$cg" ]
 }
 
 @test "podman --memory 64m: memory.max inside the container, and an allocation over it is OOM-killed" {
@@ -152,7 +154,7 @@ cgroup_of() {
   # conmon saw the OOM kill in the cgroup casca made: it leaves its `oom`
   # marker in its working directory.  (podman 4.3 looks for it in the
   # bundle instead, so .State.OOMKilled stays false, with crun and runc too.)
-  [ -e "$BATS_TEST_TMPDIR/oom" ]
+  assert [ -e "$BATS_TEST_TMPDIR/oom" ]
   run podman inspect -f '{{.State.ExitCode}}' p4
   assert_output 137
   podman rm p4
@@ -194,8 +196,8 @@ cgroup_of() {
   id=$(podman run -d --cgroups=disabled --name p9 "$IMG" sleep 1000)
   pid=$(podman inspect -f '{{.State.Pid}}' p9)
   conmon=$(podman inspect -f '{{.State.ConmonPid}}' p9)
-  [ "$(cgroup_of "$pid")" = "$(cgroup_of "$conmon")" ]
-  [ ! -e "$CG/libpod_parent/libpod-$id" ]
+  assert_equal "$(cgroup_of "$pid")" "$(cgroup_of "$conmon")"
+  assert [ ! -e "$CG/libpod_parent/libpod-$id" ]
   podman rm -f -t 0 p9
 }
 
@@ -228,11 +230,11 @@ cgroup_of() {
   run "$CASCA" state "$infra"
   assert_output --partial '"status": "running"'
   for ns in net ipc uts; do
-    [ "$(readlink "/proc/$apid/ns/$ns")" = "$(readlink "/proc/$ipid/ns/$ns")" ]
-    [ "$(readlink "/proc/$apid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ]
+    assert_equal "$(readlink "/proc/$apid/ns/$ns")" "$(readlink "/proc/$ipid/ns/$ns")"
+    assert_not_equal "$(readlink "/proc/$apid/ns/$ns")" "$(readlink "/proc/self/ns/$ns")"
   done
   for ns in pid mnt; do
-    [ "$(readlink "/proc/$apid/ns/$ns")" != "$(readlink "/proc/$ipid/ns/$ns")" ]
+    assert_not_equal "$(readlink "/proc/$apid/ns/$ns")" "$(readlink "/proc/$ipid/ns/$ns")"
   done
   run podman run --rm --pod pd "$IMG" hostname
   assert_output pd

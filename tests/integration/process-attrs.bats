@@ -39,7 +39,7 @@ stat_fields='cat /proc/self/stat | cut -d" " -f19,40,41'
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "process.scheduler: sched_setattr: Invalid argument"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "process.ioPriority: the container's I/O class and level" {
@@ -99,7 +99,7 @@ selinux_on() { [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" = selinux ]; }
     assert_failure
     assert_output --partial 'process.apparmorProfile "unconfined": AppArmor is not enabled on this host'
   fi
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "process.selinuxLabel and linux.mountLabel: refused by name without SELinux" {
@@ -114,7 +114,7 @@ selinux_on() { [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" = selinux ]; }
   run casca run --bundle "$BUNDLE" "$(cid 2)"
   assert_failure
   assert_output --partial 'linux.mountLabel "system_u:object_r:container_file_t:s0": SELinux is not enabled on this host'
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "exec --process with an apparmorProfile is refused by name without AppArmor" {
@@ -138,5 +138,5 @@ selinux_on() { [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" = selinux ]; }
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial 'casca: unknown key "netwrok" (casca knows "network")'
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }

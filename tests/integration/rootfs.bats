@@ -153,7 +153,7 @@ in_container() {
   assert_line --partial 'touch: /newfile: Read-only file system'
   assert_line 'tmp-writable'
   assert_line --regexp '^ro(,|$)'
-  [ ! -e "$ROOTFS/newfile" ]
+  assert [ ! -e "$ROOTFS/newfile" ]
 }
 
 @test "symlink attack: a destination through 'evil -> /' lands inside the rootfs" {
@@ -172,12 +172,12 @@ in_container() {
   assert_line --regexp "^/etc/casca-should-not-exist "
   assert_line hostfile
   # created inside the rootfs, never on the host
-  [ -d "$ROOTFS/tmp/$name" ]
-  [ -d "$ROOTFS/tmp/$name-2" ]
-  [ -f "$ROOTFS/etc/casca-should-not-exist" ]
-  [ ! -e "/tmp/$name" ]
-  [ ! -e "/tmp/$name-2" ]
-  [ ! -e /etc/casca-should-not-exist ]
+  assert [ -d "$ROOTFS/tmp/$name" ]
+  assert [ -d "$ROOTFS/tmp/$name-2" ]
+  assert [ -f "$ROOTFS/etc/casca-should-not-exist" ]
+  assert [ ! -e "/tmp/$name" ]
+  assert [ ! -e "/tmp/$name-2" ]
+  assert [ ! -e /etc/casca-should-not-exist ]
 }
 
 @test "bind mounts of a file and a directory, read-only and read-write" {
@@ -446,13 +446,13 @@ new"
 # so nothing reaches the host), bound into the container with OPTS; the
 # container prints each mount's options and tries to write to both levels.
 bind_with_submount() {
-  local opts=$1
+  local bind_opts=$1
   mkdir -p "$BATS_TEST_TMPDIR/src/sub"
   run unshare -m --propagation private sh -c '
     mount -t tmpfs -o size=64k,suid,dev,exec,strictatime sub "$1/src/sub" || exit 99
     echo x > "$1/src/sub/f" && ln -s f "$1/src/sub/link" || exit 99
     shift; exec "$@"' sh "$BATS_TEST_TMPDIR" \
-    "$TOOL" --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:$opts" "$ROOTFS" -- sh -c '
+    "$TOOL" --defaults --mount "bind:$BATS_TEST_TMPDIR/src:/mnt:$bind_opts" "$ROOTFS" -- sh -c '
       awk "\$5 == \"/mnt\" || \$5 == \"/mnt/sub\" { print \$5, \$6 }" /proc/self/mountinfo
       touch /mnt/top 2>/dev/null && echo top-writable
       touch /mnt/sub/g 2>/dev/null && echo sub-writable
@@ -518,7 +518,8 @@ bind_with_submount() {
   assert_line --regexp '^/t rw,.*noexec.* rw,size=2048k'
   refute_line writable
   # exactly one mount on each: remounted, not mounted again
-  [ "$(echo "$output" | grep -c '^/mnt ')" = 1 ] && [ "$(echo "$output" | grep -c '^/t ')" = 1 ]
+  assert_equal "$(echo "$output" | grep -c '^/mnt ')" 1
+  assert_equal "$(echo "$output" | grep -c '^/t ')" 1
 }
 
 @test "CVE-2019-16884 class: no mount through a symlink into /proc or /sys, no procfs on a symlink" {

@@ -9,7 +9,7 @@ load helpers/casca
   chmod o+x "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
   BUNDLE=$BATS_TEST_TMPDIR/rl
   mkdir -p "$BUNDLE" "$BATS_TEST_TMPDIR/xdg"
-  cp -a "$(busybox_template)" "$BUNDLE/rootfs"
+  make_busybox_rootfs "$BUNDLE/rootfs"
   chown -R 65534:65534 "$BUNDLE" "$BATS_TEST_TMPDIR/xdg"
   chmod 700 "$BATS_TEST_TMPDIR/xdg"
   as_nobody() {
@@ -25,15 +25,15 @@ load helpers/casca
   run_as_nobody_bg() { as_nobody run -d rl1 > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null; }
   run_as_nobody_bg
   [ -d "$BATS_TEST_TMPDIR/xdg/casca/rl1" ] || fail "state is not under \$XDG_RUNTIME_DIR/casca"
-  for _ in $(seq 50); do grep -q 65534 "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+  wait_until file_has "$BATS_TEST_TMPDIR/out" 65534
   run cat "$BATS_TEST_TMPDIR/out"
   assert_line 0
   assert_line --regexp '^ +0 +65534 +1$'
   pid=$(as_nobody state rl1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
-  assert_equal "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" 65534
+  assert_equal "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" 65534
   run as_nobody delete --force rl1
   assert_success
-  [ ! -e "$BATS_TEST_TMPDIR/xdg/casca/rl1" ]
+  assert [ ! -e "$BATS_TEST_TMPDIR/xdg/casca/rl1" ]
 }
 
 load helpers/users

@@ -35,7 +35,7 @@ load helpers/casca
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --partial "hostname: requires a UTS namespace"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 # Options that run a runc-written config "as-is" here: where there is no
@@ -65,8 +65,8 @@ runc_spec_bundle() {
 
 @test "runc 1.1's spec runs as-is: the ambient capabilities it cannot have are skipped, as runc does, and --debug says so" {
   runc_spec_bundle 1.1
-  grep -q '"ambient"' "$BUNDLE/config.json"
-  grep -q '"terminal": true' "$BUNDLE/config.json"
+  assert file_has "$BUNDLE/config.json" '"ambient"'
+  assert file_has "$BUNDLE/config.json" '"terminal": true'
   args sh -c 'grep -E "^Cap(Eff|Amb)" /proc/self/status; hostname'
   as_is
   run casca --debug "${AS_IS[@]}" run --bundle "$BUNDLE" "$(cid)" < /dev/null
@@ -77,7 +77,7 @@ runc_spec_bundle() {
   assert_line --regexp "^CapAmb:[[:space:]]+0000000000000000"
   assert_line --regexp "^runc"
   assert_output --partial "process.capabilities.ambient: not raised (not both permitted and inheritable): CAP_KILL CAP_NET_BIND_SERVICE CAP_AUDIT_WRITE"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "an ambient capability that is also inheritable is raised; the others are skipped" {
@@ -100,7 +100,7 @@ runc_spec_bundle() {
   assert_success
   assert_line --regexp "^CapEff:[[:space:]]+0000000020000420"
   refute_line --partial "$(readlink /proc/self/ns/cgroup)"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 @test "a 4,200-byte annotation without hooks: the container runs and its state has it whole" {
@@ -132,17 +132,17 @@ runc_spec_bundle() {
 @test "a config.json over 4 MiB is refused before it is read, leaving nothing" {
   make_bundle
   cfg 'c["annotations"] = {"k%d" % i: "v" * 100 for i in range(220000)}'
-  [ "$(stat -c %s "$BUNDLE/config.json")" -gt $((4 << 20)) ]
+  assert [ "$(stat -c %s "$BUNDLE/config.json")" -gt $((4 << 20)) ]
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_failure
   assert_output --regexp "config \`$BUNDLE/config.json\`: larger than 4194304 bytes \([0-9]+ bytes\)"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
   # a sparse 1 TiB file: reading it would take minutes; its size alone refuses it
   truncate -s 1T "$BUNDLE/config.json"
   run timeout 60 "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid 2)"
   assert_failure 1
   assert_output --partial "larger than 4194304 bytes (1099511627776 bytes)"
-  [ -z "$(state_ids)" ]
+  assert_equal "$(state_ids)" ""
 }
 
 # spec_diff A B: the members where two configs differ, one per line

@@ -13,7 +13,7 @@ load helpers/casca
   assert_line --regexp '^Seccomp:[[:space:]]+2$'
   assert_line mkdir-ok
   refute_line --partial 'seccomp filter from cache'
-  [ "$(ls "$STATE_ROOT/@cache/seccomp" | wc -l)" -eq 1 ]
+  assert_equal "$(find "$STATE_ROOT/@cache/seccomp" -mindepth 1 -maxdepth 1 | wc -l)" 1
 
   run casca --debug run --bundle "$BUNDLE" "$(cid 2)"
   assert_success
@@ -32,7 +32,7 @@ load helpers/casca
   assert_line --partial 'seccomp filter from cache'
   assert_line mkdir-failed
   refute_line mkdir-ok
-  [ "$(ls "$STATE_ROOT/@cache/seccomp" | wc -l)" -eq 2 ]
+  assert_equal "$(find "$STATE_ROOT/@cache/seccomp" -mindepth 1 -maxdepth 1 | wc -l)" 2
 }
 
 @test "seccomp: a damaged cache file is ignored and rewritten" {
@@ -45,7 +45,7 @@ load helpers/casca
   run casca --debug run --bundle "$BUNDLE" "$(cid 2)"
   assert_success
   refute_line --partial 'seccomp filter from cache'
-  [ "$(stat -c %s "$f")" -gt 100 ]
+  assert [ "$(stat -c %s "$f")" -gt 100 ]
   run casca --debug run --bundle "$BUNDLE" "$(cid 3)"
   assert_success
   assert_line --partial 'seccomp filter from cache'
@@ -70,7 +70,7 @@ load helpers/casca
   assert_success
   refute_line --partial 'seccomp filter from cache'
   assert_line mkdir-failed
-  [ "$(stat -c %s "$f")" -gt 100 ]
+  assert [ "$(stat -c %s "$f")" -gt 100 ]
   run casca --debug exec "$id" true
   assert_line --partial 'seccomp filter from cache'
   casca delete --force "$id"
@@ -81,7 +81,7 @@ load helpers/casca
   args true
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_success
-  [ -d "$STATE_ROOT/@cache" ]
+  assert [ -d "$STATE_ROOT/@cache" ]
   run casca list --quiet
   assert_success
   assert_output ''

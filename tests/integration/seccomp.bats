@@ -82,6 +82,16 @@ PY
   assert_line 'status 159'
 }
 
+# mkdir_logged_since N: the kernel log has more than N audit records of
+# the container's mkdir (for wait_until: else says how many).
+mkdir_logged_since() {
+  local n
+  n=$(dmesg | grep -c 'type=1326.*comm="mkdir".*syscall=83 ' || true)
+  [ "$n" -gt "$1" ] && return 0
+  echo "$n audit records of the mkdir in the kernel log, $1 before the run"
+  return 1
+}
+
 @test "SCMP_ACT_LOG allows and logs" {
   seccomp_bundle "$(allow_but "{'action': 'SCMP_ACT_LOG'}")"
   args sh -c 'mkdir /tmp/d && echo made'
@@ -90,12 +100,8 @@ PY
   assert_success
   assert_output made
   if ! pidof auditd > /dev/null && dmesg > /dev/null 2>&1; then
-    for _ in $(seq 20); do
-      after=$(dmesg | grep -c 'type=1326.*comm="mkdir".*syscall=83 ' || true)
-      [ "$after" -gt "$before" ] && break
-      sleep 0.1
-    done
-    [ "$after" -gt "$before" ] || fail "no audit record of the logged mkdir in the kernel log"
+    wait_until mkdir_logged_since "$before" ||
+      fail "no audit record of the logged mkdir in the kernel log"
   fi
 }
 
@@ -213,13 +219,13 @@ c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted"
 
 @test "the default profile still runs busybox sh, ls, ps and wget (loopback httpd)" {
   make_bundle
-  grep -q SCMP_ACT_ERRNO "$BUNDLE/config.json"
+  assert file_has "$BUNDLE/config.json" SCMP_ACT_ERRNO
   mkdir -p "$BUNDLE/rootfs/www"
   echo served-over-loopback > "$BUNDLE/rootfs/www/index.html"
   # bringing lo up needs CAP_NET_ADMIN; the new network namespace has only lo
   cfg 'caps = ["CAP_NET_ADMIN", "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
 c["process"]["capabilities"] = {"bounding": caps, "effective": caps, "permitted": caps}'
-  args sh -c 'ip link set lo up; ls /bin/busybox; httpd -p 127.0.0.1:8080 -h /www; sleep 0.2
+  args sh -c "$WAIT_LISTEN"'; ip link set lo up; ls /bin/busybox; httpd -p 127.0.0.1:8080 -h /www; wait_listen 8080
 ps; wget -q -O - http://127.0.0.1:8080/index.html; echo "exit $?"'
   run_in
   assert_success
@@ -237,9 +243,9 @@ ps; wget -q -O - http://127.0.0.1:8080/index.html; echo "exit $?"'
   args sh -c 'echo "pid $$"; mkdir /tmp/d; echo made > /tmp/f && cat /tmp/f'
   "$CASCA_BUILD/tests/seccomp-agent" "$BATS_TEST_TMPDIR/agent.sock" 122 4242 > "$BATS_TEST_TMPDIR/agent.out" 2>&1 &
   agent=$!
-  for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/agent.sock" ] && break; sleep 0.1; done
+  wait_until test -S "$BATS_TEST_TMPDIR/agent.sock"
   run_in
-  for _ in $(seq 50); do grep -q '^done$' "$BATS_TEST_TMPDIR/agent.out" && break; sleep 0.1; done
+  wait_until file_has "$BATS_TEST_TMPDIR/agent.out" '^done$'
   kill "$agent" 2>/dev/null || true
   wait "$agent" || true
   # the container saw the agent's answers
@@ -271,7 +277,7 @@ start_agent() {
   rm -f "$BATS_TEST_TMPDIR/agent.sock"
   "$CASCA_BUILD/tests/seccomp-agent" "$BATS_TEST_TMPDIR/agent.sock" 122 4242 > "$BATS_TEST_TMPDIR/$1.out" 2>&1 3>&- &
   agent=$!
-  for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/agent.sock" ] && break; sleep 0.1; done
+  wait_until test -S "$BATS_TEST_TMPDIR/agent.sock"
 }
 
 @test "SCMP_ACT_NOTIFY: an exec'd process's listener reaches listenerPath too" {
@@ -283,7 +289,7 @@ start_agent() {
   start_agent init
   run_bg run -d --bundle "$BUNDLE" "$id"
   assert_success
-  grep -q '^state ' "$BATS_TEST_TMPDIR/init.out"
+  assert file_has "$BATS_TEST_TMPDIR/init.out" '^state '
   init_agent=$agent
   # a second agent for the exec'd process, which loads a filter of its own
   start_agent exec
@@ -292,11 +298,11 @@ start_agent() {
   assert_line "pid 4242"
   assert_line "mkdir: can't create directory '/tmp/d': Disk quota exceeded"
   assert_line done-in-container
-  for _ in $(seq 50); do grep -q '^done$' "$BATS_TEST_TMPDIR/exec.out" && break; sleep 0.1; done
+  wait_until file_has "$BATS_TEST_TMPDIR/exec.out" '^done$'
   run cat "$BATS_TEST_TMPDIR/exec.out"
   assert_line "notified getpid"
   assert_line --regexp '^notified mkdir(at)?$'
-  assert_line done
+  assert_line 'done'
   echo "$output" | sed -n 's/^state //p' > "$BATS_TEST_TMPDIR/state.json"
   python3 - "$BATS_TEST_TMPDIR/state.json" "$id" "$(state_field "$id" pid)" <<'PY'
 import json, sys

@@ -38,7 +38,7 @@
 #include "casca.h"
 #include "cgroup/backend.h" /* casca_cgroupfs_kill_by_pids, for the tests */
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
+#include "util/cleanup.h"
 
 #define MAX_LIST 16
 
@@ -407,10 +407,16 @@ int main(int argc, char **argv)
                         printf("%d\n", (int)pids[i]);
         } else if (strcmp(verb, "stats") == 0) {
                 _cleanup_free_ char *json = NULL;
+                struct casca_jgen j;
 
-                r = casca_cgroup_stats_json(cg, &json, &err);
+                r = casca_jgen_init(&j, CASCA_JGEN_NEWLINE, &err);
                 if (r >= 0)
-                        printf("%s\n", json);
+                        r = casca_cgroup_stats(cg, &j, &err);
+                if (r >= 0 && !(json = casca_jgen_finish(&j, &err)))
+                        r = -EINVAL;
+                casca_jgen_done(&j);
+                if (r >= 0)
+                        fputs(json, stdout);
         } else if (strcmp(verb, "enter") == 0 && argc == 4) {
                 int64_t pid = 0;
 

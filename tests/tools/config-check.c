@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
+#include "runtime/config.h"
+#include "util/cleanup.h"
 
 int main(int argc, char **argv)
 {

@@ -26,10 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "netns/internal.h"
 #include "netns/netconf.h"
 #include "netns/network.h"
+#include "util/cleanup.h"
 
 static const char *kill_at;
 static bool timing;

@@ -18,7 +18,9 @@ int main(int argc, char **argv)
                 char b[CMSG_SPACE(sizeof(int))];
         } ctl;
         struct iovec iov = {.iov_base = name, .iov_len = sizeof(name) - 1};
-        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = ctl.b,
                              .msg_controllen = sizeof(ctl.b)};
         struct cmsghdr *c;
         int s, conn, master = -1;

@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "config.h"
-#include "mount.h"
-#include "process.h"
+#include "runtime/config.h"
+#include "runtime/mount.h"
+#include "runtime/process.h"
 
 #define MAX_ITEMS 64
 

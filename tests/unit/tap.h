@@ -9,8 +9,8 @@
 
 static int tap_n, tap_failed;
 
-static inline __attribute__((format(printf, 4, 5))) int tap_ok(int cond, const char *file,
-                                                               int line, const char *fmt, ...)
+static inline __attribute__((format(printf, 4, 5))) int tap_ok(int cond, const char *file, int line,
+                                                               const char *fmt, ...)
 {
         va_list ap;
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,26 @@
 
 #include "casca.h"
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
 #include "tap.h"
+#include "util/cleanup.h"
+
+/* The "data" object of `events --stats`, as one line of JSON. */
+static int stats_json(struct casca_cgroup *cg, char **ret)
+{
+        struct casca_jgen j;
+        int r;
+
+        *ret = NULL;
+        if (casca_jgen_init(&j, 0, NULL) < 0)
+                return -ENOMEM;
+        r = casca_cgroup_stats(cg, &j, NULL);
+        if (r < 0) {
+                casca_jgen_done(&j);
+                return r;
+        }
+        *ret = casca_jgen_finish(&j, NULL);
+        return *ret ? 0 : -EINVAL;
+}
 
 static char root[] = "/tmp/casca-cgtest.XXXXXX";
 
@@ -225,7 +244,7 @@ static void test_pids_and_stats(void)
         is_int(casca_cgroup_pids(cg, &pids, &n, NULL), 0, "pids");
         is_int(n, 3, "three pids, the sub-cgroup's included");
         ok(n == 3 && pids[0] == 5 && pids[1] == 7 && pids[2] == 12, "sorted");
-        is_int(casca_cgroup_stats_json(cg, &json, NULL), 0, "stats");
+        is_int(stats_json(cg, &json), 0, "stats");
         is_str(json,
                "{\"cpu\":{\"usage\":{\"total\":5000,\"kernel\":2000,\"user\":3000},"
                "\"throttling\":{\"periods\":10,\"throttledPeriods\":4,\"throttledTime\":9000}},"
@@ -238,6 +257,82 @@ static void test_pids_and_stats(void)
                "{\"major\":8,\"minor\":0,\"op\":\"Write\",\"value\":4}]},"
                "\"hugetlb\":{\"2MB\":{\"usage\":0,\"failcnt\":2}}}",
                "stats JSON in runc's shape");
+        casca_cgroup_free(cg);
+}
+
+/* update: the half of cpu.max and the memory limit an update does not give
+ * come from the cgroup. */
+static void test_update(void)
+{
+        struct casca_cgroup *cg = NULL;
+        struct casca_resources res = {0};
+
+        fake_cgroup("up", "cpu memory\n");
+        put("up/cpu.max", "20000 50000\n");
+        put("up/memory.max", "1048576\n");
+        is_int(casca_cgroup_open("/up", &cg, NULL), 0, "open");
+        if (!cg)
+                return;
+        res.cpu.has_quota = true;
+        res.cpu.quota = 10000;
+        is_int(casca_cgroup_update(cg, &res, NULL), 0, "update a quota alone");
+        ok(res.cpu.has_period && res.cpu.period == 50000, "the period is the cgroup's");
+        is_str(get("up/cpu.max"), "10000 50000", "cpu.max keeps the period");
+        res = (struct casca_resources){0};
+        res.cpu.has_period = true;
+        res.cpu.period = 100000;
+        is_int(casca_cgroup_update(cg, &res, NULL), 0, "update a period alone");
+        is_str(get("up/cpu.max"), "10000 100000", "cpu.max keeps the quota");
+        res = (struct casca_resources){0};
+        res.memory.has_swap = true;
+        res.memory.swap = 3 << 20;
+        is_int(casca_cgroup_update(cg, &res, NULL), 0, "update memory+swap alone");
+        ok(res.memory.has_limit && res.memory.limit == 1048576, "the memory limit is the cgroup's");
+        is_str(get("up/memory.swap.max"), "2097152", "memory.swap.max against memory.max");
+        casca_cgroup_free(cg);
+}
+
+/* events: what cgroup.events and memory.events say, and what to poll. */
+static void test_watch(void)
+{
+        struct casca_cgroup_watch *w = NULL;
+        struct casca_cgroup *cg = NULL;
+        struct casca_cgroup_events ev;
+        struct pollfd p[4];
+
+        fake_cgroup("ev", "memory\n");
+        put("ev/cgroup.events", "populated 1\nfrozen 0\n");
+        put("ev/memory.events", "low 0\nhigh 0\nmax 7\noom 2\noom_kill 1\n");
+        is_int(casca_cgroup_open("/ev", &cg, NULL), 0, "open");
+        if (!cg)
+                return;
+        is_int(casca_cgroup_watch_open(cg, &w, NULL), 0, "watch");
+        if (!w) {
+                casca_cgroup_free(cg);
+                return;
+        }
+        is_int(casca_cgroup_watch_pollfds(w, p, 4), 2, "two files to poll");
+        ok(p[0].fd >= 0 && p[1].fd >= 0 && p[0].events == POLLPRI, "both open, POLLPRI");
+        casca_cgroup_watch_read(w, &ev);
+        ok(ev.has_populated && ev.populated, "populated 1");
+        ok(ev.has_oom && ev.oom == 2 && ev.oom_kill == 1, "oom 2, oom_kill 1");
+        put("ev/cgroup.events", "populated 0\nfrozen 0\n");
+        put("ev/memory.events", "low 0\nhigh 0\nmax 7\noom 3\noom_kill 2\n");
+        casca_cgroup_watch_read(w, &ev);
+        ok(ev.has_populated && !ev.populated && ev.oom == 3 && ev.oom_kill == 2,
+           "read again: the files as they are now");
+        casca_cgroup_watch_free(w);
+
+        snprintf(got, sizeof(got), "%s/ev/memory.events", root);
+        unlink(got);
+        is_int(casca_cgroup_watch_open(cg, &w, NULL), 0, "watch without memory.events");
+        if (w) {
+                is_int(casca_cgroup_watch_pollfds(w, p, 1), 1, "room for one pollfd: one");
+                is_int(p[0].fd, -1, "memory.events first, -1: poll() skips it");
+                casca_cgroup_watch_read(w, &ev);
+                ok(!ev.has_oom && ev.has_populated, "no memory controller: no OOM counts");
+        }
+        casca_cgroup_watch_free(w);
         casca_cgroup_free(cg);
 }
 
@@ -305,6 +400,8 @@ int main(void)
         test_available();
         test_join_and_apply();
         test_pids_and_stats();
+        test_update();
+        test_watch();
         test_create_failure_cleans_up();
         test_open_missing();
         if (rm_rf("") != 0)

@@ -15,13 +15,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "casca-features.h"
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
-#include "json.h"
-#include "spec.h"
+#include "runtime/config.h"
+#include "runtime/features.h"
+#include "runtime/spec.h"
 #include "tap.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 #define FIXTURES "tests/fixtures/config"
 #define BIT(c) (UINT64_C(1) << (c))
@@ -253,7 +253,8 @@ static void test_small_documents(void)
                   "\"gid\":0},\"oomScoreAdj\":-1000},"
                   "\"linux\":{\"resources\":{\"memory\":{\"limit\":-9223372036854775808},"
                   "\"cpu\":{\"shares\":18446744073709551615},\"devices\":[]},"
-                  "\"netDevices\":{\"eth3\":{}},\"personality\":{\"domain\":\"LINUX32\"},"
+                  "\"namespaces\":[{\"type\":\"network\"}],\"netDevices\":{\"eth3\":{}},"
+                  "\"personality\":{\"domain\":\"LINUX32\"},"
                   "\"rootfsPropagation\":\"rshared\"},\"casca\":{\"network\":{}}}",
                   NULL);
         if (ok(c, "edge values parse")) {
@@ -337,6 +338,14 @@ static void test_errors(void)
                 "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"uidMappings\":"
                 "[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
                 "linux.uidMappings: requires a user namespace", "mapping without userns");
+        parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"netDevices\":"
+                    "{\"eth3\":{}}}}",
+                    "linux.netDevices: requires a network namespace", "netDevices without netns");
+        parse_fails(
+                "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"mounts\":[{\"destination\""
+                ":\"/m\",\"source\":\"/s\",\"options\":[\"rbind\",\"idmap\"]}]}",
+                "mounts[0].options[1]: \"idmap\": id-mapped mounts are not supported",
+                "idmap on a bind mount");
         parse_fails("{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"poststop\":"
                     "[{\"path\":\"/x\",\"timeout\":0}]}}",
                     "hooks.poststop[0].timeout: must be a positive number of seconds",
@@ -766,17 +775,17 @@ static void test_spec_runc(void)
         casca_config_free(c);
 }
 
-static yajl_val jget(yajl_val v, const char *a, const char *b)
+static const struct casca_json *jget(const struct casca_json *v, const char *a, const char *b)
 {
         v = casca_json_get(v, a);
         return b ? casca_json_get(v, b) : v;
 }
 
-static bool str_in(yajl_val arr, const char *s)
+static bool str_in(const struct casca_json *arr, const char *s)
 {
-        for (size_t i = 0; YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++)
-                if (YAJL_IS_STRING(arr->u.array.values[i]) &&
-                    strcmp(arr->u.array.values[i]->u.string, s) == 0)
+        for (size_t i = 0; casca_json_is_array(arr) && i < casca_json_len(arr); i++)
+                if (casca_json_str(casca_json_at(arr, i)) &&
+                    strcmp(casca_json_str(casca_json_at(arr, i)), s) == 0)
                         return true;
         return false;
 }
@@ -785,27 +794,28 @@ static void test_features(void)
 {
         _cleanup_error_ struct casca_error *err = NULL;
         _cleanup_free_ char *json = casca_features_json(&err);
-        _cleanup_json_ yajl_val doc = NULL;
-        yajl_val v;
+        _cleanup_json_ struct casca_json *doc = NULL;
+        const struct casca_json *v;
         bool all_known = true;
 
         if (!ok(json, "features generated"))
                 return;
         doc = casca_json_parse(json, strlen(json), &err);
-        if (!ok(doc && YAJL_IS_OBJECT(doc), "features is a JSON object"))
+        if (!ok(doc && casca_json_is_object(doc), "features is a JSON object"))
                 return;
         v = jget(doc, "ociVersionMin", NULL);
-        is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, "1.0.0", "ociVersionMin");
+        is_str(casca_json_is_string(v) ? casca_json_str(v) : NULL, "1.0.0", "ociVersionMin");
         v = jget(doc, "ociVersionMax", NULL);
-        is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, "1.3.0", "ociVersionMax");
+        is_str(casca_json_is_string(v) ? casca_json_str(v) : NULL, "1.3.0", "ociVersionMax");
         v = jget(doc, "hooks", NULL);
-        ok(YAJL_IS_ARRAY(v) && v->u.array.len == 6 && str_in(v, "createRuntime"), "six hooks");
+        ok(casca_json_is_array(v) && casca_json_len(v) == 6 && str_in(v, "createRuntime"),
+           "six hooks");
         v = jget(doc, "mountOptions", NULL);
         ok(str_in(v, "rbind") && str_in(v, "ro") && str_in(v, "rslave") &&
                    str_in(v, "nostrictatime"),
            "mountOptions");
-        for (size_t i = 0; YAJL_IS_ARRAY(v) && i < v->u.array.len; i++) {
-                const char *opts[] = {v->u.array.values[i]->u.string};
+        for (size_t i = 0; casca_json_is_array(v) && i < casca_json_len(v); i++) {
+                const char *opts[] = {casca_json_str(casca_json_at(v, i))};
                 struct casca_mount m;
                 mount_opts(opts, 1, &m);
                 if (casca_mount_parse_options(&m, NULL) < 0 || m.data) {
@@ -816,34 +826,41 @@ static void test_features(void)
         }
         ok(all_known, "every listed mount option is one the parser maps to flags");
         v = jget(doc, "linux", "namespaces");
-        ok(YAJL_IS_ARRAY(v) && v->u.array.len == CASCA_NS__MAX && str_in(v, "time"),
+        ok(casca_json_is_array(v) && casca_json_len(v) == CASCA_NS__MAX && str_in(v, "time"),
            "linux.namespaces");
         v = jget(doc, "linux", "capabilities");
-        ok(YAJL_IS_ARRAY(v) && v->u.array.len >= 41 && str_in(v, "CAP_SYS_ADMIN") &&
+        ok(casca_json_is_array(v) && casca_json_len(v) >= 41 && str_in(v, "CAP_SYS_ADMIN") &&
                    str_in(v, "CAP_CHECKPOINT_RESTORE"),
            "linux.capabilities");
         v = jget(doc, "linux", "cgroup");
-        ok(YAJL_IS_TRUE(casca_json_get(v, "v2")) && YAJL_IS_FALSE(casca_json_get(v, "v1")) &&
-                   YAJL_IS_FALSE(casca_json_get(v, "systemd")) &&
-                   YAJL_IS_FALSE(casca_json_get(v, "systemdUser")) &&
-                   YAJL_IS_FALSE(casca_json_get(v, "rdma")),
+        ok((casca_json_type(casca_json_get(v, "v2")) == CASCA_JSON_TRUE) &&
+                   (casca_json_type(casca_json_get(v, "v1")) == CASCA_JSON_FALSE) &&
+                   (casca_json_type(casca_json_get(v, "systemd")) == CASCA_JSON_FALSE) &&
+                   (casca_json_type(casca_json_get(v, "systemdUser")) == CASCA_JSON_FALSE) &&
+                   (casca_json_type(casca_json_get(v, "rdma")) == CASCA_JSON_FALSE),
            "linux.cgroup: v2 only");
-        ok(YAJL_IS_TRUE(jget(jget(doc, "linux", "apparmor"), "enabled", NULL)) &&
-                   YAJL_IS_TRUE(jget(jget(doc, "linux", "selinux"), "enabled", NULL)) &&
-                   YAJL_IS_FALSE(jget(jget(doc, "linux", "intelRdt"), "enabled", NULL)) &&
-                   YAJL_IS_FALSE(jget(jget(doc, "linux", "intelRdt"), "schemata", NULL)),
+        ok((casca_json_type(jget(jget(doc, "linux", "apparmor"), "enabled", NULL)) ==
+            CASCA_JSON_TRUE) &&
+                   (casca_json_type(jget(jget(doc, "linux", "selinux"), "enabled", NULL)) ==
+                    CASCA_JSON_TRUE) &&
+                   (casca_json_type(jget(jget(doc, "linux", "intelRdt"), "enabled", NULL)) ==
+                    CASCA_JSON_FALSE) &&
+                   (casca_json_type(jget(jget(doc, "linux", "intelRdt"), "schemata", NULL)) ==
+                    CASCA_JSON_FALSE),
            "apparmor, selinux supported; intelRdt not");
         v = jget(jget(doc, "linux", "memoryPolicy"), "modes", NULL);
-        ok(YAJL_IS_ARRAY(v) && v->u.array.len == 7 && str_in(v, "MPOL_BIND") &&
+        ok(casca_json_is_array(v) && casca_json_len(v) == 7 && str_in(v, "MPOL_BIND") &&
                    str_in(v, "MPOL_WEIGHTED_INTERLEAVE"),
            "linux.memoryPolicy.modes");
         v = jget(jget(doc, "linux", "memoryPolicy"), "flags", NULL);
-        ok(YAJL_IS_ARRAY(v) && v->u.array.len == 3 && str_in(v, "MPOL_F_STATIC_NODES"),
+        ok(casca_json_is_array(v) && casca_json_len(v) == 3 && str_in(v, "MPOL_F_STATIC_NODES"),
            "linux.memoryPolicy.flags");
         v = jget(jget(doc, "linux", "mountExtensions"), "idmap", NULL);
-        ok(YAJL_IS_FALSE(casca_json_get(v, "enabled")), "mountExtensions.idmap disabled");
+        ok((casca_json_type(casca_json_get(v, "enabled")) == CASCA_JSON_FALSE),
+           "mountExtensions.idmap disabled");
         v = jget(doc, "annotations", "io.github.casca.version");
-        is_str(YAJL_IS_STRING(v) ? v->u.string : NULL, CASCA_VERSION, "version annotation");
+        is_str(casca_json_is_string(v) ? casca_json_str(v) : NULL, CASCA_VERSION,
+               "version annotation");
 }
 
 /* `update -r FILE`: a linux.resources object alone. */
@@ -890,7 +907,7 @@ static char *gen(void (*f)(struct casca_jgen *, const void *, const void *), con
 {
         struct casca_jgen j;
 
-        if (casca_jgen_init(&j, NULL) < 0)
+        if (casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, NULL) < 0)
                 return NULL;
         f(&j, a, b);
         return casca_jgen_finish(&j, NULL);
@@ -903,7 +920,7 @@ static void gen_resources(struct casca_jgen *j, const void *res, const void *unu
 
 static void gen_merged(struct casca_jgen *j, const void *base, const void *over)
 {
-        casca_jgen_merged(j, (yajl_val)base, (yajl_val)over);
+        casca_jgen_merged(j, base, over);
 }
 
 /* compact JSON text of a document, for comparisons */
@@ -953,7 +970,7 @@ static void test_resources_emit_merge(void)
         struct casca_error *err = NULL;
         struct casca_resources *res = casca_resources_parse(full, strlen(full), &err);
         _cleanup_free_ char *out = NULL, *c = NULL, *merged = NULL, *cm = NULL;
-        yajl_val base, over;
+        _cleanup_json_ struct casca_json *base = NULL, *over = NULL;
 
         ok(res != NULL, "resources to emit parse");
         if (!res) {
@@ -973,10 +990,6 @@ static void test_resources_emit_merge(void)
                 cm = merged ? compact(merged) : NULL;
                 is_str(cm, want, "merge: members replaced or added, keyed array elements merged");
         }
-        if (base)
-                yajl_tree_free(base);
-        if (over)
-                yajl_tree_free(over);
 }
 
 /* A document with process and linux members added to a minimal config. */

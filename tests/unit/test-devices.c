@@ -10,8 +10,8 @@
 
 #include "casca.h"
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 #define ACC_M BPF_DEVCG_ACC_MKNOD
 #define ACC_R BPF_DEVCG_ACC_READ

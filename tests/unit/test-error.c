@@ -2,8 +2,8 @@
 #include <errno.h>
 
 #include "casca.h"
-#include "cleanup.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 static int fails_with(struct casca_error **err)
 {
@@ -27,7 +27,8 @@ int main(void)
         is_str(err->msg, "bundle `/b`: open `/nope`: No such file or directory", "prefix prepends");
         r = casca_error_setx(&e2, 0, "linux.namespaces[2].type: unknown namespace \"%s\"", "foo");
         is_int(r, -EINVAL, "setx with code 0 gives -EINVAL");
-        is_str(e2->msg, "linux.namespaces[2].type: unknown namespace \"foo\"", "setx adds no reason");
+        is_str(e2->msg, "linux.namespaces[2].type: unknown namespace \"foo\"",
+               "setx adds no reason");
         casca_error_free(e2);
         is_int(casca_error_set(NULL, EIO, "x"), -EIO, "a NULL err pointer is allowed");
         return tap_done();

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "fs.h"
 #include "tap.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
 
 typedef int (*open_fn)(int, const char *, int, mode_t, struct casca_error **);
 

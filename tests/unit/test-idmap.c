@@ -2,8 +2,8 @@
 /* /etc/subuid parsing: by name or by id, comments and bad lines skipped. */
 #include <stdlib.h>
 
-#include "cleanup.h"
-#include "idmap.h"
+#include "util/cleanup.h"
+#include "runtime/idmap.h"
 #include "tap.h"
 
 int main(void)

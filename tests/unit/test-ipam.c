@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
 #include "netns/internal.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 static char root[] = "/tmp/casca-test-ipam-XXXXXX";
 

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "casca.h"
-#include "cleanup.h"
 #include "netns/netconf.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 /* Parse json; on failure return the message (static buffer), else NULL. */
 static const char *parse_err(const char *json)

@@ -7,8 +7,8 @@
 
 #include "casca.h"
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 #define MB (1024 * 1024LL)
 

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
 #include "seccomp/seccomp.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 #define CACHE "@cache/seccomp"
 

@@ -21,18 +21,27 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_tree.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "seccomp/internal.h"
 #include "seccomp/seccomp.h"
 #include "tap.h"
+#include "util/cleanup.h"
+#include "util/json.h"
 
 #define NOWHERE "/casca-test-nonexistent/x"
 
 /* libseccomp's API level: what this kernel and libseccomp can do (3: LOG,
  * KILL_PROCESS; 4: SPEC_ALLOW; 5: NOTIFY). */
+
+/* An integer value, -1 when v is not one. */
+static int64_t num(const struct casca_json *v)
+{
+        int64_t n = -1;
+
+        casca_json_i64(v, NULL, &n, NULL);
+        return n;
+}
+
 static unsigned api;
 /* Under valgrind seccomp(2) is not emulated and a loaded filter would also
  * filter valgrind itself: the tests that load filters in a child are
@@ -742,13 +751,11 @@ static void test_notify(void)
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         _cleanup_error_ struct casca_error *err = NULL;
         _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
-        _cleanup_(casca_seccomp_tree_freep) yajl_val doc = NULL;
+        _cleanup_json_ struct casca_json *doc = NULL;
         _cleanup_close_ int lfd = -1, nfd = -1;
         _cleanup_kill_ pid_t pid = -1;
         int nr1 = -1, nr2 = -1, status = -1;
-        const char *fds_path[] = {"fds", NULL}, *id_path[] = {"state", "id", NULL};
-        const char *meta_path[] = {"metadata", NULL}, *pid_path[] = {"pid", NULL};
-        yajl_val v;
+        const struct casca_json *v;
 
         if (skip_children("NOTIFY with an agent") || skip_below_api(5, "NOTIFY with an agent"))
                 return;
@@ -776,17 +783,16 @@ static void test_notify(void)
 
         ok(agent_accept(lfd, buf, sizeof(buf), &nfd) == 0,
            "agent got the process state and a fd over listenerPath");
-        doc = yajl_tree_parse(buf, NULL, 0);
-        v = doc ? yajl_tree_get(doc, fds_path, yajl_t_array) : NULL;
-        ok(v && v->u.array.len == 1 && YAJL_IS_STRING(v->u.array.values[0]) &&
-                   strcmp(v->u.array.values[0]->u.string, "seccompFd") == 0,
+        doc = casca_json_parse(buf, strlen(buf), NULL);
+        v = casca_json_get(doc, "fds");
+        ok(casca_json_len(v) == 1 && casca_json_str(casca_json_at(v, 0)) &&
+                   strcmp(casca_json_str(casca_json_at(v, 0)), "seccompFd") == 0,
            "process state: fds == [\"seccompFd\"]");
-        v = doc ? yajl_tree_get(doc, pid_path, yajl_t_number) : NULL;
-        ok(v && YAJL_GET_INTEGER(v) == pid, "process state: pid is the child's");
-        v = doc ? yajl_tree_get(doc, meta_path, yajl_t_string) : NULL;
-        is_str(v ? v->u.string : NULL, "casca-meta", "process state: metadata");
-        v = doc ? yajl_tree_get(doc, id_path, yajl_t_string) : NULL;
-        is_str(v ? v->u.string : NULL, "ctr", "process state: state.id");
+        ok(num(casca_json_get(doc, "pid")) == pid, "process state: pid is the child's");
+        is_str(casca_json_str(casca_json_get(doc, "metadata")), "casca-meta",
+               "process state: metadata");
+        is_str(casca_json_str(casca_json_get(casca_json_get(doc, "state"), "id")), "ctr",
+               "process state: state.id");
 
         ok(nfd >= 0 && agent_answer(nfd, &nr1) == 0, "agent answered the first notification");
         is_int(nr1, SYS_getppid, "first notification is getppid");
@@ -886,89 +892,16 @@ static void test_listener_errors(void)
         is_int(r, -ENAMETOOLONG, "a listener path longer than sun_path is refused");
 }
 
-/* ---- profile JSON -> struct, the way the config parser will do it ----------------- */
-
-static char *dup_str(yajl_val v)
-{
-        return YAJL_IS_STRING(v) ? strdup(v->u.string) : NULL;
-}
-
-static char **dup_strv(yajl_val v, size_t *ret_n)
-{
-        char **out;
-
-        *ret_n = 0;
-        if (!YAJL_IS_ARRAY(v))
-                return NULL;
-        out = calloc(v->u.array.len + 1, sizeof(char *));
-        for (size_t i = 0; out && i < v->u.array.len; i++)
-                out[(*ret_n)++] = dup_str(v->u.array.values[i]);
-        return out;
-}
-
-static yajl_val key(yajl_val obj, const char *k)
-{
-        const char *path[] = {k, NULL};
-
-        return yajl_tree_get(obj, path, yajl_t_any);
-}
-
-static struct casca_seccomp *seccomp_from_json(yajl_val j)
-{
-        struct casca_seccomp *s = calloc(1, sizeof(*s));
-        yajl_val calls = key(j, "syscalls"), v;
-
-        s->default_action =
-                casca_seccomp_action_from_name(YAJL_GET_STRING(key(j, "defaultAction")));
-        if ((v = key(j, "defaultErrnoRet"))) {
-                s->has_default_errno_ret = true;
-                s->default_errno_ret = (uint32_t)YAJL_GET_INTEGER(v);
-        }
-        s->architectures = dup_strv(key(j, "architectures"), &s->n_architectures);
-        s->flags = dup_strv(key(j, "flags"), &s->n_flags);
-        s->listener_path = dup_str(key(j, "listenerPath"));
-        s->listener_metadata = dup_str(key(j, "listenerMetadata"));
-        if (!YAJL_IS_ARRAY(calls))
-                return s;
-        s->syscalls = calloc(calls->u.array.len, sizeof(*s->syscalls));
-        for (size_t i = 0; i < calls->u.array.len; i++) {
-                struct casca_seccomp_syscall *sc = &s->syscalls[s->n_syscalls++];
-                yajl_val c = calls->u.array.values[i], args = key(c, "args");
-
-                sc->names = dup_strv(key(c, "names"), &sc->n_names);
-                sc->action = casca_seccomp_action_from_name(YAJL_GET_STRING(key(c, "action")));
-                if ((v = key(c, "errnoRet"))) {
-                        sc->has_errno_ret = true;
-                        sc->errno_ret = (uint32_t)YAJL_GET_INTEGER(v);
-                }
-                if (!YAJL_IS_ARRAY(args))
-                        continue;
-                sc->args = calloc(args->u.array.len, sizeof(*sc->args));
-                for (size_t k = 0; k < args->u.array.len; k++) {
-                        yajl_val a = args->u.array.values[k];
-                        struct casca_seccomp_arg *arg = &sc->args[sc->n_args++];
-
-                        arg->index = (uint32_t)YAJL_GET_INTEGER(key(a, "index"));
-                        arg->value = (uint64_t)YAJL_GET_INTEGER(key(a, "value"));
-                        if ((v = key(a, "valueTwo")))
-                                arg->value_two = (uint64_t)YAJL_GET_INTEGER(v);
-                        arg->op = casca_seccomp_op_from_name(YAJL_GET_STRING(key(a, "op")));
-                }
-        }
-        return s;
-}
+/* ---- profile JSON -> struct ----------------------------------------------------- */
 
 static char *profile_json(void)
 {
-        _cleanup_error_ struct casca_error *err = NULL;
-        _cleanup_(casca_seccomp_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
-        const unsigned char *buf;
-        size_t len;
+        struct casca_jgen j;
 
-        if (!g || casca_seccomp_default_profile(g, &err) < 0)
+        if (casca_jgen_init(&j, 0, NULL) < 0)
                 return NULL;
-        yajl_gen_get_buf(g, &buf, &len);
-        return strndup((const char *)buf, len);
+        casca_seccomp_default_profile(&j);
+        return casca_jgen_finish(&j, NULL);
 }
 
 /* The filter's BPF, for comparing two filters. */
@@ -1001,40 +934,41 @@ static void test_profile_json(void)
 {
         _cleanup_error_ struct casca_error *err = NULL;
         _cleanup_free_ char *json = profile_json(), *bpf_json = NULL, *bpf_table = NULL;
-        _cleanup_(casca_seccomp_tree_freep) yajl_val doc = NULL;
+        _cleanup_json_ struct casca_json *doc = NULL;
         struct casca_seccomp *from_json = NULL, *from_table = NULL;
         size_t len_json = 0, len_table = 0;
-        yajl_val arches, calls;
+        const struct casca_json *arches, *calls;
         bool clone3_enosys = false, has_keyctl = false, has_read = false;
 
         ok(json != NULL, "default profile emits JSON");
-        doc = json ? yajl_tree_parse(json, NULL, 0) : NULL;
-        ok(YAJL_IS_OBJECT(doc), "default profile JSON parses");
+        doc = json ? casca_json_parse(json, strlen(json), NULL) : NULL;
+        ok(casca_json_is_object(doc), "default profile JSON parses");
         if (!doc)
                 return;
-        is_str(YAJL_GET_STRING(key(doc, "defaultAction")), "SCMP_ACT_ERRNO",
+        is_str(casca_json_str(casca_json_get(doc, "defaultAction")), "SCMP_ACT_ERRNO",
                "profile: defaultAction SCMP_ACT_ERRNO");
-        is_int(YAJL_GET_INTEGER(key(doc, "defaultErrnoRet")), EPERM,
+        is_int(num(casca_json_get(doc, "defaultErrnoRet")), EPERM,
                "profile: defaultErrnoRet EPERM");
-        arches = key(doc, "architectures");
+        arches = casca_json_get(doc, "architectures");
 #if defined(__x86_64__)
-        ok(YAJL_IS_ARRAY(arches) && arches->u.array.len == 3 &&
-                   strcmp(arches->u.array.values[0]->u.string, "SCMP_ARCH_X86_64") == 0 &&
-                   strcmp(arches->u.array.values[1]->u.string, "SCMP_ARCH_X86") == 0 &&
-                   strcmp(arches->u.array.values[2]->u.string, "SCMP_ARCH_X32") == 0,
+        ok(casca_json_is_array(arches) && casca_json_len(arches) == 3 &&
+                   strcmp(casca_json_str(casca_json_at(arches, 0)), "SCMP_ARCH_X86_64") == 0 &&
+                   strcmp(casca_json_str(casca_json_at(arches, 1)), "SCMP_ARCH_X86") == 0 &&
+                   strcmp(casca_json_str(casca_json_at(arches, 2)), "SCMP_ARCH_X32") == 0,
            "profile: architectures x86_64, x86, x32");
 #else
-        ok(YAJL_IS_ARRAY(arches) && arches->u.array.len >= 1, "profile: architectures");
+        ok(casca_json_is_array(arches) && casca_json_len(arches) >= 1, "profile: architectures");
 #endif
-        calls = key(doc, "syscalls");
-        for (size_t i = 0; YAJL_IS_ARRAY(calls) && i < calls->u.array.len; i++) {
-                yajl_val c = calls->u.array.values[i], names = key(c, "names");
+        calls = casca_json_get(doc, "syscalls");
+        for (size_t i = 0; i < casca_json_len(calls); i++) {
+                const struct casca_json *c = casca_json_at(calls, i);
+                const struct casca_json *names = casca_json_get(c, "names");
 
-                for (size_t k = 0; YAJL_IS_ARRAY(names) && k < names->u.array.len; k++) {
-                        const char *n = names->u.array.values[k]->u.string;
+                for (size_t k = 0; k < casca_json_len(names); k++) {
+                        const char *n = casca_json_str(casca_json_at(names, k));
 
                         if (strcmp(n, "clone3") == 0)
-                                clone3_enosys = YAJL_GET_INTEGER(key(c, "errnoRet")) == ENOSYS;
+                                clone3_enosys = num(casca_json_get(c, "errnoRet")) == ENOSYS;
                         has_keyctl |= strcmp(n, "keyctl") == 0;
                         has_read |= strcmp(n, "read") == 0;
                 }
@@ -1042,7 +976,8 @@ static void test_profile_json(void)
         ok(clone3_enosys, "profile: clone3 fails with ENOSYS");
         ok(has_read && !has_keyctl, "profile: allows read, does not name keyctl");
 
-        from_json = seccomp_from_json(doc);
+        ok(casca_seccomp_from_json(doc, JKEY(NULL, "seccomp"), &from_json, &err) == 0,
+           "the config parser reads the profile");
         from_table = casca_seccomp_default_profile_new(&err);
         ok(from_table != NULL, "default profile as a struct");
         bpf_json = export_bpf(from_json, &len_json);
@@ -1288,50 +1223,52 @@ static void test_default_profile(void)
 
 /* ---- features --------------------------------------------------------------------- */
 
-static bool array_has(yajl_val arr, const char *s)
+static bool array_has(const struct casca_json *arr, const char *s)
 {
-        for (size_t i = 0; YAJL_IS_ARRAY(arr) && i < arr->u.array.len; i++)
-                if (YAJL_IS_STRING(arr->u.array.values[i]) &&
-                    strcmp(arr->u.array.values[i]->u.string, s) == 0)
+        for (size_t i = 0; casca_json_is_array(arr) && i < casca_json_len(arr); i++)
+                if (casca_json_str(casca_json_at(arr, i)) &&
+                    strcmp(casca_json_str(casca_json_at(arr, i)), s) == 0)
                         return true;
         return false;
 }
 
+static const struct casca_json *key(const struct casca_json *obj, const char *k)
+{
+        return casca_json_get(obj, k);
+}
+
 static void test_features(void)
 {
-        _cleanup_error_ struct casca_error *err = NULL;
-        _cleanup_(casca_seccomp_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
-        _cleanup_(casca_seccomp_tree_freep) yajl_val doc = NULL;
+        _cleanup_json_ struct casca_json *doc = NULL;
         _cleanup_free_ char *json = NULL;
-        const unsigned char *buf;
-        yajl_val f, ann;
-        size_t len;
-        const char *seccomp_path[] = {"seccomp", NULL}, *ann_path[] = {"annotations", NULL};
+        const struct casca_json *f, *ann;
+        struct casca_jgen j;
 
-        yajl_gen_map_open(g);
-        yajl_gen_string(g, (const unsigned char *)"seccomp", 7);
-        is_int(casca_seccomp_features(g, &err), 0, "features emit");
-        yajl_gen_string(g, (const unsigned char *)"annotations", 11);
-        yajl_gen_map_open(g);
-        is_int(casca_seccomp_features_annotations(g, &err), 0, "features annotations emit");
-        yajl_gen_map_close(g);
-        yajl_gen_map_close(g);
-        yajl_gen_get_buf(g, &buf, &len);
-        json = strndup((const char *)buf, len);
-        doc = yajl_tree_parse(json, NULL, 0);
-        f = doc ? yajl_tree_get(doc, seccomp_path, yajl_t_object) : NULL;
-        ann = doc ? yajl_tree_get(doc, ann_path, yajl_t_object) : NULL;
+        if (casca_jgen_init(&j, 0, NULL) == 0) {
+                casca_jgen_map_open(&j);
+                casca_jgen_str(&j, "seccomp");
+                casca_seccomp_features(&j);
+                casca_jgen_str(&j, "annotations");
+                casca_jgen_map_open(&j);
+                casca_seccomp_features_annotations(&j);
+                casca_jgen_map_close(&j);
+                casca_jgen_map_close(&j);
+                json = casca_jgen_finish(&j, NULL);
+        }
+        ok(json != NULL, "features emit");
+        doc = json ? casca_json_parse(json, strlen(json), NULL) : NULL;
+        ok(casca_json_is_object(doc), "features annotations emit");
+        f = casca_json_get(doc, "seccomp");
+        ann = casca_json_get(doc, "annotations");
         ok(f != NULL, "features: seccomp object");
         if (!f || !ann)
                 return;
-        ok(YAJL_IS_TRUE(key(f, "enabled")), "features: enabled");
-        is_int(YAJL_IS_ARRAY(key(f, "actions")) ? key(f, "actions")->u.array.len : 0, 9,
-               "features: 9 actions");
+        ok(casca_json_type(key(f, "enabled")) == CASCA_JSON_TRUE, "features: enabled");
+        is_int(casca_json_len(key(f, "actions")), 9, "features: 9 actions");
         ok(array_has(key(f, "actions"), "SCMP_ACT_NOTIFY") &&
                    array_has(key(f, "actions"), "SCMP_ACT_KILL_PROCESS"),
            "features: actions include NOTIFY and KILL_PROCESS");
-        is_int(YAJL_IS_ARRAY(key(f, "operators")) ? key(f, "operators")->u.array.len : 0, 7,
-               "features: 7 operators");
+        is_int(casca_json_len(key(f, "operators")), 7, "features: 7 operators");
         ok(array_has(key(f, "archs"), "SCMP_ARCH_X86_64") &&
                    array_has(key(f, "archs"), "SCMP_ARCH_AARCH64") &&
                    array_has(key(f, "archs"), "SCMP_ARCH_RISCV64"),
@@ -1339,8 +1276,7 @@ static void test_features(void)
         ok(array_has(key(f, "archs"), "SCMP_ARCH_LOONGARCH64") ==
                    (seccomp_arch_resolve_name("loongarch64") != 0),
            "features: archs list loongarch64 only when libseccomp supports it");
-        is_int(YAJL_IS_ARRAY(key(f, "knownFlags")) ? key(f, "knownFlags")->u.array.len : 0, 4,
-               "features: 4 known flags");
+        is_int(casca_json_len(key(f, "knownFlags")), 4, "features: 4 known flags");
         ok(array_has(key(f, "supportedFlags"), "SECCOMP_FILTER_FLAG_LOG") ==
                    (api >= 3 && !under_valgrind),
            "features: supportedFlags has LOG when the API level allows");
@@ -1349,9 +1285,9 @@ static void test_features(void)
            "features: WAIT_KILLABLE_RECV not supported with this libseccomp");
 #endif
         ok(key(f, "listenerPath") == NULL, "features: no non-spec keys in the seccomp object");
-        is_str(YAJL_GET_STRING(key(ann, CASCA_ANNOTATION_SECCOMP_LISTENER)),
+        is_str(casca_json_str(key(ann, CASCA_ANNOTATION_SECCOMP_LISTENER)),
                api >= 5 ? "true" : "false", "features: listenerPath annotation");
-        ok(YAJL_IS_STRING(key(ann, "io.github.seccomp.libseccomp.version")),
+        ok(casca_json_is_string(key(ann, "io.github.seccomp.libseccomp.version")),
            "features: libseccomp version annotation");
 }
 

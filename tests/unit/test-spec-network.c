@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "config.h"
 #include "netns/netconf.h"
-#include "spec.h"
+#include "runtime/config.h"
+#include "runtime/spec.h"
 #include "tap.h"
+#include "util/cleanup.h"
 
 static void test_bridge(void)
 {

@@ -7,36 +7,20 @@ bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 load helpers/bundle
+load helpers/wait
 
 CASCA=${CASCA:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build/casca}
 CASCA_BUILD=${CASCA_BUILD:-$(dirname "$CASCA")}
+# shellcheck disable=SC2034 # for the .bats files
 TESTS_DIR=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 
-# A busybox rootfs template, built once per bats run and copied per test.
-busybox_template() {
-  local t=$BATS_RUN_TMPDIR/rootfs-template
-  if [ ! -d "$t" ]; then
-    mkdir -p "$t.tmp"/{bin,etc,proc,sys,dev,tmp,root,home/user,var/run}
-    cp /bin/busybox "$t.tmp/bin/busybox"
-    local a
-    for a in $(/bin/busybox --list); do
-      [ "$a" = busybox ] || ln -s busybox "$t.tmp/bin/$a"
-    done
-    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$t.tmp/etc/passwd"
-    printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' > "$t.tmp/etc/group"
-    chmod 1777 "$t.tmp/tmp"
-    mv "$t.tmp" "$t" 2>/dev/null || rm -rf "$t.tmp"
-  fi
-  echo "$t"
-}
-
-# make_bundle [DIR] [SPEC_OPTION...]: a bundle with a busybox rootfs and
-# `casca spec --hardened`'s config (casca's profile: no terminal, seccomp;
-# plain `casca spec` is runc's).
+# make_bundle [DIR] [SPEC_OPTION...]: a bundle with the busybox rootfs
+# (helpers/bundle.bash) and `casca spec --hardened`'s config (casca's
+# profile: no terminal, seccomp; plain `casca spec` is runc's).
 make_bundle() {
   BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle}
   mkdir -p "$BUNDLE"
-  cp -a "$(busybox_template)" "$BUNDLE/rootfs"
+  make_busybox_rootfs "$BUNDLE/rootfs"
   "$CASCA" spec --hardened "${@:2}" --bundle "$BUNDLE"
   host_lane_devices
 }
@@ -112,14 +96,14 @@ common_setup() {
 # seccomp filter cache (@cache) and the sandboxes' bundles (@sandbox, which sandbox.bats
 # checks is empty), which are not containers: one name per line.
 state_ids() {
-  ls -A "${1:-$STATE_ROOT}" 2>/dev/null | grep -vx -e '@cache' -e '@sandbox' || true
+  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox -printf '%f\n' 2>/dev/null | sort
 }
 
 # Fails the test when anything survived it.
 common_teardown() {
   local ids left
   if [ -d "$STATE_ROOT" ]; then
-    ids=$(state_ids)
+    ids=$(state_ids "$STATE_ROOT")
     for id in $ids; do "$CASCA" --root "$STATE_ROOT" delete --force "$id" >/dev/null 2>&1 || true; done
     [ -z "$ids" ] || { echo "left behind: state for $ids" >&2; return 1; }
   fi
@@ -134,6 +118,7 @@ teardown() { common_teardown; }
 # run_bg ARGS...: like `run casca ARGS...` for commands that leave a
 # container holding their stdio (create, run -d): through a file, not a pipe,
 # which would stay open as long as the container lives.
+# shellcheck disable=SC2034 # status and output are `run`'s, for the test
 run_bg() {
   local out=$BATS_TEST_TMPDIR/bg.$BATS_TEST_NUMBER.$RANDOM
   status=0
@@ -141,7 +126,26 @@ run_bg() {
   output=$(cat "$out")
 }
 
-# dead PID: the process is gone (or a zombie waiting for its reaper)
+# For a container's shell script, which cannot use wait_until: defines
+# `wait_listen PORT`, which waits up to 3 s for a TCP socket to listen on
+# PORT (from /proc/net: busybox has no ss).  args sh -c "$WAIT_LISTEN; ..."
+# shellcheck disable=SC2016,SC2034 # expanded by the container's shell
+WAIT_LISTEN='wait_listen() { p=$(printf ":%04X " "$1"); i=0; until grep -q "$p[0-9A-F]*:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null || [ $i -ge 300 ]; do i=$((i + 1)); usleep 10000; done; }'
+
+# dead PID: the process is gone (or a zombie waiting for its reaper); else
+# prints what it is (for wait_until)
 dead() {
-  [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+  [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null && return 0
+  echo "pid $1 lives: $(grep -h '^State:' "/proc/$1/status" 2>/dev/null) $(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null)"
+  return 1
+}
+
+# status_is ID STATUS: `casca state ID` says STATUS; else prints what it says
+# (for wait_until)
+status_is() {
+  local s
+  s=$(state_field "$1" status 2>&1)
+  [ "$s" = "$2" ] && return 0
+  echo "container $1: status ${s:-(none)}, not $2"
+  return 1
 }

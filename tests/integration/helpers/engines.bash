@@ -80,14 +80,6 @@ EOF
   export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
 }
 
-# eventually CMD...: until CMD succeeds, up to 30 s (an emulated guest is
-# slow); then once more, so a failure shows CMD's own output.
-eventually() {
-  local _
-  for _ in $(seq 300); do "$@" 2> /dev/null && return 0; sleep 0.1; done
-  "$@"
-}
-
 # The busybox rootfs of the tests, as a tar stream on stdout.
 busybox_tar() {
   tar -C "$(busybox_template)" -c .
@@ -101,9 +93,9 @@ mounts_under() {
 # Unmounts everything under DIR, deepest first.
 umount_under() {
   local m
-  for m in $(awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+  while IFS= read -r m; do
     umount -l "$m" 2> /dev/null || true
-  done
+  done < <(awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
 }
 
 # Removes cgroup directory trees the engine left (its own, empty once its

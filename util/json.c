@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* json.c - strict parsing and typed, path-aware getters over yajl trees. */
+/* json.c - the JSON reader: strict parsing (over yajl's parser and tree),
+ * accessors and typed, path-aware getters. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -7,9 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
+#include <yajl/yajl_tree.h>
 
-#include "cleanup.h"
-#include "json.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
+
+/* A struct casca_json is a yajl tree node: the one place that knows. */
+static yajl_val Y(const struct casca_json *v)
+{
+        return (yajl_val)v;
+}
+
+static const struct casca_json *J(yajl_val v)
+{
+        return (const struct casca_json *)v;
+}
 
 static void yajl_handle_freep(yajl_handle *h)
 {
@@ -126,7 +141,7 @@ static int json_check_duplicates(yajl_val v, const struct casca_jpath *p, struct
         return 0;
 }
 
-yajl_val casca_json_parse(const char *buf, size_t len, struct casca_error **err)
+struct casca_json *casca_json_parse(const char *buf, size_t len, struct casca_error **err)
 {
         _cleanup_free_ char *copy = NULL;
         char errbuf[256] = "";
@@ -163,7 +178,83 @@ yajl_val casca_json_parse(const char *buf, size_t len, struct casca_error **err)
                 yajl_tree_free(v);
                 return NULL;
         }
-        return v;
+        return (struct casca_json *)v;
+}
+
+void casca_json_free(struct casca_json *doc)
+{
+        if (doc)
+                yajl_tree_free(Y(doc));
+}
+
+/* ---- accessors --------------------------------------------------------------- */
+
+enum casca_json_type casca_json_type(const struct casca_json *v)
+{
+        switch (v ? Y(v)->type : yajl_t_null) {
+        case yajl_t_string:
+                return CASCA_JSON_STRING;
+        case yajl_t_number:
+                return CASCA_JSON_NUMBER;
+        case yajl_t_object:
+                return CASCA_JSON_OBJECT;
+        case yajl_t_array:
+                return CASCA_JSON_ARRAY;
+        case yajl_t_true:
+                return CASCA_JSON_TRUE;
+        case yajl_t_false:
+                return CASCA_JSON_FALSE;
+        default:
+                return CASCA_JSON_NULL;
+        }
+}
+
+bool casca_json_is_object(const struct casca_json *v)
+{
+        return v && YAJL_IS_OBJECT(Y(v));
+}
+
+bool casca_json_is_array(const struct casca_json *v)
+{
+        return v && YAJL_IS_ARRAY(Y(v));
+}
+
+bool casca_json_is_string(const struct casca_json *v)
+{
+        return v && YAJL_IS_STRING(Y(v));
+}
+
+size_t casca_json_len(const struct casca_json *v)
+{
+        if (casca_json_is_object(v))
+                return Y(v)->u.object.len;
+        if (casca_json_is_array(v))
+                return Y(v)->u.array.len;
+        return 0;
+}
+
+const char *casca_json_key(const struct casca_json *v, size_t i)
+{
+        return casca_json_is_object(v) && i < Y(v)->u.object.len ? Y(v)->u.object.keys[i] : NULL;
+}
+
+const struct casca_json *casca_json_at(const struct casca_json *v, size_t i)
+{
+        if (casca_json_is_object(v) && i < Y(v)->u.object.len)
+                return J(Y(v)->u.object.values[i]);
+        if (casca_json_is_array(v) && i < Y(v)->u.array.len)
+                return J(Y(v)->u.array.values[i]);
+        return NULL;
+}
+
+const char *casca_json_str(const struct casca_json *v)
+{
+        return casca_json_is_string(v) ? Y(v)->u.string : NULL;
+}
+
+const char *casca_json_number(const struct casca_json *v)
+{
+        return v && YAJL_IS_NUMBER(Y(v)) ? Y(v)->u.number.r : NULL;
 }
 
 static int jpath_append(FILE *f, const struct casca_jpath *p)
@@ -211,33 +302,36 @@ int casca_json_error(struct casca_error **err, const struct casca_jpath *p, cons
         return casca_error_setx(err, EINVAL, "%s", msg ? msg : "invalid");
 }
 
-yajl_val casca_json_get(yajl_val obj, const char *key)
+const struct casca_json *casca_json_get(const struct casca_json *obj, const char *key)
 {
-        if (!YAJL_IS_OBJECT(obj))
+        if (!casca_json_is_object(obj))
                 return NULL;
-        for (size_t i = 0; i < obj->u.object.len; i++)
-                if (strcmp(obj->u.object.keys[i], key) == 0)
-                        return obj->u.object.values[i];
+        for (size_t i = 0; i < casca_json_len(obj); i++)
+                if (strcmp(casca_json_key(obj, i), key) == 0)
+                        return casca_json_at(obj, i);
         return NULL;
 }
 
-int casca_json_object(yajl_val v, const struct casca_jpath *p, struct casca_error **err)
+int casca_json_object(const struct casca_json *v, const struct casca_jpath *p,
+                      struct casca_error **err)
 {
-        return YAJL_IS_OBJECT(v) ? 0 : casca_json_error(err, p, "expected an object");
+        return casca_json_is_object(v) ? 0 : casca_json_error(err, p, "expected an object");
 }
 
-int casca_json_array(yajl_val v, const struct casca_jpath *p, struct casca_error **err)
+int casca_json_array(const struct casca_json *v, const struct casca_jpath *p,
+                     struct casca_error **err)
 {
-        return YAJL_IS_ARRAY(v) ? 0 : casca_json_error(err, p, "expected an array");
+        return casca_json_is_array(v) ? 0 : casca_json_error(err, p, "expected an array");
 }
 
-int casca_json_string(yajl_val v, const struct casca_jpath *p, char **ret, struct casca_error **err)
+int casca_json_string(const struct casca_json *v, const struct casca_jpath *p, char **ret,
+                      struct casca_error **err)
 {
         char *s;
 
-        if (!YAJL_IS_STRING(v))
+        if (!casca_json_is_string(v))
                 return casca_json_error(err, p, "expected a string");
-        s = strdup(v->u.string);
+        s = strdup(casca_json_str(v));
         if (!s)
                 return casca_error_set(err, ENOMEM, "strdup");
         free(*ret);
@@ -245,11 +339,12 @@ int casca_json_string(yajl_val v, const struct casca_jpath *p, char **ret, struc
         return 0;
 }
 
-int casca_json_bool(yajl_val v, const struct casca_jpath *p, bool *ret, struct casca_error **err)
+int casca_json_bool(const struct casca_json *v, const struct casca_jpath *p, bool *ret,
+                    struct casca_error **err)
 {
-        if (YAJL_IS_TRUE(v))
+        if ((casca_json_type(v) == CASCA_JSON_TRUE))
                 *ret = true;
-        else if (YAJL_IS_FALSE(v))
+        else if ((casca_json_type(v) == CASCA_JSON_FALSE))
                 *ret = false;
         else
                 return casca_json_error(err, p, "expected a boolean");
@@ -258,8 +353,9 @@ int casca_json_bool(yajl_val v, const struct casca_jpath *p, bool *ret, struct c
 
 /* Split an integer literal into sign and magnitude (up to UINT64_MAX).
  * Returns -ERANGE for an integer too large, -EINVAL for anything else. */
-static int json_integer(yajl_val v, bool *ret_negative, uint64_t *ret_magnitude)
+static int json_integer(const struct casca_json *jv, bool *ret_negative, uint64_t *ret_magnitude)
 {
+        yajl_val v = Y(jv);
         const char *s;
         uint64_t m = 0;
         bool neg = false;
@@ -293,8 +389,8 @@ static int json_integer(yajl_val v, bool *ret_negative, uint64_t *ret_magnitude)
         return 0;
 }
 
-static int json_unsigned(yajl_val v, const struct casca_jpath *p, uint64_t max, const char *what,
-                         uint64_t *ret, struct casca_error **err)
+static int json_unsigned(const struct casca_json *v, const struct casca_jpath *p, uint64_t max,
+                         const char *what, uint64_t *ret, struct casca_error **err)
 {
         uint64_t m;
         bool neg;
@@ -305,12 +401,14 @@ static int json_unsigned(yajl_val v, const struct casca_jpath *p, uint64_t max, 
         return 0;
 }
 
-int casca_json_u64(yajl_val v, const struct casca_jpath *p, uint64_t *ret, struct casca_error **err)
+int casca_json_u64(const struct casca_json *v, const struct casca_jpath *p, uint64_t *ret,
+                   struct casca_error **err)
 {
         return json_unsigned(v, p, UINT64_MAX, "an unsigned 64-bit integer", ret, err);
 }
 
-int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret, struct casca_error **err)
+int casca_json_u32(const struct casca_json *v, const struct casca_jpath *p, uint32_t *ret,
+                   struct casca_error **err)
 {
         uint64_t u = 0;
         int r = json_unsigned(v, p, UINT32_MAX, "an unsigned 32-bit integer", &u, err);
@@ -320,7 +418,8 @@ int casca_json_u32(yajl_val v, const struct casca_jpath *p, uint32_t *ret, struc
         return r;
 }
 
-int casca_json_u16(yajl_val v, const struct casca_jpath *p, uint16_t *ret, struct casca_error **err)
+int casca_json_u16(const struct casca_json *v, const struct casca_jpath *p, uint16_t *ret,
+                   struct casca_error **err)
 {
         uint64_t u = 0;
         int r = json_unsigned(v, p, UINT16_MAX, "an unsigned 16-bit integer", &u, err);
@@ -330,38 +429,26 @@ int casca_json_u16(yajl_val v, const struct casca_jpath *p, uint16_t *ret, struc
         return r;
 }
 
-static int json_signed(yajl_val v, int64_t min, int64_t max, int64_t *ret)
+static int json_signed(const struct casca_json *v, int64_t min, int64_t max, int64_t *ret)
 {
         uint64_t m;
         bool neg;
-        int64_t x;
 
         if (json_integer(v, &neg, &m) < 0)
                 return -EINVAL;
-        if (neg) {
-                if (m > (uint64_t)INT64_MAX + 1)
-                        return -ERANGE;
-                x = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
-        } else {
-                if (m > (uint64_t)INT64_MAX)
-                        return -ERANGE;
-                x = (int64_t)m;
-        }
-        if (x < min || x > max)
-                return -ERANGE;
-        *ret = x;
-        return 0;
+        return casca_int64_from_sign(neg, m, min, max, ret);
 }
 
-int casca_json_i64(yajl_val v, const struct casca_jpath *p, int64_t *ret, struct casca_error **err)
+int casca_json_i64(const struct casca_json *v, const struct casca_jpath *p, int64_t *ret,
+                   struct casca_error **err)
 {
         if (json_signed(v, INT64_MIN, INT64_MAX, ret) < 0)
                 return casca_json_error(err, p, "expected a 64-bit integer");
         return 0;
 }
 
-int casca_json_int_range(yajl_val v, const struct casca_jpath *p, int64_t min, int64_t max,
-                         int64_t *ret, struct casca_error **err)
+int casca_json_int_range(const struct casca_json *v, const struct casca_jpath *p, int64_t min,
+                         int64_t max, int64_t *ret, struct casca_error **err)
 {
         if (json_signed(v, min, max, ret) < 0)
                 return casca_json_error(
@@ -369,8 +456,8 @@ int casca_json_int_range(yajl_val v, const struct casca_jpath *p, int64_t min, i
         return 0;
 }
 
-int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t *ret_n,
-                    struct casca_error **err)
+int casca_json_strv(const struct casca_json *v, const struct casca_jpath *p, char ***ret,
+                    size_t *ret_n, struct casca_error **err)
 {
         _cleanup_strv_ char **strv = NULL;
         size_t n;
@@ -379,12 +466,12 @@ int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t
         r = casca_json_array(v, p, err);
         if (r < 0)
                 return r;
-        n = v->u.array.len;
+        n = casca_json_len(v);
         strv = calloc(n + 1, sizeof(char *));
         if (!strv)
                 return casca_error_set(err, ENOMEM, "calloc");
         for (size_t i = 0; i < n; i++) {
-                r = casca_json_string(v->u.array.values[i], JIDX(p, i), &strv[i], err);
+                r = casca_json_string(casca_json_at(v, i), JIDX(p, i), &strv[i], err);
                 if (r < 0)
                         return r;
         }
@@ -394,10 +481,10 @@ int casca_json_strv(yajl_val v, const struct casca_jpath *p, char ***ret, size_t
         return 0;
 }
 
-yajl_val casca_json_require(yajl_val obj, const char *key, const struct casca_jpath *p,
-                            struct casca_error **err)
+const struct casca_json *casca_json_require(const struct casca_json *obj, const char *key,
+                                            const struct casca_jpath *p, struct casca_error **err)
 {
-        yajl_val v = casca_json_get(obj, key);
+        const struct casca_json *v = casca_json_get(obj, key);
 
         if (!v)
                 casca_json_error(err, JKEY(p, key), "required");
@@ -406,11 +493,11 @@ yajl_val casca_json_require(yajl_val obj, const char *key, const struct casca_jp
 
 /* One body for every typed member getter: look up, then parse with getter. */
 #define MEMBER_GETTER(name, type, getter, required)                                                \
-        int name(yajl_val obj, const char *key, const struct casca_jpath *p, type *ret,            \
-                 struct casca_error **err)                                                         \
+        int name(const struct casca_json *obj, const char *key, const struct casca_jpath *p,       \
+                 type *ret, struct casca_error **err)                                              \
         {                                                                                          \
-                yajl_val v = required ? casca_json_require(obj, key, p, err)                       \
-                                      : casca_json_get(obj, key);                                  \
+                const struct casca_json *v = required ? casca_json_require(obj, key, p, err)       \
+                                                      : casca_json_get(obj, key);                  \
                 int r;                                                                             \
                                                                                                    \
                 if (!v)                                                                            \
@@ -426,10 +513,10 @@ MEMBER_GETTER(casca_json_req_string, char *, casca_json_string, true)
 MEMBER_GETTER(casca_json_req_u32, uint32_t, casca_json_u32, true)
 MEMBER_GETTER(casca_json_req_u64, uint64_t, casca_json_u64, true)
 
-int casca_json_opt_strv(yajl_val obj, const char *key, const struct casca_jpath *p, char ***ret,
-                        size_t *ret_n, struct casca_error **err)
+int casca_json_opt_strv(const struct casca_json *obj, const char *key, const struct casca_jpath *p,
+                        char ***ret, size_t *ret_n, struct casca_error **err)
 {
-        yajl_val v = casca_json_get(obj, key);
+        const struct casca_json *v = casca_json_get(obj, key);
         int r;
 
         if (!v)
@@ -438,259 +525,124 @@ int casca_json_opt_strv(yajl_val obj, const char *key, const struct casca_jpath 
         return r < 0 ? r : 1;
 }
 
-/* ---- generating ------------------------------------------------------------ */
-
-int casca_jgen_init(struct casca_jgen *j, struct casca_error **err)
+int casca_json_calloc(size_t n, size_t size, void **ret, struct casca_error **err)
 {
-        j->failed = false;
-        j->g = yajl_gen_alloc(NULL);
-        if (!j->g)
-                return casca_error_set(err, ENOMEM, "yajl_gen_alloc");
-        yajl_gen_config(j->g, yajl_gen_beautify, 1);
-        yajl_gen_config(j->g, yajl_gen_indent_string, "  ");
-        yajl_gen_config(j->g, yajl_gen_validate_utf8, 1);
+        *ret = NULL;
+        if (n == 0)
+                return 0;
+        *ret = calloc(n, size);
+        if (!*ret)
+                return casca_error_set(err, ENOMEM, "calloc");
         return 0;
 }
 
-void casca_jgen_done(struct casca_jgen *j)
+void casca_kv_free(struct casca_kv *kv, size_t n)
 {
-        if (j->g)
-                yajl_gen_free(j->g);
-        j->g = NULL;
-}
-
-char *casca_jgen_finish(struct casca_jgen *j, struct casca_error **err)
-{
-        const unsigned char *buf = NULL;
-        size_t len = 0;
-        char *out = NULL;
-
-        if (!j->g || j->failed || yajl_gen_get_buf(j->g, &buf, &len) != yajl_gen_status_ok) {
-                casca_error_setx(err, EINVAL, "cannot generate JSON");
-                goto out;
+        for (size_t i = 0; kv && i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
         }
-        out = malloc(len + 2);
-        if (!out) {
-                casca_error_set(err, ENOMEM, "malloc");
-                goto out;
+        free(kv);
+}
+
+int casca_json_kv(const struct casca_json *v, const struct casca_jpath *p, struct casca_kv **ret,
+                  size_t *ret_n, struct casca_error **err)
+{
+        struct casca_kv *kv = NULL;
+        size_t n;
+        int r;
+
+        r = casca_json_object(v, p, err);
+        if (r < 0)
+                return r;
+        n = casca_json_len(v);
+        r = casca_json_calloc(n, sizeof(*kv), (void **)&kv, err);
+        if (r < 0)
+                return r;
+        /* Hand the array over first so that a partial one is freed by the caller. */
+        *ret = kv;
+        *ret_n = n;
+        for (size_t i = 0; i < n; i++) {
+                const char *key = casca_json_key(v, i);
+                kv[i].key = strdup(key);
+                if (!kv[i].key)
+                        return casca_error_set(err, ENOMEM, "strdup");
+                r = casca_json_string(casca_json_at(v, i), JKEY(p, key), &kv[i].value, err);
+                if (r < 0)
+                        return r;
         }
-        memcpy(out, buf, len);
-        out[len] = '\n';
-        out[len + 1] = '\0';
-out:
-        casca_jgen_done(j);
-        return out;
+        return 0;
 }
 
-static void jgen_check(struct casca_jgen *j, yajl_gen_status st)
+int casca_json_array_of(const struct casca_json *v, const struct casca_jpath *p, size_t elem_size,
+                        void **ret, size_t *ret_n, casca_json_elem_fn fn, struct casca_error **err)
 {
-        if (st != yajl_gen_status_ok)
-                j->failed = true;
-}
+        char *elems;
+        int r;
 
-void casca_jgen_map_open(struct casca_jgen *j)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_map_open(j->g));
-}
+        r = casca_json_array(v, p, err);
+        if (r < 0)
+                return r;
+        r = casca_json_calloc(casca_json_len(v), elem_size, ret, err);
+        if (r < 0)
+                return r;
+        *ret_n = casca_json_len(v);
+        elems = *ret;
+        for (size_t i = 0; i < casca_json_len(v); i++) {
+                const struct casca_jpath *ip = JIDX(p, i);
 
-void casca_jgen_map_close(struct casca_jgen *j)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_map_close(j->g));
-}
-
-void casca_jgen_array_open(struct casca_jgen *j)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_array_open(j->g));
-}
-
-void casca_jgen_array_close(struct casca_jgen *j)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_array_close(j->g));
-}
-
-void casca_jgen_str(struct casca_jgen *j, const char *s)
-{
-        if (!s)
-                j->failed = true;
-        if (!j->failed)
-                jgen_check(j, yajl_gen_string(j->g, (const unsigned char *)s, strlen(s)));
-}
-
-void casca_jgen_bool(struct casca_jgen *j, bool b)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_bool(j->g, b));
-}
-
-void casca_jgen_int(struct casca_jgen *j, long long v)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_integer(j->g, v));
-}
-
-static void jgen_number(struct casca_jgen *j, const char *text)
-{
-        if (!j->failed)
-                jgen_check(j, yajl_gen_number(j->g, text, strlen(text)));
-}
-
-void casca_jgen_u64(struct casca_jgen *j, uint64_t v)
-{
-        char buf[24];
-
-        snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        jgen_number(j, buf);
-}
-
-void casca_jgen_value(struct casca_jgen *j, yajl_val v)
-{
-        casca_jgen_merged(j, v, NULL);
-}
-
-static bool same_scalar(yajl_val a, yajl_val b)
-{
-        if (YAJL_IS_STRING(a) && YAJL_IS_STRING(b))
-                return strcmp(a->u.string, b->u.string) == 0;
-        if (YAJL_IS_NUMBER(a) && YAJL_IS_NUMBER(b))
-                return strcmp(a->u.number.r, b->u.number.r) == 0;
-        return false;
-}
-
-/* Elements of an array of objects that stand for the same thing. */
-static bool same_identity(yajl_val a, yajl_val b)
-{
-        static const char *const keys[] = {"pageSize", "major", "minor"};
-        bool any = false;
-
-        if (!YAJL_IS_OBJECT(a) || !YAJL_IS_OBJECT(b))
-                return false;
-        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-                yajl_val x = casca_json_get(a, keys[i]), y = casca_json_get(b, keys[i]);
-
-                if (!x && !y)
-                        continue;
-                if (!x || !y || !same_scalar(x, y))
-                        return false;
-                any = true;
+                r = casca_json_object(casca_json_at(v, i), ip, err);
+                if (r < 0)
+                        return r;
+                r = fn(elems + i * elem_size, casca_json_at(v, i), ip, err);
+                if (r < 0)
+                        return r;
         }
-        return any;
+        return 0;
 }
 
-static yajl_val find_identity(yajl_val array, yajl_val elem)
+int casca_json_name(const struct casca_json *v, const struct casca_jpath *p,
+                    const struct casca_json_name *table, size_t n, const char *what, int *ret,
+                    struct casca_error **err)
 {
-        for (size_t i = 0; i < array->u.array.len; i++)
-                if (same_identity(array->u.array.values[i], elem))
-                        return array->u.array.values[i];
-        return NULL;
-}
+        char expected[512];
+        size_t used = 0;
 
-static bool keyed_array(yajl_val a)
-{
-        for (size_t i = 0; i < a->u.array.len; i++)
-                if (!same_identity(a->u.array.values[i], a->u.array.values[i]))
-                        return false;
-        return true;
-}
-
-static void jgen_merged_object(struct casca_jgen *j, yajl_val base, yajl_val over)
-{
-        casca_jgen_map_open(j);
-        for (size_t i = 0; i < base->u.object.len; i++) {
-                casca_jgen_str(j, base->u.object.keys[i]);
-                casca_jgen_merged(j, base->u.object.values[i],
-                                  casca_json_get(over, base->u.object.keys[i]));
-        }
-        for (size_t i = 0; over && i < over->u.object.len; i++) {
-                if (casca_json_get(base, over->u.object.keys[i]))
-                        continue;
-                casca_jgen_str(j, over->u.object.keys[i]);
-                casca_jgen_value(j, over->u.object.values[i]);
-        }
-        casca_jgen_map_close(j);
-}
-
-static void jgen_merged_array(struct casca_jgen *j, yajl_val base, yajl_val over)
-{
-        casca_jgen_array_open(j);
-        for (size_t i = 0; i < base->u.array.len; i++) {
-                yajl_val b = base->u.array.values[i];
-                casca_jgen_merged(j, b, over ? find_identity(over, b) : NULL);
-        }
-        for (size_t i = 0; over && i < over->u.array.len; i++)
-                if (!find_identity(base, over->u.array.values[i]))
-                        casca_jgen_value(j, over->u.array.values[i]);
-        casca_jgen_array_close(j);
-}
-
-void casca_jgen_merged(struct casca_jgen *j, yajl_val base, yajl_val over)
-{
-        if (!base) {
-                base = over;
-                over = NULL;
-        }
-        if (!base) {
-                j->failed = true;
-                return;
-        }
-        if (YAJL_IS_OBJECT(base) && (!over || YAJL_IS_OBJECT(over))) {
-                jgen_merged_object(j, base, over);
-                return;
-        }
-        if (YAJL_IS_ARRAY(base) &&
-            (!over || (YAJL_IS_ARRAY(over) && keyed_array(base) && keyed_array(over)))) {
-                jgen_merged_array(j, base, over);
-                return;
-        }
-        if (over)
-                base = over;
-        if (j->failed)
-                return;
-        switch (base->type) {
-        case yajl_t_string:
-                casca_jgen_str(j, base->u.string);
-                break;
-        case yajl_t_number:
-                jgen_number(j, base->u.number.r);
-                break;
-        case yajl_t_true:
-        case yajl_t_false:
-                casca_jgen_bool(j, YAJL_IS_TRUE(base));
-                break;
-        case yajl_t_null:
-                jgen_check(j, yajl_gen_null(j->g));
-                break;
-        default: /* an object or array in place of another type */
-                casca_jgen_merged(j, base, NULL);
-                break;
-        }
-}
-
-void casca_jgen_strv(struct casca_jgen *j, const char *const *v, size_t n)
-{
-        casca_jgen_array_open(j);
+        if (!casca_json_is_string(v))
+                return casca_json_error(err, p, "expected a string");
         for (size_t i = 0; i < n; i++)
-                casca_jgen_str(j, v[i]);
-        casca_jgen_array_close(j);
+                if (strcmp(table[i].name, casca_json_str(v)) == 0) {
+                        *ret = table[i].value;
+                        return 0;
+                }
+        expected[0] = '\0';
+        for (size_t i = 0; i < n && used < sizeof(expected); i++) {
+                /* a list too long is cut short: what fit is still shown */
+                int k = casca_snprintf(expected + used, sizeof(expected) - used, "%s%s",
+                                       i ? ", " : "", table[i].name);
+                if (k < 0)
+                        break;
+                used += (size_t)k;
+        }
+        return casca_json_error(err, p, "unknown %s \"%s\" (expected %s)", what, casca_json_str(v),
+                                expected);
 }
 
-void casca_jgen_kstr(struct casca_jgen *j, const char *key, const char *value)
+int casca_json_flags(const struct casca_json *v, const struct casca_jpath *p,
+                     const struct casca_json_name *table, size_t n, int *ret,
+                     struct casca_error **err)
 {
-        casca_jgen_str(j, key);
-        casca_jgen_str(j, value);
-}
+        int r = casca_json_array(v, p, err);
 
-void casca_jgen_kbool(struct casca_jgen *j, const char *key, bool b)
-{
-        casca_jgen_str(j, key);
-        casca_jgen_bool(j, b);
-}
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < casca_json_len(v); i++) {
+                int f;
 
-void casca_jgen_kint(struct casca_jgen *j, const char *key, long long v)
-{
-        casca_jgen_str(j, key);
-        casca_jgen_int(j, v);
+                r = casca_json_name(casca_json_at(v, i), JIDX(p, i), table, n, "flag", &f, err);
+                if (r < 0)
+                        return r;
+                *ret |= f;
+        }
+        return 0;
 }

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char create_usage[] =
         "usage: casca create [options] CONTAINER-ID\n\n"

@@ -11,10 +11,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
-#include "config.h"
-#include "fs.h"
+#include "cli/cli.h"
+#include "runtime/config.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/parse.h"
 
 static const struct option help_only[] = {
         {"help", no_argument, NULL, 'h'},
@@ -90,12 +93,11 @@ static void print_table(const pid_t *pids, size_t n)
                         continue;
                 }
                 pw = getpwuid(p.uid);
-                if (pw && strlen(pw->pw_name) < sizeof(user))
-                        snprintf(user, sizeof(user), "%s", pw->pw_name);
-                else
-                        snprintf(user, sizeof(user), "%u", (unsigned)p.uid);
+                if (!pw || casca_snprintf(user, sizeof(user), "%s", pw->pw_name) < 0)
+                        casca_snprintf_trunc(user, sizeof(user), "%u", (unsigned)p.uid);
                 s = p.cpu_ms / 1000;
-                snprintf(tm, sizeof(tm), "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
+                casca_snprintf_trunc(tm, sizeof(tm), "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60,
+                                     s % 60); /* fits */
                 printf("%-10s %-8d %-8d %-4c %-9s %s\n", user, (int)p.pid, (int)p.ppid, p.state, tm,
                        p.cmdline);
         }
@@ -117,6 +119,8 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
         };
         struct casca_error *err = NULL;
         _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_free_ char *doc = NULL;
+        struct casca_jgen j;
         bool json = false;
         size_t n = 0;
         int c, r;
@@ -138,10 +142,16 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
                 print_table(pids, n);
                 return 0;
         }
-        putchar('[');
-        for (size_t i = 0; i < n; i++)
-                printf("%s%d", i ? "," : "", (int)pids[i]);
-        printf("]\n");
+        if (casca_jgen_init(&j, CASCA_JGEN_NEWLINE, NULL) == 0) {
+                casca_jgen_array_open(&j);
+                for (size_t i = 0; i < n; i++)
+                        casca_jgen_int(&j, pids[i]);
+                casca_jgen_array_close(&j);
+                doc = casca_jgen_finish(&j, NULL);
+        }
+        if (!doc)
+                return cli_failx(cli, "ps: cannot generate JSON");
+        fputs(doc, stdout);
         return 0;
 }
 
@@ -151,19 +161,14 @@ int cmd_ps(struct cli *cli, int argc, char **argv)
 static int parse_size(const char *s, int64_t *ret)
 {
         static const char units[] = "kmgt";
-        unsigned long long v, mult = 1;
-        const char *u;
-        char *end;
+        uint64_t v, mult = 1;
+        const char *u, *end;
 
         if (strcmp(s, "-1") == 0 || strcmp(s, "max") == 0) {
                 *ret = -1;
                 return 0;
         }
-        if (s[0] < '0' || s[0] > '9')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s)
+        if (casca_parse_u64(s, &end, UINT64_MAX, &v) < 0)
                 return -EINVAL;
         if (*end) {
                 u = strchr(units, end[0] | 0x20);
@@ -175,7 +180,7 @@ static int parse_size(const char *s, int64_t *ret)
                 if (strcasecmp(end, "b") != 0 && strcasecmp(end, "ib") != 0 && *end)
                         return -EINVAL;
         }
-        if (v > (unsigned long long)INT64_MAX / mult)
+        if (v > (uint64_t)INT64_MAX / mult)
                 return -ERANGE;
         *ret = (int64_t)(v * mult);
         return 0;
@@ -183,15 +188,7 @@ static int parse_size(const char *s, int64_t *ret)
 
 static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret)
 {
-        char *end;
-        long long v;
-
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        if (errno || end == s || *end || v < min || v > max)
-                return -EINVAL;
-        *ret = v;
-        return 0;
+        return casca_parse_i64(s, NULL, min, max, ret) < 0 ? -EINVAL : 0;
 }
 
 /* -r FILE ("-": stdin): a linux.resources object, like runc's. */
@@ -426,14 +423,10 @@ out:
 /* "5" or "5s", "500ms", "2m": milliseconds. */
 static int parse_interval(const char *s, unsigned *ret)
 {
-        unsigned long long v, mult = 1000;
-        char *end;
+        uint64_t v, mult = 1000;
+        const char *end;
 
-        if (s[0] < '0' || s[0] > '9')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s)
+        if (casca_parse_u64(s, &end, UINT64_MAX, &v) < 0)
                 return -EINVAL;
         if (strcmp(end, "ms") == 0)
                 mult = 1;
@@ -441,7 +434,7 @@ static int parse_interval(const char *s, unsigned *ret)
                 mult = 60000;
         else if (*end && strcmp(end, "s") != 0)
                 return -EINVAL;
-        if (v == 0 || v > 86400000ULL / mult)
+        if (v == 0 || v > UINT64_C(86400000) / mult)
                 return -ERANGE;
         *ret = (unsigned)(v * mult);
         return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* container-procs.c - every process of a container, for `kill --all` and
+/* procs.c - every process of a container, for `kill --all` and
  * `ps`: through its cgroup, or without one through its pid namespace.
  * Each comes with a pidfd opened before it was checked to be the
  * container's, so a pid that a process outside gets meanwhile is never
@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,9 +19,11 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "cleanup.h"
-#include "container.h"
-#include "fs.h"
+#include "runtime/handle.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/fs.h"
+#include "util/parse.h"
 
 void casca_procs_clear(struct casca_procs *p)
 {
@@ -117,19 +120,22 @@ static bool ns_within(int ns_fd, const struct stat *target, const struct stat *o
 }
 
 /* The last NSpid of /proc/<pid>/status: the pid in its own namespace. */
-static long inner_pid(pid_t pid)
+static int inner_pid(pid_t pid)
 {
         _cleanup_free_ char *text = NULL;
         char path[64], *line, *last;
+        const char *end;
+        int v;
 
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/status", (int)pid) < 0)
+                return -1;
         text = casca_fs_read_file(path, NULL, NULL);
         line = text ? strstr(text, "\nNSpid:") : NULL;
         if (!line)
                 return -1;
         line[strcspn(line + 1, "\n") + 1] = '\0';
         last = strrchr(line, '\t');
-        return last ? strtol(last + 1, NULL, 10) : -1;
+        return last && casca_parse_int(last + 1, &end, 0, INT_MAX, &v) == 0 ? v : -1;
 }
 
 /* Every process in the init's pid namespace and those below it, when that
@@ -143,14 +149,14 @@ static int pidns_procs(struct casca_handle *h, const char *verb, struct casca_pr
         struct stat target, own;
         char path[64];
         struct dirent *de;
-        long inner;
+        int inner;
 
         if (init_fd == -ESRCH)
                 return 0; /* gone: so is its namespace */
         if (init_fd < 0)
                 return casca_error_set(err, -init_fd, "container `%s`: pidfd_open", h->st->id);
-        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)h->st->pid);
-        ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)h->st->pid) >= 0)
+                ns_fd = open(path, O_RDONLY | O_CLOEXEC);
         inner = inner_pid(h->st->pid);
         /* both read while the pidfd's process, the init, still had the pid */
         if (poll(&p, 1, 0) != 0)
@@ -166,24 +172,23 @@ static int pidns_procs(struct casca_handle *h, const char *verb, struct casca_pr
         if (!proc)
                 return casca_error_set(err, errno, "open /proc");
         while ((de = readdir(proc))) {
-                char *end;
-                long pid = strtol(de->d_name, &end, 10);
                 _cleanup_close_ int fd = -1;
-                int nsfd;
+                int pid, nsfd;
 
-                if (*end || pid <= 0)
+                if (casca_parse_int(de->d_name, NULL, 1, INT_MAX, &pid) < 0)
                         continue;
-                fd = pidfd_open((pid_t)pid);
+                fd = pidfd_open(pid);
                 if (fd < 0)
                         continue; /* gone */
                 /* after the pidfd: a pid reused meanwhile is judged by the
                  * process that has it now, which the pidfd holds or which
                  * is not in the namespace */
-                snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
-                nsfd = open(path, O_RDONLY | O_CLOEXEC);
+                nsfd = casca_snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid) < 0
+                               ? -1
+                               : open(path, O_RDONLY | O_CLOEXEC);
                 if (!ns_within(nsfd, &target, &own))
                         continue;
-                if (procs_add(ret, (pid_t)pid, fd) < 0)
+                if (procs_add(ret, pid, fd) < 0)
                         return casca_error_set(err, ENOMEM, "processes");
                 fd = -1;
         }
@@ -209,4 +214,72 @@ int casca_handle_procs(struct casca_handle *h, const char *verb, struct casca_pr
         if (r < 0)
                 casca_procs_clear(ret);
         return r < 0 ? r : 0;
+}
+
+int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err)
+{
+        _cleanup_free_ char *text = NULL, *cmdline = NULL;
+        unsigned long long utime = 0, stime = 0, start = 0;
+        long tick = sysconf(_SC_CLK_TCK);
+        char path[64], *rparen, *p;
+        int r;
+        size_t len = 0;
+        struct stat st;
+        int field;
+
+        *ret = (struct casca_proc_info){.pid = pid};
+        r = casca_snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+        if (r < 0 || stat(path, &st) < 0)
+                return casca_error_set(err, errno, "process %d", (int)pid);
+        ret->uid = st.st_uid;
+        r = casca_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        text = r < 0 ? NULL : casca_fs_read_file(path, NULL, err);
+        if (!text)
+                return -ESRCH; /* gone meanwhile, most likely */
+        /* "pid (comm) S ppid ..." - comm may hold spaces and parentheses */
+        rparen = strrchr(text, ')');
+        p = strchr(text, '(');
+        if (!rparen || !p || rparen[1] != ' ' || !rparen[2])
+                return casca_error_setx(err, EINVAL, "process %d: unexpected stat", (int)pid);
+        casca_snprintf_trunc(ret->comm, sizeof(ret->comm), "%.*s", (int)(rparen - p - 1), p + 1);
+        ret->state = rparen[2];
+        p = rparen + 3;
+        /* field 4 is ppid, 14 utime, 15 stime, 22 starttime */
+        for (field = 4; p && *p && field <= 22; field++) {
+                const char *end;
+                uint64_t v = 0;
+
+                if (field == 4 || field == 14 || field == 15 || field == 22)
+                        (void)casca_parse_u64(p, &end, UINT64_MAX, &v);
+
+                if (field == 4)
+                        ret->ppid = (pid_t)v;
+                else if (field == 14)
+                        utime = v;
+                else if (field == 15)
+                        stime = v;
+                else if (field == 22)
+                        start = v;
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        if (tick > 0) {
+                ret->cpu_ms = (utime + stime) * 1000 / (unsigned long long)tick;
+                ret->start_ms = start * 1000 / (unsigned long long)tick;
+        }
+        if (casca_snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid) >= 0)
+                cmdline = casca_fs_read_file(path, &len, NULL);
+        /* arguments are NUL-separated */
+        for (size_t i = 0; cmdline && i < len; i++)
+                if (cmdline[i] == '\0')
+                        cmdline[i] = ' ';
+        while (len > 0 && cmdline[len - 1] == ' ')
+                cmdline[--len] = '\0';
+        /* cut short as ps does */
+        if (len > 0)
+                casca_snprintf_trunc(ret->cmdline, sizeof(ret->cmdline), "%s", cmdline);
+        else /* a kernel thread or a zombie: [comm] like ps */
+                casca_snprintf_trunc(ret->cmdline, sizeof(ret->cmdline), "[%s]", ret->comm);
+        return 0;
 }

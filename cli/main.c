@@ -4,6 +4,7 @@
  * call. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create, true},
@@ -53,28 +58,38 @@ static void usage(FILE *f)
                    "  -h, --help              this help; `casca COMMAND --help` for a command\n");
 }
 
-static void json_escape(FILE *f, const char *s)
+/* {"level":..,"msg":..,"time":..} (json) or time=".." level=.. msg=".."
+ * (text), as runc writes them, and a newline; malloc'd. */
+static char *log_line(bool json, const char *level, const char *msg, const char *stamp)
 {
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c == '\n')
-                        fputs("\\n", f);
-                else if (c < 0x20)
-                        fprintf(f, "\\u%04x", c);
-                else
-                        fputc(c, f);
+        struct casca_jgen j;
+        char *quoted, *line = NULL;
+
+        if (casca_jgen_init(&j, json ? CASCA_JGEN_NEWLINE : 0, NULL) < 0)
+                return NULL;
+        if (json) {
+                casca_jgen_map_open(&j);
+                casca_jgen_kstr(&j, "level", level);
+                casca_jgen_kstr(&j, "msg", msg);
+                casca_jgen_kstr(&j, "time", stamp);
+                casca_jgen_map_close(&j);
+                return casca_jgen_finish(&j, NULL);
         }
+        casca_jgen_str(&j, msg);
+        quoted = casca_jgen_finish(&j, NULL);
+        if (quoted && asprintf(&line, "time=\"%s\" level=%s msg=%s\n", stamp, level, quoted) < 0)
+                line = NULL;
+        free(quoted);
+        return line;
 }
 
 void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
 {
         static const char *const names[] = {"error", "warning", "info", "debug"};
-        char ts[64];
+        char ts[64], stamp[96];
+        _cleanup_free_ char *line = NULL;
         struct timespec now;
         struct tm tm;
-        FILE *f;
         int fd;
 
         if (level == CASCA_LOG_DEBUG && !cli->ctx.debug)
@@ -84,25 +99,21 @@ void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
                 fprintf(stderr, "casca: %s: %s\n", names[level], msg);
         if (!cli->log_path)
                 return;
-        fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0 || !(f = fdopen(fd, "a"))) {
-                if (fd >= 0)
-                        close(fd);
-                return;
-        }
         clock_gettime(CLOCK_REALTIME, &now);
         gmtime_r(&now.tv_sec, &tm);
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (cli->log_json) {
-                fprintf(f, "{\"level\":\"%s\",\"msg\":\"", names[level]);
-                json_escape(f, msg);
-                fprintf(f, "\",\"time\":\"%s.%09ldZ\"}\n", ts, now.tv_nsec);
-        } else {
-                fprintf(f, "time=\"%s.%09ldZ\" level=%s msg=\"", ts, now.tv_nsec, names[level]);
-                json_escape(f, msg);
-                fprintf(f, "\"\n");
+        casca_snprintf_trunc(stamp, sizeof(stamp), "%s.%09ldZ", ts, now.tv_nsec); /* fits */
+        line = log_line(cli->log_json, names[level], msg, stamp);
+        if (!line)
+                return;
+        fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return;
+        /* one write: lines of concurrent runtimes do not interleave */
+        if (write(fd, line, strlen(line)) < 0) {
+                /* nowhere left to say so */
         }
-        fclose(f);
+        close(fd);
 }
 
 static void lib_log(enum casca_log_level level, const char *msg, void *userdata)
@@ -126,7 +137,8 @@ int cli_failx(struct cli *cli, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof(buf), fmt, ap);
+        if (casca_vsnprintf(buf, sizeof(buf), fmt, ap) < 0) /* cut short: still said */
+                buf[sizeof(buf) - 1] = '\0';
         va_end(ap);
         fprintf(stderr, "casca: %s\n", buf);
         cli_log(cli, CASCA_LOG_ERROR, buf);
@@ -163,15 +175,7 @@ int cli_need_args(struct cli *cli, int argc, int n, const char *usage_text)
 
 int cli_parse_uint(const char *s, unsigned *ret)
 {
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || v > 0xffffffffUL || s[0] == '-')
-                return -EINVAL;
-        *ret = (unsigned)v;
-        return 0;
+        return casca_parse_uint(s, NULL, UINT_MAX, ret) < 0 ? -EINVAL : 0;
 }
 
 /* "--name=value" or "--name value"; returns the value or NULL. */
@@ -198,7 +202,7 @@ int main(int argc, char **argv)
 #define BAD_GLOBAL(...)                                                                            \
         do {                                                                                       \
                 if (!bad[0])                                                                       \
-                        snprintf(bad, sizeof(bad), __VA_ARGS__);                                   \
+                        casca_snprintf_trunc(bad, sizeof(bad), __VA_ARGS__);                       \
         } while (0)
 
         cli.ctx.log_data = &cli;

@@ -3,9 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 
 void casca_log(const struct casca_context *ctx, enum casca_log_level level, const char *fmt, ...)
 {
@@ -21,18 +20,4 @@ void casca_log(const struct casca_context *ctx, enum casca_log_level level, cons
         if (msg)
                 ctx->log(level, msg, ctx->log_data);
         free(msg);
-}
-
-const char *casca_default_state_root(void)
-{
-        static char buf[4096];
-        const char *xdg;
-
-        if (geteuid() == 0)
-                return "/run/casca";
-        xdg = getenv("XDG_RUNTIME_DIR");
-        if (xdg && xdg[0] == '/' && snprintf(buf, sizeof(buf), "%s/casca", xdg) < (int)sizeof(buf))
-                return buf;
-        snprintf(buf, sizeof(buf), "/tmp/casca-%u", (unsigned)geteuid());
-        return buf;
 }

@@ -37,6 +37,10 @@ int casca_fs_open_in_root_fallback(int root_fd, const char *path, int flags, mod
 int casca_fs_open_parent_in_root(int root_fd, const char *path, bool mkdir_parents,
                                  bool nofollow_last, char **ret_name, struct casca_error **err);
 
+/* mkdir -p of a host path (each missing directory with mode); "mkdir `x`"
+ * names the one that failed. */
+int casca_fs_mkdir_p(const char *path, mode_t mode, struct casca_error **err);
+
 /* mkdir -p inside the root (symlinks on the way are followed inside the
  * root, so "var/run -> /run" creates under <root>/run).  Returns 0. */
 int casca_fs_mkdir_in_root(int root_fd, const char *path, mode_t mode, struct casca_error **err);

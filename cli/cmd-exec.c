@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
+#include "util/parse.h"
 
 static const char usage[] =
         "usage: casca exec [options] CONTAINER-ID [COMMAND [ARG...]]\n\n"
@@ -74,17 +75,13 @@ static const struct option opts[] = {
 
 static int parse_user(const char *s, struct casca_exec_options *o)
 {
-        char *end;
-        unsigned long uid = strtoul(s, &end, 10), gid = 0;
+        const char *end;
+        uint64_t uid, gid = 0;
 
-        if (end == s || (*end && *end != ':') || uid > 0xffffffffUL)
+        if (casca_parse_u64(s, &end, UINT32_MAX, &uid) < 0 || (*end && *end != ':'))
                 return -1;
-        if (*end == ':') {
-                const char *g = end + 1;
-                gid = strtoul(g, &end, 10);
-                if (end == g || *end || gid > 0xffffffffUL)
-                        return -1;
-        }
+        if (*end == ':' && casca_parse_u64(end + 1, NULL, UINT32_MAX, &gid) < 0)
+                return -1;
         o->has_user = true;
         o->uid = (uint32_t)uid;
         o->gid = (uint32_t)gid;
@@ -97,14 +94,11 @@ static int parse_gids(const char *s, uint32_t *gids, size_t *n, size_t max)
         const char *p = s;
 
         do {
-                char *end;
-                unsigned long v;
+                const char *end;
+                uint64_t v;
 
-                if (*p < '0' || *p > '9' || *n >= max)
-                        return -1;
-                errno = 0;
-                v = strtoul(p, &end, 10);
-                if (errno || v > 0xffffffffUL || (*end && *end != ','))
+                if (*n >= max || casca_parse_u64(p, &end, UINT32_MAX, &v) < 0 ||
+                    (*end && *end != ','))
                         return -1;
                 gids[(*n)++] = (uint32_t)v;
                 p = *end ? end + 1 : end;

@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "spawn.h"
+#include "util/cleanup.h"
+#include "util/spawn.h"
 
 extern char **environ;
 

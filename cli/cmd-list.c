@@ -4,18 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-
-static void json_str(const char *s)
-{
-        putchar('"');
-        for (; *s; s++) {
-                if (*s == '"' || *s == '\\')
-                        putchar('\\');
-                putchar(*s);
-        }
-        putchar('"');
-}
+#include "cli/cli.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/format.h"
 
 static const char *owner_name(uid_t uid, char *buf, size_t size)
 {
@@ -23,18 +15,17 @@ static const char *owner_name(uid_t uid, char *buf, size_t size)
 
         if (pw)
                 return pw->pw_name;
-        snprintf(buf, size, "#%u", (unsigned)uid);
+        casca_snprintf_trunc(buf, size, "#%u", (unsigned)uid); /* buf holds any */
         return buf;
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-        static const char usage[] =
-                "usage: casca list [--format table|json] [-q]\n\n"
-                "List the containers under the state root.\n\n"
-                "  -f, --format table|json  output format (default table)\n"
-                "  -q, --quiet              print only the ids\n"
-                "  -h, --help               this help\n";
+        static const char usage[] = "usage: casca list [--format table|json] [-q]\n\n"
+                                    "List the containers under the state root.\n\n"
+                                    "  -f, --format table|json  output format (default table)\n"
+                                    "  -q, --quiet              print only the ids\n"
+                                    "  -h, --help               this help\n";
         static const struct option opts[] = {
                 {"format", required_argument, NULL, 'f'},
                 {"quiet", no_argument, NULL, 'q'},
@@ -54,8 +45,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                 else if (strcmp(optarg, "json") == 0)
                         json = true;
                 else if (strcmp(optarg, "table") != 0)
-                        return cli_failx(cli, "--format: expected table or json, got `%s`",
-                                         optarg);
+                        return cli_failx(cli, "--format: expected table or json, got `%s`", optarg);
         }
         if (r < 0)
                 return r == CLI_HELP_DONE ? 0 : 2;
@@ -67,21 +57,31 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                 for (size_t i = 0; i < n; i++)
                         printf("%s\n", v[i].id);
         } else if (json) {
-                putchar('[');
-                for (size_t i = 0; i < n; i++) {
-                        printf("%s{\"ociVersion\":\"%s\",\"id\":", i ? "," : "",
-                               CASCA_OCI_VERSION);
-                        json_str(v[i].id);
-                        printf(",\"pid\":%d,\"status\":\"%s\",\"bundle\":", (int)v[i].pid,
-                               v[i].status);
-                        json_str(v[i].bundle);
-                        printf(",\"created\":");
-                        json_str(v[i].created);
-                        printf(",\"owner\":");
-                        json_str(owner_name(v[i].owner, buf, sizeof(buf)));
-                        putchar('}');
+                _cleanup_free_ char *doc = NULL;
+                struct casca_jgen j;
+
+                if (casca_jgen_init(&j, CASCA_JGEN_NEWLINE, NULL) == 0) {
+                        casca_jgen_array_open(&j);
+                        for (size_t i = 0; i < n; i++) {
+                                casca_jgen_map_open(&j);
+                                casca_jgen_kstr(&j, "ociVersion", CASCA_OCI_VERSION);
+                                casca_jgen_kstr(&j, "id", v[i].id);
+                                casca_jgen_kint(&j, "pid", v[i].pid);
+                                casca_jgen_kstr(&j, "status", v[i].status);
+                                casca_jgen_kstr(&j, "bundle", v[i].bundle);
+                                casca_jgen_kstr(&j, "created", v[i].created);
+                                casca_jgen_kstr(&j, "owner",
+                                                owner_name(v[i].owner, buf, sizeof(buf)));
+                                casca_jgen_map_close(&j);
+                        }
+                        casca_jgen_array_close(&j);
+                        doc = casca_jgen_finish(&j, NULL);
                 }
-                printf("]\n");
+                casca_container_info_free(v, n);
+                if (!doc)
+                        return cli_failx(cli, "list: cannot generate JSON");
+                fputs(doc, stdout);
+                return 0;
         } else {
                 printf("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE",
                        "CREATED", "OWNER");

@@ -7,9 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "casca-features.h"
-#include "spec.h"
+#include "cli/cli.h"
+#include "runtime/features.h"
+#include "runtime/spec.h"
+#include "util/format.h"
 
 int cmd_spec(struct cli *cli, int argc, char **argv)
 {
@@ -75,7 +76,7 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
         json = casca_spec_generate(&o, &err);
         if (!json)
                 return cli_fail(cli, err);
-        if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path)) {
+        if (casca_snprintf(path, sizeof(path), "%s/config.json", bundle) < 0) {
                 free(json);
                 return cli_failx(cli, "--bundle: path too long");
         }

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* casca-features.h - the runtime-spec "features" document (`casca features`).
- * (Not named features.h: -Iruntime would shadow glibc's <features.h>.) */
+/* features.h - the runtime-spec "features" document (`casca features`). */
 #ifndef CASCA_FEATURES_H
 #define CASCA_FEATURES_H
 

@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "casca.h"
-#include "cleanup.h"
-#include "fs.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/parse.h"
 
 #define MAX_SYMLINKS 40
 #define MAX_WALK_PATH (4 * PATH_MAX)
@@ -547,15 +548,12 @@ static int for_each_fd(int first_fd, int (*fn)(int fd, void *data, struct casca_
                 return casca_error_set(err, errno, "open `/proc/self/fd`");
         }
         while ((errno = 0, de = readdir(d))) {
-                char *end;
-                long fd;
+                int fd;
 
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                if (casca_parse_int(de->d_name, NULL, 0, INT_MAX, &fd) < 0 || fd < first_fd ||
+                    fd == dfd)
                         continue;
-                fd = strtol(de->d_name, &end, 10);
-                if (*end || fd < first_fd || fd > INT_MAX || fd == dfd)
-                        continue;
-                r = fn((int)fd, data, err);
+                r = fn(fd, data, err);
                 if (r < 0)
                         return r;
         }
@@ -792,4 +790,23 @@ static int copy_entry(int src, int dst, const char *name, const struct stat *st,
 int casca_fs_copy_tree(int src_dir, int dst_dir, struct casca_error **err)
 {
         return copy_dir(src_dir, dst_dir, 0, err);
+}
+
+int casca_fs_mkdir_p(const char *path, mode_t mode, struct casca_error **err)
+{
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return casca_error_set(err, ENOMEM, "mkdir `%s`", path);
+        for (char *p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return casca_error_set(err, errno, "mkdir `%s`", copy);
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return casca_error_set(err, errno, "mkdir `%s`", copy);
+        return 0;
 }
