@@ -20,7 +20,8 @@ DEB_DEMO  := busybox-static python3
 # tests/lint.sh: shellcheck, and the Makefile's lint-format/lint-analyze
 DEB_LINT  := shellcheck clang-format clang python3
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
-             iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
+             iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
+             uidmap passt
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
 # systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs
@@ -28,7 +29,7 @@ DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
-DEB_BENCH := crun runc hyperfine time
+DEB_BENCH := crun runc hyperfine time bubblewrap
 DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
              $(DEB_ENGINES)
 
@@ -232,6 +233,7 @@ bench: deps-bench
 	$(MAKE) all
 	bench/run.sh
 	bench/podman.sh
+	bench/sandbox.sh
 
 # Every tracked C file and header, as .clang-format says: `make format`
 # rewrites them, `make lint-format` (the format check of make lint) fails on

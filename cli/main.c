@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
         {"update", "change a container's cgroup limits", cmd_update, false},
         {"events", "stream a container's events (OOM, stats) as JSON", cmd_events, false},
         {"spec", "write a default config.json", cmd_spec, false},
+        {"sandbox", "run a command in a sandbox built from options (no bundle)", cmd_sandbox, true},
         {"features", "print the features casca supports (JSON)", cmd_features, false},
 };
 
@@ -46,7 +47,8 @@ static void usage(FILE *f)
                 fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
         fprintf(f, "\nGlobal options:\n"
                    "  --root DIR              state directory (default /run/casca, or\n"
-                   "                          $XDG_RUNTIME_DIR/casca for a non-root user)\n"
+                   "                          $XDG_RUNTIME_DIR/casca for a non-root user, else\n"
+                   "                          /tmp/casca-UID; must be the caller's, mode 0700)\n"
                    "  --log FILE              also write errors and warnings to FILE\n"
                    "  --log-format text|json  format of --log (default text)\n"
                    "  --debug                 log debug messages\n"

@@ -74,6 +74,9 @@ struct casca_create_options {
         bool foreground;            /* run: the caller stays the parent and owns the pty */
         int *ret_pty_master;        /* foreground with process.terminal: the pty master */
         pid_t *ret_pid;             /* the container's init pid */
+        const char *config_json;    /* the config in memory (sandbox): instead of
+                                       <bundle>/config.json, which need not exist */
+        size_t config_len;
 };
 
 int casca_container_create(struct casca_context *ctx, const char *id,
@@ -97,6 +100,48 @@ int casca_container_stop(struct casca_context *ctx, const char *id, unsigned tim
 int casca_container_run(struct casca_context *ctx, const char *id,
                         const struct casca_create_options *opts, bool detach, bool keep,
                         int *ret_status, struct casca_error **err);
+
+/* `casca sandbox`: a container from a config built in memory, run in the
+ * foreground through the same create path as `run`.  Root or not (a user
+ * namespace mapping the caller then).  Defaults: the host's /usr, /bin,
+ * /sbin, /lib* and /etc read-only (or rootfs), the current directory bound
+ * read-write and the cwd, a fresh /tmp, a minimal /dev, its own /proc, no
+ * network, no capabilities, no_new_privs, the default seccomp profile. */
+enum casca_sandbox_net {
+        CASCA_SANDBOX_NET_NONE, /* a network namespace with only lo */
+        CASCA_SANDBOX_NET_USER, /* the user-mode network (casca.network mode "user") */
+        CASCA_SANDBOX_NET_HOST, /* the host's network namespace */
+};
+struct casca_sandbox_options {
+        char *const *args; /* the command, n_args >= 1 */
+        size_t n_args;
+        const char *rootfs; /* --rootfs DIR; NULL: the host's directories */
+        char *const *binds; /* --bind SRC[:DST[:ro]] */
+        size_t n_binds;
+        char *const *ro_binds; /* --ro-bind SRC[:DST] */
+        size_t n_ro_binds;
+        char *const *tmpfs; /* --tmpfs DIR */
+        size_t n_tmpfs;
+        char *const *env; /* --env K=V, after the others */
+        size_t n_env;
+        char *const *host_env; /* --keep-env: the caller's environment; NULL: none */
+        const char *cwd;       /* --cwd inside; NULL: the caller's cwd, bound rw */
+        const char *hostname;  /* NULL: "sandbox" */
+        enum casca_sandbox_net net;
+        char *const *publish; /* --publish HOST:CTR[/tcp|udp] (user network) */
+        size_t n_publish;
+        const char *memory, *cpus, *pids; /* NULL: no limit */
+        bool has_uid, has_gid;
+        uint32_t uid, gid; /* inside; default: the caller's */
+        bool terminal;     /* pass the terminal through (stdin is one) */
+};
+/* The config (pretty JSON, malloc'd) the sandbox runs; root.path is
+ * rootfs_path (a bundle-relative "rootfs" when NULL). */
+char *casca_sandbox_config(const struct casca_sandbox_options *o, const char *rootfs_path,
+                           struct casca_error **err);
+/* Build, run in the foreground, delete; *ret_status as casca_container_run(). */
+int casca_sandbox_run(struct casca_context *ctx, const struct casca_sandbox_options *o,
+                      int *ret_status, struct casca_error **err);
 
 /* exec: run another process in a created or running container. */
 struct casca_exec_options {

@@ -629,6 +629,50 @@ static int parse_hosts(const struct casca_json *v, const struct casca_jpath *p,
         return 0;
 }
 
+/* mode "user": a user-mode helper (pasta) gives the address, the gateway
+ * and DNS; what belongs to the bridge is refused, not ignored. */
+static int parse_user_mode(const struct casca_json *v, const struct casca_json *ports,
+                           const struct casca_jpath *pp, struct casca_netconf **nc,
+                           struct casca_netconf **ret, struct casca_error **err)
+{
+        static const char *const bridge_only[] = {"bridge", "subnet", "gateway", "address",
+                                                  "mtu",    "mac",    "ipv6",    "nat"};
+        int r;
+
+        for (size_t i = 0; i < casca_json_len(v); i++)
+                for (size_t k = 0; k < ARRAY_SIZE(bridge_only); k++)
+                        if (strcmp(casca_json_key(v, i), bridge_only[k]) == 0)
+                                return casca_error_setx(err, EINVAL,
+                                                        P ".%s: only with mode \"bridge\" (mode "
+                                                          "\"user\" takes its address from the "
+                                                          "helper)",
+                                                        bridge_only[k]);
+        if (ports) {
+                r = parse_ports(ports, pp, *nc, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < (*nc)->n_ports; i++)
+                        if ((*nc)->ports[i].has_host_ip)
+                                return casca_error_setx(err, EINVAL,
+                                                        P ".ports[%zu].hostIP: not with mode "
+                                                          "\"user\"",
+                                                        i);
+        }
+        if ((*nc)->n_dns_servers == 0) {
+                char **v2 = calloc(2, sizeof(*v2));
+                if (!v2 || !(v2[0] = strdup(CASCA_NET_USER_DNS))) {
+                        free(v2);
+                        return oom(err);
+                }
+                free((*nc)->dns_servers);
+                (*nc)->dns_servers = v2;
+                (*nc)->n_dns_servers = 1;
+                (*nc)->has_dns = true;
+        }
+        *ret = TAKE_PTR(*nc);
+        return 0;
+}
+
 int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
                         struct casca_error **err)
 {
@@ -656,7 +700,13 @@ int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
                 const struct casca_json *e = casca_json_at(v, i);
                 const struct casca_jpath *kp = JKEY(np, k);
 
-                if (strcmp(k, "bridge") == 0)
+                if (strcmp(k, "mode") == 0) {
+                        const char *m = casca_json_str(e);
+                        if (!m || (strcmp(m, "bridge") != 0 && strcmp(m, "user") != 0))
+                                r = casca_json_error(err, kp, "expected \"bridge\" or \"user\"");
+                        else
+                                nc->user_mode = strcmp(m, "user") == 0;
+                } else if (strcmp(k, "bridge") == 0)
                         r = parse_ifname(e, kp, &nc->bridge, err);
                 else if (strcmp(k, "interface") == 0)
                         r = parse_ifname(e, kp, &nc->interface, err);
@@ -688,6 +738,8 @@ int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
         }
         if (r < 0)
                 return r;
+        if (nc->user_mode)
+                return parse_user_mode(v, ports, JKEY(np, "ports"), &nc, ret, err);
 
         if (subnet) {
                 r = parse_subnet(subnet, JKEY(np, "subnet"), AF_INET, &nc->subnet, err);

@@ -53,7 +53,12 @@ struct casca_netconf_ip6 {
         struct casca_cidr address; /* prefix == subnet.prefix */
 };
 
+/* mode "user": the address a user-mode helper answers DNS on (pasta's
+ * --dns-forward), the container's resolv.conf nameserver unless dns.servers */
+#define CASCA_NET_USER_DNS "169.254.1.1"
+
 struct casca_netconf {
+        bool user_mode;           /* "mode": "user" (pasta); default "bridge" */
         char *bridge;             /* default "casca0" */
         struct casca_cidr subnet; /* default 10.88.0.0/16; host bits are zero */
         struct casca_ip gateway;  /* default: first address of the subnet */

@@ -28,6 +28,7 @@
 #include "runtime/container-net.h"
 #include "util/cleanup.h"
 #include "util/format.h"
+#include "netns/usernet.h"
 
 #define PIN_FILE "netns"
 
@@ -92,6 +93,27 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                 if (r < 0)
                         return r;
         }
+        if (build && cfg->network->user_mode) {
+                _cleanup_free_ char *pidfile = NULL, *pin = NULL;
+
+                if (asprintf(&pidfile, "%s/" CASCA_USERNET_PIDFILE, dir) < 0)
+                        return casca_error_set(err, ENOMEM, "network");
+                /* root: pasta opens the pinned namespace (the init is not
+                 * dumpable, and pasta drops CAP_SYS_PTRACE before it opens
+                 * /proc/<pid>/ns/) */
+                if (geteuid() == 0 && l->n_net_devices == 0) {
+                        r = pin_netns(dir, nsfd, err);
+                        if (r < 0)
+                                return r;
+                }
+                if (geteuid() == 0 && asprintf(&pin, "%s/" PIN_FILE, dir) < 0)
+                        return casca_error_set(err, ENOMEM, "network");
+                r = casca_usernet_start(cfg->network, init, pin, pidfile, err);
+                if (r < 0)
+                        return r;
+                r = casca_network_write_etc(cfg->network, cfg->hostname, NULL, dir, err);
+                return r < 0 ? casca_error_prefix(err, "casca.network") : 0;
+        }
         if (build) {
                 r = casca_network_setup(cfg->network, id, nsfd, root, &res, err);
                 if (r < 0)
@@ -134,8 +156,15 @@ static int unpin_netns(const char *root, const char *id, struct casca_error **er
 int casca_container_net_teardown(const char *root, const char *id, bool force,
                                  struct casca_error **err)
 {
+        _cleanup_free_ char *pidfile = NULL;
         int r;
 
+        /* mode "user": the container's pasta */
+        if (asprintf(&pidfile, "%s/%s/" CASCA_USERNET_PIDFILE, root, id) < 0)
+                return casca_error_set(err, ENOMEM, "network");
+        r = casca_usernet_stop(pidfile, err);
+        if (r < 0 && !force)
+                return r;
         r = casca_network_teardown(id, root, err);
         /* the pin holds the netDevices that could not be moved back yet */
         if (r < 0 && !force)

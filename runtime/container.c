@@ -506,15 +506,23 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                          size_t *ret_n, struct casca_error **err)
 {
         const char *root = casca_state_root(ctx);
-        _cleanup_closedir_ DIR *d = opendir(root);
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_close_ int fd = -1;
         struct casca_container_info *v = NULL;
         size_t n = 0;
         struct dirent *de;
 
         *ret = NULL;
         *ret_n = 0;
+        if (access(root, F_OK) < 0 && errno == ENOENT)
+                return 0;
+        fd = casca_state_root_open(root, false, err);
+        if (fd < 0)
+                return fd;
+        d = fdopendir(fd);
         if (!d)
-                return errno == ENOENT ? 0 : casca_error_set(err, errno, "state root `%s`", root);
+                return casca_error_set(err, errno, "state root `%s`", root);
+        TAKE_FD(fd);
         while ((de = readdir(d))) {
                 struct casca_handle h;
                 struct casca_container_info *nv;

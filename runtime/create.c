@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "runtime/idmap.h"
 #include "netns/network.h"
 #include "runtime/cloud-init.h"
 #include "runtime/config.h"
@@ -91,12 +92,14 @@ struct create {
 
         bool net_build;                 /* casca.network in a new network namespace */
         bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
+        bool net_dumpable;              /* the init is dumpable during it (rootless pasta) */
         char *root_abs;                 /* the absolute state root (net_step) */
         char *etc_dir;                  /* <root_abs>/<id> (net_build): the /etc files */
         int etc_mounts[CASCA_ETC__MAX]; /* init: detached mounts of them, or -1 */
         int *bind_fds;                  /* with a user namespace: the bind sources, opened here */
         size_t n_bind_fds;
-        bool etc_by_path; /* init: no open_tree in the runtime, open etc_dir */
+        bool etc_by_path;              /* init: no open_tree in the runtime, open etc_dir */
+        struct casca_idmap_plan idmap; /* who writes the id maps (rootless: newuidmap) */
         /* the network: freed last, see casca_container_net_setup() */
         struct casca_network_result *net_res;
 };
@@ -233,6 +236,11 @@ static int child_network(struct create *c, struct casca_error **err)
 {
         int r;
 
+        /* rootless user-mode network: the runtime and pasta, unprivileged,
+         * open our /proc/<pid>/ns/ files, which needs us dumpable; only
+         * the runtime sees us before we are dumpable no more */
+        if (c->net_dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 1)");
         r = casca_sync_send(c->sock[1], SYNC_NETWORK, NULL, 0, -1, err);
         if (r < 0)
                 return r;
@@ -247,6 +255,8 @@ static int child_network(struct create *c, struct casca_error **err)
                         return r;
                 if (step == SYNC_NETWORK_DONE && len == sizeof(v) && fd < 0) {
                         c->etc_by_path = v == 1;
+                        if (c->net_dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
                         return 0;
                 }
                 if (step != SYNC_NETWORK_FILE || len != sizeof(v) || fd < 0 ||
@@ -472,9 +482,18 @@ static int load_bundle(struct create *c, struct casca_error **err)
         config_path = path_join(c->bundle, "config.json");
         if (!config_path)
                 return casca_error_set(err, ENOMEM, "bundle");
-        c->config_json = casca_config_read(config_path, &c->config_len, err);
-        if (!c->config_json)
-                return -EINVAL;
+        if (c->opts->config_json) {
+                c->config_json = malloc(c->opts->config_len + 1);
+                if (!c->config_json)
+                        return casca_error_set(err, ENOMEM, "config");
+                memcpy(c->config_json, c->opts->config_json, c->opts->config_len);
+                c->config_json[c->opts->config_len] = '\0';
+                c->config_len = c->opts->config_len;
+        } else {
+                c->config_json = casca_config_read(config_path, &c->config_len, err);
+                if (!c->config_json)
+                        return -EINVAL;
+        }
         c->cfg = casca_config_parse(c->config_json, c->config_len, err);
         if (!c->cfg)
                 return casca_error_prefix(err, "%s", config_path);
@@ -562,6 +581,9 @@ static int check_config(struct create *c, struct casca_error **err)
         if (!p->terminal && c->opts->console_socket)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
+        r = casca_idmap_plan_make(l, &c->idmap, err);
+        if (r < 0)
+                return r;
         return check_cgroup_needs(c, err);
 }
 
@@ -711,8 +733,14 @@ static int create_cgroup(struct create *c, struct casca_error **err)
 
         /* check_cgroup_needs() refused limits and device rules where there
          * is no cgroup v2 */
-        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available()) {
+                casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: running without a cgroup: %s",
+                          c->id,
+                          c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED
+                                  ? "--cgroup-manager disabled"
+                                  : "no cgroup v2 hierarchy at /sys/fs/cgroup");
                 return 0;
+        }
         r = casca_cgroup_create(l->cgroups_path, c->id, l->has_resources ? &l->resources : NULL,
                                 &c->cg, err);
         if (r < 0 && !limits && geteuid() != 0) {
@@ -780,6 +808,7 @@ static int prepare_network(struct create *c, struct casca_error **err)
 
         c->net_build = c->cfg->network && net->present && !net->path;
         c->net_step = c->net_build || l->n_net_devices > 0;
+        c->net_dumpable = c->net_build && c->cfg->network->user_mode && geteuid() != 0;
         if (c->cfg->network && !c->net_build)
                 casca_log(c->ctx, net->present ? CASCA_LOG_DEBUG : CASCA_LOG_WARNING,
                           "container %s: casca.network ignored: %s", c->id,
@@ -822,7 +851,10 @@ static int send_etc_mounts(struct create *c, uint32_t *ret_by_path, struct casca
                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
                 if (fd < 0 && errno == ENOENT)
                         continue; /* no hostname */
-                if (fd < 0 && errno == ENOSYS) {
+                /* ENOSYS: before 5.2; EPERM: rootless, which may not clone
+                 * a mount of the host's mount namespace (the init, whose
+                 * user namespace maps the caller, opens the files) */
+                if (fd < 0 && (errno == ENOSYS || (errno == EPERM && geteuid() != 0))) {
                         *ret_by_path = 1;
                         return 0;
                 }
@@ -898,7 +930,7 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                                                             &c->cfg->process, err);
                         if (r < 0)
                                 return r;
-                        r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, err);
+                        r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, &c->idmap, err);
                         if (r < 0)
                                 return r;
                         r = casca_sync_send(c->sock[0], SYNC_USERNS_MAPPED, NULL, 0, -1, err);
@@ -973,6 +1005,7 @@ static void create_free(struct create *c)
         casca_network_result_free(c->net_res);
         casca_cgroup_free(c->cg);
         casca_seccomp_prog_free(c->seccomp);
+        casca_idmap_plan_clear(&c->idmap);
         casca_config_free(c->cfg);
         free(c->bundle);
         free(c->rootfs);

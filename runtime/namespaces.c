@@ -13,6 +13,7 @@
 #include "runtime/namespaces.h"
 #include "util/cleanup.h"
 #include "util/format.h"
+#include "runtime/idmap.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -153,18 +154,29 @@ static int format_map(const struct casca_id_mapping *m, size_t n, char *buf, siz
         return (int)used;
 }
 
-int casca_ns_write_id_maps(pid_t pid, const struct casca_linux *l, struct casca_error **err)
+int casca_ns_write_id_maps(pid_t pid, const struct casca_linux *l,
+                           const struct casca_idmap_plan *plan, struct casca_error **err)
 {
         char buf[4096];
         int len, r;
 
-        if (l->n_uid_mappings) {
+        if (l->n_uid_mappings && plan && plan->newuidmap) {
+                r = casca_idmap_run_helper(plan->newuidmap, pid, l->uid_mappings, l->n_uid_mappings,
+                                           "linux.uidMappings", err);
+                if (r < 0)
+                        return r;
+        } else if (l->n_uid_mappings) {
                 len = format_map(l->uid_mappings, l->n_uid_mappings, buf, sizeof(buf));
                 if (len < 0)
                         return casca_error_setx(err, E2BIG, "linux.uidMappings: too many entries");
                 r = write_proc(pid, "uid_map", buf, (size_t)len, err);
                 if (r < 0)
                         return casca_error_prefix(err, "linux.uidMappings");
+        }
+        if (l->n_gid_mappings && plan && plan->newgidmap) {
+                /* newgidmap decides setgroups itself (allowed for a granted range) */
+                return casca_idmap_run_helper(plan->newgidmap, pid, l->gid_mappings,
+                                              l->n_gid_mappings, "linux.gidMappings", err);
         }
         if (l->n_gid_mappings) {
                 /* Without CAP_SETGID over the parent namespace the kernel only

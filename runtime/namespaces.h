@@ -17,8 +17,11 @@ pid_t casca_clone3(uint64_t flags, int cgroup_fd);
 /* Join the namespaces given by path whose type is in `mask` (bit = 1 <<
  * casca_ns_type), the user namespace first.  Errors name the JSON path. */
 int casca_ns_join(const struct casca_linux *l, unsigned mask, struct casca_error **err);
-/* Parent side: write /proc/<pid>/{uid_map,setgroups,gid_map}. */
-int casca_ns_write_id_maps(pid_t pid, const struct casca_linux *l, struct casca_error **err);
+struct casca_idmap_plan;
+/* Parent side: write /proc/<pid>/{uid_map,setgroups,gid_map}, through
+ * newuidmap/newgidmap where the plan (may be NULL) names them. */
+int casca_ns_write_id_maps(pid_t pid, const struct casca_linux *l,
+                           const struct casca_idmap_plan *plan, struct casca_error **err);
 /* Child side: create the time namespace with linux.timeOffsets and enter it. */
 int casca_ns_enter_new_time(const struct casca_linux *l, struct casca_error **err);
 

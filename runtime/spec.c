@@ -15,6 +15,7 @@
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "runtime/idmap.h"
 
 static const char *const default_env[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -58,6 +59,14 @@ static const char *const masked_paths[] = {
 static const char *const readonly_paths[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", "/sys/fs/cgroup",
 };
+
+void casca_spec_gen_hardened_paths(struct casca_jgen *j)
+{
+        casca_jgen_str(j, "maskedPaths");
+        casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
+        casca_jgen_str(j, "readonlyPaths");
+        casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
+}
 
 struct spec_mount {
         const char *destination, *type, *source;
@@ -113,9 +122,13 @@ static void gen_mount(struct casca_jgen *j, const struct spec_mount *m, bool roo
         casca_jgen_map_close(j);
 }
 
+/* The caller is root inside; when `file` (not NULL) grants it a range,
+ * that range follows from 1 (as podman maps it), so that chown works inside. */
 static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long long host_id,
-                           unsigned long long size)
+                           unsigned long long size, const char *file)
 {
+        struct casca_subid_range range;
+
         casca_jgen_str(j, key);
         casca_jgen_array_open(j);
         casca_jgen_map_open(j);
@@ -123,6 +136,13 @@ static void gen_id_mapping(struct casca_jgen *j, const char *key, unsigned long 
         casca_jgen_kint(j, "hostID", (long long)host_id);
         casca_jgen_kint(j, "size", (long long)size);
         casca_jgen_map_close(j);
+        if (file && host_id != 0 && casca_idmap_own_range(file, &range) == 1) {
+                casca_jgen_map_open(j);
+                casca_jgen_kint(j, "containerID", 1);
+                casca_jgen_kint(j, "hostID", range.start);
+                casca_jgen_kint(j, "size", range.count);
+                casca_jgen_map_close(j);
+        }
         casca_jgen_array_close(j);
 }
 
@@ -224,8 +244,8 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
         casca_jgen_str(j, "linux");
         casca_jgen_map_open(j);
         if (rootless) {
-                gen_id_mapping(j, "uidMappings", geteuid(), 1);
-                gen_id_mapping(j, "gidMappings", getegid(), 1);
+                gen_id_mapping(j, "uidMappings", geteuid(), 1, CASCA_SUBUID_FILE);
+                gen_id_mapping(j, "gidMappings", getegid(), 1, CASCA_SUBGID_FILE);
         } else {
                 gen_deny_devices(j);
         }
@@ -246,16 +266,14 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
                 casca_jgen_map_close(j);
         }
         casca_jgen_array_close(j);
-        casca_jgen_str(j, "maskedPaths");
-        if (hardened)
-                casca_jgen_strv(j, masked_paths, ARRAY_SIZE(masked_paths));
-        else
+        if (hardened) {
+                casca_spec_gen_hardened_paths(j);
+        } else {
+                casca_jgen_str(j, "maskedPaths");
                 casca_jgen_strv(j, runc_masked_paths, ARRAY_SIZE(runc_masked_paths));
-        casca_jgen_str(j, "readonlyPaths");
-        if (hardened)
-                casca_jgen_strv(j, readonly_paths, ARRAY_SIZE(readonly_paths));
-        else
+                casca_jgen_str(j, "readonlyPaths");
                 casca_jgen_strv(j, runc_readonly_paths, ARRAY_SIZE(runc_readonly_paths));
+        }
         if (hardened) {
                 casca_jgen_str(j, "seccomp");
                 casca_seccomp_default_profile(j);
@@ -370,11 +388,11 @@ static void gen_system_linux(struct casca_jgen *j, const struct casca_spec_optio
         casca_jgen_str(j, "linux");
         casca_jgen_map_open(j);
         if (o->rootless) {
-                gen_id_mapping(j, "uidMappings", geteuid(), 1);
-                gen_id_mapping(j, "gidMappings", getegid(), 1);
+                gen_id_mapping(j, "uidMappings", geteuid(), 1, NULL);
+                gen_id_mapping(j, "gidMappings", getegid(), 1, NULL);
         } else if (userns) {
-                gen_id_mapping(j, "uidMappings", o->userns_host_id, o->userns_size);
-                gen_id_mapping(j, "gidMappings", o->userns_host_id, o->userns_size);
+                gen_id_mapping(j, "uidMappings", o->userns_host_id, o->userns_size, NULL);
+                gen_id_mapping(j, "gidMappings", o->userns_host_id, o->userns_size, NULL);
         }
         if (!o->rootless) {
                 gen_deny_devices(j);

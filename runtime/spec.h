@@ -37,6 +37,10 @@ struct casca_spec_options {
         enum casca_spec_network network;
 };
 
+struct casca_jgen;
+/* "maskedPaths" and "readonlyPaths" of the hardened profile (the sandbox's too). */
+void casca_spec_gen_hardened_paths(struct casca_jgen *j);
+
 /* A pretty-printed config.json (malloc'd, ends in a newline). */
 char *casca_spec_generate(const struct casca_spec_options *o, struct casca_error **err);
 

@@ -71,19 +71,64 @@ char *casca_state_root_abs(const struct casca_context *ctx, struct casca_error *
         return abs;
 }
 
+/* A state root another user can write to (or owns) lets that user hide, fake
+ * or replace a caller's containers: the fallback /tmp/casca-<uid> can be made
+ * by anyone before its owner first runs casca.  Refuse the opened directory
+ * (after symlinks: what is checked is what is used) unless the caller owns
+ * it and nobody else can write to it, and its parent unless it is the
+ * caller's or root's and, when others can write to it, sticky (/tmp). */
+static int state_root_check(int fd, const char *root, struct casca_error **err)
+{
+        _cleanup_close_ int parent = -1;
+        uid_t me = geteuid();
+        struct stat sb;
+
+        if (fstat(fd, &sb) < 0)
+                return casca_error_set(err, errno, "state root `%s`", root);
+        if (sb.st_uid != me)
+                return casca_error_setx(err, EPERM,
+                                        "state root `%s` is owned by uid %u, not by the caller "
+                                        "(uid %u): refusing it, its owner could hide or fake "
+                                        "containers; remove it, or use --root or $XDG_RUNTIME_DIR",
+                                        root, (unsigned)sb.st_uid, (unsigned)me);
+        if (sb.st_mode & (S_IWGRP | S_IWOTH))
+                return casca_error_setx(err, EPERM,
+                                        "state root `%s` is writable by others (mode %04o): "
+                                        "refusing it; chmod 0700 it",
+                                        root, (unsigned)(sb.st_mode & 07777));
+        parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0 || fstat(parent, &sb) < 0)
+                return casca_error_set(err, errno, "state root `%s`: its parent", root);
+        if (sb.st_uid != me && sb.st_uid != 0)
+                return casca_error_setx(err, EPERM,
+                                        "state root `%s`: its parent directory is owned by uid "
+                                        "%u, who could replace it: refusing it",
+                                        root, (unsigned)sb.st_uid);
+        if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && !(sb.st_mode & S_ISVTX))
+                return casca_error_setx(err, EPERM,
+                                        "state root `%s`: its parent directory is writable by "
+                                        "others and not sticky (mode %04o): refusing it",
+                                        root, (unsigned)(sb.st_mode & 07777));
+        return 0;
+}
+
 int casca_state_root_open(const char *root, bool create, struct casca_error **err)
 {
-        int fd;
+        _cleanup_close_ int fd = -1;
+        int r;
 
         if (create) {
-                int r = casca_fs_mkdir_p(root, 0700, NULL);
+                r = casca_fs_mkdir_p(root, 0700, NULL);
                 if (r < 0)
                         return casca_error_set(err, -r, "state root `%s`", root);
         }
         fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return casca_error_set(err, errno, "state root `%s`", root);
-        return fd;
+        r = state_root_check(fd, root, err);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
 }
 
 static int lock_dir(int fd, const char *id, bool exclusive, struct casca_error **err)

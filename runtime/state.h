@@ -49,7 +49,9 @@ const char *casca_state_root(const struct casca_context *ctx);
 /* realpath() of the state root (netns/ records paths under it). */
 char *casca_state_root_abs(const struct casca_context *ctx, struct casca_error **err);
 
-/* mkdir -p the state root (0700) when create, and open it O_DIRECTORY. */
+/* mkdir -p the state root (0700) when create, and open it O_DIRECTORY.
+ * A root not owned by the caller or writable by others (or in a parent
+ * another user can rename it out of) is refused: EPERM. */
 int casca_state_root_open(const char *root, bool create, struct casca_error **err);
 /* mkdirat(id): EEXIST becomes "container `id` already exists" (saying how
  * to remove it when it is the leftover of a create that did not finish).
