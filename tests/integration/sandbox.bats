@@ -68,7 +68,7 @@ assert_probe() {  # $1: uid
   assert_failure
   assert_output --regexp '^casca: --memory/--cpus/--pids: linux.resources: limits need a pure cgroup v2 hierarchy|not delegated to uid'
   [ -z "$(ls -A "/tmp/casca-$(id -u "$u")/@sandbox")" ]
-  [ -z "$(ls -A "/tmp/casca-$(id -u "$u")" | grep -vx -e @cache -e @sandbox)" ]
+  [ -z "$(find "/tmp/casca-$(id -u "$u")" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox 2>/dev/null)" ]
 }
 
 @test "sandbox: --bind, --ro-bind, --tmpfs, --env, --cwd, --hostname, --uid/--gid, --net host" {

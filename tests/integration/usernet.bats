@@ -97,7 +97,7 @@ pastas_of() {
   # pasta stopped with the container, nothing left
   ! is_pasta "$pasta_pid" || fail "pasta $pasta_pid still runs"
   [ -z "$(ls -A "/tmp/casca-$(id -u "$u")/@sandbox")" ]
-  [ -z "$(ls -A "/tmp/casca-$(id -u "$u")" | grep -vx -e @cache -e @sandbox)" ]
+  [ -z "$(find "/tmp/casca-$(id -u "$u")" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox 2>/dev/null)" ]
 }
 
 @test "usernet: as root, a bundle with casca.network mode user; delete stops pasta" {
