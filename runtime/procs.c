@@ -243,7 +243,10 @@ int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error *
                 return casca_error_setx(err, EINVAL, "process %d: unexpected stat", (int)pid);
         casca_snprintf_trunc(ret->comm, sizeof(ret->comm), "%.*s", (int)(rparen - p - 1), p + 1);
         ret->state = rparen[2];
+        /* the fields after the state, each after one space (the checked
+         * parser, unlike strtoull, skips no blank) */
         p = rparen + 3;
+        p += strspn(p, " ");
         /* field 4 is ppid, 14 utime, 15 stime, 22 starttime */
         for (field = 4; p && *p && field <= 22; field++) {
                 const char *end;
