@@ -69,6 +69,10 @@ SOVERSION := 0
 SONAME    := libcasca.so.$(SOVERSION)
 LIB_SO    := $(BUILD)/libcasca.so.$(VERSION)
 $(LIB_OBJS): OBJ_FLAGS := -fPIC -fvisibility=hidden
+# every symbol libcasca.so uses is resolved at link time; not in a sanitizer
+# build, whose runtime the program that loads the library brings
+SANITIZE  = $(filter -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS))
+SO_NO_UNDEFINED = $(if $(SANITIZE),,-Wl,--no-undefined)
 
 lib: $(BUILD)/libcasca.a $(LIB_SO) $(BUILD)/casca.pc
 
@@ -87,7 +91,7 @@ $(BUILD)/libcasca.a: $(LIB_OBJS)
 $(LIB_SO): $(LIB_OBJS) include/libcasca.sym
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=include/libcasca.sym \
-	    -Wl,--no-undefined -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections \
+	    $(SO_NO_UNDEFINED) -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections \
 	    -o $@ $(LIB_OBJS) $(LDLIBS)
 	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libcasca.so
 
@@ -101,10 +105,10 @@ $(BUILD)/casca.pc: casca.pc.in include/casca.h Makefile
 
 # The unit lane runs every $(BUILD)/tests/test-*: this one is
 # tests/install/test-install.sh (make install/uninstall under a temp prefix).
-$(BUILD)/tests/test-install: tests/install/test-install.sh
+$(BUILD)/tests/test-install: tests/install/test-install.sh Makefile
 	@mkdir -p $(dir $@)
-	$(Q)printf '#!/bin/sh\nexec "%s/tests/install/test-install.sh" "%s"\n' "$(CURDIR)" \
-	    "$(abspath $(BUILD))" > $@ && chmod +x $@
+	$(Q)printf '#!/bin/sh\nCC="%s" DEMO_CFLAGS="%s" exec "%s/tests/install/test-install.sh" "%s"\n' \
+	    "$(CC)" "$(SANITIZE)" "$(CURDIR)" "$(abspath $(BUILD))" > $@ && chmod +x $@
 
 $(BUILD)/casca: $(CLI_OBJS) $(BUILD)/libcasca.a
 	@$(if $(Q),echo "  LD      $@")

@@ -68,8 +68,11 @@ export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 ok "pkg-config knows casca $version" test "$(pkg-config --modversion casca)" = "$version"
 build_demo() {
   # shellcheck disable=SC2046 # pkg-config's flags are words
-  cc -std=c99 -Wall -Wextra -Werror -o "$tmp/lifecycle" "$src/tests/install/lifecycle.c" \
-    $(pkg-config --cflags --libs casca) &&
+  # DEMO_CFLAGS: a sanitizer build's -fsanitize flags, whose runtime the
+  # program brings for the library
+  # shellcheck disable=SC2086 # DEMO_CFLAGS is words too
+  "${CC:-cc}" -std=c99 -Wall -Wextra -Werror ${DEMO_CFLAGS:-} -o "$tmp/lifecycle" \
+    "$src/tests/install/lifecycle.c" $(pkg-config --cflags --libs casca) &&
     readelf -d "$tmp/lifecycle" | grep -F '[libcasca.so.0]'
 }
 ok "a program including <casca.h> only builds against the installed library through pkg-config" build_demo
