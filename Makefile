@@ -55,11 +55,27 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all install deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
+.PHONY: all lib install uninstall deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
         format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build \
         check-vm-systemd rootfs-debian check-rootfs-debian rootfs-system
 
-all: $(BUILD)/casca
+all: $(BUILD)/casca lib
+
+# libcasca: the static archive the casca binary and the tests link, and the
+# shared library with its soname and casca.pc.  Library objects are built
+# position-independent with hidden visibility: the shared library exports
+# what include/casca.h marks CASCA_EXPORT, as include/libcasca.sym lists.
+VERSION   := $(shell sed -n 's/^\#define CASCA_VERSION "\(.*\)"/\1/p' include/casca.h)
+SOVERSION := 0
+SONAME    := libcasca.so.$(SOVERSION)
+LIB_SO    := $(BUILD)/libcasca.so.$(VERSION)
+$(LIB_OBJS): OBJ_FLAGS := -fPIC -fvisibility=hidden
+# every symbol libcasca.so uses is resolved at link time; not in a sanitizer
+# build, whose runtime the program that loads the library brings
+SANITIZE  = $(filter -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS))
+SO_NO_UNDEFINED = $(if $(SANITIZE),,-Wl,--no-undefined)
+
+lib: $(BUILD)/libcasca.a $(LIB_SO) $(BUILD)/casca.pc
 
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
@@ -67,11 +83,33 @@ Q := $(if $(filter 1,$(V)),,@)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(OBJ_FLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
 
 $(BUILD)/libcasca.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS) include/libcasca.sym
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=include/libcasca.sym \
+	    $(SO_NO_UNDEFINED) -Wl,-z,relro,-z,now -Wl,--as-needed -Wl,--gc-sections \
+	    -o $@ $(LIB_OBJS) $(LDLIBS)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libcasca.so
+
+# casca.pc for PREFIX, LIBDIR and INCLUDEDIR as given now (make install
+# writes it again for its own)
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	     -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|'
+$(BUILD)/casca.pc: casca.pc.in include/casca.h Makefile
+	@mkdir -p $(dir $@)
+	$(Q)$(PC_SED) $< > $@
+
+# The unit lane runs every $(BUILD)/tests/test-*: this one is
+# tests/install/test-install.sh (make install/uninstall under a temp prefix).
+$(BUILD)/tests/test-install: tests/install/test-install.sh Makefile
+	@mkdir -p $(dir $@)
+	$(Q)printf '#!/bin/sh\nCC="%s" DEMO_CFLAGS="%s" exec "%s/tests/install/test-install.sh" "%s"\n' \
+	    "$(CC)" "$(SANITIZE)" "$(CURDIR)" "$(abspath $(BUILD))" > $@ && chmod +x $@
 
 $(BUILD)/casca: $(CLI_OBJS) $(BUILD)/libcasca.a
 	@$(if $(Q),echo "  LD      $@")
@@ -108,10 +146,36 @@ $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 	@$(if $(Q),echo "  CC      $@ (static)")
 	$(Q)$(STATIC_CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-install: $(BUILD)/casca
-	install -D -m 0755 $(INSTALL_STRIP) $(BUILD)/casca $(DESTDIR)$(PREFIX)/bin/casca
+# `make install` (PREFIX, DESTDIR): the binary, libcasca (shared, with its
+# soname links, and the static archive), casca.h, casca.pc, the man page
+# casca(8) (doc/casca.8, mdoc) and bash completion; `make uninstall`
+# removes exactly those.  tests/install/test-install.sh checks both.
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: deps-demo deps-lint lint lint-layers lint-format lint-analyze
+INSTALLED := $(BINDIR)/casca $(LIBDIR)/libcasca.so.$(VERSION) $(LIBDIR)/$(SONAME) \
+             $(LIBDIR)/libcasca.so $(LIBDIR)/libcasca.a $(INCLUDEDIR)/casca.h \
+             $(PKGCONFIGDIR)/casca.pc $(MANDIR)/man8/casca.8 $(BASHCOMPDIR)/casca
+
+install: $(BUILD)/casca lib
+	install -D -m 0755 $(INSTALL_STRIP) $(BUILD)/casca $(DESTDIR)$(BINDIR)/casca
+	install -D -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libcasca.so.$(VERSION)
+	ln -sf libcasca.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcasca.so
+	install -D -m 0644 $(BUILD)/libcasca.a $(DESTDIR)$(LIBDIR)/libcasca.a
+	install -D -m 0644 include/casca.h $(DESTDIR)$(INCLUDEDIR)/casca.h
+	mkdir -p $(DESTDIR)$(PKGCONFIGDIR) && $(PC_SED) casca.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/casca.pc
+	install -D -m 0644 doc/casca.8 $(DESTDIR)$(MANDIR)/man8/casca.8
+	install -D -m 0644 completions/casca.bash $(DESTDIR)$(BASHCOMPDIR)/casca
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+.PHONY: deps-demo deps-lint lint lint-layers lint-format
 
 # $(call install_missing,PACKAGES): install those of PACKAGES that are not
 # (dpkg-query is cheap; apt-get update is not).
@@ -156,7 +220,7 @@ check: deps
 	$(MAKE) all tests rootfs-system
 	tests/run-checks.sh
 
-tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS)
+tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/test-install
 
 check-unit: tests
 	tests/run-checks.sh unit

@@ -93,11 +93,7 @@ int casca_resources_from_json(struct casca_resources *res, const struct casca_js
                               const struct casca_jpath *p, struct casca_error **err);
 /* Free what res holds (not res itself). */
 void casca_resources_clear(struct casca_resources *res);
-/* Parse a linux.resources object on its own (runc's `update -r` file):
- * calloc'd, freed with casca_resources_free(). */
-struct casca_resources *casca_resources_parse(const char *json, size_t len,
-                                              struct casca_error **err);
-void casca_resources_free(struct casca_resources *res);
+/* casca_resources_parse() and casca_resources_free() are public: casca.h. */
 /* The inverse: every member res has, as a linux.resources object (device
  * rules excepted), which casca_resources_parse() reads back to the same. */
 struct casca_jgen;

@@ -16,6 +16,15 @@
 #define CASCA_VERSION "0.1.0"
 #define CASCA_OCI_VERSION "1.3.0"
 
+/* What libcasca exports: the library is built with hidden visibility, so a
+ * function without CASCA_EXPORT, and every function of an internal header,
+ * stays inside it (libcasca.sym lists the same names). */
+#define CASCA_EXPORT __attribute__((visibility("default")))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- errors -------------------------------------------------------------- */
 
 struct casca_error {
@@ -25,15 +34,15 @@ struct casca_error {
 
 /* Fill *err (if err and *err is unset) and return -code (or -EINVAL when
  * code is 0).  The message gets ": strerror(code)" appended when code != 0. */
-int casca_error_set(struct casca_error **err, int code, const char *fmt, ...)
+CASCA_EXPORT int casca_error_set(struct casca_error **err, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Like casca_error_set() but never appends strerror(). */
-int casca_error_setx(struct casca_error **err, int code, const char *fmt, ...)
+CASCA_EXPORT int casca_error_setx(struct casca_error **err, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Prepend "<context>: " to an existing error; returns its -code. */
-int casca_error_prefix(struct casca_error **err, const char *fmt, ...)
+CASCA_EXPORT int casca_error_prefix(struct casca_error **err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-void casca_error_free(struct casca_error *err);
+CASCA_EXPORT void casca_error_free(struct casca_error *err);
 
 /* ---- the runtime context ------------------------------------------------ */
 
@@ -50,7 +59,7 @@ struct casca_context {
 };
 
 /* /run/casca for root, $XDG_RUNTIME_DIR/casca otherwise.  Static storage. */
-const char *casca_default_state_root(void);
+CASCA_EXPORT const char *casca_default_state_root(void);
 
 /* ---- the runtime binary ---------------------------------------------------- */
 
@@ -60,8 +69,8 @@ const char *casca_default_state_root(void);
  * that no container can reach the binary on disk through /proc/<pid>/exe
  * (CVE-2019-5736).  Returns 0 when already sealed, < 0 on failure; a
  * successful re-exec does not return. */
-int casca_exec_sealed_self(char **argv, struct casca_error **err);
-bool casca_exe_is_sealed(void);
+CASCA_EXPORT int casca_exec_sealed_self(char **argv, struct casca_error **err);
+CASCA_EXPORT bool casca_exe_is_sealed(void);
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
@@ -79,27 +88,29 @@ struct casca_create_options {
         size_t config_len;
 };
 
-int casca_container_create(struct casca_context *ctx, const char *id,
-                           const struct casca_create_options *opts, struct casca_error **err);
-int casca_container_start(struct casca_context *ctx, const char *id, struct casca_error **err);
+CASCA_EXPORT int casca_container_create(struct casca_context *ctx, const char *id,
+                                        const struct casca_create_options *opts,
+                                        struct casca_error **err);
+CASCA_EXPORT int casca_container_start(struct casca_context *ctx, const char *id,
+                                       struct casca_error **err);
 /* The runtime-spec state as a JSON document (malloc'd). */
-int casca_container_state(struct casca_context *ctx, const char *id, char **ret_json,
-                          struct casca_error **err);
-int casca_container_kill(struct casca_context *ctx, const char *id, int signo, bool all,
-                         struct casca_error **err);
-int casca_container_delete(struct casca_context *ctx, const char *id, bool force,
-                           struct casca_error **err);
+CASCA_EXPORT int casca_container_state(struct casca_context *ctx, const char *id, char **ret_json,
+                                       struct casca_error **err);
+CASCA_EXPORT int casca_container_kill(struct casca_context *ctx, const char *id, int signo,
+                                      bool all, struct casca_error **err);
+CASCA_EXPORT int casca_container_delete(struct casca_context *ctx, const char *id, bool force,
+                                        struct casca_error **err);
 /* SIGTERM, wait up to timeout_s, then SIGKILL; returns once stopped. */
-int casca_container_stop(struct casca_context *ctx, const char *id, unsigned timeout_s,
-                         struct casca_error **err);
+CASCA_EXPORT int casca_container_stop(struct casca_context *ctx, const char *id, unsigned timeout_s,
+                                      struct casca_error **err);
 
 /* create + start.  detach: return once started.  Otherwise stay in the
  * foreground: relay the pty (if any), forward signals, wait, delete unless
  * keep, and put the container's exit status (128+N when killed by signal
  * N) in *ret_status. */
-int casca_container_run(struct casca_context *ctx, const char *id,
-                        const struct casca_create_options *opts, bool detach, bool keep,
-                        int *ret_status, struct casca_error **err);
+CASCA_EXPORT int casca_container_run(struct casca_context *ctx, const char *id,
+                                     const struct casca_create_options *opts, bool detach,
+                                     bool keep, int *ret_status, struct casca_error **err);
 
 /* `casca sandbox`: a container from a config built in memory, run in the
  * foreground through the same create path as `run`.  Root or not (a user
@@ -171,9 +182,9 @@ struct casca_exec_options {
 };
 /* In the foreground (not detach) *ret_status is the process's exit status
  * (128+N when killed by signal N). */
-int casca_container_exec(struct casca_context *ctx, const char *id,
-                         const struct casca_exec_options *opts, int *ret_status,
-                         struct casca_error **err);
+CASCA_EXPORT int casca_container_exec(struct casca_context *ctx, const char *id,
+                                      const struct casca_exec_options *opts, int *ret_status,
+                                      struct casca_error **err);
 
 struct casca_container_info {
         char *id;
@@ -183,9 +194,9 @@ struct casca_container_info {
         char *created;
         uid_t owner;
 };
-int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
-                         size_t *ret_n, struct casca_error **err);
-void casca_container_info_free(struct casca_container_info *v, size_t n);
+CASCA_EXPORT int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
+                                      size_t *ret_n, struct casca_error **err);
+CASCA_EXPORT void casca_container_info_free(struct casca_container_info *v, size_t n);
 
 /* ---- the container's cgroup (cgroup v2 only) ------------------------------- */
 
@@ -196,15 +207,17 @@ void casca_container_info_free(struct casca_container_info *v, size_t n);
 /* Freeze every process (cgroup.freeze) and return once cgroup.events says
  * "frozen 1"; resume thaws.  Errors: not running, already paused / not
  * paused. */
-int casca_container_pause(struct casca_context *ctx, const char *id, struct casca_error **err);
-int casca_container_resume(struct casca_context *ctx, const char *id, struct casca_error **err);
+CASCA_EXPORT int casca_container_pause(struct casca_context *ctx, const char *id,
+                                       struct casca_error **err);
+CASCA_EXPORT int casca_container_resume(struct casca_context *ctx, const char *id,
+                                        struct casca_error **err);
 
 /* The container's pids, in the runtime's pid namespace, sorted (malloc'd):
  * those in its cgroup and its descendants; without a cgroup, those in the
  * pid namespace of its own and the namespaces below it (an error when it
  * has none of its own). */
-int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pids, size_t *ret_n,
-                       struct casca_error **err);
+CASCA_EXPORT int casca_container_ps(struct casca_context *ctx, const char *id, pid_t **ret_pids,
+                                    size_t *ret_n, struct casca_error **err);
 
 /* What `ps` shows of one process (from /proc/<pid>). */
 struct casca_proc_info {
@@ -216,22 +229,29 @@ struct casca_proc_info {
         char comm[64];
         char cmdline[512]; /* arguments joined by spaces; "[comm]" when none */
 };
-int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err);
+CASCA_EXPORT int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error **err);
+
+/* linux.resources: opaque here.  casca_resources_parse() reads one from a
+ * JSON object as the config's `linux.resources` (runc's `update -r` file),
+ * calloc'd; errors name the JSON path.  Freed with casca_resources_free(). */
+struct casca_resources;
+CASCA_EXPORT struct casca_resources *casca_resources_parse(const char *json, size_t len,
+                                                           struct casca_error **err);
+CASCA_EXPORT void casca_resources_free(struct casca_resources *res);
 
 /* Apply new limits to a created, running or paused container: only what
  * `res` sets is written (cpu.max keeps the quota or period not given,
  * a swap limit alone is taken relative to the current memory.max); the
- * device rules are left as created.  struct casca_resources is in config.h
- * (casca_resources_parse() reads one from JSON). */
-struct casca_resources;
-int casca_container_update(struct casca_context *ctx, const char *id,
-                           const struct casca_resources *res, struct casca_error **err);
+ * device rules are left as created. */
+CASCA_EXPORT int casca_container_update(struct casca_context *ctx, const char *id,
+                                        const struct casca_resources *res,
+                                        struct casca_error **err);
 
 /* `runc events --stats`: {"type":"stats","id":"<id>","data":{cpu, memory,
  * pids, blkio, hugetlb}} on one line (malloc'd).  Also for a stopped
  * container whose cgroup is still there. */
-int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_json,
-                          struct casca_error **err);
+CASCA_EXPORT int casca_container_stats(struct casca_context *ctx, const char *id, char **ret_json,
+                                       struct casca_error **err);
 
 /* Called with each event as one line of JSON (no newline); a negative
  * return (-errno) stops the stream with that error. */
@@ -240,10 +260,11 @@ typedef int (*casca_event_fn)(const char *json, void *userdata);
  * for each OOM kill in its cgroup (memory.events), and every interval_ms
  * (0: never) a stats event as casca_container_stats() gives.  The state
  * dir is not locked meanwhile. */
-int casca_container_events(struct casca_context *ctx, const char *id, unsigned interval_ms,
-                           casca_event_fn fn, void *userdata, struct casca_error **err);
+CASCA_EXPORT int casca_container_events(struct casca_context *ctx, const char *id,
+                                        unsigned interval_ms, casca_event_fn fn, void *userdata,
+                                        struct casca_error **err);
 
 /* Parse a signal given as a number, "KILL" or "SIGKILL"; -EINVAL if unknown. */
-int casca_signal_parse(const char *s);
+CASCA_EXPORT int casca_signal_parse(const char *s);
 
 #endif

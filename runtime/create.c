@@ -910,6 +910,8 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                        struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
+        struct casca_sync_seq seq = casca_sync_seq_create(userns_new(l), c->two_stage, c->net_step,
+                                                          c->cfg->process.terminal);
 
         for (;;) {
                 enum casca_sync_step step;
@@ -919,6 +921,9 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                 int r;
 
                 r = casca_sync_recv_any(c->sock[0], &step, &pid, sizeof(pid), &len, &fd, err);
+                if (r < 0)
+                        return r;
+                r = casca_sync_seq_next(&seq, step, err);
                 if (r < 0)
                         return r;
                 switch (step) {

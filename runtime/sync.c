@@ -9,6 +9,8 @@
 #include "util/cleanup.h"
 #include "util/socket.h"
 
+#define STEP(s) (1u << (s))
+
 struct sync_header {
         uint32_t step;
         int32_t code;
@@ -144,4 +146,46 @@ int casca_sync_recv(int sock, enum casca_sync_step expect, void *out, size_t out
                                         casca_sync_step_name(expect), casca_sync_step_name(step));
         }
         return 0;
+}
+
+int casca_sync_seq_next(struct casca_sync_seq *s, enum casca_sync_step step,
+                        struct casca_error **err)
+{
+        uint32_t bit = (unsigned)step < 32 ? STEP(step) : 0;
+        const char *name = casca_sync_step_name(step);
+        size_t i;
+
+        if (bit && (s->seen & bit))
+                return casca_error_setx(err, EPROTO, "sync: step %s came twice", name);
+        for (i = 0; i < s->n && s->order[i] != step; i++)
+                ;
+        if (i == s->n)
+                return casca_error_setx(err, EPROTO, "sync: unexpected step %s", name);
+        if (i < s->next)
+                return casca_error_setx(err, EPROTO, "sync: step %s out of order, after %s", name,
+                                        casca_sync_step_name(s->order[s->next - 1]));
+        for (size_t k = s->next; k < i; k++)
+                if (s->required & STEP(s->order[k]))
+                        return casca_error_setx(err, EPROTO, "sync: step %s before step %s", name,
+                                                casca_sync_step_name(s->order[k]));
+        s->next = i + 1;
+        s->seen |= bit;
+        return 0;
+}
+
+static const enum casca_sync_step create_steps[] = {
+        SYNC_USERNS_READY, SYNC_INIT_PID,   SYNC_NETWORK, SYNC_PTY,
+        SYNC_HOOKS,        SYNC_SECCOMP_FD, SYNC_READY,
+};
+
+struct casca_sync_seq casca_sync_seq_create(bool userns, bool two_stage, bool network,
+                                            bool terminal)
+{
+        return (struct casca_sync_seq){
+                .order = create_steps,
+                .n = ARRAY_SIZE(create_steps),
+                .required = STEP(SYNC_HOOKS) | (userns ? STEP(SYNC_USERNS_READY) : 0) |
+                            (two_stage ? STEP(SYNC_INIT_PID) : 0) |
+                            (network ? STEP(SYNC_NETWORK) : 0) | (terminal ? STEP(SYNC_PTY) : 0),
+        };
 }

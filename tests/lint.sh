@@ -23,6 +23,12 @@ trap 'rm -rf "$OUT"' EXIT
 # ---- banned: STYLE.md's list, over every tracked C file ---------------------
 # What counts (comments never do; a string literal only where said):
 #   a call of sprintf, strcpy, strncpy, atoi, system or popen   everywhere
+#   a call of snprintf or vsnprintf outside util/ and tests/: the checked
+#                                   casca_snprintf (util/format.h) says
+#                                   whether the text fit
+#   a call of strtol, strtoul, strtoll, strtoull, strtoimax or strtoumax
+#                                   outside util/ and tests/: the one checked
+#                                   integer parser is util/parse.h
 #   a call of exit                  outside cli/ (the CLI picks the exit status)
 #                                   and tests/ (test programs have a main of
 #                                   their own); the library and the container's
@@ -65,6 +71,7 @@ def views(text):
 
 CALLS = re.compile(r"(?<![\w.>$])(sprintf|strcpy|strncpy|atoi|system|popen)\s*\(")
 EXIT = re.compile(r"(?<![\w.>$])exit\s*\(")
+SNPRINTF = re.compile(r"(?<![\w.>$])(v?snprintf|strtou?ll?|strto[iu]max)\s*\(")
 TOOL = r"(?:ip|nft|mount|umount)"
 EXEC = re.compile(r"(?<![\w.>$])(?:exec(?:l|lp|le|v|vp|ve|vpe)|posix_spawnp?)\s*\(([^;]*)")
 EXEC_ARG = re.compile(r"\"(?:(?:/usr)?/s?bin/)?" + TOOL + r"\"")
@@ -84,6 +91,10 @@ for path in sys.stdin.read().split("\0"):
         hits.setdefault(key, f"{path}:{line}: {what}: {strs.splitlines()[line - 1].strip()}")
     for m in CALLS.finditer(code):
         hit(m.start(1), f"{m.group(1)}() banned")
+    if not in_tests and parts[0] != "util":
+        for m in SNPRINTF.finditer(code):
+            alt = "casca_snprintf, util/format.h" if "printf" in m.group(1) else "casca_parse_*, util/parse.h"
+            hit(m.start(1), f"{m.group(1)}() outside util/ ({alt})")
     if not in_tests and not in_cli:
         for m in EXIT.finditer(code):
             hit(m.start(), "exit() outside cli/ (return an error, or _exit in a child)")
