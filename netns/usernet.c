@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
 #include "netns/usernet.h"
 #include "util/spawn.h"
 
@@ -55,7 +57,7 @@ int casca_usernet_start(const struct casca_netconf *nc, pid_t pid, const char *n
                                         "PATH: install the `passt` package");
         if (!tcp || !udp)
                 return casca_error_set(err, ENOMEM, "casca.network");
-        snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+        casca_snprintf_trunc(pidstr, sizeof(pidstr), "%d", (int)pid);
         /* pasta joins the user and network namespaces of PID, or (root)
          * the network namespace pinned at netns_path, keeping root: as
          * nobody, its default, it could not open it (it drops its
@@ -119,20 +121,20 @@ int casca_usernet_stop(const char *pidfile, struct casca_error **err)
         char buf[32] = "", path[64], comm[32] = "";
         _cleanup_close_ int fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         ssize_t n;
-        long pid;
-        char *end;
+        int64_t pid = 0;
+        const char *end = NULL;
 
         if (fd < 0)
                 return errno == ENOENT ? 0 : casca_error_set(err, errno, "open `%s`", pidfile);
         n = read(fd, buf, sizeof(buf) - 1);
         buf[n > 0 ? n : 0] = '\0';
-        pid = strtol(buf, &end, 10);
-        if (pid > 1 && (*end == '\n' || *end == '\0')) {
+        if (casca_parse_i64(buf, &end, 0, INT32_MAX, &pid) == 0 && pid > 1 &&
+            (*end == '\n' || *end == '\0')) {
                 _cleanup_close_ int cfd = -1;
 
                 /* only a pasta (which may re-exec itself as passt.avx2): the
                  * pid may have been reused since */
-                snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+                casca_snprintf_trunc(path, sizeof(path), "/proc/%d/comm", (int)pid);
                 cfd = open(path, O_RDONLY | O_CLOEXEC);
                 n = cfd >= 0 ? read(cfd, comm, sizeof(comm) - 1) : -1;
                 comm[n > 0 ? n : 0] = '\0';

@@ -15,6 +15,7 @@
 #include "runtime/cloud-init.h"
 #include "runtime/config.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -219,7 +220,7 @@ int casca_cloud_init_load(struct casca_cloud_init *ci, const char *bundle, const
                 }
                 if (i == CASCA_CLOUD_INIT_USER_DATA && !is_cloud_config(ci->part[i].text))
                         continue;
-                snprintf(what, sizeof(what), "casca.cloudInit.%s", keys[i]);
+                casca_snprintf_trunc(what, sizeof(what), "casca.cloudInit.%s", keys[i]);
                 r = casca_cloud_init_check_yaml(ci->part[i].text, ci->part[i].len, what, err);
                 if (r < 0)
                         return r;

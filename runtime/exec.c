@@ -453,12 +453,14 @@ static struct casca_cgroup *init_cgroup(struct exec *e, struct casca_cgroup *cg)
         char file[64];
         size_t n = strlen(base);
 
-        snprintf(file, sizeof(file), "/proc/self/fd/%d/cgroup.subtree_control",
-                 casca_cgroup_dirfd(cg));
+        if (casca_snprintf(file, sizeof(file), "/proc/self/fd/%d/cgroup.subtree_control",
+                           casca_cgroup_dirfd(cg)) < 0)
+                return NULL;
         ctl = casca_fs_read_file(file, NULL, NULL);
         if (!ctl || ctl[strspn(ctl, " \n")] == '\0')
                 return NULL;
-        snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)e->st->pid);
+        if (casca_snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)e->st->pid) < 0)
+                return NULL;
         own = casca_fs_read_file(file, NULL, NULL);
         path = own ? strstr(own, "0::") : NULL;
         if (!path || (path != own && path[-1] != '\n'))

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/fs.h"
+#include "util/parse.h"
 #include "runtime/idmap.h"
 #include "util/spawn.h"
 
@@ -25,15 +27,15 @@ int casca_subid_parse(const char *text, const char *name, uint32_t id,
         size_t n = 0;
         char idbuf[16];
 
-        snprintf(idbuf, sizeof(idbuf), "%" PRIu32, id);
+        casca_snprintf_trunc(idbuf, sizeof(idbuf), "%" PRIu32, id);
         *ret = NULL;
         *ret_n = 0;
         for (const char *line = text; line && *line;) {
                 const char *nl = strchr(line, '\n');
                 size_t len = nl ? (size_t)(nl - line) : strlen(line);
                 _cleanup_free_ char *copy = strndup(line, len);
-                char *who, *start, *count, *end1, *end2, *save = NULL;
-                unsigned long long s, c;
+                char *who, *start, *count, *save = NULL;
+                uint64_t s, c;
 
                 line = nl ? nl + 1 : NULL;
                 if (!copy) {
@@ -47,10 +49,8 @@ int casca_subid_parse(const char *text, const char *name, uint32_t id,
                         continue;
                 if (!(name && strcmp(who, name) == 0) && strcmp(who, idbuf) != 0)
                         continue;
-                errno = 0;
-                s = strtoull(start, &end1, 10);
-                c = strtoull(count, &end2, 10);
-                if (errno || *end1 || *end2 || start[0] == '-' || count[0] == '-' || c == 0 ||
+                if (casca_parse_u64(start, NULL, UINT32_MAX, &s) < 0 ||
+                    casca_parse_u64(count, NULL, UINT32_MAX, &c) < 0 || c == 0 ||
                     s + c > (1ULL << 32))
                         continue;
                 struct casca_subid_range *nv = realloc(v, (n + 1) * sizeof(*v));
@@ -134,12 +134,12 @@ static int check_granted(const struct casca_id_mapping *m, size_t n, uint32_t ow
         if (text && casca_subid_parse(text, name, own, &ranges, &n_ranges) < 0)
                 return casca_error_set(err, ENOMEM, "%s: `%s`", what, file);
         for (size_t i = 0; i < n_ranges && used < sizeof(granted); i++) {
-                int k = snprintf(granted + used, sizeof(granted) - used, "%s%" PRIu32 "-%" PRIu64,
-                                 i ? ", " : "", ranges[i].start,
-                                 (uint64_t)ranges[i].start + ranges[i].count - 1);
-                if (k < 0)
+                casca_snprintf_trunc(granted + used, sizeof(granted) - used,
+                                     "%s%" PRIu32 "-%" PRIu64, i ? ", " : "", ranges[i].start,
+                                     (uint64_t)ranges[i].start + ranges[i].count - 1);
+                used = strlen(granted);
+                if (used + 1 >= sizeof(granted))
                         break;
-                used += (size_t)k;
         }
         for (size_t i = 0; i < n; i++) {
                 uint64_t lo = m[i].host_id, hi = lo + m[i].size; /* [lo, hi) */

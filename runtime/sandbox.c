@@ -16,9 +16,11 @@
 
 #include "util/cleanup.h"
 #include "runtime/config.h"
+#include "util/format.h"
 #include "util/fs.h"
 #include "runtime/idmap.h"
 #include "util/json.h"
+#include "util/parse.h"
 #include "seccomp/seccomp.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
@@ -117,13 +119,11 @@ static int gen_bind(struct casca_jgen *j, const char *spec, bool ro, const char 
 /* "512m", "1g", "1048576" */
 static int parse_size(const char *s, int64_t *ret)
 {
-        char *end;
-        unsigned long long v;
+        const char *end;
+        uint64_t v;
         int shift = 0;
 
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s || s[0] == '-')
+        if (casca_parse_u64(s, &end, UINT64_MAX, &v) < 0)
                 return -EINVAL;
         switch (*end) {
         case 'k':
@@ -148,7 +148,7 @@ static int parse_size(const char *s, int64_t *ret)
         }
         if (*end == 'b' || *end == 'B')
                 end++;
-        if (*end || v == 0 || v > (unsigned long long)INT64_MAX >> shift)
+        if (*end || v == 0 || v > (uint64_t)INT64_MAX >> shift)
                 return -EINVAL;
         *ret = (int64_t)(v << shift);
         return 0;
@@ -322,8 +322,8 @@ static int gen_network(struct casca_jgen *j, const struct casca_sandbox_options 
         casca_jgen_array_open(j);
         for (size_t i = 0; i < o->n_publish; i++) {
                 _cleanup_free_ char *copy = strdup(o->publish[i]);
-                char *ctr = copy ? strchr(copy, ':') : NULL, *proto, *e1, *e2;
-                unsigned long h, c;
+                char *ctr = copy ? strchr(copy, ':') : NULL, *proto;
+                unsigned h = 0, c = 0;
 
                 if (!ctr)
                         return casca_error_setx(err, EINVAL,
@@ -333,10 +333,9 @@ static int gen_network(struct casca_jgen *j, const struct casca_sandbox_options 
                 proto = strchr(ctr, '/');
                 if (proto)
                         *proto++ = '\0';
-                h = strtoul(copy, &e1, 10);
-                c = strtoul(ctr, &e2, 10);
-                if (*e1 || *e2 || !copy[0] || !ctr[0] || h == 0 || h > 65535 || c == 0 ||
-                    c > 65535 || (proto && strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0))
+                if (casca_parse_uint(copy, NULL, 65535, &h) < 0 ||
+                    casca_parse_uint(ctr, NULL, 65535, &c) < 0 || h == 0 || c == 0 ||
+                    (proto && strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0))
                         return casca_error_setx(err, EINVAL,
                                                 "--publish `%s`: expected HOST:CTR[/tcp|udp] with "
                                                 "ports 1-65535",
@@ -464,7 +463,7 @@ int casca_sandbox_run(struct casca_context *ctx, const struct casca_sandbox_opti
         char id[64];
         int r;
 
-        snprintf(id, sizeof(id), "sandbox-%d", (int)getpid());
+        casca_snprintf_trunc(id, sizeof(id), "sandbox-%d", (int)getpid());
         root_fd = casca_state_root_open(casca_state_root(ctx), true, err);
         if (root_fd < 0)
                 return root_fd;

@@ -14,6 +14,7 @@
 #include "runtime/spec.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/json.h"
 #include "runtime/idmap.h"
 
@@ -348,11 +349,12 @@ static int gen_container_uuid(char ret[64], struct casca_error **err)
                 return casca_error_set(err, errno ? errno : EIO, "read /dev/urandom");
         b[6] = (b[6] & 0x0f) | 0x40; /* a version 4 UUID */
         b[8] = (b[8] & 0x3f) | 0x80;
-        snprintf(ret, 64,
-                 "container_uuid=%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%"
-                 "02x",
-                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                 b[13], b[14], b[15]);
+        casca_snprintf_trunc(
+                ret, 64,
+                "container_uuid=%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%"
+                "02x",
+                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                b[13], b[14], b[15]);
         return 0;
 }
 
