@@ -17,7 +17,7 @@ DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev li
              libnftnl-dev libyaml-dev
 # tests/demo.sh: the tests' busybox rootfs, python3 to edit config.json
 DEB_DEMO  := busybox-static python3
-# tests/lint.sh: shellcheck, and the Makefile's lint-format/lint-analyze
+# tests/lint.sh: shellcheck, and the Makefile's lint-format (clang-format)
 DEB_LINT  := shellcheck clang-format clang python3
 DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
@@ -206,7 +206,7 @@ demo: deps-demo
 	tests/demo.sh $(BUILD)/casca
 
 # The static checks (tests/lint.sh): banned calls, shellcheck, and the
-# lint-layers, lint-format and lint-analyze targets.  `make check` runs them
+# lint-layers and lint-format targets.  `make check` runs them
 # as its first lane.
 lint: deps-lint
 	tests/lint.sh
