@@ -137,6 +137,6 @@ selinux_on() { [ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" = selinux ]; }
   args true
   run casca run --bundle "$BUNDLE" "$(cid)"
   assert_failure
-  assert_output --partial 'casca: unknown key "netwrok" (casca knows "network")'
+  assert_output --partial 'casca: unknown key "netwrok" (casca knows "network", "cloudInit")'
   assert_equal "$(state_ids)" ""
 }
