@@ -74,7 +74,7 @@ case_rbind_rro() {
   out rt run -b "$B" rro
 }
 case_devices_kmsg() {
-  bundle "$B" 'c["linux"]["devices"] = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]; c["process"]["args"] = ["sh", "-c", "echo x > /dev/kmsg 2>/dev/null && echo kmsg-writable || echo kmsg-denied"]'
+  bundle "$B" 'c["linux"]["devices"] = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]; c["process"]["args"] = ["sh", "-c", "{ echo x > /dev/kmsg; } 2>/dev/null && echo kmsg-writable || echo kmsg-denied"]'
   out rt run -b "$B" kmsg
 }
 case_proc_symlink() {
