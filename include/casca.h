@@ -86,6 +86,9 @@ struct casca_create_options {
         const char *config_json;    /* the config in memory (sandbox): instead of
                                        <bundle>/config.json, which need not exist */
         size_t config_len;
+        bool die_with_runtime; /* foreground: the process gets SIGKILL when the
+                                  caller dies (PR_SET_PDEATHSIG), as bwrap's
+                                  --die-with-parent; sandbox sets it */
 };
 
 CASCA_EXPORT int casca_container_create(struct casca_context *ctx, const char *id,

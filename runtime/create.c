@@ -374,6 +374,7 @@ static int child_init(struct create *c, struct casca_error **err)
                 .sock = c->sock[1],
                 .preserve_fds = c->preserve_fds,
                 .pty_slave = pty_slave,
+                .die_with_runtime = c->opts->foreground && c->opts->die_with_runtime,
         };
         r = casca_prepare_exec(&x, err);
         if (r < 0)

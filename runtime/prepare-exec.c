@@ -3,6 +3,8 @@
  * for an exec'd process alike (see prepare-exec.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
@@ -157,8 +159,17 @@ int casca_prepare_exec(struct casca_prepare *x, struct casca_error **err)
         r = casca_fs_cloexec_from(3 + (int)x->preserve_fds, err);
         if (r < 0)
                 return r;
-        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+        /* set again, not kept: a change of credentials cleared it; a
+         * runtime gone already shows as a hang-up of the sync socket (our
+         * parent is outside our pid namespace: getppid() says 0) */
+        if (prctl(PR_SET_PDEATHSIG, x->die_with_runtime ? SIGKILL : 0) < 0)
                 return casca_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
+        if (x->die_with_runtime) {
+                struct pollfd pfd = {.fd = x->sock, .events = POLLIN};
+
+                if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLHUP))
+                        return casca_error_setx(err, ESRCH, "the runtime is gone");
+        }
         if (x->filter_before_ready) {
                 r = casca_prepare_filter(x, err);
                 if (r < 0)

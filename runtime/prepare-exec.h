@@ -48,6 +48,7 @@ struct casca_prepare {
         int sock;                                 /* the sync socket: SECCOMP_FD, READY */
         unsigned preserve_fds;                    /* fds 3..3+N-1 go on */
         int pty_slave;                            /* the process's terminal, or -1 */
+        bool die_with_runtime;                    /* keep PR_SET_PDEATHSIG through execve */
         /* filled in */
         char path[PATH_MAX]; /* what execve runs */
         bool filter_loaded;

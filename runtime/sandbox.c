@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +456,32 @@ static void remove_tree(int parent, const char *name)
         unlinkat(parent, name, AT_REMOVEDIR);
 }
 
+/* The sandboxes of runtimes that died (SIGKILL, a crash): a bundle
+ * sandbox-<pid> whose <pid> no longer exists.  Its container (the command
+ * died with the runtime: die_with_runtime) is deleted with --force, then
+ * the bundle is removed.  A live pid is left alone, even if reused: a
+ * leftover waits for the next sweep rather than a running sandbox losing
+ * its bundle. */
+static void sweep_dead(struct casca_context *ctx, int sb_fd)
+{
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(sb_fd, ".");
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                int pid;
+
+                if (strncmp(de->d_name, "sandbox-", 8) != 0 ||
+                    casca_parse_int(de->d_name + 8, NULL, 1, INT_MAX, &pid) < 0)
+                        continue;
+                if (kill(pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                _cleanup_error_ struct casca_error *e = NULL;
+                if (casca_container_delete(ctx, de->d_name, true, &e) < 0 && e && e->code != ENOENT)
+                        continue; /* still there: the next sweep tries again */
+                remove_tree(dirfd(d), de->d_name);
+        }
+}
+
 int casca_sandbox_run(struct casca_context *ctx, const struct casca_sandbox_options *o,
                       int *ret_status, struct casca_error **err)
 {
@@ -475,6 +502,7 @@ int casca_sandbox_run(struct casca_context *ctx, const struct casca_sandbox_opti
         sb_fd = openat(root_fd, SANDBOX_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sb_fd < 0)
                 return casca_error_set(err, errno, "sandbox: `%s/%s`", root_abs, SANDBOX_DIR);
+        sweep_dead(ctx, sb_fd);
         if (asprintf(&bundle, "%s/%s/%s", root_abs, SANDBOX_DIR, id) < 0)
                 return casca_error_set(err, ENOMEM, "sandbox");
         json = casca_sandbox_config(o, NULL, err);
@@ -495,6 +523,7 @@ int casca_sandbox_run(struct casca_context *ctx, const struct casca_sandbox_opti
                 .foreground = true,
                 .config_json = json,
                 .config_len = strlen(json),
+                .die_with_runtime = true,
         };
         r = casca_container_run(ctx, id, &co, false, false, ret_status, err);
         if (r < 0 && (o->memory || o->cpus || o->pids) && *err &&

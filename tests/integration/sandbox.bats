@@ -164,3 +164,29 @@ no host usr
 ro"
   [ -z "$(ls -A "$STATE_ROOT/@sandbox")" ]
 }
+
+# the pid of the sandbox's command: the process whose argv is exactly ARGV
+# (a marker only this test runs), a child of casca's pid namespace
+marked_pid() { pgrep -fx "$1" | head -n 1; }
+
+@test "sandbox: a SIGKILLed casca takes its command with it; the next sandbox removes what it left" {
+  local mark="sleep 9$$7" casca_pid cmd_pid left
+  # shellcheck disable=SC2086 # the marker is two words
+  "$CASCA" --root "$STATE_ROOT" sandbox -- $mark &
+  casca_pid=$!
+  wait_until --timeout 20 marked_pid "$mark"
+  cmd_pid=$(marked_pid "$mark")
+  [ -n "$cmd_pid" ]
+  [ -n "$(ls -A "$STATE_ROOT/@sandbox")" ]
+  kill -KILL "$casca_pid"
+  wait "$casca_pid" || true
+  # the command dies with the runtime (bwrap's --die-with-parent)
+  wait_until dead "$cmd_pid"
+  # its bundle and state stay until the next sandbox sweeps them
+  left=$(ls -A "$STATE_ROOT/@sandbox")
+  [ "$left" = "sandbox-$casca_pid" ] || fail "expected sandbox-$casca_pid, found: $left"
+  run casca sandbox -- true
+  assert_success
+  [ -z "$(ls -A "$STATE_ROOT/@sandbox")" ] || fail "left behind: $(ls -A "$STATE_ROOT/@sandbox")"
+  [ -z "$(state_ids)" ] || fail "state left: $(state_ids)"
+}
