@@ -44,6 +44,10 @@ static int link_attr_cb(const struct nlattr *a, void *data)
                 if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
                         li->mtu = mnl_attr_get_u32(a);
                 break;
+        case IFLA_GROUP:
+                if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+                        li->group = mnl_attr_get_u32(a);
+                break;
         case IFLA_ADDRESS:
                 if (mnl_attr_get_payload_len(a) == 6)
                         memcpy(li->mac, mnl_attr_get_payload(a), 6);
@@ -163,6 +167,8 @@ int casca_link_set(struct casca_nl *nl, int index, const struct casca_link_chang
                 mnl_attr_put(nlh, IFLA_ADDRESS, 6, c->mac);
         if (c->netns_fd >= 0)
                 mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
+        if (c->group)
+                mnl_attr_put_u32(nlh, IFLA_GROUP, c->group);
         r = casca_nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
                 return casca_nl_error(nl, r, err, "change link %d%s%s", index,

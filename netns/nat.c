@@ -57,6 +57,7 @@
 
 #include "cleanup.h"
 #include "netns/internal.h"
+#include "netns/netobj.h"
 
 struct base_chain {
         const char *name;
@@ -595,6 +596,55 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
         return 0;
 }
 
+/* The network tag: "casca-net:<name>" (a hash when too long for a comment). */
+void casca_nat_net_tag(const char *name, char *buf, size_t size)
+{
+        if (strlen(name) + sizeof("casca-net:") <= NFTNL_UDATA_COMMENT_MAXLEN)
+                snprintf(buf, size, "casca-net:%s", name);
+        else
+                snprintf(buf, size, "casca-net:#%016llx", (unsigned long long)casca_hash64(name));
+}
+
+/* ip saddr <subnet> ip daddr != <subnet> masquerade */
+static void put_subnet_masquerade(struct batch *bt, const char *tag, const struct casca_cidr *c)
+{
+        struct rb b = {.r = new_rule("postrouting", tag)};
+
+        match_family(&b, c->ip.family);
+        match_addr(&b, true, c, NFT_CMP_EQ);
+        match_addr(&b, false, c, NFT_CMP_NEQ);
+        masquerade(&b);
+        put_rule(bt, &b);
+}
+
+int casca_nat_network_add(const struct casca_netdef *d, struct casca_error **err)
+{
+        _cleanup_nl_ struct casca_nl *nl = NULL;
+        _cleanup_(batch_free) struct batch bt = {0};
+        char tag[NFTNL_UDATA_COMMENT_MAXLEN + 8];
+        int r;
+
+        casca_nat_net_tag(d->name, tag, sizeof(tag));
+        r = casca_nl_open(NETLINK_NETFILTER, -1, &nl, err);
+        if (r < 0)
+                return r;
+        if (batch_start(&bt, nl) < 0)
+                return casca_error_set(err, ENOMEM, "nftables batch");
+        put_table_and_chains(&bt);
+        if (!d->internal) {
+                put_subnet_masquerade(&bt, tag, &d->subnet);
+                if (d->has_ipv6)
+                        put_subnet_masquerade(&bt, tag, &d->subnet6);
+        }
+        r = batch_commit(&bt);
+        if (r < 0)
+                return casca_nl_error(
+                        nl, r, err,
+                        "nftables: add rules of network `%s` to table inet " CASCA_NFT_TABLE,
+                        d->name);
+        return 0;
+}
+
 /* ---- deleting ------------------------------------------------------------- */
 
 struct found_rule {
@@ -690,11 +740,17 @@ static int find_rules(struct casca_nl *nl, struct find_ctx *f)
 
 int casca_nat_del(const char *id, struct casca_error **err)
 {
-        _cleanup_nl_ struct casca_nl *nl = NULL;
         char tag[NFTNL_UDATA_COMMENT_MAXLEN + 8];
-        int r, attempt;
 
         casca_nat_tag(id, tag, sizeof(tag));
+        return casca_nat_del_tag(tag, err);
+}
+
+int casca_nat_del_tag(const char *tag, struct casca_error **err)
+{
+        _cleanup_nl_ struct casca_nl *nl = NULL;
+        int r, attempt;
+
         r = casca_nl_open(NETLINK_NETFILTER, -1, &nl, err);
         if (r < 0)
                 return r;
@@ -739,7 +795,7 @@ int casca_nat_del(const char *id, struct casca_error **err)
                 if (r == -ENOENT && attempt < 3)
                         continue;
                 if (r < 0)
-                        return casca_nl_error(nl, r, err, "nftables: delete rules of `%s`", id);
+                        return casca_nl_error(nl, r, err, "nftables: delete rules \"%s\"", tag);
                 return (int)f.n;
         }
 }

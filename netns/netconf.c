@@ -183,6 +183,7 @@ void casca_netconf_free(struct casca_netconf *nc)
         if (!nc)
                 return;
         free(nc->bridge);
+        free(nc->network);
         free(nc->interface);
         free(nc->ports);
         casca_strv_free(nc->dns_servers);
@@ -201,8 +202,21 @@ static int oom(struct casca_error **err)
         return casca_error_set(err, ENOMEM, P);
 }
 
-/* A link name the kernel accepts: 1..15 bytes, no '/', ':' or whitespace. */
-static bool valid_ifname(const char *s)
+bool casca_netname_valid(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > 64)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (!isalnum((unsigned char)c) && (i == 0 || (c != '_' && c != '-' && c != '.')))
+                        return false;
+        }
+        return true;
+}
+
+bool casca_ifname_valid(const char *s)
 {
         size_t n = strlen(s);
 
@@ -249,7 +263,7 @@ static int parse_ifname(yajl_val v, const char *path, char **ret, struct casca_e
         r = get_string(v, path, &s, err);
         if (r < 0)
                 return r;
-        if (!valid_ifname(s))
+        if (!casca_ifname_valid(s))
                 return casca_error_setx(err, EINVAL, "%s: invalid interface name \"%s\"", path, s);
         free(*ret);
         *ret = strdup(s);
@@ -417,7 +431,6 @@ static bool is_word(const char *s)
                         return false;
         return true;
 }
-
 
 static int parse_ipv6(yajl_val v, struct casca_netconf_ip6 *ip6, struct casca_error **err)
 {
@@ -640,6 +653,7 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
 {
         _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
         yajl_val subnet = NULL, gateway = NULL, address = NULL, ipv6 = NULL, ports = NULL;
+        const char *inline_keys = NULL; /* the first key that makes a one-off bridge */
         long long n = 0;
         int r = 0;
 
@@ -659,18 +673,34 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
                 const char *k = v->u.object.keys[i];
                 yajl_val e = v->u.object.values[i];
 
-                if (strcmp(k, "bridge") == 0)
+                if (strcmp(k, "bridge") == 0) {
                         r = parse_ifname(e, P ".bridge", &nc->bridge, err);
-                else if (strcmp(k, "interface") == 0)
+                        inline_keys = inline_keys ? inline_keys : "bridge";
+                } else if (strcmp(k, "name") == 0) {
+                        const char *s = NULL;
+                        r = get_string(e, P ".name", &s, err);
+                        if (r >= 0 && !casca_netname_valid(s))
+                                r = casca_error_setx(err, EINVAL,
+                                                     P ".name: invalid network name \"%s\"", s);
+                        if (r >= 0 && !(nc->network = strdup(s)))
+                                r = oom(err);
+                } else if (strcmp(k, "nat") == 0 || strcmp(k, "subnet") == 0 ||
+                           strcmp(k, "gateway") == 0 || strcmp(k, "ipv6") == 0) {
+                        inline_keys = inline_keys ? inline_keys : k;
+                        if (k[0] == 's')
+                                subnet = e;
+                        else if (k[0] == 'g')
+                                gateway = e;
+                        else if (k[0] == 'i')
+                                ipv6 = e;
+                        else if (!YAJL_IS_TRUE(e) && !YAJL_IS_FALSE(e))
+                                r = casca_error_setx(err, EINVAL, P ".nat: expected a boolean");
+                        else
+                                nc->nat = YAJL_IS_TRUE(e);
+                } else if (strcmp(k, "interface") == 0)
                         r = parse_ifname(e, P ".interface", &nc->interface, err);
-                else if (strcmp(k, "subnet") == 0)
-                        subnet = e;
-                else if (strcmp(k, "gateway") == 0)
-                        gateway = e;
                 else if (strcmp(k, "address") == 0)
                         address = e;
-                else if (strcmp(k, "ipv6") == 0)
-                        ipv6 = e;
                 else if (strcmp(k, "ports") == 0)
                         ports = e;
                 else if (strcmp(k, "mtu") == 0) {
@@ -680,10 +710,6 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
                 } else if (strcmp(k, "mac") == 0) {
                         r = parse_mac(e, P ".mac", nc->mac, err);
                         nc->has_mac = true;
-                } else if (strcmp(k, "nat") == 0) {
-                        if (!YAJL_IS_TRUE(e) && !YAJL_IS_FALSE(e))
-                                r = casca_error_setx(err, EINVAL, P ".nat: expected a boolean");
-                        nc->nat = YAJL_IS_TRUE(e);
                 } else if (strcmp(k, "dns") == 0)
                         r = parse_dns(e, nc, err);
                 else if (strcmp(k, "hosts") == 0)
@@ -693,6 +719,30 @@ int casca_netconf_parse(yajl_val v, struct casca_netconf **ret, struct casca_err
         }
         if (r < 0)
                 return r;
+        if (nc->network && inline_keys)
+                return casca_error_setx(err, EINVAL,
+                                        P ".%s: not with " P ".name (the network `%s` has its own)",
+                                        inline_keys, nc->network);
+        if (!nc->network && !inline_keys && !(nc->network = strdup(CASCA_NET_DEFAULT_NETWORK)))
+                return oom(err);
+        if (nc->network) {
+                /* the network's subnet is known at create: address is
+                 * checked against it there */
+                nc->nat = false;
+                if (address) {
+                        const char *s = NULL;
+                        r = get_string(address, P ".address", &s, err);
+                        if (r < 0)
+                                return r;
+                        if ((strchr(s, '/') ? casca_cidr_parse(s, &nc->address)
+                                            : casca_ip_parse(s, &nc->address.ip)) < 0 ||
+                            nc->address.ip.family != AF_INET)
+                                return casca_error_setx(
+                                        err, EINVAL, P ".address: invalid IPv4 address \"%s\"", s);
+                        nc->has_address = true;
+                        address = NULL;
+                }
+        }
 
         if (subnet) {
                 r = parse_subnet(subnet, P ".subnet", AF_INET, &nc->subnet, err);

@@ -22,11 +22,12 @@
 
 #include "cleanup.h"
 #include "netns/internal.h"
+#include "netns/netobj.h"
 #include "netns/network.h"
 
 void (*casca_network_step_hook)(const char *step);
 
-static void step(const char *name)
+void casca_network_step(const char *name)
 {
         if (casca_network_step_hook)
                 casca_network_step_hook(name);
@@ -127,14 +128,12 @@ static void keep_first(struct casca_error **first, struct casca_error **e)
         *e = NULL;
 }
 
-/* <state_root>/ipam/<bridge> -> <state_root>/ipam/CASCA_PORTS_DIR */
-static char *ports_dir(const char *ipam_dir)
+/* <state_root>/ipam/CASCA_PORTS_DIR: the published ports of every network */
+static char *ports_dir(const char *state_root)
 {
-        const char *slash = strrchr(ipam_dir, '/');
         char *out = NULL;
 
-        if (!slash ||
-            asprintf(&out, "%.*s/" CASCA_PORTS_DIR, (int)(slash - ipam_dir), ipam_dir) < 0)
+        if (asprintf(&out, "%s/ipam/" CASCA_PORTS_DIR, state_root) < 0)
                 return NULL;
         return out;
 }
@@ -142,14 +141,15 @@ static char *ports_dir(const char *ipam_dir)
 /* Release the leases of id: the recorded ones, and any lease of id in the
  * recorded lease dir (a kill between a lease and its record); then its
  * published ports. */
-static int release_leases(const struct casca_netstate *st, const char *id, struct casca_error **err)
+static int release_leases(const struct casca_netstate *st, const char *id, const char *state_root,
+                          struct casca_error **err)
 {
         _cleanup_free_ char *ports = NULL;
         int r;
 
         if (!st->ipam_dir)
                 return 0; /* setup never reached the leases */
-        ports = ports_dir(st->ipam_dir);
+        ports = ports_dir(state_root);
         if (!ports)
                 return casca_error_set(err, ENOMEM, "release published ports");
         r = casca_ipam_release_owner(ports, id, err);
@@ -188,7 +188,7 @@ static int return_netdevs(struct casca_netstate *st, const char *pin, struct cas
 
 /* Undo everything of id that may exist.  Keeps going; returns the first error.
  * pin: where the runtime may have pinned the namespace, or NULL. */
-static int undo(struct casca_netstate *st, const char *id, const char *pin,
+static int undo(struct casca_netstate *st, const char *id, const char *state_root, const char *pin,
                 struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nl = NULL;
@@ -212,7 +212,7 @@ static int undo(struct casca_netstate *st, const char *id, const char *pin,
                 keep_first(&first, &e);
         }
 
-        (void)release_leases(st, id, &e);
+        (void)release_leases(st, id, state_root, &e);
         keep_first(&first, &e);
 
         if (first) {
@@ -242,7 +242,7 @@ int casca_network_teardown(const char *id, const char *state_root, struct casca_
                 return casca_error_prefix(err, "network teardown of `%s`", id);
         if (asprintf(&pin, "%s/%s/netns", state_root, id) < 0)
                 pin = NULL;
-        r = undo(&st, id, pin, err);
+        r = undo(&st, id, state_root, pin, err);
         casca_netstate_clear(&st);
         if (r < 0)
                 return casca_error_prefix(err, "network teardown of `%s`", id);
@@ -268,7 +268,6 @@ static int begin(const char *id, int netns_fd, const char *state_root, struct ca
                 return 0;
         return r;
 }
-
 
 static char *cidr_str(const struct casca_ip *ip, unsigned prefix)
 {
@@ -390,14 +389,14 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
 
         /* first: a port another container has fails before anything is made */
         if (nc->n_ports > 0) {
-                _cleanup_free_ char *ports = ports_dir(st->ipam_dir);
+                _cleanup_free_ char *ports = ports_dir(state_root);
 
                 if (!ports)
                         return casca_error_set(err, ENOMEM, "casca.network.ports");
                 r = casca_ipam_reserve_ports(ports, nc, id, err);
                 if (r < 0)
                         return r;
-                step("ports");
+                casca_network_step("ports");
         }
         r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
         if (r < 0)
@@ -406,17 +405,18 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         if (r < 0)
                 return casca_error_prefix(err, "container network namespace");
 
-        br = casca_bridge_ensure(nl, nc, err);
+        br = nc->network ? casca_bridge_lookup(nl, nc->network, nc->bridge, err)
+                         : casca_bridge_ensure(nl, nc, err);
         if (br < 0)
                 return br;
-        step("bridge");
+        casca_network_step("bridge");
 
         r = casca_ipam_allocate(st->ipam_dir, &nc->subnet, &nc->gateway,
                                 nc->has_address ? &nc->address.ip : NULL, id, &st->addr4, err);
         if (r < 0)
                 return r;
         st->has_addr4 = true;
-        step("lease");
+        casca_network_step("lease");
         if (nc->has_ipv6) {
                 r = casca_ipam_allocate(st->ipam_dir, &nc->ipv6.subnet, &nc->ipv6.gateway,
                                         nc->ipv6.has_address ? &nc->ipv6.address.ip : NULL, id,
@@ -428,7 +428,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         r = casca_netstate_save(state_root, id, st, err);
         if (r < 0)
                 return r;
-        step("lease-recorded");
+        casca_network_step("lease-recorded");
 
         /* nftables first: its socket is closed last (by the caller's
          * casca_network_result_free()), so the commit's RCU grace period
@@ -441,7 +441,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 if (r < 0)
                         return r;
         }
-        step("nat");
+        casca_network_step("nat");
 
         r = casca_link_add_veth(nl, st->veth, nc->interface, netns_fd, nc->has_mtu ? nc->mtu : 0,
                                 nc->has_mac ? nc->mac : NULL, err);
@@ -452,7 +452,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         }
         if (r < 0)
                 return r;
-        step("veth");
+        casca_network_step("veth");
         r = casca_link_get(nl, st->veth, &host);
         if (r < 0)
                 return casca_nl_error(nl, r, err, "look up `%s`", st->veth);
@@ -462,27 +462,76 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 return casca_error_prefix(err, "attach `%s` to `%s`", st->veth, nc->bridge);
         if (nc->n_ports > 0 && (r = casca_link_set_hairpin(nl, host.index, err)) < 0)
                 return r;
-        step("attach");
+        casca_network_step("attach");
 
         r = configure_inside(cnl, nc, st, mac, err);
         if (r < 0)
                 return casca_error_prefix(err, "container interface `%s`", nc->interface);
-        step("inside");
+        casca_network_step("inside");
         *ret_nft = TAKE_PTR(nfnl);
         return 0;
 }
 
-int casca_network_setup(const struct casca_netconf *nc, const char *id, int container_netns_fd,
+/* A named network's definition in place of the inline fields: its bridge,
+ * subnet, gateway and IPv6; its masquerade is the network's own rule. */
+static int named_conf(const struct casca_netconf *nc, const struct casca_netdef *d,
+                      struct casca_netconf *ret, struct casca_error **err)
+{
+        char buf[CASCA_CIDR_STRLEN], ip[CASCA_IP_STRLEN], gw[CASCA_IP_STRLEN];
+
+        *ret = *nc;
+        ret->bridge = d->bridge;
+        ret->subnet = d->subnet;
+        ret->gateway = d->gateway;
+        ret->nat = false;
+        ret->has_ipv6 = d->has_ipv6;
+        memset(&ret->ipv6, 0, sizeof(ret->ipv6));
+        if (d->has_ipv6) {
+                ret->ipv6.subnet = d->subnet6;
+                ret->ipv6.gateway = d->gateway6;
+        }
+        if (nc->has_address) {
+                if (!casca_cidr_contains(&d->subnet, &nc->address.ip) ||
+                    casca_ip_equal(&nc->address.ip, &d->gateway) ||
+                    (nc->address.prefix != 0 && nc->address.prefix != d->subnet.prefix))
+                        return casca_error_setx(
+                                err, EINVAL,
+                                "casca.network.address: %s is not a host address of network "
+                                "`%s` (%s, gateway %s)",
+                                casca_ip_format(&nc->address.ip, ip, sizeof(ip)), d->name,
+                                casca_cidr_format(&d->subnet, buf, sizeof(buf)),
+                                casca_ip_format(&d->gateway, gw, sizeof(gw)));
+                ret->address.prefix = d->subnet.prefix;
+        }
+        return 0;
+}
+
+int casca_network_setup(const struct casca_netconf *nc_in, const char *id, int container_netns_fd,
                         const char *state_root, struct casca_network_result **ret,
                         struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nft = NULL;
+        _cleanup_netdef_ struct casca_netdef *def = NULL;
+        _cleanup_close_ int lk = -1; /* the named network's, shared */
+        const struct casca_netconf *nc = nc_in;
+        struct casca_netconf named;
         struct casca_netstate st;
         char veth[IFNAMSIZ];
         uint8_t mac[6] = {0};
         struct stat sb;
         int r;
 
+        r = check_id(id, err);
+        if (r < 0)
+                return r;
+        if (nc_in->network) {
+                r = casca_netdef_join(state_root, nc_in->network, &def, &lk, err);
+                if (r >= 0)
+                        r = named_conf(nc_in, def, &named, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "network setup of `%s`", id);
+                nc = &named;
+        }
         r = begin(id, container_netns_fd, state_root, &st, &sb, err);
         if (r < 0)
                 return r;
@@ -493,7 +542,9 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         casca_veth_name(id, veth);
         st.veth = strdup(veth);
         st.bridge = strdup(nc->bridge);
-        if (asprintf(&st.ipam_dir, "%s/ipam/%s", state_root, nc->bridge) < 0)
+        if ((def ? asprintf(&st.ipam_dir, "%s/" CASCA_NETWORKS_DIR "/%s/leases", state_root,
+                            def->name)
+                 : asprintf(&st.ipam_dir, "%s/ipam/%s", state_root, nc->bridge)) < 0)
                 st.ipam_dir = NULL;
         if (!st.veth || !st.bridge || !st.ipam_dir) {
                 casca_netstate_clear(&st);
@@ -504,7 +555,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         st.netns_ino = sb.st_ino;
         r = casca_netstate_save(state_root, id, &st, err);
         if (r >= 0) {
-                step("state");
+                casca_network_step("state");
                 r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft, err);
         }
         if (r >= 0)
@@ -521,7 +572,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                                               .netns_ino = st.netns_ino};
                 st.devs = NULL;
                 st.n_devs = 0;
-                if (undo(&st, id, NULL, &e) == 0) {
+                if (undo(&st, id, state_root, NULL, &e) == 0) {
                         if (devs.n_devs)
                                 (void)casca_netstate_save(state_root, id, &devs, &e);
                         else

@@ -36,7 +36,7 @@ teardown() {
   for d in "$STATE_ROOT"/*/; do
     [ -d "$d" ] || continue
     id=$(basename "$d")
-    case "$id" in ipam | @cache) continue ;; esac
+    case "$id" in ipam | @cache | @networks) continue ;; esac
     left="$left $id"
     inhost "$CASCA" --root "$STATE_ROOT" delete --force "$id" >/dev/null 2>&1 || true
   done
@@ -129,26 +129,28 @@ assert_clean() {
   run inhost nft list ruleset
   assert_success
   refute_output --partial "\"casca:$id\""
-  if [ -d "$STATE_ROOT/ipam" ]; then
-    run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  local d
+  for d in "$STATE_ROOT/ipam" "$STATE_ROOT/@networks"; do
+    [ -d "$d" ] || continue
+    run grep -rlx -- "$id" "$d"
     assert_failure
-  fi
+  done
   [ ! -e "$STATE_ROOT/$id" ]
   [ -z "$(leftover_mounts)" ]
 }
 
-@test "spec --network bridge writes casca.network and a network namespace; --help says so" {
+@test "spec --network bridge writes casca.network (the network default) and a network namespace; --help says so" {
   mkdir -p "$BATS_TEST_TMPDIR/b"
   "$CASCA" spec --network bridge --bundle "$BATS_TEST_TMPDIR/b"
   run python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 n = c["casca"]["network"]
-print(n["bridge"], n["subnet"], n["gateway"], n["interface"], n["nat"], n["ports"])
+print(n["name"], n["interface"], n["ports"], sorted(n))
 print([x for x in c["linux"]["namespaces"] if x["type"] == "network"])
 ' "$BATS_TEST_TMPDIR/b/config.json"
   assert_success
-  assert_line --index 0 "casca0 10.88.0.0/16 10.88.0.1 eth0 True []"
+  assert_line --index 0 "default eth0 [] ['interface', 'name', 'ports']"
   assert_line --index 1 "[{'type': 'network'}]"
   mkdir -p "$BATS_TEST_TMPDIR/n"
   "$CASCA" spec --bundle "$BATS_TEST_TMPDIR/n"

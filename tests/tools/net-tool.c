@@ -9,6 +9,9 @@
  *   net-tool netdev-attach --id ID --state DIR --dev HOSTNAME [--name NAME] --netns PATH
  *   net-tool netdev-move   --dev HOSTNAME [--name NAME] --netns PATH
  *   net-tool netdev-return --name NAME --dev HOSTNAME --netns PATH
+ *   net-tool net-create --name NAME --state DIR [--subnet CIDR] [--kill-at STEP]
+ *                      (casca network create, killable at network-recorded,
+ *                      network-bridge, network-made)
  *
  * --config takes a whole config.json (its casca.network) or the network
  * object itself.  setup prints key=value lines.  --kill-at STEP SIGKILLs the
@@ -29,6 +32,7 @@
 #include "cleanup.h"
 #include "netns/internal.h"
 #include "netns/netconf.h"
+#include "netns/netobj.h"
 #include "netns/network.h"
 
 static const char *kill_at;
@@ -130,10 +134,11 @@ int main(int argc, char **argv)
                 {"name", required_argument, NULL, 'N'},
                 {"kill-at", required_argument, NULL, 'k'},
                 {"timing", no_argument, NULL, 't'},
+                {"subnet", required_argument, NULL, 'S'},
                 {0},
         };
         const char *config = NULL, *id = NULL, *netns = NULL, *state = NULL, *hostname = NULL,
-                   *etc = NULL, *address = NULL, *dev = NULL, *name = NULL, *cmd;
+                   *etc = NULL, *address = NULL, *dev = NULL, *name = NULL, *subnet = NULL, *cmd;
         _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
         struct casca_error *err = NULL;
         _cleanup_close_ int nsfd = -1;
@@ -179,6 +184,9 @@ int main(int argc, char **argv)
                         break;
                 case 't':
                         timing = true;
+                        break;
+                case 'S':
+                        subnet = optarg;
                         break;
                 default:
                         return 2;
@@ -262,6 +270,15 @@ int main(int argc, char **argv)
                         return 2;
                 }
                 return casca_netdev_return(name, dev, nsfd, &err) < 0 ? fail(err) : 0;
+        }
+        if (strcmp(cmd, "net-create") == 0) {
+                struct casca_netdef_opts o = {.name = name, .subnet = subnet, .dns = -1};
+                if (!name || !state) {
+                        fprintf(stderr, "net-tool: net-create needs --name and --state\n");
+                        return 2;
+                }
+                casca_network_step_hook = kill_hook;
+                return casca_netdef_create(state, &o, NULL, &err) < 0 ? fail(err) : 0;
         }
         fprintf(stderr, "net-tool: unknown command `%s`\n", cmd);
         return 2;

@@ -109,11 +109,9 @@ static void test_defaults(void)
         ok(casca_netconf_parse(NULL, &nc, &err) == 0 && nc, "NULL object: all defaults");
         if (!nc)
                 return;
-        is_str(nc->bridge, "casca0", "default bridge");
-        is_str(cidrstr(&nc->subnet), "10.88.0.0/16", "default subnet");
-        is_str(ipstr(&nc->gateway), "10.88.0.1", "default gateway");
+        is_str(nc->network, "default", "no bridge, subnet, gateway, ipv6, nat: network default");
         is_str(nc->interface, "eth0", "default interface");
-        ok(nc->nat, "nat defaults to true");
+        ok(!nc->nat, "a named network masquerades by its own rule, not the container's");
         ok(!nc->has_address && !nc->has_mtu && !nc->has_mac && !nc->has_ipv6 && !nc->has_dns,
            "no optional field set");
         is_int(nc->n_ports, 0, "no ports");
@@ -199,13 +197,13 @@ static void test_errors(void)
                  "casca.network.gateway: 10.88.255.255 is not a host address of 10.88.0.0/16"},
                 {"{\"gateway\":\"banana\"}",
                  "casca.network.gateway: invalid IP address \"banana\""},
-                {"{\"address\":\"10.88.0.1/16\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.88.0.1/16\"}",
                  "casca.network.address: \"10.88.0.1/16\" is the gateway"},
-                {"{\"address\":\"10.88.0.10/24\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.88.0.10/24\"}",
                  "casca.network.address: \"10.88.0.10/24\" is not a host address of 10.88.0.0/16"},
-                {"{\"address\":\"10.99.0.10\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.99.0.10\"}",
                  "casca.network.address: \"10.99.0.10\" is not a host address of 10.88.0.0/16"},
-                {"{\"address\":\"10.88.0.0\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.88.0.0\"}",
                  "casca.network.address: \"10.88.0.0\" is not a host address of 10.88.0.0/16"},
                 {"{\"mtu\":67}", "casca.network.mtu: expected an integer between 68 and 65535"},
                 {"{\"mtu\":\"1500\"}",
@@ -246,6 +244,15 @@ static void test_errors(void)
                  "casca.network.ipv6.subnet: \"fd88::/127\" is too small for a gateway and a "
                  "container"},
                 {"[]", "casca.network: expected an object"},
+                {"{\"name\":\"web\",\"subnet\":\"10.88.0.0/24\"}",
+                 "casca.network.subnet: not with casca.network.name (the network `web` has its "
+                 "own)"},
+                {"{\"name\":\"web\",\"bridge\":\"br0\"}",
+                 "casca.network.bridge: not with casca.network.name (the network `web` has its "
+                 "own)"},
+                {"{\"name\":\"-web\"}", "casca.network.name: invalid network name \"-web\""},
+                {"{\"name\":\"web\",\"address\":\"fd00::1\"}",
+                 "casca.network.address: invalid IPv4 address \"fd00::1\""},
                 {"{\"casca\":{\"network\":{\"subnet\":\"10.88.0.0/33\"}}}",
                  "casca.network.subnet: invalid CIDR \"10.88.0.0/33\""},
         };

@@ -109,9 +109,10 @@ common_setup() {
 }
 
 # What is left under state root $1 (default: the test's) besides the
-# seccomp filter cache (@cache, which is not a container): one name per line.
+# seccomp filter cache (@cache) and the named networks (@networks), which
+# are not containers: one name per line.
 state_ids() {
-  ls -A "${1:-$STATE_ROOT}" 2>/dev/null | grep -vx '@cache' || true
+  ls -A "${1:-$STATE_ROOT}" 2>/dev/null | grep -vx -e '@cache' -e '@networks' || true
 }
 
 # Fails the test when anything survived it.
