@@ -100,25 +100,25 @@ int casca_container_run(struct casca_context *ctx, const char *id,
 
 /* exec: run another process in a created or running container. */
 struct casca_exec_options {
-        const char *process_file;  /* --process: a runtime-spec process object */
-        char *const *args;         /* trailing arguments (override process args) */
+        const char *process_file; /* --process: a runtime-spec process object */
+        char *const *args;        /* trailing arguments (override process args) */
         size_t n_args;
-        char *const *env;          /* --env KEY=VALUE, added or replacing */
+        char *const *env; /* --env KEY=VALUE, added or replacing */
         size_t n_env;
-        const char *cwd;           /* --cwd */
-        bool has_user;             /* --user uid[:gid] */
+        const char *cwd; /* --cwd */
+        bool has_user;   /* --user uid[:gid] */
         uint32_t uid, gid;
         const uint32_t *additional_gids; /* --additional-gids: added to the process's */
         size_t n_additional_gids;
-        char *const *caps;         /* --cap CAP_X: added to every set but ambient */
+        char *const *caps; /* --cap CAP_X: added to every set but ambient */
         size_t n_caps;
-        bool no_new_privs;         /* --no-new-privs */
-        bool tty;                  /* --tty: a terminal (else only the --process file's) */
+        bool no_new_privs; /* --no-new-privs */
+        bool tty;          /* --tty: a terminal (else only the --process file's) */
         const char *console_socket;
         const char *pid_file;
         unsigned preserve_fds;
         bool detach;
-        char *const *cgroups;      /* --cgroup [CONTROLLER[,...]:]PATH: a sub-cgroup */
+        char *const *cgroups; /* --cgroup [CONTROLLER[,...]:]PATH: a sub-cgroup */
         size_t n_cgroups;
         bool ignore_paused;        /* --ignore-paused: exec into a paused container */
         const char *apparmor;      /* --apparmor PROFILE */
@@ -141,6 +141,45 @@ struct casca_container_info {
 int casca_container_list(struct casca_context *ctx, struct casca_container_info **ret,
                          size_t *ret_n, struct casca_error **err);
 void casca_container_info_free(struct casca_container_info *v, size_t n);
+
+/* ---- named networks (`casca network`) -------------------------------------- */
+
+/* What `casca network create` asks for; NULL/0: the default. */
+struct casca_network_opts {
+        const char *name;
+        const char *subnet;  /* IPv4 CIDR; NULL: a free one is chosen */
+        const char *gateway; /* NULL: the subnet's first address */
+        const char *ipv6;    /* IPv6 CIDR, or NULL: none */
+        bool internal;       /* no NAT, nothing forwarded in or out */
+        unsigned mtu;        /* 0: the kernel's */
+        int dns;             /* -1 default (on), 0 off, 1 on */
+};
+
+struct casca_network_info {
+        char *name;
+        char *driver;
+        char *subnet;
+        char *gateway;
+        char *bridge;
+        char *state; /* "ready", "creating", "removing" */
+        bool internal;
+        size_t n_containers;
+        char *json; /* the whole of `inspect` (one line) */
+};
+
+/* Each works on <state root>/@networks; see netns/netobj.h. */
+int casca_network_create(struct casca_context *ctx, const struct casca_network_opts *o,
+                         struct casca_network_info *ret, struct casca_error **err);
+int casca_network_list(struct casca_context *ctx, struct casca_network_info **ret, size_t *ret_n,
+                       struct casca_error **err);
+int casca_network_inspect(struct casca_context *ctx, const char *name,
+                          struct casca_network_info *ret, struct casca_error **err);
+/* Refused while a container is on it. */
+int casca_network_remove(struct casca_context *ctx, const char *name, struct casca_error **err);
+/* Every network no container uses but `default`: the names removed, NULL-ended. */
+int casca_network_prune(struct casca_context *ctx, char ***ret, struct casca_error **err);
+void casca_network_info_clear(struct casca_network_info *v);
+void casca_network_info_free(struct casca_network_info *v, size_t n);
 
 /* ---- the container's cgroup (cgroup v2 only) ------------------------------- */
 

@@ -522,3 +522,32 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
   assert_output --partial "linux.netDevices \`nosuchdev0\`"
   assert_clean "$id"
 }
+
+@test "spec --network bridge joins the network default, made on first use; network rm is refused while the container exists" {
+  local id
+  id=$(cid d)
+  netbundle ""
+  args sleep 1000
+  run_bg run -d -b "$BUNDLE" "$id"
+  assert_success
+  run casca network inspect default
+  assert_success
+  assert_output --partial '"subnet": "10.66.0.0/16"'
+  assert_output --partial "\"$id\""
+  run in_ct "$id" ip -4 -o addr show dev eth0
+  assert_output --partial "10.66.0.2/16"
+  run in_ct "$id" ping -c 1 -W 2 10.66.0.1
+  assert_success
+  run inhost ip -o link show master casca-default
+  assert_output --partial "$(veth_of "$id")"
+  run casca network rm default
+  assert_failure
+  assert_output "casca: network \`default\` is in use by container \`$id\`: delete it first"
+  casca delete --force "$id"
+  assert_clean "$id"
+  run casca network rm default
+  assert_success
+  run inhost ip link show casca-default
+  assert_failure
+  [ ! -e "$STATE_ROOT/@networks/default" ]
+}

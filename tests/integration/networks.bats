@@ -9,12 +9,14 @@ load /usr/lib/bats/bats-assert/load
 
 load helpers/networld
 
-# netfield NAME KEY: a field of network NAME's definition
+CASCA=${CASCA:-$BATS_TEST_DIRNAME/../../build/casca}
+
+# cn ARGS...: `casca network ARGS` in the stand-in host, on the test's state
+cn() { inhost "$CASCA" --root "$STATE" network "$@"; }
+# netfield NAME KEY: a field of `casca network inspect NAME`
 netfield() {
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$STATE/@networks/$1/network.json" "$2"
+  cn inspect "$1" | python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(" ".join(v) if isinstance(v, list) else v)' "$2"
 }
-# netcreate NAME [--subnet CIDR]: what `casca network create` does
-netcreate() { local n=$1; shift; inhost "$NET_TOOL" net-create --name "$n" --state "$STATE" "$@"; }
 # an interface of the stand-in host holding ADDR (a neighbour's bridge)
 neighbour() {
   mkdev "$H" "$1"
@@ -66,17 +68,20 @@ assert_net_gone() {
   run inhost ip link show casca0
   assert_failure
   assert_gone a
-  run netcreate lab --subnet 10.50.7.0/24
+  run cn create --subnet 10.50.7.0/24 lab
   assert_failure
-  assert_output "net-tool: --subnet: 10.50.7.0/24 overlaps the host's route 10.50.0.0/16 dev podman0 (another network on this host: podman's, libvirt's, docker's?); choose another subnet"
+  assert_output "casca: --subnet: 10.50.7.0/24 overlaps the host's route 10.50.0.0/16 dev podman0 (another network on this host: podman's, libvirt's, docker's?); choose another subnet"
   assert_net_gone lab
   # and one that overlaps another casca network
-  run netcreate one --subnet 10.51.0.0/16
+  run cn create --subnet 10.51.0.0/16 one
   assert_success
-  run netcreate two --subnet 10.51.2.0/24
+  run cn create --subnet 10.51.2.0/24 two
   assert_failure
   assert_output --partial "--subnet: 10.51.2.0/24 overlaps network \`one\` (10.51.0.0/16)"
   assert_net_gone two
+  run cn rm one
+  assert_success
+  assert_net_gone one
 }
 
 @test "two configs naming one bridge with different subnets: the second is refused, the bridge keeps one gateway" {
@@ -98,4 +103,149 @@ assert_net_gone() {
   run teardown_ct a
   run teardown_ct c
   assert_success
+}
+
+@test "network create, ls, inspect; containers join by casca.network.name; rm refused while in use, then removes everything" {
+  run cn create web
+  assert_success
+  assert_output web
+  run cn create --subnet 10.70.5.0/24 --gateway 10.70.5.254 --mtu 1400 --internal back
+  assert_success
+  run cn ls
+  assert_success
+  assert_line --index 0 --regexp '^NAME +DRIVER +SUBNET +GATEWAY +INTERFACE +CONTAINERS +STATE$'
+  assert_line --index 1 --regexp '^back +bridge +10\.70\.5\.0/24 +10\.70\.5\.254 +casca-back +0 +ready internal$'
+  assert_line --index 2 --regexp '^web +bridge +10\.90\.0\.0/24 +10\.90\.0\.1 +casca-web +0 +ready$'
+  run bash -c "nsenter --net=/run/netns/$H $CASCA --root $STATE network ls --format json |
+    python3 -c 'import json,sys; print([(n[\"name\"], n[\"subnet\"], n[\"internal\"], n[\"mtu\"]) for n in json.load(sys.stdin)])'"
+  assert_output "[('back', '10.70.5.0/24', True, 1400), ('web', '10.90.0.0/24', False, 0)]"
+  run inhost ip -o link show casca-back
+  assert_output --partial "mtu 1400"
+
+  echo '{"name":"web"}' | netcfg web
+  echo '{"name":"web","address":"10.90.0.40"}' | netcfg web40
+  run setup_ct a web
+  assert_success
+  assert_line "bridge=casca-web"
+  assert_line "address=10.90.0.2/24"
+  run setup_ct b web40
+  assert_success
+  assert_line "address=10.90.0.40/24"
+  run inns "$P-a" busybox ping -c 1 -W 2 10.90.0.40
+  assert_success
+  run netfield web containers
+  assert_output "a b"
+  [ -e "$STATE/@networks/web/leases/10.90.0.2" ]
+
+  run cn rm web
+  assert_failure
+  assert_output "casca: network \`web\` is in use by containers \`a\`, \`b\`: delete them first"
+  run inhost ip link show casca-web
+  assert_success
+  run teardown_ct a
+  assert_success
+  run teardown_ct b
+  assert_success
+  run cn rm web back
+  assert_success
+  assert_net_gone web
+  assert_net_gone back
+  run cn ls -q
+  assert_output ""
+  run cn inspect web
+  assert_failure
+  assert_output "casca: network \`web\` does not exist"
+  # a network that does not exist is refused at setup
+  run setup_ct c web
+  assert_failure
+  assert_output --partial "network \`web\` does not exist"
+  assert_gone c
+}
+
+@test "network prune removes the unused networks but default; --help on every verb" {
+  local v
+  run cn create keep
+  run cn create drop
+  echo '{"name":"keep"}' | netcfg keep
+  echo '{}' | netcfg dflt
+  run setup_ct a keep
+  assert_success
+  run setup_ct d dflt
+  assert_success
+  run teardown_ct d
+  run cn prune
+  assert_success
+  assert_output "drop"
+  run cn ls -q
+  assert_output $'default\nkeep'
+  assert_net_gone drop
+  run teardown_ct a
+  run cn prune
+  assert_output "keep"
+  for v in create ls inspect rm prune; do
+    run cn "$v" --help
+    assert_success
+    assert_output --partial "usage: casca network $v"
+  done
+  run cn --help
+  assert_success
+  assert_output --partial "create   create a network"
+  run cn create
+  assert_failure 2
+  run cn create 'bad name'
+  assert_failure
+  assert_output --partial "invalid network name \"bad name\""
+  run cn rm default
+  assert_success
+  assert_net_gone default
+}
+
+@test "network create SIGKILLed at each step: ls shows it, joining is refused, rm (or a new create) finishes the job" {
+  local step
+  echo '{"name":"k"}' | netcfg k
+  for step in network-recorded network-bridge network-made; do
+    run inhost "$NET_TOOL" net-create --name k --state "$STATE" --kill-at "$step"
+    assert_equal "$status" 137
+    run cn ls
+    assert_line --regexp '^k +bridge +10\.90\.0\.0/24 .* creating$'
+    run setup_ct "c-$step" k
+    assert_failure
+    assert_output --partial "network \`k\` is incomplete (a killed create or rm): remove it with \`casca network rm k\`"
+    run cn rm k
+    assert_success
+    assert_net_gone k
+  done
+  # a create over the leftover of a killed one
+  run inhost "$NET_TOOL" net-create --name k --state "$STATE" --kill-at network-bridge
+  assert_equal "$status" 137
+  run cn create k
+  assert_success
+  run setup_ct c k
+  assert_success
+  assert_line "address=10.90.0.2/24"
+  run teardown_ct c
+  assert_success
+  run cn rm k
+  assert_success
+  assert_net_gone k
+}
+
+@test "a container's setup on a named network SIGKILLed at each step: teardown frees its lease, rm then works" {
+  local step
+  run cn create web
+  echo '{"name":"web","ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg web
+  for step in state ports bridge lease lease-recorded nat veth attach inside; do
+    mkns "$P-$step"
+    run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/web.json" --id "$step" \
+      --netns "/run/netns/$P-$step" --state "$STATE" --kill-at "$step"
+    assert_equal "$status" 137
+    run teardown_ct "$step"
+    assert_success
+    assert_gone "$step"
+    run bash -c "ls '$STATE/@networks/web/leases' | grep '^10\.'"
+    assert_failure
+  done
+  run cn rm web
+  assert_success
+  assert_net_gone web
 }
