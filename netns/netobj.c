@@ -382,20 +382,28 @@ int casca_subnet_check_free(const struct casca_cidr *c, const char *what, int ig
         r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
         if (r < 0)
                 return r;
-        nlh = casca_nl_request(nl, RTM_GETROUTE, NLM_F_DUMP);
-        ((struct rtmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg)))->rtm_family =
-                (uint8_t)c->ip.family;
-        r = casca_nl_talk(nl, nlh, route_cb, &o);
-        if (r < 0)
-                return casca_nl_error(nl, r, err, "list the host's routes");
-        if (!o.found) {
+        /* dumps that concurrent changes interrupted (EINTR) start again */
+        for (int attempt = 0; attempt <= 20; attempt++) {
+                o.found = false;
+                nlh = casca_nl_request(nl, RTM_GETROUTE, NLM_F_DUMP);
+                ((struct rtmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg)))
+                        ->rtm_family = (uint8_t)c->ip.family;
+                r = casca_nl_talk(nl, nlh, route_cb, &o);
+                if (r == -EINTR)
+                        continue;
+                if (r < 0)
+                        return casca_nl_error(nl, r, err, "list the host's routes");
+                if (o.found)
+                        break;
                 nlh = casca_nl_request(nl, RTM_GETADDR, NLM_F_DUMP);
                 ((struct ifaddrmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg)))
                         ->ifa_family = (uint8_t)c->ip.family;
                 r = casca_nl_talk(nl, nlh, addr_cb, &o);
-                if (r < 0)
-                        return casca_nl_error(nl, r, err, "list the host's addresses");
+                if (r != -EINTR)
+                        break;
         }
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "list the host's routes and addresses");
         if (o.found)
                 return casca_error_setx(err, EADDRINUSE,
                                         "%s: %s overlaps the host's %s (another network on this "
