@@ -60,7 +60,7 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
         struct casca_link_info li;
         struct casca_link_change up = {.up = 1, .netns_fd = -1};
         struct casca_cidr gw;
-        bool ours = false;
+        bool ours = false, made = false;
         int r;
 
         /* Look first: a lookup is cheaper than a create under the RTNL lock. */
@@ -82,6 +82,7 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                 r = casca_link_add(nl, nc->bridge, "bridge", err);
                 if (r < 0 && r != -EEXIST) /* EEXIST: a racing setup made it */
                         return r;
+                made = r == 0;
                 r = casca_link_get(nl, nc->bridge, &li);
         }
         if (r < 0)
@@ -102,6 +103,10 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                         return casca_error_prefix(err, "bridge `%s`", nc->bridge);
         }
         if (!(li.flags & IFF_UP)) {
+                /* a bridge casca made is in casca's group: the isolation
+                 * rules of the named networks keep it apart from them */
+                if (made)
+                        up.group = CASCA_BRIDGE_GROUP;
                 r = casca_link_set(nl, li.index, &up, err);
                 if (r < 0)
                         return r;

@@ -249,3 +249,68 @@ assert_net_gone() {
   assert_success
   assert_net_gone web
 }
+
+@test "isolation: a packet between two networks (or a one-off bridge) is dropped, the same network passes; --internal also cuts the outside" {
+  local h
+  # an outside client, routed through the stand-in host's uplink
+  mkns "$P-out"
+  ip -n "$H" link add uplink type veth peer name eth0 netns "$P-out"
+  ip -n "$H" addr add 192.168.77.1/24 dev uplink
+  ip -n "$H" link set uplink up
+  ip -n "$P-out" addr add 192.168.77.2/24 dev eth0
+  ip -n "$P-out" link set eth0 up
+  run cn create --subnet 10.91.1.0/24 red
+  assert_success
+  run cn create --subnet 10.91.2.0/24 blue
+  assert_success
+  run cn create --subnet 10.91.3.0/24 --internal vault
+  assert_success
+  echo '{"name":"red"}' | netcfg red
+  echo '{"name":"blue"}' | netcfg blue
+  echo '{"name":"vault"}' | netcfg vault
+  echo '{"bridge":"br9","subnet":"10.91.9.0/24"}' | netcfg oneoff
+  run setup_ct r1 red
+  assert_success
+  run setup_ct r2 red
+  assert_success
+  run setup_ct b1 blue
+  assert_success
+  run setup_ct v1 vault
+  assert_success
+  run setup_ct o1 oneoff
+  assert_success
+  # same network passes
+  run inns "$P-r1" busybox ping -c 1 -W 2 10.91.1.3
+  assert_success
+  run inns "$P-v1" busybox ping -c 1 -W 2 10.91.3.1 # its gateway (the host) too
+  assert_success
+  # between networks, either way, and to/from a one-off bridge casca made: dropped
+  run inns "$P-r1" busybox ping -c 1 -W 1 10.91.2.2
+  assert_failure
+  run inns "$P-b1" busybox ping -c 1 -W 1 10.91.1.2
+  assert_failure
+  run inns "$P-o1" busybox ping -c 1 -W 1 10.91.1.2
+  assert_failure
+  run inns "$P-r1" busybox ping -c 1 -W 1 10.91.9.2
+  assert_failure
+  # the outside: reached from red (masqueraded), not from the internal vault
+  run inns "$P-r1" busybox ping -c 1 -W 2 192.168.77.2
+  assert_success
+  run inns "$P-v1" busybox ping -c 1 -W 1 192.168.77.2
+  assert_failure
+  run inhost nft list chain inet casca forward
+  assert_line --partial 'iifname "casca-red" oifname != "casca-red" oifgroup 828874 ct status ! dnat drop comment "casca-net:red"'
+  assert_line --partial 'oifname "casca-vault" iifname != "casca-vault" drop comment "casca-net:vault"'
+  # the drops are the isolation rules': without red's and blue's, the ping passes
+  for h in $(inhost nft -a list chain inet casca forward |
+    sed -n 's/.*casca-net:\(red\|blue\)" # handle \([0-9]*\)$/\2/p'); do
+    inhost nft delete rule inet casca forward handle "$h"
+  done
+  run inns "$P-r1" busybox ping -c 1 -W 2 10.91.2.2
+  assert_success
+  for h in r1 r2 b1 v1 o1; do teardown_ct "$h"; done
+  run cn rm red blue vault
+  assert_success
+  run inhost nft list chain inet casca forward
+  refute_output --partial "casca-net:"
+}
