@@ -88,7 +88,7 @@ $(BUILD)/tests/casca-steps: $(CLI_OBJS) $(STEPS_OBJ) $(filter-out $(BUILD)/obj/r
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Test programs copied into a container's rootfs: static, no sanitizers.
-STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe
+STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe $(BUILD)/tests/icmp-probe
 $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@ (static)")

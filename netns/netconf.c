@@ -520,6 +520,16 @@ static int parse_port(yajl_val v, const char *path, struct casca_port_mapping *p
                         if (r < 0)
                                 return r;
                         pm->has_host_ip = !casca_ip_is_any(&pm->host_ip);
+                        /* IPv4 has route_localnet for 127.0.0.1:hostPort;
+                         * IPv6 has nothing like it */
+                        if (pm->host_ip.family == AF_INET6 && pm->host_ip.addr[15] == 1 &&
+                            memcmp(pm->host_ip.addr, (const uint8_t[15]){0}, 15) == 0)
+                                return casca_error_setx(
+                                        err, EINVAL,
+                                        "%s: ::1 cannot be published: the kernel never routes "
+                                        "IPv6 loopback traffic to another interface (IPv6 has no "
+                                        "route_localnet); use 127.0.0.1 or a host address",
+                                        sub);
                 } else {
                         return unknown_key(path, k, err);
                 }
@@ -562,7 +572,9 @@ static int parse_ports(yajl_val v, struct casca_netconf *nc, struct casca_error 
                                         path, pm->host_port,
                                         pm->protocol == IPPROTO_TCP ? "tcp" : "udp", j);
                 }
-                if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6)
+                /* a named network's IPv6 is known at setup */
+                if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6 &&
+                    !nc->network)
                         return casca_error_setx(err, EINVAL,
                                                 "%s.hostIP: an IPv6 host address needs " P ".ipv6",
                                                 path);

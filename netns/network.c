@@ -378,6 +378,33 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
         return 0;
 }
 
+/* net.ipv4.ping_group_range inside: every group may open ICMP echo
+ * sockets, so that ping works without CAP_NET_RAW (as podman and docker
+ * set it).  The file is opened in the container's namespace (/proc/sys/net
+ * is the opener's), written here.  A linux.sysctl of the config, applied
+ * later by the init, still wins. */
+static int ping_group_range(int netns_fd, struct casca_error **err)
+{
+        static const char path[] = "/proc/sys/net/ipv4/ping_group_range", value[] = "0 2147483647";
+        _cleanup_close_ int fd = -1;
+        int saved = -1, r, e;
+
+        r = casca_netns_enter(netns_fd, &saved, err);
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        e = errno;
+        r = casca_netns_leave(saved, err);
+        if (r < 0)
+                return r;
+        if (fd < 0)
+                return casca_error_set(err, e, "open `%s` in the container", path);
+        if (write(fd, value, sizeof(value) - 1) != (ssize_t)(sizeof(value) - 1))
+                return casca_error_set(err, errno ? errno : EIO, "write `%s` in the container",
+                                       path);
+        return 0;
+}
+
 static int setup_steps(const struct casca_netconf *nc, const char *id, int netns_fd,
                        const char *state_root, struct casca_netstate *st, uint8_t mac[6],
                        struct casca_nl **ret_nft, struct casca_error **err)
@@ -467,6 +494,9 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         r = configure_inside(cnl, nc, st, mac, err);
         if (r < 0)
                 return casca_error_prefix(err, "container interface `%s`", nc->interface);
+        r = ping_group_range(netns_fd, err);
+        if (r < 0)
+                return r;
         casca_network_step("inside");
         *ret_nft = TAKE_PTR(nfnl);
         return 0;
@@ -490,6 +520,13 @@ static int named_conf(const struct casca_netconf *nc, const struct casca_netdef 
                 ret->ipv6.subnet = d->subnet6;
                 ret->ipv6.gateway = d->gateway6;
         }
+        for (size_t i = 0; i < nc->n_ports; i++)
+                if (nc->ports[i].has_host_ip && nc->ports[i].host_ip.family == AF_INET6 &&
+                    !d->has_ipv6)
+                        return casca_error_setx(err, EINVAL,
+                                                "casca.network.ports[%zu].hostIP: an IPv6 host "
+                                                "address needs a network with IPv6 (`%s` has none)",
+                                                i, d->name);
         if (nc->has_address) {
                 if (!casca_cidr_contains(&d->subnet, &nc->address.ip) ||
                     casca_ip_equal(&nc->address.ip, &d->gateway) ||

@@ -551,3 +551,37 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
   assert_failure
   [ ! -e "$STATE_ROOT/@networks/default" ]
 }
+
+@test "ping works without CAP_NET_RAW (net.ipv4.ping_group_range inside); a config's linux.sysctl still wins" {
+  netbundle "" '{"subnet": "10.88.0.0/24"}'
+  cfg "
+for s in c['process']['capabilities'].values():
+    while 'CAP_NET_RAW' in s: s.remove('CAP_NET_RAW')
+"
+  cp "$CASCA_BUILD/tests/icmp-probe" "$BUNDLE/rootfs/bin/icmp-probe"
+  args sh -c 'cat /proc/sys/net/ipv4/ping_group_range; grep CapEff /proc/self/status; icmp-probe 10.88.0.1'
+  run casca run -b "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line --index 0 --regexp '^0[[:space:]]+2147483647$'
+  assert_line "CapEff:	0000000020000420" # no CAP_NET_RAW (bit 13)
+  assert_line "echo-reply from 10.88.0.1"
+  # what the kernel does without it: the container's own value "1 0"
+  cfg "c['linux']['sysctl'] = {'net.ipv4.ping_group_range': '1 0'}"
+  run casca run -b "$BUNDLE" "$(cid 2)"
+  assert_line --index 0 --regexp '^1[[:space:]]+0$'
+  assert_line "socket: Permission denied"
+  refute_output --partial echo-reply
+}
+
+@test "a published port on [::1] is refused at create with a clear error; nothing is left" {
+  local id
+  id=$(cid)
+  netbundle "" '{"subnet": "10.88.0.0/24", "ipv6": {"subnet": "fd88::/64"},
+    "ports": [{"hostPort": 8080, "containerPort": 80, "hostIP": "::1"}]}'
+  run casca run -d -b "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial "casca.network.ports[0].hostIP: ::1 cannot be published: the kernel never routes IPv6 loopback traffic to another interface"
+  assert_clean "$id"
+  run inhost ip link show casca0
+  assert_failure
+}

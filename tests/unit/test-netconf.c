@@ -226,7 +226,8 @@ static void test_errors(void)
                 {"{\"ports\":[{\"hostPort\":80},{\"hostPort\":80,\"containerPort\":81}]}",
                  "casca.network.ports[1].hostPort: 80/tcp is already published by "
                  "casca.network.ports[0]"},
-                {"{\"ports\":[{\"hostPort\":80,\"hostIP\":\"fd00::1\"}]}",
+                {"{\"subnet\":\"10.88.0.0/"
+                 "24\",\"ports\":[{\"hostPort\":80,\"hostIP\":\"fd00::1\"}]}",
                  "casca.network.ports[0].hostIP: an IPv6 host address needs casca.network.ipv6"},
                 {"{\"dns\":{\"servers\":[\"dns.example\"]}}",
                  "casca.network.dns.servers[0]: invalid value \"dns.example\""},
@@ -244,6 +245,11 @@ static void test_errors(void)
                  "casca.network.ipv6.subnet: \"fd88::/127\" is too small for a gateway and a "
                  "container"},
                 {"[]", "casca.network: expected an object"},
+                {"{\"ipv6\":{\"subnet\":\"fd88::/64\"},\"ports\":[{\"hostPort\":80,"
+                 "\"containerPort\":80,\"hostIP\":\"::1\"}]}",
+                 "casca.network.ports[0].hostIP: ::1 cannot be published: the kernel never routes "
+                 "IPv6 loopback traffic to another interface (IPv6 has no route_localnet); use "
+                 "127.0.0.1 or a host address"},
                 {"{\"name\":\"web\",\"subnet\":\"10.88.0.0/24\"}",
                  "casca.network.subnet: not with casca.network.name (the network `web` has its "
                  "own)"},
