@@ -13,7 +13,7 @@ PKGS      := libseccomp libcap yajl libmnl libnftnl
 # installs the missing ones; demo/check/bench run it first.
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
              libnftnl-dev
-DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
+DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).

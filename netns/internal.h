@@ -201,6 +201,24 @@ int casca_mkdir_p(const char *path, mode_t mode, struct casca_error **err);
 extern void (*casca_network_step_hook)(const char *step);
 void casca_network_step(const char *name);
 
+/* ---- dns.c: dnsmasq for a named network ------------------------------------- */
+
+#ifndef CASCA_DNSMASQ
+#define CASCA_DNSMASQ "/usr/sbin/dnsmasq"
+#endif
+struct casca_netdef;
+/* Container id joins the network in netdir (definition d): its names (id,
+ * hostname) go into hosts.d/<id>, and the network's dnsmasq is started
+ * when it does not run.  Nothing when the network has no DNS. */
+int casca_dns_join(const char *netdir, const struct casca_netdef *d, const char *id,
+                   const char *hostname, const struct casca_ip *a4, const struct casca_ip *a6,
+                   struct casca_error **err);
+/* Remove id's names (after its leases are released); with no container
+ * left on the network, stop dnsmasq. */
+int casca_dns_leave(const char *netdir, const char *id, struct casca_error **err);
+/* Stop the network's dnsmasq (exactly the recorded process), if any. */
+int casca_dns_stop(const char *netdir, struct casca_error **err);
+
 /* addr.c: the permanent global addresses of a link (no link-local). */
 int casca_addr_list(struct casca_nl *nl, int index, struct casca_cidr **ret, size_t *ret_n,
                     struct casca_error **err);

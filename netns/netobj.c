@@ -590,6 +590,9 @@ static int undo_network(const char *state_root, const char *name, struct casca_n
                 if (r < 0)
                         return r;
         }
+        r = casca_dns_stop(dir, err);
+        if (r < 0)
+                return casca_error_prefix(err, "network `%s`", name);
         casca_nat_net_tag(name, tag, sizeof(tag));
         r = casca_nat_del_tag(tag, err);
         if (r < 0)
@@ -837,7 +840,13 @@ static int validate(const char *state_root, const struct casca_netdef_opts *o,
                         return casca_error_setx(err, EINVAL,
                                                 "--%s: only for the macvlan and ipvlan drivers",
                                                 o->parent ? "parent" : "mode");
-                d->dns = o->dns != 0;
+                /* by default on where dnsmasq is installed (recorded: a
+                 * network never changes its mind); --dns insists */
+                if (o->dns > 0 && access(CASCA_DNSMASQ, X_OK) < 0)
+                        return casca_error_setx(err, ENOENT,
+                                                "--dns: " CASCA_DNSMASQ " is not installed "
+                                                "(Debian: dnsmasq-base)");
+                d->dns = o->dns > 0 || (o->dns < 0 && access(CASCA_DNSMASQ, X_OK) == 0);
                 bridge_name(d->name, br);
                 if (!(d->bridge = strdup(br)))
                         return casca_error_set(err, ENOMEM, "network");

@@ -64,6 +64,7 @@ void casca_network_result_free(struct casca_network_result *res)
         free(res->gateway);
         free(res->address6);
         free(res->gateway6);
+        free(res->nameserver);
         free(res);
 }
 
@@ -138,6 +139,18 @@ static char *ports_dir(const char *state_root)
         return out;
 }
 
+/* A named network's lease dir is <netdir>/leases: id leaves its DNS. */
+static int leave_dns(const char *ipam_dir, const char *id, struct casca_error **err)
+{
+        _cleanup_free_ char *netdir = strdup(ipam_dir);
+        char *slash = netdir ? strrchr(netdir, '/') : NULL;
+
+        if (!slash || strcmp(slash, "/leases") != 0 || !strstr(netdir, "/" CASCA_NETWORKS_DIR "/"))
+                return 0; /* a one-off bridge: no DNS */
+        *slash = '\0';
+        return casca_dns_leave(netdir, id, err);
+}
+
 /* Release the leases of id: the recorded ones, and any lease of id in the
  * recorded lease dir (a kill between a lease and its record); then its
  * published ports. */
@@ -159,7 +172,10 @@ static int release_leases(const struct casca_netstate *st, const char *id, const
                 return r;
         if (st->has_addr6 && (r = casca_ipam_release(st->ipam_dir, &st->addr6, id, err)) < 0)
                 return r;
-        return casca_ipam_release_owner(st->ipam_dir, id, err);
+        r = casca_ipam_release_owner(st->ipam_dir, id, err);
+        if (r < 0)
+                return r;
+        return leave_dns(st->ipam_dir, id, err);
 }
 
 static int return_netdevs(struct casca_netstate *st, const char *pin, struct casca_error **err)
@@ -543,9 +559,9 @@ static int named_conf(const struct casca_netconf *nc, const struct casca_netdef 
         return 0;
 }
 
-int casca_network_setup(const struct casca_netconf *nc_in, const char *id, int container_netns_fd,
-                        const char *state_root, struct casca_network_result **ret,
-                        struct casca_error **err)
+int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const char *hostname,
+                        int container_netns_fd, const char *state_root,
+                        struct casca_network_result **ret, struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nft = NULL;
         _cleanup_netdef_ struct casca_netdef *def = NULL;
@@ -595,8 +611,20 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, int c
                 casca_network_step("state");
                 r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft, err);
         }
+        if (r >= 0 && def && def->dns) {
+                _cleanup_free_ char *netdir = casca_netdef_dir(state_root, def->name);
+                r = netdir ? casca_dns_join(netdir, def, id, hostname, &st.addr4,
+                                            st.has_addr6 ? &st.addr6 : NULL, err)
+                           : casca_error_set(err, ENOMEM, "network setup");
+                if (r >= 0)
+                        casca_network_step("dns");
+        }
         if (r >= 0)
                 r = make_result(nc, &st, mac, ret, err);
+        if (r >= 0 && def && def->dns && !((*ret)->nameserver = ip_str(&def->gateway))) {
+                casca_network_result_free(TAKE_PTR(*ret));
+                r = casca_error_set(err, ENOMEM, "network result");
+        }
         if (r >= 0)
                 (*ret)->nft = TAKE_PTR(nft);
         if (r < 0) {

@@ -43,6 +43,10 @@ teardown() {
   while read -r p; do
     if [ -s "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
   done <"$PIDFILES"
+  # a network's dnsmasq outlives the namespace it listens in
+  for p in "$STATE_ROOT"/@networks/*/dnsmasq.pid; do
+    [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+  done
   while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
   [ -z "$left" ] || { echo "left behind: state for$left" >&2; return 1; }
   p=$(leftover_mounts)
@@ -538,6 +542,13 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
   assert_output --partial "10.66.0.2/16"
   run in_ct "$id" ping -c 1 -W 2 10.66.0.1
   assert_success
+  if command -v dnsmasq >/dev/null; then
+    # the network's dnsmasq, on the gateway, answers for the container's id
+    run in_ct "$id" cat /etc/resolv.conf
+    assert_output "nameserver 10.66.0.1"
+    run in_ct "$id" nslookup -type=a "$id" 10.66.0.1
+    assert_output --partial "Address: 10.66.0.2"
+  fi
   run inhost ip -o link show master casca-default
   assert_output --partial "$(veth_of "$id")"
   run casca network rm default

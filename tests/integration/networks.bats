@@ -314,3 +314,105 @@ assert_net_gone() {
   run inhost nft list chain inet casca forward
   refute_output --partial "casca-net:"
 }
+
+# resolve NS NAME: the address NAME has for the DNS server on NS's gateway
+resolve() {
+  local gw
+  gw=$(inns "$1" ip -4 route show default | awk '{print $3}')
+  inns "$1" busybox nslookup -type=a "$2" "$gw" 2>&1 | awk '/^Name:/ {f = 1} f && /^Address/ {print $NF; exit}'
+}
+# wait_resolve NS NAME ADDR: until NAME resolves to ADDR ("": to nothing), 2 s at most
+wait_resolve() {
+  local i
+  for ((i = 0; i < 10; i++)); do
+    [ "$(resolve "$1" "$2")" = "$3" ] && return 0
+    sleep 0.2
+  done
+}
+dns_pid() { cat "$STATE/@networks/$1/dnsmasq.pid" 2>/dev/null; }
+
+@test "DNS: containers resolve each other by id and hostname; a later one resolves and is resolved; dnsmasq stops with the last" {
+  local pid
+  command -v dnsmasq >/dev/null || skip "needs dnsmasq (make deps: dnsmasq-base)"
+  run cn create --subnet 10.92.0.0/24 app
+  assert_success
+  echo '{"name":"app"}' | netcfg app
+  [ -z "$(dns_pid app)" ]
+  mkdir -p "$BATS_TEST_TMPDIR/etc-a"
+  mkns "$P-a"
+  run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/app.json" --id a --hostname web1 \
+    --netns "/run/netns/$P-a" --state "$STATE" --etc "$BATS_TEST_TMPDIR/etc-a"
+  assert_success
+  assert_line "nameserver=10.92.0.1"
+  run cat "$BATS_TEST_TMPDIR/etc-a/resolv.conf"
+  assert_output "nameserver 10.92.0.1"
+  pid=$(dns_pid app)
+  [ -n "$pid" ]
+  [ "$(cat "/proc/$pid/comm")" = dnsmasq ]
+  # it listens on the gateway, in the stand-in host
+  run inhost ss -lnu
+  assert_output --partial "10.92.0.1:53"
+  run setup_ct b app
+  assert_success
+  run resolve "$P-a" b
+  assert_output 10.92.0.3
+  run resolve "$P-b" a
+  assert_output 10.92.0.2
+  run resolve "$P-b" web1
+  assert_output 10.92.0.2
+  # a container that comes later: resolvable at once, nobody restarted
+  mkns "$P-c"
+  run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/app.json" --id c --hostname cache1 \
+    --netns "/run/netns/$P-c" --state "$STATE"
+  assert_success
+  # (dnsmasq reads the new hosts file on inotify: a moment after the setup)
+  wait_resolve "$P-a" cache1 10.92.0.4
+  run resolve "$P-a" cache1
+  assert_output 10.92.0.4
+  run resolve "$P-c" b
+  assert_output 10.92.0.3
+  [ "$(dns_pid app)" = "$pid" ]
+  # one leaves: its names go, the server stays
+  run teardown_ct b
+  assert_success
+  wait_resolve "$P-a" b ""
+  run resolve "$P-a" b
+  assert_output ""
+  [ "$(dns_pid app)" = "$pid" ]
+  # the last leaves: dnsmasq stops
+  run teardown_ct a
+  run teardown_ct c
+  assert_success
+  [ ! -e "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status"
+  [ ! -e "$STATE/@networks/app/dnsmasq.pid" ]
+  run cn rm app
+  assert_success
+  assert_net_gone app
+}
+
+@test "DNS: --no-dns runs no dnsmasq and keeps the host's resolvers; a config's dns.servers win over the network's" {
+  command -v dnsmasq >/dev/null || skip "needs dnsmasq (make deps: dnsmasq-base)"
+  run cn create --no-dns quiet
+  assert_success
+  run cn create --subnet 10.93.0.0/24 loud
+  echo '{"name":"quiet"}' | netcfg quiet
+  echo '{"name":"loud","dns":{"servers":["192.0.2.53"],"search":["example.internal"]}}' | netcfg own
+  mkdir -p "$BATS_TEST_TMPDIR/etc-q" "$BATS_TEST_TMPDIR/etc-o"
+  mkns "$P-q"
+  run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/quiet.json" --id q \
+    --netns "/run/netns/$P-q" --state "$STATE" --etc "$BATS_TEST_TMPDIR/etc-q"
+  assert_success
+  refute_line --partial "nameserver="
+  [ ! -e "$STATE/@networks/quiet/dnsmasq.pid" ]
+  run grep -c "nameserver 10.90" "$BATS_TEST_TMPDIR/etc-q/resolv.conf"
+  assert_output 0
+  mkns "$P-o"
+  run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/own.json" --id o \
+    --netns "/run/netns/$P-o" --state "$STATE" --etc "$BATS_TEST_TMPDIR/etc-o"
+  assert_success
+  run cat "$BATS_TEST_TMPDIR/etc-o/resolv.conf"
+  assert_line "nameserver 192.0.2.53"
+  refute_line "nameserver 10.93.0.1"
+  teardown_ct q
+  teardown_ct o
+}

@@ -216,7 +216,7 @@ int main(int argc, char **argv)
                         return 1;
                 casca_network_step_hook = kill_hook;
                 clock_gettime(CLOCK_MONOTONIC, &t_start);
-                r = casca_network_setup(nc, id, nsfd, state, &res, &err);
+                r = casca_network_setup(nc, id, hostname, nsfd, state, &res, &err);
                 if (r < 0)
                         return fail(err);
                 printf("interface=%s\nhost_veth=%s\nbridge=%s\naddress=%s\ngateway=%s\nmac=%s\n",
@@ -224,7 +224,10 @@ int main(int argc, char **argv)
                        res->mac);
                 if (res->address6)
                         printf("address6=%s\ngateway6=%s\n", res->address6, res->gateway6);
-                if (etc && casca_network_write_etc(nc, hostname, res->address, etc, &err) < 0) {
+                if (res->nameserver)
+                        printf("nameserver=%s\n", res->nameserver);
+                if (etc && casca_network_write_etc(nc, hostname, res->address, res->nameserver, etc,
+                                                   &err) < 0) {
                         casca_network_result_free(res);
                         return fail(err);
                 }
@@ -245,8 +248,9 @@ int main(int argc, char **argv)
                         fprintf(stderr, "net-tool: write-etc needs --etc\n");
                         return 2;
                 }
-                return casca_network_write_etc(nc, hostname, address, etc, &err) < 0 ? fail(err)
-                                                                                     : 0;
+                return casca_network_write_etc(nc, hostname, address, NULL, etc, &err) < 0
+                               ? fail(err)
+                               : 0;
         }
         if (strcmp(cmd, "netdev-attach") == 0) {
                 if (!id || !state || !dev || nsfd < 0) {

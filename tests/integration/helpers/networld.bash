@@ -26,6 +26,10 @@ teardown() {
   [ -n "${NSLIST:-}" ] || return 0 # setup skipped before making anything
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # a network's dnsmasq outlives the namespace it listens in
+  for p in "$STATE"/@networks/*/dnsmasq.pid; do
+    [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+  done
   while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
 }
 
