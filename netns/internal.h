@@ -73,6 +73,12 @@ int casca_link_add(struct casca_nl *nl, const char *name, const char *kind,
 int casca_link_add_veth(struct casca_nl *nl, const char *name, const char *peer_name,
                         int peer_netns_fd, uint32_t mtu, const uint8_t *peer_mac,
                         struct casca_error **err);
+/* A macvlan or ipvlan (kind) child of parent_index named `name`, created
+ * directly in netns_fd.  mode: macvlan bridge|private|vepa|passthru, ipvlan
+ * l2|l3|l3s.  mtu 0: the parent's; mac NULL: random (macvlan only). */
+int casca_link_add_sub(struct casca_nl *nl, const char *kind, const char *name, int parent_index,
+                       const char *mode, int netns_fd, uint32_t mtu, const uint8_t *mac,
+                       struct casca_error **err);
 struct casca_link_change {
         const char *name;   /* rename to (link must be down), NULL: keep */
         int master;         /* > 0: enslave to this ifindex; -1: no master; 0: keep */

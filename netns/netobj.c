@@ -1211,11 +1211,6 @@ int casca_netdef_join(const char *state_root, const char *name, struct casca_net
                 return casca_error_setx(err, EAGAIN,
                                         "network `%s` is %s: remove it with `casca network rm %s`",
                                         name, d->state, name);
-        if (d->driver != CASCA_NETDRV_BRIDGE)
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "network `%s`: containers on a %s network are not "
-                                        "supported yet",
-                                        name, driver_name(d->driver));
         *ret = TAKE_PTR(d);
         *ret_lock = TAKE_FD(lk);
         return 0;

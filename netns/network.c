@@ -219,7 +219,7 @@ static int undo(struct casca_netstate *st, const char *id, const char *state_roo
                 keep_first(&first, &e);
         }
 
-        if (st->veth) {
+        if (st->veth && st->veth[0]) { /* "": a macvlan/ipvlan, gone with its namespace */
                 r = casca_nl_open(NETLINK_ROUTE, -1, &nl, &e);
                 if (r == 0) {
                         r = casca_link_del(nl, st->veth, &e);
@@ -310,7 +310,7 @@ static int make_result(const struct casca_netconf *nc, const struct casca_netsta
         res->host_veth = strdup(st->veth);
         res->bridge = strdup(nc->bridge);
         res->address = cidr_str(&st->addr4, nc->subnet.prefix);
-        res->gateway = ip_str(&nc->gateway);
+        res->gateway = nc->gateway.family ? ip_str(&nc->gateway) : strdup("");
         if (st->has_addr6) {
                 res->address6 = cidr_str(&st->addr6, nc->ipv6.subnet.prefix);
                 res->gateway6 = ip_str(&nc->ipv6.gateway);
@@ -382,7 +382,8 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
         r = casca_link_set(cnl, li.index, &up, err);
         if (r < 0)
                 return r;
-        r = casca_route_add_default(cnl, li.index, &nc->gateway, err);
+        /* a macvlan/ipvlan network without a gateway: its LAN only */
+        r = nc->gateway.family ? casca_route_add_default(cnl, li.index, &nc->gateway, err) : 0;
         if (r < 0)
                 return r;
         if (st->has_addr6) {
@@ -518,6 +519,52 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         return 0;
 }
 
+/* A macvlan/ipvlan network: the container's interface is a child of the
+ * parent, made directly in its namespace, with an address of the parent's
+ * LAN (leased, or the config's) and the network's gateway, if any, as
+ * default route.  No bridge, no veth, no NAT: the container is on the LAN. */
+static int setup_sub(const struct casca_netconf *nc, const struct casca_netdef *d, const char *id,
+                     int netns_fd, const char *state_root, struct casca_netstate *st,
+                     uint8_t mac[6], struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL, *cnl = NULL;
+        const char *kind = d->driver == CASCA_NETDRV_MACVLAN ? "macvlan" : "ipvlan";
+        struct casca_link_info parent;
+        int r;
+
+        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        if (r < 0)
+                return r;
+        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
+        if (r < 0)
+                return casca_error_prefix(err, "container network namespace");
+        r = casca_link_get(nl, d->parent, &parent);
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "network `%s`: parent interface `%s`", d->name,
+                                      d->parent);
+        r = casca_ipam_allocate(st->ipam_dir, &nc->subnet, d->has_gateway ? &d->gateway : NULL,
+                                nc->has_address ? &nc->address.ip : NULL, id, &st->addr4, err);
+        if (r < 0)
+                return r;
+        st->has_addr4 = true;
+        casca_network_step("lease");
+        r = casca_netstate_save(state_root, id, st, err);
+        if (r < 0)
+                return r;
+        casca_network_step("lease-recorded");
+        r = casca_link_add_sub(
+                nl, kind, nc->interface, parent.index, d->mode, netns_fd, nc->has_mtu ? nc->mtu : 0,
+                nc->has_mac && d->driver == CASCA_NETDRV_MACVLAN ? nc->mac : NULL, err);
+        if (r < 0)
+                return r;
+        casca_network_step("veth");
+        r = configure_inside(cnl, nc, st, mac, err);
+        if (r < 0)
+                return casca_error_prefix(err, "container interface `%s`", nc->interface);
+        casca_network_step("inside");
+        return ping_group_range(netns_fd, err);
+}
+
 /* A named network's definition in place of the inline fields: its bridge,
  * subnet, gateway and IPv6; its masquerade is the network's own rule. */
 static int named_conf(const struct casca_netconf *nc, const struct casca_netdef *d,
@@ -526,10 +573,22 @@ static int named_conf(const struct casca_netconf *nc, const struct casca_netdef 
         char buf[CASCA_CIDR_STRLEN], ip[CASCA_IP_STRLEN], gw[CASCA_IP_STRLEN];
 
         *ret = *nc;
-        ret->bridge = d->bridge;
+        ret->bridge = d->driver == CASCA_NETDRV_BRIDGE ? d->bridge : d->parent;
         ret->subnet = d->subnet;
-        ret->gateway = d->gateway;
+        memset(&ret->gateway, 0, sizeof(ret->gateway));
+        if (d->has_gateway)
+                ret->gateway = d->gateway;
         ret->nat = false;
+        if (d->driver != CASCA_NETDRV_BRIDGE && nc->n_ports > 0)
+                return casca_error_setx(err, EINVAL,
+                                        "casca.network.ports: not on network `%s` (%s): the "
+                                        "container has its own address on the parent's LAN",
+                                        d->name, d->parent);
+        if (d->driver != CASCA_NETDRV_BRIDGE && nc->has_mac && d->driver == CASCA_NETDRV_IPVLAN)
+                return casca_error_setx(err, EINVAL,
+                                        "casca.network.mac: an ipvlan interface has its "
+                                        "parent's MAC (network `%s`)",
+                                        d->name);
         ret->has_ipv6 = d->has_ipv6;
         memset(&ret->ipv6, 0, sizeof(ret->ipv6));
         if (d->has_ipv6) {
@@ -593,7 +652,8 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const
                 return casca_error_setx(err, EEXIST, "network of `%s` is already set up", id);
         }
         casca_veth_name(id, veth);
-        st.veth = strdup(veth);
+        /* macvlan/ipvlan: no host end (the interface dies with the namespace) */
+        st.veth = !def || def->driver == CASCA_NETDRV_BRIDGE ? strdup(veth) : strdup("");
         st.bridge = strdup(nc->bridge);
         if ((def ? asprintf(&st.ipam_dir, "%s/" CASCA_NETWORKS_DIR "/%s/leases", state_root,
                             def->name)
@@ -609,7 +669,10 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const
         r = casca_netstate_save(state_root, id, &st, err);
         if (r >= 0) {
                 casca_network_step("state");
-                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft, err);
+                r = def && def->driver != CASCA_NETDRV_BRIDGE
+                            ? setup_sub(nc, def, id, container_netns_fd, state_root, &st, mac, err)
+                            : setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft,
+                                          err);
         }
         if (r >= 0 && def && def->dns) {
                 _cleanup_free_ char *netdir = casca_netdef_dir(state_root, def->name);

@@ -90,6 +90,9 @@ int casca_network_create(struct casca_context *ctx, const struct casca_network_o
                 .internal = o->internal,
                 .mtu = o->mtu,
                 .dns = o->dns,
+                .driver = o->driver,
+                .parent = o->parent,
+                .mode = o->mode,
         };
         int r;
 

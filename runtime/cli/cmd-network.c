@@ -19,18 +19,23 @@ static int net_create(struct cli *cli, int argc, char **argv)
                 "  --ipv6 CIDR     an IPv6 subnet too\n"
                 "  --internal      no NAT: nothing leaves or enters the network\n"
                 "  --mtu N         the bridge's MTU\n"
-                "  --dns, --no-dns name resolution between its containers (default on)\n"
+                "  --dns, --no-dns name resolution between its containers (dnsmasq; default\n"
+                "                  on where it is installed)\n"
+                "  --driver bridge|macvlan|ipvlan\n"
+                "                  macvlan/ipvlan: the containers are on the LAN of --parent\n"
+                "                  with their own addresses (--subnet: that LAN's; --gateway:\n"
+                "                  its router, if any); no NAT, no DNS\n"
+                "  --parent IF     the host interface of a macvlan/ipvlan network\n"
+                "  --mode MODE     macvlan bridge (default)|private|vepa|passthru, ipvlan\n"
+                "                  l2 (default)|l3|l3s\n"
                 "  -h, --help      this help\n";
         static const struct option opts[] = {
-                {"subnet", required_argument, NULL, 's'},
-                {"gateway", required_argument, NULL, 'g'},
-                {"ipv6", required_argument, NULL, '6'},
-                {"internal", no_argument, NULL, 'i'},
-                {"mtu", required_argument, NULL, 'm'},
-                {"dns", no_argument, NULL, 'd'},
-                {"no-dns", no_argument, NULL, 'D'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+                {"subnet", required_argument, NULL, 's'}, {"gateway", required_argument, NULL, 'g'},
+                {"ipv6", required_argument, NULL, '6'},   {"internal", no_argument, NULL, 'i'},
+                {"mtu", required_argument, NULL, 'm'},    {"dns", no_argument, NULL, 'd'},
+                {"no-dns", no_argument, NULL, 'D'},       {"driver", required_argument, NULL, 'r'},
+                {"parent", required_argument, NULL, 'p'}, {"mode", required_argument, NULL, 'o'},
+                {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
         };
         struct casca_network_opts o = {.dns = -1};
         struct casca_network_info info = {0};
@@ -60,6 +65,15 @@ static int net_create(struct cli *cli, int argc, char **argv)
                         break;
                 case 'D':
                         o.dns = 0;
+                        break;
+                case 'r':
+                        o.driver = optarg;
+                        break;
+                case 'p':
+                        o.parent = optarg;
+                        break;
+                case 'o':
+                        o.mode = optarg;
                         break;
                 }
         }

@@ -152,7 +152,10 @@ struct casca_network_opts {
         const char *ipv6;    /* IPv6 CIDR, or NULL: none */
         bool internal;       /* no NAT, nothing forwarded in or out */
         unsigned mtu;        /* 0: the kernel's */
-        int dns;             /* -1 default (on), 0 off, 1 on */
+        int dns;             /* -1 default (on where dnsmasq is), 0 off, 1 on */
+        const char *driver;  /* "bridge" (NULL), "macvlan", "ipvlan" */
+        const char *parent;  /* macvlan/ipvlan: the host interface */
+        const char *mode;    /* macvlan bridge|private|vepa|passthru, ipvlan l2|l3|l3s */
 };
 
 struct casca_network_info {

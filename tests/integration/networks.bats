@@ -416,3 +416,78 @@ dns_pid() { cat "$STATE/@networks/$1/dnsmasq.pid" 2>/dev/null; }
   teardown_ct q
   teardown_ct o
 }
+
+# lan_network DRIVER: containers on a DRIVER network get their own address on
+# the parent's LAN, reachable from another machine there
+lan_network() {
+  local drv=$1 lan=$P-$1 i
+  # the parent: one end of a veth in the stand-in host, the other end
+  # is another machine on that LAN (namespace $lan, the router .1)
+  mkns "$lan"
+  ip -n "$H" link add "${drv:0:3}lan0" type veth peer name eth0 netns "$lan"
+  ip -n "$H" addr add 192.168.50.5/24 dev "${drv:0:3}lan0"
+  ip -n "$H" link set "${drv:0:3}lan0" up
+  ip -n "$lan" addr add 192.168.50.1/24 dev eth0
+  ip -n "$lan" link set eth0 up
+  run cn create --driver "$drv" --parent "${drv:0:3}lan0" --subnet 192.168.50.0/24 \
+    --gateway 192.168.50.1 "lan-$drv"
+  assert_success
+  run cn inspect "lan-$drv"
+  assert_output --partial "\"driver\": \"$drv\""
+  assert_output --partial "\"mode\": \"$([ "$drv" = macvlan ] && echo bridge || echo l2)\""
+  echo "{\"name\":\"lan-$drv\"}" | netcfg "$drv"
+  run setup_ct "$drv-1" "$drv"
+  assert_success
+  assert_line "address=192.168.50.2/24"
+  run setup_ct "$drv-2" "$drv"
+  assert_success
+  assert_line "address=192.168.50.3/24" # .5 is the parent's own: never leased
+  run inns "$P-$drv-1" ip -d -o link show eth0
+  assert_output --partial "$drv"
+  run inns "$P-$drv-1" ip -4 route show default
+  assert_output --partial "via 192.168.50.1 dev eth0"
+  # the other machine on the LAN reaches both; they reach each other
+  for i in 2 3; do
+    run inns "$lan" busybox ping -c 1 -W 2 "192.168.50.$i"
+    assert_success
+  done
+  run inns "$P-$drv-1" busybox ping -c 1 -W 2 192.168.50.3
+  assert_success
+  # no bridge, no veth, no NAT rule in the host
+  run inhost ip -o link show type bridge
+  refute_output --partial "lan-$drv"
+  run inhost nft list ruleset
+  refute_output --partial "casca-net:lan-$drv"
+  run cn create --driver "$drv" --parent "${drv:0:3}lan0" --subnet 192.168.50.0/24 --dns x
+  assert_failure
+  run teardown_ct "$drv-1"
+  assert_success
+  run teardown_ct "$drv-2"
+  assert_success
+  # the interface goes with the container's namespace
+  ip netns del "$P-$drv-1"
+  run inns "$lan" busybox ping -c 1 -W 1 192.168.50.2
+  assert_failure
+  run cn rm "lan-$drv"
+  assert_success
+  [ ! -e "$STATE/@networks/lan-$drv" ]
+}
+
+@test "macvlan: containers get their own address on the parent's LAN, reachable from another machine there" {
+  lan_network macvlan
+  run cn create --driver macvlan --subnet 192.168.51.0/24 nop
+  assert_failure
+  assert_output "casca: --parent: required for the macvlan driver"
+  run cn create --driver macvlan --parent nosuch0 --subnet 192.168.51.0/24 nop
+  assert_failure
+  assert_output --partial "--parent: interface \`nosuch0\`"
+  [ ! -e "$STATE/@networks/nop" ]
+}
+
+@test "ipvlan: containers get their own address on the parent's LAN, reachable from another machine there" {
+  ip -n "$H" link add probe0 type veth peer name probe1
+  ip -n "$H" link add probe2 link probe0 type ipvlan mode l2 2>/dev/null ||
+    skip "this kernel has no ipvlan driver (CONFIG_IPVLAN)"
+  ip -n "$H" link del probe0
+  lan_network ipvlan
+}
