@@ -16,10 +16,14 @@ DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev li
 DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
+# The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
+# systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs
+# (getcap, setcap: its --shift).
+DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
 DEB_BENCH := crun runc hyperfine time
-DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_ENGINES)
+DEB_ALL   := $(DEB_BUILD) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) $(DEB_ENGINES)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
              -Wstrict-prototypes -Wvla -Wimplicit-fallthrough -Wno-unused-parameter
@@ -43,7 +47,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 .PHONY: all install deps deps-bench demo check tests check-unit check-host check-vm check-schema bench \
-        format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build
+        format clean vm-kernel fuzz fuzz-smoke fuzz-build check-asan check-fuzz asan-build \
+        check-vm-systemd rootfs-debian check-rootfs-debian
 
 all: $(BUILD)/casca
 
@@ -136,6 +141,23 @@ check-host: tests
 
 check-vm: tests
 	tests/run-checks.sh vm
+
+# The VM lane's systemd mode: a guest whose pid 1 is systemd runs
+# tests/vm/systemd-smoke.sh (tests/vm/README.md).
+check-vm-systemd:
+	tests/run-checks.sh vm-systemd
+
+# The Debian 12 system-container rootfs (tools/mkrootfs-debian), built once
+# into $CASCA_ROOTFS_CACHE (default /var/cache/casca/rootfs); prints its path.
+rootfs-debian: deps
+	@tools/mkrootfs-debian
+
+# A writable copy of that rootfs in the VM lane's guest, plain and shifted
+# for a user namespace (tests/vm/rootfs-smoke.sh; SMOKE_BOOT=1 also boots it
+# with podman).  Not part of `make check`.
+check-rootfs-debian: deps
+	tests/vm/run-in-vm.sh -e SMOKE_BOOT -- tests/vm/rootfs-smoke.sh \
+	    "$$(tools/mkrootfs-debian)" "$$(tools/mkrootfs-debian --shift 100000)"
 
 # libFuzzer targets (tests/fuzz/fuzz-*.c) over the whole library, with ASan
 # and UBSan (any UB aborts).  `make fuzz` runs each for FUZZ_SECONDS on a

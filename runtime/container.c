@@ -278,12 +278,13 @@ int casca_container_kill(struct casca_context *ctx, const char *id, int signo, b
 }
 
 /* The network: netDevices back, veth, nftables rules, leases, the pin.  A
- * failure keeps the state (a later delete retries), except with force. */
-static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bool force,
+ * failure keeps the state, --force or not: network.json is what a later
+ * delete needs to finish the job, and delete only succeeds when nothing is
+ * left (each undo step takes "already gone" as done, so a retry converges). */
+static int destroy_network(struct casca_context *ctx, struct casca_handle *h,
                            struct casca_error **err)
 {
         _cleanup_free_ char *root = NULL;
-        _cleanup_error_ struct casca_error *e = NULL;
         int r;
 
         /* set before create makes anything; teardown goes by what
@@ -293,17 +294,13 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h, bo
         root = casca_container_state_root_abs(ctx, err);
         if (!root)
                 return casca_error_prefix(err, "container `%s`", h->st->id);
-        r = casca_container_net_teardown(root, h->st->id, force, &e);
+        r = casca_container_net_teardown(root, h->st->id, false, err);
         if (r >= 0)
                 return 0;
-        if (!force) {
-                if (!err)
-                        return r;
-                *err = TAKE_PTR(e);
-                return casca_error_prefix(err, "container `%s`", h->st->id);
-        }
-        casca_log(ctx, CASCA_LOG_WARNING, "container %s: %s", h->st->id, e->msg);
-        return 0;
+        return casca_error_prefix(err,
+                                  "container `%s` kept (run `casca delete --force %s` again once "
+                                  "the cause is fixed)",
+                                  h->st->id, h->st->id);
 }
 
 /* The cgroup of a container without a readable state.json (a create of an
@@ -355,7 +352,7 @@ static int destroy(struct casca_context *ctx, struct casca_handle *h, bool force
                 if (r < 0)
                         return casca_error_prefix(err, "container `%s`", h->st->id);
         }
-        r = destroy_network(ctx, h, force, err);
+        r = destroy_network(ctx, h, err);
         if (r < 0)
                 return r;
         {

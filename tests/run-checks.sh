@@ -4,6 +4,7 @@
 #   schema  config-schema vs parser agreement   tests/schema/check.py
 #   host    bats integration suite on the host  tests/integration/*.bats
 #   vm      bats suite in a pure cgroup v2 QEMU guest (tests/vm/)
+#   vm-systemd  the same guest with systemd as pid 1: tests/vm/systemd-smoke.sh
 #   fuzz    each libFuzzer target for FUZZ_SECONDS (10)  tests/fuzz/run.sh
 #   asan    unit + host against an ASan+UBSan build in build-asan/ (built
 #           here by `make asan-build`); any sanitizer report fails the lane
@@ -15,7 +16,7 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/test-results
 mkdir -p "$OUT"
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(unit schema host vm fuzz asan)
+[ ${#lanes[@]} -gt 0 ] || lanes=(unit schema host vm vm-systemd fuzz asan)
 export CASCA="$PWD/$BUILD/casca" CASCA_BUILD="$PWD/$BUILD"
 
 run_unit() {
@@ -38,6 +39,10 @@ run_host() {
 
 run_vm() {
   tests/vm/check-vm.sh
+}
+
+run_vm-systemd() {
+  tests/vm/check-vm.sh -S
 }
 
 run_fuzz() {

@@ -64,7 +64,7 @@ cleanup() {
 case_spec_as_is() { # runc spec untouched (terminal: true) on a pty
   bundle "$B" 'c["process"]["terminal"] = True; c["process"]["args"] = ["sh", "-c", "echo ok"]'
   local o
-  o=$(cd "$B" && script -qec "$RT --root $ROOT run as-is" /dev/null 2>&1 | tr -d '\r' | grep -c '^ok$')
+  o=$(cd "$B" && script -qec "$RT --root $ROOT run as-is" /dev/null 2>&1 | tr -d '\r\000' | sed 's/\^@//g' | grep -c '^ok$')
   echo "ok-lines=$o"
 }
 case_oci_1_3() {

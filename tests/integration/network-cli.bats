@@ -596,3 +596,29 @@ for s in c['process']['capabilities'].values():
   run inhost ip link show casca0
   assert_failure
 }
+
+@test "delete --force that cannot undo the network fails, keeps the state, and a retry finishes" {
+  local id
+  id=$(cid)
+  netbundle "" '{"subnet": "10.88.0.0/24"}'
+  args sleep 1000
+  casca run -d -b "$BUNDLE" "$id" </dev/null
+  run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  assert_success
+  # the lease directory read-only for this one delete (a private mount
+  # namespace): the lease cannot be released
+  run inhost unshare -m sh -c 'mount --bind -o ro "$1" "$1" && exec "$2" --root "$3" delete --force "$4"' \
+    sh "$STATE_ROOT/ipam" "$CASCA" "$STATE_ROOT" "$id"
+  assert_failure
+  assert_output --partial "run \`casca delete --force $id\` again"
+  assert_output --partial "Read-only file system"
+  # still there to retry: the state and what network.json records
+  [ -e "$STATE_ROOT/$id/network.json" ]
+  run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  assert_success
+  run casca list
+  assert_output --partial "$id"
+  run casca delete --force "$id"
+  assert_success
+  assert_clean "$id"
+}

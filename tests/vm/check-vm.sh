@@ -3,11 +3,20 @@
 # KVM needed) and run the whole bats integration suite inside it
 # (tests/vm/guest.sh).  The guest's TAP output streams to our stdout.
 # Run by `tests/run-checks.sh vm` (make check-vm) after `make tests`.
+# check-vm.sh -S: the systemd mode's smoke test instead: a guest whose pid 1
+# is systemd runs tests/vm/systemd-smoke.sh (`tests/run-checks.sh vm-systemd`,
+# make check-vm-systemd; tests/vm/README.md).
 # Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds, 3600: the suite takes about
 # 32 minutes under TCG on 2 cores), and everything
 # tests/vm/run-in-vm.sh reads (VM_CACHE, VM_KERNEL_VERSION, VM_APPEND).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+smoke=0
+if [ "${1:-}" = -S ]; then
+  smoke=1
+  shift
+fi
 
 missing=()
 [ "$(id -u)" = 0 ] || missing+=("root (qemu exports / over 9p from a private mount namespace)")
@@ -18,12 +27,20 @@ compgen -G '/boot/vmlinuz-*' > /dev/null || missing+=("/boot/vmlinuz-* (linux-im
 if [ ! -x /bin/busybox ] || ldd /bin/busybox > /dev/null 2>&1; then
   missing+=("a static /bin/busybox (busybox-static)")
 fi
+if [ "$smoke" = 1 ]; then
+  [ -x /lib/systemd/systemd ] || missing+=("/lib/systemd/systemd (systemd)")
+  command -v dbus-daemon > /dev/null || missing+=("dbus-daemon (dbus)")
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "check-vm: missing prerequisites (sudo make deps installs them):" >&2
   printf '  %s\n' "${missing[@]}" >&2
   exit 2
 fi
 
+if [ "$smoke" = 1 ]; then
+  exec tests/vm/run-in-vm.sh -S -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-900}" \
+    -- tests/vm/systemd-smoke.sh "$@"
+fi
 export CASCA_BUILD=${CASCA_BUILD:-$PWD/build}
 export CASCA=${CASCA:-$CASCA_BUILD/casca}
 exec tests/vm/run-in-vm.sh -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-3600}" \

@@ -15,7 +15,10 @@
 # modules installed (it does: linux-image-amd64).  /run, /tmp and /dev/shm
 # are tmpfs in the guest: keep fifos, sockets and state dirs there.
 #
-# Usage: run-in-vm.sh [-s DIR]... [-e NAME]... [-m MEM] [-c CPUS] [-t SECS] [--] CMD [ARG]...
+# Usage: run-in-vm.sh [-S] [-s DIR]... [-e NAME]... [-m MEM] [-c CPUS] [-t SECS] [--] CMD [ARG]...
+#   -S       systemd mode (also VM_INIT=systemd): the guest's pid 1 is the
+#            host's /lib/systemd/systemd booting casca-vm.target, and CMD
+#            runs in casca-vm-command.service (tests/vm/systemd/, README.md)
 #   -s DIR   also share host DIR read-write at the same path (repeatable);
 #            the current directory is shared by default (VM_SHARE_CWD=0: no)
 #   -e NAME  forward the host variable NAME into the guest (repeatable);
@@ -24,18 +27,22 @@
 #   -m MEM   guest memory (default 2G)     -c CPUS  guest vCPUs (default 2)
 #   -t SECS  wall-clock limit (default 900)
 # CMD runs as root in the guest's root cgroup with +cpu +cpuset +io +memory
-# +pids (+hugetlb +misc when available) in /sys/fs/cgroup/cgroup.subtree_control.
+# +pids (+hugetlb +misc when available) in /sys/fs/cgroup/cgroup.subtree_control
+# (with -S: in the service's cgroup, delegated, below systemd's own tree).
 # Its output (stdout and stderr merged) streams over the serial console to
-# our stdout, followed by a "# vm: ..." line giving the boot time.
+# our stdout, with a "# vm: ..." line giving the boot time.
 # Caches: $VM_CACHE (default /var/tmp/casca-vm)/<kernel version>/, rebuilt
-# when this script changes.  Exit: CMD's status; 125 when the guest gave none.
+# when the kernel or build_cache below changes.
+# Exit: CMD's status; 125 when the guest gave none.
 # Needs root, qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils.
 set -euo pipefail
 
 MEM=2G CPUS=2 TMO=900 SHARES=() FWD=(CASCA CASCA_BUILD CASCA_ROOT BATS_LIB_PATH
   BATS_NUMBER_OF_PARALLEL_JOBS BATS_TEST_TIMEOUT BATS_NO_PARALLELIZE_ACROSS_FILES)
-while getopts "s:e:m:c:t:" o; do
+INIT=${VM_INIT:-sh}
+while getopts "Ss:e:m:c:t:" o; do
   case $o in
+    S) INIT=systemd ;;
     s) SHARES+=("$(realpath -e "$OPTARG")") ;;
     e) FWD+=("$OPTARG") ;;
     m) MEM=$OPTARG ;;
@@ -45,7 +52,11 @@ while getopts "s:e:m:c:t:" o; do
   esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || { echo "usage: $0 [-s DIR] [-e NAME] [-m MEM] [-c CPUS] [-t SECS] -- CMD..." >&2; exit 2; }
+case $INIT in
+  sh | systemd) ;;
+  *) echo "run-in-vm: VM_INIT=$INIT: expected sh or systemd" >&2; exit 2 ;;
+esac
+[ $# -gt 0 ] || { echo "usage: $0 [-S] [-s DIR] [-e NAME] [-m MEM] [-c CPUS] [-t SECS] -- CMD..." >&2; exit 2; }
 [ "${VM_SHARE_CWD:-1}" = 1 ] && [ "$PWD" != / ] && SHARES+=("$PWD")
 [ "$(id -u)" = 0 ] || { echo "run-in-vm: needs root (9p export of / and unshare --mount)" >&2; exit 2; }
 
@@ -64,7 +75,6 @@ BASE=${VM_CACHE:-/var/tmp/casca-vm}
 CACHE=$BASE/$KV
 mkdir -p "$CACHE"
 KERNEL=$CACHE/vmlinux INITRD=$CACHE/initrd.cpio.gz STAMP=$CACHE/stamp
-want_stamp="$(sha256sum < "$SELF" | cut -d' ' -f1) $(stat -c %Y "/boot/vmlinuz-$KV")"
 
 # ---- the cache: built once per kernel version and script version ---------
 # Files are replaced with mv, so a guest booting meanwhile (another
@@ -132,6 +142,9 @@ EOF
   echo "$want_stamp" > "$STAMP"
 }
 
+# Keyed on build_cache's text (the initrd's init is in it) and the kernel, so
+# a change elsewhere in this script does not rebuild the cache.
+want_stamp="$(declare -f build_cache | sha256sum | cut -d' ' -f1) $(stat -c %Y "/boot/vmlinuz-$KV")"
 exec 9> "$CACHE/lock"
 flock 9
 if [ ! -s "$KERNEL" ] || [ ! -s "$INITRD" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want_stamp" ]; then
@@ -171,7 +184,35 @@ printf '%s\n' "${SHARES[@]}" > "$W/shares"
   echo
 } > "$W/cmd.sh"
 
-cat > "$W/stage2.sh" <<'EOF'
+INIT_APPEND=
+if [ "$INIT" = systemd ]; then
+  # systemd reads these before it logs its first line.
+  INIT_APPEND="systemd.log_level=warning systemd.show_status=error "
+  # The units and scripts of tests/vm/systemd/ (README.md there); stage 2
+  # installs them in the guest's /run and becomes systemd.
+  mkdir "$W/systemd"
+  cp "$(dirname "$SELF")"/systemd/* "$W/systemd/"
+  cat > "$W/stage2.sh" <<'EOF'
+# stage 2 (systemd mode), run by /bin/sh as pid 1 after switch_root
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+read -r up _ < /proc/uptime
+echo "casca-vm: stage2 uptime=$up"
+S=/run/vmwork/systemd U=/run/systemd/system
+mkdir -p $U /run/systemd/journald.conf.d /run/tmpfiles.d
+cp $S/casca-vm.target $S/casca-vm-command.service $U/
+for u in $(grep -v '^#' $S/masked); do ln -sf /dev/null "$U/$u"; done
+cp $S/journald.conf /run/systemd/journald.conf.d/casca-vm.conf
+cp $S/tmpfiles.conf /run/tmpfiles.d/tmp.conf
+# The host's /.dockerenv (when the host is a container) would make systemd
+# run as a container's init: ignore the kernel command line, skip units.
+rm -f /.dockerenv
+# A machine id of the guest's own, over the host's read-only one.
+tr -d - < /proc/sys/kernel/random/uuid > /etc/machine-id
+cp /etc/machine-id /var/lib/dbus/machine-id
+exec /lib/systemd/systemd --unit=casca-vm.target
+EOF
+else
+  cat > "$W/stage2.sh" <<'EOF'
 # stage 2, run by /bin/sh as pid 1 after switch_root
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb
 export LANG=C.UTF-8 TMPDIR=/tmp
@@ -187,6 +228,7 @@ echo $? > /run/vmwork/rc
 sync
 /bin/busybox poweroff -f
 EOF
+fi
 
 # Prints the guest's console, drops the power-off noise and turns the
 # stage-2 marker into the boot time.
@@ -200,6 +242,12 @@ console_filter() {
         ms=$(((t1 - t0) / 1000))
         printf '# vm: kernel %s booted to stage 2 in %d.%03ds (guest uptime %ss)\n' \
           "$KV" $((ms / 1000)) $((ms % 1000)) "${line#*uptime=}"
+        ;;
+      "casca-vm: command uptime="*) # -S: systemd started the command
+        t1=${EPOCHREALTIME/./}
+        ms=$(((t1 - t0) / 1000))
+        printf '# vm: systemd started the command %d.%03ds after qemu did (guest uptime %ss)\n' \
+          $((ms / 1000)) $((ms % 1000)) "${line#*uptime=}"
         ;;
       *"reboot: Power down"*) ;;
       *) printf '%s\n' "$line" ;;
@@ -225,7 +273,7 @@ timeout --foreground -k 5 "$TMO" unshare --mount --propagation private -- sh -c 
     -nodefaults -no-user-config -display none -no-reboot \
     -chardev stdio,id=con,signal=on -serial chardev:con \
     -kernel "$KERNEL" -initrd "$INITRD" \
-    -append "console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 ${VM_APPEND:-}" \
+    -append "console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 $INIT_APPEND${VM_APPEND:-}" \
     "${DEVS[@]}" < /dev/null | console_filter "$t0"
 q=${PIPESTATUS[0]}
 set -e
