@@ -93,7 +93,7 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                         return r;
         }
         if (build) {
-                r = casca_network_setup(cfg->network, id, nsfd, root, &res, err);
+                r = casca_network_setup(cfg->network, id, cfg->hostname, nsfd, root, &res, err);
                 if (r < 0)
                         return r;
         }
@@ -105,7 +105,8 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                         goto out;
         }
         if (build) {
-                r = casca_network_write_etc(cfg->network, cfg->hostname, res->address, dir, err);
+                r = casca_network_write_etc(cfg->network, cfg->hostname, res->address,
+                                            res->nameserver, dir, err);
                 if (r < 0)
                         r = casca_error_prefix(err, "casca.network");
         }

@@ -93,9 +93,10 @@ common_setup() {
 }
 
 # What is left under state root $1 (default: the test's) besides the
-# seccomp filter cache (@cache, which is not a container): one name per line.
+# seccomp filter cache (@cache) and the named networks (@networks), which
+# are not containers: one name per line.
 state_ids() {
-  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache -printf '%f\n' 2>/dev/null | sort
+  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @networks -printf '%f\n' 2>/dev/null | sort
 }
 
 # Fails the test when anything survived it.
