@@ -23,10 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
-#include "util/json.h"
 #include "netns/internal.h"
 #include "netns/netobj.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/fs.h"
+#include "util/json.h"
 
 #define DEF_FILE "network.json"
 
@@ -77,10 +79,11 @@ static void bridge_name(const char *name, char buf[IFNAMSIZ])
 {
         uint64_t h = casca_hash64_str(name);
 
+        /* both fit: the length is checked, "cbr" and 8 digits are 11 */
         if (strlen("casca-") + strlen(name) < IFNAMSIZ && !strchr(name, '.'))
-                snprintf(buf, IFNAMSIZ, "casca-%s", name);
+                casca_snprintf_trunc(buf, IFNAMSIZ, "casca-%s", name);
         else
-                snprintf(buf, IFNAMSIZ, "cbr%08x", (unsigned)(h ^ (h >> 32)));
+                casca_snprintf_trunc(buf, IFNAMSIZ, "cbr%08x", (unsigned)(h ^ (h >> 32)));
 }
 
 /* ---- network.json ------------------------------------------------------------ */
@@ -121,7 +124,7 @@ static int save_def(const char *dir, const struct casca_netdef *d, struct casca_
         size_t len;
         int r;
 
-        r = casca_jgen_init(&j, err);
+        r = casca_jgen_init(&j, 0, err);
         if (r < 0)
                 return r;
         casca_jgen_map_open(&j);
@@ -130,7 +133,7 @@ static int save_def(const char *dir, const struct casca_netdef *d, struct casca_
         casca_jgen_map_close(&j);
         text = casca_jgen_finish(&j, err);
         if (!text)
-                return -ENOMEM;
+                return casca_error_prefix(err, "network `%s`", d->name);
         if (asprintf(&path, "%s/" DEF_FILE, dir) < 0 ||
             asprintf(&tmp, "%s/." DEF_FILE ".tmp", dir) < 0)
                 return casca_error_set(err, ENOMEM, "network definition");
@@ -147,15 +150,15 @@ static int save_def(const char *dir, const struct casca_netdef *d, struct casca_
 }
 
 /* key: a CIDR (ret_cidr) or an address (ret_ip); absent is fine. */
-static int def_addr(yajl_val root, const char *key, struct casca_cidr *ret_cidr,
+static int def_addr(const struct casca_json *root, const char *key, struct casca_cidr *ret_cidr,
                     struct casca_ip *ret_ip, bool *has)
 {
-        yajl_val v = casca_json_get(root, key);
+        const struct casca_json *v = casca_json_get(root, key);
+        const char *s = casca_json_str(v);
 
         if (!v)
                 return 0;
-        if (!YAJL_IS_STRING(v) || (ret_cidr ? casca_cidr_parse(YAJL_GET_STRING(v), ret_cidr)
-                                            : casca_ip_parse(YAJL_GET_STRING(v), ret_ip)) < 0)
+        if (!s || (ret_cidr ? casca_cidr_parse(s, ret_cidr) : casca_ip_parse(s, ret_ip)) < 0)
                 return -EINVAL;
         if (has)
                 *has = true;
@@ -166,7 +169,7 @@ static int parse_def(const char *text, size_t len, const char *path, struct casc
                      struct casca_error **err)
 {
         _cleanup_netdef_ struct casca_netdef *d = calloc(1, sizeof(*d));
-        _cleanup_json_ yajl_val root = NULL;
+        _cleanup_json_ struct casca_json *root = NULL;
         _cleanup_free_ char *driver = NULL;
         uint32_t mtu = 0;
         int r;
@@ -198,9 +201,15 @@ static int parse_def(const char *text, size_t len, const char *path, struct casc
         if (r < 0)
                 return casca_error_prefix(err, "`%s`", path);
         d->mtu = mtu;
-        d->driver = !driver || strcmp(driver, "bridge") == 0 ? CASCA_NETDRV_BRIDGE
-                    : strcmp(driver, "macvlan") == 0         ? CASCA_NETDRV_MACVLAN
-                                                             : CASCA_NETDRV_IPVLAN;
+        if (!driver || strcmp(driver, "bridge") == 0)
+                d->driver = CASCA_NETDRV_BRIDGE;
+        else if (strcmp(driver, "macvlan") == 0)
+                d->driver = CASCA_NETDRV_MACVLAN;
+        else if (strcmp(driver, "ipvlan") == 0)
+                d->driver = CASCA_NETDRV_IPVLAN;
+        else
+                return casca_error_setx(err, EINVAL, "`%s`: driver: unknown driver \"%s\"", path,
+                                        driver);
         if (def_addr(root, "subnet", &d->subnet, NULL, NULL) < 0 ||
             def_addr(root, "gateway", NULL, &d->gateway, &d->has_gateway) < 0 ||
             def_addr(root, "subnet6", &d->subnet6, NULL, &d->has_ipv6) < 0 ||
@@ -248,8 +257,9 @@ static int lock_file(const char *dir, const char *name, int op, struct casca_err
         char path[PATH_MAX];
         int r;
 
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        r = casca_mkdir_p(dir, 0711, err);
+        if (casca_snprintf(path, sizeof(path), "%s/%s", dir, name) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "`%s/%s`: path too long", dir, name);
+        r = casca_fs_mkdir_p(dir, 0711, err);
         if (r < 0)
                 return r;
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -320,8 +330,8 @@ static void note_hit(struct overlap *o, const char *kind)
         o->found = true;
         if (o->oif > 0 && !if_indextoname((unsigned)o->oif, dev))
                 dev[0] = '\0';
-        snprintf(o->what, sizeof(o->what), "%s %s%s%s", kind,
-                 casca_cidr_format(&o->hit, c, sizeof(c)), dev[0] ? " dev " : "", dev);
+        casca_snprintf_trunc(o->what, sizeof(o->what), "%s %s%s%s", kind,
+                             casca_cidr_format(&o->hit, c, sizeof(c)), dev[0] ? " dev " : "", dev);
 }
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
@@ -511,7 +521,8 @@ int casca_netdef_users(const char *state_root, const char *name, char ***ret,
 
                 if (casca_ip_parse(de->d_name, &ip) < 0)
                         continue;
-                snprintf(path, sizeof(path), "%s/%s", leases, de->d_name);
+                if (casca_snprintf(path, sizeof(path), "%s/%s", leases, de->d_name) < 0)
+                        continue;
                 f = fopen(path, "re");
                 if (!f || !fgets(owner, sizeof(owner), f))
                         continue;
@@ -576,7 +587,7 @@ static int undo_network(const char *state_root, const char *name, struct casca_n
 {
         _cleanup_free_ char *dir = casca_netdef_dir(state_root, name), *parent = NULL;
         _cleanup_close_ int pfd = -1;
-        char tag[160], br[IFNAMSIZ];
+        char tag[160], brbuf[IFNAMSIZ];
         int r;
 
         if (!dir || asprintf(&parent, "%s/" CASCA_NETWORKS_DIR, state_root) < 0)
@@ -600,11 +611,10 @@ static int undo_network(const char *state_root, const char *name, struct casca_n
         if (!d || d->driver == CASCA_NETDRV_BRIDGE) {
                 _cleanup_nl_ struct casca_nl *nl = NULL;
                 struct casca_link_info li;
+                const char *br = d && d->bridge ? d->bridge : brbuf;
 
-                if (d && d->bridge)
-                        snprintf(br, sizeof(br), "%s", d->bridge);
-                else
-                        bridge_name(name, br);
+                if (br == brbuf)
+                        bridge_name(name, brbuf);
                 r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
                 if (r < 0)
                         return r;
@@ -1087,7 +1097,7 @@ static int create_locked(const char *state_root, const struct casca_netdef_opts 
         if (!d->created || !d->state)
                 return casca_error_set(err, ENOMEM, "network");
 
-        r = casca_mkdir_p(dir, 0711, err);
+        r = casca_fs_mkdir_p(dir, 0711, err);
         if (r < 0)
                 return r;
         r = save_def(dir, d, err);
@@ -1223,7 +1233,7 @@ char *casca_netdef_to_json(const struct casca_netdef *d, char *const *users,
 {
         struct casca_jgen j;
 
-        if (casca_jgen_init(&j, err) < 0)
+        if (casca_jgen_init(&j, 0, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         gen_fields(&j, d);
