@@ -30,16 +30,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
 #include "netns/internal.h"
 #include "netns/netobj.h"
+#include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
+
+/* <netdir>/<name> into buf (PATH_MAX): 0, or -ENAMETOOLONG named in err. */
+static int dns_path(char *buf, const char *netdir, const char *name, struct casca_error **err)
+{
+        if (casca_snprintf(buf, PATH_MAX, "%s/%s", netdir, name) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "`%s/%s`: path too long", netdir, name);
+        return 0;
+}
 
 static int dns_lock(const char *netdir, struct casca_error **err)
 {
         char path[PATH_MAX];
         int fd;
 
-        snprintf(path, sizeof(path), "%s/dns.lock", netdir);
+        if (dns_path(path, netdir, "dns.lock", err) < 0)
+                return -ENAMETOOLONG;
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", path);
@@ -56,17 +67,27 @@ static int dns_lock(const char *netdir, struct casca_error **err)
 static pid_t running_pid(const char *netdir)
 {
         char path[PATH_MAX], buf[PATH_MAX + 64];
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_close_ int fd = -1;
-        long pid = 0;
+        const char *end;
+        int pid = 0;
         ssize_t n;
 
-        snprintf(path, sizeof(path), "%s/dnsmasq.pid", netdir);
-        f = fopen(path, "re");
-        if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+        if (dns_path(path, netdir, "dnsmasq.pid", NULL) < 0)
                 return 0;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return 0;
+        n = read(fd, buf, 32);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        /* "<pid>\n", as dnsmasq writes it */
+        if (casca_parse_int(buf, &end, 2, INT32_MAX, &pid) < 0 || (*end && *end != '\n'))
+                return 0;
+        close(TAKE_FD(fd));
         /* the same process: dnsmasq, with our pid file on its command line */
-        snprintf(buf, sizeof(buf), "/proc/%ld/cmdline", pid);
+        if (casca_snprintf(buf, sizeof(buf), "/proc/%d/cmdline", pid) < 0)
+                return 0;
         fd = open(buf, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return 0;
@@ -92,15 +113,20 @@ static int start(const char *netdir, const struct casca_netdef *d, struct casca_
         int status;
         pid_t pid;
 
-        snprintf(pidfile, sizeof(pidfile), "%s/dnsmasq.pid", netdir);
-        snprintf(hostsdir, sizeof(hostsdir), "%s/hosts.d", netdir);
-        snprintf(log, sizeof(log), "%s/dnsmasq.log", netdir);
-        snprintf(a_pid, sizeof(a_pid), "--pid-file=%s", pidfile);
-        snprintf(a_hosts, sizeof(a_hosts), "--hostsdir=%s", hostsdir);
-        snprintf(a_log, sizeof(a_log), "--log-facility=%s", log);
-        snprintf(a_if, sizeof(a_if), "--interface=%s", d->bridge);
-        snprintf(a_gw, sizeof(a_gw), "--listen-address=%s",
-                 casca_ip_format(&d->gateway, ip, sizeof(ip)));
+        /* the arguments hold what the paths (PATH_MAX) and names hold */
+        if (dns_path(pidfile, netdir, "dnsmasq.pid", err) < 0 ||
+            dns_path(hostsdir, netdir, "hosts.d", err) < 0 ||
+            dns_path(log, netdir, "dnsmasq.log", err) < 0)
+                return -ENAMETOOLONG;
+        if (!d->bridge || strlen(d->bridge) >= IFNAMSIZ)
+                return casca_error_setx(err, EINVAL, "network `%s`: no bridge for dnsmasq",
+                                        d->name);
+        casca_snprintf_trunc(a_pid, sizeof(a_pid), "--pid-file=%s", pidfile);
+        casca_snprintf_trunc(a_hosts, sizeof(a_hosts), "--hostsdir=%s", hostsdir);
+        casca_snprintf_trunc(a_log, sizeof(a_log), "--log-facility=%s", log);
+        casca_snprintf_trunc(a_if, sizeof(a_if), "--interface=%s", d->bridge);
+        casca_snprintf_trunc(a_gw, sizeof(a_gw), "--listen-address=%s",
+                             casca_ip_format(&d->gateway, ip, sizeof(ip)));
         argv[n++] = "dnsmasq";
         argv[n++] = "--conf-file=/dev/null";
         argv[n++] = a_pid;
@@ -109,8 +135,8 @@ static int start(const char *netdir, const struct casca_netdef *d, struct casca_
         argv[n++] = a_if;
         argv[n++] = a_gw;
         if (d->has_ipv6) {
-                snprintf(a_gw6, sizeof(a_gw6), "--listen-address=%s",
-                         casca_ip_format(&d->gateway6, ip, sizeof(ip)));
+                casca_snprintf_trunc(a_gw6, sizeof(a_gw6), "--listen-address=%s",
+                                     casca_ip_format(&d->gateway6, ip, sizeof(ip)));
                 argv[n++] = a_gw6;
         }
         argv[n++] = "--bind-interfaces";
@@ -132,7 +158,7 @@ static int start(const char *netdir, const struct casca_netdef *d, struct casca_
                 return casca_error_set(err, errno, "fork for dnsmasq");
         if (pid == 0) {
                 /* every fd of casca is close-on-exec; stdio on /dev/null */
-                int null = open("/dev/null", O_RDWR);
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
                         _exit(127);
                 execv(CASCA_DNSMASQ, (char *const *)argv);
@@ -173,8 +199,8 @@ static void stop_locked(const char *netdir)
                 for (int i = 0; i < 400 && kill(pid, 0) == 0; i++)
                         usleep(5000);
         }
-        snprintf(path, sizeof(path), "%s/dnsmasq.pid", netdir);
-        unlink(path);
+        if (dns_path(path, netdir, "dnsmasq.pid", NULL) == 0)
+                unlink(path);
 }
 
 static int write_host(const char *netdir, const char *id, const char *hostname,
@@ -185,19 +211,23 @@ static int write_host(const char *netdir, const char *id, const char *hostname,
         _cleanup_close_ int fd = -1;
         size_t len = 0;
         bool named = hostname && hostname[0] && strcmp(hostname, id) != 0;
+        int r;
 
         for (int k = 0; k < 2; k++) {
                 const struct casca_ip *a = k ? a6 : a4;
                 if (!a)
                         continue;
-                len += (size_t)snprintf(line + len, sizeof(line) - len, "%s %s%s%s\n",
-                                        casca_ip_format(a, ip, sizeof(ip)), id, named ? " " : "",
-                                        named ? hostname : "");
-                if (len >= sizeof(line))
+                r = casca_snprintf(line + len, sizeof(line) - len, "%s %s%s%s\n",
+                                   casca_ip_format(a, ip, sizeof(ip)), id, named ? " " : "",
+                                   named ? hostname : "");
+                if (r < 0)
                         return casca_error_setx(err, ENAMETOOLONG, "hosts line of `%s`", id);
+                len += (size_t)r;
         }
-        snprintf(path, sizeof(path), "%s/hosts.d/%s", netdir, id);
-        snprintf(tmp, sizeof(tmp), "%s/hosts.d/.%s.tmp", netdir, id);
+        if (casca_snprintf(path, sizeof(path), "%s/hosts.d/%s", netdir, id) < 0 ||
+            casca_snprintf(tmp, sizeof(tmp), "%s/hosts.d/.%s.tmp", netdir, id) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "`%s/hosts.d/%s`: path too long", netdir,
+                                        id);
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return casca_error_set(err, errno, "open `%s`", tmp);
@@ -222,7 +252,8 @@ int casca_dns_join(const char *netdir, const struct casca_netdef *d, const char 
         lk = dns_lock(netdir, err);
         if (lk < 0)
                 return lk;
-        snprintf(hostsdir, sizeof(hostsdir), "%s/hosts.d", netdir);
+        if (dns_path(hostsdir, netdir, "hosts.d", err) < 0)
+                return -ENAMETOOLONG;
         if (mkdir(hostsdir, 0755) < 0 && errno != EEXIST)
                 return casca_error_set(err, errno, "mkdir `%s`", hostsdir);
         /* the file first: a dnsmasq started now reads it, a running one
@@ -243,7 +274,8 @@ static bool has_leases(const char *netdir)
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
 
-        snprintf(path, sizeof(path), "%s/leases", netdir);
+        if (dns_path(path, netdir, "leases", NULL) < 0)
+                return true; /* cannot tell: keep dnsmasq */
         d = opendir(path);
         while (d && (de = readdir(d))) {
                 struct casca_ip ip;
@@ -259,7 +291,9 @@ int casca_dns_leave(const char *netdir, const char *id, struct casca_error **err
         char path[PATH_MAX];
         pid_t pid;
 
-        snprintf(path, sizeof(path), "%s/hosts.d/%s", netdir, id);
+        if (casca_snprintf(path, sizeof(path), "%s/hosts.d/%s", netdir, id) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "`%s/hosts.d/%s`: path too long", netdir,
+                                        id);
         if (access(netdir, F_OK) < 0)
                 return 0;
         lk = dns_lock(netdir, err);

@@ -655,10 +655,12 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
 /* The network tag: "casca-net:<name>" (a hash when too long for a comment). */
 void casca_nat_net_tag(const char *name, char *buf, size_t size)
 {
+        /* callers pass a buffer that holds either */
         if (strlen(name) + sizeof("casca-net:") <= NFTNL_UDATA_COMMENT_MAXLEN)
-                snprintf(buf, size, "casca-net:%s", name);
+                casca_snprintf_trunc(buf, size, "casca-net:%s", name);
         else
-                snprintf(buf, size, "casca-net:#%016llx", (unsigned long long)casca_hash64_str(name));
+                casca_snprintf_trunc(buf, size, "casca-net:#%016llx",
+                                     (unsigned long long)casca_hash64_str(name));
 }
 
 /* ip saddr <subnet> ip daddr != <subnet> masquerade */
