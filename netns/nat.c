@@ -232,7 +232,7 @@ static void match_ifname(struct rb *b, bool out, const char *name, uint32_t op)
 {
         char buf[IFNAMSIZ] = {0};
 
-        strncpy(buf, name, IFNAMSIZ - 1);
+        memcpy(buf, name, strnlen(name, IFNAMSIZ - 1));
         meta_load(b, out ? NFT_META_OIFNAME : NFT_META_IIFNAME);
         cmp(b, op, buf, IFNAMSIZ);
 }

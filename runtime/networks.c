@@ -10,7 +10,6 @@
 #include "runtime/state.h"
 #include "netns/netobj.h"
 
-
 static char *root_abs(struct casca_context *ctx, struct casca_error **err)
 {
         _cleanup_close_ int fd = casca_state_root_open(casca_state_root(ctx), true, err);

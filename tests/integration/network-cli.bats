@@ -45,7 +45,7 @@ teardown() {
   done <"$PIDFILES"
   # a network's dnsmasq outlives the namespace it listens in
   for p in "$STATE_ROOT"/@networks/*/dnsmasq.pid; do
-    [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+    if [ -s "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
   done
   while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
   [ -z "$left" ] || { echo "left behind: state for$left" >&2; return 1; }

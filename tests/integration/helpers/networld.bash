@@ -6,6 +6,7 @@
 # deletes them all.  Loaded by a .bats file after bats-support/assert.
 
 NET_TOOL=${CASCA_BUILD:-$BATS_TEST_DIRNAME/../../build}/tests/net-tool
+# shellcheck disable=SC2034 # for the .bats files
 UDP=$BATS_TEST_DIRNAME/helpers/udp-echo.py
 
 setup() {
@@ -28,7 +29,7 @@ teardown() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   # a network's dnsmasq outlives the namespace it listens in
   for p in "$STATE"/@networks/*/dnsmasq.pid; do
-    [ -s "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+    if [ -s "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
   done
   while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
 }
@@ -85,5 +86,6 @@ assert_gone() {
   assert [ ! -e "$STATE/$id/network.json" ]
 }
 
+# shellcheck disable=SC2154 # output: set by the test's `run`
 remember_veth() { echo "$output" | sed -n 's/^host_veth=//p' >"$BATS_TEST_TMPDIR/veth-$1"; }
 
