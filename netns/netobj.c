@@ -124,7 +124,7 @@ static int save_def(const char *dir, const struct casca_netdef *d, struct casca_
         size_t len;
         int r;
 
-        r = casca_jgen_init(&j, 0, err);
+        r = casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err);
         if (r < 0)
                 return r;
         casca_jgen_map_open(&j);
@@ -1233,7 +1233,7 @@ char *casca_netdef_to_json(const struct casca_netdef *d, char *const *users,
 {
         struct casca_jgen j;
 
-        if (casca_jgen_init(&j, 0, err) < 0)
+        if (casca_jgen_init(&j, CASCA_JGEN_PRETTY | CASCA_JGEN_UTF8, err) < 0)
                 return NULL;
         casca_jgen_map_open(&j);
         gen_fields(&j, d);

@@ -95,7 +95,8 @@ int casca_netdef_remove(const char *state_root, const char *name, struct casca_e
 /* Remove every network no container uses, but `default` (unless it is
  * incomplete); the names removed in *ret. */
 int casca_netdef_prune(const char *state_root, char ***ret, struct casca_error **err);
-/* {"name":...} for inspect and ls --format json (malloc'd, one line). */
+/* {"name":...} for inspect and ls --format json (malloc'd, indented as
+ * `casca spec` writes, without a final newline). */
 char *casca_netdef_to_json(const struct casca_netdef *d, char *const *users,
                            struct casca_error **err);
 
