@@ -34,6 +34,7 @@
 #include "netns/netobj.h"
 #include "util/cleanup.h"
 #include "util/format.h"
+#include "util/fs.h"
 #include "util/parse.h"
 
 /* <netdir>/<name> into buf (PATH_MAX): 0, or -ENAMETOOLONG named in err. */
@@ -207,8 +208,7 @@ static int write_host(const char *netdir, const char *id, const char *hostname,
                       const struct casca_ip *a4, const struct casca_ip *a6,
                       struct casca_error **err)
 {
-        char path[PATH_MAX], tmp[PATH_MAX], line[512], ip[CASCA_IP_STRLEN];
-        _cleanup_close_ int fd = -1;
+        char hostsdir[PATH_MAX], line[512], ip[CASCA_IP_STRLEN];
         size_t len = 0;
         bool named = hostname && hostname[0] && strcmp(hostname, id) != 0;
         int r;
@@ -224,19 +224,10 @@ static int write_host(const char *netdir, const char *id, const char *hostname,
                         return casca_error_setx(err, ENAMETOOLONG, "hosts line of `%s`", id);
                 len += (size_t)r;
         }
-        if (casca_snprintf(path, sizeof(path), "%s/hosts.d/%s", netdir, id) < 0 ||
-            casca_snprintf(tmp, sizeof(tmp), "%s/hosts.d/.%s.tmp", netdir, id) < 0)
-                return casca_error_setx(err, ENAMETOOLONG, "`%s/hosts.d/%s`: path too long", netdir,
-                                        id);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return casca_error_set(err, errno, "open `%s`", tmp);
-        if (write(fd, line, len) != (ssize_t)len || rename(tmp, path) < 0) {
-                int e = errno ? errno : EIO;
-                unlink(tmp);
-                return casca_error_set(err, e, "write `%s`", path);
-        }
-        return 0;
+        if (dns_path(hostsdir, netdir, "hosts.d", err) < 0)
+                return -ENAMETOOLONG;
+        /* dnsmasq skips the dotfile that is written first */
+        return casca_fs_replace_file(hostsdir, id, line, len, 0644, err);
 }
 
 int casca_dns_join(const char *netdir, const struct casca_netdef *d, const char *id,

@@ -118,10 +118,8 @@ static void gen_fields(struct casca_jgen *j, const struct casca_netdef *d)
 
 static int save_def(const char *dir, const struct casca_netdef *d, struct casca_error **err)
 {
-        _cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
+        _cleanup_free_ char *text = NULL;
         struct casca_jgen j;
-        _cleanup_close_ int fd = -1;
-        size_t len;
         int r;
 
         r = casca_jgen_init(&j, CASCA_JGEN_DOCUMENT, err);
@@ -134,19 +132,7 @@ static int save_def(const char *dir, const struct casca_netdef *d, struct casca_
         text = casca_jgen_finish(&j, err);
         if (!text)
                 return casca_error_prefix(err, "network `%s`", d->name);
-        if (asprintf(&path, "%s/" DEF_FILE, dir) < 0 ||
-            asprintf(&tmp, "%s/." DEF_FILE ".tmp", dir) < 0)
-                return casca_error_set(err, ENOMEM, "network definition");
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return casca_error_set(err, errno, "open `%s`", tmp);
-        len = strlen(text);
-        if (write(fd, text, len) != (ssize_t)len || rename(tmp, path) < 0) {
-                r = errno ? errno : EIO;
-                unlink(tmp);
-                return casca_error_set(err, r, "write `%s`", path);
-        }
-        return 0;
+        return casca_fs_replace_file(dir, DEF_FILE, text, strlen(text), 0600, err);
 }
 
 /* key: a CIDR (ret_cidr) or an address (ret_ip); absent is fine. */
