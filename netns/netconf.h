@@ -59,7 +59,7 @@ struct casca_netconf_ip6 {
 #define CASCA_NET_USER_DNS "169.254.1.1"
 
 struct casca_netconf {
-        bool user_mode;           /* "mode": "user" (pasta); default "bridge" */
+        bool user_mode; /* "mode": "user" (pasta); default "bridge" */
         /* "name": a named network (netobj.h), whose bridge, subnet, gateway,
          * IPv6 and NAT replace the fields below at setup.  A casca.network
          * without name, bridge, subnet, gateway, ipv6 and nat joins the
