@@ -19,7 +19,7 @@ DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev li
 DEB_DEMO  := busybox-static python3
 # tests/lint.sh: shellcheck, and the Makefile's lint-format (clang-format)
 DEB_LINT  := shellcheck clang-format clang python3
-DEB_TEST  := bats bats-assert bats-support busybox-static python3 python3-jsonschema \
+DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
              uidmap passt
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
@@ -140,7 +140,7 @@ $(BUILD)/tests/casca-steps: $(CLI_OBJS) $(STEPS_OBJ) $(filter-out $(BUILD)/obj/r
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Test programs copied into a container's rootfs: static, no sanitizers.
-STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe
+STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe $(BUILD)/tests/icmp-probe
 $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@ (static)")
@@ -298,6 +298,7 @@ bench: deps-bench
 	bench/run.sh
 	bench/podman.sh
 	bench/sandbox.sh
+	bench/networks.sh
 
 # Every tracked C file and header, as .clang-format says: `make format`
 # rewrites them, `make lint-format` (the format check of make lint) fails on

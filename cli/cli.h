@@ -36,6 +36,13 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts,
 /* Require exactly n positional arguments after optind. */
 int cli_need_args(struct cli *cli, int argc, int n, const char *usage);
 int cli_parse_uint(const char *s, unsigned *ret);
+/* A verb that takes only -h/--help and n_args arguments (-1: at least one):
+ * -1 to go on, else the exit status. */
+int cli_only_help(struct cli *cli, int argc, char **argv, const char *usage, int n_args);
+/* -f/--format table|json, -q/--quiet and no argument (list, network ls):
+ * -1 to go on, else the exit status. */
+int cli_list_options(struct cli *cli, int argc, char **argv, const char *usage, bool *ret_json,
+                     bool *ret_quiet);
 
 int cmd_create(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
@@ -54,5 +61,6 @@ int cmd_ps(struct cli *cli, int argc, char **argv);
 int cmd_update(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_sandbox(struct cli *cli, int argc, char **argv);
+int cmd_network(struct cli *cli, int argc, char **argv);
 
 #endif

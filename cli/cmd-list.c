@@ -26,31 +26,16 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                                     "  -f, --format table|json  output format (default table)\n"
                                     "  -q, --quiet              print only the ids\n"
                                     "  -h, --help               this help\n";
-        static const struct option opts[] = {
-                {"format", required_argument, NULL, 'f'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
-        };
         struct casca_container_info *v = NULL;
         struct casca_error *err = NULL;
-        bool json = false, quiet = false;
+        bool json, quiet;
         char buf[32];
         size_t n = 0;
-        int c, r;
+        int r;
 
-        while ((r = cli_getopt(cli, argc, argv, "+f:qh", opts, usage, &c)) == 0 && c != -1) {
-                if (c == 'q')
-                        quiet = true;
-                else if (strcmp(optarg, "json") == 0)
-                        json = true;
-                else if (strcmp(optarg, "table") != 0)
-                        return cli_failx(cli, "--format: expected table or json, got `%s`", optarg);
-        }
-        if (r < 0)
-                return r == CLI_HELP_DONE ? 0 : 2;
-        if (cli_need_args(cli, argc, 0, usage) < 0)
-                return 2;
+        r = cli_list_options(cli, argc, argv, usage, &json, &quiet);
+        if (r >= 0)
+                return r;
         if (casca_container_list(&cli->ctx, &v, &n, &err) < 0)
                 return cli_fail(cli, err);
         if (quiet) {

@@ -126,20 +126,13 @@ int cmd_features(struct cli *cli, int argc, char **argv)
         static const char usage[] = "usage: casca features\n\n"
                                     "Print what casca supports, as the runtime-spec's "
                                     "features document (JSON).\n";
-        static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
-        };
         struct casca_error *err = NULL;
         char *json;
-        int c, r;
+        int r;
 
-        while ((r = cli_getopt(cli, argc, argv, "+h", opts, usage, &c)) == 0 && c != -1)
-                ;
-        if (r < 0)
-                return r == CLI_HELP_DONE ? 0 : 2;
-        if (cli_need_args(cli, argc, 0, usage) < 0)
-                return 2;
+        r = cli_only_help(cli, argc, argv, usage, 0);
+        if (r >= 0)
+                return r;
         json = casca_features_json(&err);
         if (!json)
                 return cli_fail(cli, err);

@@ -34,6 +34,7 @@ static const struct verb verbs[] = {
         {"ps", "list the processes of a container", cmd_ps, false},
         {"update", "change a container's cgroup limits", cmd_update, false},
         {"events", "stream a container's events (OOM, stats) as JSON", cmd_events, false},
+        {"network", "create, list, inspect and remove named networks", cmd_network, false},
         {"spec", "write a default config.json", cmd_spec, false},
         {"sandbox", "run a command in a sandbox built from options (no bundle)", cmd_sandbox, true},
         {"features", "print the features casca supports (JSON)", cmd_features, false},
@@ -170,6 +171,55 @@ int cli_need_args(struct cli *cli, int argc, int n, const char *usage_text)
         cli_failx(cli, "%s: expected %d argument%s, got %d", cli->argv0, n, n == 1 ? "" : "s",
                   argc - optind);
         fputs(usage_text, stderr);
+        return -1;
+}
+
+int cli_only_help(struct cli *cli, int argc, char **argv, const char *usage_text, int n_args)
+{
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        int c, r;
+
+        while ((r = cli_getopt(cli, argc, argv, "+h", opts, usage_text, &c)) == 0 && c != -1)
+                ;
+        if (r < 0)
+                return r == CLI_HELP_DONE ? 0 : 2;
+        if (n_args < 0 && optind >= argc) {
+                cli_failx(cli, "%s: expected at least 1 argument", cli->argv0);
+                fputs(usage_text, stderr);
+                return 2;
+        }
+        if (n_args >= 0 && cli_need_args(cli, argc, n_args, usage_text) < 0)
+                return 2;
+        return -1;
+}
+
+int cli_list_options(struct cli *cli, int argc, char **argv, const char *usage_text, bool *ret_json,
+                     bool *ret_quiet)
+{
+        static const struct option opts[] = {
+                {"format", required_argument, NULL, 'f'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        int c, r;
+
+        *ret_json = *ret_quiet = false;
+        while ((r = cli_getopt(cli, argc, argv, "+f:qh", opts, usage_text, &c)) == 0 && c != -1) {
+                if (c == 'q')
+                        *ret_quiet = true;
+                else if (strcmp(optarg, "json") == 0)
+                        *ret_json = true;
+                else if (strcmp(optarg, "table") != 0)
+                        return cli_failx(cli, "--format: expected table or json, got `%s`", optarg);
+        }
+        if (r < 0)
+                return r == CLI_HELP_DONE ? 0 : 2;
+        if (cli_need_args(cli, argc, 0, usage_text) < 0)
+                return 2;
         return -1;
 }
 

@@ -201,6 +201,48 @@ CASCA_EXPORT int casca_container_list(struct casca_context *ctx, struct casca_co
                                       size_t *ret_n, struct casca_error **err);
 CASCA_EXPORT void casca_container_info_free(struct casca_container_info *v, size_t n);
 
+/* ---- named networks (`casca network`) -------------------------------------- */
+
+/* What `casca network create` asks for; NULL/0: the default. */
+struct casca_network_opts {
+        const char *name;
+        const char *subnet;  /* IPv4 CIDR; NULL: a free one is chosen */
+        const char *gateway; /* NULL: the subnet's first address */
+        const char *ipv6;    /* IPv6 CIDR, or NULL: none */
+        bool internal;       /* no NAT, nothing forwarded in or out */
+        unsigned mtu;        /* 0: the kernel's */
+        int dns;             /* -1 default (on where dnsmasq is), 0 off, 1 on */
+        const char *driver;  /* "bridge" (NULL), "macvlan", "ipvlan" */
+        const char *parent;  /* macvlan/ipvlan: the host interface */
+        const char *mode;    /* macvlan bridge|private|vepa|passthru, ipvlan l2|l3|l3s */
+};
+
+struct casca_network_info {
+        char *name;
+        char *driver;
+        char *subnet;
+        char *gateway;
+        char *bridge;
+        char *state; /* "ready", "creating", "removing" */
+        bool internal;
+        size_t n_containers;
+        char *json; /* the whole of `inspect` (one line) */
+};
+
+/* Each works on <state root>/@networks; see netns/netobj.h. */
+int casca_network_create(struct casca_context *ctx, const struct casca_network_opts *o,
+                         struct casca_network_info *ret, struct casca_error **err);
+int casca_network_list(struct casca_context *ctx, struct casca_network_info **ret, size_t *ret_n,
+                       struct casca_error **err);
+int casca_network_inspect(struct casca_context *ctx, const char *name,
+                          struct casca_network_info *ret, struct casca_error **err);
+/* Refused while a container is on it. */
+int casca_network_remove(struct casca_context *ctx, const char *name, struct casca_error **err);
+/* Every network no container uses but `default`: the names removed, NULL-ended. */
+int casca_network_prune(struct casca_context *ctx, char ***ret, struct casca_error **err);
+void casca_network_info_clear(struct casca_network_info *v);
+void casca_network_info_free(struct casca_network_info *v, size_t n);
+
 /* ---- the container's cgroup (cgroup v2 only) ------------------------------- */
 
 /* Each fails with "container `x` has no cgroup: <verb> needs cgroup v2"

@@ -103,13 +103,22 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 int casca_addr_list(struct casca_nl *nl, int index, struct casca_cidr **ret, size_t *ret_n,
                     struct casca_error **err)
 {
-        struct nlmsghdr *nlh = casca_nl_request(nl, RTM_GETADDR, NLM_F_DUMP);
-        struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
         struct addr_list l = {.index = index};
         int r;
 
-        ifa->ifa_family = AF_UNSPEC;
-        r = casca_nl_talk(nl, nlh, addr_cb, &l);
+        /* a dump that concurrent address changes interrupted (EINTR, as
+         * parallel setups on one bridge do) is started again */
+        for (int attempt = 0;; attempt++) {
+                struct nlmsghdr *nlh = casca_nl_request(nl, RTM_GETADDR, NLM_F_DUMP);
+                struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+                ifa->ifa_family = AF_UNSPEC;
+                r = casca_nl_talk(nl, nlh, addr_cb, &l);
+                if (r != -EINTR || attempt == 20)
+                        break;
+                free(l.v);
+                l = (struct addr_list){.index = index};
+        }
         if (r < 0 || l.oom) {
                 free(l.v);
                 return casca_nl_error(nl, r < 0 ? r : -ENOMEM, err, "list addresses of link %d",

@@ -116,7 +116,8 @@ static void put_list(FILE *out, const char *key, char **v, size_t n)
 }
 
 int casca_network_write_etc(const struct casca_netconf *nc, const char *hostname,
-                            const char *address, const char *dir, struct casca_error **err)
+                            const char *address, const char *nameserver, const char *dir,
+                            struct casca_error **err)
 {
         _cleanup_(mb_free) struct membuf hosts = {0}, resolv = {0};
         _cleanup_close_ int dfd = -1;
@@ -175,7 +176,13 @@ int casca_network_write_etc(const struct casca_netconf *nc, const char *hostname
         r = mb_open(&resolv, err);
         if (r < 0)
                 return r;
-        if (nc && nc->has_dns) {
+        if (nameserver && !(nc && nc->has_dns && nc->n_dns_servers)) {
+                fprintf(resolv.f, "nameserver %s\n", nameserver);
+                if (nc && nc->has_dns) {
+                        put_list(resolv.f, "search", nc->dns_search, nc->n_dns_search);
+                        put_list(resolv.f, "options", nc->dns_options, nc->n_dns_options);
+                }
+        } else if (nc && nc->has_dns) {
                 for (size_t i = 0; i < nc->n_dns_servers; i++)
                         fprintf(resolv.f, "nameserver %s\n", nc->dns_servers[i]);
                 put_list(resolv.f, "search", nc->dns_search, nc->n_dns_search);

@@ -60,6 +60,7 @@ struct casca_link_info {
         int master;     /* 0: none */
         unsigned flags; /* IFF_* */
         uint32_t mtu;
+        uint32_t group; /* IFLA_GROUP */
         uint8_t mac[6];
 };
 
@@ -73,6 +74,12 @@ int casca_link_add(struct casca_nl *nl, const char *name, const char *kind,
 int casca_link_add_veth(struct casca_nl *nl, const char *name, const char *peer_name,
                         int peer_netns_fd, uint32_t mtu, const uint8_t *peer_mac,
                         struct casca_error **err);
+/* A macvlan or ipvlan (kind) child of parent_index named `name`, created
+ * directly in netns_fd.  mode: macvlan bridge|private|vepa|passthru, ipvlan
+ * l2|l3|l3s.  mtu 0: the parent's; mac NULL: random (macvlan only). */
+int casca_link_add_sub(struct casca_nl *nl, const char *kind, const char *name, int parent_index,
+                       const char *mode, int netns_fd, uint32_t mtu, const uint8_t *mac,
+                       struct casca_error **err);
 struct casca_link_change {
         const char *name;   /* rename to (link must be down), NULL: keep */
         int master;         /* > 0: enslave to this ifindex; -1: no master; 0: keep */
@@ -80,6 +87,7 @@ struct casca_link_change {
         const uint8_t *mac; /* NULL: keep */
         int up;             /* 1 up, -1 down, 0 keep */
         int netns_fd;       /* >= 0: move into that namespace (name applies there) */
+        uint32_t group;     /* interface group; 0: keep */
 };
 int casca_link_set(struct casca_nl *nl, int index, const struct casca_link_change *c,
                    struct casca_error **err);
@@ -104,6 +112,9 @@ int casca_route_add_default(struct casca_nl *nl, int index, const struct casca_i
  * with that name is an error), carries the gateway addresses and is up.
  * Returns the ifindex. */
 int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
+                        struct casca_error **err);
+/* A named network's bridge (it must exist): its index. */
+int casca_bridge_lookup(struct casca_nl *nl, const char *network, const char *bridge,
                         struct casca_error **err);
 
 /* ---- ipam.c ---------------------------------------------------------------- */
@@ -150,6 +161,16 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
                   struct casca_error **err);
 /* Delete every rule tagged for id; returns the number deleted. */
 int casca_nat_del(const char *id, struct casca_error **err);
+/* "casca-net:<name>", the comment of a named network's rules. */
+void casca_nat_net_tag(const char *name, char *buf, size_t size);
+/* Delete every rule whose comment is tag ("casca-net:<name>"). */
+int casca_nat_del_tag(const char *tag, struct casca_error **err);
+struct casca_netdef;
+/* A named bridge network's rules, tagged "casca-net:<name>": masquerade of
+ * its subnet(s) (unless internal) and, in the forward chain, isolation:
+ * nothing from its bridge to another casca bridge but DNATed (published)
+ * connections; internal: nothing in or out of the bridge at all. */
+int casca_nat_network_add(const struct casca_netdef *d, struct casca_error **err);
 /* Write value to a /proc/sys file (no O_CREAT, one write). */
 int casca_sysctl_write(const char *path, const char *value, struct casca_error **err);
 
@@ -184,6 +205,25 @@ void casca_netstate_clear(struct casca_netstate *st);
 /* Test seam: when set, network.c calls it after each step of a setup (with
  * the step's name) so tests can kill the process at a chosen point. */
 extern void (*casca_network_step_hook)(const char *step);
+void casca_network_step(const char *name);
+
+/* ---- dns.c: dnsmasq for a named network ------------------------------------- */
+
+#ifndef CASCA_DNSMASQ
+#define CASCA_DNSMASQ "/usr/sbin/dnsmasq"
+#endif
+struct casca_netdef;
+/* Container id joins the network in netdir (definition d): its names (id,
+ * hostname) go into hosts.d/<id>, and the network's dnsmasq is started
+ * when it does not run.  Nothing when the network has no DNS. */
+int casca_dns_join(const char *netdir, const struct casca_netdef *d, const char *id,
+                   const char *hostname, const struct casca_ip *a4, const struct casca_ip *a6,
+                   struct casca_error **err);
+/* Remove id's names (after its leases are released); with no container
+ * left on the network, stop dnsmasq. */
+int casca_dns_leave(const char *netdir, const char *id, struct casca_error **err);
+/* Stop the network's dnsmasq (exactly the recorded process), if any. */
+int casca_dns_stop(const char *netdir, struct casca_error **err);
 
 /* addr.c: the permanent global addresses of a link (no link-local). */
 int casca_addr_list(struct casca_nl *nl, int index, struct casca_cidr **ret, size_t *ret_n,

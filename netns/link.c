@@ -45,6 +45,10 @@ static int link_attr_cb(const struct nlattr *a, void *data)
                 if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
                         li->mtu = mnl_attr_get_u32(a);
                 break;
+        case IFLA_GROUP:
+                if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+                        li->group = mnl_attr_get_u32(a);
+                break;
         case IFLA_ADDRESS:
                 if (mnl_attr_get_payload_len(a) == 6)
                         memcpy(li->mac, mnl_attr_get_payload(a), 6);
@@ -143,6 +147,65 @@ int casca_link_add_veth(struct casca_nl *nl, const char *name, const char *peer_
         return 0;
 }
 
+static int sub_mode(const char *kind, const char *mode, uint32_t *ret)
+{
+        static const struct {
+                const char *kind, *name;
+                uint32_t v;
+        } modes[] = {
+                {"macvlan", "private", MACVLAN_MODE_PRIVATE},
+                {"macvlan", "vepa", MACVLAN_MODE_VEPA},
+                {"macvlan", "bridge", MACVLAN_MODE_BRIDGE},
+                {"macvlan", "passthru", MACVLAN_MODE_PASSTHRU},
+                {"ipvlan", "l2", IPVLAN_MODE_L2},
+                {"ipvlan", "l3", IPVLAN_MODE_L3},
+                {"ipvlan", "l3s", IPVLAN_MODE_L3S},
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+                if (strcmp(kind, modes[i].kind) == 0 && strcmp(mode, modes[i].name) == 0) {
+                        *ret = modes[i].v;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int casca_link_add_sub(struct casca_nl *nl, const char *kind, const char *name, int parent_index,
+                       const char *mode, int netns_fd, uint32_t mtu, const uint8_t *mac,
+                       struct casca_error **err)
+{
+        struct nlmsghdr *nlh = casca_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+        struct nlattr *info, *data;
+        uint32_t m;
+        int r;
+
+        if (sub_mode(kind, mode, &m) < 0)
+                return casca_error_setx(err, EINVAL, "unknown %s mode \"%s\"", kind, mode);
+        put_ifinfo(nlh, 0);
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)parent_index);
+        if (netns_fd >= 0)
+                mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+        if (mtu)
+                mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+        if (mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+        info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+        data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        if (strcmp(kind, "macvlan") == 0)
+                mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, m);
+        else
+                mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, (uint16_t)m);
+        mnl_attr_nest_end(nlh, data);
+        mnl_attr_nest_end(nlh, info);
+        r = casca_nl_talk(nl, nlh, NULL, NULL);
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "create %s `%s` on link %d", kind, name,
+                                      parent_index);
+        return 0;
+}
+
 int casca_link_set(struct casca_nl *nl, int index, const struct casca_link_change *c,
                    struct casca_error **err)
 {
@@ -164,6 +227,8 @@ int casca_link_set(struct casca_nl *nl, int index, const struct casca_link_chang
                 mnl_attr_put(nlh, IFLA_ADDRESS, 6, c->mac);
         if (c->netns_fd >= 0)
                 mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
+        if (c->group)
+                mnl_attr_put_u32(nlh, IFLA_GROUP, c->group);
         r = casca_nl_talk(nl, nlh, NULL, NULL);
         if (r < 0)
                 return casca_nl_error(nl, r, err, "change link %d%s%s", index,

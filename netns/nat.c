@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "netns/internal.h"
+#include "netns/netobj.h"
 #include "util/cleanup.h"
 #include "util/format.h"
 
@@ -212,8 +213,8 @@ static void match_local_daddr(struct rb *b)
         cmp(b, NFT_CMP_EQ, &local, 4);
 }
 
-/* ct status dnat */
-static void match_ct_dnat(struct rb *b)
+/* ct status dnat (set), or ct status & dnat == 0 (!set) */
+static void match_ct_dnat(struct rb *b, bool set)
 {
         struct nftnl_expr *e = expr(b, "ct");
         uint32_t mask = IPS_DST_NAT, zero = 0;
@@ -223,7 +224,34 @@ static void match_ct_dnat(struct rb *b)
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
         bitwise(b, &mask, 4);
-        cmp(b, NFT_CMP_NEQ, &zero, 4);
+        cmp(b, set ? NFT_CMP_NEQ : NFT_CMP_EQ, &zero, 4);
+}
+
+/* iifname|oifname [!=] name */
+static void match_ifname(struct rb *b, bool out, const char *name, uint32_t op)
+{
+        char buf[IFNAMSIZ] = {0};
+
+        memcpy(buf, name, strnlen(name, IFNAMSIZ - 1));
+        meta_load(b, out ? NFT_META_OIFNAME : NFT_META_IIFNAME);
+        cmp(b, op, buf, IFNAMSIZ);
+}
+
+/* iifgroup|oifgroup group */
+static void match_ifgroup(struct rb *b, bool out, uint32_t group)
+{
+        meta_load(b, out ? NFT_META_OIFGROUP : NFT_META_IIFGROUP);
+        cmp(b, NFT_CMP_EQ, &group, 4);
+}
+
+static void drop(struct rb *b)
+{
+        struct nftnl_expr *e = expr(b, "immediate");
+
+        if (!e)
+                return;
+        nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
 }
 
 static void masquerade(struct rb *b)
@@ -463,6 +491,28 @@ static void put_table_and_chains(struct batch *bt)
         }
 }
 
+/* The filter chain the isolation of named networks lives in (made on first
+ * use, never removed, like the NAT chains). */
+static void put_forward_chain(struct batch *bt)
+{
+        struct nftnl_chain *c = nftnl_chain_alloc();
+        struct nlmsghdr *nlh;
+
+        if (!c) {
+                bt->oom = true;
+                return;
+        }
+        nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, CASCA_NFT_TABLE);
+        nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "forward");
+        nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+        nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
+        nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+        nlh = batch_msg(bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+        nftnl_chain_nlmsg_build_payload(nlh, c);
+        nftnl_chain_free(c);
+        batch_next(bt);
+}
+
 /* DNAT rules for one port and one family, in prerouting and output. */
 static void put_port(struct batch *bt, const char *tag, const struct casca_port_mapping *pm,
                      const struct casca_ip *to)
@@ -509,7 +559,7 @@ static void put_postrouting(struct batch *bt, const char *tag, const struct casc
         b.oom = false;
         match_family(&b, addr->family);
         match_host(&b, false, addr);
-        match_ct_dnat(&b);
+        match_ct_dnat(&b, true);
         match_addr(&b, true, subnet, NFT_CMP_EQ);
         masquerade(&b);
         put_rule(bt, &b);
@@ -521,7 +571,7 @@ static void put_postrouting(struct batch *bt, const char *tag, const struct casc
                 b.oom = false;
                 match_family(&b, AF_INET);
                 match_host(&b, false, addr);
-                match_ct_dnat(&b);
+                match_ct_dnat(&b, true);
                 match_addr(&b, true, &lo, NFT_CMP_EQ);
                 masquerade(&b);
                 put_rule(bt, &b);
@@ -599,6 +649,88 @@ int casca_nat_add(struct casca_nl *nl, const struct casca_netconf *nc, const cha
                 return casca_nl_error(nl, r, err,
                                       "nftables: add rules for `%s` to table inet " CASCA_NFT_TABLE,
                                       id);
+        return 0;
+}
+
+/* The network tag: "casca-net:<name>" (a hash when too long for a comment). */
+void casca_nat_net_tag(const char *name, char *buf, size_t size)
+{
+        /* callers pass a buffer that holds either */
+        if (strlen(name) + sizeof("casca-net:") <= NFTNL_UDATA_COMMENT_MAXLEN)
+                casca_snprintf_trunc(buf, size, "casca-net:%s", name);
+        else
+                casca_snprintf_trunc(buf, size, "casca-net:#%016llx",
+                                     (unsigned long long)casca_hash64_str(name));
+}
+
+/* ip saddr <subnet> ip daddr != <subnet> masquerade */
+static void put_subnet_masquerade(struct batch *bt, const char *tag, const struct casca_cidr *c)
+{
+        struct rb b = {.r = new_rule("postrouting", tag)};
+
+        match_family(&b, c->ip.family);
+        match_addr(&b, true, c, NFT_CMP_EQ);
+        match_addr(&b, false, c, NFT_CMP_NEQ);
+        masquerade(&b);
+        put_rule(bt, &b);
+}
+
+/* Isolation, in the forward chain: nothing routed between the network's
+ * bridge and another casca bridge (interface group CASCA_BRIDGE_GROUP),
+ * either way, but connections to published ports (DNATed by casca's
+ * prerouting rules, and their replies):
+ *   iifname <br> oifname != <br> oifgroup casca ct status & dnat == 0 drop
+ *   oifname <br> iifname != <br> iifgroup casca ct status & dnat == 0 drop
+ * Internal: nothing routed in or out of the bridge at all:
+ *   iifname <br> oifname != <br> drop
+ *   oifname <br> iifname != <br> drop
+ * (traffic between the containers of one network is switched by the bridge
+ * and never routed; traffic to the gateway is the host's own.) */
+static void put_isolation(struct batch *bt, const char *tag, const struct casca_netdef *d)
+{
+        for (int out = 0; out < 2; out++) {
+                struct rb b = {.r = new_rule("forward", tag)};
+
+                match_ifname(&b, out, d->bridge, NFT_CMP_EQ);
+                /* with br_netfilter, switched traffic passes this hook
+                 * too, in and out of the same bridge */
+                match_ifname(&b, !out, d->bridge, NFT_CMP_NEQ);
+                if (!d->internal) {
+                        match_ifgroup(&b, !out, CASCA_BRIDGE_GROUP);
+                        match_ct_dnat(&b, false);
+                }
+                drop(&b);
+                put_rule(bt, &b);
+        }
+}
+
+int casca_nat_network_add(const struct casca_netdef *d, struct casca_error **err)
+{
+        _cleanup_nl_ struct casca_nl *nl = NULL;
+        _cleanup_(batch_free) struct batch bt = {0};
+        char tag[NFTNL_UDATA_COMMENT_MAXLEN + 8];
+        int r;
+
+        casca_nat_net_tag(d->name, tag, sizeof(tag));
+        r = casca_nl_open(NETLINK_NETFILTER, -1, &nl, err);
+        if (r < 0)
+                return r;
+        if (batch_start(&bt, nl) < 0)
+                return casca_error_set(err, ENOMEM, "nftables batch");
+        put_table_and_chains(&bt);
+        put_forward_chain(&bt);
+        if (!d->internal) {
+                put_subnet_masquerade(&bt, tag, &d->subnet);
+                if (d->has_ipv6)
+                        put_subnet_masquerade(&bt, tag, &d->subnet6);
+        }
+        put_isolation(&bt, tag, d);
+        r = batch_commit(&bt);
+        if (r < 0)
+                return casca_nl_error(
+                        nl, r, err,
+                        "nftables: add rules of network `%s` to table inet " CASCA_NFT_TABLE,
+                        d->name);
         return 0;
 }
 
@@ -697,11 +829,17 @@ static int find_rules(struct casca_nl *nl, struct find_ctx *f)
 
 int casca_nat_del(const char *id, struct casca_error **err)
 {
-        _cleanup_nl_ struct casca_nl *nl = NULL;
         char tag[NFTNL_UDATA_COMMENT_MAXLEN + 8];
-        int r, attempt;
 
         casca_nat_tag(id, tag, sizeof(tag));
+        return casca_nat_del_tag(tag, err);
+}
+
+int casca_nat_del_tag(const char *tag, struct casca_error **err)
+{
+        _cleanup_nl_ struct casca_nl *nl = NULL;
+        int r, attempt;
+
         r = casca_nl_open(NETLINK_NETFILTER, -1, &nl, err);
         if (r < 0)
                 return r;
@@ -746,7 +884,7 @@ int casca_nat_del(const char *id, struct casca_error **err)
                 if (r == -ENOENT && attempt < 3)
                         continue;
                 if (r < 0)
-                        return casca_nl_error(nl, r, err, "nftables: delete rules of `%s`", id);
+                        return casca_nl_error(nl, r, err, "nftables: delete rules \"%s\"", tag);
                 return (int)f.n;
         }
 }

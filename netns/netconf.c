@@ -183,6 +183,7 @@ void casca_netconf_free(struct casca_netconf *nc)
         if (!nc)
                 return;
         free(nc->bridge);
+        free(nc->network);
         free(nc->interface);
         free(nc->ports);
         casca_strv_free(nc->dns_servers);
@@ -199,6 +200,20 @@ void casca_netconf_free(struct casca_netconf *nc)
 static int oom(struct casca_error **err)
 {
         return casca_error_set(err, ENOMEM, P);
+}
+
+bool casca_netname_valid(const char *s)
+{
+        size_t n = s ? strlen(s) : 0;
+
+        if (n == 0 || n > 64)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (!isalnum((unsigned char)c) && (i == 0 || (c != '_' && c != '-' && c != '.')))
+                        return false;
+        }
+        return true;
 }
 
 bool casca_ifname_valid(const char *s)
@@ -503,6 +518,15 @@ static int parse_port(const struct casca_json *v, const struct casca_jpath *p,
                         if (r < 0)
                                 return r;
                         pm->has_host_ip = !casca_ip_is_any(&pm->host_ip);
+                        /* IPv4 has route_localnet for 127.0.0.1:hostPort;
+                         * IPv6 has nothing like it */
+                        if (pm->host_ip.family == AF_INET6 && pm->host_ip.addr[15] == 1 &&
+                            memcmp(pm->host_ip.addr, (const uint8_t[15]){0}, 15) == 0)
+                                return casca_json_error(
+                                        err, sub,
+                                        "::1 cannot be published: the kernel never routes "
+                                        "IPv6 loopback traffic to another interface (IPv6 has no "
+                                        "route_localnet); use 127.0.0.1 or a host address");
                 } else {
                         return unknown_key(p, k, err);
                 }
@@ -544,7 +568,8 @@ static int parse_ports(const struct casca_json *v, const struct casca_jpath *p,
                                         pm->host_port, pm->protocol == IPPROTO_TCP ? "tcp" : "udp",
                                         j);
                 }
-                if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6)
+                if (pm->has_host_ip && pm->host_ip.family == AF_INET6 && !nc->has_ipv6 &&
+                    !nc->network /* a named network's IPv6 is known at setup */)
                         return casca_json_error(err, JKEY(ip, "hostIP"),
                                                 "an IPv6 host address needs " P ".ipv6");
         }
@@ -635,8 +660,8 @@ static int parse_user_mode(const struct casca_json *v, const struct casca_json *
                            const struct casca_jpath *pp, struct casca_netconf **nc,
                            struct casca_netconf **ret, struct casca_error **err)
 {
-        static const char *const bridge_only[] = {"bridge", "subnet", "gateway", "address",
-                                                  "mtu",    "mac",    "ipv6",    "nat"};
+        static const char *const bridge_only[] = {"name", "bridge", "subnet", "gateway", "address",
+                                                  "mtu",  "mac",    "ipv6",   "nat"};
         int r;
 
         for (size_t i = 0; i < casca_json_len(v); i++)
@@ -681,6 +706,7 @@ int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
         const struct casca_json *subnet = NULL, *gateway = NULL, *address = NULL, *ipv6 = NULL,
                                 *ports = NULL;
         int64_t n = 0;
+        const char *inline_keys = NULL; /* the first key that makes a one-off bridge */
         int r = 0;
 
         if (v && !casca_json_is_object(v))
@@ -706,18 +732,31 @@ int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
                                 r = casca_json_error(err, kp, "expected \"bridge\" or \"user\"");
                         else
                                 nc->user_mode = strcmp(m, "user") == 0;
-                } else if (strcmp(k, "bridge") == 0)
+                } else if (strcmp(k, "bridge") == 0) {
                         r = parse_ifname(e, kp, &nc->bridge, err);
-                else if (strcmp(k, "interface") == 0)
+                        inline_keys = inline_keys ? inline_keys : "bridge";
+                } else if (strcmp(k, "name") == 0) {
+                        const char *s = NULL;
+                        r = get_string(e, kp, &s, err);
+                        if (r >= 0 && !casca_netname_valid(s))
+                                r = casca_json_error(err, kp, "invalid network name \"%s\"", s);
+                        if (r >= 0 && !(nc->network = strdup(s)))
+                                r = oom(err);
+                } else if (strcmp(k, "nat") == 0 || strcmp(k, "subnet") == 0 ||
+                           strcmp(k, "gateway") == 0 || strcmp(k, "ipv6") == 0) {
+                        inline_keys = inline_keys ? inline_keys : k;
+                        if (k[0] == 's')
+                                subnet = e;
+                        else if (k[0] == 'g')
+                                gateway = e;
+                        else if (k[0] == 'i')
+                                ipv6 = e;
+                        else
+                                r = casca_json_bool(e, kp, &nc->nat, err);
+                } else if (strcmp(k, "interface") == 0)
                         r = parse_ifname(e, kp, &nc->interface, err);
-                else if (strcmp(k, "subnet") == 0)
-                        subnet = e;
-                else if (strcmp(k, "gateway") == 0)
-                        gateway = e;
                 else if (strcmp(k, "address") == 0)
                         address = e;
-                else if (strcmp(k, "ipv6") == 0)
-                        ipv6 = e;
                 else if (strcmp(k, "ports") == 0)
                         ports = e;
                 else if (strcmp(k, "mtu") == 0) {
@@ -727,8 +766,6 @@ int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
                 } else if (strcmp(k, "mac") == 0) {
                         r = parse_mac(e, kp, nc->mac, err);
                         nc->has_mac = true;
-                } else if (strcmp(k, "nat") == 0) {
-                        r = casca_json_bool(e, kp, &nc->nat, err);
                 } else if (strcmp(k, "dns") == 0)
                         r = parse_dns(e, kp, nc, err);
                 else if (strcmp(k, "hosts") == 0)
@@ -740,6 +777,30 @@ int casca_netconf_parse(const struct casca_json *v, struct casca_netconf **ret,
                 return r;
         if (nc->user_mode)
                 return parse_user_mode(v, ports, JKEY(np, "ports"), &nc, ret, err);
+        if (nc->network && inline_keys)
+                return casca_error_setx(err, EINVAL,
+                                        P ".%s: not with " P ".name (the network `%s` has its own)",
+                                        inline_keys, nc->network);
+        if (!nc->network && !inline_keys && !(nc->network = strdup(CASCA_NET_DEFAULT_NETWORK)))
+                return oom(err);
+        if (nc->network) {
+                /* the network's subnet is known at create: address is
+                 * checked against it there */
+                nc->nat = false;
+                if (address) {
+                        const char *s = NULL;
+                        r = get_string(address, JKEY(np, "address"), &s, err);
+                        if (r < 0)
+                                return r;
+                        if ((strchr(s, '/') ? casca_cidr_parse(s, &nc->address)
+                                            : casca_ip_parse(s, &nc->address.ip)) < 0 ||
+                            nc->address.ip.family != AF_INET)
+                                return casca_json_error(err, JKEY(np, "address"),
+                                                        "invalid IPv4 address \"%s\"", s);
+                        nc->has_address = true;
+                        address = NULL;
+                }
+        }
 
         if (subnet) {
                 r = parse_subnet(subnet, JKEY(np, "subnet"), AF_INET, &nc->subnet, err);

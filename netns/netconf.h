@@ -32,6 +32,7 @@ struct casca_cidr {
 #define CASCA_NET_DEFAULT_BRIDGE "casca0"
 #define CASCA_NET_DEFAULT_SUBNET "10.88.0.0/16"
 #define CASCA_NET_DEFAULT_INTERFACE "eth0"
+#define CASCA_NET_DEFAULT_NETWORK "default"
 
 struct casca_port_mapping {
         uint16_t host_port, container_port;
@@ -58,12 +59,17 @@ struct casca_netconf_ip6 {
 #define CASCA_NET_USER_DNS "169.254.1.1"
 
 struct casca_netconf {
-        bool user_mode;           /* "mode": "user" (pasta); default "bridge" */
+        bool user_mode; /* "mode": "user" (pasta); default "bridge" */
+        /* "name": a named network (netobj.h), whose bridge, subnet, gateway,
+         * IPv6 and NAT replace the fields below at setup.  A casca.network
+         * without name, bridge, subnet, gateway, ipv6 and nat joins the
+         * network "default".  NULL: a one-off bridge described inline. */
+        char *network;
         char *bridge;             /* default "casca0" */
         struct casca_cidr subnet; /* default 10.88.0.0/16; host bits are zero */
         struct casca_ip gateway;  /* default: first address of the subnet */
         bool has_address;
-        struct casca_cidr address; /* prefix == subnet.prefix */
+        struct casca_cidr address; /* prefix == subnet.prefix (named: checked at setup) */
         char *interface;           /* default "eth0" */
         bool has_mtu;
         uint32_t mtu; /* 68..65535 */
@@ -115,6 +121,8 @@ void casca_netdevs_free(struct casca_net_device *devs, size_t n);
  * or "..", no '/', ':' or whitespace.  casca.network's own names must also
  * be printable. */
 bool casca_ifname_valid(const char *s);
+/* A network name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63} */
+bool casca_netname_valid(const char *s);
 
 /* ---- address helpers (pure) ---------------------------------------------- */
 

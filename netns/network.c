@@ -21,13 +21,14 @@
 #include <unistd.h>
 
 #include "netns/internal.h"
+#include "netns/netobj.h"
 #include "netns/network.h"
 #include "util/cleanup.h"
 #include "util/format.h"
 
 void (*casca_network_step_hook)(const char *step);
 
-static void step(const char *name)
+void casca_network_step(const char *name)
 {
         if (casca_network_step_hook)
                 casca_network_step_hook(name);
@@ -53,6 +54,7 @@ void casca_network_result_free(struct casca_network_result *res)
         free(res->gateway);
         free(res->address6);
         free(res->gateway6);
+        free(res->nameserver);
         free(res);
 }
 
@@ -115,29 +117,40 @@ static void keep_first(struct casca_error **first, struct casca_error **e)
         *e = NULL;
 }
 
-/* <state_root>/ipam/<bridge> -> <state_root>/ipam/CASCA_PORTS_DIR */
-static char *ports_dir(const char *ipam_dir)
+/* <state_root>/ipam/CASCA_PORTS_DIR: the published ports of every network */
+static char *ports_dir(const char *state_root)
 {
-        const char *slash = strrchr(ipam_dir, '/');
         char *out = NULL;
 
-        if (!slash ||
-            asprintf(&out, "%.*s/" CASCA_PORTS_DIR, (int)(slash - ipam_dir), ipam_dir) < 0)
+        if (asprintf(&out, "%s/ipam/" CASCA_PORTS_DIR, state_root) < 0)
                 return NULL;
         return out;
+}
+
+/* A named network's lease dir is <netdir>/leases: id leaves its DNS. */
+static int leave_dns(const char *ipam_dir, const char *id, struct casca_error **err)
+{
+        _cleanup_free_ char *netdir = strdup(ipam_dir);
+        char *slash = netdir ? strrchr(netdir, '/') : NULL;
+
+        if (!slash || strcmp(slash, "/leases") != 0 || !strstr(netdir, "/" CASCA_NETWORKS_DIR "/"))
+                return 0; /* a one-off bridge: no DNS */
+        *slash = '\0';
+        return casca_dns_leave(netdir, id, err);
 }
 
 /* Release the leases of id: the recorded ones, and any lease of id in the
  * recorded lease dir (a kill between a lease and its record); then its
  * published ports. */
-static int release_leases(const struct casca_netstate *st, const char *id, struct casca_error **err)
+static int release_leases(const struct casca_netstate *st, const char *id, const char *state_root,
+                          struct casca_error **err)
 {
         _cleanup_free_ char *ports = NULL;
         int r;
 
         if (!st->ipam_dir)
                 return 0; /* setup never reached the leases */
-        ports = ports_dir(st->ipam_dir);
+        ports = ports_dir(state_root);
         if (!ports)
                 return casca_error_set(err, ENOMEM, "release published ports");
         r = casca_ipam_release_owner(ports, id, err);
@@ -147,7 +160,10 @@ static int release_leases(const struct casca_netstate *st, const char *id, struc
                 return r;
         if (st->has_addr6 && (r = casca_ipam_release(st->ipam_dir, &st->addr6, id, err)) < 0)
                 return r;
-        return casca_ipam_release_owner(st->ipam_dir, id, err);
+        r = casca_ipam_release_owner(st->ipam_dir, id, err);
+        if (r < 0)
+                return r;
+        return leave_dns(st->ipam_dir, id, err);
 }
 
 static int return_netdevs(struct casca_netstate *st, const char *pin, struct casca_error **err)
@@ -176,7 +192,7 @@ static int return_netdevs(struct casca_netstate *st, const char *pin, struct cas
 
 /* Undo everything of id that may exist.  Keeps going; returns the first error.
  * pin: where the runtime may have pinned the namespace, or NULL. */
-static int undo(struct casca_netstate *st, const char *id, const char *pin,
+static int undo(struct casca_netstate *st, const char *id, const char *state_root, const char *pin,
                 struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nl = NULL;
@@ -191,7 +207,7 @@ static int undo(struct casca_netstate *st, const char *id, const char *pin,
                 keep_first(&first, &e);
         }
 
-        if (st->veth) {
+        if (st->veth && st->veth[0]) { /* "": a macvlan/ipvlan, gone with its namespace */
                 r = casca_nl_open(NETLINK_ROUTE, -1, &nl, &e);
                 if (r == 0) {
                         r = casca_link_del(nl, st->veth, &e);
@@ -200,7 +216,7 @@ static int undo(struct casca_netstate *st, const char *id, const char *pin,
                 keep_first(&first, &e);
         }
 
-        (void)release_leases(st, id, &e);
+        (void)release_leases(st, id, state_root, &e);
         keep_first(&first, &e);
 
         if (first) {
@@ -230,7 +246,7 @@ int casca_network_teardown(const char *id, const char *state_root, struct casca_
                 return casca_error_prefix(err, "network teardown of `%s`", id);
         if (asprintf(&pin, "%s/%s/netns", state_root, id) < 0)
                 pin = NULL;
-        r = undo(&st, id, pin, err);
+        r = undo(&st, id, state_root, pin, err);
         casca_netstate_clear(&st);
         if (r < 0)
                 return casca_error_prefix(err, "network teardown of `%s`", id);
@@ -282,7 +298,7 @@ static int make_result(const struct casca_netconf *nc, const struct casca_netsta
         res->host_veth = strdup(st->veth);
         res->bridge = strdup(nc->bridge);
         res->address = cidr_str(&st->addr4, nc->subnet.prefix);
-        res->gateway = ip_str(&nc->gateway);
+        res->gateway = nc->gateway.family ? ip_str(&nc->gateway) : strdup("");
         if (st->has_addr6) {
                 res->address6 = cidr_str(&st->addr6, nc->ipv6.subnet.prefix);
                 res->gateway6 = ip_str(&nc->ipv6.gateway);
@@ -355,7 +371,8 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
         r = casca_link_set(cnl, li.index, &up, err);
         if (r < 0)
                 return r;
-        r = casca_route_add_default(cnl, li.index, &nc->gateway, err);
+        /* a macvlan/ipvlan network without a gateway: its LAN only */
+        r = nc->gateway.family ? casca_route_add_default(cnl, li.index, &nc->gateway, err) : 0;
         if (r < 0)
                 return r;
         if (st->has_addr6) {
@@ -364,6 +381,33 @@ static int configure_inside(struct casca_nl *cnl, const struct casca_netconf *nc
                         return r;
         }
         memcpy(ret_mac, li.mac, 6);
+        return 0;
+}
+
+/* net.ipv4.ping_group_range inside: every group may open ICMP echo
+ * sockets, so that ping works without CAP_NET_RAW (as podman and docker
+ * set it).  The file is opened in the container's namespace (/proc/sys/net
+ * is the opener's), written here.  A linux.sysctl of the config, applied
+ * later by the init, still wins. */
+static int ping_group_range(int netns_fd, struct casca_error **err)
+{
+        static const char path[] = "/proc/sys/net/ipv4/ping_group_range", value[] = "0 2147483647";
+        _cleanup_close_ int fd = -1;
+        int saved = -1, r, e;
+
+        r = casca_netns_enter(netns_fd, &saved, err);
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        e = errno;
+        r = casca_netns_leave(saved, err);
+        if (r < 0)
+                return r;
+        if (fd < 0)
+                return casca_error_set(err, e, "open `%s` in the container", path);
+        if (write(fd, value, sizeof(value) - 1) != (ssize_t)(sizeof(value) - 1))
+                return casca_error_set(err, errno ? errno : EIO, "write `%s` in the container",
+                                       path);
         return 0;
 }
 
@@ -378,14 +422,14 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
 
         /* first: a port another container has fails before anything is made */
         if (nc->n_ports > 0) {
-                _cleanup_free_ char *ports = ports_dir(st->ipam_dir);
+                _cleanup_free_ char *ports = ports_dir(state_root);
 
                 if (!ports)
                         return casca_error_set(err, ENOMEM, "casca.network.ports");
                 r = casca_ipam_reserve_ports(ports, nc, id, err);
                 if (r < 0)
                         return r;
-                step("ports");
+                casca_network_step("ports");
         }
         r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
         if (r < 0)
@@ -394,17 +438,18 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         if (r < 0)
                 return casca_error_prefix(err, "container network namespace");
 
-        br = casca_bridge_ensure(nl, nc, err);
+        br = nc->network ? casca_bridge_lookup(nl, nc->network, nc->bridge, err)
+                         : casca_bridge_ensure(nl, nc, err);
         if (br < 0)
                 return br;
-        step("bridge");
+        casca_network_step("bridge");
 
         r = casca_ipam_allocate(st->ipam_dir, &nc->subnet, &nc->gateway,
                                 nc->has_address ? &nc->address.ip : NULL, id, &st->addr4, err);
         if (r < 0)
                 return r;
         st->has_addr4 = true;
-        step("lease");
+        casca_network_step("lease");
         if (nc->has_ipv6) {
                 r = casca_ipam_allocate(st->ipam_dir, &nc->ipv6.subnet, &nc->ipv6.gateway,
                                         nc->ipv6.has_address ? &nc->ipv6.address.ip : NULL, id,
@@ -416,7 +461,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         r = casca_netstate_save(state_root, id, st, err);
         if (r < 0)
                 return r;
-        step("lease-recorded");
+        casca_network_step("lease-recorded");
 
         /* nftables first: its socket is closed last (by the caller's
          * casca_network_result_free()), so the commit's RCU grace period
@@ -429,7 +474,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 if (r < 0)
                         return r;
         }
-        step("nat");
+        casca_network_step("nat");
 
         r = casca_link_add_veth(nl, st->veth, nc->interface, netns_fd, nc->has_mtu ? nc->mtu : 0,
                                 nc->has_mac ? nc->mac : NULL, err);
@@ -440,7 +485,7 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
         }
         if (r < 0)
                 return r;
-        step("veth");
+        casca_network_step("veth");
         r = casca_link_get(nl, st->veth, &host);
         if (r < 0)
                 return casca_nl_error(nl, r, err, "look up `%s`", st->veth);
@@ -450,27 +495,144 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                 return casca_error_prefix(err, "attach `%s` to `%s`", st->veth, nc->bridge);
         if (nc->n_ports > 0 && (r = casca_link_set_hairpin(nl, host.index, err)) < 0)
                 return r;
-        step("attach");
+        casca_network_step("attach");
 
         r = configure_inside(cnl, nc, st, mac, err);
         if (r < 0)
                 return casca_error_prefix(err, "container interface `%s`", nc->interface);
-        step("inside");
+        r = ping_group_range(netns_fd, err);
+        if (r < 0)
+                return r;
+        casca_network_step("inside");
         *ret_nft = TAKE_PTR(nfnl);
         return 0;
 }
 
-int casca_network_setup(const struct casca_netconf *nc, const char *id, int container_netns_fd,
-                        const char *state_root, struct casca_network_result **ret,
-                        struct casca_error **err)
+/* A macvlan/ipvlan network: the container's interface is a child of the
+ * parent, made directly in its namespace, with an address of the parent's
+ * LAN (leased, or the config's) and the network's gateway, if any, as
+ * default route.  No bridge, no veth, no NAT: the container is on the LAN. */
+static int setup_sub(const struct casca_netconf *nc, const struct casca_netdef *d, const char *id,
+                     int netns_fd, const char *state_root, struct casca_netstate *st,
+                     uint8_t mac[6], struct casca_error **err)
+{
+        _cleanup_(closep_nl) struct casca_nl *nl = NULL, *cnl = NULL;
+        const char *kind = d->driver == CASCA_NETDRV_MACVLAN ? "macvlan" : "ipvlan";
+        struct casca_link_info parent;
+        int r;
+
+        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        if (r < 0)
+                return r;
+        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
+        if (r < 0)
+                return casca_error_prefix(err, "container network namespace");
+        r = casca_link_get(nl, d->parent, &parent);
+        if (r < 0)
+                return casca_nl_error(nl, r, err, "network `%s`: parent interface `%s`", d->name,
+                                      d->parent);
+        r = casca_ipam_allocate(st->ipam_dir, &nc->subnet, d->has_gateway ? &d->gateway : NULL,
+                                nc->has_address ? &nc->address.ip : NULL, id, &st->addr4, err);
+        if (r < 0)
+                return r;
+        st->has_addr4 = true;
+        casca_network_step("lease");
+        r = casca_netstate_save(state_root, id, st, err);
+        if (r < 0)
+                return r;
+        casca_network_step("lease-recorded");
+        r = casca_link_add_sub(
+                nl, kind, nc->interface, parent.index, d->mode, netns_fd, nc->has_mtu ? nc->mtu : 0,
+                nc->has_mac && d->driver == CASCA_NETDRV_MACVLAN ? nc->mac : NULL, err);
+        if (r < 0)
+                return r;
+        casca_network_step("veth");
+        r = configure_inside(cnl, nc, st, mac, err);
+        if (r < 0)
+                return casca_error_prefix(err, "container interface `%s`", nc->interface);
+        casca_network_step("inside");
+        return ping_group_range(netns_fd, err);
+}
+
+/* A named network's definition in place of the inline fields: its bridge,
+ * subnet, gateway and IPv6; its masquerade is the network's own rule. */
+static int named_conf(const struct casca_netconf *nc, const struct casca_netdef *d,
+                      struct casca_netconf *ret, struct casca_error **err)
+{
+        char buf[CASCA_CIDR_STRLEN], ip[CASCA_IP_STRLEN], gw[CASCA_IP_STRLEN];
+
+        *ret = *nc;
+        ret->bridge = d->driver == CASCA_NETDRV_BRIDGE ? d->bridge : d->parent;
+        ret->subnet = d->subnet;
+        memset(&ret->gateway, 0, sizeof(ret->gateway));
+        if (d->has_gateway)
+                ret->gateway = d->gateway;
+        ret->nat = false;
+        if (d->driver != CASCA_NETDRV_BRIDGE && nc->n_ports > 0)
+                return casca_error_setx(err, EINVAL,
+                                        "casca.network.ports: not on network `%s` (%s): the "
+                                        "container has its own address on the parent's LAN",
+                                        d->name, d->parent);
+        if (d->driver != CASCA_NETDRV_BRIDGE && nc->has_mac && d->driver == CASCA_NETDRV_IPVLAN)
+                return casca_error_setx(err, EINVAL,
+                                        "casca.network.mac: an ipvlan interface has its "
+                                        "parent's MAC (network `%s`)",
+                                        d->name);
+        ret->has_ipv6 = d->has_ipv6;
+        memset(&ret->ipv6, 0, sizeof(ret->ipv6));
+        if (d->has_ipv6) {
+                ret->ipv6.subnet = d->subnet6;
+                ret->ipv6.gateway = d->gateway6;
+        }
+        for (size_t i = 0; i < nc->n_ports; i++)
+                if (nc->ports[i].has_host_ip && nc->ports[i].host_ip.family == AF_INET6 &&
+                    !d->has_ipv6)
+                        return casca_error_setx(err, EINVAL,
+                                                "casca.network.ports[%zu].hostIP: an IPv6 host "
+                                                "address needs a network with IPv6 (`%s` has none)",
+                                                i, d->name);
+        if (nc->has_address) {
+                if (!casca_cidr_contains(&d->subnet, &nc->address.ip) ||
+                    casca_ip_equal(&nc->address.ip, &d->gateway) ||
+                    (nc->address.prefix != 0 && nc->address.prefix != d->subnet.prefix))
+                        return casca_error_setx(
+                                err, EINVAL,
+                                "casca.network.address: %s is not a host address of network "
+                                "`%s` (%s, gateway %s)",
+                                casca_ip_format(&nc->address.ip, ip, sizeof(ip)), d->name,
+                                casca_cidr_format(&d->subnet, buf, sizeof(buf)),
+                                casca_ip_format(&d->gateway, gw, sizeof(gw)));
+                ret->address.prefix = d->subnet.prefix;
+        }
+        return 0;
+}
+
+int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const char *hostname,
+                        int container_netns_fd, const char *state_root,
+                        struct casca_network_result **ret, struct casca_error **err)
 {
         _cleanup_(closep_nl) struct casca_nl *nft = NULL;
+        _cleanup_netdef_ struct casca_netdef *def = NULL;
+        _cleanup_close_ int lk = -1; /* the named network's, shared */
+        const struct casca_netconf *nc = nc_in;
+        struct casca_netconf named;
         struct casca_netstate st;
         char veth[IFNAMSIZ];
         uint8_t mac[6] = {0};
         struct stat sb;
         int r;
 
+        r = check_id(id, err);
+        if (r < 0)
+                return r;
+        if (nc_in->network) {
+                r = casca_netdef_join(state_root, nc_in->network, &def, &lk, err);
+                if (r >= 0)
+                        r = named_conf(nc_in, def, &named, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "network setup of `%s`", id);
+                nc = &named;
+        }
         r = begin(id, container_netns_fd, state_root, &st, &sb, err);
         if (r < 0)
                 return r;
@@ -479,9 +641,12 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                 return casca_error_setx(err, EEXIST, "network of `%s` is already set up", id);
         }
         casca_veth_name(id, veth);
-        st.veth = strdup(veth);
+        /* macvlan/ipvlan: no host end (the interface dies with the namespace) */
+        st.veth = !def || def->driver == CASCA_NETDRV_BRIDGE ? strdup(veth) : strdup("");
         st.bridge = strdup(nc->bridge);
-        if (asprintf(&st.ipam_dir, "%s/ipam/%s", state_root, nc->bridge) < 0)
+        if ((def ? asprintf(&st.ipam_dir, "%s/" CASCA_NETWORKS_DIR "/%s/leases", state_root,
+                            def->name)
+                 : asprintf(&st.ipam_dir, "%s/ipam/%s", state_root, nc->bridge)) < 0)
                 st.ipam_dir = NULL;
         if (!st.veth || !st.bridge || !st.ipam_dir) {
                 casca_netstate_clear(&st);
@@ -492,11 +657,26 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
         st.netns_ino = sb.st_ino;
         r = casca_netstate_save(state_root, id, &st, err);
         if (r >= 0) {
-                step("state");
-                r = setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft, err);
+                casca_network_step("state");
+                r = def && def->driver != CASCA_NETDRV_BRIDGE
+                            ? setup_sub(nc, def, id, container_netns_fd, state_root, &st, mac, err)
+                            : setup_steps(nc, id, container_netns_fd, state_root, &st, mac, &nft,
+                                          err);
+        }
+        if (r >= 0 && def && def->dns) {
+                _cleanup_free_ char *netdir = casca_netdef_dir(state_root, def->name);
+                r = netdir ? casca_dns_join(netdir, def, id, hostname, &st.addr4,
+                                            st.has_addr6 ? &st.addr6 : NULL, err)
+                           : casca_error_set(err, ENOMEM, "network setup");
+                if (r >= 0)
+                        casca_network_step("dns");
         }
         if (r >= 0)
                 r = make_result(nc, &st, mac, ret, err);
+        if (r >= 0 && def && def->dns && !((*ret)->nameserver = ip_str(&def->gateway))) {
+                casca_network_result_free(TAKE_PTR(*ret));
+                r = casca_error_set(err, ENOMEM, "network result");
+        }
         if (r >= 0)
                 (*ret)->nft = TAKE_PTR(nft);
         if (r < 0) {
@@ -509,7 +689,7 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, int cont
                                               .netns_ino = st.netns_ino};
                 st.devs = NULL;
                 st.n_devs = 0;
-                if (undo(&st, id, NULL, &e) == 0) {
+                if (undo(&st, id, state_root, NULL, &e) == 0) {
                         if (devs.n_devs)
                                 (void)casca_netstate_save(state_root, id, &devs, &e);
                         else

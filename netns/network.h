@@ -31,6 +31,8 @@ struct casca_network_result {
         char *address6; /* "fd88::2/64" or NULL */
         char *gateway6; /* "fd88::1" or NULL */
         char mac[18];   /* the container side's MAC, "02:42:..." */
+        /* the network's DNS server (its dnsmasq, on the gateway), or NULL */
+        char *nameserver;
         /* private: the nftables socket.  Releasing a nfnetlink socket right
          * after a commit waits for the commit's RCU grace period (the kernel
          * flushes nf_tables' destroy work then, ~10 ms); kept here, it is
@@ -43,9 +45,9 @@ struct casca_network_result {
  * container_netns_fd) -> addresses, lo up, default route(s) inside -> NAT and
  * published ports.  id: the container id (no '/', not "." or "..").
  * A failed setup removes what it made.  -EEXIST if id already has a network. */
-int casca_network_setup(const struct casca_netconf *nc, const char *id, int container_netns_fd,
-                        const char *state_root, struct casca_network_result **ret,
-                        struct casca_error **err);
+int casca_network_setup(const struct casca_netconf *nc, const char *id, const char *hostname,
+                        int container_netns_fd, const char *state_root,
+                        struct casca_network_result **ret, struct casca_error **err);
 /* Undo casca_network_setup() and casca_network_attach_netdev() for id from the
  * persisted state: move recorded netDevices back (if their namespace still
  * exists: a process in it, a bind mount under /run/netns, or the runtime's
@@ -63,10 +65,13 @@ int casca_network_loopback_up(int netns_fd, struct casca_error **err);
 /* Write hostname (when hostname != NULL), hosts and resolv.conf into dir
  * (e.g. the container's state dir), each atomically with mode 0644.
  * address: the container's address ("10.88.0.2" or "10.88.0.2/16"), may be
- * NULL.  nc may be NULL: then resolv.conf is the host's with loopback
- * nameservers dropped, and hosts has only the localhost lines and our name. */
+ * NULL.  nameserver: the network's DNS server (casca_network_result's), the
+ * only one in resolv.conf unless casca.network.dns names servers.  nc may
+ * be NULL: then resolv.conf is the host's with loopback nameservers dropped, and hosts has only the
+ * localhost lines and our name. */
 int casca_network_write_etc(const struct casca_netconf *nc, const char *hostname,
-                            const char *address, const char *dir, struct casca_error **err);
+                            const char *address, const char *nameserver, const char *dir,
+                            struct casca_error **err);
 
 /* linux.netDevices: move host link host_name into netns_fd, renamed to
  * new_name (NULL: keep), keeping its MTU and its permanent IPv4/IPv6

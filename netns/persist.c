@@ -91,16 +91,11 @@ static void gen_state(struct casca_jgen *j, const struct casca_netstate *st)
 int casca_netstate_save(const char *state_root, const char *id, const struct casca_netstate *st,
                         struct casca_error **err)
 {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *json = NULL;
-        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *dir = NULL, *json = NULL;
         struct casca_jgen j;
-        size_t len;
         int r;
 
         if (asprintf(&dir, "%s/%s", state_root, id) < 0)
-                return casca_error_set(err, ENOMEM, "network state");
-        if (asprintf(&path, "%s/" STATE_FILE, dir) < 0 ||
-            asprintf(&tmp, "%s/." STATE_FILE ".tmp", dir) < 0)
                 return casca_error_set(err, ENOMEM, "network state");
         r = casca_fs_mkdir_p(dir, 0700, err);
         if (r < 0)
@@ -111,21 +106,7 @@ int casca_netstate_save(const char *state_root, const char *id, const struct cas
         json = casca_jgen_finish(&j, NULL);
         if (!json)
                 return casca_error_set(err, ENOMEM, "network state");
-        len = strlen(json);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return casca_error_set(err, errno, "open `%s`", tmp);
-        if (write(fd, json, len) != (ssize_t)len) {
-                r = errno ? errno : EIO;
-                unlink(tmp);
-                return casca_error_set(err, r, "write `%s`", tmp);
-        }
-        if (rename(tmp, path) < 0) {
-                r = errno;
-                unlink(tmp);
-                return casca_error_set(err, r, "rename `%s`", tmp);
-        }
-        return 0;
+        return casca_fs_replace_file(dir, STATE_FILE, json, strlen(json), 0600, err);
 }
 
 static char *dup_str(const struct casca_json *obj, const char *key)

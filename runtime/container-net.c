@@ -111,11 +111,11 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                 r = casca_usernet_start(cfg->network, init, pin, pidfile, err);
                 if (r < 0)
                         return r;
-                r = casca_network_write_etc(cfg->network, cfg->hostname, NULL, dir, err);
+                r = casca_network_write_etc(cfg->network, cfg->hostname, NULL, NULL, dir, err);
                 return r < 0 ? casca_error_prefix(err, "casca.network") : 0;
         }
         if (build) {
-                r = casca_network_setup(cfg->network, id, nsfd, root, &res, err);
+                r = casca_network_setup(cfg->network, id, cfg->hostname, nsfd, root, &res, err);
                 if (r < 0)
                         return r;
         }
@@ -127,7 +127,8 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                         goto out;
         }
         if (build) {
-                r = casca_network_write_etc(cfg->network, cfg->hostname, res->address, dir, err);
+                r = casca_network_write_etc(cfg->network, cfg->hostname, res->address,
+                                            res->nameserver, dir, err);
                 if (r < 0)
                         r = casca_error_prefix(err, "casca.network");
         }

@@ -282,18 +282,15 @@ static void gen_linux(struct casca_jgen *j, const struct casca_spec_options *o)
         casca_jgen_map_close(j);
 }
 
-/* casca.network with every default written out, so that it can be edited. */
+/* casca.network: the network `default` (made on first use), so that it can be edited. */
 static void gen_network(struct casca_jgen *j)
 {
         casca_jgen_str(j, "casca");
         casca_jgen_map_open(j);
         casca_jgen_str(j, "network");
         casca_jgen_map_open(j);
-        casca_jgen_kstr(j, "bridge", CASCA_NET_DEFAULT_BRIDGE);
-        casca_jgen_kstr(j, "subnet", CASCA_NET_DEFAULT_SUBNET);
-        casca_jgen_kstr(j, "gateway", "10.88.0.1");
+        casca_jgen_kstr(j, "name", CASCA_NET_DEFAULT_NETWORK);
         casca_jgen_kstr(j, "interface", CASCA_NET_DEFAULT_INTERFACE);
-        casca_jgen_kbool(j, "nat", true);
         casca_jgen_str(j, "ports");
         casca_jgen_array_open(j);
         casca_jgen_array_close(j);

@@ -451,6 +451,26 @@ int casca_fs_write_file_at(int dirfd, const char *name, const char *data, size_t
         return casca_fs_write_fd(fd, name, data, len, err);
 }
 
+int casca_fs_replace_file(const char *dir, const char *name, const char *data, size_t len,
+                          mode_t mode, struct casca_error **err)
+{
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&tmp, "%s/.%s.tmp", dir, name) < 0)
+                return casca_error_set(err, ENOMEM, "write `%s/%s`", dir, name);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return casca_error_set(err, errno, "open `%s`", tmp);
+        r = casca_fs_write_fd(fd, tmp, data, len, err);
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = casca_error_set(err, errno, "rename `%s` to `%s`", tmp, path);
+        if (r < 0)
+                (void)unlink(tmp);
+        return r;
+}
+
 int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err)
 {
         _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);

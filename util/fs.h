@@ -57,6 +57,13 @@ int casca_fs_write_file(const char *path, const char *data, size_t len, struct c
 int casca_fs_write_file_at(int dirfd, const char *name, const char *data, size_t len,
                            struct casca_error **err);
 
+/* Replace dir/name with a file holding data (mode): written to
+ * dir/.name.tmp, then renamed over it, so a reader (or a SIGKILL) sees the
+ * old file or the new one, never part of one.  The dot hides the temporary
+ * file from directory watchers that skip dotfiles (dnsmasq's --hostsdir). */
+int casca_fs_replace_file(const char *dir, const char *name, const char *data, size_t len,
+                          mode_t mode, struct casca_error **err);
+
 /* The same on an open fd; `what` names it in the error message. */
 int casca_fs_write_fd(int fd, const char *what, const char *data, size_t len,
                       struct casca_error **err);

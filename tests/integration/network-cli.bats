@@ -36,13 +36,17 @@ teardown() {
   for d in "$STATE_ROOT"/*/; do
     [ -d "$d" ] || continue
     id=$(basename "$d")
-    case "$id" in ipam | @cache) continue ;; esac
+    case "$id" in ipam | @cache | @networks) continue ;; esac
     left="$left $id"
     inhost "$CASCA" --root "$STATE_ROOT" delete --force "$id" >/dev/null 2>&1 || true
   done
   while read -r p; do
     if [ -s "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
   done <"$PIDFILES"
+  # a network's dnsmasq outlives the namespace it listens in
+  for p in "$STATE_ROOT"/@networks/*/dnsmasq.pid; do
+    if [ -s "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
+  done
   while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$NSLIST"
   [ -z "$left" ] || { echo "left behind: state for$left" >&2; return 1; }
   p=$(leftover_mounts)
@@ -128,26 +132,28 @@ assert_clean() {
   run inhost nft list ruleset
   assert_success
   refute_output --partial "\"casca:$id\""
-  if [ -d "$STATE_ROOT/ipam" ]; then
-    run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  local d
+  for d in "$STATE_ROOT/ipam" "$STATE_ROOT/@networks"; do
+    [ -d "$d" ] || continue
+    run grep -rlx -- "$id" "$d"
     assert_failure
-  fi
+  done
   [ ! -e "$STATE_ROOT/$id" ]
   [ -z "$(leftover_mounts)" ]
 }
 
-@test "spec --network bridge writes casca.network and a network namespace; --help says so" {
+@test "spec --network bridge writes casca.network (the network default) and a network namespace; --help says so" {
   mkdir -p "$BATS_TEST_TMPDIR/b"
   "$CASCA" spec --network bridge --bundle "$BATS_TEST_TMPDIR/b"
   run python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 n = c["casca"]["network"]
-print(n["bridge"], n["subnet"], n["gateway"], n["interface"], n["nat"], n["ports"])
+print(n["name"], n["interface"], n["ports"], sorted(n))
 print([x for x in c["linux"]["namespaces"] if x["type"] == "network"])
 ' "$BATS_TEST_TMPDIR/b/config.json"
   assert_success
-  assert_line --index 0 "casca0 10.88.0.0/16 10.88.0.1 eth0 True []"
+  assert_line --index 0 "default eth0 [] ['interface', 'name', 'ports']"
   assert_line --index 1 "[{'type': 'network'}]"
   mkdir -p "$BATS_TEST_TMPDIR/n"
   "$CASCA" spec --bundle "$BATS_TEST_TMPDIR/n"
@@ -514,6 +520,76 @@ c['linux']['gidMappings'] = [{'containerID': 0, 'hostID': 100000, 'size': 65536}
   assert_failure
   assert_output --partial "linux.netDevices \`nosuchdev0\`"
   assert_clean "$id"
+}
+
+@test "spec --network bridge joins the network default, made on first use; network rm is refused while the container exists" {
+  local id
+  id=$(cid d)
+  netbundle ""
+  args sleep 1000
+  run_bg run -d -b "$BUNDLE" "$id"
+  assert_success
+  run casca network inspect default
+  assert_success
+  assert_output --partial '"subnet": "10.66.0.0/16"'
+  assert_output --partial "\"$id\""
+  run in_ct "$id" ip -4 -o addr show dev eth0
+  assert_output --partial "10.66.0.2/16"
+  run in_ct "$id" ping -c 1 -W 2 10.66.0.1
+  assert_success
+  if command -v dnsmasq >/dev/null; then
+    # the network's dnsmasq, on the gateway, answers for the container's id
+    run in_ct "$id" cat /etc/resolv.conf
+    assert_output "nameserver 10.66.0.1"
+    run in_ct "$id" nslookup -type=a "$id" 10.66.0.1
+    assert_output --partial "Address: 10.66.0.2"
+  fi
+  run inhost ip -o link show master casca-default
+  assert_output --partial "$(veth_of "$id")"
+  run casca network rm default
+  assert_failure
+  assert_output "casca: network \`default\` is in use by container \`$id\`: delete it first"
+  casca delete --force "$id"
+  assert_clean "$id"
+  run casca network rm default
+  assert_success
+  run inhost ip link show casca-default
+  assert_failure
+  [ ! -e "$STATE_ROOT/@networks/default" ]
+}
+
+@test "ping works without CAP_NET_RAW (net.ipv4.ping_group_range inside); a config's linux.sysctl still wins" {
+  netbundle "" '{"subnet": "10.88.0.0/24"}'
+  cfg "
+for s in c['process']['capabilities'].values():
+    while 'CAP_NET_RAW' in s: s.remove('CAP_NET_RAW')
+"
+  cp "$CASCA_BUILD/tests/icmp-probe" "$BUNDLE/rootfs/bin/icmp-probe"
+  args sh -c 'cat /proc/sys/net/ipv4/ping_group_range; grep CapEff /proc/self/status; icmp-probe 10.88.0.1'
+  run casca run -b "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line --index 0 --regexp '^0[[:space:]]+2147483647$'
+  assert_line "CapEff:	0000000020000420" # no CAP_NET_RAW (bit 13)
+  assert_line "echo-reply from 10.88.0.1"
+  # what the kernel does without it: the container's own value "1 0"
+  cfg "c['linux']['sysctl'] = {'net.ipv4.ping_group_range': '1 0'}"
+  run casca run -b "$BUNDLE" "$(cid 2)"
+  assert_line --index 0 --regexp '^1[[:space:]]+0$'
+  assert_line "socket: Permission denied"
+  refute_output --partial echo-reply
+}
+
+@test "a published port on [::1] is refused at create with a clear error; nothing is left" {
+  local id
+  id=$(cid)
+  netbundle "" '{"subnet": "10.88.0.0/24", "ipv6": {"subnet": "fd88::/64"},
+    "ports": [{"hostPort": 8080, "containerPort": 80, "hostIP": "::1"}]}'
+  run casca run -d -b "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial "casca.network.ports[0].hostIP: ::1 cannot be published: the kernel never routes IPv6 loopback traffic to another interface"
+  assert_clean "$id"
+  run inhost ip link show casca0
+  assert_failure
 }
 
 @test "delete --force that cannot undo the network fails, keeps the state, and a retry finishes" {

@@ -9,6 +9,9 @@
  *   net-tool netdev-attach --id ID --state DIR --dev HOSTNAME [--name NAME] --netns PATH
  *   net-tool netdev-move   --dev HOSTNAME [--name NAME] --netns PATH
  *   net-tool netdev-return --name NAME --dev HOSTNAME --netns PATH
+ *   net-tool net-create --name NAME --state DIR [--subnet CIDR] [--kill-at STEP]
+ *                      (casca network create, killable at network-recorded,
+ *                      network-bridge, network-made)
  *
  * --config takes a whole config.json (its casca.network) or the network
  * object itself.  setup prints key=value lines.  --kill-at STEP SIGKILLs the
@@ -28,6 +31,7 @@
 
 #include "netns/internal.h"
 #include "netns/netconf.h"
+#include "netns/netobj.h"
 #include "netns/network.h"
 #include "util/cleanup.h"
 
@@ -130,10 +134,11 @@ int main(int argc, char **argv)
                 {"name", required_argument, NULL, 'N'},
                 {"kill-at", required_argument, NULL, 'k'},
                 {"timing", no_argument, NULL, 't'},
+                {"subnet", required_argument, NULL, 'S'},
                 {0},
         };
         const char *config = NULL, *id = NULL, *netns = NULL, *state = NULL, *hostname = NULL,
-                   *etc = NULL, *address = NULL, *dev = NULL, *name = NULL, *cmd;
+                   *etc = NULL, *address = NULL, *dev = NULL, *name = NULL, *subnet = NULL, *cmd;
         _cleanup_(casca_netconf_freep) struct casca_netconf *nc = NULL;
         struct casca_error *err = NULL;
         _cleanup_close_ int nsfd = -1;
@@ -180,6 +185,9 @@ int main(int argc, char **argv)
                 case 't':
                         timing = true;
                         break;
+                case 'S':
+                        subnet = optarg;
+                        break;
                 default:
                         return 2;
                 }
@@ -208,7 +216,7 @@ int main(int argc, char **argv)
                         return 1;
                 casca_network_step_hook = kill_hook;
                 clock_gettime(CLOCK_MONOTONIC, &t_start);
-                r = casca_network_setup(nc, id, nsfd, state, &res, &err);
+                r = casca_network_setup(nc, id, hostname, nsfd, state, &res, &err);
                 if (r < 0)
                         return fail(err);
                 printf("interface=%s\nhost_veth=%s\nbridge=%s\naddress=%s\ngateway=%s\nmac=%s\n",
@@ -216,7 +224,10 @@ int main(int argc, char **argv)
                        res->mac);
                 if (res->address6)
                         printf("address6=%s\ngateway6=%s\n", res->address6, res->gateway6);
-                if (etc && casca_network_write_etc(nc, hostname, res->address, etc, &err) < 0) {
+                if (res->nameserver)
+                        printf("nameserver=%s\n", res->nameserver);
+                if (etc && casca_network_write_etc(nc, hostname, res->address, res->nameserver, etc,
+                                                   &err) < 0) {
                         casca_network_result_free(res);
                         return fail(err);
                 }
@@ -237,8 +248,9 @@ int main(int argc, char **argv)
                         fprintf(stderr, "net-tool: write-etc needs --etc\n");
                         return 2;
                 }
-                return casca_network_write_etc(nc, hostname, address, etc, &err) < 0 ? fail(err)
-                                                                                     : 0;
+                return casca_network_write_etc(nc, hostname, address, NULL, etc, &err) < 0
+                               ? fail(err)
+                               : 0;
         }
         if (strcmp(cmd, "netdev-attach") == 0) {
                 if (!id || !state || !dev || nsfd < 0) {
@@ -262,6 +274,15 @@ int main(int argc, char **argv)
                         return 2;
                 }
                 return casca_netdev_return(name, dev, nsfd, &err) < 0 ? fail(err) : 0;
+        }
+        if (strcmp(cmd, "net-create") == 0) {
+                struct casca_netdef_opts o = {.name = name, .subnet = subnet, .dns = -1};
+                if (!name || !state) {
+                        fprintf(stderr, "net-tool: net-create needs --name and --state\n");
+                        return 2;
+                }
+                casca_network_step_hook = kill_hook;
+                return casca_netdef_create(state, &o, NULL, &err) < 0 ? fail(err) : 0;
         }
         fprintf(stderr, "net-tool: unknown command `%s`\n", cmd);
         return 2;

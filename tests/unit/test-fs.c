@@ -347,6 +347,36 @@ static void files(void)
            "read_file error names the file");
 }
 
+/* replace_file: the new content whole, its mode, no temporary file left;
+ * a failure changes nothing */
+static void replace(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_free_ char *got = NULL;
+        char dir[PATH_MAX + 16], path[PATH_MAX + 32], tmp[PATH_MAX + 32];
+        struct stat sb;
+
+        snprintf(dir, sizeof(dir), "%s/replace", tmpdir);
+        snprintf(path, sizeof(path), "%s/f.json", dir);
+        snprintf(tmp, sizeof(tmp), "%s/.f.json.tmp", dir);
+        ok(mkdir(dir, 0700) == 0, "mkdir replace/");
+        ok(casca_fs_replace_file(dir, "f.json", "{}", 2, 0600, &err) == 0,
+           "replace_file creates a missing file");
+        ok(casca_fs_replace_file(dir, "f.json", "[1]", 3, 0600, &err) == 0,
+           "replace_file replaces it");
+        got = casca_fs_read_file(path, NULL, &err);
+        ok(got && strcmp(got, "[1]") == 0, "the new content, whole");
+        ok(stat(path, &sb) == 0 && (sb.st_mode & 07777) == 0600, "with the mode asked for");
+        ok(access(tmp, F_OK) < 0 && errno == ENOENT, "no temporary file left");
+        ok(mkdir(tmp, 0700) == 0, "a directory in the way of the temporary file");
+        ok(casca_fs_replace_file(dir, "f.json", "x", 1, 0600, &err) < 0 && err &&
+                   strstr(err->msg, "/replace/.f.json.tmp`"),
+           "replace_file fails, naming the temporary file");
+        free(got);
+        got = casca_fs_read_file(path, NULL, NULL);
+        ok(got && strcmp(got, "[1]") == 0, "and the file keeps its old content");
+}
+
 /* read_fd's bound, and the memfd that carries a state to a hook */
 static void bounded(void)
 {
@@ -444,6 +474,7 @@ int main(void)
         magic(casca_fs_open_in_root_fallback, "fallback");
         creation();
         files();
+        replace();
         bounded();
         cloexec(casca_fs_cloexec_from, "close_range");
         cloexec(casca_fs_cloexec_from_fallback, "/proc/self/fd fallback");

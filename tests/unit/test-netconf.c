@@ -109,11 +109,9 @@ static void test_defaults(void)
         ok(casca_netconf_parse(NULL, &nc, &err) == 0 && nc, "NULL object: all defaults");
         if (!nc)
                 return;
-        is_str(nc->bridge, "casca0", "default bridge");
-        is_str(cidrstr(&nc->subnet), "10.88.0.0/16", "default subnet");
-        is_str(ipstr(&nc->gateway), "10.88.0.1", "default gateway");
+        is_str(nc->network, "default", "no bridge, subnet, gateway, ipv6, nat: network default");
         is_str(nc->interface, "eth0", "default interface");
-        ok(nc->nat, "nat defaults to true");
+        ok(!nc->nat, "a named network masquerades by its own rule, not the container's");
         ok(!nc->has_address && !nc->has_mtu && !nc->has_mac && !nc->has_ipv6 && !nc->has_dns,
            "no optional field set");
         is_int(nc->n_ports, 0, "no ports");
@@ -199,13 +197,13 @@ static void test_errors(void)
                  "casca.network.gateway: 10.88.255.255 is not a host address of 10.88.0.0/16"},
                 {"{\"gateway\":\"banana\"}",
                  "casca.network.gateway: invalid IP address \"banana\""},
-                {"{\"address\":\"10.88.0.1/16\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.88.0.1/16\"}",
                  "casca.network.address: \"10.88.0.1/16\" is the gateway"},
-                {"{\"address\":\"10.88.0.10/24\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.88.0.10/24\"}",
                  "casca.network.address: \"10.88.0.10/24\" is not a host address of 10.88.0.0/16"},
-                {"{\"address\":\"10.99.0.10\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.99.0.10\"}",
                  "casca.network.address: \"10.99.0.10\" is not a host address of 10.88.0.0/16"},
-                {"{\"address\":\"10.88.0.0\"}",
+                {"{\"subnet\":\"10.88.0.0/16\",\"address\":\"10.88.0.0\"}",
                  "casca.network.address: \"10.88.0.0\" is not a host address of 10.88.0.0/16"},
                 {"{\"mtu\":67}", "casca.network.mtu: expected an integer between 68 and 65535"},
                 {"{\"mtu\":\"1500\"}",
@@ -228,7 +226,8 @@ static void test_errors(void)
                 {"{\"ports\":[{\"hostPort\":80},{\"hostPort\":80,\"containerPort\":81}]}",
                  "casca.network.ports[1].hostPort: 80/tcp is already published by "
                  "casca.network.ports[0]"},
-                {"{\"ports\":[{\"hostPort\":80,\"hostIP\":\"fd00::1\"}]}",
+                {"{\"subnet\":\"10.88.0.0/"
+                 "24\",\"ports\":[{\"hostPort\":80,\"hostIP\":\"fd00::1\"}]}",
                  "casca.network.ports[0].hostIP: an IPv6 host address needs casca.network.ipv6"},
                 {"{\"dns\":{\"servers\":[\"dns.example\"]}}",
                  "casca.network.dns.servers[0]: invalid value \"dns.example\""},
@@ -246,6 +245,20 @@ static void test_errors(void)
                  "casca.network.ipv6.subnet: \"fd88::/127\" is too small for a gateway and a "
                  "container"},
                 {"[]", "casca.network: expected an object"},
+                {"{\"ipv6\":{\"subnet\":\"fd88::/64\"},\"ports\":[{\"hostPort\":80,"
+                 "\"containerPort\":80,\"hostIP\":\"::1\"}]}",
+                 "casca.network.ports[0].hostIP: ::1 cannot be published: the kernel never routes "
+                 "IPv6 loopback traffic to another interface (IPv6 has no route_localnet); use "
+                 "127.0.0.1 or a host address"},
+                {"{\"name\":\"web\",\"subnet\":\"10.88.0.0/24\"}",
+                 "casca.network.subnet: not with casca.network.name (the network `web` has its "
+                 "own)"},
+                {"{\"name\":\"web\",\"bridge\":\"br0\"}",
+                 "casca.network.bridge: not with casca.network.name (the network `web` has its "
+                 "own)"},
+                {"{\"name\":\"-web\"}", "casca.network.name: invalid network name \"-web\""},
+                {"{\"name\":\"web\",\"address\":\"fd00::1\"}",
+                 "casca.network.address: invalid IPv4 address \"fd00::1\""},
                 {"{\"casca\":{\"network\":{\"subnet\":\"10.88.0.0/33\"}}}",
                  "casca.network.subnet: invalid CIDR \"10.88.0.0/33\""},
         };

@@ -93,10 +93,12 @@ common_setup() {
 }
 
 # What is left under state root $1 (default: the test's) besides the
-# seccomp filter cache (@cache) and the sandboxes' bundles (@sandbox, which sandbox.bats
-# checks is empty), which are not containers: one name per line.
+# seccomp filter cache (@cache), the sandboxes' bundles (@sandbox, which sandbox.bats
+# checks is empty) and the named networks (@networks), which are not containers: one
+# name per line.
 state_ids() {
-  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox -printf '%f\n' 2>/dev/null | sort
+  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox ! -name @networks -printf '%f
+' 2>/dev/null | sort
 }
 
 # Fails the test when anything survived it.
