@@ -10,7 +10,8 @@
 #   asan    unit + host against an ASan+UBSan build in build-asan/ (built
 #           here by `make asan-build`); any sanitizer report fails the lane
 # Without arguments every lane runs, lint first: its failure is reported at
-# once, and the other lanes still run, so one run shows every failure.  Results land in $BUILD/test-results/.
+# once, and the other lanes still run, so one run shows every failure.  The
+# guest lanes run beside the host lanes (CHECK_PARALLEL=0: one after another).  Results land in $BUILD/test-results/.
 # shellcheck disable=SC2317 # the run_* lanes are called as "run_$lane"
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit
@@ -97,12 +98,45 @@ run_asan() {
 }
 
 status=0
-for lane in "${lanes[@]}"; do
-  echo "=== lane: $lane"
-  "run_$lane" 2>&1 | tee "$OUT/$lane.tap"
+run_lane() {
+  local rc t0=$SECONDS
+  echo "=== lane: $1"
+  "run_$1" 2>&1 | tee "$OUT/$1.tap"
   rc=${PIPESTATUS[0]}
-  [ "$rc" -eq 0 ] || { echo "=== lane $lane failed (exit $rc)"; status=1; }
+  echo "=== lane $1 took $((SECONDS - t0)) s"
+  [ "$rc" -eq 0 ] || { echo "=== lane $1 failed (exit $rc)"; return 1; }
+}
+
+# The guest lanes (vm, vm-systemd: one emulated guest at a time) run beside
+# the host lanes after them (host, fuzz, asan) when both kinds are asked for
+# and CHECK_PARALLEL is not 0: the guest spends most of its time in TCG
+# emulation and the host lanes most of theirs waiting on processes, so side
+# by side they take about the longer of the two instead of their sum.  The
+# guest lanes' output is kept in $OUT/guest.log and printed when they end.
+guest=() first=() after=()
+for lane in "${lanes[@]}"; do
+  case $lane in
+    vm | vm-systemd) guest+=("$lane") ;;
+    lint | unit | schema) first+=("$lane") ;;
+    *) after+=("$lane") ;;
+  esac
 done
+if [ "${CHECK_PARALLEL:-1}" != 0 ] && [ ${#guest[@]} -gt 0 ] && [ ${#after[@]} -gt 0 ]; then
+  for lane in "${first[@]}"; do run_lane "$lane" || status=1; done
+  echo "=== lanes ${guest[*]} run in the background beside ${after[*]} (output: $OUT/guest.log)"
+  (
+    st=0
+    for lane in "${guest[@]}"; do run_lane "$lane" || st=1; done
+    exit "$st"
+  ) > "$OUT/guest.log" 2>&1 &
+  guest_pid=$!
+  for lane in "${after[@]}"; do run_lane "$lane" || status=1; done
+  echo "=== waiting for ${guest[*]}"
+  wait "$guest_pid" || status=1
+  cat "$OUT/guest.log"
+else
+  for lane in "${lanes[@]}"; do run_lane "$lane" || status=1; done
+fi
 
 # One closing line over every lane that ran.
 pass=0 fail=0 skip=0
