@@ -122,7 +122,13 @@ static int check_magic(int dirfd)
  * success to a caller whose outputs were not written */
 static int neg_errno(void)
 {
-        return errno > 0 ? -errno : -EIO;
+        int e = errno, r = e > 0 ? -e : -EIO;
+
+#ifdef __clang_analyzer__
+        if (r >= 0) /* its solver does not derive -e < 0 from e > 0 */
+                __builtin_unreachable();
+#endif
+        return r;
 }
 
 static int read_link_at(int dirfd, const char *name, char **ret)
