@@ -17,8 +17,9 @@ DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev li
              libnftnl-dev libyaml-dev
 # tests/demo.sh: the tests' busybox rootfs, python3 to edit config.json
 DEB_DEMO  := busybox-static python3
-# tests/lint.sh: shellcheck, and the Makefile's lint-format (clang-format)
-DEB_LINT  := shellcheck clang-format clang python3
+# tests/lint.sh: shellcheck, the Makefile's lint-format (clang-format) and
+# lint-analyze (clang --analyze; pkg-config and the -dev headers of DEB_BUILD)
+DEB_LINT  := shellcheck clang-format clang python3 $(DEB_BUILD)
 DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
              uidmap passt
@@ -175,7 +176,7 @@ install: $(BUILD)/casca lib
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
-.PHONY: deps-demo deps-lint lint lint-layers lint-format
+.PHONY: deps-demo deps-lint lint lint-layers lint-format lint-analyze
 
 # $(call install_missing,PACKAGES): install those of PACKAGES that are not
 # (dpkg-query is cheap; apt-get update is not).
@@ -206,7 +207,7 @@ demo: deps-demo
 	tests/demo.sh $(BUILD)/casca
 
 # The static checks (tests/lint.sh): banned calls, shellcheck, and the
-# lint-layers and lint-format targets.  `make check` runs them
+# lint-layers, lint-format and lint-analyze targets.  `make check` runs them
 # as its first lane.
 lint: deps-lint
 	tests/lint.sh
@@ -215,6 +216,15 @@ lint: deps-lint
 # (tests/lint-layers.sh; tests/integration/lint-layers.bats is its test).
 lint-layers:
 	tests/lint-layers.sh
+
+# clang's static analyzer over the library and the CLI, ANALYZE_JOBS files at
+# a time (tests/lint-analyze.sh: every warning fails it, except leaks of
+# _cleanup_ variables, which the analyzer does not model; ANALYZE_ARGS=-v
+# lists those).
+ANALYZE_JOBS ?= 2
+lint-analyze:
+	@ANALYZE_JOBS=$(ANALYZE_JOBS) ANALYZE_FLAGS="$(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS)" \
+	    tests/lint-analyze.sh $(ANALYZE_ARGS) $(LIB_SRCS) $(CLI_SRCS)
 
 check: deps
 	$(MAKE) all tests rootfs-system

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/cleanup.h"
 
 extern char **environ;
 
@@ -90,7 +91,9 @@ static void add(char ***v, size_t *n, char *s)
 int cmd_sandbox(struct cli *cli, int argc, char **argv)
 {
         struct casca_sandbox_options o = {.terminal = isatty(STDIN_FILENO)};
-        char **binds = NULL, **ro = NULL, **tmpfs = NULL, **env = NULL, **publish = NULL;
+        /* the arrays are ours, their strings argv's */
+        _cleanup_free_ char **binds = NULL, **ro = NULL, **tmpfs = NULL, **env = NULL,
+                            **publish = NULL;
         struct casca_error *err = NULL;
         bool print = false;
         unsigned id;
@@ -187,6 +190,5 @@ int cmd_sandbox(struct cli *cli, int argc, char **argv)
                 r = casca_sandbox_run(&cli->ctx, &o, &status, &err) < 0 ? cli_fail(cli, err)
                                                                         : status;
         }
-        free(binds), free(ro), free(tmpfs), free(env), free(publish);
         return r;
 }

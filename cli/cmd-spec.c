@@ -65,13 +65,15 @@ int cmd_spec(struct cli *cli, int argc, char **argv)
                 if (c == 'b') {
                         bundle = optarg;
                 } else if (c == 'n') {
-                        if (strcmp(optarg, "bridge") == 0)
+                        const char *mode = optarg ? optarg : ""; /* required_argument */
+
+                        if (strcmp(mode, "bridge") == 0)
                                 o.network = CASCA_SPEC_NETWORK_BRIDGE;
-                        else if (strcmp(optarg, "none") == 0)
+                        else if (strcmp(mode, "none") == 0)
                                 o.network = CASCA_SPEC_NETWORK_NONE;
                         else {
                                 cli_failx(cli, "--network: expected none or bridge, not \"%s\"",
-                                          optarg);
+                                          mode);
                                 return 2;
                         }
                 } else if (c == 'H') {

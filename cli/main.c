@@ -237,7 +237,7 @@ static const char *global_value(int argc, char **argv, int *i, const char *name)
                 return NULL;
         if (argv[*i][n] == '=')
                 return argv[*i] + n + 1;
-        if (argv[*i][n] == '\0' && *i + 1 < argc)
+        if (argv[*i][n] == '\0' && *i + 1 < argc && argv[*i + 1])
                 return argv[++*i];
         return NULL;
 }

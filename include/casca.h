@@ -43,6 +43,23 @@ CASCA_EXPORT int casca_error_setx(struct casca_error **err, int code, const char
 CASCA_EXPORT int casca_error_prefix(struct casca_error **err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 CASCA_EXPORT void casca_error_free(struct casca_error *err);
+#ifdef __clang_analyzer__
+/* clang --analyze sees one file at a time: tell it that the three above
+ * always return < 0, or it follows `return casca_error_set(...)` as success
+ * (error.c, which defines them, sets CASCA_ERROR_IMPL) */
+#define CASCA_NEGATIVE_(r)                                                                         \
+        ({                                                                                         \
+                int casca_r_ = (r);                                                                \
+                if (casca_r_ >= 0)                                                                 \
+                        __builtin_unreachable();                                                   \
+                casca_r_;                                                                          \
+        })
+#ifndef CASCA_ERROR_IMPL
+#define casca_error_set(...) CASCA_NEGATIVE_((casca_error_set)(__VA_ARGS__))
+#define casca_error_setx(...) CASCA_NEGATIVE_((casca_error_setx)(__VA_ARGS__))
+#define casca_error_prefix(...) CASCA_NEGATIVE_((casca_error_prefix)(__VA_ARGS__))
+#endif
+#endif
 
 /* ---- the runtime context ------------------------------------------------ */
 

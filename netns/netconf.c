@@ -242,9 +242,11 @@ static bool valid_ifname(const char *s)
 static int get_string(const struct casca_json *v, const struct casca_jpath *p, const char **ret,
                       struct casca_error **err)
 {
-        if (!casca_json_is_string(v))
+        const char *s = casca_json_str(v); /* NULL when v is not a string */
+
+        if (!s)
                 return casca_json_error(err, p, "expected a string");
-        *ret = casca_json_str(v);
+        *ret = s;
         return 0;
 }
 

@@ -331,8 +331,7 @@ static struct casca_cgroup *recover_cgroup(struct casca_context *ctx, struct cas
         return TAKE_PTR(cg);
 }
 
-static int destroy(struct casca_context *ctx, struct casca_handle *h, bool force,
-                   struct casca_error **err)
+static int destroy(struct casca_context *ctx, struct casca_handle *h, struct casca_error **err)
 {
         _cleanup_cgroup_ struct casca_cgroup *cg =
                 h->st->incomplete ? recover_cgroup(ctx, h) : casca_handle_cgroup(h);
@@ -378,7 +377,7 @@ int casca_container_delete(struct casca_context *ctx, const char *id, bool force
                                      casca_status_name(h.status));
                 goto out;
         }
-        r = destroy(ctx, &h, force, err);
+        r = destroy(ctx, &h, err);
 out:
         casca_handle_close(&h);
         return r;

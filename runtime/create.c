@@ -448,7 +448,7 @@ static __attribute__((noreturn)) void child_main(struct create *c)
         if (r >= 0) {
                 if (c->two_stage) /* the init's parent is the runtime now, not stage 1 */
                         die_with_runtime(c);
-                r = child_init(c, &err);
+                (void)child_init(c, &err); /* returns only on failure, with err set */
         }
         /* only failures get here: exec does not return */
         if (c->sock[1] >= 0)

@@ -301,7 +301,7 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
         if (r == 0) {
                 pid = casca_clone3(CLONE_PARENT, -1);
                 if (pid < 0) {
-                        r = casca_error_set(&err, -pid, "clone the exec process");
+                        (void)casca_error_set(&err, -pid, "clone the exec process");
                 } else if (pid == 0) {
                         casca_closep(&e->go[1]);
                         if (read(e->go[0], &byte, 1) != 1)
@@ -309,7 +309,7 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
                         casca_closep(&e->go[0]);
                         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                                 _exit(1);
-                        r = exec_process(e, &err);
+                        (void)exec_process(e, &err); /* returns only on failure */
                 } else {
                         r = casca_sync_send(e->sock[1], SYNC_INIT_PID, &pid, sizeof(pid), -1, &err);
                         if (r == 0 && write(e->go[1], "g", 1) == 1)

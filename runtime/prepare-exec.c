@@ -69,7 +69,8 @@ static int last_cap(void)
 
 static void set_final(struct casca_prepare *x, uint64_t eff, uint64_t perm, uint64_t inh)
 {
-        uint64_t known = last_cap() >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last_cap() + 1)) - 1;
+        int last = last_cap();
+        uint64_t known = last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
         const uint64_t v[3] = {eff & known, perm & known, inh & known};
 
         for (int s = 0; s < 3; s++) {

@@ -34,8 +34,10 @@ void casca_procs_clear(struct casca_procs *p)
         *p = (struct casca_procs){0};
 }
 
+/* Add pid and its pidfd, which p takes (closed on failure). */
 static int procs_add(struct casca_procs *p, pid_t pid, int fd)
 {
+        _cleanup_close_ int owned = fd;
         pid_t *pids = realloc(p->pids, (p->n + 1) * sizeof(*pids));
         int *fds;
 
@@ -47,7 +49,7 @@ static int procs_add(struct casca_procs *p, pid_t pid, int fd)
                 return -ENOMEM;
         p->fds = fds;
         p->pids[p->n] = pid;
-        p->fds[p->n++] = fd;
+        p->fds[p->n++] = TAKE_FD(owned);
         return 0;
 }
 
@@ -87,7 +89,7 @@ static int cgroup_procs(struct casca_cgroup *cg, struct casca_procs *ret, struct
         for (size_t i = 0; i < n_before; i++) {
                 if (r >= 0 && fds[i] >= 0 &&
                     bsearch(&before[i], after, n_after, sizeof(*after), cmp_pid)) {
-                        if (procs_add(ret, before[i], fds[i]) < 0)
+                        if (procs_add(ret, before[i], TAKE_FD(fds[i])) < 0)
                                 r = casca_error_set(err, ENOMEM, "processes");
                         else
                                 continue;
@@ -188,9 +190,8 @@ static int pidns_procs(struct casca_handle *h, const char *verb, struct casca_pr
                                : open(path, O_RDONLY | O_CLOEXEC);
                 if (!ns_within(nsfd, &target, &own))
                         continue;
-                if (procs_add(ret, pid, fd) < 0)
+                if (procs_add(ret, pid, TAKE_FD(fd)) < 0)
                         return casca_error_set(err, ENOMEM, "processes");
-                fd = -1;
         }
         return 0;
 }
@@ -273,8 +274,10 @@ int casca_proc_info(pid_t pid, struct casca_proc_info *ret, struct casca_error *
         }
         if (casca_snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid) >= 0)
                 cmdline = casca_fs_read_file(path, &len, NULL);
+        if (!cmdline)
+                len = 0;
         /* arguments are NUL-separated */
-        for (size_t i = 0; cmdline && i < len; i++)
+        for (size_t i = 0; i < len; i++)
                 if (cmdline[i] == '\0')
                         cmdline[i] = ' ';
         while (len > 0 && cmdline[len - 1] == ' ')

@@ -67,7 +67,7 @@ struct buf {
 
 static void buf_add(struct buf *b, const void *data, size_t len)
 {
-        if (b->oom)
+        if (b->oom || len == 0) /* buf_str(b, NULL): memcpy's source must not be NULL */
                 return;
         if (b->len + len > b->cap) {
                 size_t cap = b->cap ? b->cap : 4096;

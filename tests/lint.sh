@@ -7,9 +7,8 @@
 #   - layers: `make lint-layers`, includes point one way (cli -> runtime ->
 #     cgroup/netns/seccomp -> base)
 #   - format: `make lint-format`, no clang-format drift
-#   - analyze: `make lint-analyze`, clang's static analyzer: not in the
-#     default list until the target exists and the tree is clean (a check
-#     that always skips would run in no lane); `tests/lint.sh analyze` asks
+#   - analyze: `make lint-analyze`, clang's static analyzer
+#     (tests/lint-analyze.sh)
 # The last three are Makefile targets of their own; a check whose target is
 # not in the Makefile is reported as skipped, saying so.
 # Usage: tests/lint.sh [CHECK...]   (default: all).  Exit 1 when any failed.
@@ -18,7 +17,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(banned shellcheck layers format)
+[ ${#checks[@]} -gt 0 ] || checks=(banned shellcheck layers format analyze)
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CASCA_ERROR_IMPL /* defines the functions, not the analyzer's macros */
 #include "casca.h"
 
 static int error_vset(struct casca_error **err, int code, bool with_reason, const char *fmt,

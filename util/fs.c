@@ -118,6 +118,19 @@ static int check_magic(int dirfd)
         return st.st_ino == PROC_ROOT_INO ? 0 : -ELOOP;
 }
 
+/* -errno of the call that just failed; never 0, which would read as
+ * success to a caller whose outputs were not written */
+static int neg_errno(void)
+{
+        int e = errno, r = e > 0 ? -e : -EIO;
+
+#ifdef __clang_analyzer__
+        if (r >= 0) /* its solver does not derive -e < 0 from e > 0 */
+                __builtin_unreachable();
+#endif
+        return r;
+}
+
 static int read_link_at(int dirfd, const char *name, char **ret)
 {
         char *t = malloc(PATH_MAX);
@@ -127,9 +140,10 @@ static int read_link_at(int dirfd, const char *name, char **ret)
                 return -ENOMEM;
         n = readlinkat(dirfd, name, t, PATH_MAX);
         if (n < 0 || n >= PATH_MAX) {
-                int e = n < 0 ? errno : ENAMETOOLONG;
+                int r = n < 0 ? neg_errno() : -ENAMETOOLONG;
+
                 free(t);
-                return -e;
+                return r;
         }
         t[n] = '\0';
         *ret = t;
@@ -252,17 +266,17 @@ static int walk_path(int root_fd, const char *path, unsigned flags, mode_t dir_m
                 fd = openat(walk_cur(&w), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 && errno == ENOENT && (flags & WALK_MKDIR)) {
                         if (mkdirat(walk_cur(&w), comp, dir_mode) < 0 && errno != EEXIST) {
-                                r = -errno;
+                                r = neg_errno();
                                 goto out;
                         }
                         fd = openat(walk_cur(&w), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 }
                 if (fd < 0) {
-                        r = -errno;
+                        r = neg_errno();
                         goto out;
                 }
                 if (fstat(fd, &st) < 0) {
-                        r = -errno;
+                        r = neg_errno();
                         close(fd);
                         goto out;
                 }

@@ -285,7 +285,8 @@ char *casca_jpath_format(const struct casca_jpath *p)
         return s;
 }
 
-int casca_json_error(struct casca_error **err, const struct casca_jpath *p, const char *fmt, ...)
+/* (the name in parentheses: not the analyzer's macro of json.h) */
+int(casca_json_error)(struct casca_error **err, const struct casca_jpath *p, const char *fmt, ...)
 {
         _cleanup_free_ char *path = NULL, *msg = NULL;
         va_list ap;

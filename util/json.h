@@ -82,6 +82,10 @@ char *casca_jpath_format(const struct casca_jpath *p);
 /* casca_error_setx(err, EINVAL, "<path>: <message>"); returns -EINVAL. */
 int casca_json_error(struct casca_error **err, const struct casca_jpath *p, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+#ifdef __clang_analyzer__
+/* < 0 always, as casca_error_set (casca.h) */
+#define casca_json_error(...) CASCA_NEGATIVE_((casca_json_error)(__VA_ARGS__))
+#endif
 
 /* The first member named key of an object, or NULL (also when obj is not an
  * object). */

@@ -127,6 +127,11 @@ print(sorted(m["destination"] for m in c["mounts"] if "ro" in m.get("options", [
   run casca sandbox --net wifi -- true
   assert_failure 2
   assert_output "casca: --net \`wifi\`: expected none, user or host"
+  # an early return frees the option lists too (LeakSanitizer, asan lane)
+  run casca sandbox --bind "$WORK" --ro-bind "$WORK" --tmpfs /t --env A=1 --publish 8080:80 \
+    --net wifi -- true
+  assert_failure 2
+  assert_output "casca: --net \`wifi\`: expected none, user or host"
   run casca sandbox --bind "$WORK:/x:rw" -- true
   assert_failure
   assert_output "casca: --bind \`$WORK:/x:rw\`: expected SRC[:DST[:ro]], the mode can only be \`ro\`"

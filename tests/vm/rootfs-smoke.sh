@@ -11,20 +11,14 @@
 #   4 with SMOKE_BOOT=1 (slow: minutes under TCG): podman boots the copy,
 #     systemd as pid 1, and cloud-init applies a NoCloud seed
 set -uo pipefail
+# shellcheck source=tests/vm/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 cd "$(dirname "$0")/../.." || exit 2
 [ $# -ge 1 ] || { echo "usage: $0 ROOTFS [SHIFTED]" >&2; exit 2; }
 L=$1 S=${2:-}
 O=tests/vm/rootfs-overlay.sh
 C=$(mktemp -d /tmp/rootfs-smoke.XXXXXX)
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-  n=$((n + 1)) failed=$((failed + 1))
-  echo "not ok $n - $1"
-  shift
-  [ $# -eq 0 ] || printf '%s\n' "$@" | sed 's/^/# /'
-}
 # in_userns SHIFT CMD...: CMD as uid 0 of a new user namespace that maps
 # 0-65535 to SHIFT-.  (newuidmap would want /etc/subuid entries for root:
 # root writes the maps of a holder process itself and joins it.)
@@ -70,7 +64,7 @@ else
 fi
 
 if [ -z "$S" ]; then
-  echo "ok $((n += 1)) # skip no shifted tree given"
+  skip "no shifted tree given"
 else
   # (File capabilities cannot be checked here: the guest's 9p root has no
   # xattrs, so no file of the tree has any in the guest.)
@@ -85,7 +79,7 @@ else
 fi
 
 if [ "${SMOKE_BOOT:-0}" != 1 ]; then
-  echo "ok $((n += 1)) # skip SMOKE_BOOT=1 boots the rootfs with podman"
+  skip "SMOKE_BOOT=1 boots the rootfs with podman"
 else
   seed=$C/c/var/lib/cloud/seed/nocloud
   mkdir -p "$seed"

@@ -16,14 +16,8 @@ if [ "$(cat /proc/1/comm)" != systemd ] || [ "$(stat -f -c %T /sys/fs/cgroup)" !
   exit 2
 fi
 
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-  n=$((n + 1)) failed=$((failed + 1))
-  echo "not ok $n - $1"
-  shift
-  [ $# -eq 0 ] || printf '%s\n' "$@" | sed 's/^/# /'
-}
+# shellcheck source=tests/vm/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 echo "1..6"
 
 # 1: the boot job queue drained and nothing failed ("degraded" otherwise).
@@ -71,7 +65,7 @@ esac
 # (made by systemd, over D-Bus) below machine.slice.  A busybox rootfs,
 # podman's storage and configuration on the guest's tmpfs.
 if [ "${SMOKE_PODMAN:-1}" = 0 ]; then
-  echo "ok $((n += 1)) # skip SMOKE_PODMAN=0"
+  skip "SMOKE_PODMAN=0"
 elif ! command -v podman > /dev/null; then
   not_ok "podman is not installed (make deps installs it)"
 else
