@@ -6,7 +6,11 @@
 # markdown table and writes it to build/bench/table.md.  Needs root.
 #
 #   bench/run.sh        BENCH_RUNS (500), BENCH_ROUNDS (5), BENCH_WARMUP (10 per round),
-#                       BENCH_RSS_RUNS (5)
+#                       BENCH_RSS_RUNS (5), BENCH_PARTS ("run exec": which tables)
+#
+# exec: `RUNTIME exec ID /bin/true` into a container of the same bundle
+# running sleep, started by that runtime (`run -d`); its floor is
+# `nsenter --target PID --mount --uts --ipc --net --pid /bin/true`.
 #
 # The runs of each command are spread over BENCH_ROUNDS hyperfine
 # invocations, one after the other, so that a change in the machine's load
@@ -23,7 +27,7 @@
 # it cannot run without a cgroup mount).  The host's mounts are not touched.
 #
 # The same config.json serves all three: `casca spec --hardened` with args
-# ["/bin/true"], ociVersion 1.0.2 (crun 1.8 refuses 1.2.0), readonly root,
+# ["/bin/true"] (["sleep", "1000000"] in bundle-CONFIG-sleep, for exec), ociVersion 1.0.2 (crun 1.8 refuses 1.2.0), readonly root,
 # no terminal; once as `casca spec --hardened` writes it (with its seccomp profile)
 # and once without linux.seccomp.
 set -euo pipefail
@@ -36,6 +40,7 @@ ROUNDS=${BENCH_ROUNDS:-5}
 WARMUP=${BENCH_WARMUP:-10}
 RSS_RUNS=${BENCH_RSS_RUNS:-5}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
+PARTS=${BENCH_PARTS:-run exec}
 FLOOR=(unshare --mount --uts --ipc --pid --net --fork true)
 CONFIGS=(seccomp no-seccomp)
 
@@ -76,6 +81,7 @@ if [ "${1:-}" = --inside ]; then
 
   # each runtime once per config: does it run at all?
   for rt in casca crun runc; do
+    [[ " $PARTS " = *" run "* ]] || break
     for c in "${CONFIGS[@]}"; do
       mapfile -t cmd < <(cmd_of "$rt" "$c")
       if "${cmd[@]}" </dev/null >"$W/probe-$rt-$c.log" 2>&1; then
@@ -88,6 +94,7 @@ if [ "${1:-}" = --inside ]; then
   done
 
   for c in "${CONFIGS[@]}"; do
+    [[ " $PARTS " = *" run "* ]] || break
     hf=() prep=()
     for rt in casca crun runc floor; do
       [ $rt = floor ] || [ "$(cat "$W/status-$rt-$c")" = ok ] || continue
@@ -114,20 +121,93 @@ if [ "${1:-}" = --inside ]; then
   done
 
   # peak RSS: /usr/bin/time's %M (ru_maxrss from wait4), max over a few runs
-  for c in "${CONFIGS[@]}"; do
-    for rt in casca crun runc floor; do
-      [ $rt = floor ] || [ "$(cat "$W/status-$rt-$c")" = ok ] || continue
-      mapfile -t cmd < <(cmd_of "$rt" "$c")
-      max=0
-      for ((i = 0; i < RSS_RUNS; i++)); do
-        /usr/bin/time -f %M -o "$W/rss.tmp" "${cmd[@]}" </dev/null >/dev/null 2>&1 ||
-          die "$rt ($c) failed under /usr/bin/time"
-        v=$(tail -n 1 "$W/rss.tmp")
-        [ "$v" -le "$max" ] || max=$v
-      done
-      echo "$max" >"$W/rss-$rt-$c"
+  peak_rss() { # NAME COMMAND...: the largest %M of RSS_RUNS runs
+    local name=$1 max=0 v i
+    shift
+    for ((i = 0; i < RSS_RUNS; i++)); do
+      /usr/bin/time -f %M -o "$W/rss.tmp" "$@" </dev/null >/dev/null 2>&1 ||
+        die "$name failed under /usr/bin/time"
+      v=$(tail -n 1 "$W/rss.tmp")
+      [ "$v" -le "$max" ] || max=$v
     done
-  done
+    echo "$max"
+  }
+  if [[ " $PARTS " = *" run "* ]]; then
+    for c in "${CONFIGS[@]}"; do
+      for rt in casca crun runc floor; do
+        [ $rt = floor ] || [ "$(cat "$W/status-$rt-$c")" = ok ] || continue
+        mapfile -t cmd < <(cmd_of "$rt" "$c")
+        peak_rss "$rt ($c)" "${cmd[@]}" >"$W/rss-$rt-$c"
+      done
+    done
+  fi
+
+  # ---- exec: `RUNTIME exec ID /bin/true` into a running container ----------
+  # Each runtime starts its own container of the bundle running sleep
+  # (bundle-CONFIG-sleep) and execs into it; the floor is nsenter into the
+  # namespaces of casca's container.
+  ctl_of() { # RUNTIME: the runtime with its global options, one word per line
+    case $1 in
+      casca) printf '%s
+' "$CASCA" --root "$W/state-casca" --log "$W/log-casca" \
+               --cgroup-manager disabled ;;
+      crun) printf '%s
+' crun --root "$W/state-crun" --log "$W/log-crun" --cgroup-manager=disabled ;;
+      runc) printf '%s
+' runc --root "$W/state-runc" --log "$W/log-runc" ;;
+    esac
+  }
+  exec_id() { echo "bench-exec-$1-$2-$$"; }
+  exec_cmd_of() { # RUNTIME CONFIG
+    local ctl
+    if [ "$1" = floor ]; then
+      printf '%s\n' nsenter --target "$(cat "$W/exec-pid-$2")" --mount --uts --ipc --net --pid \
+        /bin/true
+      return
+    fi
+    mapfile -t ctl < <(ctl_of "$1")
+    printf '%s\n' "${ctl[@]}" exec "$(exec_id "$1" "$2")" /bin/true
+  }
+  if [[ " $PARTS " = *" exec "* ]]; then
+    for c in "${CONFIGS[@]}"; do
+      hf=() prep=()
+      for rt in casca crun runc; do
+        mapfile -t ctl < <(ctl_of "$rt")
+        if "${ctl[@]}" run -d --pid-file "$W/exec-pid-$c-$rt" --bundle "$W/bundle-$c-sleep" \
+             "$(exec_id "$rt" "$c")" </dev/null >"$W/probe-exec-$rt-$c.log" 2>&1; then
+          echo ok >"$W/status-exec-$rt-$c"
+        else
+          echo "exit $?: $(grep -v '^$' "$W/probe-exec-$rt-$c.log" | tail -n 1)" \
+            >"$W/status-exec-$rt-$c"
+          "${ctl[@]}" delete -f "$(exec_id "$rt" "$c")" >/dev/null 2>&1 || true
+          continue
+        fi
+        mapfile -t cmd < <(exec_cmd_of "$rt" "$c")
+        hf+=(-n "$rt" "$(quote "${cmd[@]}")")
+      done
+      [ "$(cat "$W/status-exec-casca-$c")" = ok ] || die "casca run -d ($c) failed: $(cat "$W/status-exec-casca-$c")"
+      cp "$W/exec-pid-$c-casca" "$W/exec-pid-$c"
+      mapfile -t cmd < <(exec_cmd_of floor "$c")
+      hf+=(-n floor "$(quote "${cmd[@]}")")
+      for ((r = 1; r <= ROUNDS; r++)); do
+        echo "== hyperfine, exec, config: $c, round $r of $ROUNDS" >&2
+        hyperfine -N --style basic --warmup "$WARMUP" --runs $(((RUNS + ROUNDS - 1) / ROUNDS)) \
+          --export-json "$W/hyperfine-exec-$c-$r.json" "${hf[@]}" >&2 ||
+          die "an exec failed during the benchmark ($c, round $r)"
+      done
+      for rt in casca crun runc floor; do
+        [ $rt = floor ] || [ "$(cat "$W/status-exec-$rt-$c")" = ok ] || continue
+        mapfile -t cmd < <(exec_cmd_of "$rt" "$c")
+        peak_rss "exec $rt ($c)" "${cmd[@]}" >"$W/rss-exec-$rt-$c"
+      done
+      for rt in casca crun runc; do
+        [ "$(cat "$W/status-exec-$rt-$c")" = ok ] || continue
+        mapfile -t ctl < <(ctl_of "$rt")
+        "${ctl[@]}" delete -f "$(exec_id "$rt" "$c")" >/dev/null 2>&1 ||
+          die "$rt delete -f $(exec_id "$rt" "$c") failed"
+      done
+    done
+  fi
 
   # nothing may be left behind in the state dirs
   for rt in casca crun runc; do
@@ -158,8 +238,9 @@ mkdir -p "$OUT"
 . "$ROOT/tests/integration/helpers/bundle.bash"
 for c in "${CONFIGS[@]}"; do
   b=$W/bundle-$c
-  mkdir -p "$b"
+  mkdir -p "$b" "$b-sleep"
   make_busybox_rootfs "$b/rootfs"
+  make_busybox_rootfs "$b-sleep/rootfs"
   "$CASCA" spec --hardened --bundle "$b"
   python3 - "$b/config.json" "$c" <<'PY'
 import json, sys
@@ -172,6 +253,8 @@ c["root"]["readonly"] = True
 if variant == "no-seccomp":
     del c["linux"]["seccomp"]
 json.dump(c, open(path, "w"), indent=1)
+c["process"]["args"] = ["/bin/sleep", "1000000"]
+json.dump(c, open(path.replace("/config.json", "-sleep/config.json"), "w"), indent=1)
 PY
 done
 
@@ -208,6 +291,7 @@ bin_sizes >"$W/sizes"
   echo "rounds=$ROUNDS"
   echo "warmup=$WARMUP"
   echo "rss_runs=$RSS_RUNS"
+  echo "parts=$PARTS"
 } >"$W/machine"
 
 rm -f "$OUT"/hyperfine-*.json

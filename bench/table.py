@@ -10,7 +10,9 @@ W = sys.argv[1]
 RUNTIMES = ["casca", "crun", "runc", "floor"]
 CONFIGS = [("seccomp", "with seccomp (`casca spec`'s default profile)"),
            ("no-seccomp", "without seccomp (the same config minus `linux.seccomp`)")]
-TARGET_BYTES = 250 * 1000
+TARGET_BYTES = 300 * 1000
+# casca/crun medians of `run` that issue 14 asks for
+RUN_TARGET = {"seccomp": 0.4, "no-seccomp": 0.6}
 
 
 def kv(name):
@@ -31,7 +33,8 @@ def read(name, default=None):
 
 
 def medians(config):
-    """Median ms of each command over the runs of every round."""
+    """Median ms of each command over the runs of every round (config
+    "exec-seccomp": the exec runs)."""
     times = {}
     for name in sorted(os.listdir(W)):
         if not (name.startswith(f"hyperfine-{config}-") and name.endswith(".json")):
@@ -78,44 +81,67 @@ print(f"Peak RSS is /usr/bin/time's %M, the largest of {m['rss_runs']} runs: ru_
 
 summary = []
 excluded = set()
-for config, title in CONFIGS:
-    med = medians(config)
+EXEC_TITLES = {"seccomp": "exec with seccomp (into a container of `casca spec`'s profile)",
+               "no-seccomp": "exec without seccomp (the same config minus `linux.seccomp`)"}
+
+
+def excluded_reason(status):
+    # runc logs as logrus: time="..." level=error msg="..."
+    msg = re.search(r'msg="((?:[^"\\]|\\.)*)"', status)
+    return (msg.group(1) if msg else status).replace("|", "/")
+
+
+def table(verb, config, title, goal):
+    """One table: `run` (files hyperfine-CONFIG-*, rss-RT-CONFIG, status-RT-CONFIG)
+    or `exec` (the same with an exec- prefix)."""
+    pre = "" if verb == "run" else "exec-"
+    med = medians(pre + config)
+    if not med:
+        return
     crun_ms, floor_ms = med.get("crun"), med.get("floor")
-    rss = {rt: int(read(f"rss-{rt}-{config}")) for rt in RUNTIMES
-           if read(f"rss-{rt}-{config}") is not None}
+    rss = {rt: int(read(f"rss-{pre}{rt}-{config}")) for rt in RUNTIMES
+           if read(f"rss-{pre}{rt}-{config}") is not None}
+    sizes_col = verb == "run"
     print()
     print(f"#### {title}")
     print()
-    print("| runtime | median ms | ratio to crun | ratio to floor | peak RSS KiB | ratio to crun "
-          "| binary size |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    rows = ["casca", "casca-cold", "crun", "runc", "floor"]
-    for rt in [r for r in rows if r != "casca-cold" or r in med]:
+    print("| runtime | median ms | ratio to crun | ratio to floor | peak RSS KiB | ratio to crun |"
+          + (" binary size |" if sizes_col else ""))
+    print("|---|---:|---:|---:|---:|---:|" + ("---|" if sizes_col else ""))
+    floor_name = "floor (unshare)" if verb == "run" else "floor (nsenter)"
+    for rt in ["casca", "casca-cold", "crun", "runc", "floor"]:
+        size = f" {size_cell[rt]} |" if sizes_col and rt != "casca-cold" else (" |" if sizes_col else "")
         if rt == "casca-cold":
-            print(f"| casca, cold seccomp cache | {med[rt]:.2f} | {ratio(med[rt], crun_ms)} "
-                  f"| {ratio(med[rt], floor_ms)} | | | |")
+            if rt in med:
+                print(f"| casca, cold seccomp cache | {med[rt]:.2f} | {ratio(med[rt], crun_ms)} "
+                      f"| {ratio(med[rt], floor_ms)} | | |{size}")
             continue
-        name = "floor (unshare)" if rt == "floor" else rt
-        status = read(f"status-{rt}-{config}", "ok")
+        name = floor_name if rt == "floor" else rt
+        status = read(f"status-{pre}{rt}-{config}", "ok")
         if status != "ok":
-            # runc logs as logrus: time="..." level=error msg="..."
-            msg = re.search(r'msg="((?:[^"\\]|\\.)*)"', status)
-            status = msg.group(1) if msg else status
             excluded.add(rt)
-            print(f"| {name} | excluded: {status.replace('|', '/')} | | | | | {size_cell[rt]} |")
+            print(f"| {name} | excluded: {excluded_reason(status)} | | | | |{size}")
+            continue
+        if rt not in med:
             continue
         ms = med[rt]
         print(f"| {name} | {ms:.2f} | {ratio(ms, crun_ms)} | {ratio(ms, floor_ms)} "
-              f"| {rss[rt]} | {ratio(rss[rt], rss.get('crun'))} | {size_cell[rt]} |")
+              f"| {rss.get(rt, '')} | {ratio(rss.get(rt), rss.get('crun'))} |{size}")
     if crun_ms and "casca" in med:
         t = med["casca"] / crun_ms
         r = rss["casca"] / rss["crun"]
-        summary.append(f"- {config}: casca/crun median {t:.2f} (target ≤ 0.5: "
-                       f"{'met' if t <= 0.5 else 'missed'}), peak RSS {r:.2f} (target ≤ 0.5: "
+        summary.append(f"- {verb} {config}: casca/crun median {t:.2f} (target ≤ {goal}: "
+                       f"{'met' if t <= goal else 'missed'}), peak RSS {r:.2f} (target ≤ 0.5: "
                        f"{'met' if r <= 0.5 else 'missed'})")
 
+
+for config, title in CONFIGS:
+    table("run", config, f"run {title}", RUN_TARGET[config])
+for config, _ in CONFIGS:
+    table("exec", config, f"{EXEC_TITLES[config]}: `RUNTIME exec ID /bin/true`", 0.5)
+
 stripped = int(sizes["casca_stripped"])
-summary.append(f"- binary: casca stripped {stripped:,} B (target ≤ 250 KB: "
+summary.append(f"- binary: casca stripped {stripped:,} B (target ≤ 300 KB: "
                f"{'met' if stripped <= TARGET_BYTES else 'missed'}); shared libraries: casca "
                f"{sizes['casca_libs']}; crun {sizes['crun_libs']}")
 if "runc" in excluded:

@@ -827,6 +827,20 @@ static int prepare_network(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* The program the init loads, kept for exec (exec.c): it installs these
+ * bytes rather than compiling the profile again. */
+static int store_seccomp(struct create *c, struct casca_error **err)
+{
+        _cleanup_free_ void *image = NULL;
+        size_t len;
+        int r;
+
+        r = casca_seccomp_prog_store(c->seccomp, c->cfg->linux_cfg.seccomp, &image, &len, err);
+        if (r < 0 || !image)
+                return r;
+        return casca_write_atomic(c->dir_fd, CASCA_STATE_SECCOMP, image, len, err);
+}
+
 static void log_seccomp_skip(void *userdata, enum casca_seccomp_skip reason, size_t rule,
                              const char *syscall)
 {
@@ -1124,6 +1138,9 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                 if (cached)
                         casca_log(ctx, CASCA_LOG_DEBUG, "container %s: seccomp filter from cache",
                                   id);
+                r = store_seccomp(&c, err);
+                if (r < 0)
+                        goto fail;
         }
         r = create_cgroup(&c, err);
         if (r < 0)

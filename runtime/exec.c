@@ -382,6 +382,44 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
         }
 }
 
+/* The program create gave the init (state.h CASCA_STATE_SECCOMP): the same
+ * bytes, without libseccomp.  A missing or damaged one is < 0 (the caller
+ * compiles the profile), never no filter. */
+static int stored_seccomp(struct casca_context *ctx, const char *id, int dir_fd, struct exec *e)
+{
+        _cleanup_free_ char *image = NULL;
+        _cleanup_close_ int fd = -1;
+        _cleanup_error_ struct casca_error *err = NULL;
+        struct stat st;
+        size_t len = 0;
+
+        fd = openat(dir_fd, CASCA_STATE_SECCOMP, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                /* NOTIFY profiles have none: libseccomp loads them */
+                casca_log(ctx, CASCA_LOG_DEBUG,
+                          "container %s: exec: no stored seccomp filter (%s): compiling", id,
+                          strerror(errno));
+                return -ENOENT;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+                casca_log(ctx, CASCA_LOG_DEBUG,
+                          "container %s: exec: stored seccomp filter is not our regular file: "
+                          "compiling",
+                          id);
+                return -EINVAL;
+        }
+        image = casca_fs_read_fd(fd, CASCA_STATE_SECCOMP, CASCA_STATE_SECCOMP_MAX_SIZE, &len, &err);
+        if (!image || casca_seccomp_prog_from_stored(e->cfg->linux_cfg.seccomp, image, len,
+                                                     &e->seccomp, &err) < 0) {
+                casca_log(ctx, CASCA_LOG_DEBUG, "container %s: exec: %s: compiling", id,
+                          err ? err->msg : "stored seccomp filter");
+                return -EINVAL;
+        }
+        casca_log(ctx, CASCA_LOG_DEBUG,
+                  "container %s: exec: seccomp filter from the container's state", id);
+        return 0;
+}
+
 /* The state, config and compiled seccomp filter of a created or running
  * container.  The lock is not kept: a long foreground exec must not hold
  * off `delete --force`. */
@@ -419,8 +457,9 @@ static int open_container(struct casca_context *ctx, const char *id, struct exec
                 r = casca_error_prefix(err, "container `%s`", id);
                 goto out;
         }
-        /* as create compiles it: from the cache in the state root */
-        if (e->cfg->linux_cfg.seccomp) {
+        /* the program create stored; failing that, as create compiles it:
+         * from the cache in the state root */
+        if (e->cfg->linux_cfg.seccomp && stored_seccomp(ctx, id, h.dir_fd, e) < 0) {
                 bool cached;
 
                 r = casca_seccomp_prog_get(e->cfg->linux_cfg.seccomp, h.root_fd, NULL, NULL,

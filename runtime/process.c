@@ -291,67 +291,55 @@ static int cap_error(struct casca_error **err, int e, const char *what, int cap)
         return casca_error_set(err, e, "%s %s", what, name ? name : "?");
 }
 
+/* Drop every capability but keep from the bounding set.  The kernel takes
+ * a drop of one the set lacks as done, so there is no read first: each
+ * prctl counts (tens of them per process); only a refused drop (EPERM:
+ * without CAP_SETPCAP) asks whether the capability is there at all. */
 static int drop_bounding(uint64_t keep, int last, struct casca_error **err)
 {
         for (int c = 0; c <= last; c++) {
+                int e;
+
                 if (keep & (1ULL << c))
                         continue;
-                if (cap_get_bound((cap_value_t)c) <= 0)
-                        continue; /* not there (or unknown): nothing to drop */
-                if (cap_drop_bound((cap_value_t)c) < 0)
-                        return cap_error(err, errno, "process.capabilities.bounding: drop", c);
+                if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == 0)
+                        continue;
+                e = errno;
+                if (e == EINVAL ||
+                    (e == EPERM && prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 0))
+                        continue; /* unknown to the kernel, or not there */
+                return cap_error(err, e, "process.capabilities.bounding: drop", c);
         }
         return 0;
 }
 
+/* The effective, permitted and inheritable sets in one capset; the ambient
+ * set cleared in one prctl and raised capability by capability. */
 static int set_caps(const struct casca_capabilities *caps, int last, struct casca_error **err)
 {
-        static const struct {
-                cap_flag_t flag;
-                size_t offset;
-        } sets[] = {
-                {CAP_EFFECTIVE, offsetof(struct casca_capabilities, effective)},
-                {CAP_PERMITTED, offsetof(struct casca_capabilities, permitted)},
-                {CAP_INHERITABLE, offsetof(struct casca_capabilities, inheritable)},
-        };
-        cap_t c = cap_init();
-        int r = 0;
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct d[2];
+        uint64_t known = last >= 63 ? UINT64_MAX : (1ULL << (last + 1)) - 1;
+        uint64_t ambient = caps->ambient & ~casca_process_ambient_unraisable(caps) & known;
 
-        if (!c)
-                return casca_error_set(err, errno, "process.capabilities: cap_init");
-        for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
-                uint64_t mask = *(const uint64_t *)((const char *)caps + sets[s].offset);
-
-                for (int v = 0; v <= last; v++) {
-                        cap_value_t cv = (cap_value_t)v;
-
-                        if ((mask & (1ULL << v)) &&
-                            cap_set_flag(c, sets[s].flag, 1, &cv, CAP_SET) < 0) {
-                                r = cap_error(err, errno, "process.capabilities: set", v);
-                                goto out;
-                        }
-                }
-        }
-        if (cap_set_proc(c) < 0) {
-                r = casca_error_set(err, errno, "process.capabilities: capset");
-                goto out;
-        }
+        for (int w = 0; w < 2; w++)
+                d[w] = (struct __user_cap_data_struct){
+                        .effective = (uint32_t)((caps->effective & known) >> (32 * w)),
+                        .permitted = (uint32_t)((caps->permitted & known) >> (32 * w)),
+                        .inheritable = (uint32_t)((caps->inheritable & known) >> (32 * w)),
+                };
+        if (syscall(SYS_capset, &h, d) < 0)
+                return casca_error_set(err, errno, "process.capabilities: capset");
         /* An ambient capability can only be raised when it is permitted and
          * inheritable; like runc, the others are skipped (the runtime said
          * which under --debug, casca_process_ambient_unraisable()). */
-        if (cap_reset_ambient() < 0 && caps->ambient) {
-                r = casca_error_set(err, errno, "process.capabilities.ambient: reset");
-                goto out;
-        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && caps->ambient)
+                return casca_error_set(err, errno, "process.capabilities.ambient: reset");
         for (int v = 0; v <= last; v++)
-                if ((caps->ambient & ~casca_process_ambient_unraisable(caps) & (1ULL << v)) &&
-                    cap_set_ambient((cap_value_t)v, CAP_SET) < 0) {
-                        r = cap_error(err, errno, "process.capabilities.ambient: raise", v);
-                        goto out;
-                }
-out:
-        cap_free(c);
-        return r;
+                if ((ambient & (1ULL << v)) &&
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)v, 0, 0) < 0)
+                        return cap_error(err, errno, "process.capabilities.ambient: raise", v);
+        return 0;
 }
 
 uint64_t casca_process_ambient_unraisable(const struct casca_capabilities *caps)

@@ -38,6 +38,12 @@ struct casca_state {
 
 #define CASCA_STATE_FIFO "exec.fifo"
 #define CASCA_STATE_CONFIG "config.json"
+/* The compiled seccomp program the init loaded, for exec (seccomp/cache.c's
+ * casca_seccomp_prog_store() image); absent for NOTIFY profiles. */
+#define CASCA_STATE_SECCOMP "seccomp.bpf"
+/* Its size bound: the profile's key (at most ~2.3 bytes per byte of the
+ * config) and the program. */
+#define CASCA_STATE_SECCOMP_MAX_SIZE (3u * CASCA_CONFIG_MAX_SIZE + (1u << 20))
 /* A state holds the config's annotations: as big as a config may be, and
  * the rest. */
 #define CASCA_STATE_MAX_SIZE (CASCA_CONFIG_MAX_SIZE + (64u << 10))

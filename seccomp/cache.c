@@ -13,8 +13,13 @@
  * rewritten.  Any cache failure falls back to compiling; only compiling can
  * fail a container.
  *
- * Profiles with NOTIFY rules or a listener are not cached: they keep
- * libseccomp's context and are loaded through it (it owns the listener). */
+ * create also keeps the program with the container's state
+ * (casca_seccomp_prog_store()), keyed by the profile alone: exec installs
+ * those bytes, the init's own program, without libseccomp or the cache.
+ *
+ * Profiles with NOTIFY rules or a listener are not cached or stored: they
+ * keep libseccomp's context and are loaded through it (it owns the
+ * listener). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,7 +33,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "seccomp/seccomp.h"
@@ -101,17 +105,25 @@ static void buf_str(struct buf *b, const char *s)
         buf_add(b, s, len);
 }
 
-/* Everything casca_seccomp_build() reads, and what else decides its output. */
-static int cache_key(const struct casca_seccomp *s, struct buf *b)
+/* Everything casca_seccomp_build() reads, and what else decides its output.
+ * The key of a stored program (casca_seccomp_prog_store()) is the profile
+ * alone: the program stays the one the init loaded whatever casca or
+ * libseccomp is installed since. */
+static int cache_key(const struct casca_seccomp *s, bool versions, struct buf *b)
 {
-        const struct scmp_version *v = seccomp_version();
+        if (versions) {
+                const struct scmp_version *v = seccomp_version();
 
-        buf_str(b, "casca " CASCA_VERSION " seccomp bpf");
-        buf_u64(b, v ? v->major : 0);
-        buf_u64(b, v ? v->minor : 0);
-        buf_u64(b, v ? v->micro : 0);
-        buf_u64(b, seccomp_api_get());
-        buf_u64(b, seccomp_arch_native());
+                buf_str(b, "casca " CASCA_VERSION " seccomp bpf");
+                buf_u64(b, v ? v->major : 0);
+                buf_u64(b, v ? v->minor : 0);
+                buf_u64(b, v ? v->micro : 0);
+                buf_u64(b, seccomp_api_get());
+                buf_u64(b, seccomp_arch_native());
+        } else {
+                buf_str(b, "casca seccomp stored bpf");
+                buf_u64(b, seccomp_arch_native());
+        }
         buf_u64(b, (uint64_t)s->default_action);
         buf_u64(b, s->has_default_errno_ret);
         buf_u64(b, s->default_errno_ret);
@@ -178,34 +190,22 @@ static int cache_dir_open(int state_root_fd)
         return open_subdir(parent, CACHE_DIR);
 }
 
-static int cache_read(int dir_fd, const char *name, const struct buf *key,
-                      struct casca_seccomp_prog *p)
+/* A program image: header, key, instructions.  0 and p filled when it is
+ * whole and made for key; -EINVAL otherwise. */
+static int image_parse(const unsigned char *data, size_t len, const struct buf *key,
+                       struct casca_seccomp_prog *p)
 {
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        _cleanup_free_ unsigned char *data = NULL;
         struct cache_header h;
-        struct stat st;
         size_t insns_len;
-        ssize_t n;
 
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode) || !ours(&st) || (size_t)st.st_size < sizeof(h))
+        if (len < sizeof(h))
                 return -EINVAL;
-        data = malloc((size_t)st.st_size);
-        if (!data)
-                return -ENOMEM;
-        n = read(fd, data, (size_t)st.st_size);
-        if (n != st.st_size)
-                return -EIO;
         memcpy(&h, data, sizeof(h));
         if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 || h.format != CACHE_FORMAT ||
             h.key_len != key->len || h.n_insns == 0 || h.n_insns > PROG_MAX_INSNS)
                 return -EINVAL;
         insns_len = (size_t)h.n_insns * sizeof(struct sock_filter);
-        if ((size_t)st.st_size != sizeof(h) + h.key_len + insns_len ||
+        if (len != sizeof(h) + h.key_len + insns_len ||
             memcmp(data + sizeof(h), key->p, key->len) != 0)
                 return -EINVAL;
         p->insns = malloc(insns_len);
@@ -215,6 +215,58 @@ static int cache_read(int dir_fd, const char *name, const struct buf *key,
         p->n_insns = h.n_insns;
         p->flags = h.flags;
         return 0;
+}
+
+/* The image of p (a BPF program) under key, malloc'd. */
+static int image_make(const struct buf *key, const struct casca_seccomp_prog *p,
+                      unsigned char **ret, size_t *ret_len)
+{
+        struct cache_header h = {.format = CACHE_FORMAT,
+                                 .flags = p->flags,
+                                 .key_len = (uint32_t)key->len,
+                                 .n_insns = p->n_insns};
+        size_t insns_len = (size_t)p->n_insns * sizeof(struct sock_filter);
+        size_t len = sizeof(h) + key->len + insns_len;
+        unsigned char *data;
+
+        if (!p->insns || p->n_insns == 0)
+                return -EOPNOTSUPP;
+        data = malloc(len);
+        if (!data)
+                return -ENOMEM;
+        memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
+        memcpy(data, &h, sizeof(h));
+        memcpy(data + sizeof(h), key->p, key->len);
+        memcpy(data + sizeof(h) + key->len, p->insns, insns_len);
+        *ret = data;
+        *ret_len = len;
+        return 0;
+}
+
+static int cache_read(int dir_fd, const char *name, const struct buf *key,
+                      struct casca_seccomp_prog *p)
+{
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ unsigned char *data = NULL;
+        struct stat st;
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || !ours(&st) ||
+            (size_t)st.st_size < sizeof(struct cache_header) ||
+            (uint64_t)st.st_size > sizeof(struct cache_header) + key->len +
+                                           PROG_MAX_INSNS * sizeof(struct sock_filter))
+                return -EINVAL;
+        data = malloc((size_t)st.st_size);
+        if (!data)
+                return -ENOMEM;
+        n = read(fd, data, (size_t)st.st_size);
+        if (n != st.st_size)
+                return -EIO;
+        return image_parse(data, (size_t)n, key, p);
 }
 
 /* Keep the directory bounded: past CACHE_MAX_ENTRIES start over. */
@@ -240,30 +292,23 @@ static void cache_trim(int dir_fd)
 static void cache_write(int dir_fd, const char *name, const struct buf *key,
                         const struct casca_seccomp_prog *p)
 {
-        struct cache_header h = {.format = CACHE_FORMAT,
-                                 .flags = p->flags,
-                                 .key_len = (uint32_t)key->len,
-                                 .n_insns = p->n_insns};
-        size_t insns_len = (size_t)p->n_insns * sizeof(struct sock_filter);
+        _cleanup_free_ unsigned char *data = NULL;
         _cleanup_close_ int fd = -1;
-        struct iovec iov[3];
+        size_t len;
         char tmp[64];
         ssize_t n;
 
+        if (image_make(key, p, &data, &len) < 0)
+                return;
         cache_trim(dir_fd);
-        memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
-        iov[0] = (struct iovec){&h, sizeof(h)};
-        iov[1] = (struct iovec){key->p, key->len};
-        iov[2] = (struct iovec){p->insns, insns_len};
         /* one temporary name per writer: racing writers write the same bytes */
         if (casca_snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid()) < 0)
                 return;
         fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return;
-        n = writev(fd, iov, 3);
-        if (n < 0 || (size_t)n != sizeof(h) + key->len + insns_len ||
-            renameat(dir_fd, tmp, dir_fd, name) < 0)
+        n = write(fd, data, len);
+        if (n < 0 || (size_t)n != len || renameat(dir_fd, tmp, dir_fd, name) < 0)
                 unlinkat(dir_fd, tmp, 0);
 }
 
@@ -331,6 +376,13 @@ static int compile(scmp_filter_ctx ctx, struct casca_seccomp_prog *p, struct cas
         return 0;
 }
 
+/* NOTIFY profiles are loaded by libseccomp (it keeps the listener): no
+ * program of theirs is cached or stored. */
+static bool has_program(const struct casca_seccomp *s)
+{
+        return !casca_seccomp_uses_notify(s) && !s->listener_path && !s->listener_metadata;
+}
+
 int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
                            casca_seccomp_skip_fn on_skip, void *userdata,
                            struct casca_seccomp_prog **ret, bool *ret_cached,
@@ -349,8 +401,7 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
         p = calloc(1, sizeof(*p));
         if (!p)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
-        if (s && !casca_seccomp_uses_notify(s) && !s->listener_path && !s->listener_metadata &&
-            cache_key(s, &key) == 0 &&
+        if (s && has_program(s) && cache_key(s, true, &key) == 0 &&
             casca_snprintf(name, sizeof(name), "%016llx.bpf",
                            (unsigned long long)casca_hash64(key.p, key.len)) >= 0) {
                 dir_fd = cache_dir_open(state_root_fd);
@@ -409,6 +460,61 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
         if (r > 0)
                 return casca_error_setx(
                         err, ESRCH, "load seccomp filter: thread %ld could not be synchronized", r);
+        return 0;
+}
+
+int casca_seccomp_prog_store(const struct casca_seccomp_prog *p, const struct casca_seccomp *s,
+                             void **ret, size_t *ret_len, struct casca_error **err)
+{
+        _cleanup_free_ unsigned char *key_p = NULL;
+        struct buf key = {0};
+        unsigned char *data;
+        int r;
+
+        *ret = NULL;
+        *ret_len = 0;
+        if (!p || !s || p->ctx || !has_program(s))
+                return 0;
+        r = cache_key(s, false, &key);
+        key_p = key.p;
+        if (r < 0)
+                return casca_error_set(err, -r, "linux.seccomp: store the compiled filter");
+        r = image_make(&key, p, &data, ret_len);
+        if (r < 0)
+                return casca_error_set(err, -r, "linux.seccomp: store the compiled filter");
+        *ret = data;
+        return 0;
+}
+
+int casca_seccomp_prog_from_stored(const struct casca_seccomp *s, const void *data, size_t len,
+                                   struct casca_seccomp_prog **ret, struct casca_error **err)
+{
+        _cleanup_free_ unsigned char *key_p = NULL;
+        struct casca_seccomp_prog *p;
+        struct buf key = {0};
+        int r;
+
+        *ret = NULL;
+        if (!s || !has_program(s))
+                return casca_error_setx(err, EINVAL,
+                                        "stored seccomp filter: the profile has no program");
+        r = cache_key(s, false, &key);
+        key_p = key.p;
+        if (r < 0)
+                return casca_error_set(err, -r, "stored seccomp filter");
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return casca_error_set(err, ENOMEM, "stored seccomp filter");
+        r = image_parse(data, len, &key, p);
+        if (r < 0) {
+                casca_seccomp_prog_free(p);
+                if (r == -EINVAL)
+                        return casca_error_setx(err, EINVAL,
+                                                "stored seccomp filter: not a whole program of "
+                                                "this profile");
+                return casca_error_set(err, -r, "stored seccomp filter");
+        }
+        *ret = p;
         return 0;
 }
 

@@ -89,6 +89,19 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
 /* NULL is allowed. */
 void casca_seccomp_prog_free(struct casca_seccomp_prog *p);
 
+/* The program to keep with a container's state, so that `exec` installs
+ * the very program `create` gave the init without libseccomp or the cache:
+ * a malloc'd image in *ret (*ret_len bytes) holding the program and a key
+ * of profile s (not of casca's or libseccomp's version).  *ret is NULL for
+ * a NOTIFY profile, which has no program (libseccomp loads it). */
+int casca_seccomp_prog_store(const struct casca_seccomp_prog *p, const struct casca_seccomp *s,
+                             void **ret, size_t *ret_len, struct casca_error **err);
+/* The program of an image casca_seccomp_prog_store() made for profile s:
+ * -EINVAL when the image is not whole or was made for another profile (the
+ * caller compiles the profile then). */
+int casca_seccomp_prog_from_stored(const struct casca_seccomp *s, const void *data, size_t len,
+                                   struct casca_seccomp_prog **ret, struct casca_error **err);
+
 static inline void casca_seccomp_releasep(scmp_filter_ctx *ctx)
 {
         int saved = errno;

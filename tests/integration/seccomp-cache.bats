@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The compiled seccomp filter cache (<root>/@cache/seccomp): a second run of
 # the same profile loads the cached program, which filters like a fresh one;
-# a changed profile is compiled anew.
+# a changed profile is compiled anew.  The program stored with a container's
+# state (<root>/<id>/seccomp.bpf), which exec installs.
 
 load helpers/casca
 
@@ -51,13 +52,92 @@ load helpers/casca
   assert_line --partial 'seccomp filter from cache'
 }
 
-@test "seccomp: exec loads the filter from the cache create filled, and fills it too" {
+# PID of container $1's init
+init_pid() { state_field "$1" pid; }
+
+# filters of PID as the kernel holds them (tests/tools/seccomp-dump.c)
+dump_filters() { "$CASCA_BUILD/tests/seccomp-dump" "$1"; }
+
+# The program in state file $1, in seccomp-dump's format.
+stored_program() {
+  python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+magic, fmt, flags, key_len, n = struct.unpack_from("=8sIIII", d)
+assert magic == b"CASCABPF", magic
+insns = d[24 + key_len:]
+assert len(insns) == 8 * n, (len(insns), n)
+print(n, "".join("%04x%02x%02x%08x" % struct.unpack_from("=HBBI", insns, 8 * i) for i in range(n)))
+PY
+}
+
+# A bundle whose profile denies mkdir with ENOSYS, its container running.
+run_mkdir_denied() {
   make_bundle
   cfg 'c["linux"]["seccomp"]["syscalls"].insert(0, {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38})'
   args sleep 1000
   id=$(cid)
   run_bg run -d --bundle "$BUNDLE" "$id"
   assert_success
+}
+
+@test "seccomp: exec installs the program create stored for the init, byte for byte, without the cache" {
+  run_mkdir_denied
+  # the state holds what the init runs
+  assert_equal "$(stored_program "$STATE_ROOT/$id/seccomp.bpf")" "$(dump_filters "$(init_pid "$id")")"
+  # no cache to fall back on: a file where its directory would be
+  rm -rf "$STATE_ROOT/@cache"
+  touch "$STATE_ROOT/@cache"
+  run casca --debug exec "$id" sh -c 'grep Seccomp_filters: /proc/self/status; mkdir /tmp/d || echo mkdir-failed'
+  assert_success
+  assert_line --partial "seccomp filter from the container's state"
+  refute_line --partial 'compiling'
+  assert_line --regexp '^Seccomp_filters:[[:space:]]+1$'
+  assert_line --partial 'Function not implemented'
+  assert_line mkdir-failed
+  assert [ -f "$STATE_ROOT/@cache" ]
+  # an exec'd process runs the init's program, byte for byte
+  casca exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$id" sleep 1000
+  init=$(dump_filters "$(init_pid "$id")")
+  exec=$(dump_filters "$(cat "$BATS_TEST_TMPDIR/exec.pid")")
+  assert [ "$(wc -l <<<"$init")" -eq 1 ]
+  assert [ "${init%% *}" -gt 100 ]
+  assert_equal "$exec" "$init"
+  casca delete --force "$id"
+}
+
+@test "seccomp: a missing, damaged or foreign stored program: exec compiles the profile, filtered alike" {
+  run_mkdir_denied
+  init=$(dump_filters "$(init_pid "$id")")
+  f=$STATE_ROOT/$id/seccomp.bpf
+  # the stored program of another profile (mkdir allowed) is not this one's
+  make_bundle "$BATS_TEST_TMPDIR/other"
+  run_bg create --bundle "$BATS_TEST_TMPDIR/other" other
+  assert_success
+  cp "$STATE_ROOT/other/seccomp.bpf" "$f"
+  casca delete --force other
+  for damage in foreign truncate garbage symlink missing; do
+    case $damage in
+      truncate) truncate -s 100 "$f" ;;
+      garbage) head -c 20000 /dev/urandom > "$f" ;;
+      symlink) rm -f "$f"; ln -s "$STATE_ROOT/$id/config.json" "$f" ;;
+      missing) rm -f "$f" ;;
+    esac
+    run casca --debug exec "$id" sh -c 'mkdir /tmp/d || echo mkdir-failed'
+    assert_success
+    refute_line --partial "seccomp filter from the container's state"
+    assert_line --regexp 'exec: .*seccomp filter.*: compiling'
+    assert_line mkdir-failed
+    casca exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$id" sleep 1000
+    assert_equal "$(dump_filters "$(cat "$BATS_TEST_TMPDIR/exec.pid")")" "$init"
+    kill "$(cat "$BATS_TEST_TMPDIR/exec.pid")"
+  done
+  casca delete --force "$id"
+}
+
+@test "seccomp: exec without a stored program loads it from the cache, and fills the cache too" {
+  run_mkdir_denied
+  rm "$STATE_ROOT/$id/seccomp.bpf"
   f=$(ls "$STATE_ROOT"/@cache/seccomp/*.bpf)
   run casca --debug exec "$id" sh -c 'grep Seccomp: /proc/self/status; mkdir /tmp/d || echo mkdir-failed'
   assert_success

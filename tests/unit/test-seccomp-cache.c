@@ -2,7 +2,8 @@
 /* test-seccomp-cache.c - seccomp/cache.c: compiled programs load and filter
  * like libseccomp's own load, the cache hits on the same profile only, a
  * damaged, foreign or colliding file is a miss (and is rewritten), NOTIFY
- * profiles are not cached, the directory stays bounded. */
+ * profiles are not cached, the directory stays bounded; the program stored
+ * with a container's state comes back byte for byte for its profile only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -322,6 +323,65 @@ static void test_bad_dir(void)
         (void)!fchmodat(root_fd, "@cache", 0700, 0);
 }
 
+/* The program stored with a container's state: the same bytes back for the
+ * same profile, refused for another profile or a damaged image, none for a
+ * NOTIFY profile. */
+static void test_stored(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        struct casca_seccomp_prog *p, *q = NULL, *stored = NULL;
+        _cleanup_free_ void *image = NULL, *again = NULL;
+        struct profile pr;
+        size_t len = 0, len2 = 0;
+        bool cached;
+
+        p = get(profile(&pr, EACCES), -1, &cached);
+        is_int(casca_seccomp_prog_store(p, &pr.s, &image, &len, &err), 0, "store: an image");
+        ok(image && len > 24, "store: %zu bytes", len);
+        is_int(casca_seccomp_prog_from_stored(&pr.s, image, len, &stored, &err), 0,
+               "from_stored: the same profile loads");
+        /* the same bytes: stored again, the images are equal */
+        ok(stored && casca_seccomp_prog_store(stored, &pr.s, &again, &len2, &err) == 0 &&
+                   len2 == len && memcmp(again, image, len) == 0,
+           "from_stored: the very program that was stored");
+        if (stored && !under_valgrind)
+                is_int(uname_errno_under(stored), EACCES, "stored program: uname -> EACCES");
+        casca_seccomp_prog_free(stored);
+
+        profile(&pr, ENOSYS);
+        is_int(casca_seccomp_prog_from_stored(&pr.s, image, len, &q, &err), -EINVAL,
+               "from_stored: another profile's image is refused");
+        ok(q == NULL && err && strstr(err->msg, "stored seccomp filter"), "with a clear error");
+        casca_error_free(TAKE_PTR(err));
+        profile(&pr, EACCES);
+        for (size_t cut = 0; cut < len; cut += len / 7 + 1) {
+                if (casca_seccomp_prog_from_stored(&pr.s, image, cut, &q, &err) != -EINVAL) {
+                        ok(0, "from_stored: an image cut at %zu is refused", cut);
+                        break;
+                }
+                casca_error_free(TAKE_PTR(err));
+        }
+        ok(q == NULL, "from_stored: a cut image is refused");
+        ((unsigned char *)image)[30] ^= 1;
+        is_int(casca_seccomp_prog_from_stored(&pr.s, image, len, &q, &err), -EINVAL,
+               "from_stored: a changed key is refused");
+        casca_error_free(TAKE_PTR(err));
+        casca_seccomp_prog_free(p);
+
+        if (seccomp_api_get() >= 5) {
+                _cleanup_free_ void *none = (void *)1;
+
+                profile(&pr, 0);
+                pr.sc.action = CASCA_SCMP_NOTIFY;
+                pr.sc.has_errno_ret = false;
+                pr.s.listener_path = "/run/casca-test-nonexistent.sock";
+                p = get(&pr.s, -1, &cached);
+                ok(p && casca_seccomp_prog_store(p, &pr.s, &none, &len, &err) == 0 && !none,
+                   "store: nothing for a NOTIFY profile");
+                casca_seccomp_prog_free(p);
+        }
+}
+
 int main(void)
 {
         const char *preload = getenv("LD_PRELOAD");
@@ -338,6 +398,7 @@ int main(void)
         test_notify_not_cached();
         test_errors_and_trim();
         test_bad_dir();
+        test_stored();
         clear_cache();
         unlinkat(root_fd, CACHE, AT_REMOVEDIR);
         unlinkat(root_fd, "@cache", AT_REMOVEDIR);
