@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
@@ -215,16 +216,21 @@ static void props_set(struct props *p, const char *name, uint64_t v)
         }
 }
 
-/* "max" is systemd's infinity. */
+/* The first word of a control file's value; "max" is systemd's infinity. */
 static int limit_value(const char *s, uint64_t *ret)
 {
         size_t len = strcspn(s, " \n");
+        const char *end;
+        int r;
 
         if (len == 3 && strncmp(s, "max", 3) == 0) {
                 *ret = UINT64_MAX;
                 return 0;
         }
-        return casca_parse_u64(s, NULL, UINT64_MAX - 1, ret);
+        r = casca_parse_u64(s, &end, UINT64_MAX - 1, ret);
+        if (r == 0 && *end && *end != ' ' && *end != '\n')
+                r = -EINVAL;
+        return r;
 }
 
 /* "0-3,5" -> a bit per CPU (systemd's AllowedCPUs as "ay"). */
@@ -735,16 +741,34 @@ int casca_cgroup_systemd_remove_unit(const char *unit, struct casca_error **err)
         return stop_unit(bus, unit, err);
 }
 
+/* The cgroup directory is no more (systemd removed it). */
+static bool cgroup_gone(const char *path)
+{
+        char full[4096];
+        struct stat st;
+
+        if (casca_snprintf(full, sizeof(full), "%s%s", casca_cgroup_mountpoint(), path) < 0)
+                return false;
+        return stat(full, &st) < 0 && errno == ENOENT;
+}
+
 static int systemd_destroy(struct casca_cgroup *cg, struct casca_error **err)
 {
+        _cleanup_error_ struct casca_error *e = NULL;
         struct sdcg *sd = to_sd(cg);
         int r;
 
         reap_holder(sd);
-        /* kill, wait until empty, remove what the container made below */
-        r = sd->fs->ops->destroy(sd->fs, err);
-        if (r < 0)
+        /* kill, wait until empty, remove what the container made below.
+         * systemd may remove the scope's cgroup under us (a scope whose
+         * last process died, or one it stopped after an OOM kill): what is
+         * gone needs no removing. */
+        r = sd->fs->ops->destroy(sd->fs, &e);
+        if (r < 0 && !cgroup_gone(sd->fs->path)) {
+                if (err && !*err)
+                        *err = TAKE_PTR(e);
                 return r;
+        }
         return casca_cgroup_systemd_remove_unit(sd->unit, err);
 }
 

@@ -66,7 +66,7 @@ writable_rootfs() {
 c["linux"]["resources"]["pids"] = {"limit": 32}
 c["linux"]["resources"]["cpu"] = {"quota": 50000, "period": 100000, "shares": 1024}
 c["linux"]["resources"]["unified"] = {"memory.high": str(48 << 20)}
-c["linux"]["namespaces"].append({"type": "cgroup"})'
+assert {"type": "cgroup"} in c["linux"]["namespaces"]'
   args sh -c 'cat /proc/self/cgroup > /tmp/cg; sleep 100'
   id=$(cid)
   unit=casca-$id.scope
@@ -145,6 +145,7 @@ c["linux"]["namespaces"].append({"type": "cgroup"})'
   args dd if=/dev/zero of=/dev/null bs=64M count=1
   id=$(cid run)
   run sd run --bundle "$BUNDLE" "$id"
+  echo "$output"
   assert_equal "$status" 137
   assert no_unit "casca-$id.scope"
   # detached: the kill is in the scope's memory.events; the container stops
