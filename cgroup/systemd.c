@@ -413,7 +413,7 @@ static uint64_t now_usec(void)
  * arguments. */
 static int call_job(sd_bus *bus, const char *method, const char *unit,
                     int (*build)(sd_bus_message *m, const void *data), const void *data,
-                    bool *ret_no_unit, struct casca_error **err)
+                    bool *ret_no_unit, bool *ret_queued, struct casca_error **err)
 {
         _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_msg_ sd_bus_message *m = NULL, *reply = NULL;
@@ -425,6 +425,8 @@ static int call_job(sd_bus *bus, const char *method, const char *unit,
 
         if (ret_no_unit)
                 *ret_no_unit = false;
+        if (ret_queued)
+                *ret_queued = false;
         r = sd_bus_match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved",
                                 on_job_removed, &w);
         if (r < 0)
@@ -446,6 +448,8 @@ static int call_job(sd_bus *bus, const char *method, const char *unit,
                 }
                 return bus_fail(err, r, &e, method, unit);
         }
+        if (ret_queued)
+                *ret_queued = true; /* the unit is ours from here, whatever its job does */
         r = sd_bus_message_read(reply, "o", &job);
         if (r < 0) {
                 sd_bus_slot_unref(slot);
@@ -572,6 +576,7 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
         _cleanup_free_ char *unit = NULL, *path = NULL;
         _cleanup_bus_ sd_bus *bus = NULL;
         struct sdcg *sd = NULL;
+        bool queued = false;
         struct props props;
         char slice[256];
         int r;
@@ -603,7 +608,12 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
                 struct start_args a = {
                         .unit = unit, .slice = slice, .id = id, .pid = sd->holder, .props = &props};
 
-                r = call_job(bus, "StartTransientUnit", unit, build_start, &a, NULL, err);
+                r = call_job(bus, "StartTransientUnit", unit, build_start, &a, NULL, &queued, err);
+        }
+        /* refused (a unit of that name exists: another container's): not ours to stop */
+        if (r < 0 && !queued) {
+                reap_holder(sd);
+                goto fail;
         }
         if (r < 0)
                 goto fail_stop;
@@ -720,7 +730,7 @@ static int stop_unit(sd_bus *bus, const char *unit, struct casca_error **err)
         bool gone = false;
         int r;
 
-        r = call_job(bus, "StopUnit", unit, build_stop, unit, &gone, err);
+        r = call_job(bus, "StopUnit", unit, build_stop, unit, &gone, NULL, err);
         if (r < 0)
                 return r;
         r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", &e, NULL, "s",

@@ -269,3 +269,21 @@ c["linux"]["resources"]["pids"] = {"limit": 100}'
   assert no_unit "casca-$id.scope"
   assert_equal "$(state_ids)" ""
 }
+
+@test "a scope name another container holds is refused, and that container's unit is left alone" {
+  make_bundle
+  args sleep 100
+  cfg "c['linux']['cgroupsPath'] = 'system.slice:casca:shared-$$'"
+  id=$(cid)
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  unit=casca-shared-$$.scope
+  pid=$(state_field "$id" pid)
+  run sd run --bundle "$BUNDLE" "$(cid second)"
+  assert_failure
+  assert_output --partial "StartTransientUnit $unit"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(cat "$CG/system.slice/$unit/cgroup.procs")" "$pid"
+  sd delete --force "$id"
+  assert no_unit "$unit"
+}
