@@ -7,8 +7,9 @@
 # runs tests/vm/systemd-lane.sh: systemd-smoke.sh, then the bats files that
 # need systemd (systemd-cgroup.bats) in the same boot (`tests/run-checks.sh
 # vm-systemd`, make check-vm-systemd; tests/vm/README.md).
-# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds; -S: 2400, the smoke test
-# and systemd-cgroup.bats passed 900 s with other guests running; else 4500: the suite took about
+# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds; -S: 2400, as the boot,
+# the smoke test and systemd-cgroup.bats went past 900 s with other guests
+# running on 2026-12-05; else 4500: the suite took about
 # 32 minutes under TCG on 2 cores before system-boot.bats added ~9 more; with
 # other guests running it passed 60), and everything
 # tests/vm/run-in-vm.sh reads (VM_CACHE, VM_KERNEL_VERSION, VM_APPEND).
