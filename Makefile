@@ -7,14 +7,14 @@ INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc
 STATIC_CC ?= gcc
-PKGS      := libseccomp libcap yajl libmnl libnftnl yaml-0.1
+PKGS      := libseccomp libcap yajl libmnl libnftnl yaml-0.1 libsystemd
 
 # Debian packages the build, the demo, the checks and the VM lane need.
 # `make deps` installs the missing ones of all of them (check runs it first);
 # `make deps-demo` only what `make demo` needs, `make deps-lint` only what
 # `make lint` needs, `make deps-bench` adds the benchmarks' runtimes.
 DEB_BUILD := build-essential pkg-config libseccomp-dev libcap-dev libyajl-dev libmnl-dev \
-             libnftnl-dev libyaml-dev
+             libnftnl-dev libyaml-dev libsystemd-dev
 # tests/demo.sh: the tests' busybox rootfs, python3 to edit config.json
 DEB_DEMO  := busybox-static python3
 # tests/lint.sh: shellcheck, the Makefile's lint-format (clang-format) and

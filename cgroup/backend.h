@@ -21,6 +21,8 @@ struct casca_cgroup_ops {
                     struct casca_error **err);
         int (*stats)(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err);
         int (*destroy)(struct casca_cgroup *cg, struct casca_error **err);
+        /* optional: the container's processes are in (see casca_cgroup_started) */
+        int (*started)(struct casca_cgroup *cg);
         void (*free)(struct casca_cgroup *cg);
 };
 

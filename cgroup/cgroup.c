@@ -342,6 +342,12 @@ int casca_cgroup_destroy(struct casca_cgroup *cg, struct casca_error **err)
         return cg->ops->destroy(cg, err);
 }
 
+void casca_cgroup_started(struct casca_cgroup *cg)
+{
+        if (cg && cg->ops->started)
+                (void)cg->ops->started(cg);
+}
+
 void casca_cgroup_free(struct casca_cgroup *cg)
 {
         if (cg)

@@ -2,10 +2,11 @@
 /* cgroup.h - the cgroup manager: creates a container's cgroup, applies
  * linux.resources to it, freezes, kills, reports stats and removes it.
  *
- * Only cgroup v2 is supported, through a cgroupfs backend (cgroupfs.c);
- * callers hold an opaque `struct casca_cgroup` whose operations dispatch
- * through a backend table (backend.h), so a systemd backend can be added
- * without touching callers.  v1 and hybrid hierarchies are never touched:
+ * Only cgroup v2 is supported, through a cgroupfs backend (cgroupfs.c) or
+ * the systemd driver (systemd.c: a transient scope whose control files the
+ * cgroupfs backend then writes); callers hold an opaque `struct
+ * casca_cgroup` whose operations dispatch through a backend table
+ * (backend.h).  v1 and hybrid hierarchies are never touched:
  * on such hosts casca_cgroup_v2_available() is false and create fails with
  * -EOPNOTSUPP and a message saying so.
  *
@@ -152,6 +153,34 @@ static inline void casca_cgroup_watch_freep(struct casca_cgroup_watch **w)
  * casca created.  A cgroup that is already gone is not an error. */
 int casca_cgroup_destroy(struct casca_cgroup *cg, struct casca_error **err);
 void casca_cgroup_free(struct casca_cgroup *cg);
+/* The container's first process is in the cgroup: the systemd driver
+ * lets go of the process that held its scope until then. */
+void casca_cgroup_started(struct casca_cgroup *cg);
+
+/* ---- the systemd driver (systemd.c) ------------------------------------ */
+
+/* The scope and its cgroup path for linux.cgroupsPath "slice:prefix:name"
+ * (NULL or "": "system.slice:casca:<id>"): "prefix-name.scope" and
+ * "/<slice expanded>/prefix-name.scope" ("machine-a.slice" expands to
+ * "/machine.slice/machine-a.slice").  Either output may be NULL. */
+int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char **ret_unit,
+                                 char **ret_path, struct casca_error **err);
+/* Start the transient scope (StartTransientUnit, Delegate=yes, the limits
+ * systemd owns as properties; a waiting holder process as its first pid,
+ * until casca_cgroup_started()), wait for its job, then write every
+ * control file `res` maps to in the scope's cgroup.  On failure the unit
+ * is stopped again. */
+int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
+                                const struct casca_resources *res, struct casca_cgroup **ret,
+                                struct casca_error **err);
+/* Reopen a scope's cgroup from saved state: apply sets the unit's
+ * properties too, destroy stops and resets the unit. */
+int casca_cgroup_systemd_open(const char *path, const char *unit, struct casca_cgroup **ret,
+                              struct casca_error **err);
+/* StopUnit and ResetFailedUnit; a unit that is not loaded is not an error. */
+int casca_cgroup_systemd_remove_unit(const char *unit, struct casca_error **err);
+/* The systemd unit of a handle, NULL for a cgroupfs one. */
+const char *casca_cgroup_unit(const struct casca_cgroup *cg);
 
 static inline void casca_cgroup_freep(struct casca_cgroup **cg)
 {

@@ -53,8 +53,9 @@ static void usage(FILE *f)
                    "  --log FILE              also write errors and warnings to FILE\n"
                    "  --log-format text|json  format of --log (default text)\n"
                    "  --debug                 log debug messages\n"
-                   "  --cgroup-manager cgroupfs|disabled\n"
-                   "  --systemd-cgroup        use the systemd cgroup manager (not supported yet)\n"
+                   "  --cgroup-manager cgroupfs|systemd|disabled\n"
+                   "  --systemd-cgroup        the systemd cgroup manager: a transient scope\n"
+                   "                          (cgroupsPath slice:prefix:name; root only)\n"
                    "  -v, --version           print the version\n"
                    "  -h, --help              this help; `casca COMMAND --help` for a command\n");
 }
@@ -269,8 +270,7 @@ int main(int argc, char **argv)
                 } else if (strcmp(a, "--debug") == 0) {
                         cli.ctx.debug = true;
                 } else if (strcmp(a, "--systemd-cgroup") == 0) {
-                        BAD_GLOBAL("--systemd-cgroup: the systemd cgroup manager is not "
-                                   "supported yet; use --cgroup-manager cgroupfs");
+                        cli.ctx.cgroup_manager = CASCA_CGROUP_SYSTEMD;
                 } else if ((v = global_value(argc, argv, &i, "--root"))) {
                         cli.ctx.state_root = v;
                 } else if ((v = global_value(argc, argv, &i, "--log-format"))) {
@@ -286,10 +286,10 @@ int main(int argc, char **argv)
                         else if (strcmp(v, "cgroupfs") == 0)
                                 cli.ctx.cgroup_manager = CASCA_CGROUP_CGROUPFS;
                         else if (strcmp(v, "systemd") == 0)
-                                BAD_GLOBAL("--cgroup-manager systemd: not supported yet; use "
-                                           "cgroupfs");
+                                cli.ctx.cgroup_manager = CASCA_CGROUP_SYSTEMD;
                         else
-                                BAD_GLOBAL("--cgroup-manager: expected cgroupfs or disabled, "
+                                BAD_GLOBAL("--cgroup-manager: expected cgroupfs, systemd or "
+                                           "disabled, "
                                            "got `%s`",
                                            v);
                 } else {

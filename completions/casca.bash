@@ -37,7 +37,7 @@ _casca() {
       return
       ;;
     --cgroup-manager)
-      mapfile -t COMPREPLY < <(compgen -W "cgroupfs disabled" -- "$cur")
+      mapfile -t COMPREPLY < <(compgen -W "cgroupfs systemd disabled" -- "$cur")
       return
       ;;
   esac

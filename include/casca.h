@@ -63,7 +63,8 @@ CASCA_EXPORT void casca_error_free(struct casca_error *err);
 
 /* ---- the runtime context ------------------------------------------------ */
 
-enum casca_cgroup_manager { CASCA_CGROUP_CGROUPFS, CASCA_CGROUP_DISABLED };
+/* SYSTEMD: the container's cgroup is a transient systemd scope (root only) */
+enum casca_cgroup_manager { CASCA_CGROUP_CGROUPFS, CASCA_CGROUP_DISABLED, CASCA_CGROUP_SYSTEMD };
 enum casca_log_level { CASCA_LOG_ERROR, CASCA_LOG_WARNING, CASCA_LOG_INFO, CASCA_LOG_DEBUG };
 typedef void (*casca_log_fn)(enum casca_log_level level, const char *msg, void *userdata);
 

@@ -349,6 +349,11 @@ static int destroy(struct casca_context *ctx, struct casca_handle *h, struct cas
                 r = casca_cgroup_destroy(cg, err);
                 if (r < 0)
                         return casca_error_prefix(err, "container `%s`", h->st->id);
+        } else if (h->st->cgroup_unit) {
+                /* the scope's cgroup is gone (or never came): its unit too */
+                r = casca_cgroup_systemd_remove_unit(h->st->cgroup_unit, err);
+                if (r < 0)
+                        return casca_error_prefix(err, "container `%s`", h->st->id);
         }
         r = destroy_network(ctx, h, err);
         if (r < 0)

@@ -87,6 +87,7 @@ struct create {
         unsigned preserve_fds;
         struct casca_cgroup *cg;            /* NULL: no cgroup (hybrid host, disabled, rootless) */
         char *cg_path;                      /* where it goes, recorded before it is made */
+        char *cg_unit;                      /* --systemd-cgroup: its scope, recorded too */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state;                   /* state JSON handed to the child's hooks */
 
@@ -528,15 +529,27 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
         static const char opt_out[] =
                 "(--cgroup-manager disabled runs the container without them, with a warning)";
 
-        if (!limits && !devices)
-                return 0;
-        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED) {
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED && (limits || devices)) {
                 casca_log(c->ctx, CASCA_LOG_WARNING,
                           "container %s: linux.resources: %s not enforced: cgroups are disabled "
                           "(--cgroup-manager disabled)",
                           c->id, what);
                 return 0;
         }
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED)
+                return 0;
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD && geteuid() != 0)
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "the systemd cgroup manager: a non-root caller (the "
+                                        "user's systemd instance) is not supported yet; use "
+                                        "--cgroup-manager cgroupfs");
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD && !casca_cgroup_v2_available())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "the systemd cgroup manager needs a pure cgroup v2 "
+                                        "hierarchy at /sys/fs/cgroup, which this host does not "
+                                        "have");
+        if (!limits && !devices)
+                return 0;
         if (!casca_cgroup_v2_available())
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "linux.resources: %s need a pure cgroup v2 hierarchy at "
@@ -686,6 +699,9 @@ static int plan_cgroup(struct create *c, struct casca_error **err)
 {
         if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
                 return 0;
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
+                return casca_cgroup_systemd_resolve(c->cfg->linux_cfg.cgroups_path, c->id,
+                                                    &c->cg_unit, &c->cg_path, err);
         return casca_cgroup_resolve_path(c->cfg->linux_cfg.cgroups_path, c->id, &c->cg_path, err);
 }
 
@@ -742,8 +758,13 @@ static int create_cgroup(struct create *c, struct casca_error **err)
                                   : "no cgroup v2 hierarchy at /sys/fs/cgroup");
                 return 0;
         }
-        r = casca_cgroup_create(l->cgroups_path, c->id, l->has_resources ? &l->resources : NULL,
-                                &c->cg, err);
+        if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
+                r = casca_cgroup_systemd_create(l->cgroups_path, c->id,
+                                                l->has_resources ? &l->resources : NULL, &c->cg,
+                                                err);
+        else
+                r = casca_cgroup_create(l->cgroups_path, c->id,
+                                        l->has_resources ? &l->resources : NULL, &c->cg, err);
         if (r < 0 && !limits && geteuid() != 0) {
                 /* rootless without a delegated subtree: go on without one */
                 casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: running without a cgroup: %s",
@@ -1033,6 +1054,7 @@ static void create_free(struct create *c)
         free(c->root_abs);
         free(c->etc_dir);
         free(c->cg_path);
+        free(c->cg_unit);
         for (int i = 0; i < CASCA_ETC__MAX; i++)
                 casca_closep(&c->etc_mounts[i]);
         for (size_t i = 0; i < c->n_bind_fds; i++)
@@ -1105,6 +1127,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         st.rootfs = c.rootfs;
         st.created = now_rfc3339();
         st.cgroup_path = c.cg_path;
+        st.cgroup_unit = c.cg_unit;
         st.network = c.net_step;
         st.annotations = c.cfg->annotations;
         st.n_annotations = c.cfg->n_annotations;
@@ -1148,6 +1171,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (!c.cg && st.cgroup_path) {
                 /* rootless without a delegated subtree: none after all */
                 st.cgroup_path = NULL;
+                st.cgroup_unit = NULL;
                 r = casca_state_write(c.dir_fd, &st, err);
                 if (r < 0)
                         goto fail;
@@ -1185,6 +1209,8 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         }
         if (pid == 0)
                 child_main(&c);
+        /* the init (or stage 1) is in the cgroup: the systemd scope's holder may go */
+        casca_cgroup_started(c.cg);
         /* a kill from here on: the child dies with us (die_with_runtime) */
         kill_point("clone");
         casca_closep(&c.sock[1]);

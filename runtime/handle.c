@@ -77,7 +77,11 @@ struct casca_cgroup *casca_handle_cgroup(struct casca_handle *h)
 {
         struct casca_cgroup *cg = NULL;
 
-        if (!h->st->cgroup_path || casca_cgroup_open(h->st->cgroup_path, &cg, NULL) < 0)
+        if (!h->st->cgroup_path)
+                return NULL;
+        if (h->st->cgroup_unit ? casca_cgroup_systemd_open(h->st->cgroup_path, h->st->cgroup_unit,
+                                                           &cg, NULL) < 0
+                               : casca_cgroup_open(h->st->cgroup_path, &cg, NULL) < 0)
                 return NULL;
         return cg;
 }

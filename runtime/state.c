@@ -301,6 +301,8 @@ int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_erro
         casca_jgen_kint(&j, "pidStart", (long long)s->pid_start);
         gen_kv(&j, "created", s->created);
         gen_kv(&j, "cgroupPath", s->cgroup_path);
+        if (s->cgroup_unit)
+                gen_kv(&j, "cgroupUnit", s->cgroup_unit);
         casca_jgen_kbool(&j, "network", s->network);
         gen_annotations(&j, s);
         casca_jgen_map_close(&j);
@@ -360,6 +362,7 @@ int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **
         s->rootfs = dup_str(root, "rootfs");
         s->created = dup_str(root, "created");
         s->cgroup_path = dup_str(root, "cgroupPath");
+        s->cgroup_unit = dup_str(root, "cgroupUnit");
         s->ready = get_bool(root, "ready");
         s->network = get_bool(root, "network");
         s->pid = (pid_t)get_int(root, "pid");
@@ -438,6 +441,7 @@ void casca_state_free(struct casca_state *s)
         free(s->rootfs);
         free(s->created);
         free(s->cgroup_path);
+        free(s->cgroup_unit);
         for (size_t i = 0; i < s->n_annotations; i++) {
                 free(s->annotations[i].key);
                 free(s->annotations[i].value);

@@ -28,6 +28,7 @@ struct casca_state {
         uint64_t pid_start; /* /proc/<pid>/stat starttime, guards against reuse */
         char *created;      /* RFC 3339, UTC */
         char *cgroup_path;  /* NULL: no cgroup */
+        char *cgroup_unit;  /* the systemd scope (--systemd-cgroup), else NULL */
         bool network;       /* casca.network or linux.netDevices: delete undoes them
                                (set before create makes any of it) */
         bool incomplete;    /* no readable state.json: a leftover of a create killed

@@ -393,9 +393,9 @@ PY
   assert_equal "$status" 2
   run "$CASCA" start
   assert_equal "$status" 2
-  run "$CASCA" --systemd-cgroup list
+  run "$CASCA" --cgroup-manager nosuch list
   assert_failure
-  assert_output --partial "not supported yet"
+  assert_output --partial "expected cgroupfs, systemd or disabled"
   run "$CASCA" --version
   assert_output --partial "casca version"
 }
@@ -411,8 +411,8 @@ assert e["level"] == "error" and "does not exist" in e["msg"] and e["time"], e
 PY
   # a refused global option before --log still reaches the log: podman and
   # the containerd shim put theirs first, and show the log's text
-  run "$CASCA" --systemd-cgroup --log "$BATS_TEST_TMPDIR/log2" --log-format json state nope
+  run "$CASCA" --cgroup-manager nosuch --log "$BATS_TEST_TMPDIR/log2" --log-format json state nope
   assert_failure
   run cat "$BATS_TEST_TMPDIR/log2"
-  assert_output --regexp '^\{"level":"error","msg":"--systemd-cgroup: the systemd cgroup manager is not supported yet; use --cgroup-manager cgroupfs","time":"[0-9T:.-]+Z"\}$'
+  assert_output --regexp '^\{"level":"error","msg":"--cgroup-manager: expected cgroupfs, systemd or disabled, got `nosuch`","time":"[0-9T:.-]+Z"\}$'
 }

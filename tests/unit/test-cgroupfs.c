@@ -142,6 +142,51 @@ static void test_paths(void)
            "relative path ends up below our parent cgroup (%s)", p4 ? p4 : "");
 }
 
+/* The systemd driver's names: runc's "slice:prefix:name". */
+static void test_systemd_names(void)
+{
+        static const struct {
+                const char *in, *unit, *path;
+        } good[] = {
+                {NULL, "casca-x.scope", "/system.slice/casca-x.scope"},
+                {"", "casca-x.scope", "/system.slice/casca-x.scope"},
+                {"system.slice:casca:abc", "casca-abc.scope", "/system.slice/casca-abc.scope"},
+                {"machine-foo.slice:libpod:1", "libpod-1.scope",
+                 "/machine.slice/machine-foo.slice/libpod-1.scope"},
+                {"a-b-c.slice:p:n", "p-n.scope", "/a.slice/a-b.slice/a-b-c.slice/p-n.scope"},
+                {":casca:y", "casca-y.scope", "/system.slice/casca-y.scope"},
+                {"system.slice::y", "y.scope", "/system.slice/y.scope"},
+                {"-.slice:casca:y", "casca-y.scope", "/casca-y.scope"},
+        };
+        static const char *const bad[] = {"/a/b",
+                                          "a:b",
+                                          "a:b:c:d",
+                                          "foo:casca:x",
+                                          "-a.slice:p:n",
+                                          "a-.slice:p:n",
+                                          "a--b.slice:p:n",
+                                          "system.slice:casca:",
+                                          "system.slice:casca:a/b",
+                                          "system.slice:casca:x.slice"};
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                _cleanup_free_ char *unit = NULL, *path = NULL;
+
+                is_int(casca_cgroup_systemd_resolve(good[i].in, "x", &unit, &path, NULL), 0,
+                       "systemd: `%s` resolves", good[i].in ? good[i].in : "(null)");
+                is_str(unit, good[i].unit, "... unit %s", good[i].unit);
+                is_str(path, good[i].path, "... cgroup %s", good[i].path);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                _cleanup_error_ struct casca_error *e = NULL;
+                _cleanup_free_ char *unit = NULL, *path = NULL;
+                int r = casca_cgroup_systemd_resolve(bad[i], "x", &unit, &path, &e);
+
+                ok(r < 0 && e && strstr(e->msg, "linux.cgroupsPath"), "systemd: `%s` refused (%s)",
+                   bad[i], e ? e->msg : "accepted");
+        }
+}
+
 static void test_available(void)
 {
         char other[] = "/tmp/casca-cgnone.XXXXXX";
@@ -397,6 +442,7 @@ int main(void)
         put("cgroup.controllers", "cpuset cpu io memory pids\n");
         put("cgroup.subtree_control", "cpu\n");
         test_paths();
+        test_systemd_names();
         test_available();
         test_join_and_apply();
         test_pids_and_stats();

@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# systemd-cgroup.bats - the systemd cgroup driver (--systemd-cgroup,
+# --cgroup-manager systemd): the container's cgroup is a transient scope
+# systemd makes over D-Bus.  Needs systemd as pid 1 on cgroup v2: it runs in
+# the vm-systemd lane (tests/vm/check-vm.sh -S runs it after
+# systemd-smoke.sh, in the same boot; `VM_INIT=systemd tests/vm/check-vm.sh
+# tests/integration/systemd-cgroup.bats` runs it alone) and skips elsewhere.
+# What the tests read is what systemd says (systemctl show) and what the
+# kernel has (the scope's control files), never casca's own account.
+
+load helpers/casca
+
+CG=/sys/fs/cgroup
+
+setup() {
+  common_setup
+  if [ "$(cat /proc/1/comm 2> /dev/null)" != systemd ] ||
+    [ "$(stat -f -c %T $CG 2> /dev/null)" != cgroup2fs ]; then
+    skip "needs systemd as pid 1 on cgroup v2 (the vm-systemd lane: tests/vm/check-vm.sh -S)"
+  fi
+  # the test's units: casca-t<N>-<pid>*.scope
+  UNITS="casca-t${BATS_TEST_NUMBER}-$$*"
+}
+
+# Units of this test still loaded (any state), one per line.
+test_units() {
+  systemctl list-units --all --plain --no-legend "$UNITS" 2> /dev/null | awk '{ print $1 }'
+}
+
+teardown() {
+  local rc=0 left
+  common_teardown || rc=$?
+  [ -n "${UNITS:-}" ] || return $rc
+  left=$(test_units)
+  if [ -n "$left" ]; then
+    echo "left behind: units $left" >&2
+    systemctl stop "$UNITS" > /dev/null 2>&1 || true
+    systemctl reset-failed "$UNITS" > /dev/null 2>&1 || true
+    rc=1
+  fi
+  return $rc
+}
+
+sd() { casca --systemd-cgroup "$@"; }
+
+# prop UNIT PROPERTY: systemctl show's value
+prop() { systemctl show -P "$2" "$1"; }
+
+# no_unit UNIT: systemd has no such unit loaded (else says what it has)
+no_unit() {
+  local s
+  s=$(systemctl list-units --all --plain --no-legend "$1" 2>&1)
+  [ -z "$s" ] && return 0
+  echo "unit $1 is still there: $s"
+  return 1
+}
+
+writable_rootfs() {
+  cfg 'c["root"]["readonly"] = False'
+}
+
+@test "run: the container's cgroup is casca-ID.scope with its limits as unit properties and files" {
+  make_bundle
+  writable_rootfs
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 64 << 20}
+c["linux"]["resources"]["pids"] = {"limit": 32}
+c["linux"]["resources"]["cpu"] = {"quota": 50000, "period": 100000, "shares": 1024}
+c["linux"]["resources"]["unified"] = {"memory.high": str(48 << 20)}
+assert {"type": "cgroup"} in c["linux"]["namespaces"]'
+  args sh -c 'cat /proc/self/cgroup > /tmp/cg; sleep 100'
+  id=$(cid)
+  unit=casca-$id.scope
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(prop "$unit" Delegate)" yes
+  assert_equal "$(prop "$unit" ControlGroup)" "/system.slice/$unit"
+  assert_equal "$(prop "$unit" Slice)" system.slice
+  assert_equal "$(prop "$unit" MemoryMax)" 67108864
+  assert_equal "$(prop "$unit" MemoryHigh)" 50331648
+  assert_equal "$(prop "$unit" TasksMax)" 32
+  assert_equal "$(prop "$unit" CPUQuotaPerSecUSec)" 500ms
+  assert_equal "$(prop "$unit" CPUWeight)" 39
+  # the init is in the scope, which holds nothing else (the holder is gone)
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/system.slice/$unit"
+  assert_equal "$(cat "$CG/system.slice/$unit/cgroup.procs")" "$pid"
+  # the kernel's files say the same
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.max")" 67108864
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.high")" 50331648
+  assert_equal "$(cat "$CG/system.slice/$unit/pids.max")" 32
+  assert_equal "$(cat "$CG/system.slice/$unit/cpu.max")" "50000 100000"
+  # the init was cloned into the scope: its cgroup namespace is rooted there
+  wait_until test -s "$BUNDLE/rootfs/tmp/cg"
+  assert_equal "$(cat "$BUNDLE/rootfs/tmp/cg")" "0::/"
+  # a daemon-reload keeps them: systemd owns them
+  systemctl daemon-reload
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.max")" 67108864
+  assert_equal "$(cat "$CG/system.slice/$unit/pids.max")" 32
+  assert_equal "$(cat "$CG/system.slice/$unit/cpu.max")" "50000 100000"
+  # the state names the scope
+  assert_equal "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cgroupUnit"])' \
+    "$STATE_ROOT/$id/state.json")" "$unit"
+  sd delete --force "$id"
+  assert no_unit "$unit"
+  assert [ ! -e "$CG/system.slice/$unit" ]
+  assert_equal "$(test_units)" ""
+}
+
+@test "cgroupsPath slice:prefix:name: a named parent slice is created, an empty prefix gives ID.scope" {
+  make_bundle
+  args sleep 100
+  id=$(cid)
+  cfg "c['linux']['cgroupsPath'] = 'machine-cascabats$$.slice:casca:$id'"
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  unit=casca-$id.scope
+  assert_equal "$(prop "$unit" Slice)" "machine-cascabats$$.slice"
+  assert_equal "$(prop "machine-cascabats$$.slice" ActiveState)" active
+  assert_equal "$(prop "$unit" ControlGroup)" "/machine.slice/machine-cascabats$$.slice/$unit"
+  assert [ -d "$CG/machine.slice/machine-cascabats$$.slice/$unit" ]
+  sd delete --force "$id"
+  assert no_unit "$unit"
+  # the other spelling of the flag; no prefix
+  id2=$(cid noprefix)
+  cfg "c['linux']['cgroupsPath'] = 'system.slice::$id2'"
+  run_bg --cgroup-manager systemd run -d --bundle "$BUNDLE" "$id2"
+  assert_success
+  assert_equal "$(prop "$id2.scope" ActiveState)" active
+  casca --cgroup-manager systemd delete --force "$id2"
+  assert no_unit "$id2.scope"
+  systemctl stop "machine-cascabats$$.slice"
+  # a cgroupfs path is refused, naming the form
+  cfg "c['linux']['cgroupsPath'] = '/casca/$id'"
+  run sd run --bundle "$BUNDLE" "$(cid bad)"
+  assert_failure
+  assert_output --partial "expects \"slice:prefix:name\""
+  assert_equal "$(state_ids)" ""
+}
+
+@test "an allocation over memory.max is OOM-killed in the scope; delete leaves no (failed) unit" {
+  make_bundle
+  writable_rootfs
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 32 << 20, "swap": 32 << 20}'
+  args dd if=/dev/zero of=/dev/null bs=64M count=1
+  id=$(cid run)
+  run sd run --bundle "$BUNDLE" "$id"
+  echo "$output"
+  assert_equal "$status" 137
+  assert no_unit "casca-$id.scope"
+  # detached: the kill is in the scope's memory.events; the container stops
+  args sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exec dd if=/dev/zero of=/dev/null bs=64M count=1'
+  id=$(cid)
+  unit=casca-$id.scope
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.swap.max")" 0
+  touch "$BUNDLE/rootfs/tmp/go"
+  wait_until status_is "$id" stopped
+  # systemd saw it too (a unit it stopped for the OOM kill is failed)
+  result=$(prop "$unit" Result)
+  echo "unit $unit: $(prop "$unit" ActiveState) $result"
+  case $result in oom-kill | success) ;; *) false ;; esac
+  sd delete "$id"
+  assert no_unit "$unit"
+}
+
+@test "pause and resume freeze the scope's cgroup" {
+  make_bundle
+  writable_rootfs
+  args sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+  id=$(cid)
+  unit=casca-$id.scope
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  count=$BUNDLE/rootfs/tmp/count
+  wait_until test -s "$count"
+  sd pause "$id"
+  assert file_has "$CG/system.slice/$unit/cgroup.events" '^frozen 1$'
+  assert_equal "$(state_field "$id" status)" paused
+  a=$(cat "$count")
+  sleep 1
+  assert_equal "$(cat "$count")" "$a"
+  sd resume "$id"
+  assert file_has "$CG/system.slice/$unit/cgroup.events" '^frozen 0$'
+  assert_equal "$(state_field "$id" status)" running
+  wait_until file_changed "$count" "$a"
+  sd delete --force "$id"
+  assert no_unit "$unit"
+}
+
+# file_changed FILE OLD: FILE no longer holds OLD
+file_changed() {
+  [ "$(cat "$1")" != "$2" ] && return 0
+  echo "$1 still holds $2"
+  return 1
+}
+
+@test "update changes the unit's properties and the scope's files" {
+  make_bundle
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 256 << 20}
+c["linux"]["resources"]["pids"] = {"limit": 100}'
+  args sleep 100
+  id=$(cid)
+  unit=casca-$id.scope
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  run sd update --memory 128m --pids-limit 64 --cpu-quota 20000 --cpu-period 100000 \
+    --cpu-weight 50 "$id"
+  assert_success
+  assert_equal "$(prop "$unit" MemoryMax)" 134217728
+  assert_equal "$(prop "$unit" TasksMax)" 64
+  assert_equal "$(prop "$unit" CPUQuotaPerSecUSec)" 200ms
+  assert_equal "$(prop "$unit" CPUWeight)" 50
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.max")" 134217728
+  assert_equal "$(cat "$CG/system.slice/$unit/pids.max")" 64
+  assert_equal "$(cat "$CG/system.slice/$unit/cpu.max")" "20000 100000"
+  assert_equal "$(cat "$CG/system.slice/$unit/cpu.weight")" 50
+  # and they survive a daemon-reload
+  systemctl daemon-reload
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.max")" 134217728
+  assert_equal "$(cat "$CG/system.slice/$unit/pids.max")" 64
+  echo '{"pids": {"limit": 0}}' | sd update -r - "$id"
+  assert_equal "$(prop "$unit" TasksMax)" infinity
+  assert_equal "$(cat "$CG/system.slice/$unit/pids.max")" max
+  sd delete --force "$id"
+  assert no_unit "$unit"
+}
+
+@test "delete --force after the runtime was SIGKILLed mid-create leaves no unit" {
+  make_bundle
+  args true
+  hook=$BATS_TEST_TMPDIR/hook.pid
+  cfg "c['hooks'] = {'createRuntime': [{'path': '/bin/sh', 'args': ['sh', '-c', 'echo \$\$ > $hook; exec sleep 60']}]}"
+  id=$(cid)
+  unit=casca-$id.scope
+  "$CASCA" --root "$STATE_ROOT" --systemd-cgroup create --bundle "$BUNDLE" "$id" > /dev/null 2>&1 < /dev/null &
+  runtime=$!
+  wait_until test -s "$hook"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  kill -KILL "$runtime"
+  wait "$runtime" || true
+  kill -KILL "$(cat "$hook")" 2> /dev/null || true
+  run sd delete --force "$id"
+  assert_success
+  assert no_unit "$unit"
+  assert [ ! -e "$CG/system.slice/$unit" ]
+  assert [ ! -e "$STATE_ROOT/$id" ]
+  # killed before its init was cloned: the scope held only the holder
+  if [ -x "$CASCA_BUILD/tests/casca-steps" ]; then
+    id=$(cid steps)
+    CASCA_TEST_KILL_AT=cgroup "$CASCA_BUILD/tests/casca-steps" --root "$STATE_ROOT" \
+      --systemd-cgroup create --bundle "$BUNDLE" "$id" > /dev/null 2>&1 < /dev/null || true
+    run sd delete --force "$id"
+    assert_success
+    assert no_unit "casca-$id.scope"
+  fi
+}
+
+@test "a failed create leaves no unit" {
+  make_bundle
+  args true
+  # a value the kernel refuses, written after the scope started
+  cfg 'c["linux"]["resources"]["unified"] = {"cpu.idle": "5"}'
+  id=$(cid)
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial "write cpu.idle \"5\""
+  assert no_unit "casca-$id.scope"
+  assert_equal "$(state_ids)" ""
+}
+
+@test "a scope name another container holds is refused, and that container's unit is left alone" {
+  make_bundle
+  args sleep 100
+  cfg "c['linux']['cgroupsPath'] = 'system.slice:casca:shared-$$'"
+  id=$(cid)
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  unit=casca-shared-$$.scope
+  pid=$(state_field "$id" pid)
+  run sd run --bundle "$BUNDLE" "$(cid second)"
+  assert_failure
+  assert_output --partial "StartTransientUnit $unit"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(cat "$CG/system.slice/$unit/cgroup.procs")" "$pid"
+  sd delete --force "$id"
+  assert no_unit "$unit"
+}
