@@ -156,6 +156,28 @@ PY
   casca delete --force "$id"
 }
 
+@test "a running container whose state.json is damaged: delete --force kills it and removes its cgroup" {
+  need_cgroup2
+  make_bundle
+  args sleep 1000
+  cfg "c['process']['env'].append('CASCA_TEST_MARK=$MARK')"
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  [ -d "$CG/casca/$id" ]
+  printf '{"ociVersion": "1.2.0", "id": "%s", "pid": "x' "$id" > "$STATE_ROOT/$id/state.json"
+  run casca list -q
+  assert_line "$id"
+  run casca delete --force "$id"
+  assert_success
+  assert [ ! -e "$STATE_ROOT/$id" ]
+  # the init (and all else in the cgroup) is dead and the cgroup gone
+  wait_until dead "$pid"
+  wait_until no_marked_process
+  assert [ ! -e "$CG/casca/$id" ]
+}
+
 @test "delete --force never signals a process that merely has the recorded pid" {
   make_bundle
   args sleep 1000
