@@ -17,8 +17,8 @@ setup() {
 teardown() { :; }
 
 @test "soak (short): seeded faults, no leak, no hang, no unexplained failure" {
-  run env SOAK_CYCLES="${SOAK_CYCLES:-28}" SOAK_PAR=2 SOAK_SEED="${SOAK_SEED:-15}" \
-    SOAK_LOAD="${SOAK_LOAD:-10}" SOAK_EVENTS=5 CASCA="$CASCA" "$TESTS_DIR/soak/soak.sh"
+  run env SOAK_CYCLES="${SOAK_CYCLES:-8}" SOAK_PAR=2 SOAK_SEED="${SOAK_SEED:-15}" \
+    SOAK_LOAD="${SOAK_LOAD:-6}" SOAK_EVENTS=5 CASCA="$CASCA" "$TESTS_DIR/soak/soak.sh"
   echo "$output"
   assert_success
   assert_line "# soak: passed"

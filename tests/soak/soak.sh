@@ -184,7 +184,7 @@ waitv() {
     fi
     sleep 0.1
   done
-  wait "$pid"
+  wait "$pid" 2>/dev/null
 }
 msleep() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
