@@ -1016,8 +1016,10 @@ static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
                           ignored->msg, c->id);
                 return;
         }
+        /* through the fd create holds: out of fds (EMFILE), opening the
+         * directory again would fail and leave it */
         if (c->root_fd >= 0 && c->dir_fd >= 0)
-                casca_state_dir_remove(c->root_fd, c->id, NULL);
+                casca_state_dir_remove_fd(c->root_fd, TAKE_FD(c->dir_fd), c->id, NULL);
 }
 
 static void create_free(struct create *c)

@@ -178,6 +178,34 @@ PY
   assert [ ! -e "$CG/casca/$id" ]
 }
 
+@test "a create out of file descriptors (ulimit -n) fails with EMFILE and leaves no state dir" {
+  make_bundle
+  args sleep 1000
+  local n failed=0
+  for n in 4 5 6 7 8 9 10 11 12; do
+    id=$(cid "n$n")
+    status=0
+    # only stdio open (bats keeps others), then the soft limit lowered
+    python3 -c '
+import os, resource, sys
+os.closerange(3, 65536)
+resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[1]), resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+os.execv(sys.argv[2], sys.argv[2:])' "$n" "$CASCA" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$id" \
+      > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null || status=$?
+    output=$(cat "$BATS_TEST_TMPDIR/out")
+    if [ "$status" -ne 0 ]; then
+      failed=$((failed + 1))
+      assert_output --partial "Too many open files"
+      # nothing half-made: the state dir went with the failed create
+      assert [ ! -e "$STATE_ROOT/$id" ]
+    else
+      casca delete --force "$id"
+    fi
+  done
+  # the small limits did make create fail
+  [ "$failed" -ge 3 ]
+}
+
 @test "delete --force never signals a process that merely has the recorded pid" {
   make_bundle
   args sleep 1000
