@@ -376,7 +376,7 @@ cycle() {
     ulimit-n)
       local lim=$((8 + RANDOM % 24))
       (
-        ulimit -n "$lim"
+        ulimit -S -n "$lim"
         cas "$root" "$out" create -b "$B" "$id"
       )
       r=$?
