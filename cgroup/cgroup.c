@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <sys/xattr.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +325,30 @@ int casca_cgroup_delegate(struct casca_cgroup *cg, uid_t uid, gid_t gid, struct 
                                                cg->path, f, (unsigned)uid, (unsigned)gid);
         }
         return 0;
+}
+
+#define OWNER_XATTR "trusted.casca.owner"
+
+int casca_cgroup_set_owner(struct casca_cgroup *cg, const char *owner, struct casca_error **err)
+{
+        char fd_path[64];
+
+        if (casca_snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", cg->dfd) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "cgroup %s", cg->path);
+        if (setxattr(fd_path, OWNER_XATTR, owner, strlen(owner), 0) < 0)
+                return casca_error_set(err, errno, "cgroup %s: set %s", cg->path, OWNER_XATTR);
+        return 0;
+}
+
+bool casca_cgroup_owned_by(struct casca_cgroup *cg, const char *owner)
+{
+        char fd_path[64], mark[4096];
+        ssize_t n;
+
+        if (casca_snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", cg->dfd) < 0)
+                return false;
+        n = getxattr(fd_path, OWNER_XATTR, mark, sizeof(mark));
+        return n >= 0 && (size_t)n == strlen(owner) && memcmp(mark, owner, (size_t)n) == 0;
 }
 
 int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,

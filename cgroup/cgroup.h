@@ -117,6 +117,12 @@ int casca_cgroup_kill(struct casca_cgroup *cg, struct casca_error **err);
  * cgroup.subtree_control...), never the limit files, which belong to the
  * parent's distribution. */
 int casca_cgroup_delegate(struct casca_cgroup *cg, uid_t uid, gid_t gid, struct casca_error **err);
+/* Mark the cgroup as `owner`'s (a container's state dir, "<root>/<id>") in
+ * its trusted.casca.owner xattr; what a delete that lost the container's
+ * state.json goes by (casca_cgroup_owned_by). */
+int casca_cgroup_set_owner(struct casca_cgroup *cg, const char *owner, struct casca_error **err);
+/* Does the cgroup carry `owner`'s mark? */
+bool casca_cgroup_owned_by(struct casca_cgroup *cg, const char *owner);
 /* Every pid in the cgroup and its descendants, sorted (malloc'd). */
 int casca_cgroup_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                       struct casca_error **err);

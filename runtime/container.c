@@ -304,14 +304,15 @@ static int destroy_network(struct casca_context *ctx, struct casca_handle *h,
 
 /* The cgroup of a container without a readable state.json (a create of an
  * older casca killed before it recorded its cgroup, or a damaged state):
- * where its config.json says create put it.  Only an empty one is taken:
- * processes in it cannot be told to be the container's. */
+ * where its config.json says create put it.  Only an empty one is taken,
+ * or one that create marked as this container's (casca_cgroup_set_owner):
+ * other processes in it cannot be told to be the container's. */
 static struct casca_cgroup *recover_cgroup(struct casca_context *ctx, struct casca_handle *h)
 {
         _cleanup_config_ struct casca_config *cfg = NULL;
         _cleanup_cgroup_ struct casca_cgroup *cg = NULL;
         _cleanup_free_ pid_t *pids = NULL;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *root = NULL, *owner = NULL;
         size_t n = 0;
 
         if (ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
@@ -321,6 +322,10 @@ static struct casca_cgroup *recover_cgroup(struct casca_context *ctx, struct cas
             casca_cgroup_resolve_path(cfg->linux_cfg.cgroups_path, h->st->id, &path, NULL) < 0 ||
             casca_cgroup_open(path, &cg, NULL) < 0)
                 return NULL;
+        root = casca_state_root_abs(ctx, NULL);
+        if (root && asprintf(&owner, "%s/%s", root, h->st->id) >= 0 &&
+            casca_cgroup_owned_by(cg, owner))
+                return TAKE_PTR(cg);
         if (casca_cgroup_pids(cg, &pids, &n, NULL) < 0 || n > 0) {
                 casca_log(ctx, CASCA_LOG_WARNING,
                           "container %s: no state.json; cgroup %s holds processes that may not "

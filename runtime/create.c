@@ -682,15 +682,30 @@ static int set_device_rules(struct create *c, struct casca_error **err)
 /* Like runc: a cgroup that already holds processes (linux.cgroupsPath
  * naming another's) is shared with them: its limits bind them too, and
  * delete kills them. */
-static void warn_populated(struct create *c)
+/* A cgroup that already holds processes is warned about; an empty one is
+ * marked as this container's (casca_cgroup_set_owner), so that a delete
+ * which finds state.json damaged can still kill what runs in it. */
+static void warn_populated_or_mark(struct create *c)
 {
         _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_free_ char *root = NULL, *owner = NULL;
+        struct casca_error *e = NULL;
         size_t n = 0;
 
-        if (casca_cgroup_pids(c->cg, &pids, &n, NULL) >= 0 && n > 0)
+        if (casca_cgroup_pids(c->cg, &pids, &n, NULL) >= 0 && n > 0) {
                 casca_log(c->ctx, CASCA_LOG_WARNING,
                           "container %s: its cgroup %s is not empty: %zu process(es) found", c->id,
                           casca_cgroup_path(c->cg), n);
+                return;
+        }
+        root = casca_state_root_abs(c->ctx, NULL);
+        if (!root || asprintf(&owner, "%s/%s", root, c->id) < 0)
+                return;
+        /* best effort: trusted.* needs CAP_SYS_ADMIN (not rootless) */
+        if (casca_cgroup_set_owner(c->cg, owner, &e) < 0) {
+                casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: %s", c->id, e->msg);
+                casca_error_free(e);
+        }
 }
 
 /* Where the cgroup goes, to record it before it is made; none when
@@ -775,7 +790,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         }
         if (r < 0)
                 return r;
-        warn_populated(c);
+        warn_populated_or_mark(c);
         r = delegate_cgroup(c, err);
         if (r < 0)
                 return r;
@@ -1037,8 +1052,10 @@ static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
                           ignored->msg, c->id);
                 return;
         }
+        /* through the fd create holds: out of fds (EMFILE), opening the
+         * directory again would fail and leave it */
         if (c->root_fd >= 0 && c->dir_fd >= 0)
-                casca_state_dir_remove(c->root_fd, c->id, NULL);
+                casca_state_dir_remove_fd(c->root_fd, TAKE_FD(c->dir_fd), c->id, NULL);
 }
 
 static void create_free(struct create *c)

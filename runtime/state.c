@@ -215,16 +215,10 @@ int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct cas
         return TAKE_FD(fd);
 }
 
-int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err)
+static int remove_dir(int root_fd, DIR *d, const char *id, struct casca_error **err)
 {
-        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(root_fd, id);
         struct dirent *de;
 
-        if (!d) {
-                if (errno == ENOENT)
-                        return 0;
-                return casca_error_set(err, errno, "open state dir for `%s`", id);
-        }
         while ((de = readdir(d))) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
@@ -235,6 +229,32 @@ int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err
         if (unlinkat(root_fd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return casca_error_set(err, errno, "remove state dir of `%s`", id);
         return 0;
+}
+
+int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err)
+{
+        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(root_fd, id);
+
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                return casca_error_set(err, errno, "open state dir for `%s`", id);
+        }
+        return remove_dir(root_fd, d, id, err);
+}
+
+int casca_state_dir_remove_fd(int root_fd, int dir_fd, const char *id, struct casca_error **err)
+{
+        _cleanup_closedir_ DIR *d = fdopendir(dir_fd);
+
+        if (!d) {
+                int e = errno;
+
+                close(dir_fd);
+                return casca_error_set(err, e, "open state dir for `%s`", id);
+        }
+        rewinddir(d);
+        return remove_dir(root_fd, d, id, err);
 }
 
 int casca_write_atomic(int dir_fd, const char *name, const void *buf, size_t len,

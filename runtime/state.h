@@ -68,6 +68,9 @@ int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err
 /* Open and lock an existing state dir: "container `id` does not exist". */
 int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err);
 int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err);
+/* The same through dir_fd, an O_RDONLY fd of the directory, which it takes
+ * (closes): needs no new fd, so it works where open fails with EMFILE. */
+int casca_state_dir_remove_fd(int root_fd, int dir_fd, const char *id, struct casca_error **err);
 
 int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_error **err);
 /* -ENOENT: no state.json; -EINVAL: one that is not a whole state. */

@@ -156,6 +156,56 @@ PY
   casca delete --force "$id"
 }
 
+@test "a running container whose state.json is damaged: delete --force kills it and removes its cgroup" {
+  need_cgroup2
+  make_bundle
+  args sleep 1000
+  cfg "c['process']['env'].append('CASCA_TEST_MARK=$MARK')"
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  [ -d "$CG/casca/$id" ]
+  printf '{"ociVersion": "1.2.0", "id": "%s", "pid": "x' "$id" > "$STATE_ROOT/$id/state.json"
+  run casca list -q
+  assert_line "$id"
+  run casca delete --force "$id"
+  assert_success
+  assert [ ! -e "$STATE_ROOT/$id" ]
+  # the init (and all else in the cgroup) is dead and the cgroup gone
+  wait_until dead "$pid"
+  wait_until no_marked_process
+  assert [ ! -e "$CG/casca/$id" ]
+}
+
+@test "a create out of file descriptors (ulimit -n) fails with EMFILE and leaves no state dir" {
+  make_bundle
+  args sleep 1000
+  local n failed=0
+  for n in 4 5 6 7 8 9 10 11 12; do
+    id=$(cid "n$n")
+    status=0
+    # only stdio open (bats keeps others), then the soft limit lowered
+    python3 -c '
+import os, resource, sys
+os.closerange(3, 65536)
+resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[1]), resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+os.execv(sys.argv[2], sys.argv[2:])' "$n" "$CASCA" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$id" \
+      > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null || status=$?
+    output=$(cat "$BATS_TEST_TMPDIR/out")
+    if [ "$status" -ne 0 ]; then
+      failed=$((failed + 1))
+      assert_output --partial "Too many open files"
+      # nothing half-made: the state dir went with the failed create
+      assert [ ! -e "$STATE_ROOT/$id" ]
+    else
+      casca delete --force "$id"
+    fi
+  done
+  # the small limits did make create fail
+  [ "$failed" -ge 3 ]
+}
+
 @test "delete --force never signals a process that merely has the recorded pid" {
   make_bundle
   args sleep 1000
