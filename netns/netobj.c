@@ -716,13 +716,12 @@ int casca_netdef_prune(const char *state_root, char ***ret, struct casca_error *
                         return r;
                 }
                 char **nv = reallocarray(out, k + 2, sizeof(char *));
-                if (!nv || !(nv[k] = strdup(v[i]->name))) {
-                        if (nv)
-                                out = nv;
+                if (nv)
+                        out = nv;
+                if (!nv || !(out[k] = strdup(v[i]->name))) {
                         casca_netdef_list_free(v, n);
                         return casca_error_set(err, ENOMEM, "prune");
                 }
-                out = nv;
                 out[++k] = NULL;
         }
         casca_netdef_list_free(v, n);

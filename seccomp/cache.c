@@ -69,6 +69,11 @@ struct buf {
         bool oom;
 };
 
+static void buf_release(struct buf *b)
+{
+        free(b->p);
+}
+
 static void buf_add(struct buf *b, const void *data, size_t len)
 {
         if (b->oom || len == 0) /* buf_str(b, NULL): memcpy's source must not be NULL */
@@ -391,7 +396,7 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
         _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
         _cleanup_close_ int dir_fd = -1;
         struct casca_seccomp_prog *p;
-        struct buf key = {0};
+        _cleanup_(buf_release) struct buf key = {0};
         char name[32];
         int r;
 
@@ -426,11 +431,9 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
         if (dir_fd >= 0)
                 cache_write(dir_fd, name, &key, p);
 done:
-        free(key.p);
         *ret = p;
         return 0;
 fail:
-        free(key.p);
         casca_seccomp_prog_free(p);
         return r;
 }
@@ -466,8 +469,7 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
 int casca_seccomp_prog_store(const struct casca_seccomp_prog *p, const struct casca_seccomp *s,
                              void **ret, size_t *ret_len, struct casca_error **err)
 {
-        _cleanup_free_ unsigned char *key_p = NULL;
-        struct buf key = {0};
+        _cleanup_(buf_release) struct buf key = {0};
         unsigned char *data;
         int r;
 
@@ -476,7 +478,6 @@ int casca_seccomp_prog_store(const struct casca_seccomp_prog *p, const struct ca
         if (!p || !s || p->ctx || !has_program(s))
                 return 0;
         r = cache_key(s, false, &key);
-        key_p = key.p;
         if (r < 0)
                 return casca_error_set(err, -r, "linux.seccomp: store the compiled filter");
         r = image_make(&key, p, &data, ret_len);
@@ -489,9 +490,8 @@ int casca_seccomp_prog_store(const struct casca_seccomp_prog *p, const struct ca
 int casca_seccomp_prog_from_stored(const struct casca_seccomp *s, const void *data, size_t len,
                                    struct casca_seccomp_prog **ret, struct casca_error **err)
 {
-        _cleanup_free_ unsigned char *key_p = NULL;
         struct casca_seccomp_prog *p;
-        struct buf key = {0};
+        _cleanup_(buf_release) struct buf key = {0};
         int r;
 
         *ret = NULL;
@@ -499,7 +499,6 @@ int casca_seccomp_prog_from_stored(const struct casca_seccomp *s, const void *da
                 return casca_error_setx(err, EINVAL,
                                         "stored seccomp filter: the profile has no program");
         r = cache_key(s, false, &key);
-        key_p = key.p;
         if (r < 0)
                 return casca_error_set(err, -r, "stored seccomp filter");
         p = calloc(1, sizeof(*p));
