@@ -11,6 +11,8 @@ bats_require_minimum_version 1.5.0
 SRC=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 
 setup() {
+  # a check of the source tree: the host lane runs it; the guest would only repeat it
+  [ "${CASCA_VM:-}" != 1 ] || skip "a static check of the sources (host lane only)"
   COPY=$BATS_TEST_TMPDIR/src
   mkdir -p "$COPY"
   cp -r "$SRC"/{util,cgroup,netns,seccomp,runtime,cli,include} "$COPY"/
