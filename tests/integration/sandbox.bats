@@ -6,6 +6,11 @@ load helpers/casca
 load helpers/users
 
 teardown() {
+  if [ -n "${SANDBOX_BG:-}" ]; then
+    kill -KILL "$SANDBOX_BG" 2> /dev/null || true
+    wait "$SANDBOX_BG" 2> /dev/null || true
+    casca sandbox -- true > /dev/null 2>&1 || true # sweeps what it left
+  fi
   remove_test_users
   common_teardown
 }
@@ -172,13 +177,19 @@ ro"
 
 # the pid of the sandbox's command: the process whose argv is exactly ARGV
 # (a marker only this test runs), a child of casca's pid namespace
-marked_pid() { pgrep -fx "$1" | head -n 1; }
+# (fails while there is none: wait_until waits on it)
+marked_pid() {
+  local p
+  p=$(pgrep -fx "$1" | head -n 1)
+  [ -n "$p" ] && echo "$p"
+}
 
 @test "sandbox: a SIGKILLed casca takes its command with it; the next sandbox removes what it left" {
   local mark="sleep 9$$7" casca_pid cmd_pid left
   # shellcheck disable=SC2086 # the marker is two words
   "$CASCA" --root "$STATE_ROOT" sandbox -- $mark &
   casca_pid=$!
+  SANDBOX_BG=$casca_pid # teardown ends it if the test fails first
   wait_until --timeout 20 marked_pid "$mark"
   cmd_pid=$(marked_pid "$mark")
   [ -n "$cmd_pid" ]
