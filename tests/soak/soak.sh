@@ -141,6 +141,8 @@ for spec in sys.argv[7:]:
   c["process"]["args"] = ["sh", "-c", "nc -ll -p 80 -e echo soak-ok & wait", mark]
   c["process"]["env"].append("SOAK_MARK=" + mark)
   gw = subnet.split("/")[0].rsplit(".", 1)[0] + ".1"
+  # an inline bridge per root (spec --network bridge names the network default)
+  c["casca"]["network"].pop("name", None)
   c["casca"]["network"].update({"bridge": br, "subnet": subnet, "gateway": gw,
                                 "ports": [{"hostPort": int(port), "containerPort": 80}]})
   if cg == "1":
