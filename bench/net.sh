@@ -166,6 +166,7 @@ python3 - "$B/config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c["process"]["args"] = ["sleep", "100000"]
+c["casca"]["network"].pop("name", None)  # an inline bridge, not the network default
 c["casca"]["network"].update(bridge="casca2", subnet="10.92.0.0/16", gateway="10.92.0.1")
 json.dump(c, open(sys.argv[1], "w"))
 PY
