@@ -170,7 +170,7 @@ c["casca"]["network"].pop("name", None)  # an inline bridge, not the network def
 c["casca"]["network"].update(bridge="casca2", subnet="10.92.0.0/16", gateway="10.92.0.1")
 json.dump(c, open(sys.argv[1], "w"))
 PY
-cli() { nsenter --net="/run/netns/$H" "$CASCA" --root "$WORK/cli-state" "$@"; }
+cli() { nsenter --net="/run/netns/$H" "$CASCA" --root "$WORK/cli-state" --cgroup-manager disabled "$@"; }
 
 echo "# casca CLI: create -> network-ready, $N_CMP containers (each deleted after)"
 : >"$WORK/cli.txt"
