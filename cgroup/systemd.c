@@ -322,6 +322,17 @@ static int props_from_settings(const struct casca_cgroup_settings *set, struct p
         return 0;
 }
 
+/* linux.resources as cgroup file settings (set) and, of those, the ones
+ * systemd owns as unit properties (p) */
+static int props_from_resources(const struct casca_resources *res,
+                                struct casca_cgroup_settings *set, struct props *p,
+                                struct casca_error **err)
+{
+        int r = casca_cgroup_map_resources(res, set, err);
+
+        return r < 0 ? r : props_from_settings(set, p, err);
+}
+
 /* ("name", <"ay" bytes>) */
 static int append_bytes_prop(sd_bus_message *m, const char *name, const uint8_t *bytes, size_t n)
 {
@@ -584,10 +595,7 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
         r = casca_cgroup_systemd_resolve(cgroups_path, id, &unit, &path, err);
         if (r < 0)
                 return r;
-        r = casca_cgroup_map_resources(res, &set, err);
-        if (r < 0)
-                return r;
-        r = props_from_settings(&set, &props, err);
+        r = props_from_resources(res, &set, &props, err);
         if (r < 0)
                 return r;
         if (slice_of(path, slice, sizeof(slice)) < 0)
@@ -688,10 +696,7 @@ static int systemd_apply(struct casca_cgroup *cg, const struct casca_resources *
         struct props props;
         int r;
 
-        r = casca_cgroup_map_resources(res, &set, err);
-        if (r < 0)
-                return r;
-        r = props_from_settings(&set, &props, err);
+        r = props_from_resources(res, &set, &props, err);
         if (r < 0)
                 return r;
         if (props.n || props.n_cpus || props.n_mems) {

@@ -70,6 +70,18 @@ static void closep_nl(struct casca_nl **nl)
         casca_nl_close(*nl);
 }
 
+/* netlink sockets in our network namespace (*host) and in netns_fd's (*ctr) */
+static int open_host_and_container(int netns_fd, struct casca_nl **host, struct casca_nl **ctr,
+                                   struct casca_error **err)
+{
+        int r = casca_nl_open(NETLINK_ROUTE, -1, host, err);
+
+        if (r < 0)
+                return r;
+        r = casca_nl_open(NETLINK_ROUTE, netns_fd, ctr, err);
+        return r < 0 ? casca_error_prefix(err, "container network namespace") : 0;
+}
+
 /* ---- teardown --------------------------------------------------------------- */
 
 /* Find an open handle on the network namespace (dev, ino): the runtime's pin
@@ -431,12 +443,9 @@ static int setup_steps(const struct casca_netconf *nc, const char *id, int netns
                         return r;
                 casca_network_step("ports");
         }
-        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        r = open_host_and_container(netns_fd, &nl, &cnl, err);
         if (r < 0)
                 return r;
-        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
-        if (r < 0)
-                return casca_error_prefix(err, "container network namespace");
 
         br = nc->network ? casca_bridge_lookup(nl, nc->network, nc->bridge, err)
                          : casca_bridge_ensure(nl, nc, err);
@@ -521,12 +530,9 @@ static int setup_sub(const struct casca_netconf *nc, const struct casca_netdef *
         struct casca_link_info parent;
         int r;
 
-        r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
+        r = open_host_and_container(netns_fd, &nl, &cnl, err);
         if (r < 0)
                 return r;
-        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &cnl, err);
-        if (r < 0)
-                return casca_error_prefix(err, "container network namespace");
         r = casca_link_get(nl, d->parent, &parent);
         if (r < 0)
                 return casca_nl_error(nl, r, err, "network `%s`: parent interface `%s`", d->name,
