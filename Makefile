@@ -24,21 +24,6 @@ DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 p
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
              uidmap passt
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
-# The fault-injection soak (tests/soak/soak.sh, issue 15) in a VM lane guest
-# (pure cgroup v2).  SOAK_CYCLES, SOAK_PAR, SOAK_SEED, SOAK_LOAD, SOAK_EVENTS
-# as in the script's header; SOAK_VM_TIMEOUT bounds the guest (seconds).
-# `make check` runs a short version (tests/integration/soak.bats).  Not part
-# of `make check`.
-SOAK_CYCLES ?= 300
-SOAK_PAR ?= 2
-SOAK_LOAD ?= 200
-SOAK_EVENTS ?= 30
-SOAK_VM_TIMEOUT ?= 3600
-soak: all tests
-	SOAK_CYCLES=$(SOAK_CYCLES) SOAK_PAR=$(SOAK_PAR) SOAK_SEED=$(SOAK_SEED) SOAK_LOAD=$(SOAK_LOAD) \
-	SOAK_EVENTS=$(SOAK_EVENTS) tests/vm/run-in-vm.sh -t $(SOAK_VM_TIMEOUT) -e SOAK_CYCLES -e SOAK_PAR \
-	  -e SOAK_SEED -e SOAK_LOAD -e SOAK_EVENTS -- tests/soak/soak.sh
-
 # The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
 # systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs
 # (getcap, setcap: its --shift).
@@ -317,6 +302,21 @@ asan-build:
 
 check-asan: deps
 	tests/run-checks.sh asan
+
+# The fault-injection soak (tests/soak/soak.sh, issue 15) in a VM lane guest
+# (pure cgroup v2).  SOAK_CYCLES, SOAK_PAR, SOAK_SEED, SOAK_LOAD, SOAK_EVENTS
+# as in the script's header; SOAK_VM_TIMEOUT bounds the guest (seconds).
+# `make check` runs a short version (tests/integration/soak.bats).  Not part
+# of `make check`.
+SOAK_CYCLES ?= 300
+SOAK_PAR ?= 2
+SOAK_LOAD ?= 200
+SOAK_EVENTS ?= 30
+SOAK_VM_TIMEOUT ?= 3600
+soak: all tests
+	SOAK_CYCLES=$(SOAK_CYCLES) SOAK_PAR=$(SOAK_PAR) SOAK_SEED=$(SOAK_SEED) SOAK_LOAD=$(SOAK_LOAD) \
+	SOAK_EVENTS=$(SOAK_EVENTS) tests/vm/run-in-vm.sh -t $(SOAK_VM_TIMEOUT) -e SOAK_CYCLES -e SOAK_PAR \
+	  -e SOAK_SEED -e SOAK_LOAD -e SOAK_EVENTS -- tests/soak/soak.sh
 
 bench: deps-bench
 	$(MAKE) all

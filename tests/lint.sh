@@ -9,6 +9,8 @@
 #   - format: `make lint-format`, no clang-format drift
 #   - analyze: `make lint-analyze`, clang's static analyzer
 #     (tests/lint-analyze.sh)
+#   - makefile: plain `make` builds (its default goal is `all`, not a rule
+#     that happens to come first, as `soak` once did: an hour-long guest)
 # The last three are Makefile targets of their own; a check whose target is
 # not in the Makefile is reported as skipped, saying so.
 # Usage: tests/lint.sh [CHECK...]   (default: all).  Exit 1 when any failed.
@@ -17,7 +19,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(banned shellcheck layers format analyze)
+[ ${#checks[@]} -gt 0 ] || checks=(banned shellcheck layers format analyze makefile)
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -146,6 +148,13 @@ check_layers() { make_target lint-layers; }
 check_format() { make_target lint-format; }
 check_analyze() { make_target lint-analyze; }
 
+check_makefile() {
+  local goal
+  goal=$(make -pnq 2> /dev/null | sed -n 's/^\.DEFAULT_GOAL := //p')
+  echo "default goal: ${goal:-none}"
+  [ "$goal" = all ]
+}
+
 # ---- TAP ----------------------------------------------------------------------
 describe() {
   case $1 in
@@ -154,6 +163,7 @@ describe() {
     layers) echo "include directions (make lint-layers)" ;;
     format) echo "clang-format drift (make lint-format)" ;;
     analyze) echo "clang static analyzer (make lint-analyze)" ;;
+    makefile) echo "plain make builds: the default goal is all" ;;
   esac
 }
 
@@ -162,7 +172,7 @@ n=0 status=0
 for c in "${checks[@]}"; do
   n=$((n + 1))
   if ! declare -F "check_$c" > /dev/null; then
-    echo "not ok $n - $c: no such check (banned shellcheck layers format analyze)"
+    echo "not ok $n - $c: no such check (banned shellcheck layers format analyze makefile)"
     status=1
     continue
   fi
