@@ -140,6 +140,13 @@ $(BUILD)/tests/casca-steps: $(CLI_OBJS) $(STEPS_OBJ) $(filter-out $(BUILD)/obj/r
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# LD_PRELOAD shims for tests (tests/preload/): no sanitizers, as they load
+# into the sanitized casca beside its runtime.
+$(BUILD)/tests/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (preload)")
+	$(Q)$(STATIC_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
 # Test programs copied into a container's rootfs: static, no sanitizers.
 STATIC_TOOLS := $(BUILD)/tests/suid-probe $(BUILD)/tests/sys-probe $(BUILD)/tests/icmp-probe
 $(STATIC_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
@@ -230,7 +237,8 @@ check: deps
 	$(MAKE) all tests rootfs-system
 	tests/run-checks.sh
 
-tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/test-install
+tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/test-install \
+       $(BUILD)/tests/seal-busy.so
 
 check-unit: tests
 	tests/run-checks.sh unit

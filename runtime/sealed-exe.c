@@ -90,11 +90,41 @@ static int copy_all(int to, int from, off_t size, struct casca_error **err)
         return 0;
 }
 
+/* A sealed copy of the runtime in a new memfd, or -1.  F_SEAL_WRITE fails
+ * with EBUSY while a page of the file has a reference besides the page
+ * cache's; on Linux 6.1 the pages just written can still sit in another
+ * CPU's LRU batch (memfd_wait_for_pins drains only this CPU's and waits
+ * ~70 ms) when the process moved between the copy and the seal.  A copy
+ * made again gets fresh pages: seen once in the VM lane under load. */
+static int sealed_copy(int self, off_t size, struct casca_error **err)
+{
+        enum { TRIES = 5 };
+
+        for (int i = 1;; i++) {
+                _cleanup_close_ int mfd = -1;
+
+                /* MFD_EXEC (Linux 6.3) keeps vm.memfd_noexec=1 from refusing exec */
+                mfd = memfd_create("casca", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+                if (mfd < 0 && errno == EINVAL)
+                        mfd = memfd_create("casca", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+                if (mfd < 0)
+                        return casca_error_set(err, errno,
+                                               "memfd_create for a sealed copy of the runtime");
+                if (lseek(self, 0, SEEK_SET) < 0)
+                        return casca_error_set(err, errno, "rewind `/proc/self/exe`");
+                if (copy_all(mfd, self, size, err) < 0)
+                        return -1;
+                if (fcntl(mfd, F_ADD_SEALS, SEALS) == 0)
+                        return TAKE_FD(mfd);
+                if (errno != EBUSY || i == TRIES)
+                        return casca_error_set(err, errno, "seal the copy of the runtime");
+        }
+}
+
 int casca_exec_sealed_self(char **argv, struct casca_error **err)
 {
         _cleanup_close_ int self = -1, mfd = -1;
         struct stat st;
-        int r;
 
         self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         if (self < 0)
@@ -109,18 +139,9 @@ int casca_exec_sealed_self(char **argv, struct casca_error **err)
         }
         if (fstat(self, &st) < 0)
                 return casca_error_set(err, errno, "stat `/proc/self/exe`");
-
-        /* MFD_EXEC (Linux 6.3) keeps vm.memfd_noexec=1 from refusing exec */
-        mfd = memfd_create("casca", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-        if (mfd < 0 && errno == EINVAL)
-                mfd = memfd_create("casca", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        mfd = sealed_copy(self, st.st_size, err);
         if (mfd < 0)
-                return casca_error_set(err, errno, "memfd_create for a sealed copy of the runtime");
-        r = copy_all(mfd, self, st.st_size, err);
-        if (r < 0)
-                return r;
-        if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
-                return casca_error_set(err, errno, "seal the copy of the runtime");
+                return -1;
         syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
         return casca_error_set(err, errno, "execute the sealed copy of the runtime");
 }

@@ -150,6 +150,30 @@ echo done"
   [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was overwritten"
 }
 
+# The kernel refuses F_SEAL_WRITE with EBUSY while a page of the new memfd
+# still has a transient reference (runtime/sealed-exe.c); seal-busy.so plays
+# that refusal for the first $SEAL_BUSY seals of each process.
+sealbusy() {
+  SEAL_BUSY=$1 LD_PRELOAD=$CASCA_BUILD/tests/seal-busy.so \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" casca "${@:2}"
+}
+
+@test "the sealed copy of the runtime: a seal refused for a moment is made again, one always refused is an error" {
+  [ -f "$CASCA_BUILD/tests/seal-busy.so" ] || fail "seal-busy.so not built (make tests)"
+  make_bundle
+  args echo sealed-ok
+  # two refusals, then a seal: the runtime makes its copy a third time
+  run sealbusy 2 run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line sealed-ok
+  # never sealed: the runtime never runs unsealed, and says why
+  run sealbusy 100 run --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial 'seal the copy of the runtime: Device or resource busy'
+  refute_line sealed-ok
+  [ -z "$(state_ids)" ] || fail "left behind: $(state_ids)"
+}
+
 @test "CVE-2024-21626: no host descriptor or directory reaches the container" {
   make_bundle
   mkdir -p "$BATS_TEST_TMPDIR/hostcwd" "$BATS_TEST_TMPDIR/hostdir"
