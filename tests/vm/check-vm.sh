@@ -1,12 +1,16 @@
 #!/bin/bash
-# check-vm.sh - the VM lane: boot one pure cgroup v2 QEMU guest (TCG, no
-# KVM needed) and run the whole bats integration suite inside it
-# (tests/vm/guest.sh).  The guest's TAP output streams to our stdout.
+# check-vm.sh - the VM lane: boot pure cgroup v2 QEMU guests (TCG, no KVM
+# needed) and run the whole bats integration suite inside them
+# (tests/vm/guest.sh).
 # Run by `tests/run-checks.sh vm` (make check-vm) after `make tests`.
 # check-vm.sh -S: the systemd mode instead: a guest whose pid 1 is systemd
 # runs tests/vm/systemd-lane.sh: systemd-smoke.sh, then the bats files that
 # need systemd (systemd-cgroup.bats) in the same boot (`tests/run-checks.sh
 # vm-systemd`, make check-vm-systemd; tests/vm/README.md).
+# VM_SHARDS (default 2) guests run the bats files side by side, each taking
+# the next file no guest has taken yet (tests/vm/guest.sh), the slowest
+# first (SLOW below); their output is printed one guest after the other
+# when all have ended.  VM_SHARDS=1: one guest, its output streamed.
 # Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds; -S: 2400, as the boot,
 # the smoke test and systemd-cgroup.bats went past 900 s with other guests
 # running on 2026-12-05; else 5100: the suite took about
@@ -48,5 +52,50 @@ if [ "$smoke" = 1 ]; then
   exec tests/vm/run-in-vm.sh -S -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-2400}" \
     -- tests/vm/systemd-lane.sh "$@"
 fi
-exec tests/vm/run-in-vm.sh -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-5100}" \
-  -- tests/vm/guest.sh "$@"
+shards=${VM_SHARDS:-2}
+if [ "$shards" -le 1 ]; then
+  exec tests/vm/run-in-vm.sh -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-5100}" \
+    -- tests/vm/guest.sh "$@"
+fi
+
+# The files, the slowest in the guest first (measured with bats --timing in
+# the lane's output), so no guest is left with a long one at the end.
+SLOW=(system-boot soak podman rootfs cgroup-cli containerd lifecycle isolation exec)
+[ $# -gt 0 ] || set -- tests/integration
+all=()
+for a in "$@"; do
+  if [ -d "$a" ]; then all+=("${a%/}"/*.bats); else all+=("$a"); fi
+done
+files=()
+for s in "${SLOW[@]}"; do
+  for f in "${all[@]}"; do [ "$(basename "$f" .bats)" = "$s" ] && files+=("$f"); done
+done
+for f in "${all[@]}"; do
+  case " ${SLOW[*]} " in *" $(basename "$f" .bats) "*) ;; *) files+=("$f") ;; esac
+done
+
+mkdir -p build
+queue=$(mktemp -d "$PWD/build/vm-queue.XXXXXX")
+trap 'rm -rf "$queue"' EXIT
+mkdir "$queue/files"
+pids=()
+for i in $(seq 1 "$shards"); do
+  VM_QUEUE=$queue/files tests/vm/run-in-vm.sh -e VM_QUEUE -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" \
+    -t "${VM_TIMEOUT:-5100}" -- tests/vm/guest.sh "${files[@]}" > "$queue/guest$i.log" 2>&1 &
+  pids+=($!)
+done
+rc=0
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || { r=$?; echo "# vm: guest $((i + 1)) exited $r"; [ "$rc" != 0 ] || rc=$r; }
+done
+for i in $(seq 1 "$shards"); do
+  echo "# vm: guest $i of $shards"
+  cat "$queue/guest$i.log"
+done
+# a file a guest took and never finished (the guest died or timed out)
+for f in "${files[@]}"; do
+  [ -e "$queue/files/${f##*/}/done" ] && continue
+  echo "not ok 0 - $f: no guest finished it"
+  rc=1
+done
+exit "$rc"

@@ -3,6 +3,11 @@
 # checks that the guest is what the tests expect, then runs the bats
 # integration suite with every state directory on the guest's tmpfs.
 # Arguments: bats files or directories (default tests/integration).
+# With VM_QUEUE (a directory on a share, set by check-vm.sh when it runs
+# several guests): the arguments are files, and this guest runs each one
+# it claims first (mkdir VM_QUEUE/NAME: atomic on the host's file system
+# through 9p), marking it done (VM_QUEUE/NAME/done) when bats returns, so
+# the guests share the files out by themselves, each taking the next.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,10 +24,25 @@ export XDG_RUNTIME_DIR=/run/user/0
 export TMPDIR=/tmp
 mkdir -p "$CASCA_ROOT" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
+# the tests' busybox rootfs template, built once for every bats run here
+export CASCA_BUSYBOX_TEMPLATE=/tmp/casca-busybox-template
+# shellcheck source=tests/integration/helpers/bundle.bash
+. tests/integration/helpers/bundle.bash
+busybox_template > /dev/null
 
 echo "# guest: kernel $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 echo "# guest: cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "# guest: CASCA=${CASCA:-} CASCA_BUILD=${CASCA_BUILD:-} CASCA_ROOT=$CASCA_ROOT"
 
 [ $# -gt 0 ] || set -- tests/integration
-exec bats --tap "$@"
+[ -n "${VM_QUEUE:-}" ] || exec bats --tap --timing "$@"
+rc=0
+for f in "$@"; do
+  mkdir "$VM_QUEUE/${f##*/}" 2> /dev/null || continue
+  t0=$SECONDS
+  echo "# guest: $f"
+  bats --tap --timing "$f" || rc=1
+  echo "# guest: $f took $((SECONDS - t0)) s"
+  touch "$VM_QUEUE/${f##*/}/done"
+done
+exit "$rc"
