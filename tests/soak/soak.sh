@@ -10,6 +10,7 @@
 #     SOAK_LOAD (200)     containers of the load phase (0: none)
 #     SOAK_EVENTS (30)    seconds of the `casca events` fd/RSS run (0: none)
 #     SOAK_VERB_TIMEOUT (60) a verb running longer than this is a hang
+#     SOAK_FAULTS (all)   only these faults (names as below, space-separated)
 #     CASCA (build/casca)
 #
 # Every container has casca's bridge network with a published port, the
@@ -24,7 +25,10 @@
 # makes (casca runs under nsenter --net); private addresses only.
 #
 # Faults (one per cycle): plain (none), kill-casca:VERB (SIGKILL casca
-# after a random delay during create/start/exec/delete), kill-init:VERB
+# after a random delay during create/start/exec/delete), kill-step (create
+# SIGKILLs itself at one of its named steps, build/tests/casca-steps with
+# CASCA_TEST_KILL_AT: dir state config fifo cgroup clone network pid hooks
+# ready created, the step after the last kill-step's each time), kill-init:VERB
 # (SIGKILL the container's init during exec/delete), race:KIND (two creates
 # of one id, delete during start, kill during create, pause during delete),
 # full-root (a tiny tmpfs --root filled up), ulimit-n (a small fd limit for
@@ -45,6 +49,10 @@ done
 CASCA=$(readlink -f "${CASCA:-build/casca}")
 [ -x "$CASCA" ] || die "build casca first (make): $CASCA"
 export CASCA
+# create with its test-only kill points (Makefile: build/tests/casca-steps)
+STEPS_BIN=$(dirname "$CASCA")/tests/casca-steps
+[ -x "$STEPS_BIN" ] || die "build the tests first (make tests): $STEPS_BIN"
+KILL_STEPS=(dir state config fifo cgroup clone network pid hooks ready created)
 
 # ---- host without cgroup v2: a private mount namespace, cgroups masked ----
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] && [ "${SOAK_INSIDE:-}" != 1 ]; then
@@ -192,9 +200,15 @@ msleep() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
 # ---- one cycle (in a subshell; writes $RES/CYCLE) ---------------------------
 # Results: "ok FAULT [note]" or "hang|fail FAULT detail".
-faults=(plain kill-casca:create kill-casca:start kill-casca:exec kill-casca:delete
+faults=(plain kill-casca:create kill-casca:start kill-casca:exec kill-casca:delete kill-step
   kill-init:exec kill-init:delete race:create2 race:delete-start race:kill-create
   race:pause-delete full-root ulimit-n bad-state)
+if [ -n "${SOAK_FAULTS:-}" ]; then
+  for f in $SOAK_FAULTS; do
+    case " ${faults[*]} " in *" $f "*) ;; *) die "SOAK_FAULTS: no fault \"$f\" (${faults[*]})" ;; esac
+  done
+  read -ra faults <<<"$SOAK_FAULTS"
+fi
 
 cycle() {
   local n=$1 w=$2 id port out fault r r2 pid d note="" root=$ROOT
@@ -270,6 +284,22 @@ cycle() {
       r=$?
       note="delay=${d}ms rc=$r"
       [ "$r" -ne 124 ] || { res hang "$verb hung"; return; }
+      ;;
+    kill-step)
+      # the steps in turn: this cycle's is the one after the previous
+      # kill-step cycle's (counted in $WORK/kill-steps under a lock)
+      local step k
+      # shellcheck disable=SC2016 # the $ are for the inner sh
+      k=$(flock "$WORK/kill-steps.lock" sh -c 'k=$(cat "$1" 2>/dev/null || echo 0); echo $((k + 1)) > "$1"; echo "$k"' sh "$WORK/kill-steps")
+      step=${KILL_STEPS[k % ${#KILL_STEPS[@]}]}
+      (timeout -s KILL "$VT" env CASCA_TEST_KILL_AT="$step" nsenter --net="/run/netns/$H" "$STEPS_BIN" \
+        --root "$root" "${CGM[@]}" create -b "$B" "$id" >"$out.v" 2>&1 </dev/null) 2>/dev/null
+      r=$?
+      note="step=$step rc=$r"
+      # killed there (137), or the step is not on this create's path (0)
+      [ "$r" -eq 137 ] || [ "$r" -eq 0 ] ||
+        { res fail "create killed at $step exited $r: $(head -c 300 "$out.v")"; return; }
+      fault=kill-step:$step
       ;;
     kill-init:*)
       local verb=${fault#kill-init:} ipid
