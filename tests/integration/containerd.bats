@@ -15,33 +15,13 @@ CG=/sys/fs/cgroup
 setup_file() {
   engine_unusable containerd ctr containerd-shim-runc-v2 > /dev/null && return 0
   D=$BATS_FILE_TMPDIR/ctd
-  mkdir -p "$D"
-  cat > "$D/config.toml" << EOF
-version = 2
-root = "$D/root"
-state = "$D/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "$D/containerd.sock"
-[ttrpc]
-  address = "$D/containerd.sock.ttrpc"
-[debug]
-  address = "$D/debug.sock"
-EOF
-  containerd --config "$D/config.toml" > "$D/containerd.log" 2>&1 3>&- &
-  echo $! > "$D/pid"
   export D
-  wait_until ctr --address "$D/containerd.sock" version
+  containerd_start "$D"
 }
 
 teardown_file() {
   if [ -z "${D:-}" ] || [ ! -s "$D/pid" ]; then return 0; fi
-  local pid
-  pid=$(cat "$D/pid")
-  kill "$pid" 2> /dev/null || true
-  wait_until dead "$pid"
-  umount_under "$D"
+  containerd_stop "$D"
   rmdir_cgroups "$CG/default"
 }
 
@@ -53,46 +33,11 @@ setup() {
   make_busybox_rootfs "$ROOTFS"
 }
 
-ctr() { command ctr --address "$D/containerd.sock" "$@"; }
-
-# ctr_run [OPTION...] ID CMD...: ctr run through casca on the test's rootfs.
-ctr_run() {
-  local opts=()
-  while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
-  ctr run --runc-binary "$CASCA" --runc-root "$R" "${opts[@]}" --rootfs "$ROOTFS" "$@"
-}
-
-# task_has_pids ID N: ctr task ps lists N processes of task ID (else
-# shows what it lists).
-task_has_pids() {
-  local ps
-  ps=$(ctr task ps "$1" 2>&1)
-  [ "$(echo "$ps" | grep -c '^[0-9]')" = "$2" ] && return 0
-  echo "ctr task ps $1 (not $2 processes):"
-  echo "$ps"
-  return 1
-}
-
-# task_is ID STATUS: ctr task ls shows task ID in STATUS (else shows it).
-task_is() {
-  local ls
-  ls=$(ctr task ls 2>&1)
-  echo "$ls" | grep -Eq "^$1 +[0-9]+ +$2\$" && return 0
-  echo "ctr task ls (task $1 not $2):"
-  echo "$ls"
-  return 1
-}
-
 # Nothing of a test survives it: no containerd task or container, no casca
 # state, no container cgroup, no mount of the test's rootfs.
 teardown() {
   local left rc=0
-  left=$(ctr task ls -q 2> /dev/null)
-  [ -z "$left" ] || { echo "left behind: tasks $left" >&2; rc=1; }
-  for c in $left; do ctr task kill -s SIGKILL "$c"; ctr task rm -f "$c"; done > /dev/null 2>&1
-  left=$(ctr containers ls -q 2> /dev/null)
-  [ -z "$left" ] || { echo "left behind: containers $left" >&2; rc=1; }
-  for c in $left; do ctr containers rm "$c"; done > /dev/null 2>&1
+  ctr_left_behind || rc=1
   left=$(state_ids "$R/default")
   [ -z "$left" ] || { echo "left behind: casca state for $left" >&2; rc=1; }
   left=$(find "$CG/default" -mindepth 1 -maxdepth 1 -type d 2> /dev/null)

@@ -45,13 +45,7 @@ setup() {
 # container cgroup, no container rootfs mount.
 teardown() {
   local left rc=0
-  left=$(podman ps -a -q)
-  if [ -n "$left" ]; then
-    echo "left behind: podman containers $left" >&2
-    # shellcheck disable=SC2086 # one id per word
-    podman rm -f -t 0 $left > /dev/null 2>&1
-    rc=1
-  fi
+  podman_left_behind || rc=1
   left=$(state_ids "$CASCA_STATE")
   [ -z "$left" ] || { echo "left behind: casca state for $left" >&2; rc=1; }
   left=$(podman pod ps -q)

@@ -9,51 +9,31 @@
 # kernel has (the scope's control files), never casca's own account.
 
 load helpers/casca
+load helpers/systemd
 
 CG=/sys/fs/cgroup
 
 setup() {
   common_setup
-  if [ "$(cat /proc/1/comm 2> /dev/null)" != systemd ] ||
-    [ "$(stat -f -c %T $CG 2> /dev/null)" != cgroup2fs ]; then
-    skip "needs systemd as pid 1 on cgroup v2 (the vm-systemd lane: tests/vm/check-vm.sh -S)"
-  fi
+  need_systemd
   # the test's units: casca-t<N>-<pid>*.scope
   UNITS="casca-t${BATS_TEST_NUMBER}-$$*"
-}
-
-# Units of this test still loaded (any state), one per line.
-test_units() {
-  systemctl list-units --all --plain --no-legend "$UNITS" 2> /dev/null | awk '{ print $1 }'
 }
 
 teardown() {
   local rc=0 left
   common_teardown || rc=$?
   [ -n "${UNITS:-}" ] || return $rc
-  left=$(test_units)
+  left=$(units "$UNITS")
   if [ -n "$left" ]; then
     echo "left behind: units $left" >&2
-    systemctl stop "$UNITS" > /dev/null 2>&1 || true
-    systemctl reset-failed "$UNITS" > /dev/null 2>&1 || true
+    drop_units "$UNITS"
     rc=1
   fi
   return $rc
 }
 
 sd() { casca --systemd-cgroup "$@"; }
-
-# prop UNIT PROPERTY: systemctl show's value
-prop() { systemctl show -P "$2" "$1"; }
-
-# no_unit UNIT: systemd has no such unit loaded (else says what it has)
-no_unit() {
-  local s
-  s=$(systemctl list-units --all --plain --no-legend "$1" 2>&1)
-  [ -z "$s" ] && return 0
-  echo "unit $1 is still there: $s"
-  return 1
-}
 
 writable_rootfs() {
   cfg 'c["root"]["readonly"] = False'
@@ -104,7 +84,7 @@ assert {"type": "cgroup"} in c["linux"]["namespaces"]'
   sd delete --force "$id"
   assert no_unit "$unit"
   assert [ ! -e "$CG/system.slice/$unit" ]
-  assert_equal "$(test_units)" ""
+  assert_equal "$(units "$UNITS")" ""
 }
 
 @test "cgroupsPath slice:prefix:name: a named parent slice is created, an empty prefix gives ID.scope" {

@@ -10,5 +10,5 @@ cd "$(dirname "$0")/../.." || exit 2
 rc=0
 tests/vm/systemd-smoke.sh "$@" || rc=1
 echo "# vm-systemd: the bats files that need systemd"
-tests/vm/guest.sh tests/integration/systemd-cgroup.bats || rc=1
+tests/vm/guest.sh tests/integration/systemd-cgroup.bats tests/integration/systemd-engines.bats || rc=1
 exit $rc

@@ -40,17 +40,18 @@ need_engine() {
   done
 }
 
-# podman_config DIR: a private podman setup in DIR, and CONTAINERS_CONF and
+# podman_config DIR [MANAGER]: a private podman setup in DIR, and CONTAINERS_CONF and
 # CONTAINERS_STORAGE_CONF exported pointing at it.  casca is podman's
 # default runtime, and is named where podman decides by the runtime's name:
 # runtime_supports_json (podman then reads casca's JSON error lines) and
 # runtime_supports_nocgroup (--cgroups=disabled; this podman's key, where
 # its documentation says runtime_supports_nocgroups).  Those lists replace
 # podman's, so they keep crun and runc.  No network (netns "none"), the
-# cgroupfs manager, events in a file, storage under DIR.  $CASCA is the
-# binary.  Also used by bench/podman.sh.
+# cgroup manager MANAGER (cgroupfs unless given: systemd-engines.bats
+# gives systemd, podman's default), events in a file, storage under DIR.
+# $CASCA is the binary.  Also used by bench/podman.sh.
 podman_config() {
-  local dir=$1
+  local dir=$1 manager=${2:-cgroupfs}
   mkdir -p "$dir"
   cat > "$dir/containers.conf" << EOF
 [containers]
@@ -60,7 +61,7 @@ netns = "none"
 network_config_dir = "$dir/net"
 
 [engine]
-cgroup_manager = "cgroupfs"
+cgroup_manager = "$manager"
 events_logger = "file"
 events_logfile_path = "$dir/events.log"
 tmp_dir = "$dir/tmp"
@@ -78,6 +79,20 @@ runroot = "$dir/run"
 graphroot = "$dir/graph"
 EOF
   export CONTAINERS_CONF=$dir/containers.conf CONTAINERS_STORAGE_CONF=$dir/storage.conf
+}
+
+# podman_left_behind: in a teardown: says which podman containers are left
+# (on stderr), removes them and fails; succeeds when there are none.
+podman_left_behind() {
+  local left rc=0
+  left=$(podman ps -a -q)
+  if [ -n "$left" ]; then
+    echo "left behind: podman containers $left" >&2
+    # shellcheck disable=SC2086 # one id per word
+    podman rm -f -t 0 $left > /dev/null 2>&1
+    rc=1
+  fi
+  return $rc
 }
 
 # The busybox rootfs of the tests, as a tar stream on stdout.
@@ -106,4 +121,83 @@ rmdir_cgroups() {
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2> /dev/null
   done
   return 0
+}
+
+# containerd_start DIR: a private containerd (no CRI plugin) with its root,
+# state and sockets in DIR ($DIR/containerd.sock), started in the
+# background (its pid in $DIR/pid), ready when this returns.
+containerd_start() {
+  local d=$1
+  mkdir -p "$d"
+  cat > "$d/config.toml" << EOF
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "$d/containerd.sock"
+[ttrpc]
+  address = "$d/containerd.sock.ttrpc"
+[debug]
+  address = "$d/debug.sock"
+EOF
+  containerd --config "$d/config.toml" > "$d/containerd.log" 2>&1 3>&- &
+  echo $! > "$d/pid"
+  wait_until command ctr --address "$d/containerd.sock" version
+}
+
+# containerd_stop DIR: stops containerd_start's containerd (by its pid) and
+# unmounts what is left under DIR.
+containerd_stop() {
+  local pid
+  pid=$(cat "$1/pid")
+  kill "$pid" 2> /dev/null || true
+  wait_until dead "$pid"
+  umount_under "$1"
+}
+
+# ctr ARG...: ctr on containerd_start's containerd in $D.
+ctr() { command ctr --address "$D/containerd.sock" "$@"; }
+
+# ctr_run [OPTION...] ID CMD...: ctr run through casca (state under $R)
+# on the rootfs $ROOTFS; an option with a value is written --opt=value.
+ctr_run() {
+  local opts=()
+  while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do opts+=("$1"); shift; done
+  ctr run --runc-binary "$CASCA" --runc-root "$R" "${opts[@]}" --rootfs "$ROOTFS" "$@"
+}
+
+# task_has_pids ID N: ctr task ps lists N processes of task ID (else
+# shows what it lists).
+task_has_pids() {
+  local ps
+  ps=$(ctr task ps "$1" 2>&1)
+  [ "$(echo "$ps" | grep -c '^[0-9]')" = "$2" ] && return 0
+  echo "ctr task ps $1 (not $2 processes):"
+  echo "$ps"
+  return 1
+}
+
+# task_is ID STATUS: ctr task ls shows task ID in STATUS (else shows it).
+task_is() {
+  local ls
+  ls=$(ctr task ls 2>&1)
+  echo "$ls" | grep -Eq "^$1 +[0-9]+ +$2\$" && return 0
+  echo "ctr task ls (task $1 not $2):"
+  echo "$ls"
+  return 1
+}
+
+# ctr_left_behind: in a teardown: says which tasks and containers are left on
+# $D's containerd (on stderr), removes them and fails; succeeds when none.
+ctr_left_behind() {
+  local left rc=0 c
+  left=$(ctr task ls -q 2> /dev/null)
+  [ -z "$left" ] || { echo "left behind: tasks $left" >&2; rc=1; }
+  for c in $left; do ctr task kill -s SIGKILL "$c"; ctr task rm -f "$c"; done > /dev/null 2>&1
+  left=$(ctr containers ls -q 2> /dev/null)
+  [ -z "$left" ] || { echo "left behind: containers $left" >&2; rc=1; }
+  for c in $left; do ctr containers rm "$c"; done > /dev/null 2>&1
+  return $rc
 }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# systemd-engines.bats - the engines' defaults on a systemd machine, with
+# casca as their runtime: podman with cgroup_manager = "systemd" (podman
+# passes --systemd-cgroup and cgroupsPath "machine.slice:libpod:ID"), and
+# containerd's runc shim with SystemdCgroup = true (ctr run
+# --runc-systemd-cgroup: the shim passes --systemd-cgroup; cgroupsPath is
+# "slice:prefix:name", as the kubelet's "kubepods-...-podUID.slice:
+# cri-containerd:ID").  Each test checks the container's cgroup is the scope
+# systemd knows, its limits are in the scope, what the engine calls casca
+# for on a running container works, and that nothing (unit, casca state) is
+# left.  Needs systemd as pid 1: runs in the vm-systemd lane
+# (tests/vm/systemd-lane.sh), skips elsewhere.  Engine setups as in
+# podman.bats and containerd.bats (helpers/engines.bash).
+
+load helpers/casca
+load helpers/engines
+load helpers/systemd
+
+IMG=localhost/casca-busybox
+CG=/sys/fs/cgroup
+# containerd's slice, nested as the kubelet's: ctrtest.slice/ctrtest-pod1.slice
+SLICE=ctrtest-pod1.slice
+
+setup_file() {
+  [ "$(cat /proc/1/comm 2> /dev/null)" = systemd ] || return 0
+  engine_unusable podman conmon containerd ctr containerd-shim-runc-v2 > /dev/null && return 0
+  P=$BATS_FILE_TMPDIR/podman
+  D=$BATS_FILE_TMPDIR/ctd
+  podman_config "$P" systemd
+  export P D
+  (cd "$P" && busybox_tar | podman import - "$IMG" > /dev/null)
+  containerd_start "$D"
+}
+
+teardown_file() {
+  if [ -n "${P:-}" ]; then
+    podman rm -a -f -t 0 > /dev/null 2>&1 || true
+    podman rmi -a -f > /dev/null 2>&1 || true
+    umount_under "$P"
+  fi
+  if [ -n "${D:-}" ] && [ -s "$D/pid" ]; then containerd_stop "$D"; fi
+  drop_units ctrtest.slice
+}
+
+setup() {
+  need_systemd
+  need_engine podman conmon containerd ctr containerd-shim-runc-v2
+  cd "$BATS_TEST_TMPDIR" || return
+}
+
+# Nothing of a test survives it: no engine container, no casca state, no
+# libpod-*/cri-containerd-* unit (active, failed or otherwise loaded).
+teardown() {
+  local left rc=0 c
+  [ -n "${P:-}" ] || return 0
+  podman_left_behind || rc=1
+  ctr_left_behind || rc=1
+  left="$(state_ids /run/casca) $(state_ids "$D/casca/default")"
+  [ -z "${left// /}" ] || { echo "left behind: casca state for $left" >&2; rc=1; }
+  for c in 'libpod-*' 'cri-containerd-*'; do
+    left=$(units "$c")
+    [ -z "$left" ] || { echo "left behind: units $left" >&2; drop_units "$c"; rc=1; }
+  done
+  return $rc
+}
+
+# cgroup_of PID: its cgroup (below $CG)
+cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+
+# nprocs_is DIR N: cgroup DIR holds N processes
+nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
+
+@test "podman (cgroup_manager systemd) --runtime casca: libpod-ID.scope in machine.slice, limits, update, exec; stop and rm leave no unit" {
+  id=$(podman --runtime "$CASCA" run -d --memory 64m --pids-limit 50 --name ps1 "$IMG" sleep 1000)
+  unit=libpod-$id.scope
+  pid=$(podman inspect -f '{{.State.Pid}} {{.OCIRuntime}}' ps1)
+  assert_equal "${pid#* }" "$CASCA" # --runtime PATH: podman names the runtime by it
+  pid=${pid% *}
+  # casca runs it, its cgroup is the scope systemd made
+  run "$CASCA" state "$id"
+  assert_success
+  assert_output --partial '"status": "running"'
+  assert_output --partial "\"pid\": $pid"
+  assert_equal "$(cgroup_of "$pid")" "/machine.slice/$unit"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(prop "$unit" Slice)" machine.slice
+  assert_equal "$(prop "$unit" Delegate)" yes
+  assert_equal "$(prop "$unit" MemoryMax)" 67108864
+  assert_equal "$(prop "$unit" TasksMax)" 50
+  assert_equal "$(cat "$CG/machine.slice/$unit/memory.max")" 67108864
+  assert_equal "$(cat "$CG/machine.slice/$unit/pids.max")" 50
+
+  # podman update: casca --systemd-cgroup update, the unit's property and the file
+  run podman update --memory 128m ps1
+  assert_success
+  assert_equal "$(prop "$unit" MemoryMax)" 134217728
+  assert_equal "$(cat "$CG/machine.slice/$unit/memory.max")" 134217728
+  # exec (casca exec) joins the scope, and its cgroup namespace
+  podman exec -d ps1 sleep 999
+  wait_until nprocs_is "$CG/machine.slice/$unit" 2
+  run podman exec ps1 cat /proc/self/cgroup
+  assert_output '0::/'
+  run podman top ps1 pid args
+  assert_success
+  assert_output --partial 'sleep 1000'
+
+  podman stop -t 0 ps1
+  assert_equal "$(podman inspect -f '{{.State.Status}}' ps1)" exited
+  assert no_unit "$unit"
+  assert [ ! -e "$CG/machine.slice/$unit" ]
+  podman rm ps1
+  assert no_unit "$unit"
+  assert no_unit "libpod-conmon-$id.scope"
+  run "$CASCA" state "$id"
+  assert_failure
+}
+
+@test "containerd runc shim with SystemdCgroup (ctr --runc-systemd-cgroup, --runc-binary casca): the scope, limits, ps, exec, pause; delete leaves no unit" {
+  R=$D/casca
+  ROOTFS=$BATS_TEST_TMPDIR/rootfs
+  make_busybox_rootfs "$ROOTFS"
+  unit=cri-containerd-cs1.scope
+  cg=/ctrtest.slice/$SLICE/$unit
+  ctr_run -d --runc-systemd-cgroup --cgroup="$SLICE:cri-containerd:cs1" \
+    --memory-limit=$((64 << 20)) cs1 sleep 1000
+  pid=$(ctr task ls | awk '$1 == "cs1" { print $2 }')
+  assert [ -n "$pid" ]
+  run "$CASCA" --root "$R/default" state cs1
+  assert_success
+  assert_output --partial '"status": "running"'
+  assert_output --partial "\"pid\": $pid"
+  assert_equal "$(cgroup_of "$pid")" "$cg"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(prop "$unit" Slice)" "$SLICE"
+  assert_equal "$(prop "$unit" ControlGroup)" "$cg"
+  assert_equal "$(prop "$unit" MemoryMax)" 67108864
+  assert_equal "$(cat "$CG$cg/memory.max")" 67108864
+
+  # exec (casca exec): the process is in the scope; task ps (casca ps) lists both
+  ctr task exec -d --exec-id e1 cs1 sleep 999
+  wait_until nprocs_is "$CG$cg" 2
+  assert task_has_pids cs1 2
+  # pause and resume (casca pause/resume): the scope's cgroup freezes
+  ctr task pause cs1
+  assert task_is cs1 PAUSED
+  assert_equal "$(cat "$CG$cg/cgroup.freeze")" 1
+  ctr task resume cs1
+  assert_equal "$(cat "$CG$cg/cgroup.freeze")" 0
+
+  ctr task kill -s SIGKILL cs1
+  wait_until task_is cs1 STOPPED
+  ctr task rm cs1
+  ctr containers rm cs1
+  assert no_unit "$unit"
+  assert [ ! -e "$CG$cg" ]
+  run "$CASCA" --root "$R/default" state cs1
+  assert_failure
+}
