@@ -107,12 +107,12 @@ run_lane() {
   [ "$rc" -eq 0 ] || { echo "=== lane $1 failed (exit $rc)"; return 1; }
 }
 
-# The guest lanes (vm, vm-systemd: one emulated guest at a time) run beside
-# the host lanes after them (host, fuzz, asan) when both kinds are asked for
+# The guest lanes (vm: two guests, vm-systemd: one; all three at once) run
+# beside the host lanes after them (host, fuzz, asan) when both kinds are asked for
 # and CHECK_PARALLEL is not 0: the guest spends most of its time in TCG
 # emulation and the host lanes most of theirs waiting on processes, so side
-# by side they take about the longer of the two instead of their sum.  The
-# guest lanes' output is kept in $OUT/guest.log and printed when they end.
+# by side they take about the longer of the two instead of their sum.  Each
+# guest lane's output is kept in $OUT/guest-LANE.log and printed when all end.
 guest=() first=() after=()
 for lane in "${lanes[@]}"; do
   case $lane in
@@ -123,17 +123,16 @@ for lane in "${lanes[@]}"; do
 done
 if [ "${CHECK_PARALLEL:-1}" != 0 ] && [ ${#guest[@]} -gt 0 ] && [ ${#after[@]} -gt 0 ]; then
   for lane in "${first[@]}"; do run_lane "$lane" || status=1; done
-  echo "=== lanes ${guest[*]} run in the background beside ${after[*]} (output: $OUT/guest.log)"
-  (
-    st=0
-    for lane in "${guest[@]}"; do run_lane "$lane" || st=1; done
-    exit "$st"
-  ) > "$OUT/guest.log" 2>&1 &
-  guest_pid=$!
+  echo "=== lanes ${guest[*]} run in the background beside ${after[*]} (output: $OUT/guest-LANE.log)"
+  guest_pids=()
+  for lane in "${guest[@]}"; do
+    run_lane "$lane" > "$OUT/guest-$lane.log" 2>&1 &
+    guest_pids+=($!)
+  done
   for lane in "${after[@]}"; do run_lane "$lane" || status=1; done
   echo "=== waiting for ${guest[*]}"
-  wait "$guest_pid" || status=1
-  cat "$OUT/guest.log"
+  for pid in "${guest_pids[@]}"; do wait "$pid" || status=1; done
+  for lane in "${guest[@]}"; do cat "$OUT/guest-$lane.log"; done
 else
   for lane in "${lanes[@]}"; do run_lane "$lane" || status=1; done
 fi
