@@ -11,9 +11,9 @@
 # the next file no guest has taken yet (tests/vm/guest.sh), the slowest
 # first (SLOW below); their output is printed one guest after the other
 # when all have ended.  VM_SHARDS=1: one guest, its output streamed.
-# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds; -S: 2400, as the boot,
-# the smoke test and systemd-cgroup.bats went past 900 s with other guests
-# running on 2026-12-05; else 5100: the suite took about
+# Env: VM_MEM (2G), VM_CPUS (2), VM_TIMEOUT (seconds; -S: 3600, as the boot,
+# the smoke test, systemd-cgroup.bats and systemd-engines.bats took 1617 s
+# with three other guests running on 2026-12-05; else 5100: the suite took about
 # 32 minutes under TCG on 2 cores before system-boot.bats added ~9 more; with
 # other guests running it passed 60, and since make check runs it beside the
 # host lanes the guest gets one core for their ~30 minutes), and everything
@@ -49,7 +49,7 @@ fi
 export CASCA_BUILD=${CASCA_BUILD:-$PWD/build}
 export CASCA=${CASCA:-$CASCA_BUILD/casca}
 if [ "$smoke" = 1 ]; then
-  exec tests/vm/run-in-vm.sh -S -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-2400}" \
+  exec tests/vm/run-in-vm.sh -S -m "${VM_MEM:-2G}" -c "${VM_CPUS:-2}" -t "${VM_TIMEOUT:-3600}" \
     -- tests/vm/systemd-lane.sh "$@"
 fi
 shards=${VM_SHARDS:-2}
