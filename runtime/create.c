@@ -377,6 +377,9 @@ static int child_init(struct create *c, struct casca_error **err)
                 .preserve_fds = c->preserve_fds,
                 .pty_slave = pty_slave,
                 .die_with_runtime = c->opts->foreground && c->opts->die_with_runtime,
+                /* as runc's init; not the sandbox's, which keeps the
+                 * caller's terminal as bwrap does without --new-session */
+                .new_session = !c->opts->die_with_runtime,
         };
         r = casca_prepare_exec(&x, err);
         if (r < 0)

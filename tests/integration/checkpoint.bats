@@ -14,6 +14,12 @@ setup() {
   mkdir -p "$DATA"
 }
 
+teardown() {
+  # criu's own account of a failure
+  grep -h -B2 "Error" "$WORK"/*.log "$IMG"/*.log 2> /dev/null | head -n 40 || true
+  common_teardown
+}
+
 need_criu() {
   need_cgroup2
   [ -x /usr/sbin/criu ] || skip "criu is not installed (make deps)"
@@ -30,7 +36,7 @@ run_counter() {
   ID=$(cid "${1:-}")
   run_bg run -d --bundle "$BUNDLE" "$ID"
   assert_success
-  wait_until 10 has_lines 3
+  wait_until has_lines 3
 }
 
 # has_lines N: $DATA/log has at least N lines
@@ -66,14 +72,14 @@ log_is_one_count() {
   pid=$(state_field "$ID" pid)
   assert_equal "$(cat "$BATS_TEST_TMPDIR/pid")" "$pid"
   assert_equal "$(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -d' ' -f1)" sh
-  wait_until 10 has_lines $((at + 3))
+  wait_until has_lines $((at + 3))
   run log_is_one_count
   assert_success
   # the restored init is the container's: it is in the container's cgroup
   assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/casca/$ID"
   run casca delete --force "$ID"
   assert_success
-  [ ! -e "/proc/$pid" ] || wait_until 5 dead "$pid"
+  [ ! -e "/proc/$pid" ] || wait_until dead "$pid"
   [ ! -d "/sys/fs/cgroup/casca/$ID" ]
 }
 
@@ -91,7 +97,7 @@ log_is_one_count() {
   assert_equal "$(state_field "$old" status)" stopped
   pid=$(state_field "$new" pid)
   assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/casca/$new"
-  wait_until 10 has_lines $((at + 3))
+  wait_until has_lines $((at + 3))
   run log_is_one_count
   assert_success
   run casca delete --force "$new"
@@ -109,7 +115,7 @@ log_is_one_count() {
   assert_equal "$(state_field "$ID" status)" running
   assert_equal "$(state_field "$ID" pid)" "$pid"
   at=$(wc -l < "$DATA/log")
-  wait_until 10 has_lines $((at + 3))
+  wait_until has_lines $((at + 3))
   run log_is_one_count
   assert_success
   for f in inventory.img pstree.img descriptors.json; do
@@ -187,4 +193,13 @@ log_is_one_count() {
   else
     assert_output --partial '"io.github.casca.checkpoint.enabled": "false"'
   fi
+}
+
+@test "the container's init leads its own session (runc's; criu dumps no session led from outside)" {
+  make_bundle
+  args cat /proc/self/stat
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  # pid, comm, state, ppid, pgrp, session: pid 1 of its namespace, and its session
+  assert_equal "$(echo "$output" | cut -d' ' -f1,5,6)" "1 1 1"
 }
