@@ -33,6 +33,7 @@
 #include "runtime/namespaces.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -159,11 +160,12 @@ static void add_common(struct args *a, const char *verb, const char *images, con
                 args_add(a, "--shell-job");
 }
 
-/* The last "Error" line of criu's log (or its last line), for the error. */
+/* The first two "Error" lines of criu's log (the cause comes first), else
+ * its last line, for the error message. */
 static void log_tail(const char *work, const char *verb, char *buf, size_t size)
 {
         _cleanup_free_ char *path = NULL, *data = NULL;
-        const char *best = NULL;
+        const char *first = NULL, *second = NULL, *last = NULL;
         size_t len = 0;
 
         buf[0] = '\0';
@@ -172,11 +174,20 @@ static void log_tail(const char *work, const char *verb, char *buf, size_t size)
         data = casca_fs_read_file(path, &len, NULL);
         if (!data)
                 return;
-        for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n"))
-                if (strstr(line, "Error") || strstr(line, "error") || !best)
-                        best = line;
-        if (best)
-                snprintf(buf, size, "%s (see %s)", best, path);
+        for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
+                last = line;
+                if (!strstr(line, "Error"))
+                        continue;
+                if (!first)
+                        first = line;
+                else if (!second)
+                        second = line;
+        }
+        if (first)
+                casca_snprintf_trunc(buf, size, "%s%s%s (see %s)", first, second ? "; " : "",
+                                     second ? second : "", path);
+        else if (last)
+                casca_snprintf_trunc(buf, size, "%s (see %s)", last, path);
 }
 
 struct run {
@@ -265,7 +276,7 @@ static int write_descriptors(pid_t pid, const char *images, struct casca_error *
                 char link[64], target[PATH_MAX];
                 ssize_t n;
 
-                snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+                casca_snprintf_trunc(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
                 n = readlink(link, target, sizeof(target) - 1);
                 target[n < 0 ? 0 : n] = '\0';
                 casca_jgen_str(&j, target);
@@ -277,7 +288,7 @@ static int write_descriptors(pid_t pid, const char *images, struct casca_error *
         dfd = open(images, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (dfd < 0)
                 return casca_error_set(err, errno, "open `%s`", images);
-        return casca_fs_write_file_at(dfd, DESCRIPTORS, json, strlen(json), err);
+        return casca_write_atomic(dfd, DESCRIPTORS, json, strlen(json), err);
 }
 
 /* A network namespace joined by path is not the container's to dump: criu
