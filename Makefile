@@ -22,7 +22,7 @@ DEB_DEMO  := busybox-static python3
 DEB_LINT  := shellcheck clang-format clang python3 $(DEB_BUILD)
 DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 python3-jsonschema \
              iproute2 nftables util-linux procps psmisc clang libclang-rt-14-dev \
-             uidmap passt
+             uidmap passt criu
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
 # systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs

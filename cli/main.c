@@ -34,6 +34,8 @@ static const struct verb verbs[] = {
         {"ps", "list the processes of a container", cmd_ps, false},
         {"update", "change a container's cgroup limits", cmd_update, false},
         {"events", "stream a container's events (OOM, stats) as JSON", cmd_events, false},
+        {"checkpoint", "dump a running container with CRIU", cmd_checkpoint, false},
+        {"restore", "restore a checkpointed container (CRIU)", cmd_restore, true},
         {"network", "create, list, inspect and remove named networks", cmd_network, false},
         {"spec", "write a default config.json", cmd_spec, false},
         {"sandbox", "run a command in a sandbox built from options (no bundle)", cmd_sandbox, true},

@@ -10,7 +10,7 @@ _casca() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="create start run exec state kill stop delete list pause resume ps update events spec features"
+  local commands="create start run exec state kill stop delete list pause resume ps update events checkpoint restore spec features"
   local globals="--root --log --log-format --debug --cgroup-manager --systemd-cgroup --version --help"
   local i cmd=
   for ((i = 1; i < cword; i++)); do
@@ -24,7 +24,7 @@ _casca() {
     esac
   done
   case $prev in
-    --root | -b | --bundle)
+    --root | -b | --bundle | --image-path | --work-path)
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       return
       ;;
@@ -56,7 +56,7 @@ _casca() {
     return
   fi
   case $cmd in
-    start | state | kill | stop | delete | pause | resume | ps | update | events | exec)
+    start | state | kill | stop | delete | pause | resume | ps | update | events | exec | checkpoint)
       local ids
       ids=$("${words[0]}" list --quiet 2> /dev/null)
       mapfile -t COMPREPLY < <(compgen -W "$ids" -- "$cur")

@@ -219,6 +219,35 @@ CASCA_EXPORT int casca_container_list(struct casca_context *ctx, struct casca_co
                                       size_t *ret_n, struct casca_error **err);
 CASCA_EXPORT void casca_container_info_free(struct casca_container_info *v, size_t n);
 
+/* ---- checkpoint / restore (CRIU) ----------------------------------------- */
+
+/* runc's options, shared by checkpoint and restore. */
+struct casca_criu_options {
+        const char *image_path;          /* --image-path (required here; the CLI defaults it) */
+        const char *work_path;           /* --work-path; NULL: the image path */
+        const char *manage_cgroups_mode; /* soft (NULL), full, strict, ignore */
+        bool leave_running;              /* checkpoint: the container keeps running */
+        bool tcp_established, file_locks, ext_unix_sk, shell_job;
+};
+/* Is criu (/usr/sbin/criu) there to run? */
+bool casca_criu_available(void);
+/* Dump a running container's process tree into o->image_path; without
+ * leave_running it is stopped after (its state says "stopped"). */
+int casca_container_checkpoint(struct casca_context *ctx, const char *id,
+                               const struct casca_criu_options *o, struct casca_error **err);
+
+struct casca_restore_options {
+        struct casca_criu_options criu;
+        const char *bundle;         /* NULL: cwd */
+        const char *pid_file;       /* written with the restored init's pid */
+        const char *console_socket; /* refused: no terminal containers yet */
+        pid_t *ret_pid;
+};
+/* Create container `id` from the bundle's config with the process tree of
+ * a checkpoint as its init: "running" once this returns. */
+int casca_container_restore(struct casca_context *ctx, const char *id,
+                            const struct casca_restore_options *o, struct casca_error **err);
+
 /* ---- named networks (`casca network`) -------------------------------------- */
 
 /* What `casca network create` asks for; NULL/0: the default. */

@@ -55,6 +55,7 @@
 #include "netns/network.h"
 #include "runtime/cloud-init.h"
 #include "runtime/config.h"
+#include "runtime/create.h"
 #include "runtime/container-net.h"
 #include "runtime/hooks.h"
 #include "runtime/mount.h"
@@ -376,6 +377,9 @@ static int child_init(struct create *c, struct casca_error **err)
                 .preserve_fds = c->preserve_fds,
                 .pty_slave = pty_slave,
                 .die_with_runtime = c->opts->foreground && c->opts->die_with_runtime,
+                /* as runc's init; not the sandbox's, which keeps the
+                 * caller's terminal as bwrap does without --new-session */
+                .new_session = !c->opts->die_with_runtime,
         };
         r = casca_prepare_exec(&x, err);
         if (r < 0)
@@ -601,7 +605,7 @@ static int check_config(struct create *c, struct casca_error **err)
         return check_cgroup_needs(c, err);
 }
 
-static char *now_rfc3339(void)
+char *casca_now_rfc3339(void)
 {
         struct timespec ts;
         struct tm tm;
@@ -662,9 +666,9 @@ static int parent_seccomp_listener(struct create *c, const struct casca_state *s
 /* The device filter: the config's rules, then the defaults every container
  * gets (runc's order).  linux.devices only makes nodes: whether they may be
  * opened is for linux.resources.devices to say, as in runc. */
-static int set_device_rules(struct create *c, struct casca_error **err)
+int casca_container_device_rules(struct casca_cgroup *cg, const struct casca_linux *l,
+                                 struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
         size_t n_defaults, n = 0;
         const struct casca_device_rule *defaults = casca_cgroup_default_device_rules(&n_defaults);
         _cleanup_free_ struct casca_device_rule *rules = NULL;
@@ -676,7 +680,7 @@ static int set_device_rules(struct create *c, struct casca_error **err)
                 rules[n++] = l->resources.devices[i];
         for (size_t i = 0; i < n_defaults; i++)
                 rules[n++] = defaults[i];
-        return casca_cgroup_set_devices(c->cg, rules, n, err);
+        return casca_cgroup_set_devices(cg, rules, n, err);
 }
 
 /* Like runc: a cgroup that already holds processes (linux.cgroupsPath
@@ -796,7 +800,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
                 return r;
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
         if (geteuid() == 0)
-                return set_device_rules(c, err);
+                return casca_container_device_rules(c->cg, &c->cfg->linux_cfg, err);
         return 0;
 }
 
@@ -1142,7 +1146,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         st.id = (char *)id;
         st.bundle = c.bundle;
         st.rootfs = c.rootfs;
-        st.created = now_rfc3339();
+        st.created = casca_now_rfc3339();
         st.cgroup_path = c.cg_path;
         st.cgroup_unit = c.cg_unit;
         st.network = c.net_step;

@@ -111,6 +111,10 @@ char *casca_features_json(struct casca_error **err)
         casca_jgen_map_open(&j);
         casca_jgen_kstr(&j, "io.github.casca.version", CASCA_VERSION);
         casca_seccomp_features_annotations(&j);
+        /* runc's key is org.opencontainers.runc.checkpoint.enabled: true
+         * where criu is installed for `checkpoint` and `restore` to run */
+        casca_jgen_kstr(&j, "io.github.casca.checkpoint.enabled",
+                        casca_criu_available() ? "true" : "false");
         casca_jgen_map_close(&j);
 
         casca_jgen_map_close(&j);

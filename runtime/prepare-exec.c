@@ -137,6 +137,8 @@ int casca_prepare_exec(struct casca_prepare *x, struct casca_error **err)
                 r = casca_terminal_become_stdio(x->pty_slave, err);
                 if (r < 0)
                         return r;
+        } else if (x->new_session && setsid() < 0) {
+                return casca_error_set(err, errno, "setsid");
         }
         r = fix_stdio_owner(p->user.uid, x->pty_slave, err);
         if (r < 0)

@@ -49,6 +49,8 @@ struct casca_prepare {
         unsigned preserve_fds;                    /* fds 3..3+N-1 go on */
         int pty_slave;                            /* the process's terminal, or -1 */
         bool die_with_runtime;                    /* keep PR_SET_PDEATHSIG through execve */
+        bool new_session; /* setsid() without a terminal too: the init leads its session (runc;
+                             CRIU dumps no session led from outside the pid namespace) */
         /* filled in */
         char path[PATH_MAX]; /* what execve runs */
         bool filter_loaded;
