@@ -60,7 +60,7 @@ fi
 
 # The files, the slowest in the guest first (measured with bats --timing in
 # the lane's output), so no guest is left with a long one at the end.
-SLOW=(system-boot soak podman rootfs cgroup-cli containerd lifecycle isolation exec)
+SLOW=(system-boot soak podman cgroup-cli checkpoint rootfs lifecycle isolation exec crash badinput containerd)
 [ $# -gt 0 ] || set -- tests/integration
 all=()
 for a in "$@"; do
