@@ -11,6 +11,9 @@
 #     (tests/lint-analyze.sh)
 #   - makefile: plain `make` builds (its default goal is `all`, not a rule
 #     that happens to come first, as `soak` once did: an hour-long guest)
+#   - vmtags: each bats test that depends on a pure cgroup v2 hierarchy is
+#     tagged for the guest lanes, which run only the tagged tests
+#     (tests/vm-tags.py)
 # The last three are Makefile targets of their own; a check whose target is
 # not in the Makefile is reported as skipped, saying so.
 # Usage: tests/lint.sh [CHECK...]   (default: all).  Exit 1 when any failed.
@@ -19,7 +22,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
 checks=("$@")
-[ ${#checks[@]} -gt 0 ] || checks=(banned shellcheck layers format analyze makefile)
+[ ${#checks[@]} -gt 0 ] || checks=(banned shellcheck layers format analyze makefile vmtags)
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
@@ -155,6 +158,10 @@ check_makefile() {
   [ "$goal" = all ]
 }
 
+check_vmtags() {
+  python3 tests/vm-tags.py
+}
+
 # ---- TAP ----------------------------------------------------------------------
 describe() {
   case $1 in
@@ -164,6 +171,7 @@ describe() {
     format) echo "clang-format drift (make lint-format)" ;;
     analyze) echo "clang static analyzer (make lint-analyze)" ;;
     makefile) echo "plain make builds: the default goal is all" ;;
+    vmtags) echo "the tests that need cgroup v2 are tagged for the guests (tests/vm-tags.py)" ;;
   esac
 }
 
@@ -172,7 +180,7 @@ n=0 status=0
 for c in "${checks[@]}"; do
   n=$((n + 1))
   if ! declare -F "check_$c" > /dev/null; then
-    echo "not ok $n - $c: no such check (banned shellcheck layers format analyze makefile)"
+    echo "not ok $n - $c: no such check (banned shellcheck layers format analyze makefile vmtags)"
     status=1
     continue
   fi

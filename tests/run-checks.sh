@@ -9,6 +9,8 @@
 #   fuzz    each libFuzzer target for FUZZ_SECONDS (10)  tests/fuzz/run.sh
 #   asan    unit + host against an ASan+UBSan build in build-asan/ (built
 #           here by `make asan-build`); any sanitizer report fails the lane
+#   (cover) after host, vm and vm-systemd: each test the host skipped ran in
+#           a guest (tests/lane-cover.py)
 # Without arguments every lane runs, lint first: its failure is reported at
 # once, and the other lanes still run, so one run shows every failure.  The
 # guest lanes run beside the host lanes (CHECK_PARALLEL=0: one after another).  Results land in $BUILD/test-results/.
@@ -135,6 +137,18 @@ if [ "${CHECK_PARALLEL:-1}" != 0 ] && [ ${#guest[@]} -gt 0 ] && [ ${#after[@]} -
   for lane in "${guest[@]}"; do cat "$OUT/guest-$lane.log"; done
 else
   for lane in "${lanes[@]}"; do run_lane "$lane" || status=1; done
+fi
+
+# The guests run only the tests tagged vm or systemd: each test the host
+# lane skipped must have run for real in one of them.
+covered=()
+for lane in "${lanes[@]}"; do
+  case $lane in vm | vm-systemd) covered+=("$OUT/$lane.tap") ;; esac
+done
+if [ ${#covered[@]} -eq 2 ] && [[ " ${lanes[*]} " == *" host "* ]]; then
+  echo "=== lane: cover"
+  python3 tests/lane-cover.py "$OUT/host.tap" "${covered[@]}" | tee "$OUT/cover.tap"
+  lanes+=(cover)
 fi
 
 # One closing line over every lane that ran.

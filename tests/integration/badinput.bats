@@ -93,6 +93,7 @@ expect_create_failure() {
   expect_create_failure "/does/not/exist"
 }
 
+# bats test_tags=host
 @test "resource limits or device rules on a host without pure cgroup v2 are a clear error" {
   on_hybrid_host || skip "this host has cgroup v2; the VM lane covers the limits"
   make_bundle

@@ -129,6 +129,7 @@ writable_rootfs() {
 
 # ---- limits that work ---------------------------------------------------------
 
+# bats test_tags=vm
 @test "memory.max: an allocation over the limit is OOM-killed, run exits 137, events reports it" {
   need_cgroup2
   make_bundle
@@ -164,6 +165,7 @@ writable_rootfs() {
   assert_success
 }
 
+# bats test_tags=vm
 @test "memory.max is what the container sees in its own cgroup mount" {
   need_cgroup2
   make_bundle
@@ -177,6 +179,7 @@ c["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source":
   assert_output "$(printf '0::/\n50331648')"
 }
 
+# bats test_tags=vm
 @test "pids.max: fork fails inside once the limit is hit" {
   need_cgroup2
   make_bundle
@@ -192,6 +195,7 @@ c["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source":
   refute_output --partial fork
 }
 
+# bats test_tags=vm
 @test "cpu.max: a busy loop is throttled" {
   need_cgroup2
   make_bundle
@@ -217,6 +221,7 @@ PY
   casca delete --force "$ID"
 }
 
+# bats test_tags=vm
 @test "cpuset: Cpus_allowed_list inside matches linux.resources.cpu.cpus" {
   need_cgroup2
   [ "$(nproc)" -ge 2 ] || skip "needs 2 cpus"
@@ -230,6 +235,7 @@ PY
   done
 }
 
+# bats test_tags=vm
 @test "io.max: direct writes to a null_blk device are held to the configured rate" {
   need_cgroup2
   [ "${CASCA_VM:-}" = 1 ] || skip "loads null_blk (VM lane only)"
@@ -264,6 +270,7 @@ echo "elapsed $a $(cut -d" " -f1 /proc/uptime)"'
   awk -v s="$secs" -v f="$free" 'BEGIN { exit !(f < s / 2) }'
 }
 
+# bats test_tags=vm
 @test "io.weight: blockIO weights are converted; per-device ones need iocost" {
   need_cgroup2
   [ "${CASCA_VM:-}" = 1 ] || skip "loads null_blk and enables iocost (VM lane only)"
@@ -286,6 +293,7 @@ c['linux']['resources']['blockIO'] = {'weight': 500, 'weightDevice': [{'major': 
   casca delete --force "$ID"
 }
 
+# bats test_tags=vm
 @test "devices: a linux.devices node is only as open as linux.resources.devices says" {
   need_cgroup2
   make_bundle
@@ -303,6 +311,7 @@ c['linux']['resources']['blockIO'] = {'weight': 500, 'weightDevice': [{'major': 
   assert_line wrote
 }
 
+# bats test_tags=vm
 @test "devices: denied device nodes cannot be opened inside, allowed ones work" {
   need_cgroup2
   make_bundle
@@ -334,6 +343,7 @@ mknod /dev/null2 c 1 3 && echo x > /dev/null2 && echo null2-ok'
   assert_output --partial "Operation not permitted"
 }
 
+# bats test_tags=vm
 @test "swap, reservation, shares and hugetlb limits are written" {
   need_cgroup2
   make_bundle
@@ -357,6 +367,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
 
 # ---- verbs --------------------------------------------------------------------
 
+# bats test_tags=vm
 @test "pause: a counter inside stops while paused and goes on after resume" {
   need_cgroup2
   make_bundle
@@ -403,6 +414,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   casca delete "$id"
 }
 
+# bats test_tags=vm
 @test "pause: a created container that is paused is \"paused\", and created again after resume" {
   need_cgroup2
   make_bundle
@@ -434,6 +446,7 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   casca delete --force "$ID"
 }
 
+# bats test_tags=vm
 @test "ps: the container's processes, as a table and as JSON" {
   need_cgroup2
   make_bundle
@@ -457,6 +470,7 @@ PY
   casca delete --force "$ID"
 }
 
+# bats test_tags=vm
 @test "update: new limits take effect on a running container" {
   need_cgroup2
   make_bundle
@@ -515,6 +529,7 @@ print(r.get(sys.argv[2], {}).get(sys.argv[3]) if sys.argv[2] != "devices" else j
     "$STATE_ROOT/$ID/config.json" "$1" "${2:-}"
 }
 
+# bats test_tags=vm
 @test "update: the new limits are recorded in the saved config; a later update keeps them" {
   need_cgroup2
   make_bundle
@@ -545,6 +560,7 @@ c["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source":
   casca delete --force "$ID"
 }
 
+# bats test_tags=vm
 @test "events: stats every interval as JSON lines, ending with the container" {
   need_cgroup2
   make_bundle
@@ -579,6 +595,7 @@ PY
   casca delete "$ID"
 }
 
+# bats test_tags=vm
 @test "kill --all signals every process of the cgroup" {
   need_cgroup2
   make_bundle
@@ -598,6 +615,7 @@ PY
   casca delete "$ID"
 }
 
+# bats test_tags=vm
 @test "a cgroup that already holds processes: create warns, as runc does" {
   need_cgroup2
   make_bundle
@@ -620,6 +638,7 @@ PY
 
 # ---- placement ----------------------------------------------------------------
 
+# bats test_tags=vm
 @test "the default cgroup is /casca/<id>; limits map to their files" {
   need_cgroup2
   make_bundle
@@ -630,6 +649,7 @@ PY
   assert [ ! -e "$CG$CGP" ]
 }
 
+# bats test_tags=vm
 @test "nested cgroupsPath: parents are made (controllers enabled) and removed after" {
   need_cgroup2
   make_bundle
@@ -653,6 +673,7 @@ c['linux']['resources']['pids'] = {'limit': 20}"
   assert [ ! -e "$CG/$POD" ]
 }
 
+# bats test_tags=vm
 @test "a pod-style parent's limit binds the containers below it; it is kept" {
   need_cgroup2
   mkdir "$CG/$POD"
@@ -687,6 +708,7 @@ c['linux']['resources']['memory'] = {'limit': 32 << 20}"
   assert [ ! -e "$CG/$POD/c3" ]
 }
 
+# bats test_tags=vm
 @test "a controller the parent cannot hand down is an error naming it" {
   need_cgroup2
   # a container in /POD-pre/p: by the no-internal-processes rule, p cannot
@@ -707,6 +729,7 @@ c['linux']['resources']['memory'] = {'limit': 16 << 20}"
   assert [ ! -e "$CG/$POD-pre" ]
 }
 
+# bats test_tags=vm
 @test "a pre-existing parent is never removed" {
   need_cgroup2
   mkdir "$CG/$POD-pre"
@@ -721,6 +744,7 @@ c['linux']['resources']['memory'] = {'limit': 16 << 20}"
 
 # ---- cleanup --------------------------------------------------------------------
 
+# bats test_tags=vm
 @test "a failed create leaves no cgroup: a value the kernel rejects, a late failure" {
   need_cgroup2
   make_bundle
@@ -749,6 +773,7 @@ c['mounts'].append({'destination': '/mnt', 'type': 'bind', 'source': '$BATS_TEST
   assert [ ! -e "$STATE_ROOT/$id" ]
 }
 
+# bats test_tags=vm
 @test "delete --force after the runtime was SIGKILLed mid-create leaves no cgroup" {
   need_cgroup2
   make_bundle

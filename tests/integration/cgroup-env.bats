@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cgroup-env.bats - the environment the cgroup tests rely on.  These run for
 # real in the VM lane (tests/vm/check-vm.sh) and skip on hybrid/v1 hosts.
+# bats file_tags=vm
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load

@@ -5,6 +5,7 @@
 # is left here (the pre-5.14 kill fallback, sub-cgroups made by the
 # container, the clone3 fallback, replacing a device program, rootless
 # delegation); everything else is tested through `casca` in cgroup-cli.bats.
+# bats file_tags=vm
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load

@@ -53,6 +53,7 @@ log_is_one_count() {
   awk 'NR != $1 { print "line " NR " is " $1; bad = 1 } END { exit bad }' "$DATA/log"
 }
 
+# bats test_tags=vm
 @test "checkpoint and restore: the counter goes on from where it was" {
   need_criu
   run_counter
@@ -83,6 +84,7 @@ log_is_one_count() {
   [ ! -d "/sys/fs/cgroup/casca/$ID" ]
 }
 
+# bats test_tags=vm
 @test "restore under a new id" {
   need_criu
   run_counter old
@@ -106,6 +108,7 @@ log_is_one_count() {
   assert_success
 }
 
+# bats test_tags=vm
 @test "checkpoint --leave-running: the container goes on, the images are written" {
   need_criu
   run_counter

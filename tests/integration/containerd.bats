@@ -6,6 +6,7 @@
 # started in setup_file and stopped by pid in teardown_file; the shim keeps
 # casca's state under --runc-root.  VM lane only (the shim creates cgroups;
 # see helpers/engines.bash).
+# bats file_tags=vm
 
 load helpers/casca
 load helpers/engines

@@ -58,6 +58,7 @@ kill_at() {
   output=$(cat "$out")
 }
 
+# bats test_tags=vm
 @test "a runtime SIGKILLed at each step of create: list, state, delete --force, create again" {
   make_bundle
   args sleep 1000
@@ -156,6 +157,7 @@ PY
   casca delete --force "$id"
 }
 
+# bats test_tags=vm
 @test "a running container whose state.json is damaged: delete --force kills it and removes its cgroup" {
   need_cgroup2
   make_bundle

@@ -224,6 +224,7 @@ container_cgroup() {
   CGDIR=/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$INIT/cgroup")
 }
 
+# bats test_tags=vm
 @test "exec --cgroup runs the process in an existing sub-cgroup of the container's" {
   need_cgroup2
   start_sleeper
@@ -253,6 +254,7 @@ container_cgroup() {
   assert [ ! -e "$CGDIR" ]
 }
 
+# bats test_tags=host
 @test "exec --cgroup without a container cgroup is a clear error" {
   on_hybrid_host || skip "the container has a cgroup here (VM lane)"
   start_sleeper
@@ -262,6 +264,7 @@ container_cgroup() {
   casca delete --force "$ID"
 }
 
+# bats test_tags=vm
 @test "exec into a paused container: refused, or with --ignore-paused run once resumed" {
   need_cgroup2
   start_sleeper

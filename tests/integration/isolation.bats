@@ -263,6 +263,7 @@ c['process']['oomScoreAdj'] = 222"
   assert_output 222
 }
 
+# bats test_tags=vm
 @test "user namespace: oomScoreAdj below the runtime's is applied" {
   # CAP_SYS_RESOURCE: bit 24
   (( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) & (1 << 24) )) ||

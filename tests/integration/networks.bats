@@ -494,6 +494,7 @@ lan_network() {
   [ ! -e "$STATE/@networks/nop" ]
 }
 
+# bats test_tags=vm
 @test "ipvlan: containers get their own address on the parent's LAN, reachable from another machine there" {
   ip -n "$H" link add probe0 type veth peer name probe1
   ip -n "$H" link add probe2 link probe0 type ipvlan mode l2 2>/dev/null ||

@@ -8,6 +8,7 @@
 # casca no --root, so casca keeps its state in its default, /run/casca.
 # Pods need catatonit, from which podman builds its infra image.
 # VM lane only (podman creates cgroups; see helpers/engines.bash).
+# bats file_tags=vm
 
 load helpers/casca
 load helpers/engines

@@ -251,6 +251,7 @@ new"
   assert_output --partial '`/proc/version` is inside /proc: refusing to mount over it'
 }
 
+# bats test_tags=vm
 @test "a cgroup mount is cgroup2 on a cgroup v2 host and skipped otherwise" {
   in_container --defaults -- awk '$5 ~ /^\/sys\/fs\/cgroup/ { print $5, $(NF-2) }' /proc/self/mountinfo
   assert_success

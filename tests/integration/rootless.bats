@@ -194,6 +194,7 @@ for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k]
   [ -z "$(find "/tmp/casca-$(id -u "$u")" -mindepth 1 -maxdepth 1 ! -name @cache 2>/dev/null)" ] || fail "left behind: $(ls -A "/tmp/casca-$(id -u "$u")")"
 }
 
+# bats test_tags=vm
 @test "rootless: with a delegated cgroup v2 subtree the sandbox's limits apply (VM lane)" {
   need_cgroup2
   u=$(make_test_user l)

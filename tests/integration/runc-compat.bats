@@ -63,6 +63,7 @@ runc_spec_bundle() {
   fi
 }
 
+# bats test_tags=vm
 @test "runc 1.1's spec runs as-is: the ambient capabilities it cannot have are skipped, as runc does, and --debug says so" {
   runc_spec_bundle 1.1
   assert file_has "$BUNDLE/config.json" '"ambient"'
@@ -80,6 +81,7 @@ runc_spec_bundle() {
   assert_equal "$(state_ids)" ""
 }
 
+# bats test_tags=vm
 @test "an ambient capability that is also inheritable is raised; the others are skipped" {
   runc_spec_bundle 1.1
   cfg 'c["process"]["capabilities"]["inheritable"] = ["CAP_KILL"]'
@@ -92,6 +94,7 @@ runc_spec_bundle() {
   assert_output --partial "not raised (not both permitted and inheritable): CAP_NET_BIND_SERVICE CAP_AUDIT_WRITE"
 }
 
+# bats test_tags=vm
 @test "runc 1.4/1.5's spec (ociVersion 1.3.0, cgroup namespace) runs as-is" {
   runc_spec_bundle 1.4
   args sh -c 'grep -E "^CapEff" /proc/self/status; readlink /proc/self/ns/cgroup'
@@ -192,6 +195,7 @@ runc_spec_file() {
   done
 }
 
+# bats test_tags=vm
 @test "casca spec equals runc 1.4/1.5's spec but for hostname and ociVersion (cgroup namespace on cgroup v2 only, as runc)" {
   "$CASCA" spec --bundle "$BATS_TEST_TMPDIR"
   run spec_diff "$TESTS_DIR/fixtures/config/good/runc-1.4-default.json" "$BATS_TEST_TMPDIR/config.json"
@@ -203,6 +207,7 @@ runc_spec_file() {
   assert_output "$(printf '%s\n' "${want[@]}")"
 }
 
+# bats test_tags=vm
 @test "casca spec runs as-is under casca (terminal true: a pty for the foreground run)" {
   make_bundle
   rm "$BUNDLE/config.json"
@@ -254,6 +259,7 @@ spec_bundle() {
   done
 }
 
+# bats test_tags=vm
 @test "casca spec's output runs under Debian's runc 1.1.5, both profiles (cgroup v2: VM lane)" {
   command -v runc >/dev/null || skip "runc is not installed"
   need_cgroup2

@@ -17,6 +17,7 @@ setup() {
 
 teardown() { :; }
 
+# bats test_tags=vm
 @test "soak (short): seeded faults, no leak, no hang, no unexplained failure" {
   need_cgroup2
   run env SOAK_CYCLES="${SOAK_CYCLES:-8}" SOAK_PAR=2 SOAK_SEED="${SOAK_SEED:-15}" \
@@ -30,9 +31,10 @@ teardown() { :; }
   assert_line --regexp '^\| containers held at once \(load\) \| ([0-9]+) of \1 \(distinct addresses: \1\) \|$'
 }
 
+# bats test_tags=host
 @test "soak: create SIGKILLed at each of its named steps in turn, delete --force leaves nothing" {
   # the guest's short soak above draws kill-step among its faults, and
-  # lifecycle.bats kills create at each step there with a cgroup
+  # crash.bats kills create at each step there with a cgroup
   [ -z "${CASCA_VM:-}" ] || skip "the host lane runs this; the VM lane's short soak draws kill-step"
   run env SOAK_FAULTS=kill-step SOAK_CYCLES=11 SOAK_PAR=1 SOAK_SEED=1 SOAK_LOAD=0 SOAK_EVENTS=0 SOAK_VERBOSE=1 \
     CASCA="$CASCA" "$TESTS_DIR/soak/soak.sh"

@@ -7,6 +7,7 @@
 # (`casca run`, its pty's output is the console log) in the background, so
 # that its exit status is the container's.
 #   tests/vm/check-vm.sh tests/integration/system-boot.bats
+# bats file_tags=vm
 
 load helpers/casca
 

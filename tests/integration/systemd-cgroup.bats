@@ -7,6 +7,7 @@
 # tests/integration/systemd-cgroup.bats` runs it alone) and skips elsewhere.
 # What the tests read is what systemd says (systemctl show) and what the
 # kernel has (the scope's control files), never casca's own account.
+# bats file_tags=systemd
 
 load helpers/casca
 load helpers/systemd

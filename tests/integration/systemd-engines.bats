@@ -11,6 +11,7 @@
 # left.  Needs systemd as pid 1: runs in the vm-systemd lane
 # (tests/vm/systemd-lane.sh), skips elsewhere.  Engine setups as in
 # podman.bats and containerd.bats (helpers/engines.bash).
+# bats file_tags=systemd
 
 load helpers/casca
 load helpers/engines
