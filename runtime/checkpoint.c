@@ -439,9 +439,8 @@ static int read_restored_pid(int dir_fd, pid_t *ret, struct casca_error **err)
 }
 
 struct restore {
-        struct casca_config *cfg;
-        char *bundle, *rootfs, *config_json, *root_abs, *images, *work, *cg_path;
-        size_t config_len;
+        struct casca_bundle b;
+        char *root_abs, *images, *work, *cg_path;
         struct casca_cgroup *cg;
         int root_fd, dir_fd, netns_fd;
 };
@@ -449,10 +448,7 @@ struct restore {
 static void restore_free(struct restore *c)
 {
         casca_cgroup_free(c->cg);
-        casca_config_free(c->cfg);
-        free(c->bundle);
-        free(c->rootfs);
-        free(c->config_json);
+        casca_bundle_free(&c->b);
         free(c->root_abs);
         free(c->images);
         free(c->work);
@@ -462,40 +458,10 @@ static void restore_free(struct restore *c)
         casca_closep(&c->netns_fd);
 }
 
-static int load_bundle(struct restore *c, const char *bundle, struct casca_error **err)
-{
-        _cleanup_free_ char *config_path = NULL, *root = NULL;
-
-        c->bundle = realpath(bundle ? bundle : ".", NULL);
-        if (!c->bundle)
-                return casca_error_set(err, errno, "bundle `%s`", bundle ? bundle : ".");
-        if (asprintf(&config_path, "%s/config.json", c->bundle) < 0)
-                return casca_error_set(err, ENOMEM, "bundle");
-        c->config_json = casca_config_read(config_path, &c->config_len, err);
-        if (!c->config_json)
-                return -EINVAL;
-        c->cfg = casca_config_parse(c->config_json, c->config_len, err);
-        if (!c->cfg)
-                return casca_error_prefix(err, "%s", config_path);
-        if (!c->cfg->has_process)
-                return casca_error_setx(err, EINVAL, "%s: process: required to restore a container",
-                                        config_path);
-        if (c->cfg->root_path[0] == '/')
-                root = strdup(c->cfg->root_path);
-        else if (asprintf(&root, "%s/%s", c->bundle, c->cfg->root_path) < 0)
-                root = NULL;
-        if (!root)
-                return casca_error_set(err, ENOMEM, "bundle");
-        c->rootfs = realpath(root, NULL);
-        if (!c->rootfs)
-                return casca_error_set(err, errno, "root.path `%s`", root);
-        return 0;
-}
-
 static int restore_cgroup(struct restore *c, struct casca_context *ctx, const char *id,
                           struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         int r;
 
         if (ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available()) {
@@ -516,7 +482,7 @@ static int restore_cgroup(struct restore *c, struct casca_context *ctx, const ch
 static int restore_netns(struct restore *c, struct args *a, int *keep, size_t *n_keep,
                          struct casca_error **err)
 {
-        const struct casca_namespace *ns = &c->cfg->linux_cfg.namespaces[CASCA_NS_NETWORK];
+        const struct casca_namespace *ns = &c->b.cfg->linux_cfg.namespaces[CASCA_NS_NETWORK];
 
         if (!ns->present || !ns->path)
                 return 0;
@@ -552,13 +518,13 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         r = casca_id_validate(id, err);
         if (r < 0)
                 goto out;
-        r = load_bundle(&c, ro->bundle, err);
+        r = casca_bundle_load(ro->bundle ? ro->bundle : ".", NULL, 0, "restore", &c.b, err);
         if (r < 0)
                 goto out;
-        r = check_config(c.cfg, ctx, err);
+        r = check_config(c.b.cfg, ctx, err);
         if (r < 0)
                 goto out;
-        if (!c.cfg->linux_cfg.namespaces[CASCA_NS_MOUNT].present) {
+        if (!c.b.cfg->linux_cfg.namespaces[CASCA_NS_MOUNT].present) {
                 r = casca_error_setx(err, EINVAL,
                                      "linux.namespaces: a mount namespace is required");
                 goto out;
@@ -601,20 +567,20 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto fail;
         st.id = (char *)id;
-        st.bundle = c.bundle;
-        st.rootfs = c.rootfs;
+        st.bundle = c.b.dir;
+        st.rootfs = c.b.rootfs;
         st.created = casca_now_rfc3339();
         st.cgroup_path = c.cg_path;
-        st.annotations = c.cfg->annotations;
-        st.n_annotations = c.cfg->n_annotations;
+        st.annotations = c.b.cfg->annotations;
+        st.n_annotations = c.b.cfg->n_annotations;
         r = casca_state_write(c.dir_fd, &st, err);
         if (r < 0)
                 goto fail;
-        r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.config_json, c.config_len, err);
+        r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.b.config_json, c.b.config_len, err);
         if (r < 0)
                 goto fail;
         if (c.cg_path) {
-                const struct casca_linux *l = &c.cfg->linux_cfg;
+                const struct casca_linux *l = &c.b.cfg->linux_cfg;
 
                 r = casca_cgroup_create(l->cgroups_path, id,
                                         l->has_resources ? &l->resources : NULL, &c.cg, err);
@@ -644,8 +610,8 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         args_add(&a, "--evasive-devices");
         if (c.cg_path)
                 args_add(&a, "--cgroup-root=%s", c.cg_path);
-        for (size_t i = 0; i < c.cfg->n_mounts; i++) {
-                const struct casca_mount *m = &c.cfg->mounts[i];
+        for (size_t i = 0; i < c.b.cfg->n_mounts; i++) {
+                const struct casca_mount *m = &c.b.cfg->mounts[i];
 
                 if (is_bind(m))
                         args_add(&a, "--ext-mount-map=%s:%s", m->destination, m->source);
@@ -656,7 +622,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         r = restore_netns(&c, &a, keep, &n_keep, err);
         if (r < 0)
                 goto fail;
-        run.rootfs = c.rootfs;
+        run.rootfs = c.b.rootfs;
         run.root_dir = root_dir;
         run.keep_fds = keep;
         run.n_keep = n_keep;

@@ -76,10 +76,7 @@ struct create {
         struct casca_context *ctx;
         const char *id;
         const struct casca_create_options *opts;
-        struct casca_config *cfg;
-        char *bundle, *rootfs;
-        char *config_json; /* raw bytes, copied into the state dir */
-        size_t config_len;
+        struct casca_bundle b; /* its config_json: raw bytes, copied into the state dir */
         int root_fd, dir_fd, fifo_fd;
         int sock[2];
         int go[2]; /* stage 1 -> init: the parent knows the init pid now */
@@ -139,7 +136,7 @@ static bool timens_new(const struct casca_linux *l)
 
 static int child_userns_handshake(struct create *c, pid_t self, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         int r;
 
         /* an unprivileged parent must be able to open our id map files (and
@@ -176,7 +173,7 @@ static int child_userns_handshake(struct create *c, pid_t self, struct casca_err
  * joined or new pid namespace applies to it.  Never returns in stage 1. */
 static int child_stage1(struct create *c, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         uint64_t flags = casca_ns_new_flags(l);
         pid_t init;
         char byte;
@@ -274,7 +271,7 @@ static int child_network(struct create *c, struct casca_error **err)
 /* Everything between the namespaces and exec. */
 static int child_init(struct create *c, struct casca_error **err)
 {
-        const struct casca_config *cfg = c->cfg;
+        const struct casca_config *cfg = c->b.cfg;
         const struct casca_linux *l = &cfg->linux_cfg;
         const struct casca_process *p = &cfg->process;
         struct casca_prepare x;
@@ -320,13 +317,13 @@ static int child_init(struct create *c, struct casca_error **err)
             setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
                 return casca_error_set(err, errno, "domainname `%s`", cfg->domainname);
 
-        r = casca_rootfs_setup(cfg, c->rootfs, &ro, err);
+        r = casca_rootfs_setup(cfg, c->b.rootfs, &ro, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < c->n_bind_fds; i++)
                 casca_closep(&c->bind_fds[i]);
         if (c->net_build) {
-                r = casca_rootfs_bind_etc(cfg, c->rootfs, c->etc_mounts,
+                r = casca_rootfs_bind_etc(cfg, c->b.rootfs, c->etc_mounts,
                                           c->etc_by_path ? c->etc_dir : NULL, err);
                 if (r < 0)
                         return r;
@@ -336,7 +333,7 @@ static int child_init(struct create *c, struct casca_error **err)
         if (p->terminal) {
                 _cleanup_close_ int master = -1;
 
-                r = casca_terminal_create(c->rootfs, p, &master, &pty_slave, err);
+                r = casca_terminal_create(c->b.rootfs, p, &master, &pty_slave, err);
                 if (r < 0)
                         return r;
                 r = casca_sync_send(c->sock[1], SYNC_PTY, NULL, 0, master, err);
@@ -362,7 +359,7 @@ static int child_init(struct create *c, struct casca_error **err)
         if (r < 0)
                 return r;
 
-        r = casca_rootfs_pivot(cfg, c->rootfs, c->opts->no_pivot, err);
+        r = casca_rootfs_pivot(cfg, c->b.rootfs, c->opts->no_pivot, err);
         if (r < 0)
                 return r;
         r = casca_rootfs_finalize(cfg, err);
@@ -476,45 +473,60 @@ static char *path_join(const char *a, const char *b)
         return out;
 }
 
-static int load_bundle(struct create *c, struct casca_error **err)
+void casca_bundle_free(struct casca_bundle *b)
 {
-        const char *bundle = c->opts->bundle ? c->opts->bundle : ".";
+        casca_config_free(b->cfg);
+        free(b->dir);
+        free(b->rootfs);
+        free(b->config_json);
+        *b = (struct casca_bundle){0};
+}
+
+int casca_bundle_load(const char *bundle, const char *json, size_t json_len, const char *verb,
+                      struct casca_bundle *b, struct casca_error **err)
+{
         _cleanup_free_ char *config_path = NULL, *root = NULL;
         struct stat st;
 
-        c->bundle = realpath(bundle, NULL);
-        if (!c->bundle)
+        b->dir = realpath(bundle, NULL);
+        if (!b->dir)
                 return casca_error_set(err, errno, "bundle `%s`", bundle);
-        config_path = path_join(c->bundle, "config.json");
+        config_path = path_join(b->dir, "config.json");
         if (!config_path)
                 return casca_error_set(err, ENOMEM, "bundle");
-        if (c->opts->config_json) {
-                c->config_json = malloc(c->opts->config_len + 1);
-                if (!c->config_json)
+        if (json) {
+                b->config_json = malloc(json_len + 1);
+                if (!b->config_json)
                         return casca_error_set(err, ENOMEM, "config");
-                memcpy(c->config_json, c->opts->config_json, c->opts->config_len);
-                c->config_json[c->opts->config_len] = '\0';
-                c->config_len = c->opts->config_len;
+                memcpy(b->config_json, json, json_len);
+                b->config_json[json_len] = '\0';
+                b->config_len = json_len;
         } else {
-                c->config_json = casca_config_read(config_path, &c->config_len, err);
-                if (!c->config_json)
+                b->config_json = casca_config_read(config_path, &b->config_len, err);
+                if (!b->config_json)
                         return -EINVAL;
         }
-        c->cfg = casca_config_parse(c->config_json, c->config_len, err);
-        if (!c->cfg)
+        b->cfg = casca_config_parse(b->config_json, b->config_len, err);
+        if (!b->cfg)
                 return casca_error_prefix(err, "%s", config_path);
-        if (!c->cfg->has_process)
-                return casca_error_setx(err, EINVAL, "%s: process: required to create a container",
-                                        config_path);
-        root = path_join(c->bundle, c->cfg->root_path);
+        if (!b->cfg->has_process)
+                return casca_error_setx(err, EINVAL, "%s: process: required to %s a container",
+                                        config_path, verb);
+        root = path_join(b->dir, b->cfg->root_path);
         if (!root)
                 return casca_error_set(err, ENOMEM, "bundle");
-        c->rootfs = realpath(root, NULL);
-        if (!c->rootfs || stat(c->rootfs, &st) < 0)
+        b->rootfs = realpath(root, NULL);
+        if (!b->rootfs || stat(b->rootfs, &st) < 0)
                 return casca_error_set(err, errno, "root.path `%s`", root);
         if (!S_ISDIR(st.st_mode))
                 return casca_error_setx(err, ENOTDIR, "root.path `%s`: not a directory", root);
         return 0;
+}
+
+static int load_bundle(struct create *c, struct casca_error **err)
+{
+        return casca_bundle_load(c->opts->bundle ? c->opts->bundle : ".", c->opts->config_json,
+                                 c->opts->config_len, "create", &c->b, err);
 }
 
 /* Limits and device rules are enforced by the container's cgroup: where it
@@ -523,7 +535,7 @@ static int load_bundle(struct create *c, struct casca_error **err)
  * says so.  A device filter is loaded by root only. */
 static int check_cgroup_needs(struct create *c, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         bool limits = l->has_resources && l->resources.any_limit;
         bool devices = l->has_resources && l->resources.n_devices > 0 &&
                        casca_cgroup_devices_restrict(l->resources.devices, l->resources.n_devices);
@@ -569,22 +581,22 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
 
 static int check_config(struct create *c, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
-        const struct casca_process *p = &c->cfg->process;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
+        const struct casca_process *p = &c->b.cfg->process;
         int r;
 
         if (!l->namespaces[CASCA_NS_MOUNT].present)
                 return casca_error_setx(err, EINVAL,
                                         "linux.namespaces: a mount namespace is required");
-        r = casca_process_check_lsm(c->cfg, NULL, NULL, err);
+        r = casca_process_check_lsm(c->b.cfg, NULL, NULL, err);
         if (r < 0)
                 return r;
         casca_process_log_ambient(c->ctx, c->id, p);
-        r = casca_config_apply_mount_label(c->cfg, err);
+        r = casca_config_apply_mount_label(c->b.cfg, err);
         if (r < 0)
                 return r;
-        if (c->cfg->cloud_init) {
-                r = casca_cloud_init_load(c->cfg->cloud_init, c->bundle, c->id, c->cfg->hostname,
+        if (c->b.cfg->cloud_init) {
+                r = casca_cloud_init_load(c->b.cfg->cloud_init, c->b.dir, c->id, c->b.cfg->hostname,
                                           err);
                 if (r < 0)
                         return r;
@@ -635,17 +647,17 @@ static int parent_hooks(struct create *c, struct casca_state *st, struct casca_e
         kill_point("hooks");
         if (!json)
                 return -ENOMEM;
-        r = casca_hooks_run(c->cfg, CASCA_HOOK_PRESTART, json, err);
+        r = casca_hooks_run(c->b.cfg, CASCA_HOOK_PRESTART, json, err);
         if (r < 0)
                 return r;
-        r = casca_hooks_run(c->cfg, CASCA_HOOK_CREATE_RUNTIME, json, err);
+        r = casca_hooks_run(c->b.cfg, CASCA_HOOK_CREATE_RUNTIME, json, err);
         if (r < 0)
                 return r;
         /* The init's hooks get the state as a file (a sync message holds
          * 4 KiB; annotations make states of any size), and only when it has
          * hooks to give it to. */
-        if (c->cfg->hooks[CASCA_HOOK_CREATE_CONTAINER].n ||
-            c->cfg->hooks[CASCA_HOOK_START_CONTAINER].n) {
+        if (c->b.cfg->hooks[CASCA_HOOK_CREATE_CONTAINER].n ||
+            c->b.cfg->hooks[CASCA_HOOK_START_CONTAINER].n) {
                 state_fd = casca_fs_memfd_of("casca-state", json, strlen(json), err);
                 if (state_fd < 0)
                         return state_fd;
@@ -660,7 +672,7 @@ static int parent_seccomp_listener(struct create *c, const struct casca_state *s
 
         if (!state)
                 return -ENOMEM;
-        return casca_prepare_send_listener(c->cfg->linux_cfg.seccomp, st->pid, state, fd, err);
+        return casca_prepare_send_listener(c->b.cfg->linux_cfg.seccomp, st->pid, state, fd, err);
 }
 
 /* The device filter: the config's rules, then the defaults every container
@@ -719,9 +731,9 @@ static int plan_cgroup(struct create *c, struct casca_error **err)
         if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available())
                 return 0;
         if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
-                return casca_cgroup_systemd_resolve(c->cfg->linux_cfg.cgroups_path, c->id,
+                return casca_cgroup_systemd_resolve(c->b.cfg->linux_cfg.cgroups_path, c->id,
                                                     &c->cg_unit, &c->cg_path, err);
-        return casca_cgroup_resolve_path(c->cfg->linux_cfg.cgroups_path, c->id, &c->cg_path, err);
+        return casca_cgroup_resolve_path(c->b.cfg->linux_cfg.cgroups_path, c->id, &c->cg_path, err);
 }
 
 /* The host id container id 0 maps to, or -1. */
@@ -739,15 +751,15 @@ static long long host_root_id(const struct casca_id_mapping *m, size_t n)
  * cgroups there.  Without a user namespace its root owns the cgroup already. */
 static int delegate_cgroup(struct create *c, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         long long uid, gid;
         bool rw_mount = false;
 
         if (!userns_new(l) || !l->namespaces[CASCA_NS_CGROUP].present ||
             l->namespaces[CASCA_NS_CGROUP].path)
                 return 0;
-        for (size_t i = 0; i < c->cfg->n_mounts; i++) {
-                const struct casca_mount *m = &c->cfg->mounts[i];
+        for (size_t i = 0; i < c->b.cfg->n_mounts; i++) {
+                const struct casca_mount *m = &c->b.cfg->mounts[i];
 
                 if (m->destination && m->type &&
                     (strcmp(m->type, "cgroup2") == 0 || strcmp(m->type, "cgroup") == 0) &&
@@ -763,7 +775,7 @@ static int delegate_cgroup(struct create *c, struct casca_error **err)
 
 static int create_cgroup(struct create *c, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         bool limits = l->has_resources && l->resources.any_limit;
         int r;
 
@@ -800,7 +812,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
                 return r;
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
         if (geteuid() == 0)
-                return casca_container_device_rules(c->cg, &c->cfg->linux_cfg, err);
+                return casca_container_device_rules(c->cg, &c->b.cfg->linux_cfg, err);
         return 0;
 }
 
@@ -811,7 +823,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
  * by path. */
 static int open_bind_sources(struct create *c, struct casca_error **err)
 {
-        const struct casca_config *cfg = c->cfg;
+        const struct casca_config *cfg = c->b.cfg;
 
         if (!cfg->linux_cfg.namespaces[CASCA_NS_USER].present || cfg->n_mounts == 0)
                 return 0;
@@ -844,13 +856,13 @@ static int open_bind_sources(struct create *c, struct casca_error **err)
 /* Decide whether the NETWORK step runs; what it needs from here. */
 static int prepare_network(struct create *c, struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         const struct casca_namespace *net = &l->namespaces[CASCA_NS_NETWORK];
 
-        c->net_build = c->cfg->network && net->present && !net->path;
+        c->net_build = c->b.cfg->network && net->present && !net->path;
         c->net_step = c->net_build || l->n_net_devices > 0;
-        c->net_dumpable = c->net_build && c->cfg->network->user_mode && geteuid() != 0;
-        if (c->cfg->network && !c->net_build)
+        c->net_dumpable = c->net_build && c->b.cfg->network->user_mode && geteuid() != 0;
+        if (c->b.cfg->network && !c->net_build)
                 casca_log(c->ctx, net->present ? CASCA_LOG_DEBUG : CASCA_LOG_WARNING,
                           "container %s: casca.network ignored: %s", c->id,
                           net->present ? "linux.namespaces gives the network namespace by path"
@@ -875,7 +887,7 @@ static int store_seccomp(struct create *c, struct casca_error **err)
         size_t len;
         int r;
 
-        r = casca_seccomp_prog_store(c->seccomp, c->cfg->linux_cfg.seccomp, &image, &len, err);
+        r = casca_seccomp_prog_store(c->seccomp, c->b.cfg->linux_cfg.seccomp, &image, &len, err);
         if (r < 0 || !image)
                 return r;
         return casca_write_atomic(c->dir_fd, CASCA_STATE_SECCOMP, image, len, err);
@@ -947,7 +959,7 @@ static int parent_network(struct create *c, struct casca_state *st, struct casca
         if (!c->net_step || !st->network || st->pid <= 0)
                 return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
                                         casca_sync_step_name(SYNC_NETWORK));
-        r = casca_container_net_setup(c->cfg, c->id, c->root_abs, st->pid, c->net_build,
+        r = casca_container_net_setup(c->b.cfg, c->id, c->root_abs, st->pid, c->net_build,
                                       &c->net_res, err);
         kill_point("network");
         if (r < 0)
@@ -964,9 +976,9 @@ static int parent_network(struct create *c, struct casca_state *st, struct casca
 static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                        struct casca_error **err)
 {
-        const struct casca_linux *l = &c->cfg->linux_cfg;
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
         struct casca_sync_seq seq = casca_sync_seq_create(userns_new(l), c->two_stage, c->net_step,
-                                                          c->cfg->process.terminal);
+                                                          c->b.cfg->process.terminal);
 
         for (;;) {
                 enum casca_sync_step step;
@@ -987,7 +999,7 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                          * the init) is dumpable now: a rootless runtime can
                          * open its oom_score_adj */
                         r = casca_process_set_oom_score_adj(pid > 0 ? pid : st->pid,
-                                                            &c->cfg->process, err);
+                                                            &c->b.cfg->process, err);
                         if (r < 0)
                                 return r;
                         r = casca_ns_write_id_maps(pid > 0 ? pid : st->pid, l, &c->idmap, err);
@@ -1002,7 +1014,7 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         *stage1 = -1;
                         /* the init waits for HOOKS_DONE, after this */
                         if (!userns_new(l)) {
-                                r = casca_process_set_oom_score_adj(pid, &c->cfg->process, err);
+                                r = casca_process_set_oom_score_adj(pid, &c->b.cfg->process, err);
                                 if (r < 0)
                                         return r;
                         }
@@ -1068,10 +1080,7 @@ static void create_free(struct create *c)
         casca_cgroup_free(c->cg);
         casca_seccomp_prog_free(c->seccomp);
         casca_idmap_plan_clear(&c->idmap);
-        casca_config_free(c->cfg);
-        free(c->bundle);
-        free(c->rootfs);
-        free(c->config_json);
+        casca_bundle_free(&c->b);
         free(c->root_abs);
         free(c->etc_dir);
         free(c->cg_path);
@@ -1118,7 +1127,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         r = check_config(&c, err);
         if (r < 0)
                 goto out;
-        l = &c.cfg->linux_cfg;
+        l = &c.b.cfg->linux_cfg;
         c.preserve_fds = opts->preserve_fds + listen_fds();
 
         c.root_fd = casca_state_root_open(casca_state_root(ctx), true, err);
@@ -1144,19 +1153,19 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto fail;
         st.id = (char *)id;
-        st.bundle = c.bundle;
-        st.rootfs = c.rootfs;
+        st.bundle = c.b.dir;
+        st.rootfs = c.b.rootfs;
         st.created = casca_now_rfc3339();
         st.cgroup_path = c.cg_path;
         st.cgroup_unit = c.cg_unit;
         st.network = c.net_step;
-        st.annotations = c.cfg->annotations;
-        st.n_annotations = c.cfg->n_annotations;
+        st.annotations = c.b.cfg->annotations;
+        st.n_annotations = c.b.cfg->n_annotations;
         r = casca_state_write(c.dir_fd, &st, err);
         if (r < 0)
                 goto fail;
         kill_point("state");
-        r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.config_json, c.config_len, err);
+        r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.b.config_json, c.b.config_len, err);
         if (r < 0)
                 goto fail;
         kill_point("config");
@@ -1250,7 +1259,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                 /* process.oomScoreAdj from here, where lowering it is
                  * allowed: on the init once we know its pid; with a new user
                  * namespace at USERNS_READY */
-                r = casca_process_set_oom_score_adj(pid, &c.cfg->process, err);
+                r = casca_process_set_oom_score_adj(pid, &c.b.cfg->process, err);
                 if (r < 0)
                         goto fail;
         }

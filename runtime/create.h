@@ -12,6 +12,23 @@ struct casca_cgroup;
  * then the defaults every container gets. */
 int casca_container_device_rules(struct casca_cgroup *cg, const struct casca_linux *l,
                                  struct casca_error **err);
+/* A bundle as create and restore read it: the directory (realpath), the
+ * config's bytes, the parsed config, and root.path resolved (realpath, a
+ * directory).  casca_bundle_load fills B from BUNDLE/config.json, or from
+ * JSON when it is not NULL (create --config); VERB names the verb in the
+ * error for a config without `process`.  What it set is the caller's to
+ * free, on failure too. */
+struct casca_bundle {
+        char *dir;
+        char *config_json;
+        size_t config_len;
+        struct casca_config *cfg;
+        char *rootfs;
+};
+int casca_bundle_load(const char *bundle, const char *json, size_t json_len, const char *verb,
+                      struct casca_bundle *b, struct casca_error **err);
+void casca_bundle_free(struct casca_bundle *b);
+
 /* Now in RFC 3339 (UTC, nanoseconds), malloc'd; NULL on ENOMEM. */
 char *casca_now_rfc3339(void);
 
