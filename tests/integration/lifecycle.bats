@@ -172,9 +172,13 @@ PY
   assert [ "$SECONDS" -ge 1 ]
   assert_equal "$(state_field "$id" status)" stopped
   casca delete "$id"
-  args sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done'
+  # the container's pid 1 ignores a SIGTERM that comes before its trap is
+  # set (the kernel drops signals init has no handler for): wait for it
+  args sh -c 'trap "exit 0" TERM; touch /tmp/trapped; while true; do sleep 0.1; done'
+  cfg 'c["root"]["readonly"] = False'
   id=$(cid obeys)
   casca run -d --bundle "$BUNDLE" "$id"
+  wait_until test -e "$BUNDLE/rootfs/tmp/trapped"
   SECONDS=0
   run casca stop --time 30 "$id"
   assert_success
