@@ -136,6 +136,15 @@ static int check_config(const struct casca_config *cfg, struct casca_context *ct
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "checkpoint/restore with the systemd cgroup manager is not "
                                         "supported yet");
+        for (size_t i = 0; i < cfg->n_annotations; i++)
+                if (strncmp(cfg->annotations[i].key, CASCA_SDPROP_PREFIX,
+                            strlen(CASCA_SDPROP_PREFIX)) == 0)
+                        return casca_error_setx(err, EOPNOTSUPP,
+                                                "annotations[\"%s\"]: a systemd unit property "
+                                                "needs the systemd cgroup manager "
+                                                "(--systemd-cgroup), which checkpoint/restore "
+                                                "does not support yet",
+                                                cfg->annotations[i].key);
         return 0;
 }
 

@@ -89,6 +89,7 @@ struct create {
         struct casca_cgroup *cg;            /* NULL: no cgroup (hybrid host, disabled, rootless) */
         char *cg_path;                      /* where it goes, recorded before it is made */
         char *cg_unit;                      /* --systemd-cgroup: its scope, recorded too */
+        struct casca_sdprops sdprops;       /* org.systemd.property.* annotations */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state;                   /* state JSON handed to the child's hooks */
 
@@ -567,6 +568,38 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* The org.systemd.property.* annotations: parsed (name and value) before
+ * anything is made; unit properties only the systemd cgroup manager can
+ * set, so refused with another, and not applied (a warning) where the
+ * caller opted out of cgroups. */
+static int check_systemd_props(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->cfg->linux_cfg;
+        int r;
+
+        r = casca_cgroup_sdprops_parse(c->cfg->annotations, c->cfg->n_annotations, &c->sdprops,
+                                       err);
+        if (r < 0 || c->sdprops.n == 0)
+                return r;
+        switch (c->ctx->cgroup_manager) {
+        case CASCA_CGROUP_SYSTEMD:
+                return casca_cgroup_systemd_check_props(l->has_resources ? &l->resources : NULL,
+                                                        &c->sdprops, err);
+        case CASCA_CGROUP_DISABLED:
+                casca_log(c->ctx, CASCA_LOG_WARNING,
+                          "container %s: annotations[\"%s\"]: not applied: cgroups are disabled "
+                          "(--cgroup-manager disabled)",
+                          c->id, c->sdprops.v[0].key);
+                return 0;
+        default:
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "annotations[\"%s\"]: a systemd unit property needs the "
+                                        "systemd cgroup manager (--systemd-cgroup); this "
+                                        "container's is cgroupfs",
+                                        c->sdprops.v[0].key);
+        }
+}
+
 static int check_config(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->cfg->linux_cfg;
@@ -600,6 +633,9 @@ static int check_config(struct create *c, struct casca_error **err)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
         r = casca_idmap_plan_make(l, &c->idmap, err);
+        if (r < 0)
+                return r;
+        r = check_systemd_props(c, err);
         if (r < 0)
                 return r;
         return check_cgroup_needs(c, err);
@@ -779,8 +815,8 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         }
         if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
                 r = casca_cgroup_systemd_create(l->cgroups_path, c->id,
-                                                l->has_resources ? &l->resources : NULL, &c->cg,
-                                                err);
+                                                l->has_resources ? &l->resources : NULL,
+                                                &c->sdprops, &c->cg, err);
         else
                 r = casca_cgroup_create(l->cgroups_path, c->id,
                                         l->has_resources ? &l->resources : NULL, &c->cg, err);
@@ -1076,6 +1112,7 @@ static void create_free(struct create *c)
         free(c->etc_dir);
         free(c->cg_path);
         free(c->cg_unit);
+        casca_cgroup_sdprops_clear(&c->sdprops);
         for (int i = 0; i < CASCA_ETC__MAX; i++)
                 casca_closep(&c->etc_mounts[i]);
         for (size_t i = 0; i < c->n_bind_fds; i++)
