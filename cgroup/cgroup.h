@@ -204,6 +204,9 @@ void casca_cgroup_sdprop_clear(struct casca_sdprop *p);
 int casca_cgroup_sdprops_parse(const struct casca_kv *kv, size_t n, struct casca_sdprops *ret,
                                struct casca_error **err);
 void casca_cgroup_sdprops_clear(struct casca_sdprops *s);
+/* KillSignal or TimeoutStopUSec: how systemd would stop the unit, what
+ * podman sends for every container whatever its cgroup manager. */
+bool casca_cgroup_sdprop_is_stop(const struct casca_sdprop *p);
 const struct casca_sdprop *casca_cgroup_sdprops_find(const struct casca_sdprops *s,
                                                      const char *name);
 

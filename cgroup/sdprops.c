@@ -28,6 +28,8 @@
 
 #include "cgroup/cgroup.h"
 #include "util/cleanup.h"
+#include "util/format.h"
+#include "util/parse.h"
 
 #define MAX_ELEMS 1024
 
@@ -59,9 +61,9 @@ struct parser {
 static int fail(struct parser *ps, const char *msg, const char *what)
 {
         if (!ps->msg[0] && what)
-                snprintf(ps->msg, sizeof(ps->msg), "%s \"%s\"", msg, what);
+                casca_snprintf_trunc(ps->msg, sizeof(ps->msg), "%s \"%s\"", msg, what);
         else if (!ps->msg[0])
-                snprintf(ps->msg, sizeof(ps->msg), "%s", msg);
+                casca_snprintf_trunc(ps->msg, sizeof(ps->msg), "%s", msg);
         return -EINVAL;
 }
 
@@ -282,23 +284,18 @@ static int parse_number(struct parser *ps, char t, union casca_sdvalue *ret, cha
                                                ['q'] = UINT16_MAX,
                                                ['u'] = UINT32_MAX,
                                                ['t'] = UINT64_MAX};
-                unsigned long long v;
 
-                errno = 0;
-                v = strtoull(digits, &end, base);
-                if (neg || errno || *end || v > max[(unsigned char)t])
+                if (neg || casca_parse_u64_base(digits, base, max[(unsigned char)t], &ret->u) < 0)
                         return fail(ps, "out of range or not an integer:", tok);
-                ret->u = v;
         } else {
                 static const int64_t max[] = {
                         ['n'] = INT16_MAX, ['i'] = INT32_MAX, ['x'] = INT64_MAX};
-                unsigned long long v;
+                uint64_t m;
 
-                errno = 0;
-                v = strtoull(digits, &end, base);
-                if (errno || *end || v > (unsigned long long)max[(unsigned char)t] + (neg ? 1 : 0))
+                if (casca_parse_u64_base(digits, base, UINT64_MAX, &m) < 0 ||
+                    casca_int64_from_sign(neg, m, -max[(unsigned char)t] - 1, max[(unsigned char)t],
+                                          &ret->i) < 0)
                         return fail(ps, "out of range or not an integer:", tok);
-                ret->i = neg ? (int64_t)(0 - v) : (int64_t)v;
         }
         return 0;
 }
@@ -653,4 +650,9 @@ const struct casca_sdprop *casca_cgroup_sdprops_find(const struct casca_sdprops 
                 if (strcmp(s->v[i].name, name) == 0)
                         return &s->v[i];
         return NULL;
+}
+
+bool casca_cgroup_sdprop_is_stop(const struct casca_sdprop *p)
+{
+        return strcmp(p->name, "KillSignal") == 0 || strcmp(p->name, "TimeoutStopUSec") == 0;
 }

@@ -570,7 +570,8 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
 
 /* The org.systemd.property.* annotations: parsed (name and value) before
  * anything is made; unit properties only the systemd cgroup manager can
- * set, so refused with another, and not applied (a warning) where the
+ * set, so refused with cgroupfs (but for podman's KillSignal and
+ * TimeoutStopUSec, see below), and not applied (a warning) where the
  * caller opted out of cgroups. */
 static int check_systemd_props(struct create *c, struct casca_error **err)
 {
@@ -586,18 +587,35 @@ static int check_systemd_props(struct create *c, struct casca_error **err)
                 return casca_cgroup_systemd_check_props(l->has_resources ? &l->resources : NULL,
                                                         &c->sdprops, err);
         case CASCA_CGROUP_DISABLED:
-                casca_log(c->ctx, CASCA_LOG_WARNING,
-                          "container %s: annotations[\"%s\"]: not applied: cgroups are disabled "
-                          "(--cgroup-manager disabled)",
-                          c->id, c->sdprops.v[0].key);
+                for (size_t i = 0; i < c->sdprops.n; i++)
+                        casca_log(c->ctx, CASCA_LOG_WARNING,
+                                  "container %s: annotations[\"%s\"]: not applied: cgroups are "
+                                  "disabled (--cgroup-manager disabled)",
+                                  c->id, c->sdprops.v[i].key);
                 return 0;
         default:
+                break;
+        }
+        for (size_t i = 0; i < c->sdprops.n; i++) {
+                const struct casca_sdprop *p = &c->sdprops.v[i];
+
+                /* how systemd would stop the unit: podman sends these for
+                 * every container, whatever its cgroup manager; without a
+                 * unit the engine's stop (casca kill) is the only one */
+                if (casca_cgroup_sdprop_is_stop(p)) {
+                        casca_log(c->ctx, CASCA_LOG_DEBUG,
+                                  "container %s: annotations[\"%s\"]: not applied: no systemd "
+                                  "unit to stop with the cgroupfs manager",
+                                  c->id, p->key);
+                        continue;
+                }
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "annotations[\"%s\"]: a systemd unit property needs the "
                                         "systemd cgroup manager (--systemd-cgroup); this "
                                         "container's is cgroupfs",
-                                        c->sdprops.v[0].key);
+                                        p->key);
         }
+        return 0;
 }
 
 static int check_config(struct create *c, struct casca_error **err)

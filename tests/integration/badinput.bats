@@ -139,6 +139,15 @@ expect_create_failure() {
   expect_create_failure 'annotations["org.systemd.property.CollectMode"]: a systemd unit property needs the systemd cgroup manager (--systemd-cgroup); this container'"'"'s is cgroupfs'
   assert_equal "$(ls -A "$BATS_TEST_TMPDIR/cg")" cgroup.controllers
   unset CASCA_CGROUP_ROOT
+  # what podman adds to every container, whatever its cgroup manager: how
+  # systemd would stop the unit; without one, not applied (a debug line)
+  cfg 'c["annotations"] = {"org.systemd.property.KillSignal": "15", "org.systemd.property.TimeoutStopUSec": "uint64 10000000"}'
+  run casca --debug run --bundle "$BUNDLE" "$(cid podman)"
+  assert_success
+  assert_output --partial 'annotations["org.systemd.property.KillSignal"]: not applied: no systemd unit to stop with the cgroupfs manager'
+  # but not beside another one
+  cfg 'c["annotations"]["org.systemd.property.CollectMode"] = "\x27inactive-or-failed\x27"'
+  expect_create_failure 'annotations["org.systemd.property.CollectMode"]: a systemd unit property needs the systemd cgroup manager'
   # where the caller opted out of cgroups: not applied, with a warning
   run --separate-stderr casca --cgroup-manager disabled run --bundle "$BUNDLE" "$(cid)"
   assert_success
