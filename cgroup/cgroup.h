@@ -163,7 +163,60 @@ void casca_cgroup_free(struct casca_cgroup *cg);
  * lets go of the process that held its scope until then. */
 void casca_cgroup_started(struct casca_cgroup *cg);
 
+/* ---- systemd unit properties from annotations (sdprops.c, pure) -------- */
+
+/* `org.systemd.property.<Name>`: <Name> (runc's rules: latin letters, at
+ * least 3) set to a GVariant text value, added to the scope's
+ * StartTransientUnit by the systemd driver; a <Name> ending in a lowercase
+ * letter and "Sec" is seconds, sent as <Name without Sec>USec in
+ * microseconds (uint64).  See sdprops.c for the values understood. */
+#define CASCA_SDPROP_PREFIX "org.systemd.property."
+
+union casca_sdvalue {
+        bool b;
+        uint64_t u; /* y q u t */
+        int64_t i;  /* n i x */
+        double d;
+        char *s; /* s o */
+};
+
+struct casca_sdprop {
+        const char *key; /* the annotation (borrowed) */
+        char *name;      /* the property: "TimeoutStopUSec" */
+        char type;       /* D-Bus basic type: b y n q i u x t d s o */
+        bool array;      /* "a<type>" */
+        union casca_sdvalue *v;
+        size_t n; /* 1 unless an array */
+};
+
+struct casca_sdprops {
+        struct casca_sdprop *v;
+        size_t n;
+};
+
+/* Parse one annotation (key with the prefix); errors name the annotation
+ * and, for a value, the value. */
+int casca_cgroup_sdprop_parse(const char *key, const char *value, struct casca_sdprop *ret,
+                              struct casca_error **err);
+void casca_cgroup_sdprop_clear(struct casca_sdprop *p);
+/* Every annotation with the prefix, in document order (others skipped);
+ * two naming the same property are refused. */
+int casca_cgroup_sdprops_parse(const struct casca_kv *kv, size_t n, struct casca_sdprops *ret,
+                               struct casca_error **err);
+void casca_cgroup_sdprops_clear(struct casca_sdprops *s);
+/* KillSignal or TimeoutStopUSec: how systemd would stop the unit, what
+ * podman sends for every container whatever its cgroup manager. */
+bool casca_cgroup_sdprop_is_stop(const struct casca_sdprop *p);
+const struct casca_sdprop *casca_cgroup_sdprops_find(const struct casca_sdprops *s,
+                                                     const char *name);
+
 /* ---- the systemd driver (systemd.c) ------------------------------------ */
+
+/* Refuse an annotation property that linux.resources (res, may be NULL)
+ * also sets (MemoryMax, TasksMax, AllowedCPUs...): casca would write the
+ * resource's value over it. */
+int casca_cgroup_systemd_check_props(const struct casca_resources *res,
+                                     const struct casca_sdprops *sdprops, struct casca_error **err);
 
 /* The scope and its cgroup path for linux.cgroupsPath "slice:prefix:name"
  * (NULL or "": "system.slice:casca:<id>"): "prefix-name.scope" and
@@ -173,11 +226,14 @@ int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char 
                                  char **ret_path, struct casca_error **err);
 /* Start the transient scope (StartTransientUnit, Delegate=yes, the limits
  * systemd owns as properties; a waiting holder process as its first pid,
- * until casca_cgroup_started()), wait for its job, then write every
+ * until casca_cgroup_started(); then the annotations' sdprops, which win
+ * over casca's Description, DefaultDependencies and *Accounting), wait for
+ * its job, then write every
  * control file `res` maps to in the scope's cgroup.  On failure the unit
  * is stopped again. */
 int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
-                                const struct casca_resources *res, struct casca_cgroup **ret,
+                                const struct casca_resources *res,
+                                const struct casca_sdprops *sdprops, struct casca_cgroup **ret,
                                 struct casca_error **err);
 /* Reopen a scope's cgroup from saved state: apply sets the unit's
  * properties too, destroy stops and resets the unit. */

@@ -364,6 +364,117 @@ static int append_props(sd_bus_message *m, const struct props *p)
         return r;
 }
 
+/* ---- the annotations' properties ------------------------------------- */
+
+static int append_sdvalue(sd_bus_message *m, char type, const union casca_sdvalue *v)
+{
+        union {
+                int b;
+                uint8_t y;
+                int16_t n;
+                uint16_t q;
+                int32_t i;
+                uint32_t u;
+                int64_t x;
+                uint64_t t;
+                double d;
+        } x;
+
+        switch (type) {
+        case 'b':
+                x.b = v->b;
+                break;
+        case 'y':
+                x.y = (uint8_t)v->u;
+                break;
+        case 'n':
+                x.n = (int16_t)v->i;
+                break;
+        case 'q':
+                x.q = (uint16_t)v->u;
+                break;
+        case 'i':
+                x.i = (int32_t)v->i;
+                break;
+        case 'u':
+                x.u = (uint32_t)v->u;
+                break;
+        case 'x':
+                x.x = v->i;
+                break;
+        case 't':
+                x.t = v->u;
+                break;
+        case 'd':
+                x.d = v->d;
+                break;
+        case 's':
+        case 'o':
+                return sd_bus_message_append_basic(m, type, v->s);
+        default:
+                return -EINVAL;
+        }
+        return sd_bus_message_append_basic(m, type, &x);
+}
+
+/* ("Name", <value>) */
+static int append_sdprop(sd_bus_message *m, const struct casca_sdprop *p)
+{
+        char sig[3] = {p->array ? 'a' : p->type, p->array ? p->type : '\0', '\0'};
+        int r = sd_bus_message_open_container(m, 'r', "sv");
+
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", p->name);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', sig);
+        if (r >= 0 && p->array)
+                r = sd_bus_message_open_container(m, 'a', sig + 1);
+        for (size_t i = 0; r >= 0 && i < p->n; i++)
+                r = append_sdvalue(m, p->type, &p->v[i]);
+        if (r >= 0 && p->array)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+static int check_props(const struct props *p, const struct casca_sdprops *sdprops,
+                       struct casca_error **err)
+{
+        const struct casca_sdprop *a;
+
+        for (size_t i = 0; i < p->n + 2; i++) {
+                const char *name = i < p->n    ? p->name[i]
+                                   : i == p->n ? "AllowedCPUs"
+                                               : "AllowedMemoryNodes";
+
+                if ((i == p->n && !p->n_cpus) || (i == p->n + 1 && !p->n_mems))
+                        continue;
+                a = casca_cgroup_sdprops_find(sdprops, name);
+                if (a)
+                        return casca_error_setx(err, EINVAL,
+                                                "annotations[\"%s\"]: linux.resources sets the "
+                                                "unit's %s too; give it in one place only",
+                                                a->key, name);
+        }
+        return 0;
+}
+
+int casca_cgroup_systemd_check_props(const struct casca_resources *res,
+                                     const struct casca_sdprops *sdprops, struct casca_error **err)
+{
+        _cleanup_(settings_clearp) struct casca_cgroup_settings set = {0};
+        struct props props;
+        int r;
+
+        if (!sdprops || !sdprops->n)
+                return 0;
+        r = props_from_resources(res, &set, &props, err);
+        return r < 0 ? r : check_props(&props, sdprops, err);
+}
+
 /* ---- the bus ---------------------------------------------------------- */
 
 static int bus_open(sd_bus **ret, const char *unit, struct casca_error **err)
@@ -497,10 +608,13 @@ struct start_args {
         const char *unit, *slice, *id;
         pid_t pid;
         const struct props *props;
+        const struct casca_sdprops *sdprops;
 };
 
 static int build_start(sd_bus_message *m, const void *data)
 {
+        static const char *const bools[] = {"DefaultDependencies", "MemoryAccounting",
+                                            "CPUAccounting", "TasksAccounting", "IOAccounting"};
         const struct start_args *a = data;
         char desc[256];
         int r;
@@ -510,13 +624,20 @@ static int build_start(sd_bus_message *m, const void *data)
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "(sv)");
         if (r >= 0)
-                r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "Description",
-                                          "s", desc, "Slice", "s", a->slice, "Delegate", "b", 1,
-                                          "PIDs", "au", 1, (uint32_t)a->pid, "DefaultDependencies",
-                                          "b", 0, "MemoryAccounting", "b", 1, "CPUAccounting", "b",
-                                          1, "TasksAccounting", "b", 1, "IOAccounting", "b", 1);
+                r = sd_bus_message_append(m, "(sv)(sv)(sv)", "Slice", "s", a->slice, "Delegate",
+                                          "b", 1, "PIDs", "au", 1, (uint32_t)a->pid);
+        /* what an annotation sets instead of casca (runc's order: its
+         * properties after runc's own, so that they win) */
+        if (r >= 0 && !casca_cgroup_sdprops_find(a->sdprops, "Description"))
+                r = sd_bus_message_append(m, "(sv)", "Description", "s", desc);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(bools); i++)
+                if (!casca_cgroup_sdprops_find(a->sdprops, bools[i]))
+                        r = sd_bus_message_append(m, "(sv)", bools[i], "b",
+                                                  strcmp(bools[i], "DefaultDependencies") != 0);
         if (r >= 0)
                 r = append_props(m, a->props);
+        for (size_t i = 0; r >= 0 && a->sdprops && i < a->sdprops->n; i++)
+                r = append_sdprop(m, &a->sdprops->v[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
@@ -580,7 +701,8 @@ static int open_fs(struct sdcg *sd, const char *path, struct casca_error **err)
 static int stop_unit(sd_bus *bus, const char *unit, struct casca_error **err);
 
 int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
-                                const struct casca_resources *res, struct casca_cgroup **ret,
+                                const struct casca_resources *res,
+                                const struct casca_sdprops *sdprops, struct casca_cgroup **ret,
                                 struct casca_error **err)
 {
         _cleanup_(settings_clearp) struct casca_cgroup_settings set = {0};
@@ -598,6 +720,9 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
         r = props_from_resources(res, &set, &props, err);
         if (r < 0)
                 return r;
+        r = check_props(&props, sdprops, err);
+        if (r < 0)
+                return r;
         if (slice_of(path, slice, sizeof(slice)) < 0)
                 return casca_error_setx(err, ENAMETOOLONG, "systemd unit %s: slice", unit);
         r = bus_open(&bus, unit, err);
@@ -613,8 +738,12 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
                 goto fail;
         }
         {
-                struct start_args a = {
-                        .unit = unit, .slice = slice, .id = id, .pid = sd->holder, .props = &props};
+                struct start_args a = {.unit = unit,
+                                       .slice = slice,
+                                       .id = id,
+                                       .pid = sd->holder,
+                                       .props = &props,
+                                       .sdprops = sdprops};
 
                 r = call_job(bus, "StartTransientUnit", unit, build_start, &a, NULL, &queued, err);
         }

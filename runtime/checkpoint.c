@@ -114,10 +114,17 @@ static int check_mode(const char *mode, struct casca_error **err)
 }
 
 /* What casca cannot checkpoint or restore yet, refused by name. */
+static void sdprops_clearp(struct casca_sdprops *s)
+{
+        casca_cgroup_sdprops_clear(s);
+}
+
 static int check_config(const struct casca_config *cfg, struct casca_context *ctx,
                         struct casca_error **err)
 {
+        _cleanup_(sdprops_clearp) struct casca_sdprops sdprops = {0};
         const struct casca_linux *l = &cfg->linux_cfg;
+        int r;
 
         if (cfg->network || l->n_net_devices > 0)
                 return casca_error_setx(err, EOPNOTSUPP,
@@ -136,6 +143,17 @@ static int check_config(const struct casca_config *cfg, struct casca_context *ct
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "checkpoint/restore with the systemd cgroup manager is not "
                                         "supported yet");
+        r = casca_cgroup_sdprops_parse(cfg->annotations, cfg->n_annotations, &sdprops, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < sdprops.n; i++)
+                if (!casca_cgroup_sdprop_is_stop(&sdprops.v[i]))
+                        return casca_error_setx(err, EOPNOTSUPP,
+                                                "annotations[\"%s\"]: a systemd unit property "
+                                                "needs the systemd cgroup manager "
+                                                "(--systemd-cgroup), which checkpoint/restore "
+                                                "does not support yet",
+                                                sdprops.v[i].key);
         return 0;
 }
 

@@ -86,6 +86,7 @@ struct create {
         struct casca_cgroup *cg;            /* NULL: no cgroup (hybrid host, disabled, rootless) */
         char *cg_path;                      /* where it goes, recorded before it is made */
         char *cg_unit;                      /* --systemd-cgroup: its scope, recorded too */
+        struct casca_sdprops sdprops;       /* org.systemd.property.* annotations */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state;                   /* state JSON handed to the child's hooks */
 
@@ -579,6 +580,56 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
         return 0;
 }
 
+/* The org.systemd.property.* annotations: parsed (name and value) before
+ * anything is made; unit properties only the systemd cgroup manager can
+ * set, so refused with cgroupfs (but for podman's KillSignal and
+ * TimeoutStopUSec, see below), and not applied (a warning) where the
+ * caller opted out of cgroups. */
+static int check_systemd_props(struct create *c, struct casca_error **err)
+{
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
+        int r;
+
+        r = casca_cgroup_sdprops_parse(c->b.cfg->annotations, c->b.cfg->n_annotations, &c->sdprops,
+                                       err);
+        if (r < 0 || c->sdprops.n == 0)
+                return r;
+        switch (c->ctx->cgroup_manager) {
+        case CASCA_CGROUP_SYSTEMD:
+                return casca_cgroup_systemd_check_props(l->has_resources ? &l->resources : NULL,
+                                                        &c->sdprops, err);
+        case CASCA_CGROUP_DISABLED:
+                for (size_t i = 0; i < c->sdprops.n; i++)
+                        casca_log(c->ctx, CASCA_LOG_WARNING,
+                                  "container %s: annotations[\"%s\"]: not applied: cgroups are "
+                                  "disabled (--cgroup-manager disabled)",
+                                  c->id, c->sdprops.v[i].key);
+                return 0;
+        default:
+                break;
+        }
+        for (size_t i = 0; i < c->sdprops.n; i++) {
+                const struct casca_sdprop *p = &c->sdprops.v[i];
+
+                /* how systemd would stop the unit: podman sends these for
+                 * every container, whatever its cgroup manager; without a
+                 * unit the engine's stop (casca kill) is the only one */
+                if (casca_cgroup_sdprop_is_stop(p)) {
+                        casca_log(c->ctx, CASCA_LOG_DEBUG,
+                                  "container %s: annotations[\"%s\"]: not applied: no systemd "
+                                  "unit to stop with the cgroupfs manager",
+                                  c->id, p->key);
+                        continue;
+                }
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "annotations[\"%s\"]: a systemd unit property needs the "
+                                        "systemd cgroup manager (--systemd-cgroup); this "
+                                        "container's is cgroupfs",
+                                        p->key);
+        }
+        return 0;
+}
+
 static int check_config(struct create *c, struct casca_error **err)
 {
         const struct casca_linux *l = &c->b.cfg->linux_cfg;
@@ -612,6 +663,9 @@ static int check_config(struct create *c, struct casca_error **err)
                 return casca_error_setx(err, EINVAL,
                                         "--console-socket given but process.terminal is false");
         r = casca_idmap_plan_make(l, &c->idmap, err);
+        if (r < 0)
+                return r;
+        r = check_systemd_props(c, err);
         if (r < 0)
                 return r;
         return check_cgroup_needs(c, err);
@@ -791,8 +845,8 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         }
         if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
                 r = casca_cgroup_systemd_create(l->cgroups_path, c->id,
-                                                l->has_resources ? &l->resources : NULL, &c->cg,
-                                                err);
+                                                l->has_resources ? &l->resources : NULL,
+                                                &c->sdprops, &c->cg, err);
         else
                 r = casca_cgroup_create(l->cgroups_path, c->id,
                                         l->has_resources ? &l->resources : NULL, &c->cg, err);
@@ -1085,6 +1139,7 @@ static void create_free(struct create *c)
         free(c->etc_dir);
         free(c->cg_path);
         free(c->cg_unit);
+        casca_cgroup_sdprops_clear(&c->sdprops);
         for (int i = 0; i < CASCA_ETC__MAX; i++)
                 casca_closep(&c->etc_mounts[i]);
         for (size_t i = 0; i < c->n_bind_fds; i++)

@@ -3,24 +3,35 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/parse.h"
 
-/* The magnitude of the digits at s, capped at UINT64_MAX (then -ERANGE). */
-static int digits(const char *s, const char **ret_end, uint64_t *ret)
+/* The value of a digit in base (up to 16), or -1. */
+static int digit_value(char c, unsigned base)
+{
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+
+        return d >= 0 && (unsigned)d < base ? d : -1;
+}
+
+/* The magnitude of the digits (in base) at s, capped at UINT64_MAX (then
+ * -ERANGE). */
+static int digits_base(const char *s, unsigned base, const char **ret_end, uint64_t *ret)
 {
         uint64_t v = 0;
         int r = 0;
 
-        if (*s < '0' || *s > '9')
+        if (digit_value(*s, base) < 0)
                 return -EINVAL;
-        for (; *s >= '0' && *s <= '9'; s++) {
-                unsigned d = (unsigned)(*s - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
+        for (int d; (d = digit_value(*s, base)) >= 0; s++) {
+                if (v > (UINT64_MAX - (unsigned)d) / base)
                         r = -ERANGE;
                 else
-                        v = v * 10 + d;
+                        v = v * base + (unsigned)d;
         }
         if (ret_end)
                 *ret_end = s;
@@ -28,6 +39,27 @@ static int digits(const char *s, const char **ret_end, uint64_t *ret)
                 return -EINVAL;
         *ret = v;
         return r;
+}
+
+static int digits(const char *s, const char **ret_end, uint64_t *ret)
+{
+        return digits_base(s, 10, ret_end, ret);
+}
+
+int casca_parse_u64_base(const char *s, unsigned base, uint64_t max, uint64_t *ret)
+{
+        uint64_t v;
+        int r;
+
+        if (!s || base < 2 || base > 16)
+                return -EINVAL;
+        r = digits_base(s, base, NULL, &v);
+        if (r < 0)
+                return r;
+        if (v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
 }
 
 int casca_parse_u64(const char *s, const char **ret_end, uint64_t max, uint64_t *ret)

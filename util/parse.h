@@ -15,6 +15,9 @@
  * something after it) or -ERANGE (outside [min, max] or the type). */
 int casca_parse_u64(const char *s, const char **ret_end, uint64_t max, uint64_t *ret);
 int casca_parse_i64(const char *s, const char **ret_end, int64_t min, int64_t max, int64_t *ret);
+/* All of s as digits in base (2 to 16: 0-9, a-f, A-F), no sign, no prefix:
+ * 0, -EINVAL or -ERANGE (above max). */
+int casca_parse_u64_base(const char *s, unsigned base, uint64_t max, uint64_t *ret);
 /* The signed value of a sign and a magnitude, within [min, max]: 0 or
  * -ERANGE (the JSON reader's integers come in this shape too). */
 int casca_int64_from_sign(bool neg, uint64_t m, int64_t min, int64_t max, int64_t *ret);

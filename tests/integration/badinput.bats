@@ -128,6 +128,39 @@ expect_create_failure() {
   [ -z "$stderr" ] || fail "unexpected: $stderr"
 }
 
+@test "org.systemd.property.* annotations need the systemd cgroup manager: refused before any cgroup" {
+  make_bundle
+  args true
+  # a cgroup tree casca would make the container's cgroup in (a test tree of
+  # plain files: nothing under /sys/fs/cgroup)
+  mkdir "$BATS_TEST_TMPDIR/cg"
+  touch "$BATS_TEST_TMPDIR/cg/cgroup.controllers"
+  export CASCA_CGROUP_ROOT=$BATS_TEST_TMPDIR/cg
+  cfg 'c.setdefault("annotations", {})["org.systemd.property.CollectMode"] = "\x27inactive-or-failed\x27"'
+  expect_create_failure 'annotations["org.systemd.property.CollectMode"]: a systemd unit property needs the systemd cgroup manager (--systemd-cgroup); this container'"'"'s is cgroupfs'
+  assert_equal "$(ls -A "$BATS_TEST_TMPDIR/cg")" cgroup.controllers
+  unset CASCA_CGROUP_ROOT
+  # what podman adds to every container, whatever its cgroup manager: how
+  # systemd would stop the unit; without one, not applied (a debug line)
+  cfg 'c["annotations"] = {"org.systemd.property.KillSignal": "15", "org.systemd.property.TimeoutStopUSec": "uint64 10000000"}'
+  run casca --debug run --bundle "$BUNDLE" "$(cid podman)"
+  assert_success
+  assert_output --partial 'annotations["org.systemd.property.KillSignal"]: not applied: no systemd unit to stop with the cgroupfs manager'
+  # but not beside another one
+  cfg 'c["annotations"]["org.systemd.property.CollectMode"] = "\x27inactive-or-failed\x27"'
+  expect_create_failure 'annotations["org.systemd.property.CollectMode"]: a systemd unit property needs the systemd cgroup manager'
+  # where the caller opted out of cgroups: not applied, with a warning
+  run --separate-stderr casca --cgroup-manager disabled run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  [[ "$stderr" == *'casca: warning: container '"$(cid)"': annotations["org.systemd.property.CollectMode"]: not applied: cgroups are disabled (--cgroup-manager disabled)'* ]] || fail "no warning: $stderr"
+  # a malformed one is refused whatever the manager
+  cfg 'c["annotations"]["org.systemd.property.CollectMode"] = "inactive-or-failed"'
+  run casca --cgroup-manager disabled run --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.CollectMode"]: value "inactive-or-failed" is not a GVariant value casca understands'
+  assert_equal "$(state_ids)" ""
+}
+
 @test "a bind mount option that is not a flag is refused, not dropped" {
   make_bundle
   mkdir -p "$BATS_TEST_TMPDIR/src"

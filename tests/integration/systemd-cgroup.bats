@@ -268,3 +268,83 @@ c["linux"]["resources"]["pids"] = {"limit": 100}'
   sd delete --force "$id"
   assert no_unit "$unit"
 }
+
+@test "org.systemd.property.* annotations are the scope's unit properties (runc's rules)" {
+  make_bundle
+  args sleep 100
+  cfg 'a = c.setdefault("annotations", {})
+a["org.systemd.property.TimeoutStopSec"] = "5"
+a["org.systemd.property.CollectMode"] = "\x27inactive-or-failed\x27"
+a["org.systemd.property.Description"] = "\"casca bats annotation\""
+a["org.systemd.property.IOAccounting"] = "false"
+a["org.systemd.property.MemoryMax"] = "uint64 134217728"'
+  id=$(cid)
+  unit=casca-$id.scope
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  assert_equal "$(prop "$unit" ActiveState)" active
+  # Sec: seconds, sent as TimeoutStopUSec
+  assert_equal "$(prop "$unit" TimeoutStopUSec)" 5s
+  assert_equal "$(prop "$unit" CollectMode)" inactive-or-failed
+  # the annotation wins over casca's own Description and IOAccounting=yes
+  assert_equal "$(prop "$unit" Description)" "casca bats annotation"
+  assert_equal "$(prop "$unit" IOAccounting)" no
+  # a resource property linux.resources does not set: systemd wrote the file
+  assert_equal "$(prop "$unit" MemoryMax)" 134217728
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.max")" 134217728
+  # casca's own are still there
+  assert_equal "$(prop "$unit" Delegate)" yes
+  assert_equal "$(prop "$unit" MemoryAccounting)" yes
+  sd delete --force "$id"
+  assert no_unit "$unit"
+  # runc's documented form: a USec property, an explicit uint64
+  cfg 'c["annotations"] = {"org.systemd.property.TimeoutStopUSec": "uint64 123456789"}'
+  id2=$(cid usec)
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id2"
+  assert_success
+  assert_equal "$(prop "casca-$id2.scope" TimeoutStopUSec)" "2min 3.456789s"
+  sd delete --force "$id2"
+  assert no_unit "casca-$id2.scope"
+}
+
+@test "a bad org.systemd.property.* annotation is refused at create, naming it, and leaves no unit" {
+  make_bundle
+  args true
+  id=$(cid)
+  # not a property name (runc: latin letters only)
+  cfg 'c["annotations"] = {"org.systemd.property.Foo-Bar": "true"}'
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.Foo-Bar"]: "Foo-Bar" is not a systemd property name'
+  assert no_unit "casca-$id.scope"
+  assert_equal "$(state_ids)" ""
+  # a value that is not GVariant text (unquoted string)
+  cfg 'c["annotations"] = {"org.systemd.property.CollectMode": "inactive-or-failed"}'
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.CollectMode"]: value "inactive-or-failed" is not a GVariant value'
+  assert no_unit "casca-$id.scope"
+  assert_equal "$(state_ids)" ""
+  # a property linux.resources sets too
+  cfg 'c["annotations"] = {"org.systemd.property.MemoryMax": "uint64 134217728"}
+c["linux"]["resources"]["memory"] = {"limit": 64 << 20}'
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.MemoryMax"]: linux.resources sets the unit'"'"'s MemoryMax too'
+  assert no_unit "casca-$id.scope"
+  # one casca sets to run the container
+  cfg 'c["annotations"] = {"org.systemd.property.Slice": "\x27other.slice\x27"}
+del c["linux"]["resources"]["memory"]'
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.Slice"]: casca sets the unit'"'"'s Slice itself'
+  assert no_unit "casca-$id.scope"
+  # well-formed, but systemd has no such property for a scope: its refusal
+  cfg 'c["annotations"] = {"org.systemd.property.NoSuchProperty": "true"}'
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial "StartTransientUnit casca-$id.scope"
+  assert_output --partial NoSuchProperty
+  assert no_unit "casca-$id.scope"
+  assert_equal "$(state_ids)" ""
+}

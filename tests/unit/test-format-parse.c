@@ -41,6 +41,17 @@ int main(void)
         ok(u == 12 && strcmp(end, "x") == 0, "ret_end points after the digits");
         is_int(casca_parse_u64("101", NULL, 100, &u), -ERANGE, "above max: -ERANGE");
         is_int(casca_parse_u64(NULL, NULL, 100, &u), -EINVAL, "NULL: -EINVAL");
+        is_int(casca_parse_u64_base("ff", 16, UINT64_MAX, &u), 0, "base 16 parses");
+        is_int(u, 255, "  to 255");
+        is_int(casca_parse_u64_base("17", 8, UINT64_MAX, &u), 0, "base 8 parses");
+        is_int(u, 15, "  to 15");
+        is_int(casca_parse_u64_base("8", 8, UINT64_MAX, &u), -EINVAL, "8 is no octal digit");
+        is_int(casca_parse_u64_base("ffffffffffffffff", 16, UINT64_MAX, &u), 0, "u64 max in hex");
+        is_int(casca_parse_u64_base("10000000000000000", 16, UINT64_MAX, &u), -ERANGE,
+               "past u64 in hex: -ERANGE");
+        is_int(casca_parse_u64_base("100", 16, 255, &u), -ERANGE, "base 16 above max: -ERANGE");
+        is_int(casca_parse_u64_base("", 16, UINT64_MAX, &u), -EINVAL, "base 16 empty: -EINVAL");
+        is_int(casca_parse_u64_base("1", 17, UINT64_MAX, &u), -EINVAL, "base 17: -EINVAL");
 
         is_int(casca_parse_i64("-9223372036854775808", NULL, INT64_MIN, INT64_MAX, &i), 0,
                "i64 min parses");
