@@ -148,6 +148,7 @@ done
 if [ ${#covered[@]} -eq 2 ] && [[ " ${lanes[*]} " == *" host "* ]]; then
   echo "=== lane: cover"
   python3 tests/lane-cover.py "$OUT/host.tap" "${covered[@]}" | tee "$OUT/cover.tap"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "=== lane cover failed"; status=1; }
   lanes+=(cover)
 fi
 
