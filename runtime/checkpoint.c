@@ -113,12 +113,12 @@ static int check_mode(const char *mode, struct casca_error **err)
                                 mode);
 }
 
-/* What casca cannot checkpoint or restore yet, refused by name. */
 static void sdprops_clearp(struct casca_sdprops *s)
 {
         casca_cgroup_sdprops_clear(s);
 }
 
+/* What casca cannot checkpoint or restore yet, refused by name. */
 static int check_config(const struct casca_config *cfg, struct casca_context *ctx,
                         struct casca_error **err)
 {
