@@ -7,7 +7,10 @@ INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc
 STATIC_CC ?= gcc
-PKGS      := libseccomp libcap yajl libmnl libnftnl yaml-0.1 libsystemd
+# libsystemd: its headers only; cgroup/sdbus.c loads it with dlopen() when
+# the systemd cgroup manager first needs the bus (why: sdbus.c)
+LINK_PKGS := libseccomp libcap yajl libmnl libnftnl yaml-0.1
+PKGS      := $(LINK_PKGS) libsystemd
 
 # Debian packages the build, the demo, the checks and the VM lane need.
 # `make deps` installs the missing ones of all of them (check runs it first);
@@ -39,7 +42,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT       ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I.
 CFLAGS    ?= $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
@@ -100,7 +103,7 @@ $(LIB_SO): $(LIB_OBJS) include/libcasca.sym
 # casca.pc for PREFIX, LIBDIR and INCLUDEDIR as given now (make install
 # writes it again for its own)
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	     -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|'
+	     -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(LINK_PKGS)|'
 $(BUILD)/casca.pc: casca.pc.in include/casca.h Makefile
 	@mkdir -p $(dir $@)
 	$(Q)$(PC_SED) $< > $@

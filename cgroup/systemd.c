@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cgroup/backend.h"
+#include "cgroup/sdbus.h"
 #include "util/cleanup.h"
 #include "util/format.h"
 #include "util/parse.h"
@@ -486,6 +487,9 @@ static int bus_open(sd_bus **ret, const char *unit, struct casca_error **err)
                                         "systemd cgroup manager: %s: running as a user (the "
                                         "user's systemd instance) is not supported yet",
                                         unit);
+        r = casca_sdbus_open(err);
+        if (r < 0)
+                return r;
         r = sd_bus_open_system(ret);
         if (r < 0)
                 return casca_error_set(

@@ -48,6 +48,12 @@ check_soname() {
 }
 ok "libcasca.so.$version has the soname libcasca.so.0" check_soname
 
+no_libsystemd() {
+  # cgroup/sdbus.c loads it when the systemd cgroup manager needs the bus
+  ! readelf -d "$prefix/bin/casca" "$prefix/lib/libcasca.so.$version" | grep -F libsystemd
+}
+ok "neither casca nor libcasca.so links libsystemd (dlopen'd by the systemd manager)" no_libsystemd
+
 exports() {
   local want got
   want=$(sed -n 's/^CASCA_EXPORT [^(]*[ *]\(casca_[a-z0-9_]*\)(.*/\1/p' "$src/include/casca.h" | sort)

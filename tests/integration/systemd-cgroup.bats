@@ -251,6 +251,28 @@ c["linux"]["resources"]["pids"] = {"limit": 100}'
   assert_equal "$(state_ids)" ""
 }
 
+@test "libsystemd is loaded only for the systemd manager: not linked; where it cannot load, create fails naming it and leaves nothing" {
+  # linked, it and the five libraries it needs were mapped on every call
+  run readelf -d "$CASCA"
+  assert_success
+  refute_output --partial libsystemd
+  make_bundle
+  args true
+  id=$(cid)
+  lib=$(realpath /lib/x86_64-linux-gnu/libsystemd.so.0)
+  # a private mount namespace in which the library is an empty file
+  run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh "$lib" \
+    "$CASCA" --root "$STATE_ROOT" --systemd-cgroup run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial "systemd cgroup manager: cannot load libsystemd.so.0 (Debian's libsystemd0)"
+  assert no_unit "casca-$id.scope"
+  assert_equal "$(state_ids)" ""
+  # and with it, the same create works (the dlopen'd library drives the bus)
+  run sd run --bundle "$BUNDLE" "$id"
+  assert_success
+  assert no_unit "casca-$id.scope"
+}
+
 @test "a scope name another container holds is refused, and that container's unit is left alone" {
   make_bundle
   args sleep 100
