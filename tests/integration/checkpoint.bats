@@ -61,8 +61,7 @@ log_is_one_count() {
   assert_success
   assert_equal "$(state_field "$ID" status)" stopped
   at=$(wc -l < "$DATA/log")
-  sleep 0.5
-  # stopped for real: nothing more was written
+  sleep 0.5 # time is what is tested: half a second in which nothing more may be written
   assert_equal "$(wc -l < "$DATA/log")" "$at"
   [ -s "$IMG/inventory.img" ]
   run casca delete "$ID"

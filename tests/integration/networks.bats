@@ -322,13 +322,11 @@ resolve() {
   gw=$(inns "$1" ip -4 route show default | awk '{print $3}')
   inns "$1" busybox nslookup -type=a "$2" "$gw" 2>&1 | awk '/^Name:/ {f = 1} f && /^Address/ {print $NF; exit}'
 }
-# wait_resolve NS NAME ADDR: until NAME resolves to ADDR ("": to nothing), 2 s at most
-wait_resolve() {
-  local i
-  for ((i = 0; i < 10; i++)); do
-    [ "$(resolve "$1" "$2")" = "$3" ] && return 0
-    sleep 0.2
-  done
+# resolves_to NS NAME ADDR: NAME resolves to ADDR ("": to nothing) (for wait_until)
+resolves_to() {
+  local got
+  got=$(resolve "$1" "$2")
+  [ "$got" = "$3" ] || { echo "$2 resolves to '$got'"; return 1; }
 }
 dns_pid() { cat "$STATE/@networks/$1/dnsmasq.pid" 2>/dev/null; }
 
@@ -367,7 +365,7 @@ dns_pid() { cat "$STATE/@networks/$1/dnsmasq.pid" 2>/dev/null; }
     --netns "/run/netns/$P-c" --state "$STATE"
   assert_success
   # (dnsmasq reads the new hosts file on inotify: a moment after the setup)
-  wait_resolve "$P-a" cache1 10.92.0.4
+  wait_until --timeout 5 resolves_to "$P-a" cache1 10.92.0.4
   run resolve "$P-a" cache1
   assert_output 10.92.0.4
   run resolve "$P-c" b
@@ -376,7 +374,7 @@ dns_pid() { cat "$STATE/@networks/$1/dnsmasq.pid" 2>/dev/null; }
   # one leaves: its names go, the server stays
   run teardown_ct b
   assert_success
-  wait_resolve "$P-a" b ""
+  wait_until --timeout 5 resolves_to "$P-a" b ""
   run resolve "$P-a" b
   assert_output ""
   [ "$(dns_pid app)" = "$pid" ]

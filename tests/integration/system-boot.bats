@@ -57,20 +57,26 @@ boot_again() {
 # $SYS/NAME/state, and the seconds since boot into $SYS/NAME/boot-s.
 wait_booted() {
   local b=$SYS/$1
-  for _ in $(seq 600); do
-    [ "$(sys_state "$1" status 2> /dev/null)" = running ] && break
-    [ ! -e "$b/exit" ] || break
-    sleep 1
-  done
+  wait_until --timeout 600 --interval 1 running_or_exited "$1"
   # systemctl needs systemd's bus: its socket comes some seconds into the boot
-  for _ in $(seq 600); do
-    "$CASCA" --root "$STATE_ROOT" exec "sys-$1" test -S /run/systemd/private 2> /dev/null && break
-    [ ! -e "$b/exit" ] || break
-    sleep 2
-  done
+  wait_until --timeout 1200 --interval 2 bus_or_exited "$1"
   "$CASCA" --root "$STATE_ROOT" exec "sys-$1" timeout 1500 systemctl is-system-running --wait \
     > "$b/state" 2>&1 || true
   awk -v a="$(cat "$b/t0")" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }' > "$b/boot-s"
+}
+
+# running_or_exited NAME, bus_or_exited NAME: the container runs (its
+# systemd's private bus socket is there), or its runtime has exited, when
+# what the test reads next says why (for wait_until)
+running_or_exited() {
+  local st
+  [ ! -e "$SYS/$1/exit" ] || return 0
+  st=$(sys_state "$1" status 2>&1)
+  [ "$st" = running ] || { echo "status: $st"; return 1; }
+}
+bus_or_exited() {
+  [ ! -e "$SYS/$1/exit" ] || return 0
+  "$CASCA" --root "$STATE_ROOT" exec "sys-$1" test -S /run/systemd/private
 }
 
 sys_state() {

@@ -141,7 +141,7 @@ stopped_and_delete() {
   args sh -c 'trap "echo got-37 > /tmp/sig; exit 0" 37; trap "echo got-TERM > /tmp/sig; exit 0" TERM; echo ready > /tmp/ready; while true; do sleep 0.1; done'
   cfg 'c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/tmp"]'
   run_detached
-  for _ in $(seq 50); do [ -e "$BUNDLE/rootfs/tmp/ready" ] && break; sleep 0.1; done
+  wait_until test -e "$BUNDLE/rootfs/tmp/ready"
   SECONDS=0
   run casca stop --time 30 "$id"
   assert_success
@@ -153,10 +153,11 @@ stopped_and_delete() {
 
 @test "stop escalates to SIGKILL after --time when the stop signal is ignored" {
   make_system_bundle
-  args sh -c 'trap "" USR1; while true; do sleep 0.1; done'
+  args sh -c 'trap "" USR1; echo ready > /tmp/ready; while true; do sleep 0.1; done'
   cfg 'c["annotations"]["org.opencontainers.image.stopSignal"] = "SIGUSR1"'
+  cfg 'c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/tmp"]'
   run_detached
-  sleep 0.3
+  wait_until test -e "$BUNDLE/rootfs/tmp/ready"
   SECONDS=0
   run casca --debug stop --time 2 "$id"
   assert_success

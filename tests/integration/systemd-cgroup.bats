@@ -160,7 +160,7 @@ assert {"type": "cgroup"} in c["linux"]["namespaces"]'
   assert file_has "$CG/system.slice/$unit/cgroup.events" '^frozen 1$'
   assert_equal "$(state_field "$id" status)" paused
   a=$(cat "$count")
-  sleep 1
+  sleep 1 # time is what is tested: a second in which the frozen counter must not move
   assert_equal "$(cat "$count")" "$a"
   sd resume "$id"
   assert file_has "$CG/system.slice/$unit/cgroup.events" '^frozen 0$'
