@@ -221,7 +221,11 @@ int casca_cgroup_systemd_check_props(const struct casca_resources *res,
 /* The scope and its cgroup path for linux.cgroupsPath "slice:prefix:name"
  * (NULL or "": "system.slice:casca:<id>"): "prefix-name.scope" and
  * "/<slice expanded>/prefix-name.scope" ("machine-a.slice" expands to
- * "/machine.slice/machine-a.slice").  Either output may be NULL. */
+ * "/machine.slice/machine-a.slice").  Either output may be NULL.  For a
+ * caller other than root, the user's systemd instance's: the default slice
+ * is "user.slice" and the path is below the user manager's cgroup, which
+ * this asks the user's bus for (an error names what is missing when there
+ * is no bus). */
 int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char **ret_unit,
                                  char **ret_path, struct casca_error **err);
 /* Start the transient scope (StartTransientUnit, Delegate=yes, the limits

@@ -48,7 +48,11 @@
            const char *interface, const char *member, sd_bus_message_handler_t callback,           \
            void *userdata),                                                                        \
           (bus, ret, sender, path, interface, member, callback, userdata))                         \
-        X(sd_bus_error_has_name, (const sd_bus_error *e, const char *name), (e, name))
+        X(sd_bus_error_has_name, (const sd_bus_error *e, const char *name), (e, name))             \
+        X(sd_bus_get_property_string,                                                              \
+          (sd_bus * bus, const char *destination, const char *path, const char *interface,         \
+           const char *member, sd_bus_error *ret_error, char **ret),                               \
+          (bus, destination, path, interface, member, ret_error, ret))
 
 /* the unref functions: NULL when nothing is loaded */
 #define SDBUS_UNREF_FUNCS(X)                                                                       \

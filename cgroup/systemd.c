@@ -10,6 +10,14 @@
  * slice's expansion ("machine-foo.slice" is /machine.slice/machine-foo.slice)
  * followed by the scope's name; systemd creates the slices a scope names.
  *
+ * A caller other than root talks to its own manager (systemd --user, on
+ * DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus), as runc and crun do:
+ * the default slice is then user.slice, and the cgroup is below the user
+ * manager's own (its ControlGroup property); a limit of a controller the
+ * user manager was not delegated is refused by name, and a process casca
+ * may not move into the scope itself (the kernel checks the common
+ * ancestor's cgroup.procs) is moved by the user manager.
+ *
  * systemd refuses a scope without processes, and casca clones the init
  * straight into its cgroup (CLONE_INTO_CGROUP: no code of the container's
  * runs elsewhere, and its cgroup namespace is rooted in the scope).  So the
@@ -28,6 +36,7 @@
  * failed (an OOM kill fails a scope), so no unit is left. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +52,7 @@
 #include "cgroup/sdbus.h"
 #include "util/cleanup.h"
 #include "util/format.h"
+#include "util/fs.h"
 #include "util/parse.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -131,16 +141,21 @@ static int expand_slice(const char *slice, char **ret, struct casca_error **err)
         return 0;
 }
 
-int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char **ret_unit,
-                                 char **ret_path, struct casca_error **err)
+/* cgroups_path as a scope below `base` (the manager's own cgroup: "" for
+ * the system manager), `def_slice` where it names none; ret_slice: the
+ * slice's unit name. */
+static int resolve(const char *cgroups_path, const char *id, const char *def_slice,
+                   const char *base, char **ret_unit, char **ret_path, char **ret_slice,
+                   struct casca_error **err)
 {
         _cleanup_free_ char *copy = NULL, *unit = NULL, *slice_path = NULL, *path = NULL;
+        _cleanup_free_ char *slice_copy = NULL;
         const char *slice, *prefix, *name;
         char *c1, *c2;
         int r;
 
         if (!cgroups_path || !cgroups_path[0]) {
-                if (asprintf(&copy, "system.slice:casca:%s", id ? id : "") < 0)
+                if (asprintf(&copy, "%s:casca:%s", def_slice, id ? id : "") < 0)
                         return casca_error_set(err, ENOMEM, "cgroup path");
         } else {
                 copy = strdup(cgroups_path);
@@ -153,10 +168,10 @@ int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char 
                 return casca_error_setx(err, EINVAL,
                                         "linux.cgroupsPath `%s`: the systemd cgroup manager "
                                         "expects \"slice:prefix:name\" (e.g. "
-                                        "\"system.slice:casca:ID\")",
-                                        cgroups_path);
+                                        "\"%s:casca:ID\")",
+                                        cgroups_path, def_slice);
         *c1 = *c2 = '\0';
-        slice = copy[0] ? copy : "system.slice";
+        slice = copy[0] ? copy : def_slice;
         prefix = c1 + 1;
         name = c2 + 1;
         if (!name_ok(prefix, true) || !name_ok(name, false))
@@ -173,25 +188,15 @@ int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char 
         if (r < 0)
                 return r;
         if (asprintf(&unit, "%s%s%s.scope", prefix, prefix[0] ? "-" : "", name) < 0 ||
-            asprintf(&path, "%s/%s", slice_path, unit) < 0)
+            asprintf(&path, "%s%s/%s", base, slice_path, unit) < 0 || !(slice_copy = strdup(slice)))
                 return casca_error_set(err, ENOMEM, "cgroup path");
         if (ret_unit)
                 *ret_unit = TAKE_PTR(unit);
         if (ret_path)
                 *ret_path = TAKE_PTR(path);
+        if (ret_slice)
+                *ret_slice = TAKE_PTR(slice_copy);
         return 0;
-}
-
-/* The slice a scope's cgroup path names: the component before the last. */
-static int slice_of(const char *path, char *buf, size_t size)
-{
-        const char *last = strrchr(path, '/'), *prev = last;
-
-        if (!last || last == path)
-                return casca_snprintf(buf, size, "-.slice");
-        while (prev > path && prev[-1] != '/')
-                prev--;
-        return casca_snprintf(buf, size, "%.*s", (int)(last - prev), prev);
 }
 
 /* ---- limits -> properties ---------------------------------------------- */
@@ -478,23 +483,185 @@ int casca_cgroup_systemd_check_props(const struct casca_resources *res,
 
 /* ---- the bus ---------------------------------------------------------- */
 
+/* Root talks to the system manager, anyone else to their own (the user's
+ * systemd instance, as runc and crun do): its bus is DBUS_SESSION_BUS_ADDRESS
+ * or $XDG_RUNTIME_DIR/bus. */
+static bool user_manager(void)
+{
+        return geteuid() != 0;
+}
+
+static int user_bus_missing(const char *unit, const char *what, struct casca_error **err)
+{
+        struct passwd *pw = getpwuid(geteuid());
+        char name[64];
+
+        if (pw && pw->pw_name)
+                casca_snprintf_trunc(name, sizeof(name), "%s", pw->pw_name);
+        else
+                casca_snprintf_trunc(name, sizeof(name), "%u", (unsigned)geteuid());
+        return casca_error_setx(err, ENOENT,
+                                "systemd cgroup manager: %s: %s: is `loginctl enable-linger %s` "
+                                "or a login session running the user's systemd (user@%u.service)?",
+                                unit, what, name, (unsigned)geteuid());
+}
+
 static int bus_open(sd_bus **ret, const char *unit, struct casca_error **err)
 {
+        const char *addr = getenv("DBUS_SESSION_BUS_ADDRESS");
+        const char *rundir = getenv("XDG_RUNTIME_DIR");
+        char path[4096], what[4200];
+        struct stat st;
         int r;
 
-        if (geteuid() != 0)
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "systemd cgroup manager: %s: running as a user (the "
-                                        "user's systemd instance) is not supported yet",
-                                        unit);
         r = casca_sdbus_open(err);
         if (r < 0)
                 return r;
-        r = sd_bus_open_system(ret);
-        if (r < 0)
-                return casca_error_set(
-                        err, -r, "systemd cgroup manager: %s: connect to the system bus", unit);
+        if (!user_manager()) {
+                r = sd_bus_open_system(ret);
+                if (r < 0)
+                        return casca_error_set(err, -r,
+                                               "systemd cgroup manager: %s: connect to the "
+                                               "system bus",
+                                               unit);
+                return 0;
+        }
+        if (addr && addr[0]) {
+                r = sd_bus_open_user(ret);
+                if (r < 0)
+                        return casca_error_set(err, -r,
+                                               "systemd cgroup manager: %s: connect to the "
+                                               "user's bus at DBUS_SESSION_BUS_ADDRESS `%s`",
+                                               unit, addr);
+                return 0;
+        }
+        if (!rundir || !rundir[0]) {
+                casca_snprintf_trunc(what, sizeof(what),
+                                     "no user bus: neither XDG_RUNTIME_DIR nor "
+                                     "DBUS_SESSION_BUS_ADDRESS is set (the user's bus is "
+                                     "usually /run/user/%u/bus: XDG_RUNTIME_DIR=/run/user/%u)",
+                                     (unsigned)geteuid(), (unsigned)geteuid());
+                return user_bus_missing(unit, what, err);
+        }
+        if (casca_snprintf(path, sizeof(path), "%s/bus", rundir) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "XDG_RUNTIME_DIR `%s`", rundir);
+        if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+                casca_snprintf_trunc(what, sizeof(what), "no user bus at %s", path);
+                return user_bus_missing(unit, what, err);
+        }
+        r = sd_bus_open_user(ret);
+        if (r < 0) {
+                casca_snprintf_trunc(what, sizeof(what), "connect to the user bus at %s: %s", path,
+                                     strerror(-r));
+                return user_bus_missing(unit, what, err);
+        }
         return 0;
+}
+
+/* The cgroup of the manager `bus` leads to: "" for the system manager,
+ * "/user.slice/user-1000.slice/user@1000.service" for a user's. */
+static int manager_cgroup(sd_bus *bus, const char *unit, char **ret, struct casca_error **err)
+{
+        _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+        char *cg = NULL;
+        size_t n;
+        int r;
+
+        if (!user_manager()) {
+                *ret = strdup("");
+                return *ret ? 0 : casca_error_set(err, ENOMEM, "cgroup path");
+        }
+        r = sd_bus_get_property_string(bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &cg);
+        if (r < 0)
+                return casca_error_set(err, -r,
+                                       "systemd cgroup manager: %s: the user manager's "
+                                       "ControlGroup%s%s",
+                                       unit, e.message ? ": " : "", e.message ? e.message : "");
+        n = strlen(cg);
+        if (cg[0] != '/' || strstr(cg, "..")) {
+                free(cg);
+                return casca_error_setx(err, EIO,
+                                        "systemd cgroup manager: %s: the user manager's "
+                                        "ControlGroup is not a cgroup path",
+                                        unit);
+        }
+        if (n > 1 && cg[n - 1] == '/')
+                cg[n - 1] = '\0';
+        if (strcmp(cg, "/") == 0)
+                cg[0] = '\0';
+        *ret = cg;
+        return 0;
+}
+
+/* The bus and the manager's cgroup, for `unit`. */
+static int manager_open(const char *unit, sd_bus **ret_bus, char **ret_base,
+                        struct casca_error **err)
+{
+        int r = bus_open(ret_bus, unit, err);
+
+        return r < 0 ? r : manager_cgroup(*ret_bus, unit, ret_base, err);
+}
+
+/* A user's manager has the controllers user@.service delegates to it
+ * (Debian: Delegate=pids memory cpu); a limit of another is refused
+ * before the scope is made. */
+static int check_delegated(const struct casca_cgroup_settings *set, const char *base,
+                           struct casca_error **err)
+{
+        _cleanup_free_ char *have = NULL;
+        char file[4096];
+
+        if (casca_snprintf(file, sizeof(file), "%s%s/cgroup.controllers", casca_cgroup_mountpoint(),
+                           base) < 0)
+                return casca_error_setx(err, ENAMETOOLONG, "cgroup %s", base);
+        have = casca_fs_read_file(file, NULL, err);
+        if (!have)
+                return casca_error_prefix(err, "systemd cgroup manager: the user manager's "
+                                               "controllers");
+        for (size_t i = 0; i < set->n; i++) {
+                const char *ctl = casca_cgroup_file_controller(set->v[i].file);
+                size_t len = ctl ? strlen(ctl) : 0;
+                bool found = false;
+
+                for (const char *p = have; ctl && *p;) {
+                        size_t w = strcspn(p, " \n");
+
+                        if (w == len && strncmp(p, ctl, len) == 0)
+                                found = true;
+                        p += w;
+                        p += strspn(p, " \n");
+                }
+                if (!ctl || found)
+                        continue;
+                have[strcspn(have, "\n")] = '\0';
+                return casca_error_setx(err, EPERM,
+                                        "%s: the %s controller is not delegated to the user's "
+                                        "systemd instance (%s has \"%s\"): an admin delegates "
+                                        "it with `Delegate=` in a drop-in for user@.service "
+                                        "(e.g. /etc/systemd/system/user@.service.d/delegate.conf: "
+                                        "[Service] Delegate=cpu cpuset io memory pids)",
+                                        set->v[i].what ? set->v[i].what : "linux.resources", ctl,
+                                        file, have);
+        }
+        return 0;
+}
+
+int casca_cgroup_systemd_resolve(const char *cgroups_path, const char *id, char **ret_unit,
+                                 char **ret_path, struct casca_error **err)
+{
+        _cleanup_free_ char *unit = NULL, *base = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
+        int r;
+
+        if (!user_manager())
+                return resolve(cgroups_path, id, "system.slice", "", ret_unit, ret_path, NULL, err);
+        /* a user's scope is below the user manager's own cgroup: ask it */
+        r = resolve(cgroups_path, id, "user.slice", "", &unit, NULL, NULL, err);
+        if (r >= 0)
+                r = manager_open(unit, &bus, &base, err);
+        if (r < 0)
+                return r;
+        return resolve(cgroups_path, id, "user.slice", base, ret_unit, ret_path, NULL, err);
 }
 
 static int bus_fail(struct casca_error **err, int r, const sd_bus_error *e, const char *what,
@@ -710,15 +877,15 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
                                 struct casca_error **err)
 {
         _cleanup_(settings_clearp) struct casca_cgroup_settings set = {0};
-        _cleanup_free_ char *unit = NULL, *path = NULL;
+        _cleanup_free_ char *unit = NULL, *path = NULL, *slice = NULL, *base = NULL;
+        const char *def_slice = user_manager() ? "user.slice" : "system.slice";
         _cleanup_bus_ sd_bus *bus = NULL;
         struct sdcg *sd = NULL;
         bool queued = false;
         struct props props;
-        char slice[256];
         int r;
 
-        r = casca_cgroup_systemd_resolve(cgroups_path, id, &unit, &path, err);
+        r = resolve(cgroups_path, id, def_slice, "", &unit, NULL, NULL, err);
         if (r < 0)
                 return r;
         r = props_from_resources(res, &set, &props, err);
@@ -727,9 +894,12 @@ int casca_cgroup_systemd_create(const char *cgroups_path, const char *id,
         r = check_props(&props, sdprops, err);
         if (r < 0)
                 return r;
-        if (slice_of(path, slice, sizeof(slice)) < 0)
-                return casca_error_setx(err, ENAMETOOLONG, "systemd unit %s: slice", unit);
-        r = bus_open(&bus, unit, err);
+        /* a user manager's scopes are below its own cgroup */
+        r = manager_open(unit, &bus, &base, err);
+        if (r >= 0 && user_manager())
+                r = check_delegated(&set, base, err);
+        if (r >= 0)
+                r = resolve(cgroups_path, id, def_slice, base, NULL, &path, &slice, err);
         if (r < 0)
                 return r;
         r = handle_new(unit, &sd, err);
@@ -832,8 +1002,18 @@ static int systemd_apply(struct casca_cgroup *cg, const struct casca_resources *
         r = props_from_resources(res, &set, &props, err);
         if (r < 0)
                 return r;
+        if (user_manager() && set.n) {
+                _cleanup_free_ char *base = NULL;
+
+                r = manager_open(sd->unit, &bus, &base, err);
+                if (r >= 0)
+                        r = check_delegated(&set, base, err);
+                if (r < 0)
+                        return r;
+        }
         if (props.n || props.n_cpus || props.n_mems) {
-                r = bus_open(&bus, sd->unit, err);
+                if (!bus)
+                        r = bus_open(&bus, sd->unit, err);
                 if (r < 0)
                         return r;
                 r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER,
@@ -932,11 +1112,35 @@ static void systemd_free(struct casca_cgroup *cg)
         free(sd);
 }
 
-/* The rest is the cgroupfs backend's, on the scope's directory. */
+/* A user may not move a process out of a cgroup it does not own (the
+ * kernel checks the common ancestor: casca run from outside the user
+ * manager's tree): the user manager moves it then (AttachProcessesToUnit,
+ * which asks the system manager on the user's behalf). */
 static int systemd_enter(struct casca_cgroup *cg, pid_t pid, struct casca_error **err)
 {
-        return to_sd(cg)->fs->ops->enter(to_sd(cg)->fs, pid, err);
+        _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_error_ struct casca_error *denied = NULL;
+        _cleanup_bus_ sd_bus *bus = NULL;
+        struct sdcg *sd = to_sd(cg);
+        int r;
+
+        r = sd->fs->ops->enter(sd->fs, pid, &denied);
+        if (r >= 0 || !user_manager() || (r != -EACCES && r != -EPERM)) {
+                if (r < 0 && err && !*err)
+                        *err = TAKE_PTR(denied);
+                return r;
+        }
+        r = bus_open(&bus, sd->unit, err);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", &e, NULL,
+                               "ssau", sd->unit, "", 1, (uint32_t)(pid ? pid : getpid()));
+        if (r < 0)
+                return bus_fail(err, r, &e, "AttachProcessesToUnit", sd->unit);
+        return 0;
 }
+
+/* The rest is the cgroupfs backend's, on the scope's directory. */
 
 static int systemd_set_devices(struct casca_cgroup *cg, const struct casca_device_rule *rules,
                                size_t n_rules, struct casca_error **err)

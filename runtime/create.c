@@ -555,11 +555,6 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
         }
         if (c->ctx->cgroup_manager == CASCA_CGROUP_DISABLED)
                 return 0;
-        if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD && geteuid() != 0)
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "the systemd cgroup manager: a non-root caller (the "
-                                        "user's systemd instance) is not supported yet; use "
-                                        "--cgroup-manager cgroupfs");
         if (c->ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD && !casca_cgroup_v2_available())
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "the systemd cgroup manager needs a pure cgroup v2 "
@@ -850,8 +845,10 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         else
                 r = casca_cgroup_create(l->cgroups_path, c->id,
                                         l->has_resources ? &l->resources : NULL, &c->cg, err);
-        if (r < 0 && !limits && geteuid() != 0) {
-                /* rootless without a delegated subtree: go on without one */
+        if (r < 0 && !limits && geteuid() != 0 && c->ctx->cgroup_manager != CASCA_CGROUP_SYSTEMD) {
+                /* rootless without a delegated subtree: go on without one
+                 * (the systemd cgroup manager asked for is the user's
+                 * systemd instance: its errors are errors) */
                 casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: running without a cgroup: %s",
                           c->id, (*err)->msg);
                 casca_error_free(*err);
@@ -1272,6 +1269,12 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         for (int t = 0; t < CASCA_NS__MAX && userns_new(l); t++)
                 if (l->namespaces[t].present && l->namespaces[t].path)
                         c.two_stage = true;
+        /* a user's systemd scope may only be entered through the user
+         * manager, after the clone (casca outside its tree may not clone
+         * into it): stage 1 makes the namespaces, the cgroup one rooted in
+         * the scope, once it is in (the id maps wait for that) */
+        if (c.cg && casca_cgroup_unit(c.cg) && geteuid() != 0)
+                c.two_stage = true;
         if (c.two_stage && pipe2(c.go, O_CLOEXEC) < 0) {
                 r = casca_error_set(err, errno, "pipe");
                 goto fail;

@@ -53,6 +53,7 @@ struct exec {
         int pidfd;
         int sock[2];
         int go[2];
+        int entered[2]; /* stage 1 waits on it until the parent moved it into the cgroup */
         int ns_flags;
 };
 
@@ -289,6 +290,13 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
         casca_closep(&e->sock[0]);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(1);
+        /* not cloned into the cgroup: what it clones stays where it is */
+        if (e->entered[0] >= 0) {
+                casca_closep(&e->entered[1]);
+                if (read(e->entered[0], &byte, 1) != 1)
+                        _exit(1);
+                casca_closep(&e->entered[0]);
+        }
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
@@ -592,7 +600,8 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                          const struct casca_exec_options *opts, int *ret_status,
                          struct casca_error **err)
 {
-        struct exec e = {.o = opts, .pidfd = -1, .sock = {-1, -1}, .go = {-1, -1}};
+        struct exec e = {
+                .o = opts, .pidfd = -1, .sock = {-1, -1}, .go = {-1, -1}, .entered = {-1, -1}};
         _cleanup_cgroup_ struct casca_cgroup *cg = NULL, *sub = NULL;
         _cleanup_close_ int master = -1;
         struct casca_foreground fg = {.sfd = -1};
@@ -609,7 +618,12 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto out;
         casca_process_log_ambient(ctx, id, &e.cfg->process);
-        if (e.st->cgroup_path && casca_cgroup_open(e.st->cgroup_path, &cg, NULL) < 0)
+        /* a systemd scope's handle: a user's manager may have to move the
+         * process in (systemd.c) */
+        if (e.st->cgroup_path &&
+            (e.st->cgroup_unit
+                     ? casca_cgroup_systemd_open(e.st->cgroup_path, e.st->cgroup_unit, &cg, NULL)
+                     : casca_cgroup_open(e.st->cgroup_path, &cg, NULL)) < 0)
                 cg = NULL;
         r = open_sub_cgroup(&e, cg, &sub, err);
         if (r < 0)
@@ -636,9 +650,19 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         }
         stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
         if (stage1 < 0 && target) {
+                /* moved after the clone (before 5.7, or a cgroup the caller
+                 * may not clone into): stage 1 waits for that */
+                if (pipe2(e.entered, O_CLOEXEC) < 0) {
+                        r = casca_error_set(err, errno, "create sync channel");
+                        goto out;
+                }
                 stage1 = casca_clone3(0, -1);
                 if (stage1 > 0 && casca_cgroup_enter(target, stage1, err) < 0) {
                         r = -EINVAL;
+                        goto fail;
+                }
+                if (stage1 > 0 && write(e.entered[1], "e", 1) != 1) {
+                        r = casca_error_set(err, errno, "release the exec's stage 1");
                         goto fail;
                 }
         }
@@ -651,6 +675,8 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         casca_closep(&e.sock[1]);
         casca_closep(&e.go[0]);
         casca_closep(&e.go[1]);
+        casca_closep(&e.entered[0]);
+        casca_closep(&e.entered[1]);
         r = exec_sync(&e, stage1, &pid, &master, err);
         if (r < 0)
                 goto fail;
@@ -684,5 +710,7 @@ out:
         casca_closep(&e.sock[1]);
         casca_closep(&e.go[0]);
         casca_closep(&e.go[1]);
+        casca_closep(&e.entered[0]);
+        casca_closep(&e.entered[1]);
         return r;
 }

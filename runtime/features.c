@@ -41,7 +41,7 @@ static void gen_linux(struct casca_jgen *j)
         casca_jgen_kbool(j, "v1", false);
         casca_jgen_kbool(j, "v2", true);
         casca_jgen_kbool(j, "systemd", true);
-        casca_jgen_kbool(j, "systemdUser", false);
+        casca_jgen_kbool(j, "systemdUser", true);
         casca_jgen_kbool(j, "rdma", false);
         casca_jgen_map_close(j);
 

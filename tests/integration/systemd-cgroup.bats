@@ -11,6 +11,7 @@
 
 load helpers/casca
 load helpers/systemd
+load helpers/users
 
 CG=/sys/fs/cgroup
 
@@ -23,6 +24,8 @@ setup() {
 
 teardown() {
   local rc=0 left
+  stop_user_managers
+  remove_test_users
   common_teardown || rc=$?
   [ -n "${UNITS:-}" ] || return $rc
   left=$(units "$UNITS")
@@ -35,6 +38,57 @@ teardown() {
 }
 
 sd() { casca --systemd-cgroup "$@"; }
+
+# ---- the user's systemd instance (rootless) ----
+
+# start_user_manager NAME: linger NAME, so that logind starts its systemd
+# --user (user@UID.service), and wait until that manager answers on its bus.
+start_user_manager() {
+  echo "$1" >> "$BATS_TEST_TMPDIR/lingering"
+  loginctl enable-linger "$1"
+  wait_until test -S "/run/user/$(id -u "$1")/bus"
+  wait_until usd "$1" systemctl --user show -P Version
+}
+
+# stop_user_managers: (teardown) what start_user_manager started goes.
+stop_user_managers() {
+  local name uid
+  [ -f "$BATS_TEST_TMPDIR/lingering" ] || return 0
+  while read -r name; do
+    uid=$(id -u "$name") || continue
+    loginctl disable-linger "$name" || true
+    systemctl stop "user@$uid.service" "user-runtime-dir@$uid.service" "user-$uid.slice" || true
+  done < "$BATS_TEST_TMPDIR/lingering"
+  rm -f "$BATS_TEST_TMPDIR/lingering"
+}
+
+# usd NAME CMD...: CMD as NAME with its XDG_RUNTIME_DIR (the user's bus)
+usd() {
+  local name=$1
+  shift
+  AS_XDG=/run/user/$(id -u "$name") as_user "$name" "$@"
+}
+
+# usd_bg NAME ARGS...: `run`, for casca --systemd-cgroup ARGS as NAME that
+# leaves a container holding its stdio (run -d): through a file.
+# shellcheck disable=SC2034 # status and output are `run`'s, for the test
+usd_bg() {
+  local out=$BATS_TEST_TMPDIR/ubg.$RANDOM
+  status=0
+  usd "$1" "$CASCA" --systemd-cgroup "${@:2}" > "$out" 2>&1 < /dev/null || status=$?
+  output=$(cat "$out")
+}
+
+# uprop NAME UNIT PROPERTY: what NAME's manager says
+uprop() { usd "$1" systemctl --user show -P "$3" "$2"; }
+
+# rootless_sd_bundle NAME: `casca spec --hardened --rootless` as NAME, in its
+# home; no device rules (a filter needs root), sets BUNDLE.
+rootless_sd_bundle() {
+  as_user "$1" unshare -U true 2> /dev/null || skip "unprivileged user namespaces are disabled"
+  user_bundle "$1"
+  cfg 'c["linux"].pop("resources", None)'
+}
 
 writable_rootfs() {
   cfg 'c["root"]["readonly"] = False'
@@ -369,4 +423,112 @@ del c["linux"]["resources"]["memory"]'
   assert_output --partial NoSuchProperty
   assert no_unit "casca-$id.scope"
   assert_equal "$(state_ids)" ""
+}
+
+@test "rootless: the user's systemd instance makes the scope below user@UID.service; limits, pause, update, delete" {
+  u=$(make_test_user s)
+  uid=$(id -u "$u")
+  start_user_manager "$u"
+  rootless_sd_bundle "$u"
+  cfg 'c["linux"]["resources"] = {"pids": {"limit": 32}, "memory": {"limit": 64 << 20}}
+assert {"type": "cgroup"} in c["linux"]["namespaces"]
+assert {"type": "user"} in c["linux"]["namespaces"]'
+  args sleep 100
+  id=$(cid)
+  unit=casca-$id.scope
+  mcg=/user.slice/user-$uid.slice/user@$uid.service
+  # runc's default slice for a rootless container: user.slice, the user manager's
+  scg=$mcg/user.slice/$unit
+  usd_bg "$u" run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(usd "$u" "$CASCA" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  # the user's manager has the unit, delegated, with the limits
+  assert_equal "$(uprop "$u" "$unit" ActiveState)" active
+  assert_equal "$(uprop "$u" "$unit" Delegate)" yes
+  assert_equal "$(uprop "$u" "$unit" ControlGroup)" "$scg"
+  assert_equal "$(uprop "$u" "$unit" TasksMax)" 32
+  assert_equal "$(uprop "$u" "$unit" MemoryMax)" 67108864
+  # the system manager has no such unit
+  assert no_unit "$unit"
+  # the init is in the scope, alone (the holder is gone), owned by the user
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "$scg"
+  assert_equal "$(cat "$CG$scg/cgroup.procs")" "$pid"
+  assert_equal "$(stat -c %U "$CG$scg")" "$u"
+  assert_equal "$(cat "$CG$scg/pids.max")" 32
+  assert_equal "$(cat "$CG$scg/memory.max")" 67108864
+  # its cgroup namespace is rooted in the scope; exec lands there too
+  run usd "$u" "$CASCA" exec "$id" cat /proc/self/cgroup
+  assert_success
+  assert_output "0::/"
+  # pause and resume freeze the scope
+  run usd "$u" "$CASCA" --systemd-cgroup pause "$id"
+  assert_success
+  assert_equal "$(sed -n 's/^frozen //p' "$CG$scg/cgroup.events")" 1
+  run usd "$u" "$CASCA" --systemd-cgroup resume "$id"
+  assert_success
+  assert_equal "$(sed -n 's/^frozen //p' "$CG$scg/cgroup.events")" 0
+  # update: the property and the file
+  run usd "$u" "$CASCA" --systemd-cgroup update --pids-limit 20 "$id"
+  assert_success
+  assert_equal "$(uprop "$u" "$unit" TasksMax)" 20
+  assert_equal "$(cat "$CG$scg/pids.max")" 20
+  # a crash: the init SIGKILLed; delete stops the unit and leaves nothing
+  kill -KILL "$pid"
+  wait_until dead "$pid"
+  run usd "$u" "$CASCA" --systemd-cgroup delete "$id"
+  assert_success
+  [ -z "$(usd "$u" systemctl --user list-units --all --plain --no-legend "$unit")" ] ||
+    fail "left behind: $(usd "$u" systemctl --user list-units --all --plain --no-legend "$unit")"
+  assert [ ! -e "$CG$scg" ]
+  assert [ ! -e "/run/user/$uid/casca/$id" ]
+}
+
+@test "rootless: a cgroupsPath of the user's, and a limit of a controller the user's manager lacks is refused by name" {
+  u=$(make_test_user p)
+  uid=$(id -u "$u")
+  start_user_manager "$u"
+  rootless_sd_bundle "$u"
+  args sleep 100
+  id=$(cid)
+  mcg=/user.slice/user-$uid.slice/user@$uid.service
+  cfg "c['linux']['cgroupsPath'] = 'app-cascabats.slice::$id'"
+  usd_bg "$u" run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(usd "$u" "$CASCA" state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "$mcg/app.slice/app-cascabats.slice/$id.scope"
+  assert_equal "$(uprop "$u" "$id.scope" Slice)" app-cascabats.slice
+  run usd "$u" "$CASCA" --systemd-cgroup delete --force "$id"
+  assert_success
+  [ -z "$(usd "$u" systemctl --user list-units --all --plain --no-legend "$id.scope")" ] || fail "unit left behind"
+  # cpuset: not among the controllers user@.service delegates (Debian:
+  # Delegate=pids memory cpu), refused before a unit is made
+  ctls=$(cat "/sys/fs/cgroup$mcg/cgroup.controllers")
+  [[ " $ctls " != *" cpuset "* ]] || skip "the user manager has cpuset ($ctls)"
+  cfg 'c["linux"]["resources"] = {"cpu": {"cpus": "0"}}
+c["linux"].pop("cgroupsPath")'
+  run usd "$u" "$CASCA" --systemd-cgroup run --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --regexp "^casca: (.*: )?linux\.resources\.cpu\.cpus: the cpuset controller is not delegated"
+  assert_output --partial "the cpuset controller is not delegated to the user's systemd instance (/sys/fs/cgroup$mcg/cgroup.controllers has \"$ctls\"): an admin delegates it with \`Delegate=\` in a drop-in for user@.service (e.g. /etc/systemd/system/user@.service.d/delegate.conf: [Service] Delegate=cpu cpuset io memory pids)"
+  [ -z "$(usd "$u" systemctl --user list-units --all --plain --no-legend "casca-$id.scope")" ] || fail "unit left behind"
+  assert [ ! -e "/run/user/$uid/casca/$id" ]
+}
+
+@test "rootless: no systemd --user for the user: a clear error naming the bus and loginctl enable-linger" {
+  u=$(make_test_user n)
+  uid=$(id -u "$u")
+  rootless_sd_bundle "$u"
+  args true
+  home=$(getent passwd "$u" | cut -d: -f6)
+  assert [ ! -e "/run/user/$uid" ]
+  # XDG_RUNTIME_DIR names the usual place, where no manager listens
+  run usd "$u" "$CASCA" --systemd-cgroup --root "$home/state" run --bundle "$BUNDLE" x1
+  assert_failure
+  assert_output --partial "systemd cgroup manager: casca-x1.scope: no user bus at /run/user/$uid/bus: is \`loginctl enable-linger $u\` or a login session running the user's systemd (user@$uid.service)?"
+  # no XDG_RUNTIME_DIR, no DBUS_SESSION_BUS_ADDRESS
+  run as_user "$u" "$CASCA" --systemd-cgroup --root "$home/state" run --bundle "$BUNDLE" x1
+  assert_failure
+  assert_output --partial "casca: systemd cgroup manager: casca-x1.scope: no user bus: neither XDG_RUNTIME_DIR nor DBUS_SESSION_BUS_ADDRESS is set"
+  assert_output --partial "loginctl enable-linger $u"
+  assert_equal "$(find "$home/state" -mindepth 1 -maxdepth 1 ! -name @cache 2> /dev/null)" ""
 }

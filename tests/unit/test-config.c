@@ -836,9 +836,9 @@ static void test_features(void)
         ok((casca_json_type(casca_json_get(v, "v2")) == CASCA_JSON_TRUE) &&
                    (casca_json_type(casca_json_get(v, "v1")) == CASCA_JSON_FALSE) &&
                    (casca_json_type(casca_json_get(v, "systemd")) == CASCA_JSON_TRUE) &&
-                   (casca_json_type(casca_json_get(v, "systemdUser")) == CASCA_JSON_FALSE) &&
+                   (casca_json_type(casca_json_get(v, "systemdUser")) == CASCA_JSON_TRUE) &&
                    (casca_json_type(casca_json_get(v, "rdma")) == CASCA_JSON_FALSE),
-           "linux.cgroup: v2 only, the systemd driver");
+           "linux.cgroup: v2 only, the systemd driver, the user's too");
         ok((casca_json_type(jget(jget(doc, "linux", "apparmor"), "enabled", NULL)) ==
             CASCA_JSON_TRUE) &&
                    (casca_json_type(jget(jget(doc, "linux", "selinux"), "enabled", NULL)) ==
