@@ -4,7 +4,9 @@
 # `exec ID /bin/true` each take at most 1.2x their time with 1 container
 # running.  Times every operation with hyperfine at 1 and at N running
 # containers, for casca and for Debian's crun, and prints the medians and the
-# ratios N/1 as a markdown table (also written to build/bench/scale.md).
+# ratios N/1 (of the medians, and of the minima: the runs least disturbed by
+# other load) as a markdown table, written to build/bench/scale.md with
+# hyperfine's JSON next to it (scale-hf-RUNTIME-PHASE.json).
 # Part of `make bench`, not of `make check`; needs root.
 #
 #   bench/scale.sh [N]     BENCH_SCALE_RUNS (10), BENCH_SCALE_WARMUP (2),
@@ -233,6 +235,8 @@ CASCA=$W/casca
 export CASCA RUNS WARMUP RUNTIMES
 private_view --inside "$W" "$N"
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+rm -f "$OUT"/scale-hf-*.json
+for f in "$W"/hf-*.json; do cp "$f" "$OUT/scale-$(basename "$f")"; done
 
 python3 - "$W" "$N" "$RUNTIMES" "$RUNS" "$WARMUP" "$LOAD_BEFORE" "$LOAD_AFTER" \
   "$(uname -r)" "$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo) ($(nproc) cpus)" \
@@ -256,9 +260,9 @@ def times(rt, phases):
             out.setdefault(r["command"], []).extend(r["times"])
     return out
 
-def med(rt, phases):
+def med(rt, phases, f=statistics.median):
     t = times(rt, phases)
-    m = {k: statistics.median(v) * 1000 for k, v in t.items()}
+    m = {k: f(v) * 1000 for k, v in t.items()}
     if "create" in m and "start" in m:
         m["create+start"] = m["create"] + m["start"]
     return m
@@ -270,13 +274,14 @@ print(f"N = {N} running containers (detached busybox `sleep`, no network, --cgro
       f"disabled, in a private mount namespace with an empty tmpfs on /sys/fs/cgroup). "
       f"Each operation: {runs} runs after {warmup} warmup runs (hyperfine -N) per phase; "
       f"\"at 1\" is the median over the phases before and after the N phase ({2 * int(runs)} runs), "
-      f"\"at N\" over the N phase. create+start is the sum of the create and start medians.")
+      f"\"at N\" over the N phase. create+start is the sum of the create and start medians "
+      f"(of their minima in the min column: the run least disturbed by other load).")
 print()
 head = "| operation |"
 sep = "|---|"
 for rt in runtimes:
-    head += f" {rt} at 1 ms | {rt} at {N} ms | {rt} {N}/1 |"
-    sep += "---:|---:|---:|"
+    head += f" {rt} at 1 ms | {rt} at {N} ms | {rt} {N}/1 | {rt} {N}/1 of min |"
+    sep += "---:|---:|---:|---:|"
 head += " goal |"
 sep += "---|"
 print(head)
@@ -285,22 +290,23 @@ res = {}
 for rt in runtimes:
     st = open(os.path.join(W, f"status-{rt}")).read().strip() if os.path.exists(
         os.path.join(W, f"status-{rt}")) else "not run"
-    res[rt] = (st, med(rt, ["1a", "1b"]), med(rt, ["N"]))
+    res[rt] = (st, med(rt, ["1a", "1b"]), med(rt, ["N"]), med(rt, ["1a", "1b"], min),
+               med(rt, ["N"], min))
 for op in OPS:
     row = f"| `{op}` |" if op != "create+start" else "| `create`+`start` |"
     for rt in runtimes:
-        st, one, many = res[rt]
+        st, one, many, one_min, many_min = res[rt]
         if st != "ok":
-            row += f" skipped: {st} | | |"
+            row += f" skipped: {st} | | | |"
             continue
         a, b = one.get(op), many.get(op)
         if a is None or b is None:
-            row += " - | - | - |"
+            row += " - | - | - | - |"
             continue
         mark = ""
         if op in IN_GOAL:
             mark = " (met)" if b / a <= GOAL else " (missed)"
-        row += f" {a:.2f} | {b:.2f} | {b / a:.2f}{mark} |"
+        row += f" {a:.2f} | {b:.2f} | {b / a:.2f}{mark} | {many_min[op] / one_min[op]:.2f} |"
     row += f" ≤ {GOAL} |" if op in IN_GOAL else " - |"
     print(row)
 print()
