@@ -335,6 +335,7 @@ bench: deps-bench
 	bench/podman.sh
 	bench/sandbox.sh
 	bench/networks.sh
+	bench/scale.sh
 
 # Every tracked C file and header, as .clang-format says: `make format`
 # rewrites them, `make lint-format` (the format check of make lint) fails on

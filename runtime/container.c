@@ -539,7 +539,10 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
 
                 if (de->d_name[0] == '.' || casca_id_validate(de->d_name, NULL) < 0)
                         continue;
-                if (casca_handle_open(ctx, de->d_name, false, &h, NULL) < 0)
+                /* the root once for all, not opened and checked again per
+                 * container: a dup of the listed root's fd for each handle */
+                if (casca_handle_open_at(fcntl(dirfd(d), F_DUPFD_CLOEXEC, 3), de->d_name, false, &h,
+                                         NULL) < 0)
                         continue;
                 nv = realloc(v, (n + 1) * sizeof(*v));
                 if (!nv) {

@@ -20,21 +20,29 @@ void casca_handle_close(struct casca_handle *h)
 int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
                       struct casca_handle *h, struct casca_error **err)
 {
-        _cleanup_error_ struct casca_error *e = NULL;
-        int r;
+        int root_fd = casca_state_root_open(casca_state_root(ctx), false, err);
 
-        *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
-        h->root_fd = casca_state_root_open(casca_state_root(ctx), false, err);
-        if (h->root_fd < 0) {
-                if (-h->root_fd == ENOENT) {
+        if (root_fd < 0) {
+                *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
+                if (-root_fd == ENOENT) {
                         if (err) {
                                 casca_error_free(*err);
                                 *err = NULL;
                         }
                         return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
                 }
-                return h->root_fd;
+                return root_fd;
         }
+        return casca_handle_open_at(root_fd, id, exclusive, h, err);
+}
+
+int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct casca_handle *h,
+                         struct casca_error **err)
+{
+        _cleanup_error_ struct casca_error *e = NULL;
+        int r;
+
+        *h = (struct casca_handle){.root_fd = root_fd, .dir_fd = -1};
         h->dir_fd = casca_state_dir_open(h->root_fd, id, exclusive, err);
         if (h->dir_fd < 0) {
                 r = h->dir_fd;

@@ -23,6 +23,11 @@ struct casca_handle {
  * state: "container `id` does not exist" when there is none. */
 int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
                       struct casca_handle *h, struct casca_error **err);
+/* The same in the state root `root_fd` (an opened casca_state_root_open()),
+ * which the handle takes over, also on failure: for a caller that opens
+ * many containers of one root (list) and opens the root once. */
+int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct casca_handle *h,
+                         struct casca_error **err);
 void casca_handle_close(struct casca_handle *h);
 /* The container's cgroup, or NULL (none, or gone). */
 struct casca_cgroup *casca_handle_cgroup(struct casca_handle *h);
