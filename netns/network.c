@@ -590,6 +590,18 @@ static int named_conf(const struct casca_netconf *nc, const struct casca_netdef 
                 ret->ipv6.subnet = d->subnet6;
                 ret->ipv6.gateway = d->gateway6;
         }
+        /* a restored container's own address (casca_network_identity_apply) */
+        if (d->has_ipv6 && nc->ipv6.has_address) {
+                if (!casca_cidr_contains(&d->subnet6, &nc->ipv6.address.ip))
+                        return casca_error_setx(
+                                err, EINVAL,
+                                "casca.network: %s is not in the IPv6 subnet "
+                                "of network `%s`",
+                                casca_ip_format(&nc->ipv6.address.ip, ip, sizeof(ip)), d->name);
+                ret->ipv6.has_address = true;
+                ret->ipv6.address =
+                        (struct casca_cidr){.ip = nc->ipv6.address.ip, .prefix = d->subnet6.prefix};
+        }
         for (size_t i = 0; i < nc->n_ports; i++)
                 if (nc->ports[i].has_host_ip && nc->ports[i].host_ip.family == AF_INET6 &&
                     !d->has_ipv6)

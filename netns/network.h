@@ -87,4 +87,34 @@ int casca_netdev_return(const char *name, const char *host_name, int netns_fd,
 int casca_network_attach_netdev(const char *id, const char *state_root, const char *host_name,
                                 const char *new_name, int netns_fd, struct casca_error **err);
 
+/* ---- identity.c: checkpoint and restore ---------------------------------- */
+
+/* What a restored container keeps of its network. */
+struct casca_network_identity {
+        bool has_addr4, has_addr6, has_mac;
+        struct casca_ip addr4, addr6;
+        uint8_t mac[6]; /* the veth peer's; none on a macvlan/ipvlan network */
+};
+
+/* id's address(es) from <state_root>/<id>/network.json and the MAC of
+ * `interface` in netns_fd (its network namespace). */
+int casca_network_identity_get(const char *state_root, const char *id, const char *interface,
+                               int netns_fd, struct casca_network_identity *ret,
+                               struct casca_error **err);
+/* As JSON ({"address":...,"address6":...,"mac":...}), and back (what: the
+ * file's name for errors). */
+char *casca_network_identity_format(const struct casca_network_identity *idn,
+                                    struct casca_error **err);
+int casca_network_identity_parse(const char *json, size_t len, const char *what,
+                                 struct casca_network_identity *ret, struct casca_error **err);
+/* *ret: a shallow copy of nc with idn's address(es) and MAC as fixed ones
+ * (nc keeps owning every pointer).  A config that fixes another address or
+ * MAC, or differs in IPv6, is refused. */
+int casca_network_identity_apply(const struct casca_netconf *nc,
+                                 const struct casca_network_identity *idn,
+                                 struct casca_netconf *ret, struct casca_error **err);
+/* A new network namespace (only lo, down), as an fd; the calling thread
+ * stays in its own. */
+int casca_netns_new(struct casca_error **err);
+
 #endif

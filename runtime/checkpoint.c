@@ -9,7 +9,17 @@
  * (extRootNetNS), stdio pipes are recorded in descriptors.json and handed
  * to the restored process (--inherit-fd), cgroups are managed "soft" unless
  * --manage-cgroups-mode says otherwise, and restore puts the tree into the
- * new container's own cgroup (--cgroup-root). */
+ * new container's own cgroup (--cgroup-root).
+ *
+ * casca.network: the network namespace casca made is external too, so criu
+ * dumps the processes and their sockets but not the links, addresses and
+ * routes (which it would restore with the `ip` tool, without the veth's
+ * host end).  The checkpoint records the container's address(es) and MAC
+ * (NET_IDENTITY in the image dir); restore makes a new network namespace,
+ * builds the network in it from the config with those as fixed ones (the
+ * create path's casca_container_net_setup_ns(), so leases, nftables rules,
+ * published ports and network.json are the new id's), hands it to criu as
+ * extRootNetNS and maps the /etc files casca binds to the new state dir. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,9 +37,12 @@
 
 #include "casca.h"
 #include "cgroup/cgroup.h"
+#include "netns/network.h"
 #include "runtime/config.h"
+#include "runtime/container-net.h"
 #include "runtime/create.h"
 #include "runtime/handle.h"
+#include "runtime/mount.h"
 #include "runtime/namespaces.h"
 #include "runtime/state.h"
 #include "util/cleanup.h"
@@ -43,6 +56,7 @@
 #define DESCRIPTORS "descriptors.json"
 #define CRIU_ROOT "criu-root"
 #define CRIU_PID "criu.pid"
+#define NET_IDENTITY "casca-network.json"
 
 bool casca_criu_available(void)
 {
@@ -118,6 +132,15 @@ static void sdprops_clearp(struct casca_sdprops *s)
         casca_cgroup_sdprops_clear(s);
 }
 
+/* casca.network is casca's to build: a new network namespace of the config
+ * (create ignores casca.network for a namespace joined by path). */
+static bool net_build(const struct casca_config *cfg)
+{
+        const struct casca_namespace *ns = &cfg->linux_cfg.namespaces[CASCA_NS_NETWORK];
+
+        return cfg->network && ns->present && !ns->path;
+}
+
 /* What casca cannot checkpoint or restore yet, refused by name. */
 static int check_config(const struct casca_config *cfg, struct casca_context *ctx,
                         struct casca_error **err)
@@ -126,11 +149,14 @@ static int check_config(const struct casca_config *cfg, struct casca_context *ct
         const struct casca_linux *l = &cfg->linux_cfg;
         int r;
 
-        if (cfg->network || l->n_net_devices > 0)
+        if (l->n_net_devices > 0)
                 return casca_error_setx(err, EOPNOTSUPP,
-                                        "%s: checkpoint/restore of a container with casca's "
-                                        "networking is not supported yet",
-                                        cfg->network ? "casca.network" : "linux.netDevices");
+                                        "linux.netDevices: checkpoint/restore of a container "
+                                        "with host interfaces moved in is not supported");
+        if (net_build(cfg) && cfg->network->user_mode)
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "casca.network.mode: checkpoint/restore of a container "
+                                        "with user-mode networking (pasta) is not supported yet");
         if (cfg->process.terminal)
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "process.terminal: checkpoint/restore of a container with "
@@ -324,6 +350,61 @@ static int add_netns_dump(struct args *a, const struct casca_linux *l, struct ca
         return 0;
 }
 
+/* Does casca bind /etc/<name> from the state dir <dir>? */
+static bool etc_bound(const struct casca_config *cfg, const char *dir, enum casca_etc_file i)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (!casca_rootfs_binds_etc(cfg, i) ||
+            asprintf(&path, "%s/%s", dir, casca_etc_names[i]) < 0)
+                return false;
+        return access(path, F_OK) == 0;
+}
+
+/* casca.network: the container's network namespace is external, its
+ * address(es) and MAC go into NET_IDENTITY, the /etc files casca binds
+ * from the state dir are external mounts. */
+static int add_net_dump(struct args *a, struct casca_context *ctx, const struct casca_config *cfg,
+                        const char *id, pid_t pid, const char *images, struct casca_error **err)
+{
+        struct casca_network_identity idn;
+        _cleanup_free_ char *root = NULL, *dir = NULL, *json = NULL;
+        _cleanup_close_ int nsfd = -1, dfd = -1;
+        char path[64];
+        struct stat st;
+        int r;
+
+        if (!net_build(cfg))
+                return 0;
+        root = casca_state_root_abs(ctx, err);
+        if (!root)
+                return -EINVAL;
+        casca_snprintf_trunc(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+        nsfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0 || fstat(nsfd, &st) < 0)
+                return casca_error_set(err, errno, "open `%s`", path);
+        args_add(a, "--external=net[%llu]:extRootNetNS", (unsigned long long)st.st_ino);
+        r = casca_network_identity_get(root, id, cfg->network->interface, nsfd, &idn, err);
+        if (r < 0)
+                return casca_error_prefix(err, "casca.network");
+        json = casca_network_identity_format(&idn, err);
+        if (!json)
+                return -ENOMEM;
+        dfd = open(images, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (dfd < 0)
+                return casca_error_set(err, errno, "open `%s`", images);
+        r = casca_write_atomic(dfd, NET_IDENTITY, json, strlen(json), err);
+        if (r < 0)
+                return r;
+        if (asprintf(&dir, "%s/%s", root, id) < 0)
+                return casca_error_set(err, ENOMEM, "checkpoint");
+        for (int i = 0; i < CASCA_ETC__MAX; i++)
+                if (etc_bound(cfg, dir, i))
+                        args_add(a, "--ext-mount-map=/etc/%s:/etc/%s", casca_etc_names[i],
+                                 casca_etc_names[i]);
+        return 0;
+}
+
 int casca_container_checkpoint(struct casca_context *ctx, const char *id,
                                const struct casca_criu_options *o, struct casca_error **err)
 {
@@ -397,6 +478,9 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
                         args_add(&a, "--ext-mount-map=%s:%s", cfg->mounts[i].destination,
                                  cfg->mounts[i].destination);
         r = add_netns_dump(&a, &cfg->linux_cfg, err);
+        if (r < 0)
+                goto out;
+        r = add_net_dump(&a, ctx, cfg, id, h.st->pid, images, err);
         if (r < 0)
                 goto out;
         r = run_criu(&a, "dump", work, &run, err);
@@ -497,6 +581,76 @@ static int restore_cgroup(struct restore *c, struct casca_context *ctx, const ch
         return 0;
 }
 
+/* linux.sysctl's net.* keys in the new network namespace (create's init
+ * writes them in its own; criu restores none of an external namespace). */
+static int net_sysctls(const struct casca_config *cfg, int netns_fd, struct casca_error **err)
+{
+        _cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        int r;
+
+        if (self < 0)
+                return casca_error_set(err, errno, "open `/proc/thread-self/ns/net`");
+        if (setns(netns_fd, CLONE_NEWNET) < 0)
+                return casca_error_set(err, errno, "enter the container's network namespace");
+        r = casca_sysctls_write(cfg, "net/", err);
+        if (setns(self, CLONE_NEWNET) < 0) {
+                int e = errno;
+
+                if (err)
+                        casca_error_free(TAKE_PTR(*err));
+                return casca_error_set(err, e, "return to the original network namespace");
+        }
+        return r;
+}
+
+/* casca.network: the network again, with the checkpoint's address(es) and
+ * MAC, in a new network namespace that criu restores the processes into. */
+static int restore_net(struct restore *c, const char *id, struct args *a, int *keep, size_t *n_keep,
+                       struct casca_error **err)
+{
+        struct casca_network_result *res = NULL;
+        struct casca_network_identity idn;
+        struct casca_netconf nc;
+        struct casca_config cfg = *c->b.cfg;
+        _cleanup_free_ char *path = NULL, *data = NULL, *dir = NULL;
+        size_t len = 0;
+        int r;
+
+        if (asprintf(&path, "%s/%s", c->images, NET_IDENTITY) < 0 ||
+            asprintf(&dir, "%s/%s", c->root_abs, id) < 0)
+                return casca_error_set(err, ENOMEM, "restore");
+        data = casca_fs_read_file(path, &len, err);
+        if (!data)
+                return casca_error_prefix(err,
+                                          "casca.network: the checkpoint has no %s (not a "
+                                          "checkpoint of a container with casca.network)",
+                                          NET_IDENTITY);
+        r = casca_network_identity_parse(data, len, path, &idn, err);
+        if (r < 0)
+                return r;
+        r = casca_network_identity_apply(c->b.cfg->network, &idn, &nc, err);
+        if (r < 0)
+                return r;
+        cfg.network = &nc;
+        c->netns_fd = casca_netns_new(err);
+        if (c->netns_fd < 0)
+                return c->netns_fd;
+        r = casca_container_net_setup_ns(&cfg, id, c->root_abs, c->netns_fd, 0, true, &res, err);
+        casca_network_result_free(res);
+        if (r < 0)
+                return casca_error_prefix(err, "the checkpoint's network");
+        r = net_sysctls(c->b.cfg, c->netns_fd, err);
+        if (r < 0)
+                return r;
+        keep[(*n_keep)++] = c->netns_fd;
+        args_add(a, "--inherit-fd=fd[%d]:extRootNetNS", c->netns_fd);
+        for (int i = 0; i < CASCA_ETC__MAX; i++)
+                if (etc_bound(c->b.cfg, dir, i))
+                        args_add(a, "--ext-mount-map=/etc/%s:%s/%s", casca_etc_names[i], dir,
+                                 casca_etc_names[i]);
+        return 0;
+}
+
 static int restore_netns(struct restore *c, struct args *a, int *keep, size_t *n_keep,
                          struct casca_error **err)
 {
@@ -562,7 +716,8 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
                 r = casca_error_set(err, errno, "--work-path `%s`", o->work_path);
                 goto out;
         }
-        c.root_abs = casca_state_root_abs(ctx, err);
+        /* NULL: the root may not exist yet (made by the open below) */
+        c.root_abs = casca_state_root_abs(ctx, NULL);
         c.root_fd = casca_state_root_open(casca_state_root(ctx), true, err);
         if (c.root_fd < 0) {
                 r = c.root_fd;
@@ -591,6 +746,8 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         st.cgroup_path = c.cg_path;
         st.annotations = c.b.cfg->annotations;
         st.n_annotations = c.b.cfg->n_annotations;
+        /* before it is made: delete (or the failure below) undoes it */
+        st.network = net_build(c.b.cfg);
         r = casca_state_write(c.dir_fd, &st, err);
         if (r < 0)
                 goto fail;
@@ -640,6 +797,11 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         r = restore_netns(&c, &a, keep, &n_keep, err);
         if (r < 0)
                 goto fail;
+        if (st.network) {
+                r = restore_net(&c, id, &a, keep, &n_keep, err);
+                if (r < 0)
+                        goto fail;
+        }
         run.rootfs = c.b.rootfs;
         run.root_dir = root_dir;
         run.keep_fds = keep;
@@ -685,6 +847,12 @@ fail:
         }
         if (made_root)
                 unlinkat(c.dir_fd, CRIU_ROOT, AT_REMOVEDIR);
+        if (st.network) {
+                _cleanup_error_ struct casca_error *ignored = NULL;
+
+                if (casca_container_net_teardown(c.root_abs, id, true, &ignored) < 0)
+                        casca_log(ctx, CASCA_LOG_WARNING, "container %s: %s", id, ignored->msg);
+        }
         if (c.root_fd >= 0 && c.dir_fd >= 0)
                 casca_state_dir_remove_fd(c.root_fd, TAKE_FD(c.dir_fd), id, NULL);
 out:

@@ -77,22 +77,32 @@ int casca_container_net_setup(const struct casca_config *cfg, const char *id, co
                               pid_t init, bool build, struct casca_network_result **ret_res,
                               struct casca_error **err)
 {
+        _cleanup_close_ int nsfd = open_netns(init, err);
+
+        if (nsfd < 0)
+                return nsfd;
+        return casca_container_net_setup_ns(cfg, id, root, nsfd, init, build, ret_res, err);
+}
+
+int casca_container_net_setup_ns(const struct casca_config *cfg, const char *id, const char *root,
+                                 int nsfd, pid_t init, bool build,
+                                 struct casca_network_result **ret_res, struct casca_error **err)
+{
         const struct casca_linux *l = &cfg->linux_cfg;
         struct casca_network_result *res = NULL;
         _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int nsfd = -1;
         int r = 0;
 
         if (asprintf(&dir, "%s/%s", root, id) < 0)
                 return casca_error_set(err, ENOMEM, "network");
-        nsfd = open_netns(init, err);
-        if (nsfd < 0)
-                return nsfd;
         if (l->n_net_devices > 0) {
                 r = pin_netns(dir, nsfd, err);
                 if (r < 0)
                         return r;
         }
+        if (build && cfg->network->user_mode && init <= 0)
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "casca.network.mode user: needs the container's init");
         if (build && cfg->network->user_mode) {
                 _cleanup_free_ char *pidfile = NULL, *pin = NULL;
 

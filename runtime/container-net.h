@@ -22,6 +22,11 @@ struct casca_network_result;
 int casca_container_net_setup(const struct casca_config *cfg, const char *id, const char *root,
                               pid_t init, bool build, struct casca_network_result **ret_res,
                               struct casca_error **err);
+/* The same in the network namespace nsfd (init: its init, or 0 when there is
+ * none yet, as on a restore; mode "user" needs one). */
+int casca_container_net_setup_ns(const struct casca_config *cfg, const char *id, const char *root,
+                                 int nsfd, pid_t init, bool build,
+                                 struct casca_network_result **ret_res, struct casca_error **err);
 /* Undo all of it from what <root>/<id> records (works after a SIGKILL at
  * any point of the setup; nothing recorded is success).  On a failure the
  * pinned namespace stays for a retry, unless force. */

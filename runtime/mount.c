@@ -769,6 +769,15 @@ const char *const casca_etc_names[CASCA_ETC__MAX] = {
         [CASCA_ETC_RESOLV_CONF] = "resolv.conf",
 };
 
+bool casca_rootfs_binds_etc(const struct casca_config *cfg, enum casca_etc_file i)
+{
+        char dest[32];
+
+        /* the names fit */
+        casca_snprintf_trunc(dest, sizeof(dest), "/etc/%s", casca_etc_names[i]);
+        return !config_mounts(cfg, dest, false);
+}
+
 /* Attach src onto dest: a detached mount with move_mount(), or an fd of a
  * file of this mount namespace with a bind mount. */
 static int attach_etc(int root_fd, int src, bool detached, const char *dest,
@@ -814,7 +823,7 @@ int casca_rootfs_bind_etc(const struct casca_config *cfg, const char *rootfs,
 
                 /* the names fit */
                 casca_snprintf_trunc(dest, sizeof(dest), "/etc/%s", casca_etc_names[i]);
-                if (config_mounts(cfg, dest, false))
+                if (!casca_rootfs_binds_etc(cfg, i))
                         continue; /* the bundle brings its own */
                 if (mounts[i] >= 0) {
                         r = attach_etc(root_fd, mounts[i], true, dest, err);
@@ -998,7 +1007,7 @@ int casca_rootfs_pivot(const struct casca_config *cfg, const char *rootfs, bool 
 
 /* ---- inside the container ---------------------------------------------- */
 
-static int write_sysctls(const struct casca_config *cfg, struct casca_error **err)
+int casca_sysctls_write(const struct casca_config *cfg, const char *only, struct casca_error **err)
 {
         _cleanup_close_ int procsys = -1;
 
@@ -1018,6 +1027,8 @@ static int write_sysctls(const struct casca_config *cfg, struct casca_error **er
                 for (char *p = rel; *p; p++)
                         if (*p == '.')
                                 *p = '/';
+                if (only && strncmp(rel, only, strlen(only)) != 0)
+                        continue;
                 /* Resolved inside /proc/sys: a key cannot name another file. */
                 fd = casca_fs_open_in_root(procsys, rel, O_WRONLY | O_NOCTTY, 0, err);
                 if (fd < 0)
@@ -1120,7 +1131,7 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
 
         if (root_fd < 0)
                 return casca_error_set(err, errno, "open `/`");
-        r = write_sysctls(cfg, err);
+        r = casca_sysctls_write(cfg, NULL, err);
         if (r < 0)
                 return r;
         r = mask_paths(root_fd, cfg, err);

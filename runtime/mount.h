@@ -60,6 +60,13 @@ int casca_rootfs_bind_console(const char *root, int console_fd, struct casca_err
  * binds them onto /etc/<name>. */
 enum casca_etc_file { CASCA_ETC_HOSTNAME, CASCA_ETC_HOSTS, CASCA_ETC_RESOLV_CONF, CASCA_ETC__MAX };
 extern const char *const casca_etc_names[CASCA_ETC__MAX]; /* "hostname", "hosts", "resolv.conf" */
+/* Write linux.sysctl under /proc/sys, as the calling thread's namespaces
+ * see it; only the keys under `only` ("net/": the network namespace's), or
+ * all when NULL. */
+int casca_sysctls_write(const struct casca_config *cfg, const char *only, struct casca_error **err);
+/* Does casca bind /etc/<casca_etc_names[i]> (false: cfg->mounts mounts
+ * something there)? */
+bool casca_rootfs_binds_etc(const struct casca_config *cfg, enum casca_etc_file i);
 
 /* Bind each file onto /etc/<name> in the rootfs, read-only (and nosuid,
  * nodev, noexec), the target created as an empty file when missing - except

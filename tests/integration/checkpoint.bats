@@ -5,6 +5,7 @@
 # never see.  The refusals and errors run everywhere (no criu runs).
 
 load helpers/casca
+load helpers/netclean
 
 setup() {
   common_setup
@@ -17,7 +18,64 @@ setup() {
 teardown() {
   # criu's own account of a failure
   grep -h -B2 "Error" "$WORK"/*.log "$IMG"/*.log 2> /dev/null | head -n 40 || true
+  net_teardown
   common_teardown
+}
+
+# casca runs in the stand-in host namespace $H once net_world made it
+casca() {
+  if [ -n "${H:-}" ]; then
+    nsenter --net="/run/netns/$H" "$CASCA" --root "$STATE_ROOT" "$@"
+  else
+    "$CASCA" --root "$STATE_ROOT" "$@"
+  fi
+}
+
+# net_world: a stand-in host network namespace $H (ip netns add) in which
+# casca runs, so its bridge, nftables table and veth host ends live there
+# and never on the machine.  Private addresses only.
+net_world() {
+  command -v nft > /dev/null || skip "needs nft (nftables) to observe the rules"
+  H=cp$$t${BATS_TEST_NUMBER}-host
+  ip netns add "$H"
+  ip -n "$H" link set lo up
+}
+
+# Delete the containers inside $H (outside it, a teardown would look at the
+# machine's nftables), then $H.
+net_teardown() {
+  local id
+  [ -n "${H:-}" ] || return 0
+  for id in $(net_ids); do
+    casca delete --force "$id" > /dev/null 2>&1 || true
+  done
+  ip netns del "$H" 2> /dev/null || true
+  H=
+  # the leases' dir (assert_clean checked that none is a container's)
+  rm -rf "$STATE_ROOT/ipam"
+}
+
+# state_ids without the leases' dir
+net_ids() { state_ids | grep -vx ipam || true; }
+
+inhost() { nsenter --net="/run/netns/$H" "$@"; }
+
+# ct_link ID: "ADDRESS/PREFIX MAC" of eth0, read in container ID's network
+# namespace
+ct_link() {
+  local pid
+  pid=$(state_field "$1" pid)
+  echo "$(nsenter -t "$pid" -n ip -4 -o addr show dev eth0 | awk '{print $4}')" \
+    "$(nsenter -t "$pid" -n ip -o link show dev eth0 | sed -n 's|.* link/ether \([0-9a-f:]*\) .*|\1|p')"
+}
+
+# answers ADDR PORT: a connection from $H to ADDR:PORT gets "tcp-ok"
+answers() {
+  local got
+  got=$(inhost busybox nc -w 2 "$1" "$2" 2> /dev/null)
+  [ "$got" = tcp-ok ] && return 0
+  echo "$1:$2 from the stand-in host answered \"$got\", not tcp-ok"
+  return 1
 }
 
 need_criu() {
@@ -27,12 +85,22 @@ need_criu() {
   out=$(criu check 2>&1) || skip "criu check fails in this kernel: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
 }
 
-# A container appending 1, 2, 3... to /data/log (bound from $DATA), ten a
-# second; its stdio is its own /dev/null.  Sets ID.
+# run_counter [SUFFIX [net]]: a container appending 1, 2, 3... to
+# /data/log (bound from $DATA), ten a second; its stdio is its own
+# /dev/null.  With "net": on the bridge cpbr0 (10.89.7.0/24, its port 8080
+# published on the host's 18080), with a TCP listener (busybox nc,
+# answering "tcp-ok") beside the counter.  Sets ID.
 run_counter() {
-  make_bundle
+  local nc=
+  if [ "${2:-}" = net ]; then
+    make_bundle "" --network bridge
+    cfg 'c["casca"]["network"] = {"bridge": "cpbr0", "subnet": "10.89.7.0/24", "ports": [{"hostPort": 18080, "containerPort": 8080}]}'
+    nc='nc -ll -p 8080 -e echo tcp-ok & '
+  else
+    make_bundle
+  fi
   cfg 'c["mounts"].append({"destination": "/data", "type": "bind", "source": "'"$DATA"'", "options": ["rbind", "rw"]})'
-  args sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i + 1)); echo $i >> /data/log; usleep 100000; done'
+  args sh -c "exec </dev/null >/dev/null 2>&1; ${nc}i=0; while :; do i=\$((i + 1)); echo \$i >> /data/log; usleep 100000; done"
   ID=$(cid "${1:-}")
   run_bg run -d --bundle "$BUNDLE" "$ID"
   assert_success
@@ -127,6 +195,134 @@ log_is_one_count() {
   grep -q "Dumping finished successfully" "$IMG/dump.log"
   run casca delete --force "$ID"
   assert_success
+}
+
+# bats test_tags=vm
+@test "casca.network: restored with its address and MAC, its listener and published port answer, the counter goes on" {
+  need_criu
+  net_world
+  run_counter "" net
+  link=$(ct_link "$ID")
+  addr=${link%%/*}
+  [[ $addr == 10.89.7.* ]] || fail "eth0: $link"
+  wait_until --interval 0.2 answers "$addr" 8080
+  run casca checkpoint --image-path "$IMG" --work-path "$WORK" "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" stopped
+  run python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["address"])' "$IMG/casca-network.json"
+  assert_output "$addr"
+  at=$(wc -l < "$DATA/log")
+  # podman's order: checkpoint, delete (the lease, the veth, the rules go), restore
+  run casca delete "$ID"
+  assert_success
+  assert_clean "$ID"
+  run answers "$addr" 8080
+  assert_failure
+  run_bg restore -d --image-path "$IMG" --work-path "$WORK" --bundle "$BUNDLE" "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" running
+  # the same address and MAC on the restored container's interface
+  assert_equal "$(ct_link "$ID")" "$link"
+  # the restored listener answers at that address, and at the published port
+  answers "$addr" 8080
+  answers 127.0.0.1 18080
+  run inhost nft list ruleset
+  assert_output --partial "\"casca:$ID\""
+  wait_until has_lines $((at + 3))
+  run log_is_one_count
+  assert_success
+  run casca delete --force "$ID"
+  assert_success
+  assert_clean "$ID"
+}
+
+# bats test_tags=vm
+@test "casca.network: --leave-running keeps the network; a restore while the address is taken fails and leaves nothing; under a new id it works" {
+  need_criu
+  net_world
+  run_counter old net
+  old=$ID
+  new=$(cid new)
+  link=$(ct_link "$old")
+  addr=${link%%/*}
+  wait_until --interval 0.2 answers "$addr" 8080
+  run casca checkpoint --leave-running --image-path "$IMG" "$old"
+  assert_success
+  assert_equal "$(state_field "$old" status)" running
+  assert_equal "$(ct_link "$old")" "$link"
+  answers "$addr" 8080
+  # the published port and the address are the running original's: each
+  # refused by name, and nothing of $new is left
+  run_bg restore -d --image-path "$IMG" --bundle "$BUNDLE" "$new"
+  assert_failure
+  assert_output --partial "18080/tcp is already published by container \`$old\`"
+  assert_clean "$new"
+  cp -a "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/config.json"
+  cfg 'del c["casca"]["network"]["ports"]'
+  run_bg restore -d --image-path "$IMG" --bundle "$BUNDLE" "$new"
+  assert_failure
+  assert_output --partial "address $addr is already leased to \`$old\`"
+  assert_clean "$new"
+  assert_equal "$(net_ids)" "$old"
+  cp "$BATS_TEST_TMPDIR/config.json" "$BUNDLE/config.json"
+  answers "$addr" 8080
+  answers 127.0.0.1 18080
+  run casca delete --force "$old"
+  assert_success
+  assert_clean "$old"
+  at=$(wc -l < "$DATA/log")
+  run_bg restore -d --image-path "$IMG" --bundle "$BUNDLE" "$new"
+  assert_success
+  assert_equal "$(ct_link "$new")" "$link"
+  answers "$addr" 8080
+  answers 127.0.0.1 18080
+  run inhost nft list ruleset
+  assert_output --partial "\"casca:$new\""
+  pid=$(state_field "$new" pid)
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/casca/$new"
+  # the counter goes on from the checkpoint (the original wrote on after it)
+  wait_until has_lines $((at + 3))
+  run casca delete --force "$new"
+  assert_success
+  assert_clean "$new"
+}
+
+@test "restore: casca.network needs the checkpoint's address record; netDevices and user-mode networks are refused; nothing is left" {
+  make_bundle "" --network bridge
+  mkdir -p "$IMG"
+  echo '["/dev/null", "/dev/null", "/dev/null"]' > "$IMG/descriptors.json"
+  run casca restore -d --image-path "$IMG" --bundle "$BUNDLE" x1
+  assert_failure
+  assert_output --partial "casca.network: the checkpoint has no casca-network.json (not a checkpoint of a container with casca.network)"
+  assert_equal "$(state_ids)" ""
+  cfg 'c["casca"]["network"] = {"mode": "user"}'
+  run casca restore -d --image-path "$IMG" --bundle "$BUNDLE" x2
+  assert_failure
+  assert_output "casca: casca.network.mode: checkpoint/restore of a container with user-mode networking (pasta) is not supported yet"
+  cfg 'del c["casca"]; c["linux"]["netDevices"] = {"cpdummy0": {}}'
+  run casca restore -d --image-path "$IMG" --bundle "$BUNDLE" x3
+  assert_failure
+  assert_output "casca: linux.netDevices: checkpoint/restore of a container with host interfaces moved in is not supported"
+  assert_equal "$(state_ids)" ""
+}
+
+@test "restore: casca.network built, then criu fails: no veth, lease, rule or state dir is left" {
+  net_world
+  make_bundle "" --network bridge
+  cfg 'c["casca"]["network"] = {"bridge": "cpbr0", "subnet": "10.89.7.0/24", "ports": [{"hostPort": 18080, "containerPort": 8080}]}'
+  mkdir -p "$IMG"
+  echo '["/dev/null", "/dev/null", "/dev/null"]' > "$IMG/descriptors.json"
+  # the address record of a checkpoint, and no criu image at all
+  echo '{"address": "10.89.7.9", "mac": "02:42:0a:59:07:09"}' > "$IMG/casca-network.json"
+  id=$(cid)
+  run_bg restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --regexp "casca: restore \`$id\`: criu restore (failed|: cannot run)"
+  # the network was made (the bridge stays, as after any container)
+  run inhost ip -o link show cpbr0
+  assert_success
+  assert_clean "$id"
+  assert_equal "$(net_ids)" ""
 }
 
 @test "checkpoint of a container that does not exist or does not run: an error naming it" {

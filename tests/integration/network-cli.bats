@@ -11,6 +11,7 @@
 # `ip`/`nft` here only build the outside world and observe.
 
 load helpers/casca
+load helpers/netclean
 
 UDP=$BATS_TEST_DIRNAME/helpers/udp-echo.py
 
@@ -110,37 +111,6 @@ answers() {
 }
 # in_ct ID CMD...: run CMD in the container's network and mount namespaces
 in_ct() { local id=$1; shift; nsenter -t "$(ct_pid "$id")" -n -m "$@"; }
-
-# The host end of container $1's veth: "cv" + 8 hex digits of its id's
-# FNV-1a hash (netns/network.c)
-veth_of() {
-  python3 -c '
-import sys
-h = 0xcbf29ce484222325
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 0x100000001b3) & (2**64 - 1)
-print("cv%08x" % ((h ^ (h >> 32)) & 0xffffffff))' "$1"
-}
-
-# Nothing of container $1 is left in $H: no veth (`ip link`), no rule
-# (`nft list ruleset`), no lease, no state dir.  The bridge stays.
-assert_clean() {
-  local id=$1
-  run inhost ip -o link show
-  assert_success
-  refute_output --partial " $(veth_of "$id")"
-  run inhost nft list ruleset
-  assert_success
-  refute_output --partial "\"casca:$id\""
-  local d
-  for d in "$STATE_ROOT/ipam" "$STATE_ROOT/@networks"; do
-    [ -d "$d" ] || continue
-    run grep -rlx -- "$id" "$d"
-    assert_failure
-  done
-  [ ! -e "$STATE_ROOT/$id" ]
-  [ -z "$(leftover_mounts)" ]
-}
 
 @test "spec --network bridge writes casca.network (the network default) and a network namespace; --help says so" {
   mkdir -p "$BATS_TEST_TMPDIR/b"
