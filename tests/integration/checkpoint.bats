@@ -206,3 +206,12 @@ log_is_one_count() {
   # pid, comm, state, ppid, pgrp, session: pid 1 of its namespace, and its session
   assert_equal "$(echo "$output" | cut -d' ' -f1,5,6)" "1 1 1"
 }
+
+@test "stdio that is the caller's /dev/null becomes the container's own (runc's; criu cannot dump the caller's)" {
+  make_bundle
+  # fd 0's mount is one of the container's mounts (mountinfo's first field)
+  args sh -c 'm=$(sed -n "s/^mnt_id:[[:space:]]*//p" /proc/self/fdinfo/0); if grep -q "^$m " /proc/self/mountinfo; then echo "fd 0 on $m: inside"; else echo "fd 0 on $m: outside"; fi; readlink /proc/self/fd/0'
+  run_bg run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_output --regexp '^fd 0 on [0-9]+: inside'$'\n''/dev/null$'
+}
