@@ -5,6 +5,7 @@
 # never see.  The refusals and errors run everywhere (no criu runs).
 
 load helpers/casca
+load helpers/criu
 
 setup() {
   common_setup
@@ -15,42 +16,17 @@ setup() {
 }
 
 teardown() {
-  # criu's own account of a failure
-  grep -h -B2 "Error" "$WORK"/*.log "$IMG"/*.log 2> /dev/null | head -n 40 || true
+  criu_log_errors "$WORK" "$IMG"
   common_teardown
 }
 
-need_criu() {
-  need_cgroup2
-  [ -x /usr/sbin/criu ] || skip "criu is not installed (make deps)"
-  local out
-  out=$(criu check 2>&1) || skip "criu check fails in this kernel: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
-}
-
-# A container appending 1, 2, 3... to /data/log (bound from $DATA), ten a
-# second; its stdio is its own /dev/null.  Sets ID.
+# The counter (counter_bundle) run detached.  Sets ID.
 run_counter() {
-  make_bundle
-  cfg 'c["mounts"].append({"destination": "/data", "type": "bind", "source": "'"$DATA"'", "options": ["rbind", "rw"]})'
-  args sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i + 1)); echo $i >> /data/log; usleep 100000; done'
+  counter_bundle
   ID=$(cid "${1:-}")
   run_bg run -d --bundle "$BUNDLE" "$ID"
   assert_success
   wait_until has_lines 3
-}
-
-# has_lines N: $DATA/log has at least N lines
-has_lines() {
-  local n
-  n=$(wc -l < "$DATA/log" 2>/dev/null || echo 0)
-  [ "$n" -ge "$1" ] && return 0
-  echo "$DATA/log: $n lines, not $1"
-  return 1
-}
-
-# The log counts 1, 2, 3... without a gap or a restart.
-log_is_one_count() {
-  awk 'NR != $1 { print "line " NR " is " $1; bad = 1 } END { exit bad }' "$DATA/log"
 }
 
 # bats test_tags=vm
@@ -159,6 +135,23 @@ log_is_one_count() {
   run casca restore -d --image-path "$IMG" --bundle "$BUNDLE" x2
   assert_failure
   assert_output "casca: process.terminal: checkpoint/restore of a container with a terminal is not supported yet"
+  assert_equal "$(state_ids)" ""
+}
+
+@test "restore: org.systemd.property.* annotations are checked as create checks them" {
+  make_bundle
+  mkdir -p "$IMG"
+  # a unit property needs the systemd manager: refused with cgroupfs, as at create
+  cfg 'c["annotations"] = {"org.systemd.property.CPUWeight": "42"}'
+  run casca restore -d --image-path "$IMG" --bundle "$BUNDLE" x1
+  assert_failure
+  assert_output "casca: annotations[\"org.systemd.property.CPUWeight\"]: a systemd unit property needs the systemd cgroup manager (--systemd-cgroup); this container's is cgroupfs"
+  assert_equal "$(state_ids)" ""
+  # a bad value is named
+  cfg 'c["annotations"] = {"org.systemd.property.TimeoutStopUSec": "x"}'
+  run casca --systemd-cgroup restore -d --image-path "$IMG" --bundle "$BUNDLE" x2
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.TimeoutStopUSec"]'
   assert_equal "$(state_ids)" ""
 }
 
