@@ -365,7 +365,7 @@ only_tree_in() {
 }
 
 @test "checkpoint and restore with --systemd-cgroup: the counter goes on in the scope, with its limit" {
-  need_criu
+  need_criu_program
   IMG=$BATS_TEST_TMPDIR/img
   counter_bundle
   cfg 'c["linux"]["resources"]["memory"] = {"limit": 64 << 20}'
@@ -408,7 +408,7 @@ only_tree_in() {
 }
 
 @test "restore with --systemd-cgroup under a new id: its own scope with the annotations' properties; a failed restore leaves no unit" {
-  need_criu
+  need_criu_program
   IMG=$BATS_TEST_TMPDIR/img
   counter_bundle
   old=$(cid old)
