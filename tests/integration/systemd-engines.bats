@@ -118,7 +118,7 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
 }
 
 @test "podman (cgroup_manager systemd) --runtime casca: container checkpoint and restore; the counter goes on in its scope; rm -f leaves no unit" {
-  need_criu
+  need_criu_program
   DATA=$BATS_TEST_TMPDIR/data
   mkdir -p "$DATA"
   id=$(podman --runtime "$CASCA" run -d --network none --memory 64m -v "$DATA:/data" --name pc1 "$IMG" \
@@ -202,3 +202,4 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   run "$CASCA" --root "$R/default" state cs1
   assert_failure
 }
+
