@@ -9,7 +9,8 @@
  * (extRootNetNS), stdio pipes are recorded in descriptors.json and handed
  * to the restored process (--inherit-fd), cgroups are managed "soft" unless
  * --manage-cgroups-mode says otherwise, and restore puts the tree into the
- * new container's own cgroup (--cgroup-root).
+ * new container's own cgroup (--cgroup-root): with --systemd-cgroup the
+ * transient scope the systemd driver starts, criu cloned into it.
  *
  * casca.network: the network namespace casca made is external too, so criu
  * dumps the processes and their sockets but not the links, addresses and
@@ -127,11 +128,6 @@ static int check_mode(const char *mode, struct casca_error **err)
                                 mode);
 }
 
-static void sdprops_clearp(struct casca_sdprops *s)
-{
-        casca_cgroup_sdprops_clear(s);
-}
-
 /* casca.network is casca's to build: a new network namespace of the config
  * (create ignores casca.network for a namespace joined by path). */
 static bool net_build(const struct casca_config *cfg)
@@ -142,12 +138,9 @@ static bool net_build(const struct casca_config *cfg)
 }
 
 /* What casca cannot checkpoint or restore yet, refused by name. */
-static int check_config(const struct casca_config *cfg, struct casca_context *ctx,
-                        struct casca_error **err)
+static int check_config(const struct casca_config *cfg, struct casca_error **err)
 {
-        _cleanup_(sdprops_clearp) struct casca_sdprops sdprops = {0};
         const struct casca_linux *l = &cfg->linux_cfg;
-        int r;
 
         if (l->n_net_devices > 0)
                 return casca_error_setx(err, EOPNOTSUPP,
@@ -165,21 +158,6 @@ static int check_config(const struct casca_config *cfg, struct casca_context *ct
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "linux.namespaces: checkpoint/restore of a container with "
                                         "a user namespace is not supported yet");
-        if (ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
-                return casca_error_setx(err, EOPNOTSUPP,
-                                        "checkpoint/restore with the systemd cgroup manager is not "
-                                        "supported yet");
-        r = casca_cgroup_sdprops_parse(cfg->annotations, cfg->n_annotations, &sdprops, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < sdprops.n; i++)
-                if (!casca_cgroup_sdprop_is_stop(&sdprops.v[i]))
-                        return casca_error_setx(err, EOPNOTSUPP,
-                                                "annotations[\"%s\"]: a systemd unit property "
-                                                "needs the systemd cgroup manager "
-                                                "(--systemd-cgroup), which checkpoint/restore "
-                                                "does not support yet",
-                                                sdprops.v[i].key);
         return 0;
 }
 
@@ -235,10 +213,10 @@ static void log_tail(const char *work, const char *verb, char *buf, size_t size)
 }
 
 struct run {
-        int cgroup_fd;        /* >= 0: criu runs in this cgroup */
-        const char *rootfs;   /* restore: bound at root_dir in criu's mount namespace */
-        const char *root_dir; /* restore: criu's --root */
-        const int *keep_fds;  /* fds criu inherits (stdio always) */
+        struct casca_cgroup *cg; /* criu runs in this cgroup (NULL: casca's) */
+        const char *rootfs;      /* restore: bound at root_dir in criu's mount namespace */
+        const char *root_dir;    /* restore: criu's --root */
+        const int *keep_fds;     /* fds criu inherits (stdio always) */
         size_t n_keep;
 };
 
@@ -269,11 +247,13 @@ static int run_criu(struct args *a, const char *verb, const char *work, const st
 
         if (a->oom)
                 return casca_error_set(err, ENOMEM, "criu %s", verb);
-        pid = casca_clone3(0, run->cgroup_fd);
+        pid = casca_clone3(0, run->cg ? casca_cgroup_dirfd(run->cg) : -1);
         if (pid < 0)
                 return casca_error_set(err, -pid, "criu %s: fork", verb);
         if (pid == 0)
                 run_child(a->v, run);
+        /* criu is in the cgroup: the systemd scope's holder may go */
+        casca_cgroup_started(run->cg);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return casca_error_set(err, errno, "criu %s: wait", verb);
@@ -412,7 +392,7 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
         _cleanup_free_ char *images = NULL, *work = NULL;
         struct args a = {0};
         struct casca_handle h;
-        struct run run = {.cgroup_fd = -1};
+        struct run run = {0};
         int r;
 
         if (o->manage_cgroups_mode && check_mode(o->manage_cgroups_mode, err) < 0)
@@ -447,7 +427,7 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
                         goto out;
                 }
         }
-        r = check_config(cfg, ctx, err);
+        r = check_config(cfg, err);
         if (r < 0)
                 goto out;
         images = realpath(o->image_path, NULL);
@@ -543,6 +523,8 @@ static int read_restored_pid(int dir_fd, pid_t *ret, struct casca_error **err)
 struct restore {
         struct casca_bundle b;
         char *root_abs, *images, *work, *cg_path;
+        char *cg_unit;                /* --systemd-cgroup: the scope */
+        struct casca_sdprops sdprops; /* org.systemd.property.* annotations */
         struct casca_cgroup *cg;
         int root_fd, dir_fd, netns_fd;
 };
@@ -555,17 +537,25 @@ static void restore_free(struct restore *c)
         free(c->images);
         free(c->work);
         free(c->cg_path);
+        free(c->cg_unit);
+        casca_cgroup_sdprops_clear(&c->sdprops);
         casca_closep(&c->root_fd);
         casca_closep(&c->dir_fd);
         casca_closep(&c->netns_fd);
 }
 
-static int restore_cgroup(struct restore *c, struct casca_context *ctx, const char *id,
-                          struct casca_error **err)
+/* Where the restored tree's cgroup goes (and, with the systemd manager,
+ * its scope), to record it before it is made. */
+static int plan_cgroup(struct restore *c, struct casca_context *ctx, const char *id,
+                       struct casca_error **err)
 {
         const struct casca_linux *l = &c->b.cfg->linux_cfg;
-        int r;
 
+        if (ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD && !casca_cgroup_v2_available())
+                return casca_error_setx(err, EOPNOTSUPP,
+                                        "the systemd cgroup manager needs a pure cgroup v2 "
+                                        "hierarchy at /sys/fs/cgroup, which this host does not "
+                                        "have");
         if (ctx->cgroup_manager == CASCA_CGROUP_DISABLED || !casca_cgroup_v2_available()) {
                 if (l->has_resources && l->resources.any_limit &&
                     ctx->cgroup_manager != CASCA_CGROUP_DISABLED)
@@ -575,9 +565,32 @@ static int restore_cgroup(struct restore *c, struct casca_context *ctx, const ch
                                                 "does not have");
                 return 0;
         }
-        r = casca_cgroup_resolve_path(l->cgroups_path, id, &c->cg_path, err);
+        if (ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
+                return casca_cgroup_systemd_resolve(l->cgroups_path, id, &c->cg_unit, &c->cg_path,
+                                                    err);
+        return casca_cgroup_resolve_path(l->cgroups_path, id, &c->cg_path, err);
+}
+
+/* The cgroup plan_cgroup() chose: a transient scope (its holder keeps it
+ * until criu is in) or a cgroupfs directory, with the limits, then the
+ * device program. */
+static int make_cgroup(struct restore *c, struct casca_context *ctx, const char *id,
+                       struct casca_error **err)
+{
+        const struct casca_linux *l = &c->b.cfg->linux_cfg;
+        const struct casca_resources *res = l->has_resources ? &l->resources : NULL;
+        int r;
+
+        if (!c->cg_path)
+                return 0;
+        if (ctx->cgroup_manager == CASCA_CGROUP_SYSTEMD)
+                r = casca_cgroup_systemd_create(l->cgroups_path, id, res, &c->sdprops, &c->cg, err);
+        else
+                r = casca_cgroup_create(l->cgroups_path, id, res, &c->cg, err);
         if (r < 0)
                 return r;
+        if (geteuid() == 0)
+                return casca_container_device_rules(c->cg, l, err);
         return 0;
 }
 
@@ -676,7 +689,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         int keep[4] = {0, 1, 2, -1};
         size_t n_keep = 3;
         _cleanup_free_ char *root_dir = NULL;
-        struct run run = {.cgroup_fd = -1};
+        struct run run = {0};
         bool made_root = false;
         pid_t pid = 0;
         int r;
@@ -693,7 +706,10 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         r = casca_bundle_load(ro->bundle ? ro->bundle : ".", NULL, 0, "restore", &c.b, err);
         if (r < 0)
                 goto out;
-        r = check_config(c.b.cfg, ctx, err);
+        r = check_config(c.b.cfg, err);
+        if (r < 0)
+                goto out;
+        r = casca_container_sdprops(ctx, id, c.b.cfg, &c.sdprops, err);
         if (r < 0)
                 goto out;
         if (!c.b.cfg->linux_cfg.namespaces[CASCA_NS_MOUNT].present) {
@@ -736,7 +752,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
                 goto out;
         }
         /* from here a failure removes what it made */
-        r = restore_cgroup(&c, ctx, id, err);
+        r = plan_cgroup(&c, ctx, id, err);
         if (r < 0)
                 goto fail;
         st.id = (char *)id;
@@ -744,6 +760,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         st.rootfs = c.b.rootfs;
         st.created = casca_now_rfc3339();
         st.cgroup_path = c.cg_path;
+        st.cgroup_unit = c.cg_unit;
         st.annotations = c.b.cfg->annotations;
         st.n_annotations = c.b.cfg->n_annotations;
         /* before it is made: delete (or the failure below) undoes it */
@@ -754,20 +771,10 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         r = casca_write_atomic(c.dir_fd, CASCA_STATE_CONFIG, c.b.config_json, c.b.config_len, err);
         if (r < 0)
                 goto fail;
-        if (c.cg_path) {
-                const struct casca_linux *l = &c.b.cfg->linux_cfg;
-
-                r = casca_cgroup_create(l->cgroups_path, id,
-                                        l->has_resources ? &l->resources : NULL, &c.cg, err);
-                if (r < 0)
-                        goto fail;
-                if (geteuid() == 0) {
-                        r = casca_container_device_rules(c.cg, l, err);
-                        if (r < 0)
-                                goto fail;
-                }
-                run.cgroup_fd = casca_cgroup_dirfd(c.cg);
-        }
+        r = make_cgroup(&c, ctx, id, err);
+        if (r < 0)
+                goto fail;
+        run.cg = c.cg;
         if (asprintf(&root_dir, "%s/%s/%s", c.root_abs, id, CRIU_ROOT) < 0) {
                 r = casca_error_set(err, ENOMEM, "restore");
                 goto fail;
@@ -783,6 +790,12 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         args_add(&a, "--restore-detached");
         args_add(&a, "--pidfile=%s/%s/%s", c.root_abs, id, CRIU_PID);
         args_add(&a, "--evasive-devices");
+        /* criu 3.17's mount-v2 engine restores a bind mount that was the
+         * slave of a host peer group (a shared /, as systemd's) by copying
+         * the sharing of its external source, which MOVE_MOUNT_SET_GROUP
+         * refuses (EINVAL) for a source that is not a mount root: a
+         * directory or a file, as the engines' binds are */
+        args_add(&a, "--mntns-compat-mode");
         if (c.cg_path)
                 args_add(&a, "--cgroup-root=%s", c.cg_path);
         for (size_t i = 0; i < c.b.cfg->n_mounts; i++) {

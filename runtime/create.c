@@ -579,41 +579,42 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
  * anything is made; unit properties only the systemd cgroup manager can
  * set, so refused with cgroupfs (but for podman's KillSignal and
  * TimeoutStopUSec, see below), and not applied (a warning) where the
- * caller opted out of cgroups. */
-static int check_systemd_props(struct create *c, struct casca_error **err)
+ * caller opted out of cgroups.  Create and restore alike. */
+int casca_container_sdprops(struct casca_context *ctx, const char *id,
+                            const struct casca_config *cfg, struct casca_sdprops *ret,
+                            struct casca_error **err)
 {
-        const struct casca_linux *l = &c->b.cfg->linux_cfg;
+        const struct casca_linux *l = &cfg->linux_cfg;
         int r;
 
-        r = casca_cgroup_sdprops_parse(c->b.cfg->annotations, c->b.cfg->n_annotations, &c->sdprops,
-                                       err);
-        if (r < 0 || c->sdprops.n == 0)
+        r = casca_cgroup_sdprops_parse(cfg->annotations, cfg->n_annotations, ret, err);
+        if (r < 0 || ret->n == 0)
                 return r;
-        switch (c->ctx->cgroup_manager) {
+        switch (ctx->cgroup_manager) {
         case CASCA_CGROUP_SYSTEMD:
                 return casca_cgroup_systemd_check_props(l->has_resources ? &l->resources : NULL,
-                                                        &c->sdprops, err);
+                                                        ret, err);
         case CASCA_CGROUP_DISABLED:
-                for (size_t i = 0; i < c->sdprops.n; i++)
-                        casca_log(c->ctx, CASCA_LOG_WARNING,
+                for (size_t i = 0; i < ret->n; i++)
+                        casca_log(ctx, CASCA_LOG_WARNING,
                                   "container %s: annotations[\"%s\"]: not applied: cgroups are "
                                   "disabled (--cgroup-manager disabled)",
-                                  c->id, c->sdprops.v[i].key);
+                                  id, ret->v[i].key);
                 return 0;
         default:
                 break;
         }
-        for (size_t i = 0; i < c->sdprops.n; i++) {
-                const struct casca_sdprop *p = &c->sdprops.v[i];
+        for (size_t i = 0; i < ret->n; i++) {
+                const struct casca_sdprop *p = &ret->v[i];
 
                 /* how systemd would stop the unit: podman sends these for
                  * every container, whatever its cgroup manager; without a
                  * unit the engine's stop (casca kill) is the only one */
                 if (casca_cgroup_sdprop_is_stop(p)) {
-                        casca_log(c->ctx, CASCA_LOG_DEBUG,
+                        casca_log(ctx, CASCA_LOG_DEBUG,
                                   "container %s: annotations[\"%s\"]: not applied: no systemd "
                                   "unit to stop with the cgroupfs manager",
-                                  c->id, p->key);
+                                  id, p->key);
                         continue;
                 }
                 return casca_error_setx(err, EOPNOTSUPP,
@@ -660,7 +661,7 @@ static int check_config(struct create *c, struct casca_error **err)
         r = casca_idmap_plan_make(l, &c->idmap, err);
         if (r < 0)
                 return r;
-        r = check_systemd_props(c, err);
+        r = casca_container_sdprops(c->ctx, c->id, c->b.cfg, &c->sdprops, err);
         if (r < 0)
                 return r;
         return check_cgroup_needs(c, err);

@@ -7,6 +7,7 @@
 #include "runtime/config.h"
 
 struct casca_cgroup;
+struct casca_sdprops;
 
 /* The device program of the container's cgroup: linux.resources.devices,
  * then the defaults every container gets. */
@@ -28,6 +29,14 @@ struct casca_bundle {
 int casca_bundle_load(const char *bundle, const char *json, size_t json_len, const char *verb,
                       struct casca_bundle *b, struct casca_error **err);
 void casca_bundle_free(struct casca_bundle *b);
+
+/* The org.systemd.property.* annotations of CFG parsed into RET (the
+ * caller's to clear, on failure too) and checked against the cgroup
+ * manager: refused with cgroupfs but for the stop properties podman
+ * always sends, a warning with cgroups disabled. */
+int casca_container_sdprops(struct casca_context *ctx, const char *id,
+                            const struct casca_config *cfg, struct casca_sdprops *ret,
+                            struct casca_error **err);
 
 /* Now in RFC 3339 (UTC, nanoseconds), malloc'd; NULL on ENOMEM. */
 char *casca_now_rfc3339(void);

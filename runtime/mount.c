@@ -1124,6 +1124,40 @@ static int readonly_paths(int root_fd, const struct casca_config *cfg, struct ca
         return 0;
 }
 
+/* Stdio that is /dev/null (the engines' stdin: conmon's, the shim's) is
+ * the caller's /dev/null, on a mount the container does not have, which
+ * criu cannot dump: as runc, it becomes the container's own /dev/null. */
+static int reopen_dev_null(int root_fd, struct casca_error **err)
+{
+        _cleanup_close_ int null = -1;
+        struct stat want, st;
+
+        for (int fd = 0; fd < 3; fd++) {
+                if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                        continue;
+                if (null < 0) {
+                        _cleanup_error_ struct casca_error *e = NULL;
+
+                        null = casca_fs_open_in_root(root_fd, "/dev/null", O_RDWR, 0, &e);
+                        /* a rootfs without one: the caller's stays */
+                        if (null == -ENOENT)
+                                return 0;
+                        if (null < 0) {
+                                *err = TAKE_PTR(e);
+                                return casca_error_prefix(err, "stdio");
+                        }
+                        if (fstat(null, &want) < 0 || !S_ISCHR(want.st_mode) ||
+                            want.st_rdev != st.st_rdev)
+                                return casca_error_setx(err, EINVAL,
+                                                        "stdio: the container's `/dev/null` is "
+                                                        "not the null device");
+                }
+                if (dup3(null, fd, 0) < 0)
+                        return casca_error_set(err, errno, "stdio: fd %d: `/dev/null`", fd);
+        }
+        return 0;
+}
+
 int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **err)
 {
         _cleanup_close_ int root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -1131,6 +1165,9 @@ int casca_rootfs_finalize(const struct casca_config *cfg, struct casca_error **e
 
         if (root_fd < 0)
                 return casca_error_set(err, errno, "open `/`");
+        r = reopen_dev_null(root_fd, err);
+        if (r < 0)
+                return r;
         r = casca_sysctls_write(cfg, NULL, err);
         if (r < 0)
                 return r;

@@ -6,6 +6,7 @@
 
 load helpers/casca
 load helpers/netclean
+load helpers/criu
 
 setup() {
   common_setup
@@ -16,8 +17,7 @@ setup() {
 }
 
 teardown() {
-  # criu's own account of a failure
-  grep -h -B2 "Error" "$WORK"/*.log "$IMG"/*.log 2> /dev/null | head -n 40 || true
+  criu_log_errors "$WORK" "$IMG"
   net_teardown
   common_teardown
 }
@@ -78,47 +78,22 @@ answers() {
   return 1
 }
 
-need_criu() {
-  need_cgroup2
-  [ -x /usr/sbin/criu ] || skip "criu is not installed (make deps)"
-  local out
-  out=$(criu check 2>&1) || skip "criu check fails in this kernel: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
-}
-
 # run_counter [SUFFIX [net]]: a container appending 1, 2, 3... to
 # /data/log (bound from $DATA), ten a second; its stdio is its own
 # /dev/null.  With "net": on the bridge cpbr0 (10.89.7.0/24, its port 8080
 # published on the host's 18080), with a TCP listener (busybox nc,
 # answering "tcp-ok") beside the counter.  Sets ID.
 run_counter() {
-  local nc=
   if [ "${2:-}" = net ]; then
-    make_bundle "" --network bridge
+    COUNTER_BESIDE='nc -ll -p 8080 -e echo tcp-ok & ' counter_bundle --network bridge
     cfg 'c["casca"]["network"] = {"bridge": "cpbr0", "subnet": "10.89.7.0/24", "ports": [{"hostPort": 18080, "containerPort": 8080}]}'
-    nc='nc -ll -p 8080 -e echo tcp-ok & '
   else
-    make_bundle
+    counter_bundle
   fi
-  cfg 'c["mounts"].append({"destination": "/data", "type": "bind", "source": "'"$DATA"'", "options": ["rbind", "rw"]})'
-  args sh -c "exec </dev/null >/dev/null 2>&1; ${nc}i=0; while :; do i=\$((i + 1)); echo \$i >> /data/log; usleep 100000; done"
   ID=$(cid "${1:-}")
   run_bg run -d --bundle "$BUNDLE" "$ID"
   assert_success
   wait_until has_lines 3
-}
-
-# has_lines N: $DATA/log has at least N lines
-has_lines() {
-  local n
-  n=$(wc -l < "$DATA/log" 2>/dev/null || echo 0)
-  [ "$n" -ge "$1" ] && return 0
-  echo "$DATA/log: $n lines, not $1"
-  return 1
-}
-
-# The log counts 1, 2, 3... without a gap or a restart.
-log_is_one_count() {
-  awk 'NR != $1 { print "line " NR " is " $1; bad = 1 } END { exit bad }' "$DATA/log"
 }
 
 # bats test_tags=vm
@@ -400,4 +375,30 @@ log_is_one_count() {
   assert_success
   # pid, comm, state, ppid, pgrp, session: pid 1 of its namespace, and its session
   assert_equal "$(echo "$output" | cut -d' ' -f1,5,6)" "1 1 1"
+}
+
+@test "restore: org.systemd.property.* annotations are checked as create checks them" {
+  make_bundle
+  mkdir -p "$IMG"
+  # a unit property needs the systemd manager: refused with cgroupfs, as at create
+  cfg 'c["annotations"] = {"org.systemd.property.CPUWeight": "42"}'
+  run casca restore -d --image-path "$IMG" --bundle "$BUNDLE" x1
+  assert_failure
+  assert_output "casca: annotations[\"org.systemd.property.CPUWeight\"]: a systemd unit property needs the systemd cgroup manager (--systemd-cgroup); this container's is cgroupfs"
+  assert_equal "$(state_ids)" ""
+  # a bad value is named
+  cfg 'c["annotations"] = {"org.systemd.property.TimeoutStopUSec": "x"}'
+  run casca --systemd-cgroup restore -d --image-path "$IMG" --bundle "$BUNDLE" x2
+  assert_failure
+  assert_output --partial 'annotations["org.systemd.property.TimeoutStopUSec"]'
+  assert_equal "$(state_ids)" ""
+}
+
+@test "stdio that is the caller's /dev/null becomes the container's own (runc's; criu cannot dump the caller's)" {
+  make_bundle
+  # fd 0's mount is one of the container's mounts (mountinfo's first field)
+  args sh -c 'm=$(sed -n "s/^mnt_id:[[:space:]]*//p" /proc/self/fdinfo/0); if grep -q "^$m " /proc/self/mountinfo; then echo "fd 0 on $m: inside"; else echo "fd 0 on $m: outside"; fi; readlink /proc/self/fd/0'
+  run_bg run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_output --regexp '^fd 0 on [0-9]+: inside'$'\n''/dev/null$'
 }

@@ -12,6 +12,7 @@
 load helpers/casca
 load helpers/systemd
 load helpers/users
+load helpers/criu
 
 CG=/sys/fs/cgroup
 
@@ -26,6 +27,7 @@ teardown() {
   local rc=0 left
   stop_user_managers
   remove_test_users
+  criu_log_errors "$BATS_TEST_TMPDIR/img" "$BATS_TEST_TMPDIR/img2"
   common_teardown || rc=$?
   [ -n "${UNITS:-}" ] || return $rc
   left=$(units "$UNITS")
@@ -531,4 +533,102 @@ c["linux"].pop("cgroupsPath")'
   assert_output --partial "casca: systemd cgroup manager: casca-x1.scope: no user bus: neither XDG_RUNTIME_DIR nor DBUS_SESSION_BUS_ADDRESS is set"
   assert_output --partial "loginctl enable-linger $u"
   assert_equal "$(find "$home/state" -mindepth 1 -maxdepth 1 ! -name @cache 2> /dev/null)" ""
+}
+
+# only_tree_in UNIT PID: every process of UNIT's cgroup is PID or its child
+# (the counter's usleep): neither criu nor the scope's holder was left there
+only_tree_in() {
+  local p
+  while read -r p; do
+    [ "$p" = "$2" ] || [ "$(awk '{ print $4 }' "/proc/$p/stat" 2> /dev/null)" = "$2" ] ||
+      [ ! -e "/proc/$p" ] || {
+      echo "$1 holds $p ($(cat "/proc/$p/comm" 2> /dev/null)), not of $2"
+      return 1
+    }
+  done < "$CG/system.slice/$1/cgroup.procs"
+}
+
+@test "checkpoint and restore with --systemd-cgroup: the counter goes on in the scope, with its limit" {
+  need_criu_program
+  IMG=$BATS_TEST_TMPDIR/img
+  counter_bundle
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 64 << 20}'
+  id=$(cid)
+  unit=casca-$id.scope
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  wait_until has_lines 3
+  run sd checkpoint --image-path "$IMG" "$id"
+  assert_success
+  assert_equal "$(state_field "$id" status)" stopped
+  at=$(wc -l < "$DATA/log")
+  sleep 0.5
+  assert_equal "$(wc -l < "$DATA/log")" "$at"
+  run sd delete "$id"
+  assert_success
+  assert no_unit "$unit"
+  run_bg --systemd-cgroup restore -d --image-path "$IMG" --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  assert_equal "$(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -d' ' -f1)" sh
+  # the restored tree is in the scope systemd made, with the limit
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(prop "$unit" Delegate)" yes
+  assert_equal "$(prop "$unit" ControlGroup)" "/system.slice/$unit"
+  assert_equal "$(prop "$unit" MemoryMax)" 67108864
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/system.slice/$unit"
+  assert_equal "$(cat "$CG/system.slice/$unit/memory.max")" 67108864
+  run only_tree_in "$unit" "$pid"
+  assert_success
+  wait_until has_lines $((at + 3))
+  run log_is_one_count
+  assert_success
+  # delete stops the unit
+  run sd delete --force "$id"
+  assert_success
+  wait_until dead "$pid"
+  assert no_unit "$unit"
+  [ ! -d "$CG/system.slice/$unit" ]
+}
+
+@test "restore with --systemd-cgroup under a new id: its own scope with the annotations' properties; a failed restore leaves no unit" {
+  need_criu_program
+  IMG=$BATS_TEST_TMPDIR/img
+  counter_bundle
+  old=$(cid old)
+  new=$(cid new)
+  run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$old"
+  assert_success
+  wait_until has_lines 3
+  run sd checkpoint --image-path "$IMG" "$old"
+  assert_success
+  at=$(wc -l < "$DATA/log")
+  cfg 'c["annotations"] = {"org.systemd.property.CollectMode": "\x27inactive-or-failed\x27",
+"org.systemd.property.TimeoutStopSec": "7"}'
+  run_bg --systemd-cgroup restore -d --image-path "$IMG" --bundle "$BUNDLE" "$new"
+  assert_success
+  pid=$(state_field "$new" pid)
+  assert_equal "$(sed -n 's/^0:://p' "/proc/$pid/cgroup")" "/system.slice/casca-$new.scope"
+  assert_equal "$(prop "casca-$new.scope" ActiveState)" active
+  assert_equal "$(prop "casca-$new.scope" CollectMode)" inactive-or-failed
+  assert_equal "$(prop "casca-$new.scope" TimeoutStopUSec)" 7s
+  wait_until has_lines $((at + 3))
+  run log_is_one_count
+  assert_success
+  run sd delete "$old"
+  assert_success
+  assert no_unit "casca-$old.scope"
+  # criu fails (no images but the descriptors): the scope made for it goes
+  mkdir "$BATS_TEST_TMPDIR/img2"
+  cp "$IMG/descriptors.json" "$BATS_TEST_TMPDIR/img2/"
+  bad=$(cid bad)
+  run_bg --systemd-cgroup restore -d --image-path "$BATS_TEST_TMPDIR/img2" --bundle "$BUNDLE" "$bad"
+  assert_failure
+  assert_output --partial "criu restore failed"
+  assert no_unit "casca-$bad.scope"
+  [ ! -d "$CG/system.slice/casca-$bad.scope" ]
+  assert_equal "$(state_ids)" "$new"
+  run sd delete --force "$new"
+  assert_success
+  assert no_unit "casca-$new.scope"
 }

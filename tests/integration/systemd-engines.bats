@@ -16,6 +16,7 @@
 load helpers/casca
 load helpers/engines
 load helpers/systemd
+load helpers/criu
 
 IMG=localhost/casca-busybox
 CG=/sys/fs/cgroup
@@ -116,6 +117,50 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   assert_failure
 }
 
+@test "podman (cgroup_manager systemd) --runtime casca: container checkpoint and restore; the counter goes on in its scope; rm -f leaves no unit" {
+  need_criu_program
+  DATA=$BATS_TEST_TMPDIR/data
+  mkdir -p "$DATA"
+  id=$(podman --runtime "$CASCA" run -d --network none --memory 64m -v "$DATA:/data" --name pc1 "$IMG" \
+    sh -c 'i=0; while :; do i=$((i + 1)); echo $i >> /data/log; echo "n $i"; usleep 100000; done')
+  unit=libpod-$id.scope
+  wait_until has_lines 3
+  run podman container checkpoint pc1
+  assert_success
+  assert_equal "$(podman inspect -f '{{.State.Status}}' pc1)" exited
+  at=$(wc -l < "$DATA/log")
+  sleep 0.5
+  # stopped for real, and the scope with it
+  assert_equal "$(wc -l < "$DATA/log")" "$at"
+  assert no_unit "$unit"
+
+  run podman container restore pc1
+  assert_success
+  assert_equal "$(podman inspect -f '{{.State.Status}}' pc1)" running
+  pid=$(podman inspect -f '{{.State.Pid}}' pc1)
+  run "$CASCA" state "$id"
+  assert_success
+  assert_output --partial '"status": "running"'
+  assert_output --partial "\"pid\": $pid"
+  # the restored tree is in the scope systemd made again, with the limit
+  assert_equal "$(cgroup_of "$pid")" "/machine.slice/$unit"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(prop "$unit" MemoryMax)" 67108864
+  assert_equal "$(cat "$CG/machine.slice/$unit/memory.max")" 67108864
+  wait_until has_lines $((at + 3))
+  run log_is_one_count
+  assert_success
+  # its stdout reaches conmon again: podman logs has what it wrote after
+  wait_until eval "podman logs pc1 | grep -qx 'n $((at + 3))'"
+
+  podman rm -f -t 0 pc1
+  assert no_unit "$unit"
+  assert no_unit "libpod-conmon-$id.scope"
+  assert [ ! -e "$CG/machine.slice/$unit" ]
+  run "$CASCA" state "$id"
+  assert_failure
+}
+
 @test "containerd runc shim with SystemdCgroup (ctr --runc-systemd-cgroup, --runc-binary casca): the scope, limits, ps, exec, pause; delete leaves no unit" {
   R=$D/casca
   ROOTFS=$BATS_TEST_TMPDIR/rootfs
@@ -157,3 +202,4 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   run "$CASCA" --root "$R/default" state cs1
   assert_failure
 }
+
