@@ -285,13 +285,23 @@ static int make_dirs(const char *images, const char *work, struct casca_error **
 
 /* ---- checkpoint ---------------------------------------------------------- */
 
+/* images/NAME <- data, written whole (tmp and rename) */
+static int write_image_file(const char *images, const char *name, const char *data,
+                            struct casca_error **err)
+{
+        _cleanup_close_ int dfd = open(images, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+        if (dfd < 0)
+                return casca_error_set(err, errno, "open `%s`", images);
+        return casca_write_atomic(dfd, name, data, strlen(data), err);
+}
+
 /* runc's descriptors.json: what fds 0-2 of the init were (["pipe:[N]",
  * "/dev/null", ...]), so that restore can hand it new pipes. */
 static int write_descriptors(pid_t pid, const char *images, struct casca_error **err)
 {
         struct casca_jgen j;
         _cleanup_free_ char *json = NULL;
-        _cleanup_close_ int dfd = -1;
 
         if (casca_jgen_init(&j, 0, err) < 0)
                 return -ENOMEM;
@@ -309,10 +319,7 @@ static int write_descriptors(pid_t pid, const char *images, struct casca_error *
         json = casca_jgen_finish(&j, err);
         if (!json)
                 return -ENOMEM;
-        dfd = open(images, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (dfd < 0)
-                return casca_error_set(err, errno, "open `%s`", images);
-        return casca_write_atomic(dfd, DESCRIPTORS, json, strlen(json), err);
+        return write_image_file(images, DESCRIPTORS, json, err);
 }
 
 /* A network namespace joined by path is not the container's to dump: criu
@@ -349,7 +356,7 @@ static int add_net_dump(struct args *a, struct casca_context *ctx, const struct 
 {
         struct casca_network_identity idn;
         _cleanup_free_ char *root = NULL, *dir = NULL, *json = NULL;
-        _cleanup_close_ int nsfd = -1, dfd = -1;
+        _cleanup_close_ int nsfd = -1;
         char path[64];
         struct stat st;
         int r;
@@ -370,10 +377,7 @@ static int add_net_dump(struct args *a, struct casca_context *ctx, const struct 
         json = casca_network_identity_format(&idn, err);
         if (!json)
                 return -ENOMEM;
-        dfd = open(images, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (dfd < 0)
-                return casca_error_set(err, errno, "open `%s`", images);
-        r = casca_write_atomic(dfd, NET_IDENTITY, json, strlen(json), err);
+        r = write_image_file(images, NET_IDENTITY, json, err);
         if (r < 0)
                 return r;
         if (asprintf(&dir, "%s/%s", root, id) < 0)
