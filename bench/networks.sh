@@ -22,14 +22,13 @@ CASCA=${CASCA:-$ROOT/build/casca}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 
 die() { echo "bench/networks.sh: $*" >&2; exit 1; }
+# shellcheck source=bench/cgroup-mask.bash
+. "$(dirname "$0")/cgroup-mask.bash"
 
 if [ "${1:-}" = --inside ]; then
   shift
   W=$1 H=$2 N=$3 HOSTNS=$4
-  [ "$(readlink /proc/self/ns/mnt)" != "$HOSTNS" ] || die "not in a private mount namespace"
-  umount -R /sys/fs/cgroup 2>/dev/null || umount -R -l /sys/fs/cgroup 2>/dev/null || true
-  mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec casca-bench-cgroup /sys/fs/cgroup
-  [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] || die "/sys/fs/cgroup is not the tmpfs"
+  mask_cgroupfs "$HOSTNS"
 
   now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
   median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }

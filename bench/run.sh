@@ -45,24 +45,15 @@ FLOOR=(unshare --mount --uts --ipc --pid --net --fork true)
 CONFIGS=(seccomp no-seccomp)
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
+# shellcheck source=bench/cgroup-mask.bash
+. "$(dirname "$0")/cgroup-mask.bash"
 
 # ---- inside the private mount namespace -------------------------------------
 # $0 --inside WORK HOST_MNT_NS: set up the cgroup-less view, then measure.
 if [ "${1:-}" = --inside ]; then
   W=$2
-  # refuse to run anything in the caller's (or init's) mount namespace
-  self=$(readlink /proc/self/ns/mnt)
-  if [ "$self" = "$3" ] || [ "$self" = "$(readlink /proc/1/ns/mnt)" ]; then
-    die "not in a private mount namespace"
-  fi
-  umount -R /sys/fs/cgroup 2>/dev/null || umount -R -l /sys/fs/cgroup 2>/dev/null || true
-  mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec casca-bench-cgroup /sys/fs/cgroup
-  # fields after " - ": fstype source options
-  if awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 1); break } }' \
-      /proc/self/mountinfo | grep -qxE 'cgroup2?'; then
-    die "a cgroup filesystem is still mounted in the private view; not running"
-  fi
-  [ "$(stat -f -c %T /sys/fs/cgroup)" = tmpfs ] || die "/sys/fs/cgroup is not the tmpfs"
+  # refuses to run anything in the caller's (or init's) mount namespace
+  mask_cgroupfs "$3"
   grep -E ' /sys/fs/cgroup' /proc/self/mountinfo >"$W/mountinfo-cgroup.txt"
 
   cmd_of() { # RUNTIME CONFIG -> the command line, one word per line

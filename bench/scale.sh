@@ -51,6 +51,8 @@ WARMUP=${BENCH_SCALE_WARMUP:-2}
 RUNTIMES=${BENCH_SCALE_RUNTIMES:-casca crun}
 
 die() { echo "bench/scale.sh: $*" >&2; exit 1; }
+# shellcheck source=bench/cgroup-mask.bash
+. "$(dirname "$0")/cgroup-mask.bash"
 
 ctl() { # RUNTIME ARGS...: the runtime on its private state root
   local rt=$1
@@ -111,15 +113,7 @@ fi
 # /sys/fs/cgroup by an empty tmpfs, check that no cgroupfs is left, exec it
 if [ "${1:-}" = --view ]; then
   shift
-  [ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/1/ns/mnt)" ] ||
-    die "not in a private mount namespace"
-  umount -R /sys/fs/cgroup 2>/dev/null || umount -R -l /sys/fs/cgroup 2>/dev/null || true
-  mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec casca-bench-cgroup /sys/fs/cgroup
-  # fields after " - ": fstype source options
-  if awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { print $(i + 1); break } }' \
-      /proc/self/mountinfo | grep -qxE 'cgroup2?'; then
-    die "a cgroup filesystem is still mounted in the private view; not running"
-  fi
+  mask_cgroupfs ""
   exec "$@"
 fi
 private_view() { unshare -m --propagation private "$SELF" --view "$SELF" "$@"; }
