@@ -31,8 +31,9 @@ DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs
 # (getcap, setcap: its --shift).
 DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
-# The engines of tests/integration/{podman,containerd}.bats (VM lane).
-DEB_ENGINES := podman conmon catatonit containerd
+# The engines of tests/integration/{podman,podman-rootless,containerd}.bats
+# (VM lane); slirp4netns is rootless podman's network helper.
+DEB_ENGINES := podman conmon catatonit containerd slirp4netns
 DEB_BENCH := crun runc hyperfine time bubblewrap
 DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
              $(DEB_ENGINES)

@@ -567,10 +567,10 @@ static int check_cgroup_needs(struct create *c, struct casca_error **err)
                                         "linux.resources: %s need a pure cgroup v2 hierarchy at "
                                         "/sys/fs/cgroup, which this host does not have %s",
                                         what, opt_out);
-        if (devices && geteuid() != 0)
+        if (devices && casca_idmap_rootless())
                 return casca_error_setx(err, EPERM,
-                                        "linux.resources.devices: a device filter needs root to "
-                                        "load it %s",
+                                        "linux.resources.devices: a device filter needs the host's "
+                                        "root to load it %s",
                                         opt_out);
         return 0;
 }
@@ -846,8 +846,11 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         else
                 r = casca_cgroup_create(l->cgroups_path, c->id,
                                         l->has_resources ? &l->resources : NULL, &c->cg, err);
-        if (r < 0 && !limits && geteuid() != 0 && c->ctx->cgroup_manager != CASCA_CGROUP_SYSTEMD) {
-                /* rootless without a delegated subtree: go on without one
+        if (r < 0 && !limits && casca_idmap_rootless() &&
+            c->ctx->cgroup_manager != CASCA_CGROUP_SYSTEMD) {
+                /* rootless (a normal user, or root of a user namespace:
+                 * rootless podman's runtime) without a delegated subtree: go
+                 * on without one
                  * (the systemd cgroup manager asked for is the user's
                  * systemd instance: its errors are errors) */
                 casca_log(c->ctx, CASCA_LOG_DEBUG, "container %s: running without a cgroup: %s",
@@ -863,7 +866,7 @@ static int create_cgroup(struct create *c, struct casca_error **err)
         if (r < 0)
                 return r;
         /* loading a BPF program needs CAP_SYS_ADMIN (or CAP_BPF) */
-        if (geteuid() == 0)
+        if (!casca_idmap_rootless())
                 return casca_container_device_rules(c->cg, &c->b.cfg->linux_cfg, err);
         return 0;
 }

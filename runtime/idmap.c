@@ -75,6 +75,31 @@ static int read_small(const char *path, char **ret)
         return *ret ? 0 : (e && e->code ? -e->code : -EIO);
 }
 
+bool casca_idmap_uid_map_is_userns(const char *uid_map)
+{
+        unsigned long long inside, outside, count;
+
+        /* the initial namespace's one line: 0 0 4294967295 */
+        if (sscanf(uid_map, "%llu %llu %llu", &inside, &outside, &count) != 3)
+                return true;
+        return !(inside == 0 && outside == 0 && count == 4294967295ULL);
+}
+
+bool casca_idmap_rootless(void)
+{
+        static int rootless = -1;
+        _cleanup_free_ char *map = NULL;
+
+        if (rootless >= 0)
+                return rootless;
+        if (geteuid() != 0)
+                return (rootless = 1);
+        /* uid 0: the host's root unless this is a user namespace's */
+        map = casca_fs_read_file("/proc/self/uid_map", NULL, NULL);
+        rootless = map && casca_idmap_uid_map_is_userns(map);
+        return rootless;
+}
+
 const char *casca_idmap_userns_disabled(void)
 {
         static const struct {

@@ -48,6 +48,17 @@ void casca_idmap_plan_clear(struct casca_idmap_plan *p);
 int casca_idmap_run_helper(const char *helper, pid_t pid, const struct casca_id_mapping *m,
                            size_t n, const char *what, struct casca_error **err);
 
+/* Whether casca runs without the host's root: as a normal user, or as uid 0
+ * of a user namespace that is not the initial one (rootless podman runs its
+ * runtime there, as root of the namespace newuidmap made for the user).  As
+ * runc and crun: the state root is then $XDG_RUNTIME_DIR's and a cgroup that
+ * cannot be made is not an error without limits. */
+bool casca_idmap_rootless(void);
+
+/* The same for a /proc/self/uid_map text (0 0 4294967295 is the initial
+ * namespace's): true when it maps less than every id to itself. */
+bool casca_idmap_uid_map_is_userns(const char *uid_map);
+
 /* The sysctl that disables user namespaces for the caller, or NULL. */
 const char *casca_idmap_userns_disabled(void);
 

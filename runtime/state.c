@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "runtime/state.h"
+#include "runtime/idmap.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -47,9 +48,15 @@ const char *casca_default_state_root(void)
         static char buf[4096];
         const char *xdg;
 
-        if (geteuid() == 0)
-                return "/run/casca";
         xdg = getenv("XDG_RUNTIME_DIR");
+        /* the host's root; and, as runc decides, root of a user namespace
+         * (rootless podman's runtime) without XDG_RUNTIME_DIR or whose USER
+         * is root */
+        if (geteuid() == 0) {
+                const char *user = getenv("USER");
+                if (!xdg || !casca_idmap_rootless() || (user && strcmp(user, "root") == 0))
+                        return "/run/casca";
+        }
         if (xdg && xdg[0] == '/' && casca_snprintf(buf, sizeof(buf), "%s/casca", xdg) >= 0)
                 return buf;
         casca_snprintf_trunc(buf, sizeof(buf), "/tmp/casca-%u", (unsigned)geteuid()); /* fits */

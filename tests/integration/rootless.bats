@@ -221,3 +221,54 @@ for k in ("bounding", "effective", "permitted"): c["process"]["capabilities"][k]
   assert_output ""
   [ -z "$(ls -d "$D"/casca/sandbox-* 2> /dev/null)" ] || fail "cgroup left behind"
 }
+
+# A bundle ($BUNDLE, from `spec --rootless` run as root of a user namespace)
+# and an $XDG_RUNTIME_DIR ($X) for in_userns; skips without user namespaces.
+userns_bundle() {
+  unshare -U -r true 2> /dev/null || skip "cannot make a user namespace here"
+  BUNDLE=$BATS_TEST_TMPDIR/bundle
+  X=$BATS_TEST_TMPDIR/xdg
+  mkdir -p "$BUNDLE" "$X"
+  chmod 0700 "$X"
+  make_busybox_rootfs "$BUNDLE/rootfs"
+  in_userns "$CASCA" spec --rootless
+  cfg 'c["process"]["terminal"] = False'
+}
+
+# CMD as uid 0 of a user namespace mapping it to the caller (root) alone, as
+# rootless podman runs its runtime, in $BUNDLE with $X as XDG_RUNTIME_DIR.
+in_userns() {
+  (cd "$BUNDLE" && unshare -U -r env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$X" USER=tester "$@")
+}
+
+@test "rootless: as root of a user namespace (rootless podman's runtime) casca keeps its state under \$XDG_RUNTIME_DIR, as runc does" {
+  userns_bundle
+  cfg 'c["process"]["args"] = ["sleep", "100"]'
+  in_userns "$CASCA" run -d ru1 > "$BATS_TEST_TMPDIR/out" 2>&1 < /dev/null || fail "run: $(cat "$BATS_TEST_TMPDIR/out")"
+  if [ ! -d "$X/casca/ru1" ]; then
+    [ ! -e /run/casca/ru1 ] || "$CASCA" --root /run/casca delete --force ru1
+    fail "state is not under \$XDG_RUNTIME_DIR/casca: $(cat "$BATS_TEST_TMPDIR/out")"
+  fi
+  run in_userns "$CASCA" state ru1
+  assert_success
+  assert_output --partial '"status": "running"'
+  run in_userns "$CASCA" delete --force ru1
+  assert_success
+  assert [ ! -e "$X/casca/ru1" ]
+  # every verb takes that root: a world-writable one is refused, named
+  chmod 0777 "$X/casca"
+  run in_userns "$CASCA" list
+  assert_failure
+  assert_output --partial "state root \`$X/casca\` is writable by others"
+}
+
+# bats test_tags=vm
+@test "rootless: a device filter is refused, named, as root of a user namespace (it needs the host's root) (VM lane)" {
+  need_cgroup2
+  userns_bundle
+  cfg 'c["process"]["args"] = ["true"]; c["linux"]["resources"] = {"devices": [{"allow": False, "access": "rwm"}]}'
+  run in_userns "$CASCA" run rd1
+  assert_failure
+  assert_output --partial "casca: linux.resources.devices: a device filter needs the host's root to load it"
+  assert [ -z "$(find "$X/casca" -mindepth 1 -maxdepth 1 ! -name '@*' 2> /dev/null)" ]
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* /etc/subuid parsing: by name or by id, comments and bad lines skipped. */
+/* /etc/subuid parsing: by name or by id, comments and bad lines skipped; and
+ * whether a uid_map is a user namespace's. */
 #include <stdlib.h>
 
 #include "util/cleanup.h"
@@ -36,5 +37,15 @@ int main(void)
         is_int((long long)n, 0, "no range for carol");
         is_int(casca_subid_parse("", NULL, 0, &v, &n), 0, "empty file");
         is_int((long long)n, 0, "no range");
+
+        /* /proc/self/uid_map: the initial namespace's line, and others */
+        ok(!casca_idmap_uid_map_is_userns("         0          0 4294967295\n"),
+           "0 0 4294967295 is the initial user namespace");
+        ok(casca_idmap_uid_map_is_userns("         0       1000          1\n"
+                                         "         1     100000      65536\n"),
+           "rootless podman's namespace (user to 0, its range from 1)");
+        ok(casca_idmap_uid_map_is_userns("         0          0          1\n"),
+           "`unshare -r` as root: 0 to 0 alone");
+        ok(casca_idmap_uid_map_is_userns(""), "an empty map (not written yet) is a namespace's");
         return tap_done();
 }

@@ -40,6 +40,19 @@ need_engine() {
   done
 }
 
+# The end of podman's [engine] table naming casca its runtime, as the README
+# tells (containers.conf), and the [engine.runtimes] table.
+casca_engine_conf() {
+  cat << EOF
+runtime = "casca"
+runtime_supports_json = ["casca", "crun", "runc"]
+runtime_supports_nocgroup = ["casca", "crun"]
+
+[engine.runtimes]
+casca = ["$CASCA"]
+EOF
+}
+
 # podman_config DIR [MANAGER]: a private podman setup in DIR, and CONTAINERS_CONF and
 # CONTAINERS_STORAGE_CONF exported pointing at it.  casca is podman's
 # default runtime, and is named where podman decides by the runtime's name:
@@ -65,12 +78,7 @@ cgroup_manager = "$manager"
 events_logger = "file"
 events_logfile_path = "$dir/events.log"
 tmp_dir = "$dir/tmp"
-runtime = "casca"
-runtime_supports_json = ["casca", "crun", "runc"]
-runtime_supports_nocgroup = ["casca", "crun"]
-
-[engine.runtimes]
-casca = ["$CASCA"]
+$(casca_engine_conf)
 EOF
   cat > "$dir/storage.conf" << EOF
 [storage]
