@@ -29,8 +29,9 @@ DEB_TEST  := dnsmasq-base bats bats-assert bats-support busybox-static python3 p
 DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 # The VM lane's systemd mode (tests/vm/run-in-vm.sh -S) boots the host's
 # systemd and D-Bus; tools/mkrootfs-debian builds system-container rootfs
-# (getcap, setcap: its --shift).
-DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
+# (getcap, setcap: its --shift); system-boot.bats logs into one (ssh,
+# ssh-keygen).
+DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin openssh-client
 # The engines of tests/integration/{podman,podman-rootless,containerd}.bats
 # (VM lane); slirp4netns is rootless podman's network helper.
 DEB_ENGINES := podman conmon catatonit containerd slirp4netns

@@ -164,6 +164,84 @@ int casca_cloud_init_check_yaml(const char *text, size_t len, const char *what,
         return r;
 }
 
+/* ---- cloud-init's "leave the network alone" --------------------------------- */
+
+/* The value of key in the mapping node m, or NULL; the last one wins, as
+ * in the dict PyYAML makes. */
+static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *m, const char *key)
+{
+        yaml_node_t *found = NULL;
+        size_t n = strlen(key);
+
+        if (!m || m->type != YAML_MAPPING_NODE)
+                return NULL;
+        for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+             p++) {
+                yaml_node_t *k = yaml_document_get_node(doc, p->key);
+
+                if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == n &&
+                    memcmp(k->data.scalar.value, key, n) == 0)
+                        found = yaml_document_get_node(doc, p->value);
+        }
+        return found;
+}
+
+bool casca_cloud_init_net_disabled(const char *text, size_t len)
+{
+        yaml_parser_t parser;
+        yaml_document_t doc;
+        yaml_node_t *top, *net, *cfg;
+        bool off = false;
+
+        if (!yaml_parser_initialize(&parser))
+                return false;
+        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+        if (!yaml_parser_load(&parser, &doc)) {
+                yaml_parser_delete(&parser);
+                return false;
+        }
+        /* cloud-init's Init._remove_top_level_network_key(), then
+         * net.is_disabled_cfg() */
+        top = yaml_document_get_root_node(&doc);
+        net = map_get(&doc, top, "network");
+        cfg = map_get(&doc, net ? net : top, "config");
+        off = cfg && cfg->type == YAML_SCALAR_NODE && cfg->data.scalar.length == 8 &&
+              memcmp(cfg->data.scalar.value, "disabled", 8) == 0;
+        yaml_document_delete(&doc);
+        yaml_parser_delete(&parser);
+        return off;
+}
+
+/* casca's network and cloud-init's: with casca.network, casca has set up
+ * the interface, its address, routes and resolv.conf before init starts,
+ * and cloud-init (which otherwise writes its fallback, DHCP on the first
+ * interface, for systemd-networkd) must leave them alone. */
+static int reconcile_network(struct casca_cloud_init *ci, const char *casca_if,
+                             struct casca_error **err)
+{
+        const int nc = CASCA_CLOUD_INIT_NETWORK_CONFIG;
+
+        if (!casca_if)
+                return 0;
+        if (ci->part[nc].present) {
+                if (casca_cloud_init_net_disabled(ci->part[nc].text, ci->part[nc].len))
+                        return 0;
+                return casca_error_setx(err, EINVAL,
+                                        "casca.cloudInit.networkConfig: casca.network configures "
+                                        "%s already and cloud-init would configure it again: "
+                                        "leave networkConfig out (casca then tells cloud-init to "
+                                        "leave the network alone) or make it \"config: "
+                                        "disabled\"",
+                                        casca_if);
+        }
+        ci->part[nc].text = strdup(CASCA_CLOUD_INIT_NET_OFF);
+        if (!ci->part[nc].text)
+                return casca_error_set(err, ENOMEM, "casca.cloudInit.networkConfig");
+        ci->part[nc].len = strlen(ci->part[nc].text);
+        ci->part[nc].present = true;
+        return 0;
+}
+
 /* ---- create --------------------------------------------------------------- */
 
 /* A file of the seed, at most this big (cloud-init's own datasources take
@@ -204,7 +282,7 @@ static bool is_cloud_config(const char *text)
 }
 
 int casca_cloud_init_load(struct casca_cloud_init *ci, const char *bundle, const char *id,
-                          const char *hostname, struct casca_error **err)
+                          const char *hostname, const char *casca_if, struct casca_error **err)
 {
         int r;
 
@@ -225,6 +303,9 @@ int casca_cloud_init_load(struct casca_cloud_init *ci, const char *bundle, const
                 if (r < 0)
                         return r;
         }
+        r = reconcile_network(ci, casca_if, err);
+        if (r < 0)
+                return r;
         /* NoCloud wants a meta-data file; its instance-id says whether a
          * boot is the instance's first (cloud-init runs its per-instance
          * modules once per id): the container's id by default */

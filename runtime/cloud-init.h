@@ -47,9 +47,28 @@ void casca_cloud_init_free(struct casca_cloud_init *ci);
  * (instance-id: the container id; local-hostname: hostname when set) and
  * check the YAML of meta-data, network-config and a "#cloud-config"
  * user-data.  Errors name the field: "casca.cloudInit.userData: invalid
- * YAML at line 3, column 7: ...". */
+ * YAML at line 3, column 7: ...".
+ *
+ * casca_if: the interface casca's own network (casca.network) configures
+ * in the container, or NULL when casca does not configure its network.
+ * With one, cloud-init must leave the network alone: a network-config
+ * that is not cloud-init's "disabled" form is refused, naming both
+ * fields, and without one casca writes that form (CASCA_CLOUD_INIT_NET_OFF). */
 int casca_cloud_init_load(struct casca_cloud_init *ci, const char *bundle, const char *id,
-                          const char *hostname, struct casca_error **err);
+                          const char *hostname, const char *casca_if, struct casca_error **err);
+
+/* The network-config casca writes beside casca.network: cloud-init's
+ * net.is_disabled_cfg() form, which its _find_networking_config() takes
+ * from a datasource as "network config is disabled by ds". */
+#define CASCA_CLOUD_INIT_NET_OFF                                                                   \
+        "# casca.network configures this container's network: cloud-init leaves it alone\n"        \
+        "config: disabled\n"
+
+/* Does this network-config (valid YAML) tell cloud-init to leave the
+ * network alone?  As cloud-init reads it: the value of a top-level
+ * "network" key if there is one, else the top level, is a mapping whose
+ * "config" is "disabled". */
+bool casca_cloud_init_net_disabled(const char *text, size_t len);
 
 /* Check that text is one YAML document whose top level is a mapping (or
  * empty); errors are prefixed with what. */

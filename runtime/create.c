@@ -643,8 +643,13 @@ static int check_config(struct create *c, struct casca_error **err)
         if (r < 0)
                 return r;
         if (c->b.cfg->cloud_init) {
+                const struct casca_namespace *net = &l->namespaces[CASCA_NS_NETWORK];
+                /* casca's own network: the one prepare_network() builds */
+                const char *casca_if =
+                        c->b.cfg->network && net->present && !net->path ? c->b.cfg->network->interface : NULL;
+
                 r = casca_cloud_init_load(c->b.cfg->cloud_init, c->b.dir, c->id, c->b.cfg->hostname,
-                                          err);
+                                          casca_if, err);
                 if (r < 0)
                         return r;
         }

@@ -773,6 +773,12 @@ bool casca_rootfs_binds_etc(const struct casca_config *cfg, enum casca_etc_file 
 {
         char dest[32];
 
+        /* a system provisioned by cloud-init names itself: its
+         * set_hostname module writes /etc/hostname, and fails on a
+         * read-only bind (the UTS name is still cfg->hostname at start) */
+        if (i == CASCA_ETC_HOSTNAME && cfg->cloud_init)
+                return false;
+
         /* the names fit */
         casca_snprintf_trunc(dest, sizeof(dest), "/etc/%s", casca_etc_names[i]);
         return !config_mounts(cfg, dest, false);

@@ -65,7 +65,8 @@ extern const char *const casca_etc_names[CASCA_ETC__MAX]; /* "hostname", "hosts"
  * all when NULL. */
 int casca_sysctls_write(const struct casca_config *cfg, const char *only, struct casca_error **err);
 /* Does casca bind /etc/<casca_etc_names[i]> (false: cfg->mounts mounts
- * something there)? */
+ * something there, or it is /etc/hostname and casca.cloudInit names the
+ * system)? */
 bool casca_rootfs_binds_etc(const struct casca_config *cfg, enum casca_etc_file i);
 
 /* Bind each file onto /etc/<name> in the rootfs, read-only (and nosuid,

@@ -3,13 +3,20 @@
 # TCG): tools/mkrootfs-debian's Debian 12 rootfs (systemd, cloud-init,
 # openssh-server) under `casca spec --system`, once privileged (A) and once
 # in a user namespace mapping 0 to 100000 (B), both booted side by side in
-# setup_file and shared by the tests.  Each runs in the foreground
+# setup_file and shared by the tests.  A is on casca's network (a bridge,
+# 10.89.12.2 fixed) in a stand-in host network namespace $H (ip netns add),
+# where every casca command for A runs: its bridge, nftables table and veth
+# host end live there; the SSH login comes from there.  Each runs in the foreground
 # (`casca run`, its pty's output is the console log) in the background, so
 # that its exit status is the container's.
 #   tests/vm/check-vm.sh tests/integration/system-boot.bats
 # bats file_tags=vm
 
 load helpers/casca
+load helpers/netclean
+
+# A's fixed address on casca's network
+A_ADDR=10.89.12.2
 
 # The cached rootfs ($1: "" or --shift N), or nothing when it is not built.
 cached_rootfs() {
@@ -25,19 +32,23 @@ cached_rootfs() {
 }
 
 # boot NAME LOWER SPEC_OPTION...: an overlay copy of LOWER as the rootfs of
-# bundle $SYS/NAME, `casca spec --system SPEC_OPTION...`, run in the
-# background; $SYS/NAME/exit gets run's exit status.
+# bundle $SYS/NAME, `casca spec --system SPEC_OPTION...` (with
+# $SYS/NAME/cloud-init.json as casca.cloudInit, $SYS/NAME/network.json as
+# casca.network), run in the background; $SYS/NAME/exit gets run's exit
+# status.
 boot() {
   local n=$1 lower=$2 b=$SYS/$1
   shift 2
   mkdir -p "$b"
   "$TESTS_DIR/vm/rootfs-overlay.sh" mount "$lower" "$b/rootfs"
   "$CASCA" spec --system "$@" --bundle "$b"
-  [ ! -e "$b/cloud-init.json" ] || python3 - "$b" << 'PY'
-import json, sys
+  python3 - "$b" << 'PY'
+import json, os, sys
 b = sys.argv[1]
 c = json.load(open(b + "/config.json"))
-c.setdefault("casca", {})["cloudInit"] = json.load(open(b + "/cloud-init.json"))
+for key, f in (("cloudInit", "cloud-init.json"), ("network", "network.json")):
+    if os.path.exists(b + "/" + f):
+        c.setdefault("casca", {})[key] = json.load(open(b + "/" + f))
 json.dump(c, open(b + "/config.json", "w"), indent=1)
 PY
   boot_again "$n"
@@ -46,12 +57,23 @@ PY
 # boot_again NAME: run bundle $SYS/NAME again (its rootfs as the last boot left it)
 boot_again() {
   local b=$SYS/$1
+  local -a in_net=()
+  [ "$1" != A ] || in_net=(nsenter --net="/run/netns/$H")
   echo "$EPOCHREALTIME" > "$b/t0"
   # in a session of its own: nothing bats does to its jobs reaches it
   # shellcheck disable=SC2016 # expanded by the inner sh
-  setsid sh -c '"$0" --root "$1" run --bundle "$2" "$3" < /dev/null > "$2/console.log" 2>&1
+  setsid "${in_net[@]}" sh -c '"$0" --root "$1" run --bundle "$2" "$3" < /dev/null > "$2/console.log" 2>&1
     echo $? > "$2/exit"' "$CASCA" "$STATE_ROOT" "$b" "sys-$1" 3>&- > /dev/null 2>&1 &
 }
+
+# sys_casca NAME ARGS...: casca ARGS... for container NAME (A's in $H)
+sys_casca() {
+  local -a in_net=()
+  [ "$1" != A ] || in_net=(nsenter --net="/run/netns/$H")
+  shift
+  "${in_net[@]}" "$CASCA" --root "$STATE_ROOT" "$@"
+}
+inhost() { nsenter --net="/run/netns/$H" "$@"; }
 
 # wait_booted NAME: `systemctl is-system-running --wait` inside, into
 # $SYS/NAME/state, and the seconds since boot into $SYS/NAME/boot-s.
@@ -60,7 +82,7 @@ wait_booted() {
   wait_until --timeout 600 --interval 1 running_or_exited "$1"
   # systemctl needs systemd's bus: its socket comes some seconds into the boot
   wait_until --timeout 1200 --interval 2 bus_or_exited "$1"
-  "$CASCA" --root "$STATE_ROOT" exec "sys-$1" timeout 1500 systemctl is-system-running --wait \
+  sys_casca "$1" exec "sys-$1" timeout 1500 systemctl is-system-running --wait \
     > "$b/state" 2>&1 || true
   awk -v a="$(cat "$b/t0")" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }' > "$b/boot-s"
 }
@@ -76,18 +98,18 @@ running_or_exited() {
 }
 bus_or_exited() {
   [ ! -e "$SYS/$1/exit" ] || return 0
-  "$CASCA" --root "$STATE_ROOT" exec "sys-$1" test -S /run/systemd/private
+  sys_casca "$1" exec "sys-$1" test -S /run/systemd/private
 }
 
 sys_state() {
-  "$CASCA" --root "$STATE_ROOT" state "sys-$1" |
+  sys_casca "$1" state "sys-$1" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
 }
 
 sys_exec() {
   local n=$1
   shift
-  "$CASCA" --root "$STATE_ROOT" exec "sys-$n" "$@"
+  sys_casca "$n" exec "sys-$n" "$@"
 }
 
 # The container's cgroup, as the guest sees it: its init's, less init.scope.
@@ -102,7 +124,10 @@ skip_reason() {
   [ "$(id -u)" = 0 ] || { echo "needs root"; return; }
   [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] ||
     { echo "needs a pure cgroup v2 hierarchy (runs in the VM lane)"; return; }
-  [ -n "$(cached_rootfs "")" ] || echo "no cached Debian rootfs: make rootfs-debian builds it"
+  [ -n "$(cached_rootfs "")" ] || { echo "no cached Debian rootfs: make rootfs-debian builds it"; return; }
+  command -v nft > /dev/null || { echo "needs nft (nftables) to observe casca's rules"; return; }
+  command -v ssh > /dev/null && command -v ssh-keygen > /dev/null ||
+    echo "needs ssh and ssh-keygen (openssh-client: make deps)"
 }
 
 setup_file() {
@@ -113,12 +138,18 @@ setup_file() {
   LOWER_SHIFTED=$(cached_rootfs --shift 100000)
   SYS=$BATS_FILE_TMPDIR/sys
   STATE_ROOT=$BATS_FILE_TMPDIR/state
-  export SYS STATE_ROOT
+  H=sb$$-host
+  export SYS STATE_ROOT H
   # the user namespace's root has to reach B's rootfs
   chmod o+x "$BATS_RUN_TMPDIR" "$BATS_FILE_TMPDIR"
   mkdir -p "$SYS" && chmod o+x "$SYS"
   mkdir -p "$SYS/A"
-  python3 - "$SYS/A/cloud-init.json" << 'PY'
+  ip netns add "$H"
+  ip -n "$H" link set lo up
+  echo '{"bridge": "sysbr0", "subnet": "10.89.12.0/24", "address": "'"$A_ADDR"'"}' > "$SYS/A/network.json"
+  # the key the login uses; its public half goes into the user-data
+  ssh-keygen -q -t ed25519 -N "" -C tester@casca -f "$SYS/A/key"
+  python3 - "$SYS/A/cloud-init.json" "$(cat "$SYS/A/key.pub")" << 'PY'
 import json, sys
 user_data = """#cloud-config
 hostname: sysc-a
@@ -127,31 +158,34 @@ users:
     shell: /bin/bash
     sudo: ALL=(ALL) NOPASSWD:ALL
     ssh_authorized_keys:
-      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIJ8qvQbYp1kGcSu0bUvqCJq9cW4lOWb7FvW0jP7dPHf tester@casca
+      - %s
 write_files:
   - path: /etc/casca-written
     content: "written by cloud-init\\n"
 runcmd:
   - [sh, -c, "echo ran >> /var/tmp/runcmd-count"]
-"""
+""" % sys.argv[2]
 json.dump({"userData": user_data}, open(sys.argv[1], "w"))
 PY
-  boot A "$LOWER"
+  boot A "$LOWER" --network bridge
   boot B "$LOWER_SHIFTED" --userns=100000
   wait_booted A
   wait_booted B
 }
 
 teardown_file() {
-  local n
+  local n in_net
   if [ -z "${SYS:-}" ]; then return 0; fi
   for n in A B; do
-    timeout 60 "$CASCA" --root "$STATE_ROOT" delete --force "sys-$n" > /dev/null 2>&1 || true
+    in_net=()
+    [ "$n" != A ] || in_net=(nsenter --net="/run/netns/$H")
+    timeout 60 "${in_net[@]}" "$CASCA" --root "$STATE_ROOT" delete --force "sys-$n" > /dev/null 2>&1 || true
     for _ in $(seq 30); do [ -e "$SYS/$n/exit" ] && break; sleep 1; done
     if mountpoint -q "$SYS/$n/rootfs"; then
       timeout 60 "$TESTS_DIR/vm/rootfs-overlay.sh" umount "$SYS/$n/rootfs" || true
     fi
   done
+  ip netns del "$H" 2> /dev/null || true
   return 0
 }
 
@@ -233,7 +267,7 @@ check_booted() {
   run sys_exec A sh -c 'id -un tester; cat /home/tester/.ssh/authorized_keys; stat -c "%U %a" /home/tester/.ssh/authorized_keys; sudo -l -U tester 2>/dev/null | grep -c NOPASSWD; cat /etc/casca-written /var/tmp/runcmd-count; hostname; cat /etc/hostname'
   assert_success
   assert_equal "$output" "tester
-ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIJ8qvQbYp1kGcSu0bUvqCJq9cW4lOWb7FvW0jP7dPHf tester@casca
+$(cat "$SYS/A/key.pub")
 tester 600
 1
 written by cloud-init
@@ -247,12 +281,49 @@ sysc-a"
   assert_line --partial "Read-only file system"
 }
 
+@test "casca's network: cloud-init leaves it alone, no unit fails, SSH login with the test's key from the host side" {
+  run sys_exec A timeout 900 cloud-init status --wait
+  assert_output --partial "status: done"
+  # the network did not break the boot: still running, no failed unit
+  run sys_exec A systemctl is-system-running
+  assert_output running
+  # eth0 has casca's address
+  run sys_exec A ip -4 -o addr show dev eth0
+  assert_output --regexp " inet $A_ADDR/24 "
+  # cloud-init read casca's network-config ("config: disabled") from the
+  # seed, said so, and wrote no network config of its own (its fallback
+  # would be systemd-networkd's 10-cloud-init-eth0.network)
+  run sys_exec A sed -n '$p' /var/lib/cloud/seed/nocloud/network-config
+  assert_output "config: disabled"
+  run sys_exec A grep -c "network config is disabled by ds" /var/log/cloud-init.log
+  assert_success
+  [ "$output" -ge 1 ]
+  run sys_exec A sh -c 'test -d /etc/systemd/network && echo networkd-dir
+    find /etc/systemd/network /run/systemd/network /etc/network /etc/netplan -name "*cloud-init*" 2>/dev/null'
+  assert_output networkd-dir
+  # the login: from $H (the host side of casca's bridge), with the key the
+  # test made, as the user cloud-init made, whose sudo needs no password
+  SECONDS=0
+  run inhost timeout 300 ssh -i "$SYS/A/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o BatchMode=yes -o ConnectTimeout=120 -o LogLevel=ERROR "tester@$A_ADDR" 'id -un && sudo -n true && echo sudo-ok'
+  echo "# A: ssh login in $SECONDS s" >&3
+  assert_success
+  assert_line --index 0 tester
+  assert_line sudo-ok
+  # a wrong key is refused
+  ssh-keygen -q -t ed25519 -N "" -f "$BATS_TEST_TMPDIR/other"
+  run inhost timeout 300 ssh -i "$BATS_TEST_TMPDIR/other" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o BatchMode=yes -o ConnectTimeout=120 -o LogLevel=ERROR "tester@$A_ADDR" true
+  assert_failure
+  assert_output --partial "Permission denied"
+}
+
 @test "stop: SIGRTMIN+3, systemd shuts down, the container exits 0 and nothing is left" {
   for n in A B; do
     cg=$(sys_cgroup "$n")
     pid=$(sys_state "$n" pid)
     SECONDS=0
-    run "$CASCA" --root "$STATE_ROOT" stop --time 600 "sys-$n"
+    run sys_casca "$n" stop --time 600 "sys-$n"
     assert_success
     echo "# $n: stopped in $SECONDS s" >&3
     for _ in $(seq 60); do [ -e "$SYS/$n/exit" ] && break; sleep 1; done
@@ -272,7 +343,9 @@ sysc-a"
     [ ! -e "/sys/fs/cgroup$cg" ]
     ! state_ids | grep -qx "sys-$n"
   done
-  [ -z "$(state_ids)" ]
+  # A's veth, rules and address lease went with it
+  assert_clean sys-A
+  [ "$(state_ids | grep -cvx ipam)" = 0 ]
 }
 
 @test "cloud-init: a second boot of the same rootfs and instance-id does not run the per-instance modules again" {
@@ -288,6 +361,9 @@ sysc-a"
   assert_equal "${lines[1]}" "sys-A"
   assert_equal "${lines[2]}" 2
   [ "${#lines[@]}" = 3 ]
-  run "$CASCA" --root "$STATE_ROOT" stop --time 600 "sys-A"
+  run sys_casca A stop --time 600 "sys-A"
   assert_success
+  for _ in $(seq 60); do [ -e "$SYS/A/exit" ] && break; sleep 1; done
+  assert_equal "$(cat "$SYS/A/exit")" 0
+  assert_clean sys-A
 }

@@ -5,6 +5,38 @@
 # Booting a real systemd is tests/vm/system-boot.bats (VM lane).
 
 load helpers/casca
+load helpers/netclean
+
+# A test with casca.network (net_world) runs casca in a stand-in host
+# network namespace $H (ip netns add), so its bridge, nftables table and the
+# host ends of the veths live there and never on the machine.  Private
+# addresses only.
+net_world() {
+  command -v nft > /dev/null || skip "needs nft (nftables) to observe the rules"
+  H=sy$$t${BATS_TEST_NUMBER}-host
+  ip netns add "$H"
+  ip -n "$H" link set lo up
+}
+inhost() { nsenter --net="/run/netns/$H" "$@"; }
+casca() {
+  if [ -n "${H:-}" ]; then
+    inhost "$CASCA" --root "$STATE_ROOT" "$@"
+  else
+    "$CASCA" --root "$STATE_ROOT" "$@"
+  fi
+}
+
+teardown() {
+  local id
+  if [ -n "${H:-}" ]; then
+    # inside $H: outside it, a delete would look at the machine's nftables
+    for id in $(state_ids | grep -vx ipam); do casca delete --force "$id" > /dev/null 2>&1 || true; done
+    ip netns del "$H" 2> /dev/null || true
+    # the leases' dir (assert_clean checked that none is a container's)
+    rm -rf "$STATE_ROOT/ipam"
+  fi
+  common_teardown
+}
 
 # make_system_bundle [SPEC_OPTION...]: a busybox bundle with `casca spec
 # --system`'s config, without a terminal (the host tests read stdout).
@@ -249,4 +281,61 @@ tmpfs ro"
     'casca.cloudInit.userData: unknown key "file" (expected "path")'
   check_refused '{"userData": 42}' \
     'casca.cloudInit.userData: expected a string (the text) or {"path": FILE}'
+}
+
+# net_system_bundle [NETWORK_CONFIG]: a --system bundle on casca's network
+# (bridge sysbr0, 10.89.12.2/24 fixed) in the stand-in host $H, whose
+# casca.cloudInit has a user-data and the given networkConfig (none when
+# empty); its container prints its seed and eth0's address.
+net_system_bundle() {
+  net_world
+  make_system_bundle --network bridge
+  cfg 'c["casca"]["network"] = {"bridge": "sysbr0", "subnet": "10.89.12.0/24", "address": "10.89.12.2"}'
+  if [ -n "${1:-}" ]; then
+    cloud_init '{"userData": "#cloud-config\n", "networkConfig": "'"$1"'"}'
+  else
+    cloud_init '{"userData": "#cloud-config\n"}'
+  fi
+  args sh -c 'cd /var/lib/cloud/seed/nocloud && ls; echo "== network-config"; cat network-config; ip addr show dev eth0 | grep -o "inet [0-9./]*"; awk "\$5 ~ /^\/etc\// {print \$5}" /proc/self/mountinfo'
+}
+
+@test "casca.cloudInit with casca.network: the seed's network-config tells cloud-init to leave the network alone; /etc/hostname is the system's" {
+  net_system_bundle
+  id=$(cid)
+  run casca run --bundle "$BUNDLE" "$id"
+  assert_success
+  # cloud-init's net.is_disabled_cfg() form, taken from the datasource
+  assert_equal "$output" "meta-data
+network-config
+user-data
+== network-config
+# casca.network configures this container's network: cloud-init leaves it alone
+config: disabled
+inet 10.89.12.2/24
+/etc/hosts
+/etc/resolv.conf"
+  assert_clean "$id"
+}
+
+@test "casca.cloudInit.networkConfig beside casca.network: refused at create naming both, nothing left; its disabled form is taken" {
+  net_system_bundle 'version: 2\nethernets:\n  eth0:\n    dhcp4: true\n'
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial 'casca.cloudInit.networkConfig: casca.network configures eth0 already and cloud-init would configure it again: leave networkConfig out (casca then tells cloud-init to leave the network alone) or make it "config: disabled"'
+  [ "$(state_ids | grep -cvx ipam)" = 0 ]
+  assert_clean "$id"
+  # nothing was set up: no bridge, no veth in the stand-in host
+  run inhost ip -o link show
+  assert_success
+  assert_equal "$(echo "$output" | wc -l)" 1
+  # the user's own "leave it alone" is taken, as given
+  cloud_init '{"userData": "#cloud-config\n", "networkConfig": "network:\n  config: disabled\n"}'
+  run casca run --bundle "$BUNDLE" "$id"
+  assert_success
+  assert_line --index 3 "== network-config"
+  assert_line --index 4 "network:"
+  assert_line --index 5 "  config: disabled"
+  assert_line --index 6 "inet 10.89.12.2/24"
+  assert_clean "$id"
 }

@@ -49,10 +49,63 @@ int main(void)
 
         v = casca_json_parse(doc, strlen(doc), &err);
         ok(v && casca_cloud_init_parse(v, &ci, &err) == 0, "parse inline userData");
-        ok(ci && casca_cloud_init_load(ci, "/nonexistent", "c1", "host1", &err) == 0,
+        ok(ci && casca_cloud_init_load(ci, "/nonexistent", "c1", "host1", NULL, &err) == 0,
            "load: nothing to read");
         is_str(ci ? ci->part[CASCA_CLOUD_INIT_META_DATA].text : NULL,
                "instance-id: c1\nlocal-hostname: host1\n", "default meta-data");
+        ok(ci && !ci->part[CASCA_CLOUD_INIT_NETWORK_CONFIG].present,
+           "no casca network: no network-config");
+        casca_cloud_init_free(ci);
+        ci = NULL;
+        /* with casca's network: casca's network-config, the disabled form */
+        ok(v && casca_cloud_init_parse(v, &ci, &err) == 0 &&
+                   casca_cloud_init_load(ci, "/nonexistent", "c1", NULL, "eth0", &err) == 0,
+           "load with casca's network");
+        is_str(ci ? ci->part[CASCA_CLOUD_INIT_NETWORK_CONFIG].text : NULL, CASCA_CLOUD_INIT_NET_OFF,
+               "casca writes the disabled network-config");
+        casca_cloud_init_free(ci);
+        ci = NULL;
+        casca_json_free(v);
+
+        /* as cloud-init reads it: net.is_disabled_cfg() after
+         * _remove_top_level_network_key() */
+#define OFF(t) casca_cloud_init_net_disabled(t, strlen(t))
+        ok(OFF(CASCA_CLOUD_INIT_NET_OFF), "casca's own text is the disabled form");
+        ok(OFF("config: disabled\n"), "config: disabled");
+        ok(OFF("config: \"disabled\"\n"), "quoted");
+        ok(OFF("network:\n  config: disabled\n"), "under a top-level network key");
+        ok(OFF("network: {config: disabled}\n"), "flow style");
+        ok(!OFF("config: enabled\n"), "not disabled");
+        ok(!OFF("version: 2\nethernets:\n  eth0: {dhcp4: true}\n"), "a v2 config");
+        ok(!OFF("network:\n  version: 1\nconfig: disabled\n"),
+           "a network key wins over the top level (as cloud-init reads it)");
+        ok(!OFF("network: disabled\n"), "network: disabled is not the form");
+        ok(!OFF(""), "empty");
+        ok(!OFF("config: [disabled]\n"), "a list");
+
+        static const char bad[] = "{\"networkConfig\": \"version: 2\\nethernets: {}\\n\"}";
+        static const char off[] = "{\"networkConfig\": \"network:\\n  config: disabled\\n\"}";
+
+        v = casca_json_parse(bad, strlen(bad), &err);
+        ok(v && casca_cloud_init_parse(v, &ci, &err) == 0, "parse networkConfig");
+        ok(ci && casca_cloud_init_load(ci, "/nonexistent", "c1", NULL, NULL, &err) == 0,
+           "a networkConfig without casca's network is the user's");
+        ok(ci && casca_cloud_init_load(ci, "/nonexistent", "c1", NULL, "eth1", &err) == -EINVAL,
+           "beside casca's network: refused");
+        ok(err && strstr(err->msg, "casca.cloudInit.networkConfig: casca.network configures "
+                                   "eth1 already"),
+           "the error names both fields and the interface");
+        casca_error_free(err);
+        err = NULL;
+        casca_cloud_init_free(ci);
+        ci = NULL;
+        casca_json_free(v);
+        v = casca_json_parse(off, strlen(off), &err);
+        ok(v && casca_cloud_init_parse(v, &ci, &err) == 0 &&
+                   casca_cloud_init_load(ci, "/nonexistent", "c1", NULL, "eth0", &err) == 0,
+           "the disabled form beside casca's network is taken");
+        is_str(ci ? ci->part[CASCA_CLOUD_INIT_NETWORK_CONFIG].text : NULL,
+               "network:\n  config: disabled\n", "as given");
         casca_cloud_init_free(ci);
         casca_json_free(v);
         return tap_done();
