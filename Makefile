@@ -33,7 +33,7 @@ DEB_VM    := qemu-system-x86 linux-image-amd64 cpio xz-utils kmod
 DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin
 # The engines of tests/integration/{podman,containerd}.bats (VM lane).
 DEB_ENGINES := podman conmon catatonit containerd
-DEB_BENCH := crun runc hyperfine time bubblewrap
+DEB_BENCH := crun runc hyperfine time bubblewrap lxc
 DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
              $(DEB_ENGINES)
 
@@ -336,6 +336,7 @@ bench: deps-bench
 	bench/sandbox.sh
 	bench/networks.sh
 	bench/scale.sh
+	bench/system-boot.sh
 
 # Every tracked C file and header, as .clang-format says: `make format`
 # rewrites them, `make lint-format` (the format check of make lint) fails on
