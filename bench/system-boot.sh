@@ -3,9 +3,10 @@
 # boot-to-`running` time and the memory of the idle booted container (its
 # cgroup's memory.current) under casca and under LXC (Debian's `lxc`), with
 # the same rootfs (tools/mkrootfs-debian's Debian 12, systemd as init), in
-# ROUNDS interleaved rounds (casca, then LXC, one container at a time: never
-# both at once).  Prints a markdown table (median of the rounds, then each
-# round) with the ratios casca/LXC, also written to build/bench/system-boot.md.
+# ROUNDS interleaved rounds (casca and LXC one container at a time, never both
+# at once; which goes first alternates).  Prints a markdown table (median of
+# the rounds, then each round) with the ratios casca/LXC, also written to
+# build/bench/system-boot.md (the raw numbers to system-boot.raw).
 # Part of `make bench`, not of `make check`; needs root.
 #
 #   bench/system-boot.sh        env: ROUNDS (2), SETTLE (20, seconds),
