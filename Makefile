@@ -35,7 +35,7 @@ DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin openssh-client
 # The engines of tests/integration/{podman,podman-rootless,containerd}.bats
 # (VM lane); slirp4netns is rootless podman's network helper.
 DEB_ENGINES := podman conmon catatonit containerd slirp4netns
-DEB_BENCH := crun runc hyperfine time bubblewrap
+DEB_BENCH := crun runc hyperfine time bubblewrap lxc
 DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
              $(DEB_ENGINES)
 
@@ -338,6 +338,7 @@ bench: deps-bench
 	bench/sandbox.sh
 	bench/networks.sh
 	bench/scale.sh
+	bench/system-boot.sh
 
 # Every tracked C file and header, as .clang-format says: `make format`
 # rewrites them, `make lint-format` (the format check of make lint) fails on

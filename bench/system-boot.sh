@@ -1,0 +1,302 @@
+#!/bin/bash
+# bench/system-boot.sh - issue 12's benchmark: a system container's
+# boot-to-`running` time and the memory of the idle booted container (its
+# cgroup's memory.current) under casca and under LXC (Debian's `lxc`), with
+# the same rootfs (tools/mkrootfs-debian's Debian 12, systemd as init), in
+# ROUNDS interleaved rounds (casca and LXC one container at a time, never both
+# at once; which goes first alternates).  Prints a markdown table (median of
+# the rounds, then each round) with the ratios casca/LXC, also written to
+# build/bench/system-boot.md (the raw numbers to system-boot.raw).
+# Part of `make bench`, not of `make check`; needs root.
+#
+#   bench/system-boot.sh        env: ROUNDS (2), SETTLE (20, seconds),
+#                               BOOT_TIMEOUT (1200, seconds per boot),
+#                               SYSBOOT_ONLY (casca or lxc: boot only that
+#                               one, to try a config; no table)
+#
+# It needs a pure cgroup v2 hierarchy and systemd's container interface: on
+# the host (hybrid cgroups) it builds or finds the rootfs (tools/mkrootfs-
+# debian, cached under /var/cache/casca/rootfs) and runs itself in the VM
+# lane's guest (tests/vm/run-in-vm.sh: QEMU TCG, 2 vCPUs, 2G), where
+# everything lives on tmpfs and is thrown away.
+#
+# Each boot, for both runtimes the same way:
+#   - a fresh writable copy of the rootfs (tests/vm/rootfs-overlay.sh: an
+#     overlay on a tmpfs of its own, whose pages are charged to the container);
+#   - casca: `casca spec --system` (privileged: no user namespace; no network
+#     but loopback), `casca run` in its own session in the background (its
+#     pty, the container's console, goes to a log);
+#     LXC: a config with LXC's common.conf (its capability drop list,
+#     device rules, seccomp denylist, `proc:mixed sys:mixed cgroup:mixed`),
+#     `lxc.net.0.type = empty` (loopback only, as casca), `lxc.init.cmd =
+#     /sbin/init`, the console to a log; `lxc-start -d` on an lxcpath in /run;
+#   - time from just before the start command to `systemctl
+#     is-system-running --wait` (run inside with `casca exec` / `lxc-attach`,
+#     once systemd's bus socket /run/systemd/private is there, polled every
+#     second) printing its state; the failed units when it is not `running`;
+#   - after SETTLE seconds idle, the container cgroup's memory.current and
+#     memory.peak (the cgroup of its init, less systemd's init.scope);
+#   - stop (`casca stop`, `lxc-stop`: SIGRTMIN+3, systemd's shutdown) and a
+#     check that the init and the cgroup are gone.
+set -euo pipefail
+SELF=$(realpath "$0")
+cd "$(dirname "$SELF")/.."
+ROOT=$PWD
+export ROUNDS=${ROUNDS:-2} SETTLE=${SETTLE:-20} BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
+export CASCA=${CASCA:-$ROOT/build/casca}
+OUT=${BENCH_OUT:-$ROOT/build/bench}
+
+die() { echo "bench/system-boot.sh: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "needs root"
+[ -x "$CASCA" ] || die "no $CASCA: run make first"
+
+if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
+  [ -z "${SYSBOOT_IN_VM:-}" ] || die "the guest has no cgroup2"
+  command -v lxc-start > /dev/null || die "no lxc-start: make deps-bench installs lxc"
+  SYSBOOT_LOWER=$(tools/mkrootfs-debian) || die "tools/mkrootfs-debian failed"
+  export SYSBOOT_LOWER SYSBOOT_IN_VM=1 SYSBOOT_OUT=$OUT
+  mkdir -p "$OUT"
+  share=()
+  case $(realpath "$OUT")/ in "$ROOT"/*) ;; *) share=(-s "$OUT") ;; esac
+  # a boot takes up to BOOT_TIMEOUT, a stop up to 3 minutes
+  exec tests/vm/run-in-vm.sh "${share[@]}" -e SYSBOOT_IN_VM -e SYSBOOT_LOWER -e SYSBOOT_OUT \
+    -e ROUNDS -e SETTLE -e SYSBOOT_ONLY -e BOOT_TIMEOUT -m 2G \
+    -t $((ROUNDS * 2 * (BOOT_TIMEOUT + SETTLE + 240) + 300)) -- "$SELF"
+fi
+
+# ---- in the guest -----------------------------------------------------------
+LOWER=${SYSBOOT_LOWER:-$(tools/mkrootfs-debian)}
+OUT=${SYSBOOT_OUT:-$OUT}
+WORK=$(mktemp -d /run/casca-sysboot.XXXXXX)
+STATE=$WORK/state LXCPATH=$WORK/lxc
+mkdir -p "$STATE" "$LXCPATH" "$OUT"
+RESULTS=$WORK/results # lines: runtime round boot-s state memory.current memory.peak stop-s
+
+cleanup() {
+  local d
+  timeout 60 "$CASCA" --root "$STATE" delete --force sysboot > /dev/null 2>&1 || true
+  if [ -n "$(lxc-ls -P "$LXCPATH" --running 2> /dev/null)" ]; then
+    timeout 60 lxc-stop -P "$LXCPATH" -n sysboot -k > /dev/null 2>&1 || true
+  fi
+  for d in "$WORK"/*/rootfs; do
+    if mountpoint -q "$d"; then timeout 60 tests/vm/rootfs-overlay.sh umount "$d" || true; fi
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }'; }
+
+# wait_for SECS CMD...: until CMD succeeds (every second), or fail
+wait_for() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@" > /dev/null 2>&1; do
+    [ "$SECONDS" -lt "$end" ] || return 1
+    sleep 1
+  done
+}
+
+# in_ct RUNTIME CMD...: CMD in the booted container
+in_ct() {
+  local rt=$1
+  shift
+  case $rt in
+    casca) "$CASCA" --root "$STATE" exec sysboot "$@" ;;
+    lxc) lxc-attach -P "$LXCPATH" -n sysboot -- "$@" ;;
+  esac
+}
+
+casca_running() {
+  [ "$("$CASCA" --root "$STATE" state sysboot |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ]
+}
+
+init_pid() {
+  case $1 in
+    casca) "$CASCA" --root "$STATE" state sysboot |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' ;;
+    lxc) lxc-info -P "$LXCPATH" -n sysboot -p -H ;;
+  esac
+}
+
+# The container's cgroup, as the guest sees it: its init's, less init.scope
+# (systemd moves itself there).
+ct_cgroup() {
+  sed -n 's|^0::\(.*\)/init.scope$|\1|p; t; s|^0::||p' "/proc/$1/cgroup"
+}
+
+# prepare_ct RUNTIME DIR: the bundle or LXC config (untimed)
+prepare_ct() {
+  local rt=$1 d=$2
+  case $rt in
+    casca) "$CASCA" spec --system --bundle "$d" ;;
+    lxc)
+      mkdir -p "$LXCPATH/sysboot"
+      {
+        echo "lxc.include = /usr/share/lxc/config/common.conf"
+        echo "lxc.uts.name = sysboot"
+        echo "lxc.rootfs.path = dir:$d/rootfs"
+        echo "lxc.net.0.type = empty"
+        echo "lxc.init.cmd = /sbin/init"
+        # systemd's halt, as casca's stop signal annotation (LXC's default: SIGPWR)
+        echo "lxc.signal.halt = SIGRTMIN+3"
+        echo "lxc.console.logfile = $d/console.log"
+        echo "lxc.log.file = $d/lxc.log"
+        echo "lxc.log.level = WARN"
+        # no AppArmor in the guest kernel (nor in casca's config)
+        [ -d /sys/kernel/security/apparmor ] || echo "lxc.apparmor.profile = unconfined"
+      } > "$d/lxc.conf"
+      cp "$d/lxc.conf" "$LXCPATH/sysboot/config"
+      ;;
+  esac
+}
+
+start_ct() { # RUNTIME DIR
+  local rt=$1 d=$2
+  case $rt in
+    casca)
+      # in a session of its own, as tests/integration/system-boot.bats does:
+      # `run` in the foreground relays the console pty to the log
+      # shellcheck disable=SC2016 # expanded by the inner sh
+      setsid sh -c '"$0" --root "$1" run --bundle "$2" sysboot < /dev/null > "$2/console.log" 2>&1
+        echo $? > "$2/exit"' "$CASCA" "$STATE" "$d" > /dev/null 2>&1 &
+      wait_for 120 casca_running
+      ;;
+    lxc)
+      lxc-start -P "$LXCPATH" -n sysboot -f "$d/lxc.conf" -d
+      ;;
+  esac
+}
+
+stop_ct() { # RUNTIME DIR
+  case $1 in
+    casca)
+      "$CASCA" --root "$STATE" stop --time 180 sysboot
+      wait_for 60 test -e "$2/exit"
+      ;;
+    lxc) lxc-stop -P "$LXCPATH" -n sysboot -t 180 ;;
+  esac
+}
+
+show_log() { # DIR: the tail of the console's and LXC's logs
+  local f
+  for f in "$1/console.log" "$1/lxc.log"; do
+    [ ! -s "$f" ] || { echo "--- $f"; tail -n 30 "$f" | tr -d '\r'; } >&2
+  done
+}
+
+boot_one() { # RUNTIME ROUND
+  local rt=$1 r=$2 d=$WORK/$1-$2 t0 bs st failed pid cg mem peak t1 ss
+  mkdir -p "$d"
+  tests/vm/rootfs-overlay.sh mount "$LOWER" "$d/rootfs"
+  prepare_ct "$rt" "$d"
+  # cold caches for each boot: the page cache of the rootfs stays charged to
+  # the cgroup that read it first (then to its parent), so the second boot
+  # would otherwise find it there, faster and uncharged
+  sync
+  echo 3 > /proc/sys/vm/drop_caches
+  echo "# round $r: $rt: booting" >&2
+  t0=$(now)
+  start_ct "$rt" "$d" || { show_log "$d"; die "$rt did not start"; }
+  # systemctl needs systemd's bus: its socket comes some seconds into the boot
+  wait_for "$BOOT_TIMEOUT" in_ct "$rt" test -S /run/systemd/private ||
+    { show_log "$d"; die "$rt: no systemd bus after $BOOT_TIMEOUT s"; }
+  st=$(in_ct "$rt" timeout "$BOOT_TIMEOUT" systemctl is-system-running --wait 2>&1 | tail -n 1) || true
+  bs=$(since "$t0")
+  failed=$(in_ct "$rt" systemctl --failed --no-legend --plain 2>&1 | awk '{print $1}' | paste -sd ' ')
+  echo "# round $r: $rt: $st after $bs s; failed units: ${failed:-none}" >&2
+  echo "$failed" > "$d/failed"
+  pid=$(init_pid "$rt")
+  cg=$(ct_cgroup "$pid")
+  if [ -z "$cg" ] || [ "$cg" = / ]; then die "$rt: no cgroup of its own for pid $pid"; fi
+  sleep "$SETTLE"
+  mem=$(cat "/sys/fs/cgroup$cg/memory.current")
+  peak=$(cat "/sys/fs/cgroup$cg/memory.peak" 2> /dev/null || echo -)
+  echo "# round $r: $rt: cgroup $cg memory.current $mem memory.peak $peak" >&2
+  cp "/sys/fs/cgroup$cg/memory.stat" "$d/memory.stat.raw"
+  grep -E '^(anon|file|kernel|shmem|slab|sock) ' "$d/memory.stat.raw" | paste -sd ' ' > "$d/memory.stat"
+  echo "#   memory.stat: $(cat "$d/memory.stat")" >&2
+  t1=$(now)
+  stop_ct "$rt" "$d" || die "$rt: stop failed"
+  ss=$(since "$t1")
+  wait_for 30 sh -c "! kill -0 $pid" || die "$rt: init $pid still there after stop"
+  wait_for 30 test ! -e "/sys/fs/cgroup$cg" || die "$rt: cgroup $cg still there after stop"
+  case $rt in
+    casca) [ "$(cat "$d/exit")" = 0 ] || die "casca: run exited $(cat "$d/exit")" ;;
+    lxc) [ -z "$(lxc-ls -P "$LXCPATH" --running)" ] || die "lxc: still running after lxc-stop" ;;
+  esac
+  echo "# round $r: $rt: stopped in $ss s, init and cgroup gone" >&2
+  tests/vm/rootfs-overlay.sh umount "$d/rootfs"
+  rm -rf "${LXCPATH:?}/sysboot"
+  echo "$rt $r $bs $st $mem $peak $ss $(awk '{ v[$1] = $2 }
+    END { printf "%d %d %d %d", v["anon"], v["file"], v["kernel"], v["shmem"] }' "$d/memory.stat.raw")" \
+    >> "$RESULTS"
+}
+
+uname_r=$(uname -r)
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+for r in $(seq "$ROUNDS"); do
+  # interleaved, and alternating which goes first
+  if [ $((r % 2)) = 1 ]; then order="casca lxc"; else order="lxc casca"; fi
+  [ -z "${SYSBOOT_ONLY:-}" ] || order=$SYSBOOT_ONLY
+  for rt in $order; do boot_one "$rt" "$r"; done
+done
+
+[ -z "${SYSBOOT_ONLY:-}" ] || exit 0
+# runtime round boot-s state memory.current memory.peak stop-s anon file kernel shmem
+cp "$RESULTS" "$OUT/system-boot.raw"
+python3 - "$RESULTS" "$started" "$uname_r" "$("$CASCA" --version | head -n 1)" \
+  "$(lxc-start --version)" "$SETTLE" "$WORK" << 'PY' | tee "$OUT/system-boot.md"
+import statistics, sys
+path, started, kernel, casca_v, lxc_v, settle, work = sys.argv[1:8]
+rows = [l.split() for l in open(path)]
+by = {"casca": [], "lxc": []}
+for rt, r, bs, st, mem, peak, ss, anon, file, kern, shmem in rows:
+    by[rt].append(dict(r=int(r), boot=float(bs), state=st, mem=int(mem),
+                       peak=None if peak == "-" else int(peak), stop=float(ss),
+                       anon=int(anon), file=int(file), kernel=int(kern), shmem=int(shmem)))
+mib = lambda b: "%.1f MiB" % (b / 1048576)
+def med(rt, k):
+    v = [x[k] for x in by[rt] if x[k] is not None]
+    return statistics.median(v) if v else None
+def failed(rt, r):
+    try:
+        return open("%s/%s-%d/failed" % (work, rt, r)).read().strip() or "none"
+    except OSError:
+        return "?"
+print("System container boot of %s: VM guest (QEMU TCG, 2 vCPUs, 2G), kernel %s; %s, LXC %s; "
+      "%d rounds, casca and LXC one at a time, interleaved; memory after %s s idle."
+      % (started, kernel, casca_v, lxc_v, len(by["casca"]), settle))
+print()
+print("| round | boot casca | boot LXC | ratio | memory.current casca | LXC | ratio "
+      "| memory.peak casca | LXC | state casca / LXC | stop casca / LXC |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+def line(label, c, l):
+    pk = lambda x: mib(x) if x is not None else "-"
+    print("| %s | %.1f s | %.1f s | %.2f | %s | %s | %.3f | %s | %s | %s / %s | %.1f s / %.1f s |"
+          % (label, c["boot"], l["boot"], c["boot"] / l["boot"], mib(c["mem"]), mib(l["mem"]),
+             c["mem"] / l["mem"], pk(c["peak"]), pk(l["peak"]), c["state"], l["state"],
+             c["stop"], l["stop"]))
+m = {rt: {k: med(rt, k) for k in ("boot", "mem", "peak", "stop", "anon", "file", "kernel", "shmem")}
+     for rt in by}
+for rt in m:
+    m[rt]["state"] = "/".join(sorted(set(x["state"] for x in by[rt])))
+line("median", m["casca"], m["lxc"])
+for c, l in zip(sorted(by["casca"], key=lambda x: x["r"]), sorted(by["lxc"], key=lambda x: x["r"])):
+    line(str(c["r"]), c, l)
+print()
+print("memory.stat of the idle container (median): anon / file (of which shmem: the tmpfs of /run, "
+      "/tmp, the rootfs copy's upper layer...) / kernel")
+print()
+print("| | anon | file | shmem | kernel |")
+print("| --- | --- | --- | --- | --- |")
+for rt, name in (("casca", "casca"), ("lxc", "LXC")):
+    print("| %s | %s | %s | %s | %s |" % (name, mib(m[rt]["anon"]), mib(m[rt]["file"]),
+                                         mib(m[rt]["shmem"]), mib(m[rt]["kernel"])))
+for rt in by:
+    for x in by[rt]:
+        if x["state"] != "running":
+            print("\n%s round %d: %s, failed units: %s" % (rt, x["r"], x["state"], failed(rt, x["r"])))
+PY
