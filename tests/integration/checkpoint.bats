@@ -358,6 +358,13 @@ run_counter() {
   assert_output --partial "--bundle DIR"
 }
 
+@test "restore takes runc's -no-subreaper with one dash (as containerd's runc shim passes it, through go-runc)" {
+  # past the options: it fails on the bundle with no config.json, not with the usage
+  run casca restore -d --image-path "$BATS_TEST_TMPDIR/none" -no-subreaper --bundle "$BATS_TEST_TMPDIR" x
+  assert_failure
+  assert_output "casca: config \`$BATS_TEST_TMPDIR/config.json\`: no such file"
+}
+
 @test "features: checkpoint support is reported as criu's presence" {
   run casca features
   assert_success
