@@ -168,7 +168,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
                 "                             the foreground is not supported yet)\n"
                 "  --pid-file FILE            write the restored init's pid to FILE\n"
                 "  --console-socket PATH      refused: terminal containers are not supported\n"
-                "  --no-subreaper             accepted (casca never becomes a subreaper)\n"
+                "  --no-subreaper             accepted (casca never becomes a subreaper;\n"
+                "                             also -no-subreaper, as containerd's shim writes it)\n"
                 "  --no-pivot                 accepted (criu sets the root up itself)\n" CRIU_HELP;
         static const struct option opts[] = {
                 {"bundle", required_argument, NULL, 'b'},
@@ -185,6 +186,13 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
         struct casca_error *err = NULL;
         bool detach = false;
         int c, idx;
+
+        /* go-runc (containerd's runc shim) writes this one with one dash, as
+         * runc's urfave/cli takes it; getopt_long would read -n -o ... */
+        static char no_subreaper[] = "--no-subreaper";
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strcmp(argv[i], "-no-subreaper") == 0)
+                        argv[i] = no_subreaper;
 
         while ((c = next_opt(cli, argc, argv, "+b:dh", opts, usage, &idx)) != -1) {
                 if (c == CLI_HELP_DONE)

@@ -115,6 +115,50 @@ static bool is_bind(const struct casca_mount *m)
         return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
 
+/* dest lies below dir (both absolute, normalised; "/" is below nothing). */
+static bool dest_below(const char *dest, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        while (n > 0 && dir[n - 1] == '/')
+                n--;
+        return n > 0 && strncmp(dest, dir, n) == 0 && dest[n] == '/';
+}
+
+/* The config's mount targets exist in the rootfs before criu restores, as
+ * runc's prepareCriuRestoreMounts makes them: criu mounts at the dumped paths
+ * and makes none.  `create` made the missing ones in the rootfs it had; a
+ * restore can have another (containerd's restore makes a new snapshot of the
+ * image, where ctr's spec's /run is missing).  A target under a tmpfs of the
+ * config is the tmpfs's, not the rootfs's (/dev/pts, /dev/shm). */
+static int make_mount_targets(const struct casca_config *cfg, const char *rootfs,
+                              struct casca_error **err)
+{
+        _cleanup_close_ int root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (root_fd < 0)
+                return casca_error_set(err, errno, "rootfs `%s`", rootfs);
+        for (size_t i = 0; i < cfg->n_mounts; i++) {
+                const struct casca_mount *m = &cfg->mounts[i];
+                _cleanup_close_ int fd = -1;
+                bool dir = true, in_tmpfs = false;
+                struct stat st;
+
+                for (size_t j = 0; j < i && !in_tmpfs; j++)
+                        in_tmpfs = cfg->mounts[j].type &&
+                                   strcmp(cfg->mounts[j].type, "tmpfs") == 0 &&
+                                   dest_below(m->destination, cfg->mounts[j].destination);
+                if (in_tmpfs)
+                        continue;
+                if (is_bind(m) && m->source && stat(m->source, &st) == 0)
+                        dir = S_ISDIR(st.st_mode);
+                fd = casca_fs_ensure_in_root(root_fd, m->destination, dir, err);
+                if (fd < 0)
+                        return casca_error_prefix(err, "mount target `%s`", m->destination);
+        }
+        return 0;
+}
+
 static int check_mode(const char *mode, struct casca_error **err)
 {
         static const char *const modes[] = {"soft", "full", "strict", "ignore"};
@@ -455,6 +499,14 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
 
         add_common(&a, "dump", images, work, o);
         args_add(&a, "--tree=%d", (int)h.st->pid);
+        /* A paused container (containerd's `ctr containers checkpoint` pauses
+         * before it checkpoints): criu must know its cgroup is frozen, as runc
+         * tells it.  Without, criu seizes the tasks but the parasite it starts
+         * in them goes back into the cgroup v2 freezer trap, and criu waits for
+         * it forever (criu-dump stuck after "Parasite syscall_ip").  With it,
+         * criu works through the freezer and leaves the cgroup frozen. */
+        if (h.status == CASCA_STATUS_PAUSED && h.st->cgroup_path)
+                args_add(&a, "--freeze-cgroup=%s%s", casca_cgroup_mountpoint(), h.st->cgroup_path);
         if (o->leave_running)
                 args_add(&a, "--leave-running");
         for (size_t i = 0; i < cfg->n_mounts; i++)
@@ -788,6 +840,9 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
                 goto fail;
         }
         made_root = true;
+        r = make_mount_targets(c.b.cfg, c.b.rootfs, err);
+        if (r < 0)
+                goto fail;
 
         add_common(&a, "restore", c.images, c.work, o);
         args_add(&a, "--root=%s", root_dir);

@@ -7,8 +7,8 @@
 # "slice:prefix:name", as the kubelet's "kubepods-...-podUID.slice:
 # cri-containerd:ID").  Each test checks the container's cgroup is the scope
 # systemd knows, its limits are in the scope, what the engine calls casca
-# for on a running container works, and that nothing (unit, casca state) is
-# left.  Needs systemd as pid 1: runs in the vm-systemd lane
+# for on a running container works (checkpoint and restore included), and
+# that nothing (unit, casca state) is left.  Needs systemd as pid 1: runs in the vm-systemd lane
 # (tests/vm/systemd-lane.sh), skips elsewhere.  Engine setups as in
 # podman.bats and containerd.bats (helpers/engines.bash).
 # bats file_tags=systemd
@@ -203,3 +203,79 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   assert_failure
 }
 
+
+@test "containerd runc shim with SystemdCgroup: ctr containers checkpoint --task and restore --live through casca; the counter goes on in its scope; rm leaves nothing" {
+  need_criu_program
+  R=$D/casca
+  DATA=$BATS_TEST_TMPDIR/data
+  mkdir -p "$DATA"
+  # containerd 1.6 checkpoints a container made from an image only (the
+  # checkpoint names it, the restore makes its snapshot from it): an OCI
+  # archive of the busybox rootfs, imported
+  img=localhost/casca-ctr-busybox:1 cp=localhost/casca-ctr-checkpoint:1
+  oci_archive "$img" "$BATS_TEST_TMPDIR/img.tar"
+  ctr image import "$BATS_TEST_TMPDIR/img.tar"
+  unit=cri-containerd-cc1.scope
+  cg=/ctrtest.slice/$SLICE/$unit
+  ctr run -d --runc-binary "$CASCA" --runc-root "$R" --runc-systemd-cgroup \
+    --cgroup="$SLICE:cri-containerd:cc1" --memory-limit=$((64 << 20)) \
+    --mount "type=bind,src=$DATA,dst=/data,options=rbind:rw" "$img" cc1 \
+    sh -c 'exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i + 1)); echo $i >> /data/log; usleep 100000; done'
+  wait_until has_lines 3
+  before=$(wc -l < "$DATA/log")
+
+  # ctr pauses the task, the shim runs casca checkpoint --leave-running into
+  # the checkpoint image, ctr resumes: it goes on
+  run ctr containers checkpoint --task cc1 "$cp"
+  assert_success
+  run ctr image ls -q
+  assert_output --partial "$cp"
+  assert task_is cc1 RUNNING
+  assert_equal "$(cat "$CG$cg/cgroup.freeze")" 0
+  wait_until has_lines $((before + 3))
+
+  ctr task kill -s SIGKILL cc1
+  wait_until task_is cc1 STOPPED
+  ctr task rm cc1
+  ctr containers rm cc1
+  at=$(wc -l < "$DATA/log")
+  sleep 0.5
+  assert_equal "$(wc -l < "$DATA/log")" "$at"
+  assert no_unit "$unit"
+  run "$CASCA" --root "$R/default" state cc1
+  assert_failure
+
+  # a new container from the checkpoint (its spec, runtime options and
+  # image), its task restored by the shim (casca restore)
+  run ctr containers restore --live cc1 "$cp"
+  assert_success
+  assert task_is cc1 RUNNING
+  pid=$(ctr task ls | awk '$1 == "cc1" { print $2 }')
+  run "$CASCA" --root "$R/default" state cc1
+  assert_success
+  assert_output --partial '"status": "running"'
+  assert_output --partial "\"pid\": $pid"
+  assert_equal "$(cgroup_of "$pid")" "$cg"
+  assert_equal "$(prop "$unit" ActiveState)" active
+  assert_equal "$(prop "$unit" MemoryMax)" 67108864
+  assert_equal "$(cat "$CG$cg/memory.max")" 67108864
+  # the counter goes on from where the checkpoint took it (after $before,
+  # at most $at), not from 1, and counts on without a gap
+  wait_until has_lines $((at + 3))
+  run awk -v at="$at" -v b="$before" '
+    NR <= at { if ($1 != NR) { print "line " NR " is " $1; bad = 1 } next }
+    NR == at + 1 { v = $1; if (v <= b || v > at + 1) { print "restored at " v ", not in " b + 1 ".." at + 1; bad = 1 } next }
+    $1 != v + NR - at - 1 { print "line " NR " is " $1; bad = 1 }
+    END { exit bad }' "$DATA/log"
+  assert_success
+
+  ctr task kill -s SIGKILL cc1
+  wait_until task_is cc1 STOPPED
+  ctr task rm cc1
+  ctr containers rm cc1
+  ctr image rm "$cp" "$img"
+  assert no_unit "$unit"
+  assert [ ! -e "$CG$cg" ]
+  run "$CASCA" --root "$R/default" state cc1
+  assert_failure
+}

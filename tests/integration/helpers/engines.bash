@@ -108,6 +108,34 @@ busybox_tar() {
   tar -C "$(busybox_template)" -c .
 }
 
+# oci_blob DIR FILE: moves FILE into the OCI layout DIR's blobs by its
+# sha256; prints "DIGEST SIZE".
+oci_blob() {
+  local sum size
+  sum=$(sha256sum < "$2") && sum=${sum%% *} || return
+  size=$(stat -c %s "$2") || return
+  mkdir -p "$1/blobs/sha256" && mv "$2" "$1/blobs/sha256/$sum" || return
+  echo "sha256:$sum $size"
+}
+
+# oci_archive NAME OUT: writes OUT, an OCI image layout tarball (what `ctr
+# image import` takes; no registry needed) of one image named NAME: one
+# layer, the busybox rootfs (busybox_tar), for this machine's architecture.
+oci_archive() {
+  local name=$1 out=$2 d layer cfg man arch
+  d=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/oci.XXXXXX") || return
+  busybox_tar > "$d/t" && read -r -a layer <<< "$(oci_blob "$d" "$d/t")" && [ "${#layer[@]}" = 2 ] || return 1
+  arch=$(dpkg --print-architecture) || return
+  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+    "$arch" "${layer[0]}" > "$d/t" && read -r -a cfg <<< "$(oci_blob "$d" "$d/t")" && [ "${#cfg[@]}" = 2 ] || return 1
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+    "${cfg[@]}" "${layer[@]}" > "$d/t" && read -r -a man <<< "$(oci_blob "$d" "$d/t")" && [ "${#man[@]}" = 2 ] || return 1
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+    "${man[@]}" "$name" "${name##*:}" > "$d/index.json" || return
+  echo '{"imageLayoutVersion":"1.0.0"}' > "$d/oci-layout"
+  tar -C "$d" -cf "$out" oci-layout index.json blobs && rm -rf "$d"
+}
+
 # Mounts whose source or target lies under DIR, one mountinfo line each.
 mounts_under() {
   grep -F " $1/" /proc/self/mountinfo || true
@@ -165,8 +193,35 @@ containerd_stop() {
   umount_under "$1"
 }
 
-# ctr ARG...: ctr on containerd_start's containerd in $D.
-ctr() { command ctr --address "$D/containerd.sock" "$@"; }
+# ctr ARG...: ctr on containerd_start's containerd in $D, under a timeout
+# (CTR_TIMEOUT, 120 s: a ctr call, and the teardown's after it, once held a
+# guest for 20 minutes); when it runs out, shows what ctr, the shims, casca
+# and criu wait in (ctr_hung_report).
+ctr() {
+  local rc=0
+  # the program: timeout runs no function
+  timeout "${CTR_TIMEOUT:-120}" ctr --address "$D/containerd.sock" "$@" || rc=$?
+  [ "$rc" != 124 ] || ctr_hung_report "$*" >&2
+  return "$rc"
+}
+
+# ctr_hung_report WHAT: ps, wchan and kernel stack of every ctr, shim, casca
+# and criu process, the tails of the criu logs under $D and /tmp, and of
+# containerd's log.
+ctr_hung_report() {
+  local p f
+  echo "ctr $1: timed out; what waits:"
+  for p in $(pgrep -f 'ctr|containerd-shim|casca|criu'); do
+    ps -o pid=,ppid=,stat=,wchan:32=,args= -p "$p" || continue
+    sed 's/^/    /' "/proc/$p/stack" 2> /dev/null || true
+  done
+  while IFS= read -r f; do
+    echo "--- $f"
+    tail -n 15 "$f"
+  done < <(find "$D" /tmp /run/containerd -name '*dump*.log' -o -name '*restore*.log' 2> /dev/null)
+  echo "--- containerd.log"
+  tail -n 30 "$D/containerd.log"
+}
 
 # ctr_run [OPTION...] ID CMD...: ctr run through casca (state under $R)
 # on the rootfs $ROOTFS; an option with a value is written --opt=value.
