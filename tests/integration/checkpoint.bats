@@ -473,3 +473,28 @@ run_counter() {
   assert_success
   assert_output --regexp '^fd 0 on [0-9]+: inside'$'\n''/dev/null$'
 }
+
+@test "runc's options reach criu: --tcp-established, --file-locks, --ext-unix-sk, --shell-job, --manage-cgroups-mode (a stand-in criu records its argv)" {
+  # a script bound over /usr/sbin/criu in a private mount namespace records
+  # what casca runs, then fails as criu would: the container stays as it was
+  [ -e /usr/sbin/criu ] || skip "needs /usr/sbin/criu to bind the stand-in over (make deps)"
+  make_bundle
+  args sleep 100
+  casca run -d --bundle "$BUNDLE" "$(cid)"
+  fake=$BATS_TEST_TMPDIR/criu
+  printf '#!/bin/sh\necho "$@" >> %s/argv\necho "Error (stand-in): no dump" >> %s/dump.log\nexit 1\n' \
+    "$BATS_TEST_TMPDIR" "$WORK" > "$fake"
+  chmod 0755 "$fake"
+  mkdir -p "$WORK"
+  run unshare -m --propagation private sh -c "mount --bind '$fake' /usr/sbin/criu && \
+    '$CASCA' --root '$STATE_ROOT' checkpoint --image-path '$IMG' --work-path '$WORK' \
+      --tcp-established --file-locks --ext-unix-sk --shell-job --manage-cgroups-mode full '$(cid)'"
+  assert_failure
+  assert_output --partial "Error (stand-in): no dump"
+  run cat "$BATS_TEST_TMPDIR/argv"
+  assert_output --regexp "^dump .*--images-dir=$IMG .*--work-dir=$WORK .*--manage-cgroups=full --tcp-established --file-locks --ext-unix-sk --shell-job"
+  # a failed dump leaves the container running
+  run casca state "$(cid)"
+  assert_output --partial '"status": "running"'
+  casca delete --force "$(cid)"
+}
