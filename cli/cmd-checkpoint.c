@@ -20,13 +20,13 @@ enum {
         OPT_CONSOLE,
         OPT_NO_SUBREAPER,
         OPT_NO_PIVOT,
+        OPT_PRE_DUMP,
+        OPT_PARENT,
         OPT_REFUSED, /* the flag's name is in the option table's name */
 };
 
 #define REFUSED_OPTS                                                                               \
-        {"pre-dump", no_argument, NULL, OPT_REFUSED},                                              \
-                {"parent-path", required_argument, NULL, OPT_REFUSED},                             \
-                {"lazy-pages", no_argument, NULL, OPT_REFUSED},                                    \
+        {"lazy-pages", no_argument, NULL, OPT_REFUSED},                                            \
                 {"page-server", required_argument, NULL, OPT_REFUSED},                             \
                 {"status-fd", required_argument, NULL, OPT_REFUSED},                               \
                 {"auto-dedup", no_argument, NULL, OPT_REFUSED},                                    \
@@ -59,7 +59,7 @@ enum {
         "  --shell-job                a process started from a shell (its session)\n"              \
         "  --manage-cgroups-mode M    soft (default), full, strict or ignore\n"                    \
         "  -h, --help                 this help\n\n"                                               \
-        "Refused (not implemented): --pre-dump, --parent-path, --lazy-pages,\n"                    \
+        "Refused (not implemented): --lazy-pages,\n"                                               \
         "--page-server, --status-fd, --auto-dedup, --empty-ns, --tcp-skip-in-flight,\n"            \
         "--link-remap, --lsm-profile, --lsm-mount-context.\n"
 
@@ -125,10 +125,16 @@ int cmd_checkpoint(struct cli *cli, int argc, char **argv)
                 "Checkpoint a running container with CRIU: its processes are dumped into the\n"
                 "image directory and stopped (the container's state becomes \"stopped\"),\n"
                 "unless --leave-running.  `casca restore` brings them back.\n\n"
-                "  --leave-running            the container keeps running after the "
-                "dump\n" CRIU_HELP;
+                "  --leave-running            the container keeps running after the dump\n"
+                "  --pre-dump                 dump only the memory, into --image-path, and\n"
+                "                             track what changes after (the container runs on)\n"
+                "  --parent-path DIR          the pre-dump this dump builds on (relative to\n"
+                "                             --image-path, e.g. ../pre): only changed "
+                "pages\n" CRIU_HELP;
         static const struct option opts[] = {
                 {"leave-running", no_argument, NULL, OPT_LEAVE},
+                {"pre-dump", no_argument, NULL, OPT_PRE_DUMP},
+                {"parent-path", required_argument, NULL, OPT_PARENT},
                 CRIU_OPTS,
                 REFUSED_OPTS,
                 {NULL, 0, NULL, 0},
@@ -146,6 +152,10 @@ int cmd_checkpoint(struct cli *cli, int argc, char **argv)
                         return refuse(cli, opts, idx);
                 if (c == OPT_LEAVE)
                         o.leave_running = true;
+                else if (c == OPT_PRE_DUMP)
+                        o.pre_dump = true;
+                else if (c == OPT_PARENT)
+                        o.parent_path = optarg;
                 else
                         common_opt(c, &o);
         }
@@ -178,6 +188,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
                 {"console-socket", required_argument, NULL, OPT_CONSOLE},
                 {"no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER},
                 {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
+                {"pre-dump", no_argument, NULL, OPT_REFUSED},
+                {"parent-path", required_argument, NULL, OPT_REFUSED},
                 CRIU_OPTS,
                 REFUSED_OPTS,
                 {NULL, 0, NULL, 0},

@@ -227,6 +227,8 @@ struct casca_criu_options {
         const char *work_path;           /* --work-path; NULL: the image path */
         const char *manage_cgroups_mode; /* soft (NULL), full, strict, ignore */
         bool leave_running;              /* checkpoint: the container keeps running */
+        bool pre_dump;                   /* checkpoint: memory only, tracked after; runs on */
+        const char *parent_path;         /* checkpoint: the pre-dump it builds on (relative) */
         bool tcp_established, file_locks, ext_unix_sk, shell_job;
 };
 /* Is criu (/usr/sbin/criu) there to run? */

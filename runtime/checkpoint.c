@@ -497,8 +497,15 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto out;
 
-        add_common(&a, "dump", images, work, o);
+        /* runc's --pre-dump: criu's pre-dump (the memory, with the kernel's
+         * soft-dirty tracking started; the tree runs on); --parent-path: the
+         * dump after takes only the pages changed since that pre-dump */
+        add_common(&a, o->pre_dump ? "pre-dump" : "dump", images, work, o);
         args_add(&a, "--tree=%d", (int)h.st->pid);
+        if (o->pre_dump || o->parent_path)
+                args_add(&a, "--track-mem");
+        if (o->parent_path)
+                args_add(&a, "--prev-images-dir=%s", o->parent_path);
         /* A paused container (containerd's `ctr containers checkpoint` pauses
          * before it checkpoints): criu must know its cgroup is frozen, as runc
          * tells it.  Without, criu seizes the tasks but the parasite it starts
@@ -507,7 +514,7 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
          * criu works through the freezer and leaves the cgroup frozen. */
         if (h.status == CASCA_STATUS_PAUSED && h.st->cgroup_path)
                 args_add(&a, "--freeze-cgroup=%s%s", casca_cgroup_mountpoint(), h.st->cgroup_path);
-        if (o->leave_running)
+        if (o->leave_running && !o->pre_dump)
                 args_add(&a, "--leave-running");
         for (size_t i = 0; i < cfg->n_mounts; i++)
                 if (is_bind(&cfg->mounts[i]))
@@ -519,12 +526,13 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
         r = add_net_dump(&a, ctx, cfg, id, h.st->pid, images, err);
         if (r < 0)
                 goto out;
-        r = run_criu(&a, "dump", work, &run, err);
+        r = run_criu(&a, o->pre_dump ? "pre-dump" : "dump", work, &run, err);
         if (r < 0)
                 casca_error_prefix(err, "container `%s`", id);
         else
-                casca_log(ctx, CASCA_LOG_DEBUG, "container %s checkpointed to %s%s", id, images,
-                          o->leave_running ? " (left running)" : "");
+                casca_log(ctx, CASCA_LOG_DEBUG, "container %s %s to %s%s", id,
+                          o->pre_dump ? "pre-dumped" : "checkpointed", images,
+                          o->leave_running || o->pre_dump ? " (left running)" : "");
 out:
         args_free(&a);
         casca_handle_close(&h);

@@ -96,6 +96,22 @@ run_counter() {
   wait_until has_lines 3
 }
 
+# checkpoint_runs_on OPTION...: `casca checkpoint OPTION... $ID` succeeds
+# and the container runs on: running, the same init, the counter counting
+# on without a gap.
+checkpoint_runs_on() {
+  local pid at
+  pid=$(state_field "$ID" pid)
+  run casca checkpoint "$@" "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" running
+  assert_equal "$(state_field "$ID" pid)" "$pid"
+  at=$(wc -l < "$DATA/log")
+  wait_until has_lines $((at + 3))
+  run log_is_one_count
+  assert_success
+}
+
 # bats test_tags=vm
 @test "checkpoint and restore: the counter goes on from where it was" {
   need_criu
@@ -154,20 +170,41 @@ run_counter() {
 @test "checkpoint --leave-running: the container goes on, the images are written" {
   need_criu
   run_counter
-  pid=$(state_field "$ID" pid)
-  run casca checkpoint --leave-running --image-path "$IMG" "$ID"
-  assert_success
-  assert_equal "$(state_field "$ID" status)" running
-  assert_equal "$(state_field "$ID" pid)" "$pid"
-  at=$(wc -l < "$DATA/log")
-  wait_until has_lines $((at + 3))
-  run log_is_one_count
-  assert_success
+  checkpoint_runs_on --leave-running --image-path "$IMG"
   for f in inventory.img pstree.img descriptors.json; do
     [ -s "$IMG/$f" ] || fail "no $f in the image dir: $(ls "$IMG")"
   done
   # the dump log is in the image dir (no --work-path)
   grep -q "Dumping finished successfully" "$IMG/dump.log"
+  run casca delete --force "$ID"
+  assert_success
+}
+
+# bats test_tags=vm
+@test "checkpoint --pre-dump, then --parent-path: the container runs on after the pre-dump, the dump takes only what changed, restore goes on" {
+  need_criu
+  run_counter
+  checkpoint_runs_on --pre-dump --image-path "$IMG/pre"
+  grep -q "Pre-dumping finished successfully" "$IMG/pre/pre-dump.log" || fail "no pre-dump log: $(ls "$IMG/pre")"
+  ls "$IMG/pre"/pages-*.img > /dev/null || fail "no pages in the pre-dump: $(ls "$IMG/pre")"
+  run casca checkpoint --parent-path ../pre --image-path "$IMG/final" "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" stopped
+  # criu links the final images to their parent and writes only the pages
+  # changed since (a counter in sh changes few)
+  assert_equal "$(readlink "$IMG/final/parent")" ../pre
+  pre=$(cat "$IMG/pre"/pages-*.img | wc -c)
+  final=$(cat "$IMG/final"/pages-*.img | wc -c)
+  [ "$final" -lt "$pre" ] || fail "the dump wrote $final bytes of pages, the pre-dump $pre: not only the changed ones"
+  at=$(wc -l < "$DATA/log")
+  run casca delete "$ID"
+  assert_success
+  run_bg restore -d --image-path "$IMG/final" --bundle "$BUNDLE" "$ID"
+  assert_success
+  assert_equal "$(state_field "$ID" status)" running
+  wait_until has_lines $((at + 3))
+  run log_is_one_count
+  assert_success
   run casca delete --force "$ID"
   assert_success
 }
@@ -397,14 +434,16 @@ run_counter() {
 }
 
 @test "refused options are named" {
-  for opt in --pre-dump --lazy-pages --auto-dedup "--parent-path=x" "--page-server=x:1" "--empty-ns=network"; do
+  for opt in --lazy-pages --auto-dedup "--page-server=x:1" "--empty-ns=network"; do
     run casca checkpoint "$opt" x
     assert_failure
     assert_output "casca: checkpoint: ${opt%%=*} is not supported"
   done
-  run casca restore --lazy-pages -d x
-  assert_failure
-  assert_output "casca: restore: --lazy-pages is not supported"
+  for opt in --lazy-pages --pre-dump "--parent-path=x"; do
+    run casca restore "$opt" -d x
+    assert_failure
+    assert_output "casca: restore: ${opt%%=*} is not supported"
+  done
   run casca restore --image-path "$IMG" x
   assert_failure
   assert_output "casca: restore: in the foreground (without --detach) is not supported yet: pass --detach"
@@ -474,7 +513,7 @@ run_counter() {
   assert_output --regexp '^fd 0 on [0-9]+: inside'$'\n''/dev/null$'
 }
 
-@test "runc's options reach criu: --tcp-established, --file-locks, --ext-unix-sk, --shell-job, --manage-cgroups-mode (a stand-in criu records its argv)" {
+@test "runc's options reach criu: --tcp-established, --file-locks, --ext-unix-sk, --shell-job, --manage-cgroups-mode, --pre-dump, --parent-path (a stand-in criu records its argv)" {
   # a script bound over /usr/sbin/criu in a private mount namespace records
   # what casca runs, then fails as criu would: the container stays as it was
   [ -e /usr/sbin/criu ] || skip "needs /usr/sbin/criu to bind the stand-in over (make deps)"
@@ -493,6 +532,17 @@ run_counter() {
   assert_output --partial "Error (stand-in): no dump"
   run cat "$BATS_TEST_TMPDIR/argv"
   assert_output --regexp "^dump .*--images-dir=$IMG .*--work-dir=$WORK .*--manage-cgroups=full --tcp-established --file-locks --ext-unix-sk --shell-job"
+  # --pre-dump is criu's pre-dump with memory tracking; --parent-path its
+  # --prev-images-dir (and tracking again)
+  rm "$BATS_TEST_TMPDIR/argv"
+  for opts in "--pre-dump" "--parent-path ../pre"; do
+    run unshare -m --propagation private sh -c "mount --bind '$fake' /usr/sbin/criu && \
+      '$CASCA' --root '$STATE_ROOT' checkpoint --image-path '$IMG' --work-path '$WORK' $opts '$(cid)'"
+    assert_failure
+  done
+  run cat "$BATS_TEST_TMPDIR/argv"
+  assert_line -n 0 --regexp "^pre-dump .* --track-mem( |$)"
+  assert_line -n 1 --regexp "^dump .* --track-mem --prev-images-dir=\.\./pre( |$)"
   # a failed dump leaves the container running
   run casca state "$(cid)"
   assert_output --partial '"status": "running"'
