@@ -172,15 +172,6 @@ static int check_mode(const char *mode, struct casca_error **err)
                                 mode);
 }
 
-/* casca.network is casca's to build: a new network namespace of the config
- * (create ignores casca.network for a namespace joined by path). */
-static bool net_build(const struct casca_config *cfg)
-{
-        const struct casca_namespace *ns = &cfg->linux_cfg.namespaces[CASCA_NS_NETWORK];
-
-        return cfg->network && ns->present && !ns->path;
-}
-
 /* What casca cannot checkpoint or restore yet, refused by name. */
 static int check_config(const struct casca_config *cfg, struct casca_error **err)
 {
@@ -190,7 +181,7 @@ static int check_config(const struct casca_config *cfg, struct casca_error **err
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "linux.netDevices: checkpoint/restore of a container "
                                         "with host interfaces moved in is not supported");
-        if (net_build(cfg) && cfg->network->user_mode)
+        if (casca_config_builds_network(cfg) && cfg->network->user_mode)
                 return casca_error_setx(err, EOPNOTSUPP,
                                         "casca.network.mode: checkpoint/restore of a container "
                                         "with user-mode networking (pasta) is not supported yet");
@@ -405,7 +396,7 @@ static int add_net_dump(struct args *a, struct casca_context *ctx, const struct 
         struct stat st;
         int r;
 
-        if (!net_build(cfg))
+        if (!casca_config_builds_network(cfg))
                 return 0;
         root = casca_state_root_abs(ctx, err);
         if (!root)
@@ -828,7 +819,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         st.annotations = c.b.cfg->annotations;
         st.n_annotations = c.b.cfg->n_annotations;
         /* before it is made: delete (or the failure below) undoes it */
-        st.network = net_build(c.b.cfg);
+        st.network = casca_config_builds_network(c.b.cfg);
         r = casca_state_write(c.dir_fd, &st, err);
         if (r < 0)
                 goto fail;

@@ -318,6 +318,13 @@ static bool rec_attr_option(struct casca_mount *m, const char *o)
  * bind mount, which shares the filesystem, cannot set them. */
 #define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME | MS_I_VERSION)
 
+bool casca_config_builds_network(const struct casca_config *cfg)
+{
+        const struct casca_namespace *ns = &cfg->linux_cfg.namespaces[CASCA_NS_NETWORK];
+
+        return cfg->network && ns->present && !ns->path;
+}
+
 bool casca_mount_is_bind(const struct casca_mount *m)
 {
         if (m->type && strcmp(m->type, "bind") == 0)

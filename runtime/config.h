@@ -271,6 +271,10 @@ int casca_config_apply_mount_label(struct casca_config *cfg, struct casca_error 
 int casca_mount_parse_options(struct casca_mount *m, struct casca_error **err);
 /* type "bind", or a "bind"/"rbind" option. */
 bool casca_mount_is_bind(const struct casca_mount *m);
+/* casca.network is casca's to build: with a new network namespace of the
+ * config (casca.network is ignored for a namespace joined by path).  One
+ * rule for create, checkpoint/restore and the cloud-init seed. */
+bool casca_config_builds_network(const struct casca_config *cfg);
 
 /* Name tables shared by the parser, `features` and `spec`. */
 const char *casca_ns_type_name(enum casca_ns_type t); /* "pid", "network", ... */

@@ -643,10 +643,9 @@ static int check_config(struct create *c, struct casca_error **err)
         if (r < 0)
                 return r;
         if (c->b.cfg->cloud_init) {
-                const struct casca_namespace *net = &l->namespaces[CASCA_NS_NETWORK];
                 /* casca's own network: the one prepare_network() builds */
                 const char *casca_if =
-                        c->b.cfg->network && net->present && !net->path ? c->b.cfg->network->interface : NULL;
+                        casca_config_builds_network(c->b.cfg) ? c->b.cfg->network->interface : NULL;
 
                 r = casca_cloud_init_load(c->b.cfg->cloud_init, c->b.dir, c->id, c->b.cfg->hostname,
                                           casca_if, err);
@@ -919,7 +918,7 @@ static int prepare_network(struct create *c, struct casca_error **err)
         const struct casca_linux *l = &c->b.cfg->linux_cfg;
         const struct casca_namespace *net = &l->namespaces[CASCA_NS_NETWORK];
 
-        c->net_build = c->b.cfg->network && net->present && !net->path;
+        c->net_build = casca_config_builds_network(c->b.cfg);
         c->net_step = c->net_build || l->n_net_devices > 0;
         c->net_dumpable = c->net_build && c->b.cfg->network->user_mode && geteuid() != 0;
         if (c->b.cfg->network && !c->net_build)
