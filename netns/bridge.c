@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "util/cleanup.h"
 #include "netns/internal.h"
@@ -54,6 +55,17 @@ static int check_existing(struct casca_nl *nl, const struct casca_netconf *nc, i
         return 0;
 }
 
+int casca_bridge_add(struct casca_nl *nl, const char *name, struct casca_error **err)
+{
+        uint8_t mac[6];
+
+        if (getrandom(mac, sizeof(mac), 0) != (ssize_t)sizeof(mac))
+                return casca_error_set(err, errno ? errno : EIO, "bridge `%s`: random address",
+                                       name);
+        mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+        return casca_link_add(nl, name, "bridge", mac, err);
+}
+
 int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                         struct casca_error **err)
 {
@@ -79,7 +91,7 @@ int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
         }
         r = casca_link_get(nl, nc->bridge, &li);
         if (r == -ENODEV) {
-                r = casca_link_add(nl, nc->bridge, "bridge", err);
+                r = casca_bridge_add(nl, nc->bridge, err);
                 if (r < 0 && r != -EEXIST) /* EEXIST: a racing setup made it */
                         return r;
                 made = r == 0;

@@ -66,8 +66,9 @@ struct casca_link_info {
 
 /* -ENODEV when there is no such link. */
 int casca_link_get(struct casca_nl *nl, const char *name, struct casca_link_info *ret);
-/* Create a link of kind (e.g. "bridge", "dummy"); -EEXIST if the name is taken. */
-int casca_link_add(struct casca_nl *nl, const char *name, const char *kind,
+/* Create a link of kind (e.g. "bridge", "dummy") with address mac (NULL: the
+ * kernel's); -EEXIST if the name is taken. */
+int casca_link_add(struct casca_nl *nl, const char *name, const char *kind, const uint8_t *mac,
                    struct casca_error **err);
 /* A veth pair: host end `name` here, peer `peer_name` created directly in
  * peer_netns_fd (-1: here).  mtu 0: default; peer_mac NULL: random. */
@@ -111,6 +112,12 @@ int casca_route_add_default(struct casca_nl *nl, int index, const struct casca_i
 /* Make sure bridge `name` exists (create it if missing; a link of another kind
  * with that name is an error), carries the gateway addresses and is up.
  * Returns the ifindex. */
+/* Create bridge `name` with an address of its own (random, locally
+ * administered): the kernel then keeps it instead of following the lowest
+ * port's, which would change the gateway's MAC under the containers' ARP
+ * caches whenever a port with a lower one joined.  -EEXIST if the name is
+ * taken. */
+int casca_bridge_add(struct casca_nl *nl, const char *name, struct casca_error **err);
 int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                         struct casca_error **err);
 /* A named network's bridge (it must exist): its index. */

@@ -89,7 +89,7 @@ int casca_link_get(struct casca_nl *nl, const char *name, struct casca_link_info
         return 0;
 }
 
-int casca_link_add(struct casca_nl *nl, const char *name, const char *kind,
+int casca_link_add(struct casca_nl *nl, const char *name, const char *kind, const uint8_t *mac,
                    struct casca_error **err)
 {
         struct nlmsghdr *nlh = casca_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -98,6 +98,8 @@ int casca_link_add(struct casca_nl *nl, const char *name, const char *kind,
 
         put_ifinfo(nlh, 0);
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        if (mac)
+                mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
         info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
         mnl_attr_nest_end(nlh, info);

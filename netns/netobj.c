@@ -959,7 +959,7 @@ static int make_bridge(const struct casca_netdef *d, struct casca_error **err)
         r = casca_nl_open(NETLINK_ROUTE, -1, &nl, err);
         if (r < 0)
                 return r;
-        r = casca_link_add(nl, d->bridge, "bridge", err);
+        r = casca_bridge_add(nl, d->bridge, err);
         if (r == -EEXIST)
                 return casca_error_setx(err, EEXIST,
                                         "network `%s`: interface `%s` already exists (not made by "

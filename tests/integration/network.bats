@@ -43,6 +43,39 @@ load helpers/networld
   assert_equal "$(echo "$output" | grep -c '^[0-9]*: cv')" 2
 }
 
+# A bridge whose address the kernel picks follows its lowest port's.  When a
+# port with a lower one joins, the gateway's MAC changes under the
+# containers, whose ARP caches keep the old one for up to a minute: frames to
+# it, a port's address but no longer the bridge's, are not for the host, and
+# the gateway (its DNS, its NAT) goes silent for them.  (Seen as a named
+# network's DNS timing out after a third container joined.)  casca sets the
+# bridge's address when it makes it, so the kernel keeps it.
+@test "the bridge keeps its MAC when ports with lower ones join: the gateway stays reachable" {
+  echo '{"subnet":"10.88.0.0/24"}' | netcfg net
+  run setup_ct a net
+  assert_success
+  local mac
+  mac=$(ip netns exec "$H" cat /sys/class/net/casca0/address)
+  # 3: NET_ADDR_SET, an address the kernel keeps whatever the ports
+  run ip netns exec "$H" cat /sys/class/net/casca0/addr_assign_type
+  assert_output 3
+  # two ports with about the lowest unicast addresses there are, one after
+  # the other; the container learns the gateway's MAC between them
+  inhost ip link add low2 type veth peer name low2p
+  inhost ip link set low2 address 02:00:00:00:00:02 master casca0 up
+  run inns "$P-a" busybox ping -c 1 -W 2 10.88.0.1
+  assert_success
+  inhost ip link add low1 type veth peer name low1p
+  inhost ip link set low1 address 02:00:00:00:00:01 master casca0 up
+  run ip netns exec "$H" cat /sys/class/net/casca0/address
+  assert_output "$mac"
+  # the container's cached neighbour is still the gateway
+  run inns "$P-a" busybox ping -c 1 -W 2 10.88.0.1
+  assert_success
+  inhost ip link del low1
+  inhost ip link del low2
+}
+
 @test "MTU, MAC and interface name as configured" {
   netcfg net <<'EOF'
 {"subnet":"10.88.0.0/24","mtu":1400,"mac":"02:42:ac:11:00:99","interface":"net0"}

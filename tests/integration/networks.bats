@@ -122,6 +122,9 @@ assert_net_gone() {
   assert_output "[('back', '10.70.5.0/24', True, 1400), ('web', '10.90.0.0/24', False, 0)]"
   run inhost ip -o link show casca-back
   assert_output --partial "mtu 1400"
+  # an address of its own, which ports joining do not change (network.bats)
+  run ip netns exec "$H" cat /sys/class/net/casca-back/addr_assign_type
+  assert_output 3
 
   echo '{"name":"web"}' | netcfg web
   echo '{"name":"web","address":"10.90.0.40"}' | netcfg web40
@@ -364,8 +367,9 @@ dns_pid() { cat "$STATE/@networks/$1/dnsmasq.pid" 2>/dev/null; }
   run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/app.json" --id c --hostname cache1 \
     --netns "/run/netns/$P-c" --state "$STATE"
   assert_success
-  # (dnsmasq reads the new hosts file on inotify: a moment after the setup,
-  # which on a loaded machine was once more than 5 s: wait_until's default)
+  # (dnsmasq reads the new hosts file on inotify, a moment after the setup;
+  # a wait that once ran out here was the bridge's MAC changing under a's
+  # ARP cache as c's port joined: network.bats, "keeps its MAC")
   wait_until resolves_to "$P-a" cache1 10.92.0.4
   run resolve "$P-a" cache1
   assert_output 10.92.0.4
