@@ -85,7 +85,9 @@ CASCA_EXPORT const char *casca_default_state_root(void);
  * is a fork of it): unless it already runs from one, it re-executes itself
  * (same argv and environment) from a sealed memfd copy of /proc/self/exe, so
  * that no container can reach the binary on disk through /proc/<pid>/exe
- * (CVE-2019-5736).  Returns 0 when already sealed, < 0 on failure; a
+ * (CVE-2019-5736).  A binary the caller cannot write (a user running
+ * root's binary) is run as it is: no container of the caller's could write
+ * it.  Returns 0 when already sealed or not needed, < 0 on failure; a
  * successful re-exec does not return. */
 CASCA_EXPORT int casca_exec_sealed_self(char **argv, struct casca_error **err);
 CASCA_EXPORT bool casca_exe_is_sealed(void);

@@ -11,6 +11,9 @@
  * closes the second: /proc/<pid>/exe names a memfd that cannot be written,
  * grown or shrunk, never the file on disk.
  *
+ * Only when the caller could write the binary: a binary nobody in the
+ * containers can write needs no protection (casca_exec_sealed_self).
+ *
  * Why a copy rather than a read-only bind mount of the binary: it needs no
  * privilege (rootless works), leaves no mount behind, and the cost is small
  * for a binary this size -- one memfd, an in-kernel copy (sendfile) and one
@@ -137,6 +140,18 @@ int casca_exec_sealed_self(char **argv, struct casca_error **err)
                         (void)prctl(PR_SET_NAME, slash ? slash + 1 : argv[0], 0, 0, 0);
                 return 0;
         }
+        /* A binary the caller cannot write (root's, mode 0755, run by a user,
+         * or by root in a user namespace that does not map its owner): no
+         * process of its containers can write it either.  Their ids are the
+         * caller's or its subordinate ids (/etc/subuid), their capabilities
+         * are in the caller's user namespace or below it, neither mapping the
+         * binary's owner, and a setuid binary whose owner their namespace
+         * does not map runs without its owner's id.  Then the
+         * copy protects nothing and costs a second execve and a second run
+         * of the dynamic loader.  EACCES only: EROFS may be a read-only mount
+         * of a file that another, writable mount of the filesystem holds. */
+        if (faccessat(AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) < 0 && errno == EACCES)
+                return 0;
         if (fstat(self, &st) < 0)
                 return casca_error_set(err, errno, "stat `/proc/self/exe`");
         mfd = sealed_copy(self, st.st_size, err);

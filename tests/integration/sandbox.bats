@@ -11,6 +11,7 @@ teardown() {
     wait "$SANDBOX_BG" 2> /dev/null || true
     casca sandbox -- true > /dev/null 2>&1 || true # sweeps what it left
   fi
+  [ -z "${RT_DIR:-}" ] || rm -rf "$RT_DIR"
   remove_test_users
   common_teardown
 }
@@ -74,6 +75,51 @@ assert_probe() {  # $1: uid
   assert_output --regexp '^casca: --memory/--cpus/--pids: linux.resources: limits need a pure cgroup v2 hierarchy|not delegated to uid'
   [ -z "$(ls -A "/tmp/casca-$(id -u "$u")/@sandbox")" ]
   [ -z "$(find "/tmp/casca-$(id -u "$u")" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox 2>/dev/null)" ]
+}
+
+# exe_while_sandboxed WHO BINARY: what /proc/PID/exe of the casca process
+# names while its sandbox runs (WHO: a user name, or root)
+exe_while_sandboxed() {
+  local pid exe home uid gid
+  if [ "$1" = root ]; then
+    "$2" --root "$STATE_ROOT" sandbox -- sleep 30 > /dev/null 2>&1 < /dev/null 3>&- &
+  else
+    home=$(getent passwd "$1" | cut -d: -f6) uid=$(id -u "$1") gid=$(id -g "$1")
+    (cd "$home" && exec setpriv --reuid "$uid" --regid "$gid" --clear-groups \
+      env -i PATH=/usr/bin:/bin HOME="$home" "$2" sandbox -- sleep 30) > /dev/null 2>&1 < /dev/null 3>&- &
+  fi
+  pid=$! SANDBOX_BG=$!
+  # its command runs: casca is past any re-exec
+  for _ in $(seq 100); do
+    pgrep -P "$pid" -x sleep > /dev/null && break
+    sleep 0.05
+  done
+  exe=$(readlink "/proc/$pid/exe")
+  kill -TERM "$pid"
+  wait "$pid" || true
+  SANDBOX_BG=
+  echo "$exe"
+}
+
+# CVE-2019-5736 is a container writing the runtime's binary through
+# /proc/PID/exe.  A binary the caller cannot write, none of the caller's
+# containers can either: casca runs it as it is, without the sealed copy.
+@test "sandbox: a user runs root's casca binary as it is; a binary the user can write runs from a sealed copy" {
+  command -v setpriv > /dev/null || skip "needs setpriv (util-linux)"
+  u=$(make_test_user x)
+  as_user "$u" unshare -U true 2> /dev/null || skip "unprivileged user namespaces are disabled"
+  RT_DIR=$(mktemp -d /tmp/casca-rt.XXXXXX)
+  chmod 0755 "$RT_DIR"
+  install -m 0755 "$CASCA" "$RT_DIR/casca-root"
+  install -m 0755 -o "$u" "$CASCA" "$RT_DIR/casca-user"
+  run exe_while_sandboxed "$u" "$RT_DIR/casca-root"
+  assert_output "$RT_DIR/casca-root"
+  run exe_while_sandboxed "$u" "$RT_DIR/casca-user"
+  assert_output "/memfd:casca (deleted)"
+  # root can write any binary: always the copy
+  run exe_while_sandboxed root "$RT_DIR/casca-root"
+  assert_output "/memfd:casca (deleted)"
+  [ -z "$(ls -A "/tmp/casca-$(id -u "$u")/@sandbox")" ]
 }
 
 @test "sandbox: --bind, --ro-bind, --tmpfs, --env, --cwd, --hostname, --uid/--gid, --net host" {
