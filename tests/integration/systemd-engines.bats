@@ -72,6 +72,22 @@ cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 # nprocs_is DIR N: cgroup DIR holds N processes
 nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
 
+# runs_in_scope ID PID UNIT CGROUP MEMORYMAX [STATE-ROOT]: casca says ID runs
+# as PID; PID is in CGROUP, the cgroup of UNIT, an active scope whose
+# MemoryMax (the unit's property and the cgroup's file) is MEMORYMAX
+runs_in_scope() {
+  local root=()
+  [ -z "${6:-}" ] || root=(--root "$6")
+  run "$CASCA" "${root[@]}" state "$1"
+  assert_success
+  assert_output --partial '"status": "running"'
+  assert_output --partial "\"pid\": $2"
+  assert_equal "$(cgroup_of "$2")" "$4"
+  assert_equal "$(prop "$3" ActiveState)" active
+  assert_equal "$(prop "$3" MemoryMax)" "$5"
+  assert_equal "$(cat "$CG$4/memory.max")" "$5"
+}
+
 @test "podman (cgroup_manager systemd) --runtime casca: libpod-ID.scope in machine.slice, limits, update, exec; stop and rm leave no unit" {
   id=$(podman --runtime "$CASCA" run -d --memory 64m --pids-limit 50 --name ps1 "$IMG" sleep 1000)
   unit=libpod-$id.scope
@@ -79,17 +95,10 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   assert_equal "${pid#* }" "$CASCA" # --runtime PATH: podman names the runtime by it
   pid=${pid% *}
   # casca runs it, its cgroup is the scope systemd made
-  run "$CASCA" state "$id"
-  assert_success
-  assert_output --partial '"status": "running"'
-  assert_output --partial "\"pid\": $pid"
-  assert_equal "$(cgroup_of "$pid")" "/machine.slice/$unit"
-  assert_equal "$(prop "$unit" ActiveState)" active
+  runs_in_scope "$id" "$pid" "$unit" "/machine.slice/$unit" 67108864
   assert_equal "$(prop "$unit" Slice)" machine.slice
   assert_equal "$(prop "$unit" Delegate)" yes
-  assert_equal "$(prop "$unit" MemoryMax)" 67108864
   assert_equal "$(prop "$unit" TasksMax)" 50
-  assert_equal "$(cat "$CG/machine.slice/$unit/memory.max")" 67108864
   assert_equal "$(cat "$CG/machine.slice/$unit/pids.max")" 50
 
   # podman update: casca --systemd-cgroup update, the unit's property and the file
@@ -138,15 +147,8 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   assert_success
   assert_equal "$(podman inspect -f '{{.State.Status}}' pc1)" running
   pid=$(podman inspect -f '{{.State.Pid}}' pc1)
-  run "$CASCA" state "$id"
-  assert_success
-  assert_output --partial '"status": "running"'
-  assert_output --partial "\"pid\": $pid"
   # the restored tree is in the scope systemd made again, with the limit
-  assert_equal "$(cgroup_of "$pid")" "/machine.slice/$unit"
-  assert_equal "$(prop "$unit" ActiveState)" active
-  assert_equal "$(prop "$unit" MemoryMax)" 67108864
-  assert_equal "$(cat "$CG/machine.slice/$unit/memory.max")" 67108864
+  runs_in_scope "$id" "$pid" "$unit" "/machine.slice/$unit" 67108864
   wait_until has_lines $((at + 3))
   run log_is_one_count
   assert_success
@@ -171,16 +173,9 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
     --memory-limit=$((64 << 20)) cs1 sleep 1000
   pid=$(ctr task ls | awk '$1 == "cs1" { print $2 }')
   assert [ -n "$pid" ]
-  run "$CASCA" --root "$R/default" state cs1
-  assert_success
-  assert_output --partial '"status": "running"'
-  assert_output --partial "\"pid\": $pid"
-  assert_equal "$(cgroup_of "$pid")" "$cg"
-  assert_equal "$(prop "$unit" ActiveState)" active
+  runs_in_scope cs1 "$pid" "$unit" "$cg" 67108864 "$R/default"
   assert_equal "$(prop "$unit" Slice)" "$SLICE"
   assert_equal "$(prop "$unit" ControlGroup)" "$cg"
-  assert_equal "$(prop "$unit" MemoryMax)" 67108864
-  assert_equal "$(cat "$CG$cg/memory.max")" 67108864
 
   # exec (casca exec): the process is in the scope; task ps (casca ps) lists both
   ctr task exec -d --exec-id e1 cs1 sleep 999
@@ -251,14 +246,7 @@ nprocs_is() { [ "$(wc -l < "$1/cgroup.procs")" = "$2" ]; }
   assert_success
   assert task_is cc1 RUNNING
   pid=$(ctr task ls | awk '$1 == "cc1" { print $2 }')
-  run "$CASCA" --root "$R/default" state cc1
-  assert_success
-  assert_output --partial '"status": "running"'
-  assert_output --partial "\"pid\": $pid"
-  assert_equal "$(cgroup_of "$pid")" "$cg"
-  assert_equal "$(prop "$unit" ActiveState)" active
-  assert_equal "$(prop "$unit" MemoryMax)" 67108864
-  assert_equal "$(cat "$CG$cg/memory.max")" 67108864
+  runs_in_scope cc1 "$pid" "$unit" "$cg" 67108864 "$R/default"
   # the counter goes on from where the checkpoint took it (after $before,
   # at most $at), not from 1, and counts on without a gap
   wait_until has_lines $((at + 3))
