@@ -442,9 +442,14 @@ char *casca_sandbox_config(const struct casca_sandbox_options *o, const char *ro
  * is ever made in it, and no mount is left there (create unmounts). */
 static void remove_tree(int parent, const char *name)
 {
-        _cleanup_closedir_ DIR *d = casca_fs_opendir_at(parent, name);
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
 
+        /* most of the tree is empty mount points: one rmdir each, and a
+         * walk only where that finds something inside */
+        if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || (errno != ENOTEMPTY && errno != EEXIST))
+                return;
+        d = casca_fs_opendir_at(parent, name);
         while (d && (de = readdir(d))) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
