@@ -149,8 +149,12 @@ int casca_exec_sealed_self(char **argv, struct casca_error **err)
          * does not map runs without its owner's id.  Then the
          * copy protects nothing and costs a second execve and a second run
          * of the dynamic loader.  EACCES only: EROFS may be a read-only mount
-         * of a file that another, writable mount of the filesystem holds. */
-        if (faccessat(AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) < 0 && errno == EACCES)
+         * of a file that another, writable mount of the filesystem holds.
+         * The kernel's own check (faccessat2, Linux 5.8), never glibc's
+         * emulation of AT_EACCESS, which ignores a non-root caller's
+         * capabilities: ENOSYS keeps the copy. */
+        if (syscall(SYS_faccessat2, AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) < 0 &&
+            errno == EACCES)
                 return 0;
         if (fstat(self, &st) < 0)
                 return casca_error_set(err, errno, "stat `/proc/self/exe`");
