@@ -187,6 +187,35 @@ show_log() { # DIR: the tail of the console's and LXC's logs
   done
 }
 
+# diagnose RUNTIME ROUND DIR CGROUP: where the idle container's bytes are, for
+# the per-counter comparison: its processes (pid, cgroup, comm), each cgroup
+# under the container's (memory.current, pids.current), the mounts and the
+# units inside; kept in DIR and in $OUT/system-boot.d/RUNTIME-ROUND
+diagnose() {
+  local rt=$1 r=$2 d=$3 cg=$4 c p keep=$OUT/system-boot.d/$1-$2
+  find "/sys/fs/cgroup$cg" -name cgroup.procs -exec cat {} + | sort -n | while read -r p; do
+    printf '%s %s %s\n' "$(cat "/proc/$p/comm" 2> /dev/null || echo '?')" \
+      "$(sed -n "s|^0::$cg||p" "/proc/$p/cgroup" 2> /dev/null)" "$p"
+  done > "$d/procs"
+  # threads: pids.current counts tasks
+  echo "$(wc -l < "$d/procs") processes, $(cat "/sys/fs/cgroup$cg/pids.current") tasks" > "$d/count"
+  echo "#   $(cat "$d/count"): $(awk '{ print $1 }' "$d/procs" | sort | paste -sd ' ')" >&2
+  find "/sys/fs/cgroup$cg" -type d | sort | while read -r c; do
+    printf '%s %s %s\n' "${c#"/sys/fs/cgroup$cg"}/" "$(cat "$c/memory.current")" \
+      "$(cat "$c/pids.current" 2> /dev/null || echo -)"
+  done > "$d/cgroups"
+  # through a pipe: a file given as the output of `casca exec` or
+  # `lxc-attach` stayed empty
+  { in_ct cat /proc/1/mountinfo 2>&1 || true; } | cat > "$d/mounts"
+  { in_ct df -k -t tmpfs -t devtmpfs -t overlay 2>&1 || true; } | cat > "$d/df"
+  { in_ct systemctl list-units --all --no-legend --plain 2>&1 || true; } | cat > "$d/units"
+  { in_ct sh -c 'tr "\0" "\n" < /proc/1/environ' 2>&1 || true; } | cat > "$d/environ"
+  rm -rf "$keep"
+  mkdir -p "$keep"
+  cp "$d/memory.stat.raw" "$d/procs" "$d/count" "$d/cgroups" "$d/mounts" "$d/df" "$d/units" \
+    "$d/environ" "$keep/"
+}
+
 boot_one() { # RUNTIME ROUND
   local rt=$1 r=$2 d=$WORK/$1-$2 t0 bs st failed pid cg mem peak t1 ss
   mkdir -p "$d"
@@ -218,6 +247,7 @@ boot_one() { # RUNTIME ROUND
   cp "/sys/fs/cgroup$cg/memory.stat" "$d/memory.stat.raw"
   grep -E '^(anon|file|kernel|shmem|slab|sock) ' "$d/memory.stat.raw" | paste -sd ' ' > "$d/memory.stat"
   echo "#   memory.stat: $(cat "$d/memory.stat")" >&2
+  diagnose "$rt" "$r" "$d" "$cg"
   t1=$(now)
   stop_ct "$rt" "$d" || die "$rt: stop failed"
   ss=$(since "$t1")
@@ -295,6 +325,78 @@ print("| --- | --- | --- | --- | --- |")
 for rt, name in (("casca", "casca"), ("lxc", "LXC")):
     print("| %s | %s | %s | %s | %s |" % (name, mib(m[rt]["anon"]), mib(m[rt]["file"]),
                                          mib(m[rt]["shmem"]), mib(m[rt]["kernel"])))
+def read(rt, r, name):
+    try:
+        return open("%s/%s-%d/%s" % (work, rt, r, name)).read()
+    except OSError:
+        return ""
+def stat(rt, r):
+    return {k: int(v) for k, v in (l.split() for l in read(rt, r, "memory.stat.raw").splitlines())}
+stats = {rt: [stat(rt, x["r"]) for x in by[rt]] for rt in by}
+# the counters in bytes (the rest of memory.stat counts events)
+BYTES = ("anon file kernel kernel_stack pagetables sec_pagetables percpu sock vmalloc shmem zswap "
+         "zswapped file_mapped file_dirty file_writeback swapcached anon_thp file_thp shmem_thp "
+         "inactive_anon active_anon inactive_file active_file unevictable slab_reclaimable "
+         "slab_unreclaimable slab").split()
+keys = sorted(set(k for rt in stats for st in stats[rt] for k in st))
+def kmed(rt, k):
+    return statistics.median(st.get(k, 0) for st in stats[rt]) if stats[rt] else 0
+diff = [(k, kmed("casca", k), kmed("lxc", k)) for k in keys]
+diff = [x for x in diff if x[1] != x[2]]
+kib = lambda b: "%+.0f KiB" % (b / 1024) if abs(b) >= 1024 or b == 0 else "%+d B" % b
+print()
+print("memory.stat counters that differ (median of the rounds; casca minus LXC; memory.current: %s):"
+      % kib(m["casca"]["mem"] - m["lxc"]["mem"]))
+print()
+print("| counter | casca | LXC | casca - LXC |")
+print("| --- | --- | --- | --- |")
+for k, c, l in sorted((x for x in diff if x[0] in BYTES), key=lambda x: -abs(x[1] - x[2])):
+    print("| %s | %d | %d | %s (%+d B) |" % (k, c, l, kib(c - l), c - l))
+ev = ["%s %+d" % (k, c - l) for k, c, l in diff if k not in BYTES]
+if ev:
+    print()
+    print("events that differ (median count, casca minus LXC): " + ", ".join(ev))
+print()
+print("processes in the container's cgroup (the last round of each; tasks = pids.current):")
+print()
+for rt, name in (("casca", "casca"), ("lxc", "LXC")):
+    r = max(x["r"] for x in by[rt])
+    comms = sorted(l.split()[0] for l in read(rt, r, "procs").splitlines() if l.split())
+    print("- %s: %s: %s" % (name, read(rt, r, "count").strip(), " ".join(comms)))
+last = {rt: max(x["r"] for x in by[rt]) for rt in by}
+def cgroups(rt, r):
+    return {l.split()[0]: int(l.split()[1]) for l in read(rt, r, "cgroups").splitlines() if l.split()}
+cg = {rt: [cgroups(rt, x["r"]) for x in by[rt]] for rt in by}
+names = sorted(set(k for rt in cg for c in cg[rt] for k in c))
+print()
+print("memory.current of the cgroups below the container's (median; - where there is none; lxc-attach "
+      "runs in /.lxc, casca exec in /init.scope):")
+print()
+print("| cgroup | casca | LXC | casca - LXC |")
+print("| --- | --- | --- | --- |")
+for n in names:
+    v = {rt: [c[n] for c in cg[rt] if n in c] for rt in cg}
+    c, l = (statistics.median(v[rt]) if v[rt] else None for rt in ("casca", "lxc"))
+    if c != l:
+        print("| %s | %s | %s | %s |" % (n, "-" if c is None else "%d" % c,
+                                         "-" if l is None else "%d" % l, kib((c or 0) - (l or 0))))
+def units(rt):
+    return set(" ".join(l.split()[:4]) for l in read(rt, last[rt], "units").splitlines() if l.split())
+def mounts(rt):
+    # mount point and type (the fields after " - ")
+    out = set()
+    for l in read(rt, last[rt], "mounts").splitlines():
+        f = l.split()
+        if " - " in l and len(f) > 5:
+            out.add("%s %s" % (f[4], l.split(" - ")[1].split()[0]))
+    return out
+for what, fn in (("units (systemctl list-units --all: unit load active sub)", units),
+                 ("mounts of the container's init (mount point, type)", mounts)):
+    c, l = fn("casca"), fn("lxc")
+    print()
+    print("%s: %d under casca, %d under LXC; only under casca: %s; only under LXC: %s"
+          % (what, len(c), len(l), ", ".join(sorted(c - l)) or "none",
+             ", ".join(sorted(l - c)) or "none"))
 for rt in by:
     for x in by[rt]:
         if x["state"] != "running":
