@@ -33,9 +33,13 @@
 #   - time from just before the start command to `systemctl
 #     is-system-running --wait` (run inside with `casca exec` / `lxc-attach`,
 #     once systemd's bus socket /run/systemd/private is there, polled every
-#     second) printing its state; the failed units when it is not `running`;
-#   - after SETTLE seconds idle, the container cgroup's memory.current and
-#     memory.peak (the cgroup of its init, less systemd's init.scope);
+#     second from outside through /proc/INIT/root) printing its state; the
+#     failed units when it is not `running`;
+#   - after SETTLE seconds idle, the container cgroup's memory.current (with
+#     the CPUs' charge stock drained, drain_charge_stock) and memory.peak
+#     (the cgroup of its init, less systemd's init.scope), its memory.stat,
+#     and what diagnose keeps (processes, sub-cgroups, units, mounts) for the
+#     per-counter comparison the table ends with;
 #   - stop (`casca stop`, `lxc-stop`: SIGRTMIN+3, systemd's shutdown) and a
 #     check that the init and the cgroup are gone.
 set -euo pipefail
