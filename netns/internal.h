@@ -109,15 +109,15 @@ int casca_route_add_default(struct casca_nl *nl, int index, const struct casca_i
 
 /* ---- bridge.c -------------------------------------------------------------- */
 
-/* Make sure bridge `name` exists (create it if missing; a link of another kind
- * with that name is an error), carries the gateway addresses and is up.
- * Returns the ifindex. */
 /* Create bridge `name` with an address of its own (random, locally
  * administered): the kernel then keeps it instead of following the lowest
  * port's, which would change the gateway's MAC under the containers' ARP
  * caches whenever a port with a lower one joined.  -EEXIST if the name is
  * taken. */
 int casca_bridge_add(struct casca_nl *nl, const char *name, struct casca_error **err);
+/* Make sure bridge `name` exists (create it if missing, with
+ * casca_bridge_add; a link of another kind with that name is an error),
+ * carries the gateway addresses and is up.  Returns the ifindex. */
 int casca_bridge_ensure(struct casca_nl *nl, const struct casca_netconf *nc,
                         struct casca_error **err);
 /* A named network's bridge (it must exist): its index. */
