@@ -82,20 +82,20 @@ assert_probe() {  # $1: uid
 exe_while_sandboxed() {
   local pid exe home uid gid
   if [ "$1" = root ]; then
-    "$2" --root "$STATE_ROOT" sandbox -- sleep 30 > /dev/null 2>&1 < /dev/null 3>&- &
+    "$2" --root "$STATE_ROOT" sandbox -- sleep 5 > /dev/null 2>&1 < /dev/null 3>&- &
   else
     home=$(getent passwd "$1" | cut -d: -f6) uid=$(id -u "$1") gid=$(id -g "$1")
     (cd "$home" && exec setpriv --reuid "$uid" --regid "$gid" --clear-groups \
-      env -i PATH=/usr/bin:/bin HOME="$home" "$2" sandbox -- sleep 30) > /dev/null 2>&1 < /dev/null 3>&- &
+      env -i PATH=/usr/bin:/bin HOME="$home" "$2" sandbox -- sleep 5) > /dev/null 2>&1 < /dev/null 3>&- &
   fi
   pid=$! SANDBOX_BG=$!
-  # its command runs: casca is past any re-exec
-  for _ in $(seq 100); do
+  # its command runs: casca is past any re-exec (and stays until it ends)
+  for _ in $(seq 600); do
     pgrep -P "$pid" -x sleep > /dev/null && break
     sleep 0.05
   done
   exe=$(readlink "/proc/$pid/exe")
-  kill -TERM "$pid"
+  # (sleep, the sandbox's pid 1, has no handler for SIGTERM: let it end)
   wait "$pid" || true
   SANDBOX_BG=
   echo "$exe"
