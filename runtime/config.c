@@ -314,16 +314,16 @@ static bool rec_attr_option(struct casca_mount *m, const char *o)
         return false;
 }
 
-/* Flags of the filesystem (the superblock), not of one mount of it: a
- * bind mount, which shares the filesystem, cannot set them. */
-#define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME | MS_I_VERSION)
-
 bool casca_config_builds_network(const struct casca_config *cfg)
 {
         const struct casca_namespace *ns = &cfg->linux_cfg.namespaces[CASCA_NS_NETWORK];
 
         return cfg->network && ns->present && !ns->path;
 }
+
+/* Flags of the filesystem (the superblock), not of one mount of it: a
+ * bind mount, which shares the filesystem, cannot set them. */
+#define SB_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | MS_LAZYTIME | MS_I_VERSION)
 
 bool casca_mount_is_bind(const struct casca_mount *m)
 {
