@@ -205,13 +205,19 @@ static int prepare_root(const struct casca_config *cfg, const char *rootfs,
                 return casca_error_set(err, errno, "set the propagation of `/`");
         /* pivot_root refuses a shared new root or parent, and nothing done
          * under the rootfs may propagate out: the mount holding the rootfs
-         * becomes private (or stays a slave when slave was asked for). */
-        parent = open_mount_root(rootfs, err);
-        if (parent < 0)
-                return parent;
-        if (mount(NULL, CASCA_FD_PATH(parent), NULL, (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE,
-                  NULL) < 0)
-                return casca_error_set(err, errno, "make the mount holding `%s` private", rootfs);
+         * becomes private (or stays a slave when slave was asked for).
+         * "rslave" (the default) and "rprivate" made it so already, with
+         * every other mount; the rest ("rshared", non-recursive ones,
+         * "runbindable", which the bind below could not bind) need it. */
+        if (prop != (MS_SLAVE | MS_REC) && prop != (MS_PRIVATE | MS_REC)) {
+                parent = open_mount_root(rootfs, err);
+                if (parent < 0)
+                        return parent;
+                if (mount(NULL, CASCA_FD_PATH(parent), NULL,
+                          (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE, NULL) < 0)
+                        return casca_error_set(err, errno, "make the mount holding `%s` private",
+                                               rootfs);
+        }
         if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return casca_error_set(err, errno, "bind `%s` onto itself", rootfs);
         return 0;

@@ -380,6 +380,29 @@ new"
   assert_line --regexp ' /proc/keys .* unbindable '
 }
 
+@test "rootfsPropagation: a rootfs on a shared mount sends nothing back to the host, whatever is asked" {
+  # the rootfs on a mount of its own, shared: a mount the container makes
+  # under it would show in the host's table if its propagation reached it
+  mount --bind "$ROOTFS" "$ROOTFS"
+  mount --make-shared "$ROOTFS"
+  local p host bad=
+  for p in "" rslave rprivate rshared runbindable slave private; do
+    run "$TOOL" --defaults ${p:+--propagation "$p"} --mount tmpfs:tmpfs:/mnt "$ROOTFS" -- \
+      sh -c 'awk "\$5 == \"/mnt\" { print \$(NF-2) }" /proc/self/mountinfo'
+    [ "$status" = 0 ] && [ "$output" = tmpfs ] || bad+=" ${p:-default}: exit $status, /mnt: $output;"
+    host=$(awk -v r="$ROOTFS" '$5 == r || index($5, r "/") == 1 { print $5 }' /proc/self/mountinfo)
+    [ "$host" = "$ROOTFS" ] || bad+=" ${p:-default}: the host sees $(echo "$host" | paste -sd ' ');"
+    # what did leak goes now, or it stays on the host after the test
+    if [ "$host" != "$ROOTFS" ]; then
+      while mountpoint -q "$ROOTFS"; do umount -R -l "$ROOTFS"; done
+      mount --bind "$ROOTFS" "$ROOTFS"
+      mount --make-shared "$ROOTFS"
+    fi
+  done
+  while mountpoint -q "$ROOTFS"; do umount -R -l "$ROOTFS"; done
+  [ -z "$bad" ] || fail "propagation:$bad"
+}
+
 @test "no_pivot: MS_MOVE and chroot" {
   in_container --defaults --no-pivot -- sh -c 'ls /; awk "\$5 == \"/proc\" { print \$(NF-2) }" /proc/self/mountinfo'
   assert_success
