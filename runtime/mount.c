@@ -264,18 +264,18 @@ static int set_rec_attrs(int fd, const struct casca_mount *m, struct casca_error
                                m->destination);
 }
 
-/* Where the fd's path is, inside the root root_fd is: "/" for the root. */
-static int path_in_root(int root_fd, int fd, char *buf, size_t size, struct casca_error **err)
+/* Where the fd's path is, inside the root whose path (as /proc/self/fd
+ * names it) is root: "/" for the root. */
+static int path_in_root(const char *root, int fd, char *buf, size_t size, struct casca_error **err)
 {
-        char root[PATH_MAX], path[PATH_MAX];
-        ssize_t n = readlink(CASCA_FD_PATH(root_fd), root, sizeof(root) - 1);
+        char path[PATH_MAX];
         ssize_t m = readlink(CASCA_FD_PATH(fd), path, sizeof(path) - 1);
         size_t rl;
 
-        if (n < 0 || m < 0)
+        if (m < 0)
                 return casca_error_set(err, errno, "readlink");
-        root[n] = path[m] = '\0';
-        rl = strcmp(root, "/") == 0 ? 0 : (size_t)n;
+        path[m] = '\0';
+        rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
         if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
                 return casca_error_setx(err, EXDEV, "`%s` is not inside the root `%s`", path, root);
         normalize(path + rl, buf, size);
@@ -286,7 +286,7 @@ static int path_in_root(int root_fd, int fd, char *buf, size_t size, struct casc
  * a procfs or sysfs mount on anything but the directory it names, are
  * refused as runc does (the CVE-2019-16884 class: an image that redirects
  * /proc can fake what the runtime and LSMs read and write there). */
-static int check_dest_symlink(int root_fd, int target, const struct casca_mount *m,
+static int check_dest_symlink(const char *root, int target, const struct casca_mount *m,
                               struct casca_error **err)
 {
         char dest[PATH_MAX], real[PATH_MAX];
@@ -295,7 +295,7 @@ static int check_dest_symlink(int root_fd, int target, const struct casca_mount 
         int r;
 
         normalize(m->destination, dest, sizeof(dest));
-        r = path_in_root(root_fd, target, real, sizeof(real), err);
+        r = path_in_root(root, target, real, sizeof(real), err);
         if (r < 0)
                 return r;
         if (strcmp(dest, real) == 0)
@@ -341,7 +341,7 @@ static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
 }
 
 /* src_fd: the source as a detached mount the runtime made, or -1. */
-static int mount_bind(int root_fd, const struct casca_mount *m, int src_fd,
+static int mount_bind(int root_fd, const char *root, const struct casca_mount *m, int src_fd,
                       struct casca_error **err)
 {
         _cleanup_close_ int target = -1;
@@ -355,7 +355,7 @@ static int mount_bind(int root_fd, const struct casca_mount *m, int src_fd,
         target = casca_fs_ensure_in_root(root_fd, m->destination, S_ISDIR(st.st_mode), err);
         if (target < 0)
                 return target;
-        r = check_dest_symlink(root_fd, target, m, err);
+        r = check_dest_symlink(root, target, m, err);
         if (r < 0)
                 return r;
         r = check_proc_dest(target, m->destination, err);
@@ -432,7 +432,8 @@ static bool host_is_cgroup2(void)
         return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error **err)
+static int mount_fs(int root_fd, const char *root, const struct casca_mount *m,
+                    struct casca_error **err)
 {
         const char *type = m->type;
         const char *data = m->data;
@@ -458,7 +459,7 @@ static int mount_fs(int root_fd, const struct casca_mount *m, struct casca_error
         target = casca_fs_ensure_in_root(root_fd, m->destination, true, err);
         if (target < 0)
                 return target;
-        r = check_dest_symlink(root_fd, target, m, err);
+        r = check_dest_symlink(root, target, m, err);
         if (r < 0)
                 return r;
         r = check_proc_dest(target, m->destination, err);
@@ -552,30 +553,28 @@ static int bind_device(int dir, const char *name, const struct dev_node *d,
         return 0;
 }
 
-static int create_device(int root_fd, const struct dev_node *d, bool bind, struct casca_error **err)
+/* The node d (d->path) as `name` in the directory dir. */
+static int create_device_at(int dir, const char *name, const struct dev_node *d, bool bind,
+                            struct casca_error **err)
 {
-        _cleanup_close_ int dir = -1;
-        _cleanup_free_ char *name = NULL;
         mode_t type = node_type(d->type);
         dev_t dev = makedev(d->major, d->minor);
         struct stat st;
+        int r;
 
-        dir = casca_fs_open_parent_in_root(root_fd, d->path, true, true, &name, err);
-        if (dir < 0)
-                return dir;
-        if (strcmp(name, ".") == 0)
-                return casca_error_setx(err, EISDIR, "device `%s`: a directory", d->path);
         if (bind && type != S_IFIFO)
                 return bind_device(dir, name, d, err);
-
-        if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        /* mostly a fresh /dev: mknod first, look only at what is there */
+        r = mknodat(dir, name, type | (d->mode & 07777), dev);
+        if (r < 0 && errno == EEXIST && fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if ((st.st_mode & S_IFMT) == type && (type == S_IFIFO || st.st_rdev == dev))
                         goto owner;
                 /* Something else sits there (a file of the image, a link): replace it. */
                 if (unlinkat(dir, name, 0) < 0)
                         return casca_error_set(err, errno, "remove `%s`", d->path);
+                r = mknodat(dir, name, type | (d->mode & 07777), dev);
         }
-        if (mknodat(dir, name, type | (d->mode & 07777), dev) < 0) {
+        if (r < 0) {
                 if (errno == EPERM && type != S_IFIFO)
                         return bind_device(dir, name, d, err);
                 return casca_error_set(err, errno, "mknod `%s`", d->path);
@@ -587,6 +586,19 @@ owner:
         if ((d->uid || d->gid) && fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return casca_error_set(err, errno, "chown `%s`", d->path);
         return 0;
+}
+
+static int create_device(int root_fd, const struct dev_node *d, bool bind, struct casca_error **err)
+{
+        _cleanup_close_ int dir = -1;
+        _cleanup_free_ char *name = NULL;
+
+        dir = casca_fs_open_parent_in_root(root_fd, d->path, true, true, &name, err);
+        if (dir < 0)
+                return dir;
+        if (strcmp(name, ".") == 0)
+                return casca_error_setx(err, EISDIR, "device `%s`: a directory", d->path);
+        return create_device_at(dir, name, d, bind, err);
 }
 
 static int dev_symlinks(int dev_fd, struct casca_error **err)
@@ -632,8 +644,10 @@ static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns
         dev_fd = casca_fs_open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0, err);
         if (dev_fd < 0)
                 return dev_fd;
+        /* all of them in /dev itself, which dev_fd holds */
         for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-                r = create_device(root_fd, &default_devices[i], in_userns, err);
+                r = create_device_at(dev_fd, default_devices[i].path + strlen("/dev/"),
+                                     &default_devices[i], in_userns, err);
                 if (r < 0)
                         return r;
         }
@@ -722,6 +736,8 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                        const struct casca_rootfs_opts *o, struct casca_error **err)
 {
         _cleanup_close_ int root_fd = -1;
+        char root[PATH_MAX];
+        ssize_t n;
         int r;
 
         if (!rootfs || rootfs[0] != '/')
@@ -734,6 +750,11 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
         root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return casca_error_set(err, errno, "open rootfs `%s`", rootfs);
+        /* its path, once: where each mount's target lands is checked against it */
+        n = readlink(CASCA_FD_PATH(root_fd), root, sizeof(root) - 1);
+        if (n < 0)
+                return casca_error_set(err, errno, "readlink rootfs `%s`", rootfs);
+        root[n] = '\0';
 
         for (size_t i = 0; i < cfg->n_mounts; i++) {
                 const struct casca_mount *m = &cfg->mounts[i];
@@ -744,9 +765,10 @@ int casca_rootfs_setup(const struct casca_config *cfg, const char *rootfs,
                 else if (m->flags & MS_REMOUNT)
                         r = mount_remount(root_fd, m, err);
                 else if (casca_mount_is_bind(m))
-                        r = mount_bind(root_fd, m, o && o->bind_fds ? o->bind_fds[i] : -1, err);
+                        r = mount_bind(root_fd, root, m, o && o->bind_fds ? o->bind_fds[i] : -1,
+                                       err);
                 else
-                        r = mount_fs(root_fd, m, err);
+                        r = mount_fs(root_fd, root, m, err);
                 if (r < 0)
                         return casca_error_prefix(err, "mounts[%zu] `%s`", i,
                                                   m->destination ? m->destination : "");

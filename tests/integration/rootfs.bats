@@ -403,6 +403,24 @@ new"
   [ -z "$bad" ] || fail "propagation:$bad"
 }
 
+@test "linux.devices: a node replaces what the image has at its path, a right one is kept" {
+  mkdir -p "$ROOTFS/opt"
+  echo data > "$ROOTFS/opt/file"
+  mknod "$ROOTFS/opt/wrong" c 1 5
+  mknod -m 0600 "$ROOTFS/opt/right" c 1 3
+  ln -s /etc/passwd "$ROOTFS/opt/link"
+  in_container --defaults --device c:/opt/file:1:3 --device c:/opt/wrong:1:3 \
+    --device c:/opt/right:1:3 --device c:/opt/link:1:3 --device c:/opt/new:1:3 -- \
+    sh -c 'stat -c "%n %F %t:%T %a" /opt/file /opt/wrong /opt/right /opt/link /opt/new; head -n 1 /etc/passwd'
+  assert_success
+  local f
+  for f in file wrong right link new; do
+    assert_line "/opt/$f character special file 1:3 666"
+  done
+  # the link was replaced, not followed
+  assert_line --regexp '^root:'
+}
+
 @test "no_pivot: MS_MOVE and chroot" {
   in_container --defaults --no-pivot -- sh -c 'ls /; awk "\$5 == \"/proc\" { print \$(NF-2) }" /proc/self/mountinfo'
   assert_success
