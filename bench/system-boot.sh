@@ -10,6 +10,8 @@
 # Part of `make bench`, not of `make check`; needs root.
 #
 #   bench/system-boot.sh        env: ROUNDS (2), SETTLE (20, seconds),
+#                               QUIESCE (120: at most this many seconds
+#                               waited for an idle guest before each boot),
 #                               BOOT_TIMEOUT (1200, seconds per boot),
 #                               SYSBOOT_ONLY (casca or lxc: boot only that
 #                               one, to try a config; no table)
@@ -46,7 +48,7 @@ set -euo pipefail
 SELF=$(realpath "$0")
 cd "$(dirname "$SELF")/.."
 ROOT=$PWD
-export ROUNDS=${ROUNDS:-2} SETTLE=${SETTLE:-20} BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
+export ROUNDS=${ROUNDS:-2} SETTLE=${SETTLE:-20} QUIESCE=${QUIESCE:-120} BOOT_TIMEOUT=${BOOT_TIMEOUT:-1200}
 export CASCA=${CASCA:-$ROOT/build/casca}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 
@@ -64,8 +66,8 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
   case $(realpath "$OUT")/ in "$ROOT"/*) ;; *) share=(-s "$OUT") ;; esac
   # a boot takes up to BOOT_TIMEOUT, a stop up to 3 minutes
   exec tests/vm/run-in-vm.sh "${share[@]}" -e SYSBOOT_IN_VM -e SYSBOOT_LOWER -e SYSBOOT_OUT \
-    -e ROUNDS -e SETTLE -e SYSBOOT_ONLY -e BOOT_TIMEOUT -m 2G \
-    -t $((ROUNDS * 2 * (BOOT_TIMEOUT + SETTLE + 240) + 300)) -- "$SELF"
+    -e ROUNDS -e SETTLE -e QUIESCE -e SYSBOOT_ONLY -e BOOT_TIMEOUT -m 2G \
+    -t $((ROUNDS * 2 * (BOOT_TIMEOUT + SETTLE + QUIESCE + 240) + 300)) -- "$SELF"
 fi
 
 # ---- in the guest -----------------------------------------------------------
@@ -91,6 +93,22 @@ trap cleanup EXIT
 
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }'; }
+
+# quiesce: until the guest's CPUs were at least 95% idle over 5 s (at most
+# QUIESCE seconds): what the last boot and stop left running (the old
+# container's teardown, journald, writeback) would otherwise run beside the
+# next boot and slow it, whichever runtime it is.  Prints what it waited.
+quiesce() {
+  local t0=$SECONDS idle=0 a b
+  while [ $((SECONDS - t0)) -lt "$QUIESCE" ]; do
+    a=$(awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    sleep 5
+    b=$(awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    idle=$(echo "$a $b" | awk '{ printf "%d", 100 * ($3 - $1) / ($4 - $2) }')
+    [ "$idle" -lt 95 ] || break
+  done
+  echo "$((SECONDS - t0)) s, ${idle}% idle"
+}
 
 # wait_for SECS CMD...: until CMD succeeds (every second), or fail
 wait_for() {
@@ -233,10 +251,16 @@ diagnose() {
   in_ct "$rt" df -k -t tmpfs -t devtmpfs -t overlay > "$d/df" 2>&1 || true
   in_ct "$rt" systemctl list-units --all --no-legend --plain > "$d/units" 2>&1 || true
   in_ct "$rt" sh -c 'tr "\0" "\n" < /proc/1/environ' > "$d/environ" 2>&1 || true
+  # where the boot's time went, as systemd saw it: to compare the runtimes
+  # unit by unit
+  in_ct "$rt" systemd-analyze time --no-pager > "$d/analyze" 2>&1 || true
+  in_ct "$rt" systemd-analyze blame --no-pager > "$d/blame" 2>&1 || true
+  in_ct "$rt" systemd-analyze critical-chain --no-pager > "$d/chain" 2>&1 || true
+  echo "#   $(head -n 1 "$d/analyze"); slowest: $(head -n 5 "$d/blame" | awk '{ print $NF "=" $1 }' | paste -sd ' ')" >&2
   rm -rf "$keep"
   mkdir -p "$keep"
   cp "$d/memory.stat.raw" "$d/procs" "$d/count" "$d/cgroups" "$d/mounts" "$d/df" "$d/units" \
-    "$d/environ" "$keep/"
+    "$d/environ" "$d/analyze" "$d/blame" "$d/chain" "$keep/"
 }
 
 boot_one() { # RUNTIME ROUND
@@ -249,6 +273,7 @@ boot_one() { # RUNTIME ROUND
   # would otherwise find it there, faster and uncharged
   sync
   echo 3 > /proc/sys/vm/drop_caches
+  echo "# round $r: $rt: quiet before the boot after $(quiesce)" >&2
   echo "# round $r: $rt: booting" >&2
   t0=$(now)
   start_ct "$rt" "$d" || { show_log "$d"; die "$rt did not start"; }
