@@ -192,6 +192,14 @@ static int rlimit_from_name(const char *name)
         return -1;
 }
 
+const char *casca_rlimit_name(int resource)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+                if (rlimit_names[i].resource == resource)
+                        return rlimit_names[i].name;
+        return "RLIMIT_?";
+}
+
 /* ---- mount options ---------------------------------------------------------- */
 
 static const struct {

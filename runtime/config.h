@@ -280,5 +280,6 @@ bool casca_config_builds_network(const struct casca_config *cfg);
 const char *casca_ns_type_name(enum casca_ns_type t); /* "pid", "network", ... */
 int casca_capability_from_name(const char *name);     /* "CAP_SYS_ADMIN" -> 21, -1 */
 const char *casca_capability_name(int cap);           /* 21 -> "CAP_SYS_ADMIN" */
+const char *casca_rlimit_name(int resource);          /* 7 -> "RLIMIT_NOFILE", "RLIMIT_?" */
 
 #endif

@@ -27,24 +27,6 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static const char *rlimit_name(int resource)
-{
-        static const char *const names[] = {
-                [RLIMIT_CPU] = "RLIMIT_CPU",           [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
-                [RLIMIT_DATA] = "RLIMIT_DATA",         [RLIMIT_STACK] = "RLIMIT_STACK",
-                [RLIMIT_CORE] = "RLIMIT_CORE",         [RLIMIT_RSS] = "RLIMIT_RSS",
-                [RLIMIT_NPROC] = "RLIMIT_NPROC",       [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-                [RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK",   [RLIMIT_AS] = "RLIMIT_AS",
-                [RLIMIT_LOCKS] = "RLIMIT_LOCKS",       [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
-                [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
-                [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",     [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
-        };
-
-        if (resource >= 0 && (size_t)resource < ARRAY_SIZE(names) && names[resource])
-                return names[resource];
-        return "RLIMIT_?";
-}
-
 static void format_limit(char *buf, size_t size, uint64_t v)
 {
         /* buf holds any (char[24]) */
@@ -245,7 +227,7 @@ int casca_process_setup(const struct casca_config *cfg, struct casca_error **err
                 format_limit(soft, sizeof(soft), l->soft);
                 format_limit(hard, sizeof(hard), l->hard);
                 return casca_error_set(err, errno, "process.rlimits[%zu] %s: soft %s, hard %s", i,
-                                       rlimit_name(l->resource), soft, hard);
+                                       casca_rlimit_name(l->resource), soft, hard);
         }
         if (cfg->has_linux && cfg->linux_cfg.has_personality &&
             personality(cfg->linux_cfg.personality) < 0)

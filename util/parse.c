@@ -117,9 +117,10 @@ int casca_parse_uint(const char *s, const char **ret_end, unsigned max, unsigned
         uint64_t v;
         int r = casca_parse_u64(s, ret_end, max, &v);
 
-        if (r == 0)
-                *ret = (unsigned)v;
-        return r;
+        if (r < 0)
+                return r;
+        *ret = (unsigned)v;
+        return 0;
 }
 
 int casca_parse_int(const char *s, const char **ret_end, int min, int max, int *ret)
@@ -127,7 +128,8 @@ int casca_parse_int(const char *s, const char **ret_end, int min, int max, int *
         int64_t v;
         int r = casca_parse_i64(s, ret_end, min, max, &v);
 
-        if (r == 0)
-                *ret = (int)v;
-        return r;
+        if (r < 0)
+                return r;
+        *ret = (int)v;
+        return 0;
 }
