@@ -256,11 +256,15 @@ diagnose() {
   in_ct "$rt" systemd-analyze time --no-pager > "$d/analyze" 2>&1 || true
   in_ct "$rt" systemd-analyze blame --no-pager > "$d/blame" 2>&1 || true
   in_ct "$rt" systemd-analyze critical-chain --no-pager > "$d/chain" 2>&1 || true
+  # and cloud-init's own account of its stages and modules (most of a boot
+  # under emulation), with its log
+  in_ct "$rt" cloud-init analyze blame > "$d/cloud-init-blame" 2>&1 || true
+  in_ct "$rt" cat /var/log/cloud-init.log > "$d/cloud-init.log" 2>&1 || true
   echo "#   $(head -n 1 "$d/analyze"); slowest: $(head -n 5 "$d/blame" | awk '{ print $NF "=" $1 }' | paste -sd ' ')" >&2
   rm -rf "$keep"
   mkdir -p "$keep"
   cp "$d/memory.stat.raw" "$d/procs" "$d/count" "$d/cgroups" "$d/mounts" "$d/df" "$d/units" \
-    "$d/environ" "$d/analyze" "$d/blame" "$d/chain" "$keep/"
+    "$d/environ" "$d/analyze" "$d/blame" "$d/chain" "$d/cloud-init-blame" "$d/cloud-init.log" "$keep/"
 }
 
 boot_one() { # RUNTIME ROUND
