@@ -14,7 +14,9 @@
 #                               waited for an idle guest before each boot),
 #                               BOOT_TIMEOUT (1200, seconds per boot),
 #                               SYSBOOT_ONLY (casca or lxc: boot only that
-#                               one, to try a config; no table)
+#                               one, to try a config; no table),
+#                               SYSBOOT_TOGETHER (N: instead, N rounds of
+#                               both booted at once, boot times only)
 #
 # It needs a pure cgroup v2 hierarchy and systemd's container interface: on
 # the host (hybrid cgroups) it builds or finds the rootfs (tools/mkrootfs-
@@ -66,7 +68,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
   case $(realpath "$OUT")/ in "$ROOT"/*) ;; *) share=(-s "$OUT") ;; esac
   # a boot takes up to BOOT_TIMEOUT, a stop up to 3 minutes
   exec tests/vm/run-in-vm.sh "${share[@]}" -e SYSBOOT_IN_VM -e SYSBOOT_LOWER -e SYSBOOT_OUT \
-    -e ROUNDS -e SETTLE -e QUIESCE -e SYSBOOT_ONLY -e BOOT_TIMEOUT -m 2G \
+    -e ROUNDS -e SETTLE -e QUIESCE -e SYSBOOT_ONLY -e SYSBOOT_TOGETHER -e BOOT_TIMEOUT -m 2G \
     -t $((ROUNDS * 2 * (BOOT_TIMEOUT + SETTLE + QUIESCE + 240) + 300)) -- "$SELF"
 fi
 
@@ -337,7 +339,74 @@ boot_one() { # RUNTIME ROUND
 }
 
 uname_r=$(uname -r)
+# boot_together ROUND: casca's and LXC's containers started at the same
+# moment and timed each to `running`, beside each other: whatever slows the
+# guest (under TCG a boot's time moves by +-30% from one to the next) slows
+# both.  Boot times only; writes "ROUND casca-s lxc-s" to fd 3.
+boot_together() {
+  local r=$1 rt d t0 pid first second bg polls=()
+  for rt in casca lxc; do
+    d=$WORK/$rt-t$r
+    mkdir -p "$d"
+    tests/vm/rootfs-overlay.sh mount "$LOWER" "$d/rootfs"
+    prepare_ct "$rt" "$d"
+  done
+  sync
+  echo 3 > /proc/sys/vm/drop_caches
+  echo "# together $r: quiet before the boots after $(quiesce)" >&2
+  # which start command goes first alternates
+  if [ $((r % 2)) = 1 ]; then first=casca second=lxc; else first=lxc second=casca; fi
+  t0=$(now)
+  start_ct "$first" "$WORK/$first-t$r" &
+  bg=$!
+  # (casca's start_ct starts `casca run` in the background of this shell:
+  # $! is that, not the first start_ct, when casca comes second)
+  start_ct "$second" "$WORK/$second-t$r" || die "$second did not start"
+  wait "$bg" || die "$first did not start"
+  for rt in casca lxc; do
+    (
+      d=$WORK/$rt-t$r
+      pid=$(init_pid "$rt")
+      wait_for "$BOOT_TIMEOUT" test -S "/proc/$pid/root/run/systemd/private" || exit 1
+      st=$(in_ct "$rt" timeout "$BOOT_TIMEOUT" systemctl is-system-running --wait 2>&1 | tail -n 1)
+      echo "$(since "$t0") $st" > "$d/boot"
+    ) &
+    polls+=("$!")
+  done
+  wait "${polls[@]}"
+  for rt in casca lxc; do
+    d=$WORK/$rt-t$r
+    [ -s "$d/boot" ] || die "$rt: no systemd bus after $BOOT_TIMEOUT s"
+    echo "# together $r: $rt: $(cut -d' ' -f2 "$d/boot") after $(cut -d' ' -f1 "$d/boot") s" >&2
+    pid=$(init_pid "$rt")
+    stop_ct "$rt" "$d" || die "$rt: stop failed"
+    wait_for 30 sh -c "! kill -0 $pid" || die "$rt: init $pid still there after stop"
+    tests/vm/rootfs-overlay.sh umount "$d/rootfs"
+  done
+  rm -rf "${LXCPATH:?}/sysboot"
+  echo "$r $(cut -d' ' -f1 "$WORK/casca-t$r/boot") $(cut -d' ' -f1 "$WORK/lxc-t$r/boot")" >&3
+}
+
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+if [ -n "${SYSBOOT_TOGETHER:-}" ]; then
+  for r in $(seq "$SYSBOOT_TOGETHER"); do boot_together "$r" 3>> "$WORK/together"; done
+  cp "$WORK/together" "$OUT/system-boot-together.raw"
+  python3 - "$WORK/together" "$started" << 'PY' | tee "$OUT/system-boot-together.md"
+import math, statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+print("Boots side by side (%s, %d rounds; both started at once, each timed to `running`):\n" % (sys.argv[2], len(rows)))
+print("| round | casca | LXC | ratio |")
+print("| --- | --- | --- | --- |")
+ratios = []
+for r, c, l in rows:
+    ratios.append(float(c) / float(l))
+    print("| %s | %.1f s | %.1f s | %.2f |" % (r, float(c), float(l), ratios[-1]))
+gm = math.exp(statistics.mean(math.log(x) for x in ratios))
+print("\nratio: median %.2f, geometric mean %.3f, casca faster in %d of %d" %
+      (statistics.median(ratios), gm, sum(x < 1 for x in ratios), len(ratios)))
+PY
+  exit 0
+fi
 for r in $(seq "$ROUNDS"); do
   # interleaved, and alternating which goes first
   if [ $((r % 2)) = 1 ]; then order="casca lxc"; else order="lxc casca"; fi
