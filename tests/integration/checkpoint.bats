@@ -181,26 +181,22 @@ checkpoint_runs_on() {
 }
 
 # bats test_tags=vm
-@test "checkpoint --pre-dump, then --parent-path: the container runs on after the pre-dump, the dump takes only what changed, restore goes on" {
+@test "checkpoint --pre-dump, then --parent-path: the container runs on after the pre-dump, the dump is linked to it, restore goes on" {
   need_criu
-  # a MiB the shell makes once and never touches again: the pre-dump has
-  # it, the dump on top of it must not write it again.  (Without it the
-  # counter's few pages are mostly rewritten each round, and a usleep
-  # caught between fork and exec adds pages of its own: no margin to test.)
-  COUNTER_BESIDE='pad=$(printf "%1048576s" ""); ' run_counter
+  run_counter
   checkpoint_runs_on --pre-dump --image-path "$IMG/pre"
   grep -q "Pre-dumping finished successfully" "$IMG/pre/pre-dump.log" || fail "no pre-dump log: $(ls "$IMG/pre")"
   ls "$IMG/pre"/pages-*.img > /dev/null || fail "no pages in the pre-dump: $(ls "$IMG/pre")"
   run casca checkpoint --parent-path ../pre --image-path "$IMG/final" "$ID"
   assert_success
   assert_equal "$(state_field "$ID" status)" stopped
-  # criu links the final images to their parent and writes only the pages
-  # changed since: not the untouched MiB
+  # criu links the final images to their parent only when casca passed it
+  # the pre-dump (--prev-images-dir, with --track-mem).  How many pages the
+  # dump then skips is the kernel's soft-dirty tracking, not casca's: a VMA
+  # merge or a THP collapse after the pre-dump marks a whole region dirty,
+  # and twice in CI the dump wrote everything again (even a MiB the shell
+  # never touched), so the page counts are not compared.
   assert_equal "$(readlink "$IMG/final/parent")" ../pre
-  pre=$(cat "$IMG/pre"/pages-*.img | wc -c)
-  final=$(cat "$IMG/final"/pages-*.img | wc -c)
-  [ "$pre" -ge 1048576 ] || fail "the pre-dump wrote $pre bytes of pages: not the shell's MiB"
-  [ "$final" -lt $((pre - 1048576)) ] || fail "the dump wrote $final bytes of pages, the pre-dump $pre: the untouched MiB again"
   at=$(wc -l < "$DATA/log")
   run casca delete "$ID"
   assert_success
