@@ -100,12 +100,13 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }'
 # QUIESCE seconds): what the last boot and stop left running (the old
 # container's teardown, journald, writeback) would otherwise run beside the
 # next boot and slow it, whichever runtime it is.  Prints what it waited.
+cpu_idle_total() { awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 quiesce() {
   local t0=$SECONDS idle=0 a b
   while [ $((SECONDS - t0)) -lt "$QUIESCE" ]; do
-    a=$(awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    a=$(cpu_idle_total)
     sleep 5
-    b=$(awk '$1 == "cpu" { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat)
+    b=$(cpu_idle_total)
     idle=$(echo "$a $b" | awk '{ printf "%d", 100 * ($3 - $1) / ($4 - $2) }')
     [ "$idle" -lt 95 ] || break
   done
@@ -269,37 +270,82 @@ diagnose() {
     "$d/environ" "$d/analyze" "$d/blame" "$d/chain" "$d/cloud-init-blame" "$d/cloud-init.log" "$keep/"
 }
 
-boot_one() { # RUNTIME ROUND
-  local rt=$1 r=$2 d=$WORK/$1-$2 t0 bs st failed pid cg mem0 mem m i peak t1 ss
-  mkdir -p "$d"
-  tests/vm/rootfs-overlay.sh mount "$LOWER" "$d/rootfs"
-  prepare_ct "$rt" "$d"
-  # cold caches for each boot: the page cache of the rootfs stays charged to
-  # the cgroup that read it first (then to its parent), so the second boot
-  # would otherwise find it there, faster and uncharged
+# new_ct RUNTIME DIR: a fresh overlay copy of the rootfs in DIR and the
+# runtime's config for it
+new_ct() {
+  mkdir -p "$2"
+  tests/vm/rootfs-overlay.sh mount "$LOWER" "$2/rootfs"
+  prepare_ct "$1" "$2"
+}
+
+# cold_and_quiet LABEL: cold caches for each boot (the page cache of the
+# rootfs stays charged to the cgroup that read it first, then to its parent,
+# so the second boot would otherwise find it there, faster and uncharged),
+# then a quiet guest
+cold_and_quiet() {
   sync
   echo 3 > /proc/sys/vm/drop_caches
-  echo "# round $r: $rt: quiet before the boot after $(quiesce)" >&2
+  echo "# $1: quiet before the boot after $(quiesce)" >&2
+}
+
+# await_running RUNTIME DIR PID T0: prints "SECONDS-SINCE-T0 STATE" once
+# systemctl is-system-running answers in the container (running, degraded,
+# ...; it exits non-zero for all but running, still an answer).  systemctl
+# needs systemd's bus: its socket comes some seconds into the boot.  Polled
+# from outside, through the init's root: a process the runtime starts in the
+# container (`casca exec`, `lxc-attach`) every second would leave what it
+# charges to the container's cgroup (dentries, page cache of the runtime's
+# libraries), more the longer the boot, and the memory would measure the
+# bench's polling rather than the runtime.
+await_running() {
+  local st
+  wait_for "$BOOT_TIMEOUT" test -S "/proc/$3/root/run/systemd/private" ||
+    { show_log "$2"; die "$1: no systemd bus after $BOOT_TIMEOUT s"; }
+  st=$(in_ct "$1" timeout "$BOOT_TIMEOUT" systemctl is-system-running --wait 2>&1 | tail -n 1) || true
+  echo "$(since "$4") ${st:-none}"
+}
+
+# stop_gone RUNTIME DIR PID CGROUP: stop the container and check that its
+# init and cgroup are gone and the runtime ended well; drop its rootfs copy.
+# Prints the stop's seconds (and nothing else on stdout).
+stop_gone() {
+  local rt=$1 d=$2 pid=$3 cg=$4 t1
+  t1=$(now)
+  stop_ct "$rt" "$d" >&2 || die "$rt: stop failed"
+  since "$t1"
+  wait_for 30 sh -c "! kill -0 $pid" || die "$rt: init $pid still there after stop"
+  wait_for 30 test ! -e "/sys/fs/cgroup$cg" || die "$rt: cgroup $cg still there after stop"
+  case $rt in
+    casca) [ "$(cat "$d/exit")" = 0 ] || die "casca: run exited $(cat "$d/exit")" ;;
+    lxc) [ -z "$(lxc-ls -P "$LXCPATH" --running)" ] || die "lxc: still running after lxc-stop" ;;
+  esac
+  tests/vm/rootfs-overlay.sh umount "$d/rootfs" >&2
+}
+
+# ct_cgroup_of RUNTIME PID: the container's own cgroup, or die
+ct_cgroup_of() {
+  local cg
+  cg=$(ct_cgroup "$2")
+  if [ -z "$cg" ] || [ "$cg" = / ]; then die "$1: no cgroup of its own for pid $2"; fi
+  echo "$cg"
+}
+
+boot_one() { # RUNTIME ROUND
+  local rt=$1 r=$2 d=$WORK/$1-$2 t0 bs st failed pid cg mem0 mem m i peak ss
+  new_ct "$rt" "$d"
+  cold_and_quiet "round $r: $rt"
   echo "# round $r: $rt: booting" >&2
   t0=$(now)
   start_ct "$rt" "$d" || { show_log "$d"; die "$rt did not start"; }
   pid=$(init_pid "$rt")
   [ -n "$pid" ] || die "$rt: no init pid"
-  # systemctl needs systemd's bus: its socket comes some seconds into the boot.
-  # Polled from outside, through the init's root: a process the runtime
-  # starts in the container (`casca exec`, `lxc-attach`) every second would
-  # leave what it charges to the container's cgroup (dentries, page cache of
-  # the runtime's libraries), more the longer the boot, and the memory below
-  # would measure the bench's polling rather than the runtime
-  wait_for "$BOOT_TIMEOUT" test -S "/proc/$pid/root/run/systemd/private" ||
-    { show_log "$d"; die "$rt: no systemd bus after $BOOT_TIMEOUT s"; }
-  st=$(in_ct "$rt" timeout "$BOOT_TIMEOUT" systemctl is-system-running --wait 2>&1 | tail -n 1) || true
-  bs=$(since "$t0")
+  # (an assignment, so that a die in it ends the bench)
+  st=$(await_running "$rt" "$d" "$pid" "$t0")
+  read -r bs st <<< "$st"
   failed=$(in_ct "$rt" systemctl --failed --no-legend --plain 2>&1 | awk '{print $1}' | paste -sd ' ')
   echo "# round $r: $rt: $st after $bs s; failed units: ${failed:-none}" >&2
   echo "$failed" > "$d/failed"
-  cg=$(ct_cgroup "$pid")
-  if [ -z "$cg" ] || [ "$cg" = / ]; then die "$rt: no cgroup of its own for pid $pid"; fi
+  cg=$(ct_cgroup_of "$rt" "$pid")
   sleep "$SETTLE"
   mem0=$(cat "/sys/fs/cgroup$cg/memory.current")
   # a kernel object the container frees gives its pages back to the stock
@@ -321,17 +367,8 @@ boot_one() { # RUNTIME ROUND
   grep -E '^(anon|file|kernel|shmem|slab|sock) ' "$d/memory.stat.raw" | paste -sd ' ' > "$d/memory.stat"
   echo "#   memory.stat: $(cat "$d/memory.stat")" >&2
   diagnose "$rt" "$r" "$d" "$cg"
-  t1=$(now)
-  stop_ct "$rt" "$d" || die "$rt: stop failed"
-  ss=$(since "$t1")
-  wait_for 30 sh -c "! kill -0 $pid" || die "$rt: init $pid still there after stop"
-  wait_for 30 test ! -e "/sys/fs/cgroup$cg" || die "$rt: cgroup $cg still there after stop"
-  case $rt in
-    casca) [ "$(cat "$d/exit")" = 0 ] || die "casca: run exited $(cat "$d/exit")" ;;
-    lxc) [ -z "$(lxc-ls -P "$LXCPATH" --running)" ] || die "lxc: still running after lxc-stop" ;;
-  esac
+  ss=$(stop_gone "$rt" "$d" "$pid" "$cg")
   echo "# round $r: $rt: stopped in $ss s, init and cgroup gone" >&2
-  tests/vm/rootfs-overlay.sh umount "$d/rootfs"
   rm -rf "${LXCPATH:?}/sysboot"
   echo "$rt $r $bs $st $mem $peak $ss $(awk '{ v[$1] = $2 }
     END { printf "%d %d %d %d", v["anon"], v["file"], v["kernel"], v["shmem"] }' "$d/memory.stat.raw") $mem0" \
@@ -344,16 +381,9 @@ uname_r=$(uname -r)
 # guest (under TCG a boot's time moves by +-30% from one to the next) slows
 # both.  Boot times only; writes "ROUND casca-s lxc-s" to fd 3.
 boot_together() {
-  local r=$1 rt d t0 pid first second bg polls=()
-  for rt in casca lxc; do
-    d=$WORK/$rt-t$r
-    mkdir -p "$d"
-    tests/vm/rootfs-overlay.sh mount "$LOWER" "$d/rootfs"
-    prepare_ct "$rt" "$d"
-  done
-  sync
-  echo 3 > /proc/sys/vm/drop_caches
-  echo "# together $r: quiet before the boots after $(quiesce)" >&2
+  local r=$1 rt d t0 pid cg first second bg polls=() st
+  for rt in casca lxc; do new_ct "$rt" "$WORK/$rt-t$r"; done
+  cold_and_quiet "together $r"
   # which start command goes first alternates
   if [ $((r % 2)) = 1 ]; then first=casca second=lxc; else first=lxc second=casca; fi
   t0=$(now)
@@ -364,27 +394,20 @@ boot_together() {
   start_ct "$second" "$WORK/$second-t$r" || die "$second did not start"
   wait "$bg" || die "$first did not start"
   for rt in casca lxc; do
-    (
-      d=$WORK/$rt-t$r
-      pid=$(init_pid "$rt")
-      wait_for "$BOOT_TIMEOUT" test -S "/proc/$pid/root/run/systemd/private" || exit 1
-      # (is-system-running exits non-zero for "degraded": still an answer)
-      st=$(in_ct "$rt" timeout "$BOOT_TIMEOUT" systemctl is-system-running --wait 2>&1 | tail -n 1) || true
-      echo "$(since "$t0") ${st:-none}" > "$d/boot"
-    ) &
+    await_running "$rt" "$WORK/$rt-t$r" "$(init_pid "$rt")" "$t0" > "$WORK/$rt-t$r/boot" &
     polls+=("$!")
   done
   wait "${polls[@]}"
   for rt in casca lxc; do
     d=$WORK/$rt-t$r
-    [ -s "$d/boot" ] || die "$rt: no systemd bus after $BOOT_TIMEOUT s"
-    # `running` (or `degraded`, failed units named by the one-at-a-time rounds) is what is timed
-    case $(cut -d' ' -f2 "$d/boot") in running | degraded) ;; *) die "$rt: $(cut -d' ' -f2- "$d/boot")" ;; esac
-    echo "# together $r: $rt: $(cut -d' ' -f2 "$d/boot") after $(cut -d' ' -f1 "$d/boot") s" >&2
+    read -r _ st < "$d/boot"
+    echo "# together $r: $rt: $st after $(cut -d' ' -f1 "$d/boot") s" >&2
+    # running, or degraded (the one-at-a-time rounds name the failed units),
+    # is what is timed
+    case $st in running | degraded) ;; *) die "$rt: $st" ;; esac
     pid=$(init_pid "$rt")
-    stop_ct "$rt" "$d" || die "$rt: stop failed"
-    wait_for 30 sh -c "! kill -0 $pid" || die "$rt: init $pid still there after stop"
-    tests/vm/rootfs-overlay.sh umount "$d/rootfs"
+    cg=$(ct_cgroup_of "$rt" "$pid")
+    stop_gone "$rt" "$d" "$pid" "$cg" > /dev/null
   done
   rm -rf "${LXCPATH:?}/sysboot"
   echo "$r $(cut -d' ' -f1 "$WORK/casca-t$r/boot") $(cut -d' ' -f1 "$WORK/lxc-t$r/boot")" >&3
