@@ -7,10 +7,20 @@ INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc
 STATIC_CC ?= gcc
-# libsystemd: its headers only; cgroup/sdbus.c loads it with dlopen() when
-# the systemd cgroup manager first needs the bus (why: sdbus.c)
-LINK_PKGS := libseccomp libcap yajl libmnl libnftnl yaml-0.1
-PKGS      := $(LINK_PKGS) libsystemd
+# Linked: what nearly every call needs.  The others are loaded with dlopen()
+# by the verbs that need them (util/dl.h says why), so only their headers are
+# used here: libsystemd (cgroup/sdbus.c, the systemd cgroup manager), libmnl
+# and libnftnl (netns/netlibs.h, networking), libyaml (cloud-init seeds).
+LINK_PKGS := libseccomp libcap yajl
+PKGS      := $(LINK_PKGS) libmnl libnftnl yaml-0.1 libsystemd
+# What dlopen() asks for: the SONAME of the development library's link, or
+# Debian 12's where it is not installed yet (`make deps` comes first)
+soname     = $(or $(shell objdump -p "$$($(CC) -print-file-name=$(1).so)" 2>/dev/null | \
+                awk '$$1 == "SONAME" { print $$2 }'),$(2))
+DL_NAMES  := -DCASCA_MNL_SONAME='"$(call soname,libmnl,libmnl.so.0)"' \
+             -DCASCA_NFTNL_SONAME='"$(call soname,libnftnl,libnftnl.so.11)"' \
+             -DCASCA_YAML_SONAME='"$(call soname,libyaml,libyaml-0.so.2)"' \
+             -DCASCA_SDBUS_SONAME='"$(call soname,libsystemd,libsystemd.so.0)"'
 
 # Debian packages the build, the demo, the checks and the VM lane need.
 # `make deps` installs the missing ones of all of them (check runs it first);
@@ -52,7 +62,7 @@ OPT       ?= -Os -g -fno-asynchronous-unwind-tables -fno-unwind-tables
 LTO       ?= -flto=auto -ffat-lto-objects
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
-CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I.
+CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I. $(DL_NAMES)
 CFLAGS    ?= $(OPT) $(LTO)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 # The test programs link the objects' code without LTO (the objects are fat):

@@ -12,14 +12,12 @@
  * fail with -ENOSYS, and the free/unref ones do nothing: nothing of the
  * library's exists to free.  The variadic ones go through the library's
  * va_list variants. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <systemd/sd-bus.h>
 
 #include "cgroup/sdbus.h"
-
-#define SDBUS_SONAME "libsystemd.so.0"
+#include "util/dl.h"
 
 /* name, parameters, arguments: the int-returning functions forwarded as
  * they are */
@@ -72,40 +70,26 @@ static struct {
         SDBUS_INT_FUNCS(SDBUS_PTR)
         SDBUS_UNREF_FUNCS(SDBUS_PTR)
         SDBUS_OTHER_FUNCS(SDBUS_PTR)
-        bool loaded;
-} lib;
+} fns;
 #undef SDBUS_PTR
+
+#define SDBUS_SYM(name, ...) {#name, (void **)&fns.name},
+static const struct casca_dl_sym syms[] = {SDBUS_INT_FUNCS(SDBUS_SYM) SDBUS_UNREF_FUNCS(SDBUS_SYM)
+                                                   SDBUS_OTHER_FUNCS(SDBUS_SYM)};
+#undef SDBUS_SYM
+
+static struct casca_dl lib =
+        CASCA_DL_INIT(CASCA_SDBUS_SONAME, "libsystemd0", "systemd cgroup manager", syms);
 
 int casca_sdbus_open(struct casca_error **err)
 {
-        void *h;
-
-        if (lib.loaded)
-                return 0;
-        /* RTLD_NODELETE: never unloaded, so the pointers stay good */
-        h = dlopen(SDBUS_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-        if (!h)
-                return casca_error_setx(err, ENOENT,
-                                        "systemd cgroup manager: cannot load %s (Debian's "
-                                        "libsystemd0): %s",
-                                        SDBUS_SONAME, dlerror());
-#define SDBUS_SYM(name, ...)                                                                       \
-        lib.name = (__typeof__(name) *)dlsym(h, #name);                                            \
-        if (!lib.name)                                                                             \
-                return casca_error_setx(err, ENOENT, "systemd cgroup manager: %s has no %s: %s",   \
-                                        SDBUS_SONAME, #name, dlerror());
-        SDBUS_INT_FUNCS(SDBUS_SYM)
-        SDBUS_UNREF_FUNCS(SDBUS_SYM)
-        SDBUS_OTHER_FUNCS(SDBUS_SYM)
-#undef SDBUS_SYM
-        lib.loaded = true;
-        return 0;
+        return casca_dl_load(&lib, err);
 }
 
 #define SDBUS_INT_FWD(name, params, args)                                                          \
         int name params                                                                            \
         {                                                                                          \
-                return lib.loaded ? lib.name args : -ENOSYS;                                       \
+                return lib.loaded ? fns.name args : -ENOSYS;                                       \
         }
 SDBUS_INT_FUNCS(SDBUS_INT_FWD)
 #undef SDBUS_INT_FWD
@@ -113,7 +97,7 @@ SDBUS_INT_FUNCS(SDBUS_INT_FWD)
 #define SDBUS_UNREF_FWD(name, type)                                                                \
         type *name(type *p)                                                                        \
         {                                                                                          \
-                return lib.loaded && p ? lib.name(p) : NULL;                                       \
+                return lib.loaded && p ? fns.name(p) : NULL;                                       \
         }
 SDBUS_UNREF_FUNCS(SDBUS_UNREF_FWD)
 #undef SDBUS_UNREF_FWD
@@ -121,7 +105,7 @@ SDBUS_UNREF_FUNCS(SDBUS_UNREF_FWD)
 void sd_bus_error_free(sd_bus_error *e)
 {
         if (lib.loaded)
-                lib.sd_bus_error_free(e);
+                fns.sd_bus_error_free(e);
 }
 
 int sd_bus_message_append(sd_bus_message *m, const char *types, ...)
@@ -132,7 +116,7 @@ int sd_bus_message_append(sd_bus_message *m, const char *types, ...)
         if (!lib.loaded)
                 return -ENOSYS;
         va_start(ap, types);
-        r = lib.sd_bus_message_appendv(m, types, ap);
+        r = fns.sd_bus_message_appendv(m, types, ap);
         va_end(ap);
         return r;
 }
@@ -145,7 +129,7 @@ int sd_bus_message_read(sd_bus_message *m, const char *types, ...)
         if (!lib.loaded)
                 return -ENOSYS;
         va_start(ap, types);
-        r = lib.sd_bus_message_readv(m, types, ap);
+        r = fns.sd_bus_message_readv(m, types, ap);
         va_end(ap);
         return r;
 }
@@ -160,7 +144,7 @@ int sd_bus_call_method(sd_bus *bus, const char *destination, const char *path,
         if (!lib.loaded)
                 return -ENOSYS;
         va_start(ap, types);
-        r = lib.sd_bus_call_methodv(bus, destination, path, interface, member, ret_error, reply,
+        r = fns.sd_bus_call_methodv(bus, destination, path, interface, member, ret_error, reply,
                                     types, ap);
         va_end(ap);
         return r;

@@ -4,7 +4,7 @@
 #ifndef CASCA_NETNS_INTERNAL_H
 #define CASCA_NETNS_INTERNAL_H
 
-#include <libmnl/libmnl.h>
+#include "netns/netlibs.h"
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -341,16 +343,22 @@ static int loopback_up(struct casca_nl *cnl, struct casca_error **err)
         return casca_link_set(cnl, lo.index, &up, err);
 }
 
-int casca_network_loopback_up(int netns_fd, struct casca_error **err)
+int casca_network_loopback_up(struct casca_error **err)
 {
-        _cleanup_(closep_nl) struct casca_nl *nl = NULL;
-        int r;
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = {.ifr_name = "lo"};
 
-        r = casca_nl_open(NETLINK_ROUTE, netns_fd, &nl, err);
-        if (r >= 0)
-                r = loopback_up(nl, err);
-        if (r < 0)
-                return casca_error_prefix(err, "bring up `lo`");
+        /* two ioctls, no netlink: the container's init calls it, where
+         * libmnl is not loaded (util/dl.h) and every syscall is paid on each run */
+        if (fd < 0)
+                return casca_error_set(err, errno, "bring up `lo`: socket");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return casca_error_set(err, errno, "bring up `lo`: look it up");
+        if (ifr.ifr_flags & IFF_UP)
+                return 0;
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return casca_error_set(err, errno, "bring up `lo`");
         return 0;
 }
 

@@ -57,10 +57,10 @@ int casca_network_setup(const struct casca_netconf *nc, const char *id, const ch
 int casca_network_teardown(const char *id, const char *state_root, struct casca_error **err);
 void casca_network_result_free(struct casca_network_result *res);
 
-/* Bring `lo` up in the network namespace netns_fd (-1: the calling thread's),
- * as a new network namespace gets without casca.network (which does it in
+/* Bring `lo` up in the calling thread's network namespace, as a new network
+ * namespace gets without casca.network (which does it in
  * casca_network_setup()). */
-int casca_network_loopback_up(int netns_fd, struct casca_error **err);
+int casca_network_loopback_up(struct casca_error **err);
 
 /* Write hostname (when hostname != NULL), hosts and resolv.conf into dir
  * (e.g. the container's state dir), each atomically with mode 0644.

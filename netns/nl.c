@@ -17,6 +17,30 @@
 #include "util/cleanup.h"
 #include "util/format.h"
 
+/* ---- libmnl and libnftnl, loaded on first use (netlibs.h) ---------------- */
+
+#define CASCA_NETLIBS_SYM(name) {#name, (void **)&casca_mnl_fns.f_##name},
+static const struct casca_dl_sym mnl_syms[] = {CASCA_MNL_FUNCS(CASCA_NETLIBS_SYM)};
+#undef CASCA_NETLIBS_SYM
+#define CASCA_NETLIBS_SYM(name) {#name, (void **)&casca_nftnl_fns.f_##name},
+static const struct casca_dl_sym nftnl_syms[] = {CASCA_NFTNL_FUNCS(CASCA_NETLIBS_SYM)};
+#undef CASCA_NETLIBS_SYM
+
+struct casca_mnl_fns casca_mnl_fns;
+struct casca_nftnl_fns casca_nftnl_fns;
+struct casca_dl casca_mnl_lib = CASCA_DL_INIT(CASCA_MNL_SONAME, "libmnl0", "networking", mnl_syms);
+struct casca_dl casca_nftnl_lib =
+        CASCA_DL_INIT(CASCA_NFTNL_SONAME, "libnftnl11", "networking (nftables)", nftnl_syms);
+
+int casca_netlibs_load(int bus, struct casca_error **err)
+{
+        int r = casca_dl_load(&casca_mnl_lib, err);
+
+        if (r >= 0 && bus == NETLINK_NETFILTER)
+                r = casca_dl_load(&casca_nftnl_lib, err);
+        return r;
+}
+
 int casca_netns_enter(int netns_fd, int *ret_saved, struct casca_error **err)
 {
         _cleanup_close_ int saved = -1;
@@ -61,6 +85,9 @@ int casca_nl_open(int bus, int netns_fd, struct casca_nl **ret, struct casca_err
         int rcvbuf = 1 << 20;
         struct timespec ts;
 
+        r = casca_netlibs_load(bus, err);
+        if (r < 0)
+                return r;
         nl = calloc(1, sizeof(*nl) + MNL_SOCKET_BUFFER_SIZE);
         if (!nl)
                 return casca_error_set(err, ENOMEM, "netlink socket");

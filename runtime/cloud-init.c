@@ -15,9 +15,44 @@
 #include "runtime/cloud-init.h"
 #include "runtime/config.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/format.h"
 #include "util/fs.h"
 #include "util/json.h"
+
+/* libyaml, loaded the first time a container has casca.cloudInit, not at
+ * every start (util/dl.h says why); after the macros below, a call such as
+ * yaml_parser_parse(...) goes through the loaded pointer. */
+#define YAML_FUNCS(X)                                                                              \
+        X(yaml_parser_initialize)                                                                  \
+        X(yaml_parser_set_input_string)                                                            \
+        X(yaml_parser_parse)                                                                       \
+        X(yaml_parser_load)                                                                        \
+        X(yaml_parser_delete)                                                                      \
+        X(yaml_event_delete)                                                                       \
+        X(yaml_document_get_node)                                                                  \
+        X(yaml_document_get_root_node)                                                             \
+        X(yaml_document_delete)
+#define YAML_PTR(name) __typeof__(name) *f_##name;
+static struct {
+        YAML_FUNCS(YAML_PTR)
+} yaml_fns;
+#undef YAML_PTR
+#define YAML_SYM(name) {#name, (void **)&yaml_fns.f_##name},
+static const struct casca_dl_sym yaml_syms[] = {YAML_FUNCS(YAML_SYM)};
+#undef YAML_SYM
+static struct casca_dl yaml_lib =
+        CASCA_DL_INIT(CASCA_YAML_SONAME, "libyaml-0-2", "casca.cloudInit", yaml_syms);
+#define YAML_CALL(name) (casca_dl_check(&yaml_lib), yaml_fns.f_##name)
+#define yaml_parser_initialize YAML_CALL(yaml_parser_initialize)
+#define yaml_parser_set_input_string YAML_CALL(yaml_parser_set_input_string)
+#define yaml_parser_parse YAML_CALL(yaml_parser_parse)
+#define yaml_parser_load YAML_CALL(yaml_parser_load)
+#define yaml_parser_delete YAML_CALL(yaml_parser_delete)
+#define yaml_event_delete YAML_CALL(yaml_event_delete)
+#define yaml_document_get_node YAML_CALL(yaml_document_get_node)
+#define yaml_document_get_root_node YAML_CALL(yaml_document_get_root_node)
+#define yaml_document_delete YAML_CALL(yaml_document_delete)
 
 static const char *const keys[CASCA_CLOUD_INIT__MAX] = {"userData", "metaData", "networkConfig"};
 static const char *const names[CASCA_CLOUD_INIT__MAX] = {"user-data", "meta-data",
@@ -117,6 +152,8 @@ int casca_cloud_init_check_yaml(const char *text, size_t len, const char *what,
         int docs = 0, r = 0;
         bool done = false, want_root = false;
 
+        if (casca_dl_load(&yaml_lib, err) < 0)
+                return casca_error_prefix(err, "%s", what);
         if (!yaml_parser_initialize(&parser))
                 return casca_error_set(err, ENOMEM, "%s: YAML parser", what);
         yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -193,7 +230,8 @@ bool casca_cloud_init_net_disabled(const char *text, size_t len)
         yaml_node_t *top, *net, *cfg;
         bool off = false;
 
-        if (!yaml_parser_initialize(&parser))
+        /* casca_cloud_init_load() loaded it, with its error */
+        if (casca_dl_load(&yaml_lib, NULL) < 0 || !yaml_parser_initialize(&parser))
                 return false;
         yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
         if (!yaml_parser_load(&parser, &doc)) {
@@ -284,8 +322,10 @@ static bool is_cloud_config(const char *text)
 int casca_cloud_init_load(struct casca_cloud_init *ci, const char *bundle, const char *id,
                           const char *hostname, const char *casca_if, struct casca_error **err)
 {
-        int r;
+        int r = casca_dl_load(&yaml_lib, err);
 
+        if (r < 0)
+                return r;
         for (int i = 0; i < CASCA_CLOUD_INIT__MAX; i++) {
                 char what[64];
 

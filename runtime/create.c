@@ -67,6 +67,7 @@
 #include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/format.h"
@@ -301,7 +302,7 @@ static int child_init(struct create *c, struct casca_error **err)
         if (!c->net_build && l->namespaces[CASCA_NS_NETWORK].present &&
             !l->namespaces[CASCA_NS_NETWORK].path) {
                 /* like runc, a new network namespace has its loopback up */
-                r = casca_network_loopback_up(-1, err);
+                r = casca_network_loopback_up(err);
                 if (r < 0)
                         return r;
         }
@@ -416,6 +417,9 @@ static __attribute__((noreturn)) void child_main(struct create *c)
         sigset_t none;
         int r;
 
+        /* from here on this process turns into the container: no library
+         * is loaded from what it sees (util/dl.h) */
+        casca_dl_forbid();
         if (!keep)
                 _exit(1);
         keep[0] = c->sock[1];

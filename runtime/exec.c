@@ -36,6 +36,7 @@
 #include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/format.h"
@@ -287,6 +288,7 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
         char byte;
         int r;
 
+        casca_dl_forbid(); /* it joins the container: util/dl.h */
         casca_closep(&e->sock[0]);
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(1);

@@ -286,6 +286,28 @@ c['process']['oomScoreAdj'] = 222"
   assert_line hello-lo
 }
 
+@test "casca links only what every call needs; a container's init maps no library it loads on demand" {
+  # libmnl, libnftnl (networking), libyaml (cloud-init), libsystemd (the
+  # systemd cgroup manager) are dlopen()ed by the verbs that need them
+  # (util/dl.h): the loader maps them on no call, twice per run as root
+  run readelf -d "$CASCA"
+  assert_success
+  assert_output --partial '[libyajl.so.2]'
+  refute_output --regexp 'libmnl|libnftnl|libyaml|libsystemd'
+  make_bundle
+  args true
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id"
+  pid=$(casca state "$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
+  # the init is still a fork of casca, waiting for start
+  run cat "/proc/$pid/maps"
+  assert_success
+  assert_output --partial libyajl.so
+  refute_output --regexp 'libmnl|libnftnl|libyaml|libsystemd'
+  casca start "$id"
+  casca delete -f "$id"
+}
+
 @test "namespaced sysctls are set" {
   make_bundle
   cfg 'c["linux"]["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}'
