@@ -7,11 +7,15 @@
  * sub-cgroup of it), and gets the same security context as the init
  * (rlimits, seccomp, user, capabilities, no_new_privs, LSM labels) unless
  * the options override it; the steps before execve are the init's
- * (prepare-exec.c).  A pid namespace applies to children only, so a first
- * stage joins and clones the process as our sibling (CLONE_PARENT): we wait
- * for it and report its status. */
+ * (prepare-exec.c).  A pid namespace applies to children only: where the
+ * runtime may join it (root), it does so for its children, clones the
+ * process straight in and returns to its own (clone_direct()); elsewhere
+ * (rootless) a first stage joins and clones the process as our sibling
+ * (CLONE_PARENT).  Either way the process is our child: we wait for it and
+ * report its status. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -280,10 +284,37 @@ static int exec_process(struct exec *e, struct casca_error **err)
         return casca_prepare_execve(&x, err);
 }
 
+/* What both ways in do before the process is made: signals back to the
+ * defaults, process.oomScoreAdj (which the process inherits: before joining
+ * the container's user namespace, where lowering it is refused), then the
+ * container's namespaces in flags. */
+static int child_join(struct exec *e, int flags, struct casca_error **err)
+{
+        sigset_t none;
+        int r;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        r = casca_process_set_oom_score_adj(0, &e->cfg->process, err);
+        if (r == 0 && flags && setns(e->pidfd, flags) < 0)
+                r = casca_error_set(err, errno, "join the container's namespaces");
+        return r;
+}
+
+static __attribute__((noreturn)) void child_fail(struct exec *e, struct casca_error *err)
+{
+        if (e->sock[1] >= 0)
+                casca_sync_send_error(e->sock[1], err);
+        else if (err)
+                dprintf(STDERR_FILENO, "casca: %s\n", err->msg);
+        _exit(127);
+}
+
+/* Stage 1 of two: joins, then clones the process as our sibling. */
 static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
 {
         _cleanup_error_ struct casca_error *err = NULL;
-        sigset_t none;
         pid_t pid;
         char byte;
         int r;
@@ -299,15 +330,7 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
                         _exit(1);
                 casca_closep(&e->entered[0]);
         }
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-
-        /* process.oomScoreAdj, which the process inherits: before joining
-         * the container's user namespace, where lowering it is refused */
-        r = casca_process_set_oom_score_adj(0, &e->cfg->process, &err);
-        if (r == 0 && e->ns_flags && setns(e->pidfd, e->ns_flags) < 0)
-                r = casca_error_set(&err, errno, "join the container's namespaces");
+        r = child_join(e, e->ns_flags, &err);
         if (r == 0) {
                 pid = casca_clone3(CLONE_PARENT, -1);
                 if (pid < 0) {
@@ -326,11 +349,25 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
                                 _exit(0);
                 }
         }
-        if (e->sock[1] >= 0)
-                casca_sync_send_error(e->sock[1], err);
-        else if (err)
-                dprintf(STDERR_FILENO, "casca: %s\n", err->msg);
-        _exit(127);
+        child_fail(e, err);
+}
+
+/* The process itself, cloned straight into the container's pid namespace
+ * (clone_direct()): its parent is outside it, so getppid() says 0; whether
+ * the runtime is still there is asked of its pidfd. */
+static __attribute__((noreturn)) void exec_direct_child(struct exec *e, int parent_pidfd)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        struct pollfd gone = {.fd = parent_pidfd, .events = POLLIN};
+
+        casca_dl_forbid(); /* it joins the container: util/dl.h */
+        casca_closep(&e->sock[0]);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&gone, 1, 0) != 0)
+                _exit(1);
+        casca_closep(&parent_pidfd);
+        if (child_join(e, e->ns_flags & ~CLONE_NEWPID, &err) == 0)
+                (void)exec_process(e, &err); /* returns only on failure */
+        child_fail(e, err);
 }
 
 /* ---- the parent ------------------------------------------------------------ */
@@ -598,6 +635,39 @@ static int open_sub_cgroup(struct exec *e, struct casca_cgroup *cg, struct casca
         return 0;
 }
 
+/* One process instead of two stages, where the caller may join the
+ * container's pid namespace (root): setns(CLONE_NEWPID) changes only the pid
+ * namespace of the caller's children, so the runtime joins it, clones the
+ * process straight into it (and into its cgroup), and goes back to its own.
+ * *ret_pid stays -1 where that cannot be done (a rootless caller, a kernel
+ * or cgroup without CLONE_INTO_CGROUP): the two stages then. */
+static int clone_direct(struct exec *e, struct casca_cgroup *target, pid_t *ret_pid,
+                        struct casca_error **err)
+{
+        _cleanup_close_ int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+        pid_t pid;
+        int saved;
+
+        *ret_pid = -1;
+        if (self < 0 || ((e->ns_flags & CLONE_NEWPID) && setns(e->pidfd, CLONE_NEWPID) < 0))
+                return 0;
+        pid = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
+        if (pid == 0)
+                exec_direct_child(e, TAKE_FD(self));
+        if ((e->ns_flags & CLONE_NEWPID) && setns(self, CLONE_NEWPID) < 0) {
+                /* never seen; a child made after would be born in the container */
+                saved = errno;
+                if (pid > 0) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, NULL, 0);
+                }
+                return casca_error_set(err, saved, "return to the runtime's pid namespace");
+        }
+        if (pid > 0)
+                *ret_pid = pid;
+        return 0;
+}
+
 int casca_container_exec(struct casca_context *ctx, const char *id,
                          const struct casca_exec_options *opts, int *ret_status,
                          struct casca_error **err)
@@ -650,8 +720,12 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                         goto out;
                 fg_on = true;
         }
-        stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
-        if (stage1 < 0 && target) {
+        r = clone_direct(&e, target, &pid, err);
+        if (r < 0)
+                goto out;
+        if (pid < 0)
+                stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
+        if (pid < 0 && stage1 < 0 && target) {
                 /* moved after the clone (before 5.7, or a cgroup the caller
                  * may not clone into): stage 1 waits for that */
                 if (pipe2(e.entered, O_CLOEXEC) < 0) {
@@ -668,11 +742,11 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                         goto fail;
                 }
         }
-        if (stage1 < 0) {
+        if (pid < 0 && stage1 < 0) {
                 r = casca_error_set(err, -stage1, "clone");
                 goto out;
         }
-        if (stage1 == 0)
+        if (pid < 0 && stage1 == 0)
                 exec_child(&e, getppid());
         casca_closep(&e.sock[1]);
         casca_closep(&e.go[0]);
