@@ -1120,8 +1120,13 @@ static int create_locked(const char *state_root, const struct casca_netdef_opts 
 int casca_netdef_create(const char *state_root, const struct casca_netdef_opts *o,
                         struct casca_netdef **ret, struct casca_error **err)
 {
-        _cleanup_close_ int lk = lock_all(state_root, err);
+        _cleanup_close_ int lk = -1;
+        /* the libraries first: a missing one fails before anything is made */
+        int r = casca_netlibs_load(NETLINK_NETFILTER, err);
 
+        if (r < 0)
+                return casca_error_prefix(err, "network create");
+        lk = lock_all(state_root, err);
         if (lk < 0)
                 return lk;
         return create_locked(state_root, o, ret, err);

@@ -659,6 +659,13 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const
                         return casca_error_prefix(err, "network setup of `%s`", id);
                 nc = &named;
         }
+        /* the libraries first: a missing one fails before anything is
+         * recorded or made (a bridge needs nftables, macvlan/ipvlan not) */
+        r = casca_netlibs_load(!def || def->driver == CASCA_NETDRV_BRIDGE ? NETLINK_NETFILTER
+                                                                          : NETLINK_ROUTE,
+                               err);
+        if (r < 0)
+                return casca_error_prefix(err, "network setup of `%s`", id);
         r = begin(id, container_netns_fd, state_root, &st, &sb, err);
         if (r < 0)
                 return r;

@@ -274,6 +274,36 @@ EOF
   refute_output --regexp 'cv[0-9a-f]{8}'
 }
 
+@test "libmnl and libnftnl are loaded only for networking: where one cannot load, setup fails naming it and leaves nothing" {
+  # not linked (util/dl.h): the loader mapped both on every casca call
+  run readelf -d "$NET_TOOL"
+  assert_success
+  refute_output --regexp 'libmnl|libnftnl'
+  echo '{"subnet":"10.88.0.0/24","ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
+  mkns "$P-a"
+  local lib
+  for lib in libmnl.so.0:libmnl0:networking libnftnl.so.11:libnftnl11:"networking (nftables)"; do
+    # a private mount namespace in which the library is an empty file
+    run inhost unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+      "$(realpath "/lib/x86_64-linux-gnu/${lib%%:*}")" \
+      "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net.json" --id a \
+      --netns "/run/netns/$P-a" --state "$STATE"
+    assert_failure
+    IFS=: read -r so pkg who <<<"$lib"
+    assert_output --partial "$who: cannot load $so (Debian's $pkg)"
+    assert_gone a
+    run inhost ip -o link show
+    refute_output --regexp 'cv[0-9a-f]{8}'
+  done
+  # and with them, the same setup works: the loaded libraries drive netlink
+  run inhost "$NET_TOOL" setup --config "$BATS_TEST_TMPDIR/net.json" --id a \
+    --netns "/run/netns/$P-a" --state "$STATE"
+  assert_success
+  assert_line "address=10.88.0.2/24"
+  run inhost nft list ruleset
+  assert_output --partial '"casca:a"'
+}
+
 @test "IPv6: address, gateway, default route inside and a published port" {
   echo '{"subnet":"10.88.0.0/24","ipv6":{"subnet":"fd88::/64"},"ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
   echo '{"subnet":"10.88.0.0/24","ipv6":{"subnet":"fd88::/64"}}' | netcfg net-b

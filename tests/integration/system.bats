@@ -283,6 +283,29 @@ tmpfs ro"
     'casca.cloudInit.userData: expected a string (the text) or {"path": FILE}'
 }
 
+@test "casca.cloudInit: libyaml is loaded only for it; where it cannot load, create fails naming it and leaves nothing" {
+  # not linked (util/dl.h): the loader mapped it on every casca call
+  run readelf -d "$CASCA"
+  assert_success
+  refute_output --partial libyaml
+  make_system_bundle
+  cloud_init '{"userData": "#cloud-config\nruncmd:\n  - [touch, /ran]\n"}'
+  args true
+  id=$(cid)
+  # a private mount namespace in which the library is an empty file
+  run unshare -m sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' sh \
+    "$(realpath /lib/x86_64-linux-gnu/libyaml-0.so.2)" \
+    "$CASCA" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$id"
+  assert_failure
+  assert_output --partial "casca.cloudInit: cannot load libyaml-0.so.2 (Debian's libyaml-0-2)"
+  [ -z "$(state_ids)" ]
+  [ -z "$(leftover_mounts)" ]
+  # and with it, the same create works: the loaded library checks the YAML
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  casca delete -f "$id"
+}
+
 # net_system_bundle [NETWORK_CONFIG]: a --system bundle on casca's network
 # (bridge sysbr0, 10.89.12.2/24 fixed) in the stand-in host $H, whose
 # casca.cloudInit has a user-data and the given networkConfig (none when
