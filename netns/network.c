@@ -651,6 +651,11 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const
         r = check_id(id, err);
         if (r < 0)
                 return r;
+        /* the libraries first: a missing one fails before anything is
+         * recorded or made (a bridge needs nftables too, below) */
+        r = casca_netlibs_load(NETLINK_ROUTE, err);
+        if (r < 0)
+                return casca_error_prefix(err, "network setup of `%s`", id);
         if (nc_in->network) {
                 r = casca_netdef_join(state_root, nc_in->network, &def, &lk, err);
                 if (r >= 0)
@@ -659,11 +664,9 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const
                         return casca_error_prefix(err, "network setup of `%s`", id);
                 nc = &named;
         }
-        /* the libraries first: a missing one fails before anything is
-         * recorded or made (a bridge needs nftables, macvlan/ipvlan not) */
-        r = casca_netlibs_load(!def || def->driver == CASCA_NETDRV_BRIDGE ? NETLINK_NETFILTER
-                                                                          : NETLINK_ROUTE,
-                               err);
+        /* nftables: a bridge's rules (macvlan/ipvlan have none) */
+        r = !def || def->driver == CASCA_NETDRV_BRIDGE ? casca_netlibs_load(NETLINK_NETFILTER, err)
+                                                       : 0;
         if (r < 0)
                 return casca_error_prefix(err, "network setup of `%s`", id);
         r = begin(id, container_netns_fd, state_root, &st, &sb, err);
