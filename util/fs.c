@@ -487,18 +487,28 @@ int casca_fs_replace_file(const char *dir, const char *name, const char *data, s
 
 int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err)
 {
-        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        int r;
+        enum { TRIES = 5 };
 
-        if (fd < 0)
-                return casca_error_set(err, errno, "memfd_create `%s`", name);
-        r = casca_fs_write_fd(fd, name, data, len, err);
-        if (r < 0)
-                return r;
-        if (lseek(fd, 0, SEEK_SET) < 0 ||
-            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-                return casca_error_set(err, errno, "memfd `%s`", name);
-        return TAKE_FD(fd);
+        /* F_SEAL_WRITE fails with EBUSY while a page just written still has
+         * a transient reference (runtime/sealed-exe.c says when): a copy
+         * made again gets fresh pages */
+        for (int i = 1;; i++) {
+                _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+                int r;
+
+                if (fd < 0)
+                        return casca_error_set(err, errno, "memfd_create `%s`", name);
+                r = casca_fs_write_fd(fd, name, data, len, err);
+                if (r < 0)
+                        return r;
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return casca_error_set(err, errno, "memfd `%s`", name);
+                if (fcntl(fd, F_ADD_SEALS,
+                          F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0)
+                        return TAKE_FD(fd);
+                if (errno != EBUSY || i == TRIES)
+                        return casca_error_set(err, errno, "memfd `%s`", name);
+        }
 }
 
 char *casca_fs_read_fd(int fd, const char *what, size_t max, size_t *ret_len,
