@@ -639,8 +639,9 @@ static int open_sub_cgroup(struct exec *e, struct casca_cgroup *cg, struct casca
  * container's pid namespace (root): setns(CLONE_NEWPID) changes only the pid
  * namespace of the caller's children, so the runtime joins it, clones the
  * process straight into it (and into its cgroup), and goes back to its own.
- * *ret_pid stays -1 where that cannot be done (a rootless caller, a kernel
- * or cgroup without CLONE_INTO_CGROUP): the two stages then. */
+ * *ret_pid stays -1 where that cannot be done (a rootless caller, root of
+ * a user namespace that does not own our pid namespace, a kernel or cgroup
+ * without CLONE_INTO_CGROUP): the two stages then. */
 static int clone_direct(struct exec *e, struct casca_cgroup *target, pid_t *ret_pid,
                         struct casca_error **err)
 {
@@ -649,7 +650,13 @@ static int clone_direct(struct exec *e, struct casca_cgroup *target, pid_t *ret_
         int saved;
 
         *ret_pid = -1;
-        if (self < 0 || ((e->ns_flags & CLONE_NEWPID) && setns(e->pidfd, CLONE_NEWPID) < 0))
+        if (self < 0)
+                return 0;
+        /* the way back first: joining our own pid namespace changes nothing
+         * and needs what the return will need (CAP_SYS_ADMIN over its owner,
+         * which root of a user namespace, as under rootless podman, lacks) */
+        if ((e->ns_flags & CLONE_NEWPID) &&
+            (setns(self, CLONE_NEWPID) < 0 || setns(e->pidfd, CLONE_NEWPID) < 0))
                 return 0;
         pid = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
         if (pid == 0)
