@@ -88,9 +88,8 @@ struct create {
         char *cg_path;                      /* where it goes, recorded before it is made */
         char *cg_unit;                      /* --systemd-cgroup: its scope, recorded too */
         struct casca_sdprops sdprops;       /* org.systemd.property.* annotations */
-        struct casca_seccomp_prog *seccomp; /* from the cache or compiled, loaded in the init */
-        bool seccomp_pending; /* a cache miss: compiled after clone, sent after READY */
-        char *hook_state;     /* state JSON handed to the child's hooks */
+        struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
+        char *hook_state;                   /* state JSON handed to the child's hooks */
 
         bool net_build;                 /* casca.network in a new network namespace */
         bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
@@ -271,27 +270,6 @@ static int child_network(struct create *c, struct casca_error **err)
         }
 }
 
-/* The filter the runtime compiled while we set the container up (a cache
- * miss: parent_seccomp_compile()), as the image exec reads from the state. */
-static int child_seccomp_prog(struct create *c, struct casca_error **err)
-{
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *image = NULL;
-        size_t len = 0;
-        int r;
-
-        r = casca_sync_recv(c->sock[1], SYNC_SECCOMP_PROG, NULL, 0, NULL, &fd, err);
-        if (r < 0)
-                return r;
-        if (fd < 0)
-                return casca_error_setx(err, EPROTO, "sync: seccomp-prog without its image");
-        image = casca_fs_read_fd(fd, "the seccomp filter", CASCA_STATE_SECCOMP_MAX_SIZE, &len, err);
-        if (!image)
-                return -EINVAL;
-        return casca_seccomp_prog_from_stored(c->b.cfg->linux_cfg.seccomp, image, len, &c->seccomp,
-                                              err);
-}
-
 /* Everything between the namespaces and exec. */
 static int child_init(struct create *c, struct casca_error **err)
 {
@@ -393,7 +371,6 @@ static int child_init(struct create *c, struct casca_error **err)
         x = (struct casca_prepare){
                 .cfg = cfg,
                 .seccomp = c->seccomp,
-                .filter_pending = c->seccomp_pending,
                 .filter_before_ready = l->seccomp && casca_seccomp_uses_notify(l->seccomp),
                 .sock = c->sock[1],
                 .preserve_fds = c->preserve_fds,
@@ -406,12 +383,6 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_prepare_exec(&x, err);
         if (r < 0)
                 return r;
-        if (c->seccomp_pending) {
-                r = child_seccomp_prog(c, err);
-                if (r < 0)
-                        return r;
-                x.seccomp = c->seccomp;
-        }
         casca_closep(&c->sock[1]);
 
         r = child_wait_fifo(c, err);
@@ -1064,46 +1035,6 @@ static int parent_network(struct create *c, struct casca_state *st, struct casca
         return casca_sync_send(c->sock[0], SYNC_NETWORK_DONE, &by_path, sizeof(by_path), -1, err);
 }
 
-/* A cache miss: compile the profile now, while the init sets itself up
- * (the cores are otherwise idle: it is mostly the kernel's mount work),
- * and keep the program with the state for exec. */
-static int parent_seccomp_compile(struct create *c, struct casca_error **err)
-{
-        int r;
-
-        if (c->seccomp)
-                return 0;
-        r = casca_seccomp_prog_get(c->b.cfg->linux_cfg.seccomp, c->root_fd, log_seccomp_skip, c,
-                                   &c->seccomp, NULL, err);
-        if (r < 0)
-                return r;
-        casca_log(c->ctx, CASCA_LOG_DEBUG,
-                  "container %s: seccomp filter compiled while the init sets up", c->id);
-        return store_seccomp(c, err);
-}
-
-/* After READY: the program, as the image store_seccomp() wrote, in a memfd. */
-static int parent_seccomp_send(struct create *c, struct casca_error **err)
-{
-        _cleanup_free_ void *image = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t len = 0;
-        int r;
-
-        r = parent_seccomp_compile(c, err);
-        if (r < 0)
-                return r;
-        r = casca_seccomp_prog_store(c->seccomp, c->b.cfg->linux_cfg.seccomp, &image, &len, err);
-        if (r < 0)
-                return r;
-        if (!image)
-                return casca_error_setx(err, EINVAL, "linux.seccomp: no program to hand over");
-        fd = casca_fs_memfd_of("casca-seccomp", image, len, err);
-        if (fd < 0)
-                return fd;
-        return casca_sync_send(c->sock[0], SYNC_SECCOMP_PROG, NULL, 0, fd, err);
-}
-
 /* Drive the child through its steps until READY. */
 static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                        struct casca_error **err)
@@ -1119,17 +1050,6 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                 _cleanup_close_ int fd = -1;
                 int r;
 
-                /* a filter to compile, and the init busy (no message
-                 * waiting): now is when it costs the least */
-                if (c->seccomp_pending && !c->seccomp) {
-                        struct pollfd p = {.fd = c->sock[0], .events = POLLIN};
-
-                        if (poll(&p, 1, 0) == 0) {
-                                r = parent_seccomp_compile(c, err);
-                                if (r < 0)
-                                        return r;
-                        }
-                }
                 r = casca_sync_recv_any(c->sock[0], &step, &pid, sizeof(pid), &len, &fd, err);
                 if (r < 0)
                         return r;
@@ -1179,7 +1099,7 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
                         r = parent_seccomp_listener(c, st, fd, err);
                         break;
                 case SYNC_READY:
-                        return c->seccomp_pending ? parent_seccomp_send(c, err) : 0;
+                        return 0;
                 default:
                         return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
                                                 casca_sync_step_name(step));
@@ -1326,19 +1246,16 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         }
 
         if (l->seccomp) {
-                /* a cache miss is compiled after the clone, while the init
-                 * works (parent_sync); a NOTIFY profile now, by libseccomp */
-                r = 0;
-                casca_seccomp_prog_lookup(l->seccomp, c.root_fd, &c.seccomp);
-                c.seccomp_pending = !c.seccomp && casca_seccomp_prog_possible(l->seccomp);
-                if (c.seccomp)
+                bool cached;
+
+                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c, &c.seccomp,
+                                           &cached, err);
+                if (r < 0)
+                        goto fail;
+                if (cached)
                         casca_log(ctx, CASCA_LOG_DEBUG, "container %s: seccomp filter from cache",
                                   id);
-                else if (!c.seccomp_pending)
-                        r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c,
-                                                   &c.seccomp, NULL, err);
-                if (r >= 0 && c.seccomp)
-                        r = store_seccomp(&c, err);
+                r = store_seccomp(&c, err);
                 if (r < 0)
                         goto fail;
         }

@@ -90,7 +90,7 @@ static int keep_admin(struct casca_prepare *x, struct casca_process *u, struct c
         const uint64_t admin = UINT64_C(1) << CAP_SYS_ADMIN;
 
         *u = *p;
-        if ((!x->seccomp && !x->filter_pending) || p->no_new_privileges)
+        if (!x->seccomp || p->no_new_privileges)
                 return 0;
         if (p->has_capabilities) {
                 if (p->caps.effective & admin)

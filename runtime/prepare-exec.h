@@ -45,13 +45,12 @@ struct casca_prepare {
         const struct casca_config *cfg;           /* the process: cfg->process */
         const struct casca_seccomp_prog *seccomp; /* NULL: no filter */
         bool filter_before_ready;                 /* load it before READY (see above) */
-        bool filter_pending;   /* seccomp is NULL until after READY, but a filter is coming */
-        int sock;              /* the sync socket: SECCOMP_FD, READY */
-        unsigned preserve_fds; /* fds 3..3+N-1 go on */
-        int pty_slave;         /* the process's terminal, or -1 */
-        bool die_with_runtime; /* keep PR_SET_PDEATHSIG through execve */
-        bool new_session;      /* setsid() without a terminal too: the init leads its session (runc;
-                                  CRIU dumps no session led from outside the pid namespace) */
+        int sock;                                 /* the sync socket: SECCOMP_FD, READY */
+        unsigned preserve_fds;                    /* fds 3..3+N-1 go on */
+        int pty_slave;                            /* the process's terminal, or -1 */
+        bool die_with_runtime;                    /* keep PR_SET_PDEATHSIG through execve */
+        bool new_session; /* setsid() without a terminal too: the init leads its session (runc;
+                             CRIU dumps no session led from outside the pid namespace) */
         /* filled in */
         char path[PATH_MAX]; /* what execve runs */
         bool filter_loaded;

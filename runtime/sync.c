@@ -29,7 +29,6 @@ static const char *const step_names[] = {
         [SYNC_PTY] = "pty",
         [SYNC_SECCOMP_FD] = "seccomp-fd",
         [SYNC_READY] = "ready",
-        [SYNC_SECCOMP_PROG] = "seccomp-prog",
         [SYNC_ERROR] = "error",
 };
 

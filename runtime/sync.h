@@ -30,8 +30,6 @@ enum casca_sync_step {
         SYNC_PTY,              /* child -> parent: the pty master (fd) */
         SYNC_SECCOMP_FD,       /* child -> parent: the seccomp listener (fd) */
         SYNC_READY,            /* child -> parent: waiting for `start` on the exec fifo */
-        SYNC_SECCOMP_PROG,     /* parent -> child, after READY: the filter compiled while the
-                                  child worked (fd: a memfd of its stored image) */
         SYNC_ERROR,            /* child -> parent: payload = message, errno in header */
 };
 

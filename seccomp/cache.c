@@ -388,38 +388,6 @@ static bool has_program(const struct casca_seccomp *s)
         return !casca_seccomp_uses_notify(s) && !s->listener_path && !s->listener_metadata;
 }
 
-bool casca_seccomp_prog_possible(const struct casca_seccomp *s)
-{
-        return s && has_program(s);
-}
-
-/* The cache file of s: its key in *key, its name in name; false when s has
- * no program or no key. */
-static bool cache_name(const struct casca_seccomp *s, struct buf *key, char name[32])
-{
-        return s && has_program(s) && cache_key(s, true, key) == 0 &&
-               casca_snprintf(name, 32, "%016llx.bpf",
-                              (unsigned long long)casca_hash64(key->p, key->len)) >= 0;
-}
-
-void casca_seccomp_prog_lookup(const struct casca_seccomp *s, int state_root_fd,
-                               struct casca_seccomp_prog **ret)
-{
-        _cleanup_close_ int dir_fd = -1;
-        _cleanup_(buf_release) struct buf key = {0};
-        struct casca_seccomp_prog *p;
-        char name[32];
-
-        *ret = NULL;
-        if (!cache_name(s, &key, name) || (dir_fd = cache_dir_open(state_root_fd)) < 0)
-                return;
-        p = calloc(1, sizeof(*p));
-        if (p && cache_read(dir_fd, name, &key, p) == 0)
-                *ret = p;
-        else
-                casca_seccomp_prog_free(p);
-}
-
 int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
                            casca_seccomp_skip_fn on_skip, void *userdata,
                            struct casca_seccomp_prog **ret, bool *ret_cached,
@@ -438,7 +406,9 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
         p = calloc(1, sizeof(*p));
         if (!p)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
-        if (cache_name(s, &key, name)) {
+        if (s && has_program(s) && cache_key(s, true, &key) == 0 &&
+            casca_snprintf(name, sizeof(name), "%016llx.bpf",
+                           (unsigned long long)casca_hash64(key.p, key.len)) >= 0) {
                 dir_fd = cache_dir_open(state_root_fd);
                 if (dir_fd >= 0 && cache_read(dir_fd, name, &key, p) == 0) {
                         if (ret_cached)

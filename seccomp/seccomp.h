@@ -83,13 +83,6 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
                            casca_seccomp_skip_fn on_skip, void *userdata,
                            struct casca_seccomp_prog **ret, bool *ret_cached,
                            struct casca_error **err);
-/* The cache alone: *ret is the cached program of s, or NULL when there is
- * none (a miss, a NOTIFY profile, no cache).  Never compiles, never fails. */
-void casca_seccomp_prog_lookup(const struct casca_seccomp *s, int state_root_fd,
-                               struct casca_seccomp_prog **ret);
-/* Whether s compiles to a program (not NOTIFY): one that can be cached,
- * stored and handed to the init as an image (casca_seccomp_prog_store()). */
-bool casca_seccomp_prog_possible(const struct casca_seccomp *s);
 /* Like casca_seccomp_load(). */
 int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_fd,
                             struct casca_error **err);

@@ -14,8 +14,6 @@ load helpers/casca
   assert_line --regexp '^Seccomp:[[:space:]]+2$'
   assert_line mkdir-ok
   refute_line --partial 'seccomp filter from cache'
-  # a miss is compiled after the clone, handed to the init after READY
-  assert_line --partial 'seccomp filter compiled while the init sets up'
   assert_equal "$(find "$STATE_ROOT/@cache/seccomp" -mindepth 1 -maxdepth 1 | wc -l)" 1
 
   run casca --debug run --bundle "$BUNDLE" "$(cid 2)"

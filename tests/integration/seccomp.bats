@@ -347,9 +347,8 @@ PY
   bad "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$BATS_TEST_TMPDIR/nobody.sock', 'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}" \
     "linux.seccomp.listenerPath: seccomp listener \`$BATS_TEST_TMPDIR/nobody.sock\`: connect: No such file or directory"
   bad "{'syscalls': []}" 'linux.seccomp.defaultAction'
-  # found when libseccomp builds the filter, which on a cache miss is while
-  # the init sets itself up (create.c): the init and its state go too
-  # (Debian 12's libseccomp 2.5 has no attribute for this flag; 2.6 has)
+  # found only when libseccomp builds the filter (Debian 12's libseccomp 2.5
+  # has no attribute for this flag; 2.6 has)
   if ! pkg-config --atleast-version=2.6 libseccomp; then
     bad "{'defaultAction': 'SCMP_ACT_ALLOW', 'flags': ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']}" \
       'linux.seccomp.flags[0]: flag "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" is not supported by libseccomp'
