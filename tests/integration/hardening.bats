@@ -166,6 +166,14 @@ sealbusy() {
   run sealbusy 2 run --bundle "$BUNDLE" "$(cid)"
   assert_success
   assert_line sealed-ok
+  # the same for the sealed memfd that hands the init its hooks' state
+  # (casca_fs_memfd_of): the re-executed runtime's first seals are refused
+  # (the hook runs before pivot_root: it sees the host's paths)
+  cfg 'c["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat > '"$BATS_TEST_TMPDIR"'/hook-state"]}]}'
+  run sealbusy 2 run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  assert_line sealed-ok
+  grep -q '"status": *"creating"' "$BATS_TEST_TMPDIR/hook-state" || fail "the hook got no state: $(cat "$BATS_TEST_TMPDIR/hook-state")"
   # never sealed: the runtime never runs unsealed, and says why
   run sealbusy 100 run --bundle "$BUNDLE" "$(cid)"
   assert_failure
