@@ -30,6 +30,7 @@
 
 #include "casca.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -93,35 +94,40 @@ static int copy_all(int to, int from, off_t size, struct casca_error **err)
         return 0;
 }
 
-/* A sealed copy of the runtime in a new memfd, or -1.  F_SEAL_WRITE fails
- * with EBUSY while a page of the file has a reference besides the page
- * cache's; on Linux 6.1 the pages just written can still sit in another
- * CPU's LRU batch (memfd_wait_for_pins drains only this CPU's and waits
- * ~70 ms) when the process moved between the copy and the seal.  A copy
- * made again gets fresh pages: seen once in the VM lane under load. */
+struct copy {
+        int self;
+        off_t size;
+};
+
+static int fill_copy(int mfd, void *arg, struct casca_error **err)
+{
+        const struct copy *c = arg;
+
+        if (lseek(c->self, 0, SEEK_SET) < 0)
+                return casca_error_set(err, errno, "rewind `/proc/self/exe`");
+        return copy_all(mfd, c->self, c->size, err);
+}
+
+/* A sealed copy of the runtime in a new memfd (made again on a transient
+ * EBUSY from the seal, casca_fs_memfd_sealed(): seen once in the VM lane
+ * under load), or < 0.  MFD_EXEC (Linux 6.3) keeps vm.memfd_noexec=1 from
+ * refusing exec; an older kernel refuses the flag (EINVAL). */
 static int sealed_copy(int self, off_t size, struct casca_error **err)
 {
-        enum { TRIES = 5 };
+        static const char what[] = "the copy of the runtime";
+        struct copy c = {self, size};
+        struct casca_error *e = NULL;
+        int mfd = casca_fs_memfd_sealed("casca", MFD_EXEC, what, fill_copy, &c, &e);
 
-        for (int i = 1;; i++) {
-                _cleanup_close_ int mfd = -1;
-
-                /* MFD_EXEC (Linux 6.3) keeps vm.memfd_noexec=1 from refusing exec */
-                mfd = memfd_create("casca", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-                if (mfd < 0 && errno == EINVAL)
-                        mfd = memfd_create("casca", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-                if (mfd < 0)
-                        return casca_error_set(err, errno,
-                                               "memfd_create for a sealed copy of the runtime");
-                if (lseek(self, 0, SEEK_SET) < 0)
-                        return casca_error_set(err, errno, "rewind `/proc/self/exe`");
-                if (copy_all(mfd, self, size, err) < 0)
-                        return -1;
-                if (fcntl(mfd, F_ADD_SEALS, SEALS) == 0)
-                        return TAKE_FD(mfd);
-                if (errno != EBUSY || i == TRIES)
-                        return casca_error_set(err, errno, "seal the copy of the runtime");
+        if (mfd != -EINVAL) {
+                if (err && !*err)
+                        *err = e;
+                else
+                        casca_error_free(e);
+                return mfd;
         }
+        casca_error_free(e);
+        return casca_fs_memfd_sealed("casca", 0, what, fill_copy, &c, err);
 }
 
 int casca_exec_sealed_self(char **argv, struct casca_error **err)

@@ -18,6 +18,7 @@
 
 #include "casca.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/fs.h"
 #include "util/parse.h"
 
@@ -485,30 +486,52 @@ int casca_fs_replace_file(const char *dir, const char *name, const char *data, s
         return r;
 }
 
-int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err)
+int casca_fs_memfd_sealed(const char *name, unsigned mfd_flags, const char *what,
+                          int (*fill)(int fd, void *arg, struct casca_error **err), void *arg,
+                          struct casca_error **err)
 {
         enum { TRIES = 5 };
 
-        /* F_SEAL_WRITE fails with EBUSY while a page just written still has
-         * a transient reference (runtime/sealed-exe.c says when): a copy
-         * made again gets fresh pages */
         for (int i = 1;; i++) {
-                _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+                _cleanup_close_ int fd =
+                        memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | mfd_flags);
                 int r;
 
                 if (fd < 0)
-                        return casca_error_set(err, errno, "memfd_create `%s`", name);
-                r = casca_fs_write_fd(fd, name, data, len, err);
+                        return casca_error_set(err, errno, "memfd_create for %s", what);
+                r = fill(fd, arg, err);
                 if (r < 0)
                         return r;
-                if (lseek(fd, 0, SEEK_SET) < 0)
-                        return casca_error_set(err, errno, "memfd `%s`", name);
                 if (fcntl(fd, F_ADD_SEALS,
                           F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == 0)
                         return TAKE_FD(fd);
                 if (errno != EBUSY || i == TRIES)
-                        return casca_error_set(err, errno, "memfd `%s`", name);
+                        return casca_error_set(err, errno, "seal %s", what);
         }
+}
+
+struct memfd_data {
+        const char *name, *data;
+        size_t len;
+};
+
+static int fill_data(int fd, void *arg, struct casca_error **err)
+{
+        const struct memfd_data *d = arg;
+        int r = casca_fs_write_fd(fd, d->name, d->data, d->len, err);
+
+        if (r >= 0 && lseek(fd, 0, SEEK_SET) < 0)
+                r = casca_error_set(err, errno, "memfd `%s`", d->name);
+        return r;
+}
+
+int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err)
+{
+        struct memfd_data d = {name, data, len};
+        char what[80];
+
+        casca_snprintf_trunc(what, sizeof(what), "memfd `%s`", name);
+        return casca_fs_memfd_sealed(name, 0, what, fill_data, &d, err);
 }
 
 char *casca_fs_read_fd(int fd, const char *what, size_t max, size_t *ret_len,

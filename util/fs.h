@@ -76,6 +76,15 @@ char *casca_fs_read_file(const char *path, size_t *ret_len, struct casca_error *
  * neither blocks the writer (as a pipe does past its 64 KiB) nor can be
  * changed by the reader.  Returns the fd or -errno. */
 int casca_fs_memfd_of(const char *name, const char *data, size_t len, struct casca_error **err);
+/* A new memfd (close-on-exec, plus mfd_flags) that fill() writes, then
+ * sealed against writing, growing and shrinking; the fd or -errno, errors
+ * saying "seal <what>".  F_SEAL_WRITE fails with EBUSY while a page just
+ * written still has a transient reference (on Linux 6.1 pages can sit in
+ * another CPU's LRU batch when the process moved between write and seal):
+ * a memfd made and filled again gets fresh pages, up to five times. */
+int casca_fs_memfd_sealed(const char *name, unsigned mfd_flags, const char *what,
+                          int (*fill)(int fd, void *arg, struct casca_error **err), void *arg,
+                          struct casca_error **err);
 /* The rest of an open fd, at most max bytes: a longer one is EFBIG,
  * "`what`: larger than <max> bytes", found without reading past max. */
 char *casca_fs_read_fd(int fd, const char *what, size_t max, size_t *ret_len,
