@@ -730,6 +730,9 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         r = clone_direct(&e, target, &pid, err);
         if (r < 0)
                 goto out;
+        casca_log(ctx, CASCA_LOG_DEBUG, "container %s: exec: %s", id,
+                  pid > 0 ? "one stage, cloned straight into its pid namespace"
+                          : "two stages, the first joins its namespaces");
         if (pid < 0)
                 stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
         if (pid < 0 && stage1 < 0 && target) {

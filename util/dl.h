@@ -44,8 +44,9 @@ struct casca_dl {
                 (soname), (package), (user), (syms), sizeof(syms) / sizeof((syms)[0]), false       \
         }
 
-/* Load lib once (RTLD_NOW, never unloaded) and fill every slot.  0, or -1
- * with an error naming the library, its package and who needs it. */
+/* Load lib once (RTLD_NOW, never unloaded) and fill every slot.  0, or a
+ * negative errno with an error naming the library, its package and who
+ * needs it. */
 int casca_dl_load(struct casca_dl *lib, struct casca_error **err);
 
 /* A call into lib before casca_dl_load() succeeded is a bug in casca: it

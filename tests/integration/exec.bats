@@ -14,8 +14,10 @@ start_sleeper() {
 
 @test "exec joins the container's namespaces and cgroup and sees its processes" {
   start_sleeper
-  run casca exec "$ID" sh -c 'for n in pid net ipc uts mnt cgroup user; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "cg $(cat /proc/self/cgroup | tr "\n" " ")"; ps -o pid,args'
+  run casca --debug exec "$ID" sh -c 'for n in pid net ipc uts mnt cgroup user; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "cg $(cat /proc/self/cgroup | tr "\n" " ")"; ps -o pid,args'
   assert_success
+  # as root in one process: cloned straight into the pid namespace
+  assert_line --partial 'exec: one stage, cloned straight into its pid namespace'
   for n in pid net ipc uts mnt cgroup user; do
     assert_line "$n $(readlink "/proc/$INIT/ns/$n")"
   done

@@ -265,10 +265,11 @@ in_userns() {
   cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]
 c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
   # (one user namespace for all three, as podman joins its pause process's)
-  run in_userns sh -c '"$1" run -d ru2 < /dev/null && "$1" exec ru2 sh -c "echo exec-ok pid=\$\$"
+  run in_userns sh -c '"$1" run -d ru2 < /dev/null && "$1" --debug exec ru2 sh -c "echo exec-ok pid=\$\$"
     rc=$?; "$1" delete --force ru2; exit $rc' sh "$CASCA"
   assert_success
   assert_line --regexp '^exec-ok pid=[0-9]+$'
+  assert_line --partial 'exec: two stages, the first joins its namespaces'
   assert [ ! -e "$X/casca/ru2" ]
   # every verb takes that root: a world-writable one is refused, named
   chmod 0777 "$X/casca"
