@@ -45,15 +45,22 @@
 #define CACHE_DIR "seccomp"
 #define CACHE_MAX_ENTRIES 64
 #define CACHE_MAGIC "CASCABPF"
-#define CACHE_FORMAT 1u
-/* A sanity bound for files read from the cache (the kernel's is 4096). */
+/* 1: one program (header, key, instructions), still read from a state
+ * dir; 2: the split filter (header, key, n_progs and each one's length,
+ * instructions) */
+#define CACHE_FORMAT 2u
+/* Sanity bounds for files read from the cache (the kernel's are 4096
+ * instructions per program and 32768 in all). */
 #define PROG_MAX_INSNS 65536u
+#define PROG_MAX_PARTS 64u
 
 struct casca_seccomp_prog {
         scmp_filter_ctx ctx;       /* NOTIFY profiles: loaded by libseccomp */
-        struct sock_filter *insns; /* everything else: the BPF program */
-        uint32_t n_insns;
-        uint32_t flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+        struct sock_filter *insns; /* everything else: the BPF programs, */
+        uint32_t n_insns;          /* one after the other */
+        uint32_t *lens;            /* each one's length, loaded in order */
+        uint32_t n_progs;
+        uint32_t flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2), each load */
 };
 
 struct cache_header {
@@ -195,34 +202,69 @@ static int cache_dir_open(int state_root_fd)
         return open_subdir(parent, CACHE_DIR);
 }
 
-/* A program image: header, key, instructions.  0 and p filled when it is
- * whole and made for key; -EINVAL otherwise. */
+/* A program image: header, key, then (format 2) the number of programs and
+ * their lengths, then the instructions.  0 and p filled when it is whole and
+ * made for key; -EINVAL otherwise.  Format 1 (one program) is taken when
+ * old_format: a container's state from before the split filter. */
 static int image_parse(const unsigned char *data, size_t len, const struct buf *key,
-                       struct casca_seccomp_prog *p)
+                       bool old_format, struct casca_seccomp_prog *p)
 {
         struct cache_header h;
-        size_t insns_len;
+        size_t insns_len, off;
+        uint32_t n_progs = 1, sum = 0;
 
         if (len < sizeof(h))
                 return -EINVAL;
         memcpy(&h, data, sizeof(h));
-        if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 || h.format != CACHE_FORMAT ||
-            h.key_len != key->len || h.n_insns == 0 || h.n_insns > PROG_MAX_INSNS)
+        if (memcmp(h.magic, CACHE_MAGIC, sizeof(h.magic)) != 0 ||
+            !(h.format == CACHE_FORMAT || (old_format && h.format == 1)) || h.key_len != key->len ||
+            h.n_insns == 0 || h.n_insns > PROG_MAX_INSNS)
                 return -EINVAL;
-        insns_len = (size_t)h.n_insns * sizeof(struct sock_filter);
-        if (len != sizeof(h) + h.key_len + insns_len ||
-            memcmp(data + sizeof(h), key->p, key->len) != 0)
+        if (len - sizeof(h) < h.key_len || memcmp(data + sizeof(h), key->p, key->len) != 0)
                 return -EINVAL;
-        p->insns = malloc(insns_len);
-        if (!p->insns)
+        off = sizeof(h) + h.key_len;
+        if (h.format == CACHE_FORMAT) {
+                if (len - off < sizeof(n_progs))
+                        return -EINVAL;
+                memcpy(&n_progs, data + off, sizeof(n_progs));
+                off += sizeof(n_progs);
+                if (n_progs == 0 || n_progs > PROG_MAX_PARTS ||
+                    len - off < (size_t)n_progs * sizeof(uint32_t))
+                        return -EINVAL;
+        }
+        p->lens = calloc(n_progs, sizeof(*p->lens));
+        if (!p->lens)
                 return -ENOMEM;
-        memcpy(p->insns, data + sizeof(h) + h.key_len, insns_len);
+        if (h.format == CACHE_FORMAT) {
+                memcpy(p->lens, data + off, (size_t)n_progs * sizeof(uint32_t));
+                off += (size_t)n_progs * sizeof(uint32_t);
+        } else {
+                p->lens[0] = h.n_insns;
+        }
+        for (uint32_t i = 0; i < n_progs; i++) {
+                if (p->lens[i] == 0 || p->lens[i] > h.n_insns - sum)
+                        goto bad;
+                sum += p->lens[i];
+        }
+        insns_len = (size_t)h.n_insns * sizeof(struct sock_filter);
+        if (sum != h.n_insns || len != off + insns_len)
+                goto bad;
+        p->insns = malloc(insns_len);
+        if (!p->insns) {
+                free(TAKE_PTR(p->lens));
+                return -ENOMEM;
+        }
+        memcpy(p->insns, data + off, insns_len);
         p->n_insns = h.n_insns;
+        p->n_progs = n_progs;
         p->flags = h.flags;
         return 0;
+bad:
+        free(TAKE_PTR(p->lens));
+        return -EINVAL;
 }
 
-/* The image of p (a BPF program) under key, malloc'd. */
+/* The image of p (BPF programs) under key, malloc'd; always format 2. */
 static int image_make(const struct buf *key, const struct casca_seccomp_prog *p,
                       unsigned char **ret, size_t *ret_len)
 {
@@ -231,18 +273,21 @@ static int image_make(const struct buf *key, const struct casca_seccomp_prog *p,
                                  .key_len = (uint32_t)key->len,
                                  .n_insns = p->n_insns};
         size_t insns_len = (size_t)p->n_insns * sizeof(struct sock_filter);
-        size_t len = sizeof(h) + key->len + insns_len;
-        unsigned char *data;
+        size_t lens_len = (size_t)p->n_progs * sizeof(uint32_t);
+        size_t len = sizeof(h) + key->len + sizeof(p->n_progs) + lens_len + insns_len;
+        unsigned char *data, *at;
 
-        if (!p->insns || p->n_insns == 0)
+        if (!p->insns || p->n_insns == 0 || !p->lens || p->n_progs == 0)
                 return -EOPNOTSUPP;
         data = malloc(len);
         if (!data)
                 return -ENOMEM;
         memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
-        memcpy(data, &h, sizeof(h));
-        memcpy(data + sizeof(h), key->p, key->len);
-        memcpy(data + sizeof(h) + key->len, p->insns, insns_len);
+        at = mempcpy(data, &h, sizeof(h));
+        at = mempcpy(at, key->p, key->len);
+        at = mempcpy(at, &p->n_progs, sizeof(p->n_progs));
+        at = mempcpy(at, p->lens, lens_len);
+        memcpy(at, p->insns, insns_len);
         *ret = data;
         *ret_len = len;
         return 0;
@@ -263,6 +308,7 @@ static int cache_read(int dir_fd, const char *name, const struct buf *key,
         if (!S_ISREG(st.st_mode) || !ours(&st) ||
             (size_t)st.st_size < sizeof(struct cache_header) ||
             (uint64_t)st.st_size > sizeof(struct cache_header) + key->len +
+                                           (1 + PROG_MAX_PARTS) * sizeof(uint32_t) +
                                            PROG_MAX_INSNS * sizeof(struct sock_filter))
                 return -EINVAL;
         data = malloc((size_t)st.st_size);
@@ -271,7 +317,7 @@ static int cache_read(int dir_fd, const char *name, const struct buf *key,
         n = read(fd, data, (size_t)st.st_size);
         if (n != st.st_size)
                 return -EIO;
-        return image_parse(data, (size_t)n, key, p);
+        return image_parse(data, (size_t)n, key, false, p);
 }
 
 /* Keep the directory bounded: past CACHE_MAX_ENTRIES start over. */
@@ -347,37 +393,64 @@ static int load_flags(scmp_filter_ctx ctx, uint32_t *ret)
         return 0;
 }
 
-/* ctx -> BPF, through a memfd (libseccomp 2.5 exports to an fd only). */
-static int compile(scmp_filter_ctx ctx, struct casca_seccomp_prog *p, struct casca_error **err)
+/* s -> the BPF programs of its split filter (casca_seccomp_build_part()),
+ * through a memfd (libseccomp 2.5 exports to an fd only). */
+static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip, void *userdata,
+                   struct casca_seccomp_prog *p, struct casca_error **err)
 {
         _cleanup_close_ int fd = memfd_create("casca-seccomp", MFD_CLOEXEC);
+        uint32_t arches[PROG_MAX_PARTS - 1];
+        size_t n_arches = 0;
+        off_t done = 0;
         struct stat st;
         ssize_t n;
         int r;
 
         if (fd < 0)
                 return casca_error_set(err, errno, "linux.seccomp: memfd_create");
-        r = load_flags(ctx, &p->flags);
+        r = casca_seccomp_split_arches(s, arches, ARRAY_SIZE(arches), &n_arches, err);
         if (r < 0)
-                return casca_error_set(err, -r, "linux.seccomp: filter attributes");
-        r = seccomp_export_bpf(ctx, fd);
-        if (r < 0)
-                return casca_error_set(err, -r, "linux.seccomp: compile the filter");
-        if (fstat(fd, &st) < 0)
-                return casca_error_set(err, errno, "linux.seccomp: compiled filter");
-        if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
-            (uint64_t)st.st_size / sizeof(struct sock_filter) > PROG_MAX_INSNS)
-                return casca_error_setx(err, EINVAL, "linux.seccomp: compiled filter of %lld bytes",
-                                        (long long)st.st_size);
-        p->insns = malloc((size_t)st.st_size);
+                return r;
+        p->lens = calloc(n_arches + 1, sizeof(*p->lens));
+        if (!p->lens)
+                return casca_error_set(err, ENOMEM, "linux.seccomp");
+        for (size_t part = 0; part <= n_arches; part++) {
+                _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+                uint32_t flags;
+
+                r = casca_seccomp_build_part(s, arches, part, part == 1 ? on_skip : NULL, userdata,
+                                             &ctx, err);
+                if (r < 0)
+                        return r;
+                r = load_flags(ctx, &flags);
+                if (r < 0 || (part > 0 && flags != p->flags))
+                        return casca_error_set(err, r < 0 ? -r : EINVAL,
+                                               "linux.seccomp: filter attributes");
+                p->flags = flags;
+                r = seccomp_export_bpf(ctx, fd);
+                if (r < 0)
+                        return casca_error_set(err, -r, "linux.seccomp: compile the filter");
+                if (fstat(fd, &st) < 0)
+                        return casca_error_set(err, errno, "linux.seccomp: compiled filter");
+                if (st.st_size <= done ||
+                    (st.st_size - done) % (off_t)sizeof(struct sock_filter) != 0 ||
+                    (uint64_t)st.st_size / sizeof(struct sock_filter) > PROG_MAX_INSNS)
+                        return casca_error_setx(err, EINVAL,
+                                                "linux.seccomp: compiled filter of %lld bytes",
+                                                (long long)(st.st_size - done));
+                p->lens[part] = (uint32_t)((st.st_size - done) / (off_t)sizeof(struct sock_filter));
+                done = st.st_size;
+        }
+        p->insns = malloc((size_t)done);
         if (!p->insns)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
-        n = pread(fd, p->insns, (size_t)st.st_size, 0);
-        if (n != st.st_size)
+        n = pread(fd, p->insns, (size_t)done, 0);
+        if (n != done)
                 return casca_error_set(err, n < 0 ? errno : EIO,
                                        "linux.seccomp: read the compiled "
                                        "filter");
-        p->n_insns = (uint32_t)(st.st_size / (off_t)sizeof(struct sock_filter));
+        p->n_insns = (uint32_t)(done / (off_t)sizeof(struct sock_filter));
+        p->n_progs = (uint32_t)n_arches + 1;
         return 0;
 }
 
@@ -417,15 +490,15 @@ int casca_seccomp_prog_get(const struct casca_seccomp *s, int state_root_fd,
                 }
         }
 
-        r = casca_seccomp_build_ex(s, on_skip, userdata, &ctx, err);
-        if (r < 0)
-                goto fail;
         if (key.len == 0) {
                 /* NOTIFY: libseccomp loads it and keeps the listener */
+                r = casca_seccomp_build_ex(s, on_skip, userdata, &ctx, err);
+                if (r < 0)
+                        goto fail;
                 p->ctx = TAKE_PTR(ctx);
                 goto done;
         }
-        r = compile(ctx, p, err);
+        r = compile(s, on_skip, userdata, p, err);
         if (r < 0)
                 goto fail;
         if (dir_fd >= 0)
@@ -450,19 +523,25 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
                 return casca_error_setx(err, EINVAL, "load seccomp filter: no filter");
         if (p->ctx)
                 return casca_seccomp_load(p->ctx, ret_notify_fd, err);
-        fprog = (struct sock_fprog){.len = (unsigned short)p->n_insns, .filter = p->insns};
-        if (p->n_insns > USHRT_MAX)
-                return casca_error_setx(err, E2BIG, "load seccomp filter: %u instructions",
-                                        p->n_insns);
-        r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fprog);
-        if (r < 0 && errno == ENOSYS && p->flags == 0)
-                r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog);
-        if (r < 0)
-                return casca_error_set(err, errno, "load seccomp filter");
-        /* TSYNC: a positive value is the thread that could not be synced */
-        if (r > 0)
-                return casca_error_setx(
-                        err, ESRCH, "load seccomp filter: thread %ld could not be synchronized", r);
+        /* each part in order (image_parse() checked that they add up) */
+        for (uint32_t i = 0, at = 0; i < p->n_progs; at += p->lens[i++]) {
+                fprog = (struct sock_fprog){.len = (unsigned short)p->lens[i],
+                                            .filter = p->insns + at};
+                if (p->lens[i] > USHRT_MAX)
+                        return casca_error_setx(err, E2BIG, "load seccomp filter: %u instructions",
+                                                p->lens[i]);
+                r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &fprog);
+                if (r < 0 && errno == ENOSYS && p->flags == 0)
+                        r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog);
+                if (r < 0)
+                        return casca_error_set(err, errno, "load seccomp filter");
+                /* TSYNC: a positive value is the thread that could not be synced */
+                if (r > 0)
+                        return casca_error_setx(err, ESRCH,
+                                                "load seccomp filter: thread %ld could not be "
+                                                "synchronized",
+                                                r);
+        }
         return 0;
 }
 
@@ -504,7 +583,7 @@ int casca_seccomp_prog_from_stored(const struct casca_seccomp *s, const void *da
         p = calloc(1, sizeof(*p));
         if (!p)
                 return casca_error_set(err, ENOMEM, "stored seccomp filter");
-        r = image_parse(data, len, &key, p);
+        r = image_parse(data, len, &key, true, p);
         if (r < 0) {
                 casca_seccomp_prog_free(p);
                 if (r == -EINVAL)
@@ -523,5 +602,6 @@ void casca_seccomp_prog_free(struct casca_seccomp_prog *p)
                 return;
         casca_seccomp_release(p->ctx);
         free(p->insns);
+        free(p->lens);
         free(p);
 }

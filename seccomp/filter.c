@@ -231,8 +231,16 @@ static int add_syscall_rule(scmp_filter_ctx ctx, const struct casca_seccomp *s, 
         return 0;
 }
 
-int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
-                           void *userdata, scmp_filter_ctx *ret_ctx, struct casca_error **err)
+/* What build() makes: the whole filter, or one part of the split filter. */
+enum build_part {
+        PART_WHOLE,
+        PART_GUARD, /* every listed architecture allowed, any other one refused */
+        PART_ARCH,  /* one architecture's rules; other architectures allowed */
+};
+
+static int build(const struct casca_seccomp *s, enum build_part part, uint32_t arch,
+                 casca_seccomp_skip_fn on_skip, void *userdata, scmp_filter_ctx *ret_ctx,
+                 struct casca_error **err)
 {
         _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
         uint32_t def;
@@ -252,7 +260,7 @@ int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn 
                 return casca_error_setx(err, EINVAL,
                                         "linux.seccomp.listenerMetadata: requires listenerPath");
 
-        ctx = seccomp_init(def);
+        ctx = seccomp_init(part == PART_GUARD ? SCMP_ACT_ALLOW : def);
         if (!ctx)
                 return casca_error_setx(
                         err, EINVAL, "linux.seccomp.defaultAction: libseccomp %s refuses %s",
@@ -264,13 +272,33 @@ int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn 
         /* Report the kernel's errno from seccomp_load(), not ECANCELED. */
         (void)seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 
-        r = add_architectures(ctx, s, err);
-        if (r < 0)
-                return r;
+        if (part == PART_ARCH) {
+                /* the guard refuses what no part covers; here the other
+                 * architectures pass, to the part that has their rules */
+                r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+                if (r < 0)
+                        return casca_error_set(err, -r, "linux.seccomp: architecture part");
+                if (arch != seccomp_arch_native()) {
+                        r = seccomp_arch_add(ctx, arch);
+                        if (r >= 0)
+                                r = seccomp_arch_remove(ctx, seccomp_arch_native());
+                        if (r < 0)
+                                return casca_error_set(
+                                        err, -r, "linux.seccomp: architecture part %#x", arch);
+                }
+                /* a binary tree of the syscall numbers: the kernel checks and
+                 * caches a program of one architecture in half the time of a
+                 * list; libseccomp before 2.5 has no such option */
+                (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        } else {
+                r = add_architectures(ctx, s, err);
+                if (r < 0)
+                        return r;
+        }
         r = set_flags(ctx, s, err);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < s->n_syscalls; i++) {
+        for (size_t i = 0; part != PART_GUARD && i < s->n_syscalls; i++) {
                 r = add_syscall_rule(ctx, s, i, def, on_skip, userdata, err);
                 if (r < 0)
                         return r;
@@ -279,10 +307,53 @@ int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn 
         return 0;
 }
 
+int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
+                           void *userdata, scmp_filter_ctx *ret_ctx, struct casca_error **err)
+{
+        return build(s, PART_WHOLE, 0, on_skip, userdata, ret_ctx, err);
+}
+
 int casca_seccomp_build(const struct casca_seccomp *s, scmp_filter_ctx *ret_ctx,
                         struct casca_error **err)
 {
         return casca_seccomp_build_ex(s, NULL, NULL, ret_ctx, err);
+}
+
+int casca_seccomp_split_arches(const struct casca_seccomp *s, uint32_t *arches, size_t max,
+                               size_t *ret_n, struct casca_error **err)
+{
+        size_t n = 0;
+
+        if (!s || max == 0)
+                return casca_error_setx(err, EINVAL, "linux.seccomp: no configuration");
+        arches[n++] = seccomp_arch_native();
+        for (size_t i = 0; i < s->n_architectures; i++) {
+                uint32_t token;
+                size_t k;
+
+                /* an unknown name is the guard's error, with its path */
+                if (casca_seccomp_arch_lookup(s->architectures[i], &token) < 0)
+                        continue;
+                for (k = 0; k < n && arches[k] != token; k++)
+                        ;
+                if (k < n)
+                        continue;
+                if (n == max)
+                        return casca_error_setx(
+                                err, E2BIG, "linux.seccomp.architectures: more than %zu", max - 1);
+                arches[n++] = token;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+int casca_seccomp_build_part(const struct casca_seccomp *s, const uint32_t *arches, size_t part,
+                             casca_seccomp_skip_fn on_skip, void *userdata,
+                             scmp_filter_ctx *ret_ctx, struct casca_error **err)
+{
+        if (part == 0)
+                return build(s, PART_GUARD, 0, NULL, NULL, ret_ctx, err);
+        return build(s, PART_ARCH, arches[part - 1], on_skip, userdata, ret_ctx, err);
 }
 
 bool casca_seccomp_uses_notify(const struct casca_seccomp *s)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* seccomp-dump PID - print the seccomp filters process PID runs under, as the
- * kernel holds them: one line per filter, the most recently installed first,
+ * kernel holds them: one line per filter, the first installed first (index 0
+ * of PTRACE_SECCOMP_GET_FILTER is the oldest),
  * "<instructions> <the BPF in hex>".  seccomp-cache.bats compares a
  * container's init with an exec'd process byte for byte.  Uses
  * PTRACE_SECCOMP_GET_FILTER (CAP_SYS_ADMIN, CONFIG_CHECKPOINT_RESTORE): the
