@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -382,6 +383,54 @@ static void test_stored(void)
         }
 }
 
+/* A state dir written before the split filter holds format 1: one program
+ * (the whole filter) after the key.  exec still takes it: the init of a
+ * container created before an upgrade keeps its filter. */
+static void test_stored_format1(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+        _cleanup_free_ unsigned char *old = NULL;
+        _cleanup_free_ void *image = NULL;
+        _cleanup_close_ int fd = -1;
+        struct casca_seccomp_prog *p, *q = NULL;
+        struct profile pr;
+        uint32_t h[4], key_len;
+        size_t len = 0;
+        struct stat st;
+        bool cached;
+
+        p = get(profile(&pr, EACCES), -1, &cached);
+        fd = memfd_create("test-format1", MFD_CLOEXEC);
+        if (!p || casca_seccomp_prog_store(p, &pr.s, &image, &len, &err) < 0 || fd < 0 ||
+            casca_seccomp_build(&pr.s, &ctx, &err) < 0 || seccomp_export_bpf(ctx, fd) < 0 ||
+            fstat(fd, &st) < 0) {
+                ok(0, "format 1: make one");
+                casca_seccomp_prog_free(p);
+                return;
+        }
+        casca_seccomp_prog_free(p);
+        /* magic, then format, flags, key_len, n_insns; the key as stored */
+        memcpy(h, (unsigned char *)image + 8, sizeof(h));
+        key_len = h[2];
+        old = malloc(24 + key_len + (size_t)st.st_size);
+        h[0] = 1;
+        h[3] = (uint32_t)(st.st_size / 8);
+        memcpy(old, image, 8);
+        memcpy(old + 8, h, sizeof(h));
+        memcpy(old + 24, (unsigned char *)image + 24, key_len);
+        if (pread(fd, old + 24 + key_len, (size_t)st.st_size, 0) != st.st_size) {
+                ok(0, "format 1: read the whole filter");
+                return;
+        }
+        is_int(casca_seccomp_prog_from_stored(&pr.s, old, 24 + key_len + (size_t)st.st_size, &q,
+                                              &err),
+               0, "from_stored: a format 1 image (one program) loads");
+        if (q && !under_valgrind)
+                is_int(uname_errno_under(q), EACCES, "format 1 program: uname -> EACCES");
+        casca_seccomp_prog_free(q);
+}
+
 int main(void)
 {
         const char *preload = getenv("LD_PRELOAD");
@@ -399,6 +448,7 @@ int main(void)
         test_errors_and_trim();
         test_bad_dir();
         test_stored();
+        test_stored_format1();
         clear_cache();
         unlinkat(root_fd, CACHE, AT_REMOVEDIR);
         unlinkat(root_fd, "@cache", AT_REMOVEDIR);
