@@ -393,6 +393,40 @@ static int load_flags(scmp_filter_ctx ctx, uint32_t *ret)
         return 0;
 }
 
+/* Part `part` of s's split filter appended to fd at offset `at`; its length
+ * to p->lens[part], its load flags to p->flags (the same for every part). */
+static int compile_part(const struct casca_seccomp *s, const uint32_t *arches, size_t part,
+                        bool tree, casca_seccomp_skip_fn on_skip, void *userdata, int fd, off_t at,
+                        struct casca_seccomp_prog *p, struct casca_error **err)
+{
+        _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+        struct stat st;
+        uint32_t flags;
+        int r;
+
+        r = casca_seccomp_build_part(s, arches, part, tree, on_skip, userdata, &ctx, err);
+        if (r < 0)
+                return r;
+        r = load_flags(ctx, &flags);
+        if (r < 0 || (part > 0 && flags != p->flags))
+                return casca_error_set(err, r < 0 ? -r : EINVAL,
+                                       "linux.seccomp: filter attributes");
+        p->flags = flags;
+        if (ftruncate(fd, at) < 0 || lseek(fd, at, SEEK_SET) != at)
+                return casca_error_set(err, errno, "linux.seccomp: compiled filter");
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return casca_error_set(err, -r, "linux.seccomp: compile the filter");
+        if (fstat(fd, &st) < 0)
+                return casca_error_set(err, errno, "linux.seccomp: compiled filter");
+        if (st.st_size <= at || (st.st_size - at) % (off_t)sizeof(struct sock_filter) != 0 ||
+            (uint64_t)st.st_size / sizeof(struct sock_filter) > PROG_MAX_INSNS)
+                return casca_error_setx(err, EINVAL, "linux.seccomp: compiled filter of %lld bytes",
+                                        (long long)(st.st_size - at));
+        p->lens[part] = (uint32_t)((st.st_size - at) / (off_t)sizeof(struct sock_filter));
+        return 0;
+}
+
 /* s -> the BPF programs of its split filter (casca_seccomp_build_part()),
  * through a memfd (libseccomp 2.5 exports to an fd only). */
 static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip, void *userdata,
@@ -402,7 +436,6 @@ static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
         uint32_t arches[PROG_MAX_PARTS - 1];
         size_t n_arches = 0;
         off_t done = 0;
-        struct stat st;
         ssize_t n;
         int r;
 
@@ -415,31 +448,15 @@ static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
         if (!p->lens)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
         for (size_t part = 0; part <= n_arches; part++) {
-                _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
-                uint32_t flags;
-
-                r = casca_seccomp_build_part(s, arches, part, part == 1 ? on_skip : NULL, userdata,
-                                             &ctx, err);
+                r = compile_part(s, arches, part, true, part == 1 ? on_skip : NULL, userdata, fd,
+                                 done, p, err);
+                /* the tree is a few instructions longer than the list: a
+                 * part the kernel would refuse for its length is a list */
+                if (r == 0 && p->lens[part] > BPF_MAXINSNS)
+                        r = compile_part(s, arches, part, false, NULL, NULL, fd, done, p, err);
                 if (r < 0)
                         return r;
-                r = load_flags(ctx, &flags);
-                if (r < 0 || (part > 0 && flags != p->flags))
-                        return casca_error_set(err, r < 0 ? -r : EINVAL,
-                                               "linux.seccomp: filter attributes");
-                p->flags = flags;
-                r = seccomp_export_bpf(ctx, fd);
-                if (r < 0)
-                        return casca_error_set(err, -r, "linux.seccomp: compile the filter");
-                if (fstat(fd, &st) < 0)
-                        return casca_error_set(err, errno, "linux.seccomp: compiled filter");
-                if (st.st_size <= done ||
-                    (st.st_size - done) % (off_t)sizeof(struct sock_filter) != 0 ||
-                    (uint64_t)st.st_size / sizeof(struct sock_filter) > PROG_MAX_INSNS)
-                        return casca_error_setx(err, EINVAL,
-                                                "linux.seccomp: compiled filter of %lld bytes",
-                                                (long long)(st.st_size - done));
-                p->lens[part] = (uint32_t)((st.st_size - done) / (off_t)sizeof(struct sock_filter));
-                done = st.st_size;
+                done += (off_t)p->lens[part] * (off_t)sizeof(struct sock_filter);
         }
         p->insns = malloc((size_t)done);
         if (!p->insns)

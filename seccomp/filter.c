@@ -238,7 +238,7 @@ enum build_part {
         PART_ARCH,  /* one architecture's rules; other architectures allowed */
 };
 
-static int build(const struct casca_seccomp *s, enum build_part part, uint32_t arch,
+static int build(const struct casca_seccomp *s, enum build_part part, uint32_t arch, bool tree,
                  casca_seccomp_skip_fn on_skip, void *userdata, scmp_filter_ctx *ret_ctx,
                  struct casca_error **err)
 {
@@ -289,7 +289,8 @@ static int build(const struct casca_seccomp *s, enum build_part part, uint32_t a
                 /* a binary tree of the syscall numbers: the kernel checks and
                  * caches a program of one architecture in half the time of a
                  * list; libseccomp before 2.5 has no such option */
-                (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+                if (tree)
+                        (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
         } else {
                 r = add_architectures(ctx, s, err);
                 if (r < 0)
@@ -310,7 +311,7 @@ static int build(const struct casca_seccomp *s, enum build_part part, uint32_t a
 int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
                            void *userdata, scmp_filter_ctx *ret_ctx, struct casca_error **err)
 {
-        return build(s, PART_WHOLE, 0, on_skip, userdata, ret_ctx, err);
+        return build(s, PART_WHOLE, 0, false, on_skip, userdata, ret_ctx, err);
 }
 
 int casca_seccomp_build(const struct casca_seccomp *s, scmp_filter_ctx *ret_ctx,
@@ -348,12 +349,12 @@ int casca_seccomp_split_arches(const struct casca_seccomp *s, uint32_t *arches, 
 }
 
 int casca_seccomp_build_part(const struct casca_seccomp *s, const uint32_t *arches, size_t part,
-                             casca_seccomp_skip_fn on_skip, void *userdata,
+                             bool tree, casca_seccomp_skip_fn on_skip, void *userdata,
                              scmp_filter_ctx *ret_ctx, struct casca_error **err)
 {
         if (part == 0)
-                return build(s, PART_GUARD, 0, NULL, NULL, ret_ctx, err);
-        return build(s, PART_ARCH, arches[part - 1], on_skip, userdata, ret_ctx, err);
+                return build(s, PART_GUARD, 0, false, NULL, NULL, ret_ctx, err);
+        return build(s, PART_ARCH, arches[part - 1], tree, on_skip, userdata, ret_ctx, err);
 }
 
 bool casca_seccomp_uses_notify(const struct casca_seccomp *s)

@@ -63,8 +63,8 @@ int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn 
  *     and gives any other the action libseccomp gives a foreign
  *     architecture;
  *   part k >= 1: the rules for arches[k - 1] alone, any other architecture
- *     allowed (the part for it decides), as a binary tree of syscall
- *     numbers where libseccomp has that option.
+ *     allowed (the part for it decides); when tree, as a binary tree of
+ *     syscall numbers (where libseccomp has that option), else a list.
  * Together they filter as the whole filter does (tests/unit/test-seccomp-
  * split.c runs both on every syscall number); libseccomp compiles the
  * parts of casca's default profile (three architectures) in half the time
@@ -76,7 +76,7 @@ int casca_seccomp_build_ex(const struct casca_seccomp *s, casca_seccomp_skip_fn 
 int casca_seccomp_split_arches(const struct casca_seccomp *s, uint32_t *arches, size_t max,
                                size_t *ret_n, struct casca_error **err);
 int casca_seccomp_build_part(const struct casca_seccomp *s, const uint32_t *arches, size_t part,
-                             casca_seccomp_skip_fn on_skip, void *userdata,
+                             bool tree, casca_seccomp_skip_fn on_skip, void *userdata,
                              scmp_filter_ctx *ret_ctx, struct casca_error **err);
 
 /* True if any rule uses SCMP_ACT_NOTIFY (the child will have a notify fd). */

@@ -21,6 +21,7 @@
 #include "seccomp/seccomp.h"
 #include "tap.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 
 #define CACHE "@cache/seccomp"
 
@@ -431,6 +432,79 @@ static void test_stored_format1(void)
         casca_seccomp_prog_free(q);
 }
 
+/* A part of the split filter near the kernel's 4096 instructions: the
+ * tree of syscall numbers would pass the limit where the list does not, so
+ * that part is a list, and the filter loads.  The native part of this
+ * profile: 4148 instructions as a tree, 4067 as a list (libseccomp 2.5.4). */
+static void test_long_part(void)
+{
+        _cleanup_error_ struct casca_error *err = NULL;
+        _cleanup_json_ struct casca_json *doc = NULL;
+        _cleanup_free_ void *image = NULL;
+        _cleanup_free_ char *json = NULL;
+        struct casca_seccomp *def = casca_seccomp_default_profile_new(&err), *s = NULL;
+        struct casca_seccomp_prog *p = NULL;
+        uint32_t h[4], n_progs = 0, lens[8] = {0}, longest = 0;
+        size_t len = 0, at = 0, cap = 1 << 20;
+        bool cached;
+
+        json = malloc(cap);
+        if (!def || !json) {
+                ok(0, "long part: the default profile");
+                casca_seccomp_free(def);
+                return;
+        }
+        /* the default profile's names but ioctl, allowed; ioctl allowed for
+         * 3740 values of its request */
+        at += (size_t)snprintf(json + at, cap - at,
+                               "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
+                               "[\"SCMP_ARCH_X86_64\"], \"syscalls\": [{\"action\": "
+                               "\"SCMP_ACT_ALLOW\", \"names\": [\"uname\"");
+        for (size_t i = 0; i < def->n_syscalls; i++)
+                for (size_t k = 0; k < def->syscalls[i].n_names; k++)
+                        if (def->syscalls[i].action == CASCA_SCMP_ALLOW &&
+                            def->syscalls[i].n_args == 0 &&
+                            strcmp(def->syscalls[i].names[k], "ioctl") != 0 &&
+                            strcmp(def->syscalls[i].names[k], "uname") != 0)
+                                at += (size_t)snprintf(json + at, cap - at, ", \"%s\"",
+                                                       def->syscalls[i].names[k]);
+        at += (size_t)snprintf(json + at, cap - at, "]}");
+        for (int i = 0; i < 3740; i++)
+                at += (size_t)snprintf(json + at, cap - at,
+                                       ", {\"names\": [\"ioctl\"], \"action\": "
+                                       "\"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 1, "
+                                       "\"value\": %d, \"op\": \"SCMP_CMP_EQ\"}]}",
+                                       1000 + 7 * i);
+        at += (size_t)snprintf(json + at, cap - at, "]}");
+        casca_seccomp_free(def);
+        doc = at < cap ? casca_json_parse(json, at, NULL) : NULL;
+        if (!doc || casca_seccomp_from_json(doc, JKEY(NULL, "seccomp"), &s, &err) < 0) {
+                ok(0, "long part: parse: %s", err ? err->msg : "?");
+                casca_seccomp_free(s);
+                return;
+        }
+        p = get(s, -1, &cached);
+        if (!p || casca_seccomp_prog_store(p, s, &image, &len, &err) < 0 || !image) {
+                ok(0, "long part: compile and store");
+                casca_seccomp_prog_free(p);
+                casca_seccomp_free(s);
+                return;
+        }
+        /* format 2: header, key, n_progs, lens */
+        memcpy(h, (unsigned char *)image + 8, sizeof(h));
+        memcpy(&n_progs, (unsigned char *)image + 24 + h[2], sizeof(n_progs));
+        if (n_progs <= ARRAY_SIZE(lens))
+                memcpy(lens, (unsigned char *)image + 28 + h[2], n_progs * sizeof(uint32_t));
+        for (uint32_t i = 0; i < n_progs && i < ARRAY_SIZE(lens); i++)
+                longest = lens[i] > longest ? lens[i] : longest;
+        ok(n_progs == 2 && longest > 4000 && longest <= 4096,
+           "long part: %u parts, the longest %u instructions (at most 4096)", n_progs, longest);
+        if (!under_valgrind)
+                is_int(uname_errno_under(p), 0, "long part: the filter loads, uname allowed");
+        casca_seccomp_prog_free(p);
+        casca_seccomp_free(s);
+}
+
 int main(void)
 {
         const char *preload = getenv("LD_PRELOAD");
@@ -449,6 +523,7 @@ int main(void)
         test_bad_dir();
         test_stored();
         test_stored_format1();
+        test_long_part();
         clear_cache();
         unlinkat(root_fd, CACHE, AT_REMOVEDIR);
         unlinkat(root_fd, "@cache", AT_REMOVEDIR);
