@@ -393,22 +393,18 @@ static int load_flags(scmp_filter_ctx ctx, uint32_t *ret)
         return 0;
 }
 
-/* Part `part` of s's split filter appended to fd at offset `at`; its length
- * to p->lens[part], its load flags to p->flags (the same for every part). */
-static int compile_part(const struct casca_seccomp *s, const uint32_t *arches, size_t part,
-                        bool tree, casca_seccomp_skip_fn on_skip, void *userdata, int fd, off_t at,
-                        struct casca_seccomp_prog *p, struct casca_error **err)
+/* ctx's program appended to the memfd fd at offset `at`, its length to
+ * *ret_len; its load flags to p->flags, which every part shares (first: the
+ * first part). */
+static int export_at(scmp_filter_ctx ctx, bool first, int fd, off_t at,
+                     struct casca_seccomp_prog *p, uint32_t *ret_len, struct casca_error **err)
 {
-        _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
         struct stat st;
         uint32_t flags;
         int r;
 
-        r = casca_seccomp_build_part(s, arches, part, tree, on_skip, userdata, &ctx, err);
-        if (r < 0)
-                return r;
         r = load_flags(ctx, &flags);
-        if (r < 0 || (part > 0 && flags != p->flags))
+        if (r < 0 || (!first && flags != p->flags))
                 return casca_error_set(err, r < 0 ? -r : EINVAL,
                                        "linux.seccomp: filter attributes");
         p->flags = flags;
@@ -423,30 +419,42 @@ static int compile_part(const struct casca_seccomp *s, const uint32_t *arches, s
             (uint64_t)st.st_size / sizeof(struct sock_filter) > PROG_MAX_INSNS)
                 return casca_error_setx(err, EINVAL, "linux.seccomp: compiled filter of %lld bytes",
                                         (long long)(st.st_size - at));
-        p->lens[part] = (uint32_t)((st.st_size - at) / (off_t)sizeof(struct sock_filter));
+        *ret_len = (uint32_t)((st.st_size - at) / (off_t)sizeof(struct sock_filter));
         return 0;
 }
 
-/* s -> the BPF programs of its split filter (casca_seccomp_build_part()),
- * through a memfd (libseccomp 2.5 exports to an fd only). */
-static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip, void *userdata,
-                   struct casca_seccomp_prog *p, struct casca_error **err)
+/* Part `part` of s's split filter appended to fd at offset `at`. */
+static int compile_part(const struct casca_seccomp *s, const uint32_t *arches, size_t part,
+                        bool tree, casca_seccomp_skip_fn on_skip, void *userdata, int fd, off_t at,
+                        struct casca_seccomp_prog *p, struct casca_error **err)
 {
-        _cleanup_close_ int fd = memfd_create("casca-seccomp", MFD_CLOEXEC);
+        _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+        int r;
+
+        r = casca_seccomp_build_part(s, arches, part, tree, on_skip, userdata, &ctx, err);
+        if (r < 0)
+                return r;
+        return export_at(ctx, part == 0, fd, at, p, &p->lens[part], err);
+}
+
+/* The split filter's parts into fd, their lengths to p, the bytes written
+ * to *ret_done. */
+static int compile_split(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
+                         void *userdata, int fd, struct casca_seccomp_prog *p, off_t *ret_done,
+                         struct casca_error **err)
+{
         uint32_t arches[PROG_MAX_PARTS - 1];
         size_t n_arches = 0;
         off_t done = 0;
-        ssize_t n;
         int r;
 
-        if (fd < 0)
-                return casca_error_set(err, errno, "linux.seccomp: memfd_create");
         r = casca_seccomp_split_arches(s, arches, ARRAY_SIZE(arches), &n_arches, err);
         if (r < 0)
                 return r;
         p->lens = calloc(n_arches + 1, sizeof(*p->lens));
         if (!p->lens)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
+        p->n_progs = (uint32_t)n_arches + 1;
         for (size_t part = 0; part <= n_arches; part++) {
                 r = compile_part(s, arches, part, true, part == 1 ? on_skip : NULL, userdata, fd,
                                  done, p, err);
@@ -458,6 +466,42 @@ static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
                         return r;
                 done += (off_t)p->lens[part] * (off_t)sizeof(struct sock_filter);
         }
+        *ret_done = done;
+        return 0;
+}
+
+/* s -> BPF, through a memfd (libseccomp 2.5 exports to an fd only): the
+ * split filter (casca_seccomp_build_part()); where a part cannot be built,
+ * the whole filter as one program, which filters alike, so that no profile
+ * the whole filter takes is refused for its parts; its error is the one
+ * reported (the whole filter's messages, paths included). */
+static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip, void *userdata,
+                   struct casca_seccomp_prog *p, struct casca_error **err)
+{
+        _cleanup_close_ int fd = memfd_create("casca-seccomp", MFD_CLOEXEC);
+        _cleanup_error_ struct casca_error *split_err = NULL;
+        off_t done = 0;
+        ssize_t n;
+        int r;
+
+        if (fd < 0)
+                return casca_error_set(err, errno, "linux.seccomp: memfd_create");
+        r = compile_split(s, on_skip, userdata, fd, p, &done, &split_err);
+        if (r < 0) {
+                _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
+
+                free(TAKE_PTR(p->lens));
+                p->lens = calloc(1, sizeof(*p->lens));
+                if (!p->lens)
+                        return casca_error_set(err, ENOMEM, "linux.seccomp");
+                p->n_progs = 1;
+                r = casca_seccomp_build_ex(s, NULL, NULL, &ctx, err);
+                if (r >= 0)
+                        r = export_at(ctx, true, fd, 0, p, &p->lens[0], err);
+                if (r < 0)
+                        return r;
+                done = (off_t)p->lens[0] * (off_t)sizeof(struct sock_filter);
+        }
         p->insns = malloc((size_t)done);
         if (!p->insns)
                 return casca_error_set(err, ENOMEM, "linux.seccomp");
@@ -467,7 +511,6 @@ static int compile(const struct casca_seccomp *s, casca_seccomp_skip_fn on_skip,
                                        "linux.seccomp: read the compiled "
                                        "filter");
         p->n_insns = (uint32_t)(done / (off_t)sizeof(struct sock_filter));
-        p->n_progs = (uint32_t)n_arches + 1;
         return 0;
 }
 
