@@ -583,6 +583,9 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
                 return casca_error_setx(err, EINVAL, "load seccomp filter: no filter");
         if (p->ctx)
                 return casca_seccomp_load(p->ctx, ret_notify_fd, err);
+        /* fail closed: a program without parts would load nothing */
+        if (p->n_progs == 0 || !p->insns || !p->lens)
+                return casca_error_setx(err, EINVAL, "load seccomp filter: no program");
         /* each part in order (image_parse() checked that they add up) */
         for (uint32_t i = 0, at = 0; i < p->n_progs; at += p->lens[i++]) {
                 fprog = (struct sock_fprog){.len = (unsigned short)p->lens[i],

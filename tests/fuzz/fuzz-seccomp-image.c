@@ -84,6 +84,8 @@ static void write_seeds(const char *dir)
         memcpy(&len0, (unsigned char *)image + off + 4, sizeof(len0));
         v1_len = off + (size_t)len0 * 8;
         v1 = malloc(v1_len);
+        if (!v1)
+                exit(1);
         memcpy(v1, image, off);
         h[0] = 1;
         h[3] = len0;

@@ -415,6 +415,10 @@ static void test_stored_format1(void)
         memcpy(h, (unsigned char *)image + 8, sizeof(h));
         key_len = h[2];
         old = malloc(24 + key_len + (size_t)st.st_size);
+        if (!old) {
+                ok(0, "format 1: malloc");
+                return;
+        }
         h[0] = 1;
         h[3] = (uint32_t)(st.st_size / 8);
         memcpy(old, image, 8);

@@ -66,7 +66,7 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d, bool *ba
 
                 switch (BPF_CLASS(f->code)) {
                 case BPF_LD:
-                        if (f->code == (BPF_LD | BPF_W | BPF_ABS) && f->k + 4 <= sizeof(*d) &&
+                        if (f->code == (BPF_LD | BPF_W | BPF_ABS) && f->k <= sizeof(*d) - 4 &&
                             f->k % 4 == 0)
                                 memcpy(&a, (const char *)d + f->k, 4);
                         else if (f->code == (BPF_LD | BPF_MEM) && f->k < BPF_MEMWORDS)
@@ -309,7 +309,7 @@ static void test_errors(void)
         _cleanup_error_ struct casca_error *err = NULL;
         _cleanup_json_ struct casca_json *doc = NULL;
         struct casca_seccomp *s = NULL;
-        scmp_filter_ctx ctx = NULL;
+        _cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
         uint32_t arches[3];
         size_t n = 0;
         const char *json = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"architectures\": "
