@@ -154,6 +154,29 @@ static inline void casca_cgroup_watch_freep(struct casca_cgroup_watch **w)
         casca_cgroup_watch_free(*w);
 }
 #define _cleanup_cgroup_watch_ __attribute__((cleanup(casca_cgroup_watch_freep)))
+/* Counting OOMs from memory.events for `events`: one per OOM kill.  The
+ * kernel's "oom" moves for every charge that failed at the limit: before the
+ * kill is counted (the OOM report is printed in between), and again for
+ * charges that fail while the victim dies.  An "oom" within
+ * CASCA_OOM_WINDOW_MS after a kill is that kill's; one that no kill explains
+ * within CASCA_OOM_WINDOW_MS (or before the watch ends) is one event. */
+#define CASCA_OOM_WINDOW_MS 1000
+struct casca_oom_count {
+        uint64_t oom, oom_kill; /* levels seen so far */
+        bool pending;           /* an "oom" without a kill, not counted yet */
+        int64_t pending_since;  /* when it was first seen (ms) */
+        bool killed;            /* a kill was counted ... */
+        int64_t killed_at;      /* ... at this time (ms) */
+};
+/* Start counting from what memory.events says now. */
+void casca_oom_count_init(struct casca_oom_count *c, const struct casca_cgroup_events *now);
+/* The OOM events since the last look: `now` is memory.events read at
+ * `now_ms` (a monotonic clock); `last` says it is the last look. */
+uint64_t casca_oom_count_step(struct casca_oom_count *c, const struct casca_cgroup_events *now,
+                              int64_t now_ms, bool last);
+/* How long (ms) a watcher may sleep before a pending OOM is due; -1 for
+ * nothing pending. */
+int64_t casca_oom_count_due(const struct casca_oom_count *c, int64_t now_ms);
 /* Kill what is left, wait until cgroup.events says "populated 0" (10 s at
  * the most), remove the cgroup and its descendants, then the empty parents
  * casca created.  A cgroup that is already gone is not an error. */

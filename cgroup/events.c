@@ -61,6 +61,48 @@ void casca_cgroup_watch_read(struct casca_cgroup_watch *w, struct casca_cgroup_e
         }
 }
 
+void casca_oom_count_init(struct casca_oom_count *c, const struct casca_cgroup_events *now)
+{
+        *c = (struct casca_oom_count){.oom = now->oom, .oom_kill = now->oom_kill};
+}
+
+uint64_t casca_oom_count_step(struct casca_oom_count *c, const struct casca_cgroup_events *now,
+                              int64_t now_ms, bool last)
+{
+        uint64_t n = 0;
+
+        if (now->has_oom && now->oom_kill > c->oom_kill) {
+                /* the kills explain every failed charge before them */
+                n = now->oom_kill - c->oom_kill;
+                c->pending = false;
+                c->killed = true;
+                c->killed_at = now_ms;
+        } else if (now->has_oom && now->oom > c->oom && !c->pending &&
+                   !(c->killed && now_ms - c->killed_at < CASCA_OOM_WINDOW_MS)) {
+                c->pending = true;
+                c->pending_since = now_ms;
+        }
+        if (now->has_oom) {
+                c->oom = now->oom;
+                c->oom_kill = now->oom_kill;
+        }
+        if (c->pending && (last || now_ms - c->pending_since >= CASCA_OOM_WINDOW_MS)) {
+                c->pending = false;
+                n++;
+        }
+        return n;
+}
+
+int64_t casca_oom_count_due(const struct casca_oom_count *c, int64_t now_ms)
+{
+        int64_t left;
+
+        if (!c->pending)
+                return -1;
+        left = c->pending_since + CASCA_OOM_WINDOW_MS - now_ms;
+        return left < 0 ? 0 : left;
+}
+
 void casca_cgroup_watch_free(struct casca_cgroup_watch *w)
 {
         if (!w)

@@ -275,8 +275,7 @@ struct events {
         struct casca_cgroup *cg;
         casca_event_fn fn;
         void *data;
-        uint64_t oom_kill; /* oom_kill and oom counts seen so far */
-        uint64_t oom;
+        struct casca_oom_count oom;
 };
 
 /* Hand one event (type "oom" or "stats") to the caller. */
@@ -292,24 +291,14 @@ static int emit(struct events *e, const char *type, struct casca_error **err)
         return r < 0 ? casca_error_set(err, -r, "container `%s`: events", e->id) : 0;
 }
 
-/* One "oom" event per OOM kill (or, without kills, per failed charge at
- * the limit) since the last look at memory.events. */
-static int check_oom(struct events *e, const struct casca_cgroup_events *now,
+/* The "oom" events memory.events shows since the last look
+ * (casca_oom_count_step). */
+static int check_oom(struct events *e, const struct casca_cgroup_events *now, bool last,
                      struct casca_error **err)
 {
-        uint64_t n;
+        uint64_t n = casca_oom_count_step(&e->oom, now, now_ms(), last);
         int r;
 
-        if (!now->has_oom)
-                return 0;
-        /* The kernel counts "oom" before it kills, and we may wake in
-         * between: one OOM is one event, whichever counter shows it first,
-         * so both levels move on by what was reported. */
-        n = now->oom_kill > e->oom_kill ? now->oom_kill - e->oom_kill : 0;
-        if (now->oom > e->oom && now->oom - e->oom > n)
-                n = now->oom - e->oom;
-        e->oom_kill += n;
-        e->oom += n;
         for (uint64_t i = 0; i < n; i++) {
                 r = emit(e, "oom", err);
                 if (r < 0)
@@ -345,15 +334,17 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
         if (r < 0)
                 return r;
         casca_cgroup_watch_read(w, &now);
-        e.oom_kill = now.oom_kill;
-        e.oom = now.oom;
+        casca_oom_count_init(&e.oom, &now);
         next_stats = now_ms() + interval_ms;
         for (;;) {
                 struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN}};
                 size_t n = 1 + casca_cgroup_watch_pollfds(w, p + 1, ARRAY_SIZE(p) - 1);
                 int64_t left = interval_ms ? next_stats - now_ms() : 1000;
+                int64_t due = casca_oom_count_due(&e.oom, now_ms());
                 bool done;
 
+                if (due >= 0 && due < left)
+                        left = due;
                 if (poll(p, n, left < 0 ? 0 : (int)(left > 1000 ? 1000 : left)) < 0 &&
                     errno != EINTR)
                         return casca_error_set(err, errno, "container `%s`: poll", id);
@@ -361,7 +352,7 @@ int casca_container_events(struct casca_context *ctx, const char *id, unsigned i
                  * (an OOM kill of the init ends the container) */
                 casca_cgroup_watch_read(w, &now);
                 done = (p[0].revents & POLLIN) || (now.has_populated && !now.populated);
-                r = check_oom(&e, &now, err);
+                r = check_oom(&e, &now, done, err);
                 if (r < 0 || done)
                         return r < 0 ? r : 0;
                 if (interval_ms && now_ms() >= next_stats) {

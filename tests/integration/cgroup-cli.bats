@@ -372,7 +372,9 @@ c["linux"]["resources"]["cpu"] = {"shares": 1024}'
   need_cgroup2
   make_bundle
   writable_rootfs
-  run_detached sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+  # the count is renamed into place: frozen between the truncation and the
+  # write of a `>`, the file would be read empty
+  run_detached sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
   count=$BUNDLE/rootfs/tmp/count
   wait_until test -s "$count"
   run casca resume "$ID"

@@ -205,7 +205,7 @@ assert {"type": "cgroup"} in c["linux"]["namespaces"]'
 @test "pause and resume freeze the scope's cgroup" {
   make_bundle
   writable_rootfs
-  args sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+  args sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done'
   id=$(cid)
   unit=casca-$id.scope
   run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
