@@ -452,8 +452,9 @@ int cmd_events(struct cli *cli, int argc, char **argv)
         static const char usage[] =
                 "usage: casca events [--stats] [--interval TIME] CONTAINER-ID\n\n"
                 "Print the container's events as JSON lines, like runc: {\"type\":\"oom\"}\n"
-                "for each OOM kill in its cgroup, and its statistics every interval,\n"
-                "until the container stops.\n\n"
+                "for each OOM kill in its cgroup (and for an OOM that no kill follows\n"
+                "within a second), and its statistics every interval, until the\n"
+                "container stops.\n\n"
                 "  --stats           print the statistics once ({\"type\":\"stats\",...}) and "
                 "exit\n"
                 "  --interval TIME   statistics every TIME (5, 5s, 500ms, 1m; default 5s)\n"
