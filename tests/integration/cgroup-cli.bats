@@ -166,6 +166,48 @@ writable_rootfs() {
 }
 
 # bats test_tags=vm
+@test "events: an OOM that kills nothing (every process at oom_score_adj -1000) is one oom event, while the container runs" {
+  need_cgroup2
+  make_bundle
+  cfg 'c["linux"]["resources"]["memory"] = {"limit": 32 << 20, "swap": 32 << 20}
+c["process"]["oomScoreAdj"] = -1000'
+  args sleep 100 # the init sleeps: it needs no memory while the cgroup is full
+  id=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  cgp=$(cg_of "$pid")
+  casca events --interval 200ms "$id" > "$BATS_TEST_TMPDIR/events" 2>&1 &
+  events=$!
+  wait_until file_has "$BATS_TEST_TMPDIR/events" '"type":"stats"'
+  # a writer into the container's /dev/shm (its pages are charged to the
+  # cgroup), unkillable by the OOM killer: at the limit the charge fails
+  (echo -1000 > /proc/self/oom_score_adj &&
+    casca exec "$id" dd if=/dev/zero of=/dev/shm/fill bs=1M count=64) > /dev/null 2>&1 &
+  writer=$!
+  wait_until --interval 0.02 file_has "$CG$cgp/memory.events" '^oom [1-9]'
+  # what fails next at the limit is retried until memory is freed: end the
+  # writer and free its pages (the OOMs of the next second are this one's)
+  while read -r p; do
+    [ "$p" = "$pid" ] || kill -KILL "$p" 2> /dev/null || true
+  done < "$CG$cgp/cgroup.procs"
+  : > "/proc/$pid/root/dev/shm/fill"
+  wait "$writer" || true
+  assert file_has "$CG$cgp/memory.events" '^oom_kill 0$'
+  # events reports it about a second after it saw it, the container running
+  wait_until file_has "$BATS_TEST_TMPDIR/events" '"type":"oom"'
+  assert_equal "$(state_field "$id" status)" running
+  sleep 1.5 # time is what is tested: the same OOM must not be reported again
+  casca kill "$id" KILL
+  wait_until dead "$events"
+  wait "$events"
+  run grep -v '"type":"stats"' "$BATS_TEST_TMPDIR/events"
+  assert_output "{\"type\":\"oom\",\"id\":\"$id\"}"
+  assert file_has "$CG$cgp/memory.events" '^oom_kill 0$'
+  casca delete "$id"
+}
+
+# bats test_tags=vm
 @test "memory.max is what the container sees in its own cgroup mount" {
   need_cgroup2
   make_bundle
