@@ -62,7 +62,7 @@ OPT       ?= -Os -g -fno-asynchronous-unwind-tables -fno-unwind-tables
 LTO       ?= -flto=auto -ffat-lto-objects
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
-CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I. $(DL_NAMES)
+CPPFLAGS  += -D_GNU_SOURCE -Iinclude -I. -I$(BUILD)/gen $(DL_NAMES)
 CFLAGS    ?= $(OPT) $(LTO)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 # The test programs link the objects' code without LTO (the objects are fat):
@@ -140,6 +140,35 @@ $(BUILD)/tests/test-install: tests/install/test-install.sh Makefile
 	@mkdir -p $(dir $@)
 	$(Q)printf '#!/bin/sh\nCC="%s" DEMO_CFLAGS="%s" exec "%s/tests/install/test-install.sh" "%s"\n' \
 	    "$(CC)" "$(SANITIZE)" "$(CURDIR)" "$(abspath $(BUILD))" > $@ && chmod +x $@
+
+# The exec stub (runtime/stub/casca-stub.c; runtime/sealed-exe.c says what it
+# is for): static and freestanding, built with its own flags whatever CFLAGS
+# say (a sanitizer build's too: it has no libc to sanitize), embedded in the
+# library as bytes ($(BUILD)/gen/runtime/stub/casca-stub.h).  For an
+# architecture it has no syscall glue for the header is empty and the
+# runtime re-executes from a sealed copy of itself instead.
+STUB_CC     ?= $(CC)
+STUB_ARCH   := $(shell $(STUB_CC) -dumpmachine 2>/dev/null | cut -d- -f1)
+STUB_CFLAGS := -std=gnu11 -Os -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+               -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+               -fno-pie -fno-lto $(if $(filter x86_64,$(STUB_ARCH)),-mno-red-zone -fcf-protection=none)
+STUB_LDFLAGS := -nostdlib -static -s -Wl,--build-id=none -Wl,-z,noexecstack \
+                -Wl,-z,norelro -Wl,-z,max-page-size=4096 -Wl,-z,noseparate-code
+$(BUILD)/casca-stub: runtime/stub/casca-stub.c runtime/sync-wire.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  STUB    $@")
+	$(Q)$(STUB_CC) -Iinclude -I. $(STUB_CFLAGS) $(STUB_LDFLAGS) -o $@ $<
+
+$(BUILD)/gen/runtime/stub/casca-stub.h: $(if $(filter x86_64 aarch64,$(STUB_ARCH)),$(BUILD)/casca-stub)
+	@mkdir -p $(dir $@)
+	$(Q){ echo '/* generated from runtime/stub/casca-stub.c: the exec stub, $(STUB_ARCH) */'; \
+	  if [ -n "$<" ]; then \
+	    echo 'static const unsigned char casca_stub_image[] = {'; \
+	    od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' -e 's/^/        /'; \
+	    echo '};'; \
+	  else echo 'static const unsigned char casca_stub_image[1]; /* none for $(STUB_ARCH) */'; \
+	    echo '#define CASCA_STUB_NONE 1'; fi; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/runtime/sealed-exe.o: $(BUILD)/gen/runtime/stub/casca-stub.h
 
 $(BUILD)/casca: $(CLI_OBJS) $(BUILD)/libcasca.a
 	@$(if $(Q),echo "  LD      $@")
@@ -258,7 +287,7 @@ lint-layers:
 # _cleanup_ variables, which the analyzer does not model; ANALYZE_ARGS=-v
 # lists those).
 ANALYZE_JOBS ?= 2
-lint-analyze:
+lint-analyze: $(BUILD)/gen/runtime/stub/casca-stub.h
 	@ANALYZE_JOBS=$(ANALYZE_JOBS) ANALYZE_FLAGS="$(CPPFLAGS) -std=gnu11 $(PKG_CFLAGS)" \
 	    tests/lint-analyze.sh $(ANALYZE_ARGS) $(LIB_SRCS) $(CLI_SRCS)
 

@@ -23,7 +23,8 @@ static const struct verb verbs[] = {
         {"create", "create a container from a bundle", cmd_create, true},
         {"start", "start a created container", cmd_start, false},
         {"run", "create and start a container", cmd_run, true},
-        {"exec", "run another process in a container", cmd_exec, true},
+        /* the exec stub where it can (runtime/sealed-exe.h), else sealed */
+        {"exec", "run another process in a container", cmd_exec, false},
         {"state", "print the state of a container", cmd_state, false},
         {"kill", "send a signal to the container's init", cmd_kill, false},
         {"stop", "stop signal, wait, then SIGKILL; return when stopped", cmd_stop, false},
@@ -313,6 +314,7 @@ int main(int argc, char **argv)
                         struct casca_error *err = NULL;
 
                         cli.argv0 = verbs[k].name;
+                        casca_set_sealed_argv(argv);
                         if (verbs[k].sealed && casca_exec_sealed_self(argv, &err) < 0) {
                                 cli_fail(&cli, err);
                                 /* as runc: exec's own failure is 255, never

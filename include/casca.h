@@ -91,6 +91,13 @@ CASCA_EXPORT const char *casca_default_state_root(void);
  * successful re-exec does not return. */
 CASCA_EXPORT int casca_exec_sealed_self(char **argv, struct casca_error **err);
 CASCA_EXPORT bool casca_exe_is_sealed(void);
+/* Instead of casca_exec_sealed_self() first: the argv to re-execute with
+ * from a sealed copy if and when a call needs one.  `exec` needs none where
+ * it can start the process through the exec stub (a few hundred bytes of
+ * sealed code that clone the process into the container and execute its
+ * program: runtime/sealed-exe.c), and re-executes from a sealed copy where
+ * it cannot; create and run still want casca_exec_sealed_self() first. */
+CASCA_EXPORT void casca_set_sealed_argv(char **argv);
 
 /* ---- lifecycle ------------------------------------------------------------ */
 

@@ -35,6 +35,7 @@
 #include "runtime/namespaces.h"
 #include "runtime/prepare-exec.h"
 #include "runtime/process.h"
+#include "runtime/sealed-exe.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -60,6 +61,7 @@ struct exec {
         int go[2];
         int entered[2]; /* stage 1 waits on it until the parent moved it into the cgroup */
         int ns_flags;
+        int stub_fd; /* the exec stub (sealed-exe.h): stage 1 prepares, the stub clones */
 };
 
 /* ---- the process's configuration ----------------------------------------- */
@@ -277,6 +279,8 @@ static int exec_process(struct exec *e, struct casca_error **err)
                 .sock = e->sock[1],
                 .preserve_fds = e->o->preserve_fds,
                 .pty_slave = slave,
+                .via_stub = e->stub_fd >= 0,
+                .stub_fd = e->stub_fd,
         };
         r = casca_prepare_exec(&x, err);
         if (r < 0)
@@ -311,7 +315,8 @@ static __attribute__((noreturn)) void child_fail(struct exec *e, struct casca_er
         _exit(127);
 }
 
-/* Stage 1 of two: joins, then clones the process as our sibling. */
+/* Stage 1 of two: joins, then clones the process as our sibling; or, with
+ * the exec stub, prepares the process itself and has the stub clone it. */
 static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
 {
         _cleanup_error_ struct casca_error *err = NULL;
@@ -331,7 +336,11 @@ static __attribute__((noreturn)) void exec_child(struct exec *e, pid_t parent)
                 casca_closep(&e->entered[0]);
         }
         r = child_join(e, e->ns_flags, &err);
-        if (r == 0) {
+        if (r == 0 && e->stub_fd >= 0) {
+                /* outside the container's pid namespace, where none of its
+                 * processes sees us, until the stub clones the process in */
+                (void)exec_process(e, &err); /* returns only on failure */
+        } else if (r == 0) {
                 pid = casca_clone3(CLONE_PARENT, -1);
                 if (pid < 0) {
                         (void)casca_error_set(&err, -pid, "clone the exec process");
@@ -373,7 +382,8 @@ static __attribute__((noreturn)) void exec_direct_child(struct exec *e, int pare
 /* ---- the parent ------------------------------------------------------------ */
 
 /* Until the process has exec'd: the sync socket closes with its execve
- * (after READY).  A listener fd on the way goes to listenerPath. */
+ * (after READY, and the process's pid when stage 1 or the exec stub made
+ * it).  A listener fd on the way goes to listenerPath. */
 static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_master,
                      struct casca_error **err)
 {
@@ -388,7 +398,7 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
                 int r;
 
                 r = casca_sync_recv_any(e->sock[0], &step, &pid, sizeof(pid), NULL, &fd, &e2);
-                if (r == -EPIPE && ready)
+                if (r == -EPIPE && ready && *ret_pid > 0)
                         return 0;
                 if (r < 0) {
                         if (err && !*err)
@@ -675,12 +685,50 @@ static int clone_direct(struct exec *e, struct casca_cgroup *target, pid_t *ret_
         return 0;
 }
 
+/* Whether the process starts through the exec stub (sealed-exe.h): only
+ * where it must be kept from our binary (we do not run from a sealed copy,
+ * and the caller could write the binary), and only where the stub can
+ * start it as execve would have.  Where it cannot, we start again from a
+ * sealed copy of ourselves (no return), before anything was done. */
+static int use_stub(struct casca_context *ctx, const char *id, struct exec *e,
+                    struct casca_error **err)
+{
+        const struct casca_process *p = &e->cfg->process;
+        _cleanup_error_ struct casca_error *e2 = NULL;
+        const char *why = NULL;
+        int fd = -1;
+
+        if (!casca_exe_needs_protection())
+                return 0;
+        if (p->apparmor_profile || p->selinux_label)
+                why = "an LSM label takes effect at execve (it would be the stub's)";
+        else if ((fd = casca_exec_stub_open(&e2)) < 0)
+                why = e2 ? e2->msg : "no exec stub";
+        /* the sync socket's number is not known yet: any fd of ours will do
+         * for a filter that looks at fd numbers, which none does */
+        else if (e->cfg->linux_cfg.seccomp &&
+                 !casca_exec_stub_syscalls_allowed(e->seccomp, fd, fd, p->terminal))
+                why = "linux.seccomp does not let the exec stub's syscalls through";
+        if (why) {
+                casca_closep(&fd);
+                casca_log(ctx, CASCA_LOG_DEBUG,
+                          "container %s: exec: %s: from a sealed copy of the runtime", id, why);
+                return casca_exec_sealed_again(err);
+        }
+        e->stub_fd = fd;
+        return 0;
+}
+
 int casca_container_exec(struct casca_context *ctx, const char *id,
                          const struct casca_exec_options *opts, int *ret_status,
                          struct casca_error **err)
 {
-        struct exec e = {
-                .o = opts, .pidfd = -1, .sock = {-1, -1}, .go = {-1, -1}, .entered = {-1, -1}};
+        struct exec e = {.o = opts,
+                         .pidfd = -1,
+                         .sock = {-1, -1},
+                         .go = {-1, -1},
+                         .entered = {-1, -1},
+                         .stub_fd = -1};
         _cleanup_cgroup_ struct casca_cgroup *cg = NULL, *sub = NULL;
         _cleanup_close_ int master = -1;
         struct casca_foreground fg = {.sfd = -1};
@@ -694,6 +742,9 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto out;
         r = apply_options(&e, err);
+        if (r < 0)
+                goto out;
+        r = use_stub(ctx, id, &e, err);
         if (r < 0)
                 goto out;
         casca_process_log_ambient(ctx, id, &e.cfg->process);
@@ -727,12 +778,13 @@ int casca_container_exec(struct casca_context *ctx, const char *id,
                         goto out;
                 fg_on = true;
         }
-        r = clone_direct(&e, target, &pid, err);
+        r = e.stub_fd >= 0 ? 0 : clone_direct(&e, target, &pid, err);
         if (r < 0)
                 goto out;
         casca_log(ctx, CASCA_LOG_DEBUG, "container %s: exec: %s", id,
-                  pid > 0 ? "one stage, cloned straight into its pid namespace"
-                          : "two stages, the first joins its namespaces");
+                  e.stub_fd >= 0 ? "prepared outside its pid namespace, cloned in by the exec stub"
+                  : pid > 0      ? "one stage, cloned straight into its pid namespace"
+                                 : "two stages, the first joins its namespaces");
         if (pid < 0)
                 stage1 = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
         if (pid < 0 && stage1 < 0 && target) {
@@ -792,6 +844,7 @@ out:
         casca_config_free(e.cfg);
         casca_state_free(e.st);
         casca_closep(&e.pidfd);
+        casca_closep(&e.stub_fd);
         casca_closep(&e.sock[0]);
         casca_closep(&e.sock[1]);
         casca_closep(&e.go[0]);

@@ -17,6 +17,7 @@
 
 #include "runtime/prepare-exec.h"
 #include "runtime/process.h"
+#include "runtime/sealed-exe.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "seccomp/seccomp.h"
@@ -133,7 +134,12 @@ int casca_prepare_exec(struct casca_prepare *x, struct casca_error **err)
         r = casca_process_setup(x->cfg, err);
         if (r < 0)
                 return r;
-        if (x->pty_slave >= 0) {
+        if (x->pty_slave >= 0 && x->via_stub) {
+                /* the stub's clone leads a session with it, not we */
+                for (int fd = 0; fd < 3; fd++)
+                        if (dup2(x->pty_slave, fd) < 0)
+                                return casca_error_set(err, errno, "process.terminal: dup2");
+        } else if (x->pty_slave >= 0) {
                 r = casca_terminal_become_stdio(x->pty_slave, err);
                 if (r < 0)
                         return r;
@@ -219,6 +225,9 @@ int casca_prepare_execve(struct casca_prepare *x, struct casca_error **err)
         r = casca_prepare_filter(x, err);
         if (r < 0)
                 return r;
+        if (x->via_stub)
+                return casca_exec_stub_clone(x->stub_fd, x->sock, x->pty_slave >= 0, x->path,
+                                             p->args, p->env, err);
         execve(x->path, p->args, p->env ? p->env : empty_env);
         return casca_error_set(err, errno, "exec \"%s\"", p->args[0]);
 }

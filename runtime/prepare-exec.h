@@ -17,7 +17,10 @@
  *     [create: the exec fifo]
  *     casca_prepare_filter()    the seccomp filter
  *     [create: startContainer hooks]
- *     casca_prepare_execve()    execve
+ *     casca_prepare_execve()    execve, or for an exec'd process through
+ *                               the exec stub (runtime/sealed-exe.h): it
+ *                               clones the process into the container's pid
+ *                               namespace and executes the program there
  *
  * The filter goes in as late as it can, so that nothing of casca's runs
  * under it: after it only execve (and the startContainer hooks, which run
@@ -51,6 +54,9 @@ struct casca_prepare {
         bool die_with_runtime;                    /* keep PR_SET_PDEATHSIG through execve */
         bool new_session; /* setsid() without a terminal too: the init leads its session (runc;
                              CRIU dumps no session led from outside the pid namespace) */
+        bool via_stub;    /* execve through the exec stub (stub_fd), which clones the process
+                             and makes the terminal its controlling one */
+        int stub_fd;
         /* filled in */
         char path[PATH_MAX]; /* what execve runs */
         bool filter_loaded;

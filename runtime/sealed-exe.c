@@ -12,25 +12,42 @@
  * grown or shrunk, never the file on disk.
  *
  * Only when the caller could write the binary: a binary nobody in the
- * containers can write needs no protection (casca_exec_sealed_self).
+ * containers can write needs no protection (casca_exe_needs_protection).
+ *
+ * `exec` needs no copy of the runtime at all: it prepares the process
+ * outside the container's pid namespace, where no container process can
+ * see it, and has the exec stub (runtime/stub/casca-stub.c, a sealed memfd
+ * of a few hundred bytes) clone the process into the container and execute
+ * its program there.  So the only image of casca's making a container
+ * process can see is the stub's, and "#!/proc/self/exe" runs the stub,
+ * which runs nothing.  That saves a second execve of the runtime and a
+ * second run of the dynamic loader (see README, Benchmarks).
  *
  * Why a copy rather than a read-only bind mount of the binary: it needs no
  * privilege (rootless works), leaves no mount behind, and the cost is small
  * for a binary this size -- one memfd, an in-kernel copy (sendfile) and one
  * more execve; measured in the report of the change that added this. */
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "casca.h"
+#include "runtime/sealed-exe.h"
 #include "util/cleanup.h"
+#include "util/format.h"
 #include "util/fs.h"
+
+#include "runtime/stub/casca-stub.h" /* generated (Makefile): the stub's bytes */
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -108,16 +125,16 @@ static int fill_copy(int mfd, void *arg, struct casca_error **err)
         return copy_all(mfd, c->self, c->size, err);
 }
 
-/* A sealed copy of the runtime in a new memfd (made again on a transient
- * EBUSY from the seal, casca_fs_memfd_sealed(): seen once in the VM lane
- * under load), or < 0.  MFD_EXEC (Linux 6.3) keeps vm.memfd_noexec=1 from
- * refusing exec; an older kernel refuses the flag (EINVAL). */
-static int sealed_copy(int self, off_t size, struct casca_error **err)
+/* A sealed memfd to execute (made again on a transient EBUSY from the
+ * seal, casca_fs_memfd_sealed(): seen once in the VM lane under load), or
+ * < 0.  MFD_EXEC (Linux 6.3) keeps vm.memfd_noexec=1 from refusing exec;
+ * an older kernel refuses the flag (EINVAL). */
+static int sealed_exec_memfd(const char *name, const char *what,
+                             int (*fill)(int fd, void *arg, struct casca_error **err), void *arg,
+                             struct casca_error **err)
 {
-        static const char what[] = "the copy of the runtime";
-        struct copy c = {self, size};
         struct casca_error *e = NULL;
-        int mfd = casca_fs_memfd_sealed("casca", MFD_EXEC, what, fill_copy, &c, &e);
+        int mfd = casca_fs_memfd_sealed(name, MFD_EXEC, what, fill, arg, &e);
 
         if (mfd != -EINVAL) {
                 if (err && !*err)
@@ -127,7 +144,54 @@ static int sealed_copy(int self, off_t size, struct casca_error **err)
                 return mfd;
         }
         casca_error_free(e);
-        return casca_fs_memfd_sealed("casca", 0, what, fill_copy, &c, err);
+        return casca_fs_memfd_sealed(name, 0, what, fill, arg, err);
+}
+
+/* A sealed copy of the runtime in a new memfd, or < 0. */
+static int sealed_copy(int self, off_t size, struct casca_error **err)
+{
+        struct copy c = {self, size};
+
+        return sealed_exec_memfd("casca", "the copy of the runtime", fill_copy, &c, err);
+}
+
+/* Is /proc/self/exe a file the caller could write?  A binary the caller
+ * cannot write (root's, mode 0755, run by a user, or by root in a user
+ * namespace that does not map its owner): no process of its containers can
+ * write it either.  Their ids are the caller's or its subordinate ids
+ * (/etc/subuid), their capabilities are in the caller's user namespace or
+ * below it, neither mapping the binary's owner, and a setuid binary whose
+ * owner their namespace does not map runs without its owner's id.  Then a
+ * copy protects nothing and costs a second execve and a second run of the
+ * dynamic loader.  EACCES only: EROFS may be a read-only mount of a file
+ * that another, writable mount of the filesystem holds.  The kernel's own
+ * check (faccessat2, Linux 5.8), never glibc's emulation of AT_EACCESS,
+ * which ignores a non-root caller's capabilities: ENOSYS protects. */
+static bool self_writable(void)
+{
+        return !(syscall(SYS_faccessat2, AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) < 0 &&
+                 errno == EACCES);
+}
+
+bool casca_exe_needs_protection(void)
+{
+        return !casca_exe_is_sealed() && self_writable();
+}
+
+static char **sealed_argv;
+
+void casca_set_sealed_argv(char **argv)
+{
+        sealed_argv = argv;
+}
+
+int casca_exec_sealed_again(struct casca_error **err)
+{
+        if (!sealed_argv)
+                return casca_error_setx(err, EPERM,
+                                        "the runtime must run from a sealed copy of itself here "
+                                        "(casca_exec_sealed_self() or casca_set_sealed_argv())");
+        return casca_exec_sealed_self(sealed_argv, err);
 }
 
 int casca_exec_sealed_self(char **argv, struct casca_error **err)
@@ -146,21 +210,7 @@ int casca_exec_sealed_self(char **argv, struct casca_error **err)
                         (void)prctl(PR_SET_NAME, slash ? slash + 1 : argv[0], 0, 0, 0);
                 return 0;
         }
-        /* A binary the caller cannot write (root's, mode 0755, run by a user,
-         * or by root in a user namespace that does not map its owner): no
-         * process of its containers can write it either.  Their ids are the
-         * caller's or its subordinate ids (/etc/subuid), their capabilities
-         * are in the caller's user namespace or below it, neither mapping the
-         * binary's owner, and a setuid binary whose owner their namespace
-         * does not map runs without its owner's id.  Then the
-         * copy protects nothing and costs a second execve and a second run
-         * of the dynamic loader.  EACCES only: EROFS may be a read-only mount
-         * of a file that another, writable mount of the filesystem holds.
-         * The kernel's own check (faccessat2, Linux 5.8), never glibc's
-         * emulation of AT_EACCESS, which ignores a non-root caller's
-         * capabilities: ENOSYS keeps the copy. */
-        if (syscall(SYS_faccessat2, AT_FDCWD, "/proc/self/exe", W_OK, AT_EACCESS) < 0 &&
-            errno == EACCES)
+        if (!self_writable())
                 return 0;
         if (fstat(self, &st) < 0)
                 return casca_error_set(err, errno, "stat `/proc/self/exe`");
@@ -169,4 +219,91 @@ int casca_exec_sealed_self(char **argv, struct casca_error **err)
                 return -1;
         syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
         return casca_error_set(err, errno, "execute the sealed copy of the runtime");
+}
+
+/* ---- the exec stub ------------------------------------------------------------ */
+
+struct stub_bytes {
+        const unsigned char *p;
+        size_t len;
+};
+
+static int fill_stub(int fd, void *arg, struct casca_error **err)
+{
+        const struct stub_bytes *b = arg;
+
+        return casca_fs_write_fd(fd, "the exec stub", (const char *)b->p, b->len, err);
+}
+
+int casca_exec_stub_open(struct casca_error **err)
+{
+#ifdef CASCA_STUB_NONE
+        return casca_error_setx(err, ENOSYS, "no exec stub for this architecture");
+#else
+        struct stub_bytes b = {casca_stub_image, sizeof(casca_stub_image)};
+
+        return sealed_exec_memfd("casca-stub", "the exec stub", fill_stub, &b, err);
+#endif
+}
+
+bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd, int sock,
+                                      bool tty)
+{
+        const uint64_t clone_flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD;
+        const struct {
+                int nr;
+                uint64_t args[6];
+        } calls[] = {
+                /* ours: the socket kept open, the stub executed; on failure
+                 * the socket closed on exec again */
+                {SYS_fcntl, {(uint64_t)sock, F_SETFD, 0}},
+                {SYS_execveat, {(uint64_t)stub_fd, 0, 0, 0, AT_EMPTY_PATH}},
+                {SYS_fcntl, {(uint64_t)sock, F_SETFD, FD_CLOEXEC}},
+                /* the stub's (runtime/stub/casca-stub.c) */
+                {SYS_clone, {clone_flags}},
+                {SYS_write, {(uint64_t)sock}},
+                {SYS_execve, {0}},
+                {SYS_exit_group, {0}},
+                {SYS_setsid, {0}},
+                {SYS_ioctl, {0, TIOCSCTTY, 0}},
+        };
+
+        if (!p)
+                return true;
+        for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+                if (!tty && (calls[i].nr == SYS_setsid || calls[i].nr == SYS_ioctl))
+                        continue;
+                if (!casca_seccomp_prog_allows(p, calls[i].nr, calls[i].args))
+                        return false;
+        }
+        return true;
+}
+
+int casca_exec_stub_clone(int stub_fd, int sock, bool tty, const char *path, char *const args[],
+                          char *const env[], struct casca_error **err)
+{
+        static char *const empty_env[] = {NULL};
+        char sock_s[16];
+        size_t n = 0;
+        _cleanup_free_ char **argv = NULL;
+        int saved;
+
+        while (args[n])
+                n++;
+        argv = calloc(n + 6, sizeof(*argv));
+        if (!argv || casca_snprintf(sock_s, sizeof(sock_s), "%d", sock) < 0)
+                return casca_error_set(err, ENOMEM, "exec stub arguments");
+        argv[0] = (char *)"casca-stub";
+        argv[1] = (char *)"c";
+        argv[2] = sock_s;
+        argv[3] = (char *)(tty ? "1" : "0");
+        argv[4] = (char *)path;
+        memcpy(argv + 5, args, n * sizeof(*argv));
+        /* the stub reports on it, then marks it close-on-exec again */
+        if (fcntl(sock, F_SETFD, 0) < 0)
+                return casca_error_set(err, errno, "exec stub: sync socket");
+        syscall(SYS_execveat, stub_fd, "", argv, env ? env : empty_env, AT_EMPTY_PATH);
+        saved = errno;
+        (void)fcntl(sock, F_SETFD, FD_CLOEXEC);
+        return casca_error_set(err, saved, "execute the exec stub");
 }

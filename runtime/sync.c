@@ -11,12 +11,6 @@
 
 #define STEP(s) (1u << (s))
 
-struct sync_header {
-        uint32_t step;
-        int32_t code;
-        uint32_t len;
-};
-
 static const char *const step_names[] = {
         [SYNC_USERNS_READY] = "userns-ready",
         [SYNC_USERNS_MAPPED] = "userns-mapped",
@@ -30,6 +24,7 @@ static const char *const step_names[] = {
         [SYNC_SECCOMP_FD] = "seccomp-fd",
         [SYNC_READY] = "ready",
         [SYNC_ERROR] = "error",
+        [SYNC_ERRNO] = "errno",
 };
 
 const char *casca_sync_step_name(enum casca_sync_step step)
@@ -42,8 +37,8 @@ const char *casca_sync_step_name(enum casca_sync_step step)
 static int sync_send_raw(int sock, enum casca_sync_step step, int code, const void *payload,
                          size_t len, int fd, struct casca_error **err)
 {
-        char buf[sizeof(struct sync_header) + CASCA_SYNC_MAX_PAYLOAD];
-        struct sync_header h = {.step = step, .code = code, .len = len};
+        char buf[sizeof(struct casca_sync_header) + CASCA_SYNC_MAX_PAYLOAD];
+        struct casca_sync_header h = {.step = step, .code = code, .len = len};
         ssize_t n;
 
         if (len > CASCA_SYNC_MAX_PAYLOAD)
@@ -77,7 +72,7 @@ void casca_sync_send_error(int sock, const struct casca_error *e)
 int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *out, size_t outsize,
                         size_t *ret_len, int *ret_fd, struct casca_error **err)
 {
-        char buf[sizeof(struct sync_header) + CASCA_SYNC_MAX_PAYLOAD + 1];
+        char buf[sizeof(struct casca_sync_header) + CASCA_SYNC_MAX_PAYLOAD + 1];
         union {
                 struct cmsghdr align;
                 char buf[CMSG_SPACE(sizeof(int))];
@@ -89,7 +84,7 @@ int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *out, siz
                 .msg_control = ctl.buf,
                 .msg_controllen = sizeof(ctl.buf),
         };
-        struct sync_header h;
+        struct casca_sync_header h;
         _cleanup_close_ int fd = -1;
         ssize_t n;
 
@@ -111,8 +106,11 @@ int casca_sync_recv_any(int sock, enum casca_sync_step *ret_step, void *out, siz
         memcpy(&h, buf, sizeof(h));
         if (h.len != (size_t)n - sizeof(h))
                 return casca_error_setx(err, EPROTO, "sync: bad payload length");
-        if (h.step == SYNC_ERROR) {
+        if (h.step == SYNC_ERROR || h.step == SYNC_ERRNO) {
                 buf[n] = '\0';
+                if (h.step == SYNC_ERRNO)
+                        return casca_error_set(err, h.code > 0 ? h.code : EINVAL, "%s",
+                                               buf + sizeof(h));
                 return casca_error_setx(err, h.code > 0 ? h.code : EINVAL, "%s", buf + sizeof(h));
         }
         if (h.len > outsize)

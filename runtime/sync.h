@@ -16,24 +16,7 @@
 #include "casca.h"
 #include "util/socket.h"
 
-enum casca_sync_step {
-        SYNC_USERNS_READY = 1, /* child -> parent: payload pid_t; write its id maps */
-        SYNC_USERNS_MAPPED,    /* parent -> child */
-        SYNC_INIT_PID,         /* stage 1 -> parent: payload pid_t of the init process */
-        SYNC_NETWORK,          /* child -> parent: namespaces made, build the network */
-        SYNC_NETWORK_FILE,     /* parent -> child: payload uint32 enum casca_etc_file, fd:
-                                  a detached bind mount (open_tree) of that file */
-        SYNC_NETWORK_DONE,     /* parent -> child: payload uint32: 1 = open the /etc files
-                                  by path (no open_tree), 0 = the mounts were sent */
-        SYNC_HOOKS,            /* child -> parent: mounts done, run prestart/createRuntime */
-        SYNC_HOOKS_DONE,       /* parent -> child */
-        SYNC_PTY,              /* child -> parent: the pty master (fd) */
-        SYNC_SECCOMP_FD,       /* child -> parent: the seccomp listener (fd) */
-        SYNC_READY,            /* child -> parent: waiting for `start` on the exec fifo */
-        SYNC_ERROR,            /* child -> parent: payload = message, errno in header */
-};
-
-#define CASCA_SYNC_MAX_PAYLOAD 4096
+#include "runtime/sync-wire.h"
 
 int casca_sync_send(int sock, enum casca_sync_step step, const void *payload, size_t len, int fd,
                     struct casca_error **err);

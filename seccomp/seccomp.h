@@ -15,6 +15,8 @@
 #define CASCA_SECCOMP_H
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,6 +112,20 @@ int casca_seccomp_prog_load(const struct casca_seccomp_prog *p, int *ret_notify_
                             struct casca_error **err);
 /* NULL is allowed. */
 void casca_seccomp_prog_free(struct casca_seccomp_prog *p);
+/* Does program p let syscall nr of this architecture through with args
+ * (each of its parts returning SECCOMP_RET_ALLOW or SECCOMP_RET_LOG), as
+ * found without loading it?  A NOTIFY profile's (libseccomp's context) is
+ * never known to: false. */
+bool casca_seccomp_prog_allows(const struct casca_seccomp_prog *p, int nr, const uint64_t args[6]);
+
+/* Run classic-BPF program insns[0..n) on d as the kernel's seccomp does:
+ * what it returns; 0 (KILL) with *bad set at an instruction it does not
+ * know (seccomp/bpf.c). */
+uint32_t casca_bpf_run(const struct sock_filter *insns, size_t n, const struct seccomp_data *d,
+                       bool *bad);
+/* The kernel's rule for several filters: the action of highest precedence
+ * (the lowest as a signed 32-bit value) wins. */
+uint32_t casca_seccomp_stricter(uint32_t a, uint32_t b);
 
 /* The program to keep with a container's state, so that `exec` installs
  * the very program `create` gave the init without libseccomp or the cache:

@@ -16,13 +16,48 @@ start_sleeper() {
   start_sleeper
   run casca --debug exec "$ID" sh -c 'for n in pid net ipc uts mnt cgroup user; do echo "$n $(readlink /proc/self/ns/$n)"; done; echo "cg $(cat /proc/self/cgroup | tr "\n" " ")"; ps -o pid,args'
   assert_success
-  # as root in one process: cloned straight into the pid namespace
-  assert_line --partial 'exec: one stage, cloned straight into its pid namespace'
+  # as root: prepared outside the pid namespace, cloned in by the exec stub
+  assert_line --partial 'exec: prepared outside its pid namespace, cloned in by the exec stub'
   for n in pid net ipc uts mnt cgroup user; do
     assert_line "$n $(readlink "/proc/$INIT/ns/$n")"
   done
   # the init is PID 1 in the namespace the exec'd process sees
   assert_line --regexp '^ +1 +sleep 1000$'
+  casca delete --force "$ID"
+}
+
+@test "exec goes through the exec stub; where the filter would stop the stub, from a sealed copy in one stage" {
+  make_bundle
+  # a profile that refuses execveat(2) (its default action): the stub could
+  # not be executed
+  cfg 'for r in c["linux"]["seccomp"]["syscalls"]: r["names"] = [n for n in r["names"] if n != "execveat"]'
+  args sleep 1000
+  ID=$(cid)
+  run_bg run -d --bundle "$BUNDLE" "$ID"
+  assert_success
+  INIT=$(state_field "$ID" pid)
+  run casca --debug exec "$ID" sh -c 'readlink /proc/self/ns/pid; cat /proc/self/status'
+  assert_success
+  assert_line --partial "exec: linux.seccomp does not let the exec stub's syscalls through: from a sealed copy of the runtime"
+  assert_line --partial 'exec: one stage, cloned straight into its pid namespace'
+  refute_line --partial 'cloned in by the exec stub'
+  assert_line "$(readlink "/proc/$INIT/ns/pid")"
+  # the filter is the container's: execveat is refused in the process too
+  assert_line --regexp '^Seccomp:\s+2$'
+  casca delete --force "$ID"
+
+  # the same container with execveat allowed: through the stub, one process
+  # in the container, whose parent (the runtime) is outside it
+  cfg 'c["linux"]["seccomp"]["syscalls"].append({"names": ["execveat"], "action": "SCMP_ACT_ALLOW"})'
+  run_bg run -d --bundle "$BUNDLE" "$ID"
+  assert_success
+  run casca --debug exec "$ID" sh -c 'echo "ppid $PPID"; ps -o pid,args; true'
+  assert_success
+  assert_line --partial 'exec: prepared outside its pid namespace, cloned in by the exec stub'
+  assert_line 'ppid 0'
+  assert_line --regexp '^ +1 +sleep 1000$'
+  # the stub and the stage that prepared the process are gone: sleep, sh, ps
+  assert_equal "$(printf '%s\n' "${lines[@]}" | grep -cE '^ +[0-9]+ ')" 3
   casca delete --force "$ID"
 }
 

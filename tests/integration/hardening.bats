@@ -150,6 +150,48 @@ echo done"
   [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was overwritten"
 }
 
+@test "CVE-2019-5736: an exec'd '#!/proc/self/exe' program runs the sealed exec stub, never the runtime binary" {
+  runtime_copy
+  make_bundle
+  # the image ships the runtime's libraries, as the attack's image would
+  copy_libs "$RT" "$BUNDLE/rootfs"
+  printf '#!/proc/self/exe\n' > "$BUNDLE/rootfs/bin/evil"
+  chmod 755 "$BUNDLE/rootfs/bin/evil"
+  args sleep 1000
+  rt run -d --bundle "$BUNDLE" "$(cid)" > /dev/null 2>&1 < /dev/null
+  # The exec'd program's interpreter is /proc/self/exe, which the kernel
+  # resolves in the process that executes it.  Its complaint blocks on a
+  # full stderr pipe, keeping it alive.
+  mkfifo "$BATS_TEST_TMPDIR/stderr"
+  exec 8<> "$BATS_TEST_TMPDIR/stderr"
+  head -c 65536 /dev/zero >&8
+  # (timeout: a failing check below must not leave it blocked for ever)
+  timeout 60 "$RT" --root "$STATE_ROOT" exec "$(cid)" /bin/evil 2>&8 > /dev/null &
+  execpid=$!
+  wait_until pgrep -f -x "/proc/self/exe /bin/evil"
+  pid=$(pgrep -f -x "/proc/self/exe /bin/evil")
+  # what runs is the stub, from its sealed memfd: not the runtime
+  link=$(readlink "/proc/$pid/exe")
+  [[ $link == "/memfd:casca-stub (deleted)" ]] || fail "it runs $link"
+  # a process of the container can read it but not write it
+  run rt exec "$(cid)" sh -c "$probe_exe"'
+probe '"$(ns_pid "$pid")"
+  assert_line "link-ok /memfd:casca-stub (deleted)"
+  assert_line read-ok
+  assert_line write-denied
+  # let it go: it ran nothing, said so and exited 126
+  cat <&8 > "$BATS_TEST_TMPDIR/stderr.out" &
+  drain=$!
+  wait "$execpid" || st=$?
+  kill "$drain"
+  exec 8>&-
+  assert_equal "${st:-0}" 126
+  grep -q "casca-stub: this is casca's exec stub; it runs nothing by itself" "$BATS_TEST_TMPDIR/stderr.out" ||
+    fail "no complaint from the stub"
+  rt delete --force "$(cid)"
+  [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was overwritten"
+}
+
 # The kernel refuses F_SEAL_WRITE with EBUSY while a page of the new memfd
 # still has a transient reference (runtime/sealed-exe.c); seal-busy.so plays
 # that refusal for the first $SEAL_BUSY seals of each process.
@@ -180,6 +222,21 @@ sealbusy() {
   assert_output --partial 'seal the copy of the runtime: Device or resource busy'
   refute_line sealed-ok
   [ -z "$(state_ids)" ] || fail "left behind: $(state_ids)"
+  # exec's stub (runtime/sealed-exe.c) is sealed the same way; where it
+  # never is, exec falls back to the sealed copy, which is not either
+  args sleep 1000
+  run_bg run -d --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  run sealbusy 2 --debug exec "$(cid)" echo exec-ok
+  assert_success
+  assert_line exec-ok
+  assert_line --partial 'cloned in by the exec stub'
+  run sealbusy 100 --debug exec "$(cid)" echo exec-ok
+  assert_equal "$status" 255
+  assert_line --partial 'exec: seal the exec stub: Device or resource busy: from a sealed copy of the runtime'
+  assert_line --partial 'seal the copy of the runtime: Device or resource busy'
+  refute_line exec-ok
+  casca delete --force "$(cid)"
 }
 
 @test "CVE-2024-21626: no host descriptor or directory reaches the container" {

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sealed-exe.h - the runtime's binary never runs inside a container: a
+ * sealed copy of itself, or the exec stub (sealed-exe.c says why). */
+#ifndef CASCA_SEALED_EXE_H
+#define CASCA_SEALED_EXE_H
+
+#include <stdbool.h>
+
+#include "casca.h"
+#include "seccomp/seccomp.h"
+
+/* Must what this process puts in a container be kept from its binary: it
+ * does not run from a sealed copy, and the caller could write the binary. */
+bool casca_exe_needs_protection(void);
+/* casca_exec_sealed_self() with the argv of casca_set_sealed_argv(): a
+ * verb that finds it cannot use the exec stub starts again from a sealed
+ * copy.  Returns only on failure (EPERM when no argv was set). */
+int casca_exec_sealed_again(struct casca_error **err);
+
+/* The exec stub (runtime/stub/casca-stub.c) in a sealed memfd, close-on-
+ * exec: the fd, or < 0 (ENOSYS: none for this architecture). */
+int casca_exec_stub_open(struct casca_error **err);
+/* Execute the stub, which clones a process as a child of our parent (in
+ * the pid namespace our children get), executes path with args and env
+ * there (a session leader with stdin as its controlling terminal when tty)
+ * and sends the process's pid on sync socket sock (SYNC_INIT_PID), then
+ * SYNC_ERRNO if it failed before its program ran.  Whatever seccomp filter
+ * is loaded by then must allow what the stub does
+ * (casca_exec_stub_syscalls_allowed()).  Returns only on failure. */
+/* Does filter p (NULL: none) let through every syscall the stub and its
+ * caller make after the filter is loaded, with the arguments they make
+ * them with (stub_fd and sock as they will be; tty: the terminal's)? */
+bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd, int sock,
+                                      bool tty);
+int casca_exec_stub_clone(int stub_fd, int sock, bool tty, const char *path, char *const args[],
+                          char *const env[], struct casca_error **err);
+
+#endif

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* casca-stub.c - the exec stub: a few hundred bytes of static code that
+ * start a container process without the runtime's own binary ever being
+ * the executable of a process inside the container (CVE-2019-5736).
+ *
+ * The runtime embeds this program (runtime/exec-stub.c) and runs it from a
+ * sealed memfd.  `exec` prepares the process outside the container's pid
+ * namespace (namespaces joined, the pid one for its children only; user,
+ * capabilities, seccomp filter), then executes the stub, which clones the
+ * process into the container's pid namespace and executes its program
+ * there.  So the only image a container process can ever see as
+ * /proc/<pid>/exe of the runtime's making is this one: sealed, and a
+ * program whose interpreter is "#!/proc/self/exe" gets this stub, which
+ * runs nothing it was not told to by the runtime's own argument layout
+ * (and even then only what the caller could run itself).
+ *
+ * Built freestanding (no libc: no loader, no relocations), for x86_64 and
+ * aarch64; elsewhere the Makefile embeds nothing and the runtime keeps
+ * re-executing from a sealed copy of itself.
+ *
+ *   argv: "casca-stub" "c" SOCK TTY PATH ARG0 ARGS...
+ *
+ * c: clone (vfork-like, as a child of the stub's parent) a process that,
+ * with TTY "1", makes itself a session leader with its stdin as the
+ * controlling terminal, marks SOCK close-on-exec and executes PATH with
+ * ARG0 ARGS... and the stub's environment.  The stub then sends the
+ * runtime, on the sync socket SOCK, the process's pid (SYNC_INIT_PID) and,
+ * if the process failed before its program ran, what failed with its errno
+ * (SYNC_ERRNO), and exits. */
+#include <linux/sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/sync-wire.h"
+
+#if defined(__x86_64__)
+#define NR_write 1
+#define NR_ioctl 16
+#define NR_clone 56
+#define NR_execve 59
+#define NR_fcntl 72
+#define NR_setsid 112
+#define NR_exit_group 231
+
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "  xor %rbp, %rbp\n"
+        "  mov %rsp, %rdi\n"
+        "  and $-16, %rsp\n"
+        "  call stub_main\n"
+        "  hlt\n");
+
+static inline long sys5(long n, long a, long b, long c, long d, long e)
+{
+        register long r10 __asm__("r10") = d;
+        register long r8 __asm__("r8") = e;
+        long ret;
+
+        __asm__ volatile("syscall"
+                         : "=a"(ret)
+                         : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                         : "rcx", "r11", "memory");
+        return ret;
+}
+#elif defined(__aarch64__)
+#define NR_ioctl 29
+#define NR_fcntl 25
+#define NR_write 64
+#define NR_exit_group 94
+#define NR_setsid 157
+#define NR_clone 220
+#define NR_execve 221
+
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "  mov x29, #0\n"
+        "  mov x30, #0\n"
+        "  mov x0, sp\n"
+        "  bl stub_main\n"
+        "  brk #0\n");
+
+static inline long sys5(long n, long a, long b, long c, long d, long e)
+{
+        register long x8 __asm__("x8") = n;
+        register long x0 __asm__("x0") = a;
+        register long x1 __asm__("x1") = b;
+        register long x2 __asm__("x2") = c;
+        register long x3 __asm__("x3") = d;
+        register long x4 __asm__("x4") = e;
+
+        __asm__ volatile("svc 0"
+                         : "+r"(x0)
+                         : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+                         : "memory");
+        return x0;
+}
+#else
+#error "casca-stub: no syscall glue for this architecture"
+#endif
+
+#define F_SETFD 2
+#define FD_CLOEXEC 1
+#define TIOCSCTTY 0x540E
+
+/* gcc may call these for the buffer below even when freestanding */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n)
+{
+        unsigned char *p = d;
+
+        while (n--)
+                *p++ = (unsigned char)c;
+        return d;
+}
+void *memcpy(void *d, const void *s, size_t n)
+{
+        unsigned char *p = d;
+        const unsigned char *q = s;
+
+        while (n--)
+                *p++ = *q++;
+        return d;
+}
+
+static int same(const char *a, const char *b)
+{
+        while (*a && *a == *b)
+                a++, b++;
+        return *a == *b;
+}
+
+static __attribute__((noreturn)) void die(int status)
+{
+        for (;;)
+                sys5(NR_exit_group, status, 0, 0, 0, 0);
+}
+
+/* One datagram: header and payload. */
+static void send_raw(int sock, uint32_t step, int32_t code, const void *payload, size_t len)
+{
+        char buf[sizeof(struct casca_sync_header) + CASCA_SYNC_MAX_PAYLOAD];
+        struct casca_sync_header h = {.step = step, .code = code, .len = (uint32_t)len};
+
+        memcpy(buf, &h, sizeof(h));
+        memcpy(buf + sizeof(h), payload, len);
+        sys5(NR_write, sock, (long)buf, (long)(sizeof(h) + len), 0, 0);
+}
+
+/* SYNC_ERRNO: what failed (the pieces a, b, c, at most 4096 bytes) and its
+ * errno; the runtime words it as its own errors are worded. */
+static void send_errno(int sock, int32_t code, const char *a, const char *b, const char *c)
+{
+        char msg[CASCA_SYNC_MAX_PAYLOAD];
+        const char *parts[3] = {a, b, c};
+        size_t used = 0;
+
+        for (int i = 0; i < 3; i++)
+                for (const char *p = parts[i]; p && *p && used < sizeof(msg); p++)
+                        msg[used++] = *p;
+        send_raw(sock, SYNC_ERRNO, code, msg, used);
+}
+
+static int parse_fd(const char *s)
+{
+        int v = 0;
+
+        if (!*s)
+                return -1;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9' || v > 100000)
+                        return -1;
+                v = v * 10 + (*s - '0');
+        }
+        return v;
+}
+
+static const char usage[] = "casca-stub: this is casca's exec stub; it runs nothing by itself\n";
+
+__attribute__((noreturn, used)) void stub_main(long *sp);
+__attribute__((noreturn, used)) void stub_main(long *sp)
+{
+        long argc = sp[0];
+        char **argv = (char **)(sp + 1);
+        char **envp = argv + argc + 1;
+        volatile long failed = 0;
+        const char *volatile what = NULL;
+        int sock, tty;
+        long pid;
+
+        if (argc < 6 || !same(argv[0], "casca-stub") || !same(argv[1], "c") ||
+            (sock = parse_fd(argv[2])) < 0 || (!same(argv[3], "0") && !same(argv[3], "1"))) {
+                sys5(NR_write, 2, (long)usage, sizeof(usage) - 1, 0, 0);
+                die(126);
+        }
+        tty = argv[3][0] == '1';
+        /* vfork-like: we wait (and share memory) until the child has executed
+         * its program or failed; it is our parent's child (the runtime's) */
+        pid = sys5(NR_clone, CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+        if (pid == 0) {
+                long r = 0;
+
+                if (tty && (r = sys5(NR_setsid, 0, 0, 0, 0, 0)) < 0)
+                        what = "process.terminal: setsid";
+                else if (tty && (r = sys5(NR_ioctl, 0, TIOCSCTTY, 0, 0, 0)) < 0)
+                        what = "process.terminal: set controlling tty";
+                else if ((r = sys5(NR_fcntl, sock, F_SETFD, FD_CLOEXEC, 0, 0)) < 0)
+                        what = "close-on-exec of the sync socket";
+                else
+                        r = sys5(NR_execve, (long)argv[4], (long)(argv + 5), (long)envp, 0, 0);
+                failed = -r;
+                die(127);
+        }
+        if (pid < 0) {
+                send_errno(sock, (int32_t)-pid, "clone the exec process", NULL, NULL);
+                die(127);
+        }
+        {
+                int32_t p32 = (int32_t)pid;
+
+                send_raw(sock, SYNC_INIT_PID, 0, &p32, sizeof(p32));
+        }
+        if (failed) {
+                if (what)
+                        send_errno(sock, (int32_t)failed, what, NULL, NULL);
+                else
+                        send_errno(sock, (int32_t)failed, "exec \"", argv[5], "\"");
+                die(127);
+        }
+        die(0);
+}
