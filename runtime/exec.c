@@ -381,6 +381,13 @@ static __attribute__((noreturn)) void exec_direct_child(struct exec *e, int pare
 
 /* ---- the parent ------------------------------------------------------------ */
 
+static bool our_child(pid_t pid)
+{
+        siginfo_t info;
+
+        return pid > 0 && waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
 /* Until the process has exec'd: the sync socket closes with its execve
  * (after READY, and the process's pid when stage 1 or the exec stub made
  * it).  A listener fd on the way goes to listenerPath. */
@@ -407,6 +414,13 @@ static int exec_sync(struct exec *e, pid_t stage1, pid_t *ret_pid, int *ret_mast
                 }
                 switch (step) {
                 case SYNC_INIT_PID:
+                        /* once, and our child (stage 1 and the stub clone it
+                         * as ours): nothing else can make us wait for, or
+                         * kill, another process */
+                        if (*ret_pid > 0 || !our_child(pid))
+                                return casca_error_setx(err, EPROTO,
+                                                        "sync: %s: pid %d is not the process's",
+                                                        casca_sync_step_name(step), (int)pid);
                         while (waitpid(stage1, NULL, 0) < 0 && errno == EINTR)
                                 ;
                         *ret_pid = pid;

@@ -260,6 +260,7 @@ bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int st
                 {SYS_execveat, {(uint64_t)stub_fd, 0, 0, 0, AT_EMPTY_PATH}},
                 {SYS_fcntl, {(uint64_t)sock, F_SETFD, FD_CLOEXEC}},
                 /* the stub's (runtime/stub/casca-stub.c) */
+                {SYS_prctl, {PR_SET_DUMPABLE, 0}},
                 {SYS_clone, {clone_flags}},
                 {SYS_write, {(uint64_t)sock}},
                 {SYS_execve, {0}},

@@ -20,7 +20,9 @@
  *
  *   argv: "casca-stub" "c" SOCK TTY PATH ARG0 ARGS...
  *
- * c: clone (vfork-like, as a child of the stub's parent) a process that,
+ * c: not dumpable (as the runtime's processes are until they execute the
+ * container's program), clone (vfork-like, as a child of the stub's
+ * parent) a process that,
  * with TTY "1", makes itself a session leader with its stdin as the
  * controlling terminal, marks SOCK close-on-exec and executes PATH with
  * ARG0 ARGS... and the stub's environment.  The stub then sends the
@@ -42,6 +44,7 @@
 #define NR_fcntl 72
 #define NR_setsid 112
 #define NR_exit_group 231
+#define NR_prctl 157
 
 __asm__(".text\n"
         ".global _start\n"
@@ -72,6 +75,7 @@ static inline long sys5(long n, long a, long b, long c, long d, long e)
 #define NR_setsid 157
 #define NR_clone 220
 #define NR_execve 221
+#define NR_prctl 167
 
 __asm__(".text\n"
         ".global _start\n"
@@ -104,6 +108,7 @@ static inline long sys5(long n, long a, long b, long c, long d, long e)
 #define F_SETFD 2
 #define FD_CLOEXEC 1
 #define TIOCSCTTY 0x540E
+#define PR_SET_DUMPABLE 4
 
 /* gcc may call these for the buffer below even when freestanding */
 void *memset(void *d, int c, size_t n);
@@ -197,6 +202,14 @@ __attribute__((noreturn, used)) void stub_main(long *sp)
                 die(126);
         }
         tty = argv[3][0] == '1';
+        /* execve made us dumpable: until the process's own execve nothing
+         * of the container may open our /proc/<pid>/fd (the sync socket)
+         * or attach to us; the process shares our memory, so it too */
+        pid = sys5(NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (pid < 0) {
+                send_errno(sock, (int32_t)-pid, "prctl(PR_SET_DUMPABLE, 0)", NULL, NULL);
+                die(127);
+        }
         /* vfork-like: we wait (and share memory) until the child has executed
          * its program or failed; it is our parent's child (the runtime's) */
         pid = sys5(NR_clone, CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);

@@ -163,7 +163,7 @@ static void test_filters(void)
            "clone with CLONE_VM refused: not");
         ok(allowed("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
                    "{\"names\": [\"fcntl\", \"execveat\", \"write\", \"execve\", "
-                   "\"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+                   "\"exit_group\", \"prctl\"], \"action\": \"SCMP_ACT_ALLOW\"},"
                    "{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": "
                    "[{\"index\": 0, \"value\": 2114060288, \"valueTwo\": 0, "
                    "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}",
