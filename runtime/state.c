@@ -185,11 +185,17 @@ int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err
                         return casca_error_setx(err, EEXIST, "container `%s` already exists", id);
                 }
                 fd = openat(root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        return casca_error_set(err, errno, "open state dir for `%s`", id);
-                r = lock_dir(fd, id, true, err);
-                if (r < 0)
+                if (fd < 0) {
+                        /* out of fds (EMFILE): the directory we made goes */
+                        r = casca_error_set(err, errno, "open state dir for `%s`", id);
+                        (void)unlinkat(root_fd, id, AT_REMOVEDIR);
                         return r;
+                }
+                r = lock_dir(fd, id, true, err);
+                if (r < 0) {
+                        (void)unlinkat(root_fd, id, AT_REMOVEDIR);
+                        return r;
+                }
                 /* a delete --force took the empty directory for a leftover
                  * between our mkdir and our lock: make it again */
                 if (fstat(fd, &st) == 0 && st.st_nlink == 0 && attempt < 3)
