@@ -1,8 +1,9 @@
 # casca - a lightweight OCI container runtime.  Plain make; see README.md.
 
 PREFIX    ?= /usr/local
-# casca re-executes from a sealed copy of its binary on create/run/exec, so
-# what is installed is copied on every run: stripped unless INSTALL_STRIP=
+# casca re-executes from a sealed copy of its binary where it cannot use its
+# exec stub (runtime/sealed-exe.c), copying what is installed: stripped
+# unless INSTALL_STRIP=
 INSTALL_STRIP ?= -s
 BUILD     ?= build
 CC        ?= cc

@@ -45,7 +45,7 @@ useradd -m -N -s /bin/sh "$USER_NAME"
 UID_=$(id -u "$USER_NAME")
 HOME_=$(getent passwd "$USER_NAME" | cut -d: -f6)
 # the casca binary where the user can run it, stripped as `make install` does
-# (it re-executes from a sealed copy of itself: debug info would be copied)
+# (where it re-executes from a sealed copy of itself, debug info would be copied)
 install -s -m 0755 "$CASCA" "$W/casca"
 mkdir -p "$S/state" "$W/work"
 

@@ -69,8 +69,9 @@ print(f"Each command: {m['runs']} runs (`hyperfine -N`) in {m['rounds']} rounds,
       "`--cgroup-manager disabled`.  One busybox bundle running /bin/true, readonly root, "
       "no terminal, the same config.json for every runtime.  The floor is "
       "`unshare --mount --uts --ipc --pid --net --fork true`.  casca runs stripped, as "
-      "`make install` installs it (Debian's crun and runc are stripped): it re-executes from a "
-      "sealed copy of its binary, so debug info would be copied on every run.")
+      "`make install` installs it (Debian's crun and runc are stripped): where it cannot use its "
+      "exec stub it re-executes from a sealed copy of its binary, which would copy debug "
+      "info too.")
 print()
 print(f"Peak RSS is /usr/bin/time's %M, the largest of {m['rss_runs']} runs: ru_maxrss from "
       "wait4(), i.e. the highest peak resident set of any single process in the tree the "

@@ -20,10 +20,11 @@
 #include "util/parse.h"
 
 static const struct verb verbs[] = {
-        {"create", "create a container from a bundle", cmd_create, true},
+        /* create, run, exec, sandbox: the exec stub where they can
+         * (runtime/sealed-exe.h), else they re-execute from a sealed copy */
+        {"create", "create a container from a bundle", cmd_create, false},
         {"start", "start a created container", cmd_start, false},
-        {"run", "create and start a container", cmd_run, true},
-        /* the exec stub where it can (runtime/sealed-exe.h), else sealed */
+        {"run", "create and start a container", cmd_run, false},
         {"exec", "run another process in a container", cmd_exec, false},
         {"state", "print the state of a container", cmd_state, false},
         {"kill", "send a signal to the container's init", cmd_kill, false},
@@ -39,7 +40,8 @@ static const struct verb verbs[] = {
         {"restore", "restore a checkpointed container (CRIU)", cmd_restore, true},
         {"network", "create, list, inspect and remove named networks", cmd_network, false},
         {"spec", "write a default config.json", cmd_spec, false},
-        {"sandbox", "run a command in a sandbox built from options (no bundle)", cmd_sandbox, true},
+        {"sandbox", "run a command in a sandbox built from options (no bundle)", cmd_sandbox,
+         false},
         {"features", "print the features casca supports (JSON)", cmd_features, false},
 };
 

@@ -62,6 +62,7 @@
 #include "runtime/namespaces.h"
 #include "runtime/prepare-exec.h"
 #include "runtime/process.h"
+#include "runtime/sealed-exe.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -90,6 +91,7 @@ struct create {
         struct casca_sdprops sdprops;       /* org.systemd.property.* annotations */
         struct casca_seccomp_prog *seccomp; /* compiled before clone, loaded in the init */
         char *hook_state;                   /* state JSON handed to the child's hooks */
+        int stub_fd; /* the exec stub (sealed-exe.h): the init waits for start in it */
 
         bool net_build;                 /* casca.network in a new network namespace */
         bool net_step;                  /* the NETWORK step: net_build or linux.netDevices */
@@ -371,7 +373,9 @@ static int child_init(struct create *c, struct casca_error **err)
         x = (struct casca_prepare){
                 .cfg = cfg,
                 .seccomp = c->seccomp,
-                .filter_before_ready = l->seccomp && casca_seccomp_uses_notify(l->seccomp),
+                /* the stub's syscalls run under it, they were checked */
+                .filter_before_ready =
+                        l->seccomp && (casca_seccomp_uses_notify(l->seccomp) || c->stub_fd >= 0),
                 .sock = c->sock[1],
                 .preserve_fds = c->preserve_fds,
                 .pty_slave = pty_slave,
@@ -383,6 +387,11 @@ static int child_init(struct create *c, struct casca_error **err)
         r = casca_prepare_exec(&x, err);
         if (r < 0)
                 return r;
+        /* waiting for start in the stub: the sync socket closes with its
+         * execve, which tells the runtime the init is no longer ours */
+        if (c->stub_fd >= 0)
+                return casca_exec_stub_init(c->stub_fd, c->fifo_fd, x.path, cfg->process.args,
+                                            cfg->process.env, err);
         casca_closep(&c->sock[1]);
 
         r = child_wait_fifo(c, err);
@@ -413,7 +422,7 @@ static __attribute__((noreturn)) void child_main(struct create *c)
 {
         _cleanup_error_ struct casca_error *err = NULL;
         const size_t n_bind = c->n_bind_fds;
-        _cleanup_free_ int *keep = calloc(4 + n_bind, sizeof(int));
+        _cleanup_free_ int *keep = calloc(5 + n_bind, sizeof(int));
         sigset_t none;
         int r;
 
@@ -426,8 +435,9 @@ static __attribute__((noreturn)) void child_main(struct create *c)
         keep[1] = c->fifo_fd;
         keep[2] = c->go[0];
         keep[3] = c->go[1];
+        keep[4] = c->stub_fd;
         for (size_t i = 0; i < n_bind; i++)
-                keep[4 + i] = c->bind_fds[i];
+                keep[5 + i] = c->bind_fds[i];
 
         /* Until exec nothing may open our /proc/<pid>/exe, root, cwd or fd/:
          * once we are in the container's pid namespace its processes see us
@@ -449,7 +459,7 @@ static __attribute__((noreturn)) void child_main(struct create *c)
 
         /* Only stdio and the preserved fds go on, not even reachable through
          * /proc/self/fd until exec (the CVE-2024-21626 class). */
-        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, 4 + n_bind, &err);
+        r = casca_fs_close_from_except(3 + (int)c->preserve_fds, keep, 5 + n_bind, &err);
         if (r >= 0 && c->two_stage)
                 r = child_stage1(c, &err);
         if (r >= 0) {
@@ -1109,6 +1119,72 @@ static int parent_sync(struct create *c, struct casca_state *st, pid_t *stage1,
         }
 }
 
+/* Whether the init waits for `start` in the exec stub (sealed-exe.h)
+ * rather than as the runtime: only where it must be kept from our binary
+ * (we do not run from a sealed copy, and the caller could write the
+ * binary), and only where the stub starts it as the init would have.
+ * Where it cannot, we start again from a sealed copy of ourselves (no
+ * return); nothing has been made yet. */
+static int use_stub(struct create *c, struct casca_error **err)
+{
+        const struct casca_config *cfg = c->b.cfg;
+        const struct casca_namespace *pidns = &cfg->linux_cfg.namespaces[CASCA_NS_PID];
+        _cleanup_error_ struct casca_error *e2 = NULL;
+        const char *why = NULL;
+        int fd = -1;
+
+        if (!casca_exe_needs_protection())
+                return 0;
+        /* Until the stub runs, the init runs our code in its pid namespace:
+         * a new one, which no container process can be in before the
+         * runtime has marked the container created (which waits for the
+         * stub, wait_for_stub()) */
+        if (!pidns->present || pidns->path)
+                why = "the init runs in a pid namespace it does not create";
+        else if (cfg->hooks[CASCA_HOOK_START_CONTAINER].n > 0)
+                why = "startContainer hooks run in the container after start";
+        else if (cfg->process.apparmor_profile || cfg->process.selinux_label)
+                why = "an LSM label takes effect at execve (it would be the stub's)";
+        else if ((fd = casca_exec_stub_open(&e2)) < 0)
+                why = e2 ? e2->msg : "no exec stub";
+        else if (cfg->linux_cfg.seccomp &&
+                 !casca_exec_stub_init_syscalls_allowed(c->seccomp, fd, fd))
+                why = "linux.seccomp does not let the exec stub's syscalls through";
+        if (why) {
+                casca_closep(&fd);
+                casca_log(c->ctx, CASCA_LOG_DEBUG,
+                          "container %s: %s: from a sealed copy of the runtime", c->id, why);
+                return casca_exec_sealed_again(err);
+        }
+        casca_log(c->ctx, CASCA_LOG_DEBUG,
+                  "container %s: the init waits for start in the exec stub", c->id);
+        c->stub_fd = fd;
+        return 0;
+}
+
+/* After READY: the sync socket closes when the init has executed the stub
+ * (or it says what failed). */
+static int wait_for_stub(struct create *c, struct casca_state *st, struct casca_error **err)
+{
+        _cleanup_error_ struct casca_error *e2 = NULL;
+        _cleanup_close_ int fd = -1;
+        enum casca_sync_step step;
+        int r;
+
+        r = casca_sync_recv_any(c->sock[0], &step, NULL, 0, NULL, &fd, &e2);
+        if (r == -EPIPE && casca_state_pid_alive(st))
+                return 0;
+        if (r == -EPIPE)
+                return casca_error_setx(err, ESRCH, "container init exited before it was ready");
+        if (r < 0) {
+                if (err && !*err)
+                        *err = TAKE_PTR(e2);
+                return r;
+        }
+        return casca_error_setx(err, EPROTO, "sync: unexpected step %s",
+                                casca_sync_step_name(step));
+}
+
 static void create_cleanup(struct create *c, pid_t stage1, pid_t init)
 {
         _cleanup_error_ struct casca_error *ignored = NULL;
@@ -1157,6 +1233,7 @@ static void create_free(struct create *c)
         casca_closep(&c->root_fd);
         casca_closep(&c->dir_fd);
         casca_closep(&c->fifo_fd);
+        casca_closep(&c->stub_fd);
         casca_closep(&c->sock[0]);
         casca_closep(&c->sock[1]);
         casca_closep(&c->go[0]);
@@ -1173,7 +1250,8 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                            .dir_fd = -1,
                            .fifo_fd = -1,
                            .sock = {-1, -1},
-                           .go = {-1, -1}};
+                           .go = {-1, -1},
+                           .stub_fd = -1};
         struct casca_state st = {0};
         pid_t pid = -1, stage1 = -1;
         const struct casca_linux *l;
@@ -1199,6 +1277,20 @@ int casca_container_create(struct casca_context *ctx, const char *id,
                 r = c.root_fd;
                 goto out;
         }
+        if (l->seccomp) {
+                bool cached;
+
+                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c, &c.seccomp,
+                                           &cached, err);
+                if (r < 0)
+                        goto out;
+                if (cached)
+                        casca_log(ctx, CASCA_LOG_DEBUG, "container %s: seccomp filter from cache",
+                                  id);
+        }
+        r = use_stub(&c, err);
+        if (r < 0)
+                goto out;
         c.dir_fd = casca_state_dir_create(c.root_fd, id, err);
         if (c.dir_fd < 0) {
                 r = c.dir_fd;
@@ -1246,15 +1338,6 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         }
 
         if (l->seccomp) {
-                bool cached;
-
-                r = casca_seccomp_prog_get(l->seccomp, c.root_fd, log_seccomp_skip, &c, &c.seccomp,
-                                           &cached, err);
-                if (r < 0)
-                        goto fail;
-                if (cached)
-                        casca_log(ctx, CASCA_LOG_DEBUG, "container %s: seccomp filter from cache",
-                                  id);
                 r = store_seccomp(&c, err);
                 if (r < 0)
                         goto fail;
@@ -1338,6 +1421,11 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         if (r < 0)
                 goto fail;
         pid = st.pid;
+        if (c.stub_fd >= 0) {
+                r = wait_for_stub(&c, &st, err);
+                if (r < 0)
+                        goto fail;
+        }
         kill_point("ready");
         st.ready = true;
         r = casca_state_write(c.dir_fd, &st, err);

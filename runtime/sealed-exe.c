@@ -246,33 +246,19 @@ int casca_exec_stub_open(struct casca_error **err)
 #endif
 }
 
-bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd, int sock,
-                                      bool tty)
-{
-        const uint64_t clone_flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD;
-        const struct {
-                int nr;
-                uint64_t args[6];
-        } calls[] = {
-                /* ours: the socket kept open, the stub executed; on failure
-                 * the socket closed on exec again */
-                {SYS_fcntl, {(uint64_t)sock, F_SETFD, 0}},
-                {SYS_execveat, {(uint64_t)stub_fd, 0, 0, 0, AT_EMPTY_PATH}},
-                {SYS_fcntl, {(uint64_t)sock, F_SETFD, FD_CLOEXEC}},
-                /* the stub's (runtime/stub/casca-stub.c) */
-                {SYS_prctl, {PR_SET_DUMPABLE, 0}},
-                {SYS_clone, {clone_flags}},
-                {SYS_write, {(uint64_t)sock}},
-                {SYS_execve, {0}},
-                {SYS_exit_group, {0}},
-                {SYS_setsid, {0}},
-                {SYS_ioctl, {0, TIOCSCTTY, 0}},
-        };
+struct stub_call {
+        int nr;
+        uint64_t args[6];
+        enum { BOTH, CLONE, TTY, INIT } when;
+};
 
-        if (!p)
-                return true;
-        for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-                if (!tty && (calls[i].nr == SYS_setsid || calls[i].nr == SYS_ioctl))
+static bool calls_allowed(const struct casca_seccomp_prog *p, const struct stub_call *calls,
+                          size_t n, bool init, bool tty)
+{
+        for (size_t i = 0; p && i < n; i++) {
+                if ((calls[i].when == INIT && !init) ||
+                    ((calls[i].when == CLONE || calls[i].when == TTY) && init) ||
+                    (calls[i].when == TTY && !tty))
                         continue;
                 if (!casca_seccomp_prog_allows(p, calls[i].nr, calls[i].args))
                         return false;
@@ -280,31 +266,88 @@ bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int st
         return true;
 }
 
-int casca_exec_stub_clone(int stub_fd, int sock, bool tty, const char *path, char *const args[],
-                          char *const env[], struct casca_error **err)
+static bool stub_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd, int fd,
+                                  bool init, bool tty)
+{
+        const uint64_t clone_flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | SIGCHLD;
+        const struct stub_call calls[] = {
+                /* ours: the fd kept open, the stub executed; on failure the
+                 * fd closed on exec again; the init's READY before */
+                {SYS_sendmsg, {(uint64_t)fd}, INIT},
+                {SYS_fcntl, {(uint64_t)fd, F_SETFD, 0}, BOTH},
+                {SYS_execveat, {(uint64_t)stub_fd, 0, 0, 0, AT_EMPTY_PATH}, BOTH},
+                {SYS_fcntl, {(uint64_t)fd, F_SETFD, FD_CLOEXEC}, BOTH},
+                /* the stub's (runtime/stub/casca-stub.c) */
+                {SYS_prctl, {PR_SET_DUMPABLE, 0}, BOTH},
+                {SYS_clone, {clone_flags}, CLONE},
+                {SYS_fcntl, {(uint64_t)fd, F_SETFD, FD_CLOEXEC}, CLONE},
+                {SYS_write, {(uint64_t)fd}, CLONE},
+                {SYS_setsid, {0}, TTY},
+                {SYS_ioctl, {0, TIOCSCTTY, 0}, TTY},
+                {SYS_openat, {(uint64_t)AT_FDCWD, 0, O_WRONLY | O_CLOEXEC}, INIT},
+                {SYS_write, {0}, INIT},
+                {SYS_close, {0}, INIT},
+                {SYS_close, {(uint64_t)fd}, INIT},
+                {SYS_write, {STDERR_FILENO}, INIT},
+                {SYS_execve, {0}, BOTH},
+                {SYS_exit_group, {0}, BOTH},
+        };
+
+        return calls_allowed(p, calls, sizeof(calls) / sizeof(calls[0]), init, tty);
+}
+
+bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd, int sock,
+                                      bool tty)
+{
+        return stub_syscalls_allowed(p, stub_fd, sock, false, tty);
+}
+
+bool casca_exec_stub_init_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd,
+                                           int fifo_fd)
+{
+        return stub_syscalls_allowed(p, stub_fd, fifo_fd, true, false);
+}
+
+/* execveat the stub with "casca-stub" MODE FD [TTY] PATH ARGS..., fd kept
+ * open through it. */
+static int exec_stub(int stub_fd, const char *mode, int fd, const char *tty, const char *path,
+                     char *const args[], char *const env[], struct casca_error **err)
 {
         static char *const empty_env[] = {NULL};
-        char sock_s[16];
-        size_t n = 0;
+        char fd_s[16];
+        size_t n = 0, k = 0;
         _cleanup_free_ char **argv = NULL;
         int saved;
 
         while (args[n])
                 n++;
         argv = calloc(n + 6, sizeof(*argv));
-        if (!argv || casca_snprintf(sock_s, sizeof(sock_s), "%d", sock) < 0)
+        if (!argv || casca_snprintf(fd_s, sizeof(fd_s), "%d", fd) < 0)
                 return casca_error_set(err, ENOMEM, "exec stub arguments");
-        argv[0] = (char *)"casca-stub";
-        argv[1] = (char *)"c";
-        argv[2] = sock_s;
-        argv[3] = (char *)(tty ? "1" : "0");
-        argv[4] = (char *)path;
-        memcpy(argv + 5, args, n * sizeof(*argv));
-        /* the stub reports on it, then marks it close-on-exec again */
-        if (fcntl(sock, F_SETFD, 0) < 0)
-                return casca_error_set(err, errno, "exec stub: sync socket");
+        argv[k++] = (char *)"casca-stub";
+        argv[k++] = (char *)mode;
+        argv[k++] = fd_s;
+        if (tty)
+                argv[k++] = (char *)tty;
+        argv[k++] = (char *)path;
+        memcpy(argv + k, args, n * sizeof(*argv));
+        /* the stub uses it, then closes it or marks it close-on-exec again */
+        if (fcntl(fd, F_SETFD, 0) < 0)
+                return casca_error_set(err, errno, "exec stub: fd %d", fd);
         syscall(SYS_execveat, stub_fd, "", argv, env ? env : empty_env, AT_EMPTY_PATH);
         saved = errno;
-        (void)fcntl(sock, F_SETFD, FD_CLOEXEC);
+        (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
         return casca_error_set(err, saved, "execute the exec stub");
+}
+
+int casca_exec_stub_clone(int stub_fd, int sock, bool tty, const char *path, char *const args[],
+                          char *const env[], struct casca_error **err)
+{
+        return exec_stub(stub_fd, "c", sock, tty ? "1" : "0", path, args, env, err);
+}
+
+int casca_exec_stub_init(int stub_fd, int fifo_fd, const char *path, char *const args[],
+                         char *const env[], struct casca_error **err)
+{
+        return exec_stub(stub_fd, "f", fifo_fd, NULL, path, args, env, err);
 }

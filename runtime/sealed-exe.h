@@ -34,5 +34,15 @@ bool casca_exec_stub_syscalls_allowed(const struct casca_seccomp_prog *p, int st
                                       bool tty);
 int casca_exec_stub_clone(int stub_fd, int sock, bool tty, const char *path, char *const args[],
                           char *const env[], struct casca_error **err);
+/* For the container's init, all done but `start`: execute the stub, which
+ * opens the exec fifo (fifo_fd, O_PATH) for writing, which waits for
+ * `start`, writes it a byte and executes path with args and env; what
+ * fails then goes to stderr.  The seccomp filter is loaded before (and
+ * must let through casca_exec_stub_init_syscalls_allowed()'s).  Returns
+ * only on failure. */
+bool casca_exec_stub_init_syscalls_allowed(const struct casca_seccomp_prog *p, int stub_fd,
+                                           int fifo_fd);
+int casca_exec_stub_init(int stub_fd, int fifo_fd, const char *path, char *const args[],
+                         char *const env[], struct casca_error **err);
 
 #endif

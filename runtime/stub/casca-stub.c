@@ -19,6 +19,7 @@
  * re-executing from a sealed copy of itself.
  *
  *   argv: "casca-stub" "c" SOCK TTY PATH ARG0 ARGS...
+ *         "casca-stub" "f" FIFO PATH ARG0 ARGS...
  *
  * c: not dumpable (as the runtime's processes are until they execute the
  * container's program), clone (vfork-like, as a child of the stub's
@@ -28,7 +29,16 @@
  * ARG0 ARGS... and the stub's environment.  The stub then sends the
  * runtime, on the sync socket SOCK, the process's pid (SYNC_INIT_PID) and,
  * if the process failed before its program ran, what failed with its errno
- * (SYNC_ERRNO), and exits. */
+ * (SYNC_ERRNO), and exits.
+ *
+ * f: the container's init, everything done but waiting for `start`: not
+ * dumpable, it opens the exec fifo (the O_PATH fd FIFO, through
+ * /proc/self/fd) for writing, which blocks until `start` opens it, writes a
+ * byte and executes PATH with ARG0 ARGS... and the stub's environment.
+ * What fails goes to stderr as "casca: WHAT: ERROR" (the runtime is gone
+ * by then), and the stub exits 127: as the init did before it had the stub
+ * (create.c), so that a created container's init is the stub, never the
+ * runtime. */
 #include <linux/sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -38,6 +48,8 @@
 
 #if defined(__x86_64__)
 #define NR_write 1
+#define NR_close 3
+#define NR_openat 257
 #define NR_ioctl 16
 #define NR_clone 56
 #define NR_execve 59
@@ -68,6 +80,8 @@ static inline long sys5(long n, long a, long b, long c, long d, long e)
         return ret;
 }
 #elif defined(__aarch64__)
+#define NR_close 57
+#define NR_openat 56
 #define NR_ioctl 29
 #define NR_fcntl 25
 #define NR_write 64
@@ -108,6 +122,10 @@ static inline long sys5(long n, long a, long b, long c, long d, long e)
 #define F_SETFD 2
 #define FD_CLOEXEC 1
 #define TIOCSCTTY 0x540E
+#define AT_FDCWD (-100)
+#define O_WRONLY 01
+#define O_CLOEXEC 02000000
+#define EINTR 4
 #define PR_SET_DUMPABLE 4
 
 /* gcc may call these for the buffer below even when freestanding */
@@ -169,6 +187,62 @@ static void send_errno(int sock, int32_t code, const char *a, const char *b, con
         send_raw(sock, SYNC_ERRNO, code, msg, used);
 }
 
+/* strerror(3)'s words for what execve and open return (glibc's; others
+ * by number, as glibc words an unknown one) */
+static const char *const errors[] = {
+        [1] = "Operation not permitted",
+        [2] = "No such file or directory",
+        [4] = "Interrupted system call",
+        [5] = "Input/output error",
+        [6] = "No such device or address",
+        [7] = "Argument list too long",
+        [8] = "Exec format error",
+        [9] = "Bad file descriptor",
+        [11] = "Resource temporarily unavailable",
+        [12] = "Cannot allocate memory",
+        [13] = "Permission denied",
+        [14] = "Bad address",
+        [20] = "Not a directory",
+        [21] = "Is a directory",
+        [22] = "Invalid argument",
+        [23] = "Too many open files in system",
+        [24] = "Too many open files",
+        [26] = "Text file busy",
+        [36] = "File name too long",
+        [38] = "Function not implemented",
+        [40] = "Too many levels of symbolic links",
+        [80] = "Accessing a corrupted shared library",
+};
+
+/* "casca: A B C: ERROR\n" on stderr, in one write. */
+static void eprint(int code, const char *a, const char *b, const char *c)
+{
+        char msg[CASCA_SYNC_MAX_PAYLOAD], num[16];
+        const char *e =
+                code > 0 && code < (int)(sizeof(errors) / sizeof(errors[0])) ? errors[code] : NULL;
+        const char *parts[7] = {"casca: ", a, b, c, ": ", e, "\n"};
+        size_t used = 0;
+
+        if (!e) {
+                int i = sizeof(num) - 1, v = code < 0 ? -code : code;
+
+                num[i] = '\0';
+                do
+                        num[--i] = (char)('0' + v % 10);
+                while ((v /= 10) && i > 1);
+                if (code < 0)
+                        num[--i] = '-';
+                parts[5] = "Unknown error ";
+                parts[6] = num + i;
+        }
+        for (int i = 0; i < 7; i++)
+                for (const char *p = parts[i]; p && *p && used < sizeof(msg) - 1; p++)
+                        msg[used++] = *p;
+        if (!e)
+                msg[used++] = '\n';
+        sys5(NR_write, 2, (long)msg, (long)used, 0, 0);
+}
+
 static int parse_fd(const char *s)
 {
         int v = 0;
@@ -185,6 +259,41 @@ static int parse_fd(const char *s)
 
 static const char usage[] = "casca-stub: this is casca's exec stub; it runs nothing by itself\n";
 
+/* "f": argv[2] the fifo's O_PATH fd, argv[3] the program, argv[4...] its
+ * arguments. */
+static __attribute__((noreturn)) void init_main(int fifo, char **argv, char **envp)
+{
+        char path[32] = "/proc/self/fd/";
+        size_t n = 14;
+        long fd, r;
+
+        for (const char *p = argv[2]; *p && n < sizeof(path) - 1; p++)
+                path[n++] = *p;
+        path[n] = '\0';
+        r = sys5(NR_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (r < 0) {
+                eprint((int)-r, "prctl(PR_SET_DUMPABLE, 0)", NULL, NULL);
+                die(127);
+        }
+        do
+                fd = sys5(NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC, 0, 0);
+        while (fd == -EINTR);
+        if (fd < 0) {
+                eprint((int)-fd, "open the exec fifo (is /proc mounted?)", NULL, NULL);
+                die(127);
+        }
+        r = sys5(NR_write, fd, (long)"0", 1, 0, 0);
+        if (r != 1) {
+                eprint(r < 0 ? (int)-r : 5, "write the exec fifo", NULL, NULL);
+                die(127);
+        }
+        sys5(NR_close, fd, 0, 0, 0, 0);
+        sys5(NR_close, fifo, 0, 0, 0, 0);
+        r = sys5(NR_execve, (long)argv[3], (long)(argv + 4), (long)envp, 0, 0);
+        eprint((int)-r, "exec \"", argv[4], "\"");
+        die(127);
+}
+
 __attribute__((noreturn, used)) void stub_main(long *sp);
 __attribute__((noreturn, used)) void stub_main(long *sp)
 {
@@ -196,6 +305,9 @@ __attribute__((noreturn, used)) void stub_main(long *sp)
         int sock, tty;
         long pid;
 
+        if (argc >= 5 && same(argv[0], "casca-stub") && same(argv[1], "f") &&
+            (sock = parse_fd(argv[2])) >= 0)
+                init_main(sock, argv, envp);
         if (argc < 6 || !same(argv[0], "casca-stub") || !same(argv[1], "c") ||
             (sock = parse_fd(argv[2])) < 0 || (!same(argv[3], "0") && !same(argv[3], "1"))) {
                 sys5(NR_write, 2, (long)usage, sizeof(usage) - 1, 0, 0);

@@ -91,6 +91,56 @@ probe 1; echo done"
   [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was overwritten"
 }
 
+@test "CVE-2019-5736: a created init waits for start in the sealed exec stub, or runs from a sealed copy" {
+  runtime_copy
+  make_bundle
+  args sleep 1000
+  # a new pid namespace, no startContainer hook, the profile lets the stub
+  # work: the init is the stub, not dumpable, holding stdio and the fifo
+  rt --debug create --bundle "$BUNDLE" "$(cid)" > "$BATS_TEST_TMPDIR/create.out" 2>&1 < /dev/null
+  grep -q 'the init waits for start in the exec stub' "$BATS_TEST_TMPDIR/create.out" ||
+    fail "$(cat "$BATS_TEST_TMPDIR/create.out")"
+  pid=$(state_field "$(cid)" pid)
+  assert_equal "$(readlink "/proc/$pid/exe")" "/memfd:casca-stub (deleted)"
+  mapfile -d '' words < "/proc/$pid/cmdline"
+  assert_equal "${words[*]:0:2} ${words[*]:3}" "casca-stub f /bin/sleep sleep 1000"
+  fifo=${words[2]}
+  assert_equal "$(ls "/proc/$pid/fd" | tr '\n' ' ')" "0 1 2 $fifo "
+  assert_equal "$(readlink "/proc/$pid/fd/$fifo")" "$STATE_ROOT/$(cid)/exec.fifo"
+  # not dumpable: a process with the container's capabilities, which
+  # include all the init holds, but not CAP_SYS_PTRACE, cannot look in
+  run setpriv --bounding-set -all,+audit_write,+kill,+net_bind_service --inh-caps -all -- \
+    /bin/busybox sh -c "grep ^CapEff /proc/self/status; cat /proc/$pid/environ > /dev/null && echo read-ok"
+  assert_line --regexp '^CapEff:\s+0000000020000420$'
+  refute_line read-ok
+  rt start "$(cid)"
+  wait_until eval '[ "$(readlink "/proc/'"$pid"'/exe")" = /bin/busybox ]'
+  rt delete --force "$(cid)"
+
+  # where the stub cannot: the init runs from a sealed copy of the runtime
+  cfg 'c["hooks"] = {"startContainer": [{"path": "/bin/true"}]}'
+  rt --debug create --bundle "$BUNDLE" "$(cid)" > "$BATS_TEST_TMPDIR/create.out" 2>&1 < /dev/null
+  grep -q 'startContainer hooks run in the container after start: from a sealed copy' \
+    "$BATS_TEST_TMPDIR/create.out" || fail "$(cat "$BATS_TEST_TMPDIR/create.out")"
+  pid=$(state_field "$(cid)" pid)
+  assert_equal "$(readlink "/proc/$pid/exe")" "/memfd:casca (deleted)"
+  rt delete --force "$(cid)"
+  [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was changed"
+}
+
+@test "CVE-2019-5736: a '#!/proc/self/exe' init gets the exec stub, which runs nothing" {
+  runtime_copy
+  make_bundle
+  copy_libs "$RT" "$BUNDLE/rootfs"
+  printf '#!/proc/self/exe\n' > "$BUNDLE/rootfs/bin/evil"
+  chmod 755 "$BUNDLE/rootfs/bin/evil"
+  args /bin/evil
+  run rt run --bundle "$BUNDLE" "$(cid)"
+  assert_equal "$status" 126
+  assert_output "casca-stub: this is casca's exec stub; it runs nothing by itself"
+  [ "$(sha256sum < "$RT")" = "$RT_SUM" ] || fail "the runtime binary was changed"
+}
+
 # ldd's libraries of $1 into the rootfs $2 (the attacker's image ships them).
 copy_libs() {
   local lib

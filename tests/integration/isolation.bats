@@ -299,7 +299,18 @@ c['process']['oomScoreAdj'] = 222"
   id=$(cid)
   casca create --bundle "$BUNDLE" "$id"
   pid=$(casca state "$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
-  # the init is still a fork of casca, waiting for start
+  # the init waits for start in the exec stub (runtime/sealed-exe.c), which
+  # maps no library at all
+  run cat "/proc/$pid/maps"
+  assert_success
+  assert_output --partial 'memfd:casca-stub'
+  refute_output --partial '.so'
+  casca start "$id"
+  casca delete -f "$id"
+  # where it waits as a fork of casca (a startContainer hook: no stub)
+  cfg 'c["hooks"] = {"startContainer": [{"path": "/bin/true"}]}'
+  casca create --bundle "$BUNDLE" "$id"
+  pid=$(casca state "$id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])')
   run cat "/proc/$pid/maps"
   assert_success
   assert_output --partial libyajl.so

@@ -261,7 +261,8 @@ in_userns() {
   # as rootless podman's containers: no user namespace of their own.  The
   # runtime may join the container's pid namespace (its user namespace owns
   # it) but not return to its own (the host's owns that): exec's process is
-  # made by a first stage then, not cloned straight in (exec.c)
+  # never cloned straight in there (exec.c); as this namespace maps the
+  # binary's owner, a first stage prepares it and the exec stub clones it in
   cfg 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]
 c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
   # (one user namespace for all three, as podman joins its pause process's)
@@ -269,7 +270,8 @@ c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
     rc=$?; "$1" delete --force ru2; exit $rc' sh "$CASCA"
   assert_success
   assert_line --regexp '^exec-ok pid=[0-9]+$'
-  assert_line --partial 'exec: two stages, the first joins its namespaces'
+  assert_line --partial 'exec: prepared outside its pid namespace, cloned in by the exec stub'
+  refute_line --partial 'cloned straight into its pid namespace'
   assert [ ! -e "$X/casca/ru2" ]
   # every verb takes that root: a world-writable one is refused, named
   chmod 0777 "$X/casca"

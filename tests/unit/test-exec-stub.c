@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,6 +114,78 @@ static void test_alone(int stub)
         ok(status_of(pid) == 126, "run any other way the stub runs nothing (126)");
 }
 
+/* "f": the init's wait for start.  Run the stub on a fifo's O_PATH fd (or
+ * what path names); its stderr into *ret_err; the child's pid. */
+static pid_t start_init(int stub, const char *fifo, const char *path, char *const args[],
+                        int *ret_err)
+{
+        int errp[2];
+        pid_t pid;
+
+        if (pipe2(errp, O_CLOEXEC) < 0)
+                return -1;
+        pid = fork();
+        if (pid == 0) {
+                struct casca_error *err = NULL;
+                int fd = open(fifo, O_PATH | O_CLOEXEC);
+
+                dup2(errp[1], 2);
+                (void)casca_exec_stub_init(stub, fd, path, args, environ, &err);
+                _exit(99);
+        }
+        close(errp[1]);
+        *ret_err = errp[0];
+        return pid;
+}
+
+static void test_init(int stub)
+{
+        char dir[] = "/tmp/test-exec-stub-XXXXXX", fifo[64], msg[256] = "";
+        char *const args[] = {"sh", "-c", "exec 2>/dev/null; ls /proc/self/fd/3 && exit 9; exit 4",
+                              NULL};
+        char *const bad[] = {"no-such", NULL};
+        _cleanup_close_ int errfd = -1, rd = -1;
+        pid_t pid;
+        char byte = 0;
+        ssize_t n;
+
+        if (!mkdtemp(dir) || snprintf(fifo, sizeof(fifo), "%s/fifo", dir) < 0 ||
+            mkfifo(fifo, 0600) < 0) {
+                ok(0, "a fifo");
+                return;
+        }
+        pid = start_init(stub, fifo, "/bin/sh", args, &errfd);
+        /* blocks in the stub until we (start) open the fifo */
+        usleep(100000);
+        ok(waitpid(pid, NULL, WNOHANG) == 0, "the init waits for start");
+        rd = open(fifo, O_RDONLY | O_CLOEXEC);
+        ok(rd >= 0 && read(rd, &byte, 1) == 1 && byte == '0', "start reads its byte");
+        ok(status_of(pid) == 4, "then it runs the program, without the fifo's fd");
+        casca_closep(&errfd);
+        casca_closep(&rd);
+
+        /* what fails goes to stderr, as the init said it before the stub */
+        pid = start_init(stub, fifo, "/no/such/program", bad, &errfd);
+        rd = open(fifo, O_RDONLY | O_CLOEXEC);
+        ok(rd >= 0 && read(rd, &byte, 1) == 1, "start");
+        ok(status_of(pid) == 127, "a program that fails: 127");
+        n = read(errfd, msg, sizeof(msg) - 1);
+        msg[n > 0 ? n : 0] = '\0';
+        is_str(msg, "casca: exec \"no-such\": No such file or directory\n", "and says why");
+        casca_closep(&errfd);
+        casca_closep(&rd);
+
+        /* not a fifo to write: the error names it */
+        pid = start_init(stub, dir, "/bin/true", bad, &errfd);
+        ok(status_of(pid) == 127, "no exec fifo: 127");
+        n = read(errfd, msg, sizeof(msg) - 1);
+        msg[n > 0 ? n : 0] = '\0';
+        is_str(msg, "casca: open the exec fifo (is /proc mounted?): Is a directory\n",
+               "and says why");
+        unlink(fifo);
+        rmdir(dir);
+}
+
 static struct casca_seccomp_prog *compile(const char *json)
 {
         _cleanup_error_ struct casca_error *err = NULL;
@@ -146,9 +219,11 @@ static void test_filters(void)
         bool cached;
 
         ok(casca_exec_stub_syscalls_allowed(NULL, 5, 6, true), "no filter: allowed");
+        ok(casca_exec_stub_init_syscalls_allowed(NULL, 5, 6), "no filter: allowed (init)");
         ok(def && casca_seccomp_prog_get(def, -1, NULL, NULL, &p, &cached, &err) == 0 &&
                    casca_exec_stub_syscalls_allowed(p, 5, 6, true),
            "casca's default profile lets the stub work (with a terminal too)");
+        ok(p && casca_exec_stub_init_syscalls_allowed(p, 5, 6), "and the init's stub");
         casca_seccomp_prog_free(p);
         casca_seccomp_free(def);
         ok(allowed("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", true), "allow by default: allowed");
@@ -177,6 +252,16 @@ static void test_filters(void)
                             "[\"setsid\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
                             true),
            "setsid refused: allowed without a terminal, not with one");
+        {
+                struct casca_seccomp_prog *q =
+                        compile("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{"
+                                "\"names\": [\"openat\"], \"action\": \"SCMP_ACT_ERRNO\"}]}");
+
+                ok(q && casca_exec_stub_syscalls_allowed(q, 5, 6, false) &&
+                           !casca_exec_stub_init_syscalls_allowed(q, 5, 6),
+                   "openat refused: exec's stub works, the init's would not (the fifo)");
+                casca_seccomp_prog_free(q);
+        }
         ok(!allowed("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
                     "[\"write\"], \"action\": \"SCMP_ACT_TRACE\"}]}",
                     false),
@@ -207,6 +292,7 @@ int main(void)
         test_runs(stub);
         test_fails(stub);
         test_alone(stub);
+        test_init(stub);
         test_filters();
         return tap_done();
 }
