@@ -7,12 +7,16 @@
  * sub-cgroup of it), and gets the same security context as the init
  * (rlimits, seccomp, user, capabilities, no_new_privs, LSM labels) unless
  * the options override it; the steps before execve are the init's
- * (prepare-exec.c).  A pid namespace applies to children only: where the
- * runtime may join it (root), it does so for its children, clones the
- * process straight in and returns to its own (clone_direct()); elsewhere
- * (rootless) a first stage joins and clones the process as our sibling
- * (CLONE_PARENT).  Either way the process is our child: we wait for it and
- * report its status. */
+ * (prepare-exec.c).  A pid namespace applies to children only.  Where the
+ * process must be kept from our binary (runtime/sealed-exe.c), a first
+ * stage joins every namespace (the pid one for its children), prepares the
+ * process there, outside the container's pid namespace, and executes the
+ * exec stub, which clones the process in as our sibling (CLONE_PARENT)
+ * (use_stub()).  Otherwise, where the runtime may join the pid namespace
+ * (root), it does so for its children, clones the process straight in and
+ * returns to its own (clone_direct()); elsewhere (rootless) a first stage
+ * joins and clones the process as our sibling.  Every way the process is
+ * our child: we wait for it and report its status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

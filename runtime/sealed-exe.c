@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sealed-exe.c - run the runtime from a sealed in-memory copy of itself.
+/* sealed-exe.c - no container process runs the runtime's binary: the exec stub, or a
+ * sealed in-memory copy of the runtime.
  *
  * The container's init is a fork of the runtime until it execs the
  * container's process, and a program in the image whose interpreter is
@@ -14,29 +15,36 @@
  * Only when the caller could write the binary: a binary nobody in the
  * containers can write needs no protection (casca_exe_needs_protection).
  *
- * `exec` needs no copy of the runtime at all: it prepares the process
- * outside the container's pid namespace, where no container process can
- * see it, and has the exec stub (runtime/stub/casca-stub.c, a sealed memfd
- * of a few hundred bytes) clone the process into the container and execute
- * its program there.  So the only image of casca's making a container
- * process can see is the stub's, and "#!/proc/self/exe" runs the stub,
- * which runs nothing.  That saves a second execve of the runtime and a
- * second run of the dynamic loader (see README, Benchmarks).
+ * Where it can, casca needs no copy at all: no container process is ever
+ * a copy of the runtime, so nothing of the runtime needs re-executing.
+ * The exec stub (runtime/stub/casca-stub.c: 3.6 KB of static code without
+ * libc, embedded here and run from a sealed memfd) takes over from the
+ * runtime's code before anything of the container can see it.  The init,
+ * in the pid namespace it creates (empty until the container is marked
+ * created), executes the stub, which waits for `start` on the exec fifo
+ * and executes the container's program (create.c); `exec` prepares the
+ * process outside the container's pid namespace and the stub clones it in
+ * (exec.c).  So the only image of casca's making a container process can
+ * see as /proc/<pid>/exe is the stub's, and "#!/proc/self/exe" runs the
+ * stub, which runs nothing.  That saves a second execve of the runtime and
+ * a second run of the dynamic loader (README, Benchmarks).  Where the stub
+ * cannot start the process as the runtime would have, the caller says why
+ * and re-executes from the sealed copy first (casca_exec_sealed_again()).
  *
  * Why a copy rather than a read-only bind mount of the binary: it needs no
  * privilege (rootless works), leaves no mount behind, and the cost is small
  * for a binary this size -- one memfd, an in-kernel copy (sendfile) and one
  * more execve; measured in the report of the change that added this. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* casca-stub.c - the exec stub: a few hundred bytes of static code that
- * start a container process without the runtime's own binary ever being
- * the executable of a process inside the container (CVE-2019-5736).
+/* casca-stub.c - the exec stub: a few KB of static code that start a
+ * container process without the runtime's own binary ever being the
+ * executable of a process inside the container (CVE-2019-5736).
  *
- * The runtime embeds this program (runtime/exec-stub.c) and runs it from a
- * sealed memfd.  `exec` prepares the process outside the container's pid
- * namespace (namespaces joined, the pid one for its children only; user,
+ * The runtime embeds this program (runtime/sealed-exe.c) and runs it from a
+ * sealed memfd.  The container's init executes it once everything but
+ * `start` is done, in a pid namespace nothing else is in yet (create.c);
+ * `exec` prepares its process outside the container's pid namespace
+ * (namespaces joined, the pid one for its children only; user,
  * capabilities, seccomp filter), then executes the stub, which clones the
- * process into the container's pid namespace and executes its program
- * there.  So the only image a container process can ever see as
- * /proc/<pid>/exe of the runtime's making is this one: sealed, and a
- * program whose interpreter is "#!/proc/self/exe" gets this stub, which
- * runs nothing it was not told to by the runtime's own argument layout
- * (and even then only what the caller could run itself).
+ * process into the container's pid namespace (exec.c).  So the only image
+ * of the runtime's making a container process can ever see as
+ * /proc/<pid>/exe is this one, sealed; and a program whose interpreter is
+ * "#!/proc/self/exe" gets this stub, which runs nothing unless called with
+ * the runtime's own argument layout (and then only what its caller could
+ * run itself).
  *
  * Built freestanding (no libc: no loader, no relocations), for x86_64 and
  * aarch64; elsewhere the Makefile embeds nothing and the runtime keeps
@@ -23,13 +25,12 @@
  *
  * c: not dumpable (as the runtime's processes are until they execute the
  * container's program), clone (vfork-like, as a child of the stub's
- * parent) a process that,
- * with TTY "1", makes itself a session leader with its stdin as the
- * controlling terminal, marks SOCK close-on-exec and executes PATH with
- * ARG0 ARGS... and the stub's environment.  The stub then sends the
- * runtime, on the sync socket SOCK, the process's pid (SYNC_INIT_PID) and,
- * if the process failed before its program ran, what failed with its errno
- * (SYNC_ERRNO), and exits.
+ * parent) a process that, with TTY "1", makes itself a session leader with
+ * its stdin as the controlling terminal, marks SOCK close-on-exec and
+ * executes PATH with ARG0 ARGS... and the stub's environment.  The stub
+ * then sends the runtime, on the sync socket SOCK, the process's pid
+ * (SYNC_INIT_PID) and, if the process failed before its program ran, what
+ * failed with its errno (SYNC_ERRNO), and exits.
  *
  * f: the container's init, everything done but waiting for `start`: not
  * dumpable, it opens the exec fifo (the O_PATH fd FIFO, through
