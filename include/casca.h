@@ -92,11 +92,13 @@ CASCA_EXPORT const char *casca_default_state_root(void);
 CASCA_EXPORT int casca_exec_sealed_self(char **argv, struct casca_error **err);
 CASCA_EXPORT bool casca_exe_is_sealed(void);
 /* Instead of casca_exec_sealed_self() first: the argv to re-execute with
- * from a sealed copy if and when a call needs one.  `exec` needs none where
- * it can start the process through the exec stub (a few hundred bytes of
- * sealed code that clone the process into the container and execute its
- * program: runtime/sealed-exe.c), and re-executes from a sealed copy where
- * it cannot; create and run still want casca_exec_sealed_self() first. */
+ * from a sealed copy if and when a call needs one.  create, run and exec
+ * need none where they can start the container's process through the exec
+ * stub (a few KB of sealed code that the init waits for `start` in, and
+ * that clones an exec'd process into the container: runtime/sealed-exe.c),
+ * and re-execute from a sealed copy before doing anything where they
+ * cannot; without this (or casca_exec_sealed_self() first) they fail
+ * there instead. */
 CASCA_EXPORT void casca_set_sealed_argv(char **argv);
 
 /* ---- lifecycle ------------------------------------------------------------ */
