@@ -1129,12 +1129,8 @@ static int use_stub(struct create *c, struct casca_error **err)
 {
         const struct casca_config *cfg = c->b.cfg;
         const struct casca_namespace *pidns = &cfg->linux_cfg.namespaces[CASCA_NS_PID];
-        _cleanup_error_ struct casca_error *e2 = NULL;
         const char *why = NULL;
-        int fd = -1;
 
-        if (!casca_exe_needs_protection())
-                return 0;
         /* Until the stub runs, the init runs our code in its pid namespace:
          * a new one, which no container process can be in before the
          * runtime has marked the container created (which waits for the
@@ -1143,23 +1139,9 @@ static int use_stub(struct create *c, struct casca_error **err)
                 why = "the init runs in a pid namespace it does not create";
         else if (cfg->hooks[CASCA_HOOK_START_CONTAINER].n > 0)
                 why = "startContainer hooks run in the container after start";
-        else if (cfg->process.apparmor_profile || cfg->process.selinux_label)
-                why = "an LSM label takes effect at execve (it would be the stub's)";
-        else if ((fd = casca_exec_stub_open(&e2)) < 0)
-                why = e2 ? e2->msg : "no exec stub";
-        else if (cfg->linux_cfg.seccomp &&
-                 !casca_exec_stub_init_syscalls_allowed(c->seccomp, fd, fd))
-                why = "linux.seccomp does not let the exec stub's syscalls through";
-        if (why) {
-                casca_closep(&fd);
-                casca_log(c->ctx, CASCA_LOG_DEBUG,
-                          "container %s: %s: from a sealed copy of the runtime", c->id, why);
-                return casca_exec_sealed_again(err);
-        }
-        casca_log(c->ctx, CASCA_LOG_DEBUG,
-                  "container %s: the init waits for start in the exec stub", c->id);
-        c->stub_fd = fd;
-        return 0;
+        return casca_exec_stub_choose(c->ctx, c->id, NULL, why, &cfg->process,
+                                      cfg->linux_cfg.seccomp ? c->seccomp : NULL, true, &c->stub_fd,
+                                      err);
 }
 
 /* After READY: the sync socket closes when the init has executed the stub

@@ -711,30 +711,9 @@ static int clone_direct(struct exec *e, struct casca_cgroup *target, pid_t *ret_
 static int use_stub(struct casca_context *ctx, const char *id, struct exec *e,
                     struct casca_error **err)
 {
-        const struct casca_process *p = &e->cfg->process;
-        _cleanup_error_ struct casca_error *e2 = NULL;
-        const char *why = NULL;
-        int fd = -1;
-
-        if (!casca_exe_needs_protection())
-                return 0;
-        if (p->apparmor_profile || p->selinux_label)
-                why = "an LSM label takes effect at execve (it would be the stub's)";
-        else if ((fd = casca_exec_stub_open(&e2)) < 0)
-                why = e2 ? e2->msg : "no exec stub";
-        /* the sync socket's number is not known yet: any fd of ours will do
-         * for a filter that looks at fd numbers, which none does */
-        else if (e->cfg->linux_cfg.seccomp &&
-                 !casca_exec_stub_syscalls_allowed(e->seccomp, fd, fd, p->terminal))
-                why = "linux.seccomp does not let the exec stub's syscalls through";
-        if (why) {
-                casca_closep(&fd);
-                casca_log(ctx, CASCA_LOG_DEBUG,
-                          "container %s: exec: %s: from a sealed copy of the runtime", id, why);
-                return casca_exec_sealed_again(err);
-        }
-        e->stub_fd = fd;
-        return 0;
+        return casca_exec_stub_choose(ctx, id, "exec", NULL, &e->cfg->process,
+                                      e->cfg->linux_cfg.seccomp ? e->seccomp : NULL, false,
+                                      &e->stub_fd, err);
 }
 
 int casca_container_exec(struct casca_context *ctx, const char *id,

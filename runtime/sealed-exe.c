@@ -50,10 +50,12 @@
 #include <unistd.h>
 
 #include "casca.h"
+#include "runtime/config.h"
 #include "runtime/sealed-exe.h"
 #include "util/cleanup.h"
 #include "util/format.h"
 #include "util/fs.h"
+#include "util/log.h"
 
 #include "runtime/stub/casca-stub.h" /* generated (Makefile): the stub's bytes */
 
@@ -314,6 +316,41 @@ bool casca_exec_stub_init_syscalls_allowed(const struct casca_seccomp_prog *p, i
                                            int fifo_fd)
 {
         return stub_syscalls_allowed(p, stub_fd, fifo_fd, true, false);
+}
+
+int casca_exec_stub_choose(const struct casca_context *ctx, const char *id, const char *verb,
+                           const char *verb_why, const struct casca_process *p,
+                           const struct casca_seccomp_prog *filter, bool init, int *ret_stub_fd,
+                           struct casca_error **err)
+{
+        _cleanup_error_ struct casca_error *e2 = NULL;
+        const char *why = verb_why;
+        int fd = -1;
+
+        *ret_stub_fd = -1;
+        if (!casca_exe_needs_protection())
+                return 0;
+        if (!why && (p->apparmor_profile || p->selinux_label))
+                why = "an LSM label takes effect at execve (it would be the stub's)";
+        if (!why && (fd = casca_exec_stub_open(&e2)) < 0)
+                why = e2 ? e2->msg : "no exec stub";
+        /* the fd the stub is given (the sync socket, the exec fifo) may not
+         * be open yet: any fd of ours will do for a filter that looks at fd
+         * numbers, which none does */
+        if (!why && filter && !stub_syscalls_allowed(filter, fd, fd, init, !init && p->terminal))
+                why = "linux.seccomp does not let the exec stub's syscalls through";
+        if (why) {
+                casca_closep(&fd);
+                casca_log(ctx, CASCA_LOG_DEBUG,
+                          "container %s%s%s: %s: from a sealed copy of the runtime", id,
+                          verb ? ": " : "", verb ?: "", why);
+                return casca_exec_sealed_again(err);
+        }
+        casca_log(ctx, CASCA_LOG_DEBUG, "container %s%s%s: %s", id, verb ? ": " : "", verb ?: "",
+                  init ? "the init waits for start in the exec stub"
+                       : "the process starts from the exec stub");
+        *ret_stub_fd = fd;
+        return 0;
 }
 
 /* execveat the stub with "casca-stub" MODE FD [TTY] PATH ARGS..., fd kept
