@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
@@ -660,21 +659,17 @@ int casca_seccomp_prog_from_stored(const struct casca_seccomp *s, const void *da
         return 0;
 }
 
-#if defined(__x86_64__)
-#define NATIVE_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define NATIVE_ARCH AUDIT_ARCH_AARCH64
-#endif
-
+/* The native architecture is the one seccomp_data.arch holds for our
+ * syscalls: libseccomp's architecture tokens are the kernel's AUDIT_ARCH_*
+ * values. */
 bool casca_seccomp_prog_allows(const struct casca_seccomp_prog *p, int nr, const uint64_t args[6])
 {
-#ifdef NATIVE_ARCH
-        struct seccomp_data d = {.nr = nr, .arch = NATIVE_ARCH};
+        struct seccomp_data d = {.nr = nr, .arch = seccomp_arch_native()};
         const struct sock_filter *insns;
         uint32_t action = SECCOMP_RET_ALLOW;
         bool bad = false;
 
-        if (!p || p->ctx || !p->insns)
+        if (!p || p->ctx || !p->insns || d.arch == 0)
                 return false;
         memcpy(d.args, args, sizeof(d.args));
         insns = p->insns;
@@ -682,10 +677,6 @@ bool casca_seccomp_prog_allows(const struct casca_seccomp_prog *p, int nr, const
                 action = casca_seccomp_stricter(action, casca_bpf_run(insns, p->lens[i], &d, &bad));
         action &= SECCOMP_RET_ACTION_FULL;
         return !bad && (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG);
-#else
-        (void)p, (void)nr, (void)args;
-        return false;
-#endif
 }
 
 void casca_seccomp_prog_free(struct casca_seccomp_prog *p)
