@@ -123,6 +123,10 @@ if [ "${1:-}" = --inside ]; then
     done
     echo "$max"
   }
+  # what each runtime's image costs before it does anything: the
+  # dynamically linked binary, its libraries and the loader (`--version`)
+  peak_rss "casca --version" "$CASCA" --version >"$W/rss-image-casca"
+  peak_rss "crun --version" crun --version >"$W/rss-image-crun"
   if [[ " $PARTS " = *" run "* ]]; then
     for c in "${CONFIGS[@]}"; do
       for rt in casca crun runc floor; do

@@ -150,6 +150,14 @@ if "runc" in excluded:
     print("runc 1.1 has no mode without cgroups: it needs a cgroup mount in /proc/self/mountinfo. "
           "Giving it one here would mean exposing the host's cgroupfs or creating a new cgroup v1 "
           "hierarchy on the host, so it is left out; the error it printed is in the table.")
+img = {rt: read(f"rss-image-{rt}") for rt in ("casca", "crun")}
+if all(img.values()):
+    print()
+    print(f"Peak RSS of each runtime's image alone (`--version`: the binary, its shared "
+          f"libraries and the dynamic loader, nothing done): casca {int(img['casca'])} KiB, "
+          f"crun {int(img['crun'])} KiB.  ru_maxrss counts the file pages the kernel maps "
+          "around each fault (fault-around, 64 KiB), so a larger image weighs more than the "
+          "pages it touches.")
 print()
 print("Targets (casca against crun in the same run):")
 print()
