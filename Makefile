@@ -47,8 +47,12 @@ DEB_VM_SYSTEMD := systemd dbus mmdebstrap libcap2-bin openssh-client
 # (VM lane); slirp4netns is rootless podman's network helper.
 DEB_ENGINES := podman conmon catatonit containerd slirp4netns
 DEB_BENCH := crun runc hyperfine time bubblewrap lxc
+# The aarch64 lane (tests/aarch64/run.sh): the cross compiler and libc for
+# the stub and its test program, qemu-system-aarch64 (the kernel it boots
+# is fetched by the lane, with apt, into a cache of its own)
+DEB_AARCH64 := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm cpio
 DEB_ALL   := $(DEB_BUILD) $(DEB_DEMO) $(DEB_LINT) $(DEB_TEST) $(DEB_VM) $(DEB_VM_SYSTEMD) \
-             $(DEB_ENGINES)
+             $(DEB_ENGINES) $(DEB_AARCH64)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
              -Wstrict-prototypes -Wvla -Wimplicit-fallthrough -Wno-unused-parameter
@@ -310,6 +314,14 @@ check-host: tests
 
 check-vm: tests rootfs-system
 	tests/run-checks.sh vm
+
+# ---- the aarch64 lane --------------------------------------------------------
+# The exec stub built for aarch64 (STUB_CC=aarch64-linux-gnu-gcc into
+# build/aarch64) and run, both modes, by tests/aarch64/stub-test.c as /init of
+# a qemu-system-aarch64 guest booting Debian's arm64 kernel (tests/aarch64/run.sh).
+.PHONY: check-aarch64
+check-aarch64:
+	tests/run-checks.sh aarch64
 
 # The VM lane's systemd mode: a guest whose pid 1 is systemd runs
 # tests/vm/systemd-smoke.sh (tests/vm/README.md).

@@ -3,6 +3,9 @@
 #   lint    static checks, first (cheap)         tests/lint.sh (make lint)
 #   unit    C unit tests (TAP)                  build/tests/test-*
 #   schema  config-schema vs parser agreement   tests/schema/check.py
+#   aarch64 the exec stub built for aarch64, both modes, in a
+#           qemu-system-aarch64 guest (about 5 s; a first run fetches
+#           Debian's arm64 kernel)                 tests/aarch64/run.sh
 #   host    bats integration suite on the host  tests/integration/*.bats
 #   vm      bats suite in a pure cgroup v2 QEMU guest (tests/vm/)
 #   vm-systemd  the same guest with systemd as pid 1: tests/vm/systemd-smoke.sh
@@ -21,7 +24,7 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/test-results
 mkdir -p "$OUT"
 lanes=("$@")
-[ ${#lanes[@]} -gt 0 ] || lanes=(lint unit schema host vm vm-systemd fuzz asan)
+[ ${#lanes[@]} -gt 0 ] || lanes=(lint unit schema aarch64 host vm vm-systemd fuzz asan)
 export CASCA="$PWD/$BUILD/casca" CASCA_BUILD="$PWD/$BUILD"
 
 run_lint() {
@@ -40,6 +43,10 @@ run_unit() {
 
 run_schema() {
   python3 tests/schema/check.py "$BUILD/tests/config-check"
+}
+
+run_aarch64() {
+  tests/aarch64/run.sh
 }
 
 run_host() {
@@ -119,7 +126,7 @@ guest=() first=() after=()
 for lane in "${lanes[@]}"; do
   case $lane in
     vm | vm-systemd) guest+=("$lane") ;;
-    lint | unit | schema) first+=("$lane") ;;
+    lint | unit | schema | aarch64) first+=("$lane") ;;
     *) after+=("$lane") ;;
   esac
 done
