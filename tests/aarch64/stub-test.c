@@ -15,8 +15,9 @@
  * dumpable) and says how it went in its exit status.
  *
  * As pid 1 (the guest's init): mounts /proc, /dev (devtmpfs), /dev/pts and
- * /tmp, runs the checks, prints TAP (the plan last: a run cut short has
- * none) and powers off. */
+ * /tmp, runs the checks in a child (orphans go to init, which would make
+ * the CLONE_PARENT check vacuous), prints TAP (the plan last: a run cut
+ * short has none) and powers off. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -745,18 +747,11 @@ static void guest_setup(void)
                 bail("mount /tmp: %m");
 }
 
-int main(int argc, char **argv)
+static int run_tests(void)
 {
-        int stub, guest = getpid() == 1;
+        int stub, sub = -1;
         ssize_t n;
 
-        if (argc > 0 && strcmp(argv[0], "stub-prog") == 0)
-                return prog_main(argc, argv);
-        if (guest)
-                guest_setup();
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        if (geteuid() != 0)
-                bail("needs root (setresuid to %d, mounts as pid 1)", TEST_UID);
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n <= 0)
                 bail("readlink /proc/self/exe: %m");
@@ -764,6 +759,11 @@ int main(int argc, char **argv)
         snprintf(tmp, sizeof(tmp), "/tmp/stub-test-XXXXXX");
         if (!mkdtemp(tmp) || chmod(tmp, 0755) < 0)
                 bail("mkdtemp: %m");
+        /* orphans are not ours: only a child of ours can be waited for
+         * here, which proves CLONE_PARENT (pid 1 reaps what the stub's
+         * child would leave without it) */
+        ok(getpid() != 1 && prctl(PR_GET_CHILD_SUBREAPER, &sub) == 0 && sub == 0,
+           "the checks run in a process that is neither init nor a subreaper");
 
         stub = stub_memfd();
         ok(stub >= 0, "the stub (%zu bytes) in a memfd", sizeof(casca_stub_image));
@@ -778,12 +778,36 @@ int main(int argc, char **argv)
                 test_init(stub);
                 close(stub);
         }
-        n = tap_done();
-        if (guest) {
-                printf("# stub-test: done, powering off\n");
-                fflush(stdout);
-                sync();
-                reboot(RB_POWER_OFF);
+        return tap_done();
+}
+
+int main(int argc, char **argv)
+{
+        pid_t tests;
+
+        if (argc > 0 && strcmp(argv[0], "stub-prog") == 0)
+                return prog_main(argc, argv);
+        if (getpid() != 1) {
+                setvbuf(stdout, NULL, _IOLBF, 0);
+                if (geteuid() != 0)
+                        bail("needs root (setresuid to %d)", TEST_UID);
+                return run_tests();
         }
-        return (int)n;
+        /* the guest's init: the checks run in a child, init reaps */
+        guest_setup();
+        tests = fork();
+        if (tests == 0)
+                exit(run_tests());
+        for (;;) {
+                int st;
+                pid_t r = wait(&st);
+
+                if (r == tests || (r < 0 && errno == ECHILD))
+                        break;
+        }
+        printf("# stub-test: done, powering off\n");
+        fflush(stdout);
+        sync();
+        reboot(RB_POWER_OFF);
+        return 0;
 }
