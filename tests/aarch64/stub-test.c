@@ -93,7 +93,7 @@ static int only_stdio(void)
         int good = d != NULL;
 
         while (d && (e = readdir(d))) {
-                int fd = atoi(e->d_name);
+                int fd = (int)strtol(e->d_name, NULL, 10);
 
                 if (e->d_name[0] != '.' && fd > 2 && fd != dirfd(d))
                         good = 0;
@@ -121,7 +121,7 @@ static int dumpable(void)
 
 static int fd_closed(const char *s)
 {
-        return fcntl(atoi(s), F_GETFD) < 0 && errno == EBADF;
+        return fcntl((int)strtol(s, NULL, 10), F_GETFD) < 0 && errno == EBADF;
 }
 
 /* What the stub ran: argv[1] says what to check; each failed check its own
