@@ -317,7 +317,7 @@ check-vm: tests rootfs-system
 
 # ---- the aarch64 lane --------------------------------------------------------
 # The exec stub built for aarch64 (STUB_CC=aarch64-linux-gnu-gcc into
-# build/aarch64) and run, both modes, by tests/aarch64/stub-test.c as /init of
+# build/aarch64) and run, both modes, by tests/unit/test-exec-stub-arch.c as /init of
 # a qemu-system-aarch64 guest booting Debian's arm64 kernel (tests/aarch64/run.sh).
 .PHONY: check-aarch64
 check-aarch64:

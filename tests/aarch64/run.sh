@@ -6,7 +6,7 @@
 #
 #   1. the stub with Debian's cross compiler, by the Makefile's own rule
 #      (STUB_CC=aarch64-linux-gnu-gcc, BUILD=$AARCH64_BUILD)
-#   2. tests/aarch64/stub-test.c against it: a static glibc program, no
+#   2. tests/unit/test-exec-stub-arch.c against it: a static glibc program, no
 #      libcasca; it checks what tests/unit/test-exec-stub.c checks on x86_64
 #   3. an initramfs (cpio, newc) holding only that program as /init
 #   4. Debian's arm64 kernel (linux-image-arm64's), fetched once with apt
@@ -60,10 +60,10 @@ make --no-print-directory -s BUILD="$A64" STUB_CC="$CROSS" "$A64/gen/runtime/stu
 grep -q 'the exec stub, aarch64' "$A64/gen/runtime/stub/casca-stub.h" ||
   fail "$A64/gen/runtime/stub/casca-stub.h is not an aarch64 stub ($CROSS -dumpmachine: $("$CROSS" -dumpmachine))"
 "$CROSS" -std=gnu11 -O2 -Wall -Wextra -Werror -static -I "$A64/gen" -I . -I tests/unit \
-  -o "$A64/stub-test" tests/aarch64/stub-test.c || fail "building tests/aarch64/stub-test.c failed"
+  -o "$A64/test-exec-stub-arch" tests/unit/test-exec-stub-arch.c || fail "building tests/unit/test-exec-stub-arch.c failed"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-install -m 0755 "$A64/stub-test" "$stage/init"
+install -m 0755 "$A64/test-exec-stub-arch" "$stage/init"
 (cd "$stage" && echo init | cpio -o -H newc -R 0:0 --quiet) > "$A64/initrd.cpio"
 
 # ---- 4: the kernel ------------------------------------------------------------

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stub-test.c - the exec stub (runtime/stub/casca-stub.c) run for real on
- * the architecture it is built for: the aarch64 lane (tests/aarch64/run.sh)
- * boots it as /init of a qemu-system-aarch64 guest.  A static glibc program
- * without libcasca: it includes the generated stub image
- * ($(BUILD)/gen/runtime/stub/casca-stub.h) and runtime/sync-wire.h, puts the
- * image in a sealed memfd as runtime/sealed-exe.c does and executes it with
- * the argv layouts the stub documents, as tests/unit/test-exec-stub.c does
- * on x86_64 through libcasca: both arches are held to the same behaviour.
- * It also builds natively (an x86_64 stub header) and runs as root on a
- * host, outside a guest.
+/* test-exec-stub-arch.c - the exec stub (runtime/stub/casca-stub.c) run for
+ * real on the architecture it is built for: in the unit lane on the host
+ * (x86_64), and as /init of a qemu-system-aarch64 guest in the aarch64 lane
+ * (tests/aarch64/run.sh builds it with Debian's cross compiler), so both
+ * arches' syscall glue is held to the same checks.  It uses no libcasca
+ * (the aarch64 lane has no cross-built libraries): it includes the
+ * generated stub image ($(BUILD)/gen/runtime/stub/casca-stub.h) and
+ * runtime/sync-wire.h, puts the image in a sealed memfd as
+ * runtime/sealed-exe.c does and executes it with the argv layouts the stub
+ * documents.  tests/unit/test-exec-stub.c tests the same stub through
+ * libcasca (and which seccomp filters let it work).  Needs root (it runs
+ * the stub as uid 1000 too).
  *
  * The stub's program is this binary again: argv[0] "stub-prog" (prog_main)
  * checks what it was given (argv, environment, open fds, session, terminal,
@@ -18,7 +20,9 @@
  * /tmp, runs the checks in a child (orphans go to init, which would make
  * the CLONE_PARENT check vacuous), prints TAP (the plan last: a run cut
  * short has none) and powers off. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +50,6 @@
 #include "runtime/sync-wire.h"
 #include "tap.h"
 
-#ifdef CASCA_STUB_NONE
-#error "no exec stub for this architecture: nothing to test"
-#endif
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
 #endif
@@ -124,22 +125,30 @@ static int fd_closed(const char *s)
         return fcntl((int)strtol(s, NULL, 10), F_GETFD) < 0 && errno == EBADF;
 }
 
+/* The fd the stub was given (argv[2]) is gone and only stdio is open: 0,
+ * else the failed check's exit status. */
+static int fds_checked(int argc, char **argv)
+{
+        if (argc != 3)
+                return 21;
+        if (!fd_closed(argv[2]))
+                return 22;
+        return only_stdio() ? 0 : 23;
+}
+
 /* What the stub ran: argv[1] says what to check; each failed check its own
  * exit status (20...), all good the mode's. */
 static int prog_main(int argc, char **argv)
 {
         const char *m = argc > 1 ? argv[1] : "";
         pid_t sid = 0;
+        int r;
 
         if (!env_ok())
                 return 20;
         if (strcmp(m, "c-check") == 0) { /* stub-prog c-check SOCK */
-                if (argc != 3)
-                        return 21;
-                if (!fd_closed(argv[2]))
-                        return 22;
-                if (!only_stdio())
-                        return 23;
+                if ((r = fds_checked(argc, argv)) != 0)
+                        return r;
                 if (getsid(0) == getpid())
                         return 24; /* TTY "0": no session of its own */
                 return 3;
@@ -156,12 +165,8 @@ static int prog_main(int argc, char **argv)
                 return 5;
         }
         if (strcmp(m, "f-check") == 0) { /* stub-prog f-check FIFO */
-                if (argc != 3)
-                        return 21;
-                if (!fd_closed(argv[2]))
-                        return 22;
-                if (!only_stdio())
-                        return 23;
+                if ((r = fds_checked(argc, argv)) != 0)
+                        return r;
                 if (getuid() != TEST_UID || !dumpable())
                         return 26;
                 return 6;
@@ -370,31 +375,73 @@ static int exists(const char *path)
 
 /* ---- mode c: the exec process cloned as its caller's child ------------------- */
 
-static void test_c_runs(int stub)
+/* The stub in mode c (tty "0" or "1") on a new sync socket, executing
+ * cmd[0] with cmd[1...] (a "SOCK" among them: the sync socket's number), its
+ * stdin in and as uid (struct spawn).  With ret_fillers, our end is filled
+ * first (the stub's write of the pid then waits) and *ret_fillers gets how
+ * many datagrams that took.  *ret_sock gets our end; the stub's pid. */
+static pid_t start_c(int stub, const char *tty, const char *const cmd[], int in, uid_t uid,
+                     int *ret_fillers, int *ret_sock)
 {
-        int sv[2] = {-1, -1};
-        char fd_s[16], payload[CASCA_SYNC_MAX_PAYLOAD + 1];
-        struct casca_sync_header h;
-        pid_t stub_pid, pid = 0;
-        int32_t p32 = 0;
-        int r, st;
+        char fd_s[16], *argv[16];
+        struct spawn o = {.in = in, .err = -1, .uid = uid};
+        size_t n = 0;
+        int sv[2];
+        pid_t pid;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 bail("socketpair: %m");
-        snprintf(fd_s, sizeof(fd_s), "%d", sv[1]);
-        {
-                char *const argv[] = {"casca-stub", "c",       fd_s, "0", self,
-                                      "stub-prog",  "c-check", fd_s, NULL};
-                struct spawn o = {.in = -1, .err = -1, .keep = sv[1]};
+        if (ret_fillers) {
+                char fill[1024];
+                struct casca_sync_header h = {.len = sizeof(fill) - sizeof(h)};
 
-                stub_pid = spawn(stub, argv, &o);
+                memset(fill, 0, sizeof(fill));
+                memcpy(fill, &h, sizeof(h));
+                *ret_fillers = 0;
+                while (send(sv[1], fill, sizeof(fill), MSG_DONTWAIT) == (ssize_t)sizeof(fill))
+                        (*ret_fillers)++;
         }
+        snprintf(fd_s, sizeof(fd_s), "%d", sv[1]);
+        argv[n++] = "casca-stub";
+        argv[n++] = "c";
+        argv[n++] = fd_s;
+        argv[n++] = (char *)tty;
+        for (size_t k = 0; cmd[k] && n < sizeof(argv) / sizeof(argv[0]) - 1; k++)
+                argv[n++] = strcmp(cmd[k], "SOCK") == 0 ? fd_s : (char *)cmd[k];
+        argv[n] = NULL;
+        o.keep = sv[1];
+        pid = spawn(stub, argv, &o);
         close(sv[1]);
-        r = recv_msg(sv[0], &h, payload, sizeof(payload));
-        if (r == 1 && h.len == sizeof(p32))
+        *ret_sock = sv[0];
+        return pid;
+}
+
+/* The next datagram on sock: 1 (*h its header, *ret_pid the pid it carries
+ * when it has a pid's size, else 0), 0 at the socket's end, -1; what else
+ * it says to payload (size bytes). */
+static int recv_pid(int sock, struct casca_sync_header *h, pid_t *ret_pid, char *payload,
+                    size_t size)
+{
+        int32_t p32 = 0;
+        int r = recv_msg(sock, h, payload, size);
+
+        if (r == 1 && h->len == sizeof(p32))
                 memcpy(&p32, payload, sizeof(p32));
-        pid = p32;
-        ok(r == 1 && h.step == SYNC_INIT_PID && h.code == 0 && h.len == sizeof(p32) && pid > 0,
+        *ret_pid = p32;
+        return r;
+}
+
+static void test_c_runs(int stub)
+{
+        const char *const cmd[] = {self, "stub-prog", "c-check", "SOCK", NULL};
+        char payload[CASCA_SYNC_MAX_PAYLOAD + 1];
+        struct casca_sync_header h;
+        pid_t stub_pid, pid;
+        int sock, r, st;
+
+        stub_pid = start_c(stub, "0", cmd, -1, 0, NULL, &sock);
+        r = recv_pid(sock, &h, &pid, payload, sizeof(payload));
+        ok(r == 1 && h.step == SYNC_INIT_PID && h.code == 0 && h.len == sizeof(int32_t) && pid > 0,
            "c: the pid comes first (SYNC_INIT_PID, %d)", (int)pid);
         is_int(status_of(stub_pid, NULL), 0, "c: the stub exits 0");
         ok(pid > 0 && pid != stub_pid, "c: the process is not the stub");
@@ -402,35 +449,21 @@ static void test_c_runs(int stub)
         is_int(st, 3,
                "c: the process is our child (CLONE_PARENT) and ran its program with its argv and "
                "the stub's environment, the sync socket closed, no session of its own");
-        ok(recv_msg(sv[0], &h, payload, sizeof(payload)) == 0, "c: then the socket is at its end");
-        close(sv[0]);
+        ok(recv_msg(sock, &h, payload, sizeof(payload)) == 0, "c: then the socket is at its end");
+        close(sock);
 }
 
 /* The stub not dumpable: run as TEST_UID, its write of the pid held up (our
  * end of the socket full), /proc/<stub> is root's while it waits. */
 static void test_c_dumpable(int stub)
 {
-        int sv[2] = {-1, -1}, fillers = 0, st, r;
-        char fd_s[16], payload[CASCA_SYNC_MAX_PAYLOAD + 1], fill[1024];
-        struct casca_sync_header h = {.step = 0, .code = 0, .len = sizeof(fill) - sizeof(h)};
-        pid_t stub_pid, prog = 0;
-        int32_t p32 = 0;
+        const char *const cmd[] = {self, "stub-prog", "c-dump", NULL};
+        char payload[CASCA_SYNC_MAX_PAYLOAD + 1];
+        struct casca_sync_header h;
+        pid_t stub_pid, prog = 0, pid;
+        int sock, fillers = 0, st, r;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                bail("socketpair: %m");
-        memset(fill, 0, sizeof(fill));
-        memcpy(fill, &h, sizeof(h));
-        while (send(sv[1], fill, sizeof(fill), MSG_DONTWAIT) == (ssize_t)sizeof(fill))
-                fillers++;
-        snprintf(fd_s, sizeof(fd_s), "%d", sv[1]);
-        {
-                char *const argv[] = {"casca-stub", "c",         fd_s,     "0",
-                                      self,         "stub-prog", "c-dump", NULL};
-                struct spawn o = {.in = -1, .err = -1, .keep = sv[1], .uid = TEST_UID};
-
-                stub_pid = spawn(stub, argv, &o);
-        }
-        close(sv[1]);
+        stub_pid = start_c(stub, "0", cmd, -1, TEST_UID, &fillers, &sock);
         /* the process ends; the stub cannot until we read */
         st = status_of(-1, &prog);
         ok(fillers > 0 && prog > 0 && prog != stub_pid && st == 4,
@@ -438,117 +471,85 @@ static void test_c_dumpable(int stub)
            TEST_UID, st, fillers);
         ok(wait_blocked(stub_pid, SYS_write), "c: the stub waits in write(2) to send the pid");
         ok(not_dumpable(stub_pid), "c: the stub is not dumpable (/proc/<stub>/status is root's)");
-        while ((r = recv_msg(sv[0], &h, payload, sizeof(payload))) == 1 && h.step == 0)
+        while ((r = recv_pid(sock, &h, &pid, payload, sizeof(payload))) == 1 && h.step == 0)
                 fillers--;
-        if (r == 1 && h.len == sizeof(p32))
-                memcpy(&p32, payload, sizeof(p32));
-        ok(fillers == 0 && r == 1 && h.step == SYNC_INIT_PID && p32 == prog,
-           "c: then the pid, the process's (%d, %d)", (int)p32, (int)prog);
+        ok(fillers == 0 && r == 1 && h.step == SYNC_INIT_PID && pid == prog,
+           "c: then the pid, the process's (%d, %d)", (int)pid, (int)prog);
         is_int(status_of(stub_pid, NULL), 0, "c: the stub exits 0");
-        close(sv[0]);
+        close(sock);
+}
+
+/* After the pid: SYNC_ERRNO with code and what; the process and the stub
+ * exit 127. */
+static void expect_errno(int sock, pid_t stub_pid, pid_t pid, int code, const char *what,
+                         const char *name)
+{
+        char payload[CASCA_SYNC_MAX_PAYLOAD + 1];
+        struct casca_sync_header h;
+        int r = recv_msg(sock, &h, payload, sizeof(payload));
+
+        ok(r == 1 && h.step == SYNC_ERRNO && h.code == code && strcmp(payload, what) == 0,
+           "%s: then SYNC_ERRNO, %s, what failed: %s (%d)", name, strerror(code),
+           r == 1 ? payload : "-", r == 1 ? h.code : 0);
+        is_int(pid > 0 ? status_of(pid, NULL) : -2, 127, "%s: the process exits 127", name);
+        is_int(status_of(stub_pid, NULL), 127, "%s: so does the stub", name);
 }
 
 static void test_c_fails(int stub)
 {
-        int sv[2] = {-1, -1};
-        char fd_s[16], payload[CASCA_SYNC_MAX_PAYLOAD + 1];
+        const char *const cmd[] = {"/no/such/program", "no-such", NULL};
+        char payload[CASCA_SYNC_MAX_PAYLOAD + 1];
         struct casca_sync_header h;
-        pid_t stub_pid, pid = 0;
-        int32_t p32 = 0;
-        int r;
+        pid_t stub_pid, pid;
+        int sock, r;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                bail("socketpair: %m");
-        snprintf(fd_s, sizeof(fd_s), "%d", sv[1]);
-        {
-                char *const argv[] = {"casca-stub",       "c",       fd_s, "0",
-                                      "/no/such/program", "no-such", NULL};
-                struct spawn o = {.in = -1, .err = -1, .keep = sv[1]};
-
-                stub_pid = spawn(stub, argv, &o);
-        }
-        close(sv[1]);
-        r = recv_msg(sv[0], &h, payload, sizeof(payload));
-        if (r == 1 && h.len == sizeof(p32))
-                memcpy(&p32, payload, sizeof(p32));
-        pid = p32;
+        stub_pid = start_c(stub, "0", cmd, -1, 0, NULL, &sock);
+        r = recv_pid(sock, &h, &pid, payload, sizeof(payload));
         ok(r == 1 && h.step == SYNC_INIT_PID && pid > 0,
            "c: a failing program's pid comes first too");
-        r = recv_msg(sv[0], &h, payload, sizeof(payload));
-        ok(r == 1 && h.step == SYNC_ERRNO && h.code == ENOENT &&
-                   strcmp(payload, "exec \"no-such\"") == 0,
-           "c: then SYNC_ERRNO, ENOENT, what failed: %s (%d)", r == 1 ? payload : "-",
-           r == 1 ? h.code : 0);
-        is_int(pid > 0 ? status_of(pid, NULL) : -2, 127, "c: the process exits 127");
-        is_int(status_of(stub_pid, NULL), 127, "c: so does the stub");
-        close(sv[0]);
+        expect_errno(sock, stub_pid, pid, ENOENT, "exec \"no-such\"", "c, no such program");
+        close(sock);
 }
 
 /* TTY "1": a session leader whose controlling terminal is its stdin; with
  * a stdin that is no terminal, what failed, and the program never runs. */
 static void test_c_tty(int stub)
 {
-        int sv[2] = {-1, -1}, master, slave = -1, r;
-        char fd_s[16], payload[CASCA_SYNC_MAX_PAYLOAD + 1], mark[128];
+        const char *const cmd[] = {self, "stub-prog", "tty", NULL};
+        char payload[CASCA_SYNC_MAX_PAYLOAD + 1], mark[128];
         struct casca_sync_header h;
-        pid_t stub_pid, pid = 0;
-        int32_t p32 = 0;
+        int sock, master, slave = -1, r;
+        pid_t stub_pid, pid;
 
         master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 && ptsname(master))
                 slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 bail("a pty: %m");
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                bail("socketpair: %m");
-        snprintf(fd_s, sizeof(fd_s), "%d", sv[1]);
-        {
-                char *const argv[] = {"casca-stub", "c", fd_s, "1", self, "stub-prog", "tty", NULL};
-                struct spawn o = {.in = slave, .err = -1, .keep = sv[1]};
-
-                stub_pid = spawn(stub, argv, &o);
-        }
-        close(sv[1]);
-        r = recv_msg(sv[0], &h, payload, sizeof(payload));
-        if (r == 1 && h.len == sizeof(p32))
-                memcpy(&p32, payload, sizeof(p32));
-        pid = p32;
+        stub_pid = start_c(stub, "1", cmd, slave, 0, NULL, &sock);
+        r = recv_pid(sock, &h, &pid, payload, sizeof(payload));
         ok(r == 1 && h.step == SYNC_INIT_PID && pid > 0, "c, tty: the pid");
         is_int(pid > 0 ? status_of(pid, NULL) : -2, 5,
                "c, tty: a session leader, its stdin (a pty) its controlling terminal");
         is_int(status_of(stub_pid, NULL), 0, "c, tty: the stub exits 0");
-        ok(recv_msg(sv[0], &h, payload, sizeof(payload)) == 0, "c, tty: nothing failed");
-        close(sv[0]);
+        ok(recv_msg(sock, &h, payload, sizeof(payload)) == 0, "c, tty: nothing failed");
+        close(sock);
         close(slave);
         close(master);
 
         /* stdin /dev/null: TIOCSCTTY fails */
         snprintf(mark, sizeof(mark), "%s/tty-ran", tmp);
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                bail("socketpair: %m");
-        snprintf(fd_s, sizeof(fd_s), "%d", sv[1]);
         {
-                char *const argv[] = {"casca-stub", "c",    fd_s, "1", self,
-                                      "stub-prog",  "mark", mark, NULL};
-                struct spawn o = {.in = -1, .err = -1, .keep = sv[1]};
+                const char *const cmd2[] = {self, "stub-prog", "mark", mark, NULL};
 
-                stub_pid = spawn(stub, argv, &o);
+                stub_pid = start_c(stub, "1", cmd2, -1, 0, NULL, &sock);
         }
-        close(sv[1]);
-        r = recv_msg(sv[0], &h, payload, sizeof(payload));
-        if (r == 1 && h.len == sizeof(p32))
-                memcpy(&p32, payload, sizeof(p32));
-        pid = p32;
+        r = recv_pid(sock, &h, &pid, payload, sizeof(payload));
         ok(r == 1 && h.step == SYNC_INIT_PID && pid > 0, "c, tty on /dev/null: the pid");
-        r = recv_msg(sv[0], &h, payload, sizeof(payload));
-        ok(r == 1 && h.step == SYNC_ERRNO && h.code == ENOTTY &&
-                   strcmp(payload, "process.terminal: set controlling tty") == 0,
-           "c, tty on /dev/null: SYNC_ERRNO, ENOTTY, what failed: %s (%d)", r == 1 ? payload : "-",
-           r == 1 ? h.code : 0);
-        is_int(pid > 0 ? status_of(pid, NULL) : -2, 127, "c, tty on /dev/null: the process 127");
-        is_int(status_of(stub_pid, NULL), 127, "c, tty on /dev/null: the stub 127");
+        expect_errno(sock, stub_pid, pid, ENOTTY, "process.terminal: set controlling tty",
+                     "c, tty on /dev/null");
         ok(!exists(mark), "c, tty on /dev/null: the program never ran");
-        close(sv[0]);
+        close(sock);
 }
 
 /* ---- run any other way: nothing --------------------------------------------------- */
@@ -626,6 +627,7 @@ static void test_alone(int stub)
                    "run (%d)",
                    st);
         }
+        unlink(script);
         close(sock);
 }
 
@@ -778,6 +780,8 @@ static int run_tests(void)
                 test_init(stub);
                 close(stub);
         }
+        /* what the checks left (the marks are removed as they are read) */
+        ok(rmdir(tmp) == 0, "nothing left in %s", tmp);
         return tap_done();
 }
 
@@ -785,6 +789,10 @@ int main(int argc, char **argv)
 {
         pid_t tests;
 
+#ifdef CASCA_STUB_NONE
+        puts("1..0 # SKIP no exec stub for this architecture (casca re-executes a sealed copy)");
+        return 0;
+#endif
         if (argc > 0 && strcmp(argv[0], "stub-prog") == 0)
                 return prog_main(argc, argv);
         if (getpid() != 1) {
