@@ -93,10 +93,9 @@ static char *log_line(bool json, const char *level, const char *msg, const char 
 void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
 {
         static const char *const names[] = {"error", "warning", "info", "debug"};
-        char ts[64], stamp[96];
+        char stamp[CASCA_RFC3339_MAX];
         _cleanup_free_ char *line = NULL;
         struct timespec now;
-        struct tm tm;
         int fd;
 
         if (level == CASCA_LOG_DEBUG && !cli->ctx.debug)
@@ -107,10 +106,7 @@ void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
         if (!cli->log_path)
                 return;
         clock_gettime(CLOCK_REALTIME, &now);
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-        casca_snprintf_trunc(stamp, sizeof(stamp), "%s.%09ldZ", ts, now.tv_nsec); /* fits */
-        line = log_line(cli->log_json, names[level], msg, stamp);
+        line = log_line(cli->log_json, names[level], msg, casca_format_rfc3339(stamp, &now, true));
         if (!line)
                 return;
         fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -936,14 +936,11 @@ static int validate(const char *state_root, const struct casca_netdef_opts *o,
 
 static char *now_rfc3339(void)
 {
-        char buf[40];
+        char buf[CASCA_RFC3339_MAX];
         struct timespec ts;
-        struct tm tm;
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return strdup(buf);
+        return strdup(casca_format_rfc3339(buf, &ts, false));
 }
 
 /* The bridge: created (a link of that name that exists is refused: it is

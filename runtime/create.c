@@ -688,15 +688,10 @@ static int check_config(struct create *c, struct casca_error **err)
 char *casca_now_rfc3339(void)
 {
         struct timespec ts;
-        struct tm tm;
-        char buf[64], *out = NULL;
+        char buf[CASCA_RFC3339_MAX];
 
         clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
-                return NULL;
-        return out;
+        return strdup(casca_format_rfc3339(buf, &ts, true));
 }
 
 static unsigned listen_fds(void)

@@ -6,7 +6,9 @@
 #define CASCA_UTIL_FORMAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 /* Format into buf (size bytes): the length written, or -ENAMETOOLONG when
  * the whole text did not fit (buf then holds what did, NUL-terminated),
@@ -25,5 +27,13 @@ void casca_snprintf_trunc(char *buf, size_t size, const char *fmt, ...)
 #define CASCA_FD_PATH_MAX 32
 const char *casca_fd_path(char buf[CASCA_FD_PATH_MAX], int fd);
 #define CASCA_FD_PATH(fd) casca_fd_path((char[CASCA_FD_PATH_MAX]){0}, (fd))
+
+/* ts as RFC 3339 in UTC: "2026-12-07T08:01:02.000123456Z" with nanos,
+ * else "2026-12-07T08:01:02Z".  The calendar is worked out by arithmetic
+ * (proleptic Gregorian, as gmtime_r()), not by gmtime_r(), whose first call
+ * in a process reads /etc/localtime for a zone UTC does not need. */
+#define CASCA_RFC3339_MAX 48
+const char *casca_format_rfc3339(char buf[CASCA_RFC3339_MAX], const struct timespec *ts,
+                                 bool nanos);
 
 #endif

@@ -53,6 +53,12 @@ assert s["status"] == "created", s
 assert s["pid"] > 0, s
 assert s["bundle"] == sys.argv[3], s
 assert s["annotations"] == {"org.example.key": "value"}, s
+# when create ran, as RFC 3339 in UTC with nanoseconds, as runc has it
+import datetime, re
+c = s["created"]
+assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", c), c
+t = datetime.datetime.fromisoformat(c[:26] + "+00:00")
+assert abs((datetime.datetime.now(datetime.timezone.utc) - t).total_seconds()) < 60, c
 PY
   casca delete "$id"
 }

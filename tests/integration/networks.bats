@@ -120,6 +120,12 @@ assert_net_gone() {
   run bash -c "nsenter --net=/run/netns/$H $CASCA --root $STATE network ls --format json |
     python3 -c 'import json,sys; print([(n[\"name\"], n[\"subnet\"], n[\"internal\"], n[\"mtu\"]) for n in json.load(sys.stdin)])'"
   assert_output "[('back', '10.70.5.0/24', True, 1400), ('web', '10.90.0.0/24', False, 0)]"
+  # when it was made, as RFC 3339 in UTC
+  run netfield web created
+  assert_output --regexp '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
+  age=$(($(date -u +%s) - $(date -u -d "$output" +%s)))
+  assert [ "$age" -ge 0 ]
+  assert [ "$age" -lt 60 ]
   run inhost ip -o link show casca-back
   assert_output --partial "mtu 1400"
   # an address of its own, which ports joining do not change (network.bats)
