@@ -205,7 +205,7 @@ c["process"]["oomScoreAdj"] = -1000'
   # When the kernel's "oom" moved first and last, seen by a watcher that
   # forks nothing, so a slow guest delays it by little (the test's own waits
   # fork; on CI, a wait that began after the first failed charge was seen
-  # to end more than a second after it)
+  # to end more than a second after it):
   oom_span "$CG$cgp/memory.events" "$(sed -n 's/^oom //p' "$CG$cgp/memory.events")" \
     "$BATS_TEST_TMPDIR/span" 3>&- &
   watcher=$!
@@ -242,6 +242,7 @@ c["process"]["oomScoreAdj"] = -1000'
   assert_equal "$(grep -c '"type":"oom"' "$BATS_TEST_TMPDIR/events")" "$n"
   kill "$watcher"
   wait "$watcher" || true
+  watcher='' # reaped: teardown must not signal its pid
   read -r first last < "$BATS_TEST_TMPDIR/span"
   span=$(((last - first) / 1000))
   [ "$span" -ge 2000 ] || fail "the failed charges went on for $span ms only"
