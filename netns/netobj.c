@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "netns/internal.h"
@@ -934,15 +933,6 @@ static int validate(const char *state_root, const struct casca_netdef_opts *o,
         return 0;
 }
 
-static char *now_rfc3339(void)
-{
-        char buf[CASCA_RFC3339_MAX];
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return strdup(casca_format_rfc3339(buf, &ts, false));
-}
-
 /* The bridge: created (a link of that name that exists is refused: it is
  * not ours), in casca's group, MTU, gateway address(es), up. */
 static int make_bridge(const struct casca_netdef *d, struct casca_error **err)
@@ -1074,7 +1064,7 @@ static int create_locked(const char *state_root, const struct casca_netdef_opts 
         r = validate(state_root, o, d, err);
         if (r < 0)
                 return r;
-        d->created = now_rfc3339();
+        d->created = casca_now_rfc3339(false);
         d->state = strdup("creating");
         if (!d->created || !d->state)
                 return casca_error_set(err, ENOMEM, "network");

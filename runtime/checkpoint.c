@@ -813,7 +813,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
         st.id = (char *)id;
         st.bundle = c.b.dir;
         st.rootfs = c.b.rootfs;
-        st.created = casca_now_rfc3339();
+        st.created = casca_now_rfc3339(true);
         st.cgroup_path = c.cg_path;
         st.cgroup_unit = c.cg_unit;
         st.annotations = c.b.cfg->annotations;

@@ -47,7 +47,6 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
@@ -685,15 +684,6 @@ static int check_config(struct create *c, struct casca_error **err)
         return check_cgroup_needs(c, err);
 }
 
-char *casca_now_rfc3339(void)
-{
-        struct timespec ts;
-        char buf[CASCA_RFC3339_MAX];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return strdup(casca_format_rfc3339(buf, &ts, true));
-}
-
 static unsigned listen_fds(void)
 {
         unsigned n;
@@ -1288,7 +1278,7 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         st.id = (char *)id;
         st.bundle = c.b.dir;
         st.rootfs = c.b.rootfs;
-        st.created = casca_now_rfc3339();
+        st.created = casca_now_rfc3339(true);
         st.cgroup_path = c.cg_path;
         st.cgroup_unit = c.cg_unit;
         st.network = c.net_step;

@@ -38,7 +38,4 @@ int casca_container_sdprops(struct casca_context *ctx, const char *id,
                             const struct casca_config *cfg, struct casca_sdprops *ret,
                             struct casca_error **err);
 
-/* Now in RFC 3339 (UTC, nanoseconds), malloc'd; NULL on ENOMEM. */
-char *casca_now_rfc3339(void);
-
 #endif

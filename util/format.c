@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "util/format.h"
 
@@ -74,4 +76,13 @@ const char *casca_format_rfc3339(char buf[CASCA_RFC3339_MAX], const struct times
                              (long long)(secs / 3600), (long long)(secs / 60 % 60),
                              (long long)(secs % 60), frac);
         return buf;
+}
+
+char *casca_now_rfc3339(bool nanos)
+{
+        char buf[CASCA_RFC3339_MAX];
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return strdup(casca_format_rfc3339(buf, &ts, nanos));
 }

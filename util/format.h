@@ -35,5 +35,7 @@ const char *casca_fd_path(char buf[CASCA_FD_PATH_MAX], int fd);
 #define CASCA_RFC3339_MAX 48
 const char *casca_format_rfc3339(char buf[CASCA_RFC3339_MAX], const struct timespec *ts,
                                  bool nanos);
+/* The realtime clock's now, so formatted, malloc'd; NULL on ENOMEM. */
+char *casca_now_rfc3339(bool nanos);
 
 #endif
