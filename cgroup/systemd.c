@@ -1163,10 +1163,25 @@ static int systemd_kill(struct casca_cgroup *cg, struct casca_error **err)
         return to_sd(cg)->fs->ops->kill(to_sd(cg)->fs, err);
 }
 
+/* The container's processes: the holder is casca's, not one of them (a
+ * create that asked before the init was in found the scope "not empty"). */
 static int systemd_pids(struct casca_cgroup *cg, pid_t **ret_pids, size_t *ret_n,
                         struct casca_error **err)
 {
-        return to_sd(cg)->fs->ops->pids(to_sd(cg)->fs, ret_pids, ret_n, err);
+        struct sdcg *sd = to_sd(cg);
+        size_t n = 0;
+        int r = sd->fs->ops->pids(sd->fs, ret_pids, &n, err);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; sd->holder > 0 && i < n; i++)
+                if ((*ret_pids)[i] == sd->holder) { /* sorted: kept so */
+                        memmove(*ret_pids + i, *ret_pids + i + 1, (n - i - 1) * sizeof(pid_t));
+                        n--;
+                        break;
+                }
+        *ret_n = n;
+        return r;
 }
 
 static int systemd_stats(struct casca_cgroup *cg, struct casca_jgen *j, struct casca_error **err)

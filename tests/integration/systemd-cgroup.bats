@@ -109,6 +109,11 @@ assert {"type": "cgroup"} in c["linux"]["namespaces"]'
   unit=casca-$id.scope
   run_bg --systemd-cgroup run -d --bundle "$BUNDLE" "$id"
   assert_success
+  # the scope's holder is casca's, not a process found in the cgroup: no
+  # warning, and the scope is marked as this container's
+  refute_output --partial "is not empty"
+  assert_equal "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "trusted.casca.owner").decode())' \
+    "$CG/system.slice/$unit")" "$(realpath "$STATE_ROOT")/$id"
   pid=$(state_field "$id" pid)
   assert_equal "$(prop "$unit" ActiveState)" active
   assert_equal "$(prop "$unit" Delegate)" yes
