@@ -100,18 +100,25 @@ void cli_log(struct cli *cli, enum casca_log_level level, const char *msg)
 
         if (level == CASCA_LOG_DEBUG && !cli->ctx.debug)
                 return;
-        /* warnings reach the user even when a log file is given */
-        if (level != CASCA_LOG_ERROR && (!cli->log_path || level == CASCA_LOG_WARNING))
-                fprintf(stderr, "casca: %s: %s\n", names[level], msg);
-        if (!cli->log_path)
+        /* With --log, warnings and debug go there only, as runc's: an engine
+         * (conmon, the containerd shim) gives the runtime the container's own
+         * stdio, so a line on stderr would land in the container's log.
+         * Errors reach stderr as well (cli_fail). */
+        if (cli->log_path) {
+                clock_gettime(CLOCK_REALTIME, &now);
+                line = log_line(cli->log_json, names[level], msg,
+                                casca_format_rfc3339(stamp, &now, true));
+                fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        } else
+                fd = -1;
+        if (!line || fd < 0) {
+                /* no log, or it cannot be written: not lost */
+                if (level != CASCA_LOG_ERROR)
+                        fprintf(stderr, "casca: %s: %s\n", names[level], msg);
+                if (fd >= 0)
+                        close(fd);
                 return;
-        clock_gettime(CLOCK_REALTIME, &now);
-        line = log_line(cli->log_json, names[level], msg, casca_format_rfc3339(stamp, &now, true));
-        if (!line)
-                return;
-        fd = open(cli->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return;
+        }
         /* one write: lines of concurrent runtimes do not interleave */
         if (write(fd, line, strlen(line)) < 0) {
                 /* nowhere left to say so */
