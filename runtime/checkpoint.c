@@ -332,29 +332,42 @@ static int write_image_file(const char *images, const char *name, const char *da
 }
 
 /* runc's descriptors.json: what fds 0-2 of the init were (["pipe:[N]",
- * "/dev/null", ...]), so that restore can hand it new pipes. */
-static int write_descriptors(pid_t pid, const char *images, struct casca_error **err)
+ * "/dev/null", ...]), so that restore can hand it new pipes.  As create
+ * recorded them (state.json's stdio), as runc does: the process may have
+ * moved them since, and a shell in the middle of `echo >> file` has a file
+ * at fd 1 and the pipe elsewhere, which criu would then restore as a pipe
+ * without a reader.  A state without them (an older casca's): read now. */
+static int write_descriptors(const struct casca_state *st, const char *images,
+                             struct casca_error **err)
 {
+        struct casca_state now = {0};
+        const struct casca_state *from = st;
         struct casca_jgen j;
         _cleanup_free_ char *json = NULL;
+        int r;
 
-        if (casca_jgen_init(&j, 0, err) < 0)
-                return -ENOMEM;
-        casca_jgen_array_open(&j);
-        for (int fd = 0; fd < 3; fd++) {
-                char link[64], target[PATH_MAX];
-                ssize_t n;
-
-                casca_snprintf_trunc(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-                n = readlink(link, target, sizeof(target) - 1);
-                target[n < 0 ? 0 : n] = '\0';
-                casca_jgen_str(&j, target);
+        if (!st->stdio[0] || !st->stdio[1] || !st->stdio[2]) {
+                if (casca_state_read_stdio(&now, st->pid) < 0)
+                        goto oom;
+                from = &now;
         }
+        if (casca_jgen_init(&j, 0, err) < 0)
+                goto oom;
+        casca_jgen_array_open(&j);
+        for (int fd = 0; fd < 3; fd++)
+                casca_jgen_str(&j, from->stdio[fd]);
         casca_jgen_array_close(&j);
         json = casca_jgen_finish(&j, err);
         if (!json)
-                return -ENOMEM;
-        return write_image_file(images, DESCRIPTORS, json, err);
+                goto oom;
+        r = write_image_file(images, DESCRIPTORS, json, err);
+        for (int fd = 0; fd < 3; fd++)
+                free(now.stdio[fd]);
+        return r;
+oom:
+        for (int fd = 0; fd < 3; fd++)
+                free(now.stdio[fd]);
+        return casca_error_set(err, ENOMEM, "%s", DESCRIPTORS);
 }
 
 /* A network namespace joined by path is not the container's to dump: criu
@@ -484,7 +497,7 @@ int casca_container_checkpoint(struct casca_context *ctx, const char *id,
                 r = casca_error_set(err, errno, "--work-path `%s`", o->work_path);
                 goto out;
         }
-        r = write_descriptors(h.st->pid, images, err);
+        r = write_descriptors(h.st, images, err);
         if (r < 0)
                 goto out;
 
@@ -532,9 +545,13 @@ out:
 
 /* ---- restore --------------------------------------------------------------- */
 
-/* The init's stdio pipes (descriptors.json) become ours: criu's fd i. */
-static int add_inherit_stdio(struct args *a, const char *images, struct casca_error **err)
+/* The init's stdio pipes (descriptors.json) become ours: criu's fd i.
+ * st->stdio: what the restored process's fds 0-2 are then (ours for a pipe
+ * handed over, the checkpoint's path otherwise), for the next checkpoint. */
+static int add_inherit_stdio(struct args *a, const char *images, struct casca_state *st,
+                             struct casca_error **err)
 {
+        struct casca_state self = {0};
         _cleanup_free_ char *path = NULL, *data = NULL;
         _cleanup_(casca_json_freep) struct casca_json *doc = NULL;
         size_t len = 0;
@@ -547,13 +564,26 @@ static int add_inherit_stdio(struct args *a, const char *images, struct casca_er
         doc = casca_json_parse(data, len, err);
         if (!doc || !casca_json_is_array(doc))
                 return casca_error_setx(err, EINVAL, "`%s`: expected an array of strings", path);
-        for (size_t i = 0; i < casca_json_len(doc) && i < 3; i++) {
-                const char *s = casca_json_str(casca_json_at(doc, i));
+        if (casca_state_read_stdio(&self, 0) < 0)
+                goto oom;
+        for (size_t i = 0; i < 3; i++) {
+                const char *s =
+                        i < casca_json_len(doc) ? casca_json_str(casca_json_at(doc, i)) : NULL;
+                bool is_pipe = s && strncmp(s, "pipe:", 5) == 0;
 
-                if (s && strncmp(s, "pipe:", 5) == 0)
+                if (is_pipe)
                         args_add(a, "--inherit-fd=fd[%zu]:%s", i, s);
+                st->stdio[i] = strdup(is_pipe ? self.stdio[i] : s ? s : "");
+                if (!st->stdio[i])
+                        goto oom;
         }
+        for (int i = 0; i < 3; i++)
+                free(self.stdio[i]);
         return 0;
+oom:
+        for (int i = 0; i < 3; i++)
+                free(self.stdio[i]);
+        return casca_error_set(err, ENOMEM, "restore");
 }
 
 static int read_restored_pid(int dir_fd, pid_t *ret, struct casca_error **err)
@@ -862,7 +892,7 @@ int casca_container_restore(struct casca_context *ctx, const char *id,
                 if (is_bind(m))
                         args_add(&a, "--ext-mount-map=%s:%s", m->destination, m->source);
         }
-        r = add_inherit_stdio(&a, c.images, err);
+        r = add_inherit_stdio(&a, c.images, &st, err);
         if (r < 0)
                 goto fail;
         r = restore_netns(&c, &a, keep, &n_keep, err);
@@ -928,6 +958,8 @@ fail:
                 casca_state_dir_remove_fd(c.root_fd, TAKE_FD(c.dir_fd), id, NULL);
 out:
         free(st.created);
+        for (int i = 0; i < 3; i++)
+                free(st.stdio[i]);
         args_free(&a);
         restore_free(&c);
         return r;

@@ -1395,6 +1395,13 @@ int casca_container_create(struct casca_context *ctx, const char *id,
         }
         kill_point("ready");
         st.ready = true;
+        /* the stdio the init (or its stub) waits with, which the user's
+         * process starts with: checkpoint hands these pipes over, wherever
+         * the process has moved them by then */
+        if (casca_state_read_stdio(&st, pid) < 0) {
+                r = casca_error_set(err, ENOMEM, "container `%s`: its stdio", id);
+                goto fail;
+        }
         r = casca_state_write(c.dir_fd, &st, err);
         if (r < 0)
                 goto fail;
@@ -1417,6 +1424,8 @@ fail:
                 casca_closep(opts->ret_pty_master);
 out:
         free(st.created);
+        for (int i = 0; i < 3; i++)
+                free(st.stdio[i]);
         create_free(&c);
         return r;
 }

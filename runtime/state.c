@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +338,13 @@ int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_erro
         if (s->cgroup_unit)
                 gen_kv(&j, "cgroupUnit", s->cgroup_unit);
         casca_jgen_kbool(&j, "network", s->network);
+        if (s->stdio[0] && s->stdio[1] && s->stdio[2]) {
+                casca_jgen_str(&j, "stdio");
+                casca_jgen_array_open(&j);
+                for (int i = 0; i < 3; i++)
+                        casca_jgen_str(&j, s->stdio[i]);
+                casca_jgen_array_close(&j);
+        }
         gen_annotations(&j, s);
         casca_jgen_map_close(&j);
         json = casca_jgen_finish(&j, NULL);
@@ -374,7 +382,7 @@ int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **
         _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -1;
         _cleanup_json_ struct casca_json *root = NULL;
-        const struct casca_json *ann;
+        const struct casca_json *ann, *stdio;
         size_t len = 0;
 
         *ret = NULL;
@@ -400,6 +408,13 @@ int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **
         s->network = get_bool(root, "network");
         s->pid = (pid_t)get_int(root, "pid");
         s->pid_start = (uint64_t)get_int(root, "pidStart");
+        stdio = casca_json_get(root, "stdio");
+        if (casca_json_is_array(stdio) && casca_json_len(stdio) == 3)
+                for (size_t i = 0; i < 3; i++) {
+                        const char *v = casca_json_str(casca_json_at(stdio, i));
+
+                        s->stdio[i] = v ? strdup(v) : NULL;
+                }
         ann = casca_json_get(root, "annotations");
         if (casca_json_is_object(ann) && casca_json_len(ann)) {
                 size_t n = casca_json_len(ann);
@@ -475,12 +490,34 @@ void casca_state_free(struct casca_state *s)
         free(s->created);
         free(s->cgroup_path);
         free(s->cgroup_unit);
+        for (int i = 0; i < 3; i++)
+                free(s->stdio[i]);
         for (size_t i = 0; i < s->n_annotations; i++) {
                 free(s->annotations[i].key);
                 free(s->annotations[i].value);
         }
         free(s->annotations);
         free(s);
+}
+
+int casca_state_read_stdio(struct casca_state *s, pid_t pid)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                char link[64], target[PATH_MAX];
+                ssize_t n = -1;
+
+                if (pid > 0)
+                        casca_snprintf_trunc(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+                else
+                        casca_snprintf_trunc(link, sizeof(link), "/proc/self/fd/%d", fd);
+                n = readlink(link, target, sizeof(target) - 1);
+                target[n < 0 ? 0 : n] = '\0';
+                free(s->stdio[fd]);
+                s->stdio[fd] = strdup(target);
+                if (!s->stdio[fd])
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 uint64_t casca_proc_starttime(pid_t pid)

@@ -31,6 +31,10 @@ struct casca_state {
         char *cgroup_unit;  /* the systemd scope (--systemd-cgroup), else NULL */
         bool network;       /* casca.network or linux.netDevices: delete undoes them
                                (set before create makes any of it) */
+        char *stdio[3];     /* the init's fds 0-2 as create gave them ("pipe:[N]", a
+                               path; readlink of /proc/PID/fd/N), or NULL: checkpoint's
+                               descriptors.json, as runc records them at create (the
+                               process may have moved them since) */
         bool incomplete;    /* no readable state.json: a leftover of a create killed
                                before it wrote one (or a damaged one); never written */
         struct casca_kv *annotations;
@@ -96,6 +100,9 @@ const char *casca_status_name(enum casca_status st);
 char *casca_state_to_json(const struct casca_state *s, enum casca_status st, bool pretty,
                           struct casca_error **err);
 
+/* s->stdio[fd] = what fd 0-2 of pid (0: the caller) refer to, as
+ * /proc/PID/fd shows it ("" for a closed one); -ENOMEM. */
+int casca_state_read_stdio(struct casca_state *s, pid_t pid);
 /* Field 22 of /proc/<pid>/stat; 0 when the process is gone or a zombie. */
 uint64_t casca_proc_starttime(pid_t pid);
 /* Write buf to dir_fd/name atomically (tmp file + renameat), mode 0600. */

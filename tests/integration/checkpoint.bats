@@ -142,6 +142,49 @@ checkpoint_runs_on() {
   [ ! -d "/sys/fs/cgroup/casca/$ID" ]
 }
 
+# stdio_of FILE N: entry N of a JSON array of strings in FILE, or of its
+# "stdio" member
+stdio_of() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d=d["stdio"] if isinstance(d, dict) else d; print(d[int(sys.argv[2])])' "$1" "$2"
+}
+
+# bats test_tags=vm
+@test "the pipe create gave the init as stdout goes on to restore's stdout though the process moved it (a shell's redirect does), twice" {
+  need_criu
+  counter_bundle
+  # the counter writes to the pipe it got as stdout, moved to fd 3, with
+  # /dev/null at fd 1: a shell in the middle of `echo >> file` has a file at
+  # fd 1 and the pipe elsewhere, which is what a checkpoint may catch
+  args sh -c 'exec 3>&1 > /dev/null 2>&1 < /dev/null; i=0; while :; do i=$((i + 1)); echo $i >> /data/log; echo "n $i" >&3; usleep 100000; done'
+  ID=$(cid)
+  casca run -d --bundle "$BUNDLE" "$ID" < /dev/null 2> "$BATS_TEST_TMPDIR/err" 3>&- | cat > "$BATS_TEST_TMPDIR/out0" 3>&- &
+  reader=$!
+  wait_until grep -qx 'n 3' "$BATS_TEST_TMPDIR/out0"
+  # create recorded the pipe, before any of the container's code ran
+  [[ "$(stdio_of "$STATE_ROOT/$ID/state.json" 1)" == pipe:* ]] || fail "state.json: $(cat "$STATE_ROOT/$ID/state.json")"
+  for round in 1 2; do
+    run casca checkpoint --image-path "$IMG.$round" --work-path "$WORK.$round" "$ID"
+    assert_success
+    # the container is gone, and with it the pipe's last writer
+    wait "$reader"
+    assert_equal "$(stdio_of "$IMG.$round/descriptors.json" 1)" "$(stdio_of "$STATE_ROOT/$ID/state.json" 1)"
+    at=$(wc -l < "$DATA/log")
+    run casca delete "$ID"
+    assert_success
+    casca restore -d --image-path "$IMG.$round" --work-path "$WORK.$round" --bundle "$BUNDLE" "$ID" < /dev/null 2> "$BATS_TEST_TMPDIR/err" 3>&- | cat > "$BATS_TEST_TMPDIR/out$round" 3>&- &
+    reader=$!
+    # what it writes to fd 3 reaches restore's stdout: the new pipe
+    wait_until grep -qx "n $((at + 3))" "$BATS_TEST_TMPDIR/out$round"
+    # and the state names that pipe, for the next checkpoint
+    [[ "$(stdio_of "$STATE_ROOT/$ID/state.json" 1)" == pipe:* ]] || fail "state.json: $(cat "$STATE_ROOT/$ID/state.json")"
+  done
+  run log_is_one_count
+  assert_success
+  run casca delete --force "$ID"
+  assert_success
+  wait "$reader"
+}
+
 # bats test_tags=vm
 @test "restore under a new id" {
   need_criu
