@@ -351,13 +351,13 @@ static int write_descriptors(const struct casca_state *st, const char *images,
                         goto oom;
                 from = &now;
         }
-        if (casca_jgen_init(&j, 0, err) < 0)
+        if (casca_jgen_init(&j, 0, NULL) < 0)
                 goto oom;
         casca_jgen_array_open(&j);
         for (int fd = 0; fd < 3; fd++)
                 casca_jgen_str(&j, from->stdio[fd]);
         casca_jgen_array_close(&j);
-        json = casca_jgen_finish(&j, err);
+        json = casca_jgen_finish(&j, NULL);
         if (!json)
                 goto oom;
         r = write_image_file(images, DESCRIPTORS, json, err);
