@@ -154,6 +154,11 @@ runs_in_scope() {
   assert_success
   # its stdout reaches conmon again: podman logs has what it wrote after
   wait_until eval "podman logs pc1 | grep -qx 'n $((at + 3))'"
+  # and nothing of casca's: conmon gives the runtime the container's stdio,
+  # so casca's warnings go to its --log only (a scope's holder once made one)
+  run podman logs pc1
+  assert_success
+  refute_output --partial 'casca:'
 
   podman rm -f -t 0 pc1
   assert no_unit "$unit"
