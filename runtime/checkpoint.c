@@ -361,12 +361,10 @@ static int write_descriptors(const struct casca_state *st, const char *images,
         if (!json)
                 goto oom;
         r = write_image_file(images, DESCRIPTORS, json, err);
-        for (int fd = 0; fd < 3; fd++)
-                free(now.stdio[fd]);
+        casca_state_stdio_clear(&now);
         return r;
 oom:
-        for (int fd = 0; fd < 3; fd++)
-                free(now.stdio[fd]);
+        casca_state_stdio_clear(&now);
         return casca_error_set(err, ENOMEM, "%s", DESCRIPTORS);
 }
 
@@ -577,12 +575,10 @@ static int add_inherit_stdio(struct args *a, const char *images, struct casca_st
                 if (!st->stdio[i])
                         goto oom;
         }
-        for (int i = 0; i < 3; i++)
-                free(self.stdio[i]);
+        casca_state_stdio_clear(&self);
         return 0;
 oom:
-        for (int i = 0; i < 3; i++)
-                free(self.stdio[i]);
+        casca_state_stdio_clear(&self);
         return casca_error_set(err, ENOMEM, "restore");
 }
 
@@ -958,8 +954,7 @@ fail:
                 casca_state_dir_remove_fd(c.root_fd, TAKE_FD(c.dir_fd), id, NULL);
 out:
         free(st.created);
-        for (int i = 0; i < 3; i++)
-                free(st.stdio[i]);
+        casca_state_stdio_clear(&st);
         args_free(&a);
         restore_free(&c);
         return r;

@@ -1424,8 +1424,7 @@ fail:
                 casca_closep(opts->ret_pty_master);
 out:
         free(st.created);
-        for (int i = 0; i < 3; i++)
-                free(st.stdio[i]);
+        casca_state_stdio_clear(&st);
         create_free(&c);
         return r;
 }

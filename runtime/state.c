@@ -490,8 +490,7 @@ void casca_state_free(struct casca_state *s)
         free(s->created);
         free(s->cgroup_path);
         free(s->cgroup_unit);
-        for (int i = 0; i < 3; i++)
-                free(s->stdio[i]);
+        casca_state_stdio_clear(s);
         for (size_t i = 0; i < s->n_annotations; i++) {
                 free(s->annotations[i].key);
                 free(s->annotations[i].value);
@@ -500,11 +499,19 @@ void casca_state_free(struct casca_state *s)
         free(s);
 }
 
+void casca_state_stdio_clear(struct casca_state *s)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                free(s->stdio[fd]);
+                s->stdio[fd] = NULL;
+        }
+}
+
 int casca_state_read_stdio(struct casca_state *s, pid_t pid)
 {
         for (int fd = 0; fd < 3; fd++) {
                 char link[64], target[PATH_MAX];
-                ssize_t n = -1;
+                ssize_t n;
 
                 if (pid > 0)
                         casca_snprintf_trunc(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);

@@ -103,6 +103,8 @@ char *casca_state_to_json(const struct casca_state *s, enum casca_status st, boo
 /* s->stdio[fd] = what fd 0-2 of pid (0: the caller) refer to, as
  * /proc/PID/fd shows it ("" for a closed one); -ENOMEM. */
 int casca_state_read_stdio(struct casca_state *s, pid_t pid);
+/* Free s->stdio[0-2] and set them NULL. */
+void casca_state_stdio_clear(struct casca_state *s);
 /* Field 22 of /proc/<pid>/stat; 0 when the process is gone or a zombie. */
 uint64_t casca_proc_starttime(pid_t pid);
 /* Write buf to dir_fd/name atomically (tmp file + renameat), mode 0600. */

@@ -165,7 +165,9 @@ stdio_of() {
   for round in 1 2; do
     run casca checkpoint --image-path "$IMG.$round" --work-path "$WORK.$round" "$ID"
     assert_success
-    # the container is gone, and with it the pipe's last writer
+    # the container is gone, and with it the pipe's last writer (bounded: a
+    # writer left behind must fail the test, not hang it)
+    wait_until dead "$reader"
     wait "$reader"
     assert_equal "$(stdio_of "$IMG.$round/descriptors.json" 1)" "$(stdio_of "$STATE_ROOT/$ID/state.json" 1)"
     at=$(wc -l < "$DATA/log")
@@ -182,6 +184,7 @@ stdio_of() {
   assert_success
   run casca delete --force "$ID"
   assert_success
+  wait_until dead "$reader"
   wait "$reader"
 }
 
