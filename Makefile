@@ -350,7 +350,8 @@ check-rootfs-debian: deps
 # working copy of its seed corpus (tests/fuzz/run.sh); fuzz-smoke briefly.
 # The library is compiled once for them, instrumented for libFuzzer without
 # its main (fuzzer-no-link), into $(BUILD)/fuzz/libcasca-fuzz.a, which each
-# target links: compiling it into each target took three times as long.
+# target links, instead of each target compiling all of it (2.2 times as
+# long to build the three: 88.6 s against 40.2 s here).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=address,undefined \
