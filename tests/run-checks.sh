@@ -16,7 +16,8 @@
 #           a guest (tests/lane-cover.py)
 # Without arguments every lane runs, lint first: its failure is reported at
 # once, and the other lanes still run, so one run shows every failure.  The
-# guest lanes run beside the host lanes (CHECK_PARALLEL=0: one after another).  Results land in $BUILD/test-results/.
+# guest lanes run in the background beside the others (CHECK_PARALLEL=0: one
+# after another).  Results land in $BUILD/test-results/.
 # shellcheck disable=SC2317 # the run_* lanes are called as "run_$lane"
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit
@@ -117,10 +118,13 @@ run_lane() {
 }
 
 # The guest lanes (vm: two guests, vm-systemd: one; all three at once) run
-# beside the host lanes after them (host, fuzz, asan) when both kinds are asked for
-# and CHECK_PARALLEL is not 0: the guest spends most of its time in TCG
+# in the background beside all the others (lint, unit, schema, aarch64, then
+# host, fuzz, asan, in that order in the foreground) when both kinds are asked
+# for and CHECK_PARALLEL is not 0: the guest spends most of its time in TCG
 # emulation and the host lanes most of theirs waiting on processes, so side
-# by side they take about the longer of the two instead of their sum.  Each
+# by side they take about the longer of the two instead of their sum.  The
+# guests start first: they take longest to boot, and lint (~90 s, one core)
+# leaves the other core to them.  Each
 # guest lane's output is kept in $OUT/guest-LANE.log and printed when all end.
 guest=() first=() after=()
 for lane in "${lanes[@]}"; do
@@ -131,14 +135,13 @@ for lane in "${lanes[@]}"; do
   esac
 done
 if [ "${CHECK_PARALLEL:-1}" != 0 ] && [ ${#guest[@]} -gt 0 ] && [ ${#after[@]} -gt 0 ]; then
-  for lane in "${first[@]}"; do run_lane "$lane" || status=1; done
-  echo "=== lanes ${guest[*]} run in the background beside ${after[*]} (output: $OUT/guest-LANE.log)"
+  echo "=== lanes ${guest[*]} run in the background beside ${first[*]} ${after[*]} (output: $OUT/guest-LANE.log)"
   guest_pids=()
   for lane in "${guest[@]}"; do
     run_lane "$lane" > "$OUT/guest-$lane.log" 2>&1 &
     guest_pids+=($!)
   done
-  for lane in "${after[@]}"; do run_lane "$lane" || status=1; done
+  for lane in "${first[@]}" "${after[@]}"; do run_lane "$lane" || status=1; done
   echo "=== waiting for ${guest[*]}"
   for pid in "${guest_pids[@]}"; do wait "$pid" || status=1; done
   for lane in "${guest[@]}"; do cat "$OUT/guest-$lane.log"; done
