@@ -305,6 +305,13 @@ static int child_join(struct exec *e, int flags, struct casca_error **err)
         sigprocmask(SIG_SETMASK, &none, NULL);
         signal(SIGPIPE, SIG_DFL);
         r = casca_process_set_oom_score_adj(0, &e->cfg->process, err);
+        /* not dumpable before it joins anything (its own oom_score_adj is
+         * written: an unprivileged caller's /proc/self would be root's now):
+         * no container process may ptrace it or open its /proc/PID/fd, which
+         * still hold the runtime's fds, until its execve (which resets it),
+         * as for the init (create.c) and in the exec stub */
+        if (r == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                r = casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
         if (r == 0 && flags && setns(e->pidfd, flags) < 0)
                 r = casca_error_set(err, errno, "join the container's namespaces");
         return r;
@@ -680,12 +687,21 @@ static int clone_direct(struct exec *e, struct casca_cgroup *target, pid_t *ret_
         *ret_pid = -1;
         if (self < 0)
                 return 0;
+        /* born in the container's pid namespace: not dumpable from birth
+         * (its mm inherits the flag), see child_join() */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return casca_error_set(err, errno, "prctl(PR_SET_DUMPABLE, 0)");
         /* the way back first: joining our own pid namespace changes nothing
          * and needs what the return will need (CAP_SYS_ADMIN over its owner,
          * which root of a user namespace, as under rootless podman, lacks) */
         if ((e->ns_flags & CLONE_NEWPID) &&
-            (setns(self, CLONE_NEWPID) < 0 || setns(e->pidfd, CLONE_NEWPID) < 0))
+            (setns(self, CLONE_NEWPID) < 0 || setns(e->pidfd, CLONE_NEWPID) < 0)) {
+                /* the two stages instead: their first writes its own
+                 * /proc/self/oom_score_adj, which an unprivileged caller
+                 * can only while dumpable */
+                (void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
                 return 0;
+        }
         pid = casca_clone3(0, target ? casca_cgroup_dirfd(target) : -1);
         if (pid == 0)
                 exec_direct_child(e, TAKE_FD(self));

@@ -316,6 +316,59 @@ PY
   wait "$agent" "$init_agent" || true
 }
 
+# CVE-2016-9962's class: an exec'd process that starts from the sealed copy
+# of casca (a NOTIFY profile takes that way) is born in the container's pid
+# namespace.  Until its execve it holds the runtime's fds and has dropped to
+# the container's capabilities: were it dumpable, the container's root could
+# ptrace it or open the fds through its /proc/PID/fd.  Its execve is held
+# here (NOTIFY, a listener that never answers) while the init looks.
+@test "an exec'd process is not dumpable while it is the runtime: its fds are out of the container's reach" {
+  seccomp_bundle "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '$BATS_TEST_TMPDIR/agent.sock',
+    'syscalls': [{'names': ['execve', 'execveat'], 'action': 'SCMP_ACT_NOTIFY'}]}"
+  mkdir "$BATS_TEST_TMPDIR/x"
+  cfg "c['mounts'].append({'destination': '/x', 'type': 'bind', 'source': '$BATS_TEST_TMPDIR/x', 'options': ['rbind', 'rw']})"
+  args sh -c 'while [ ! -e /x/go ]; do sleep 0.1; done
+for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" = 1 ] && continue; l=0 r=0
+  for f in $p/fd/*; do [ -L "$f" ] && l=$((l + 1)); [ -e "$f" ] && r=$((r + 1)); done
+  echo "$n listed $l reachable $r"; done > /x/seen
+echo end >> /x/seen; exec sleep 1000'
+  id=$(cid)
+  start_agent init # answers the init's execve: continue
+  run_bg run -d --bundle "$BUNDLE" "$id"
+  assert_success
+  init_agent=$agent
+  # the exec'd process's listener takes its fd and never answers
+  rm -f "$BATS_TEST_TMPDIR/agent.sock"
+  python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+_, fds, _, _ = socket.recv_fds(c, 65536, 4)
+open(sys.argv[2], "w").write("fds %d\n" % len(fds))
+time.sleep(300)' "$BATS_TEST_TMPDIR/agent.sock" "$BATS_TEST_TMPDIR/silent.out" 3>&- &
+  silent=$!
+  wait_until test -S "$BATS_TEST_TMPDIR/agent.sock"
+  casca exec "$id" /bin/true > "$BATS_TEST_TMPDIR/exec.out" 2>&1 3>&- &
+  exec_pid=$!
+  wait_until file_has "$BATS_TEST_TMPDIR/silent.out" '^fds 1$'
+  touch "$BATS_TEST_TMPDIR/x/go"
+  wait_until file_has "$BATS_TEST_TMPDIR/x/seen" '^end$'
+  run cat "$BATS_TEST_TMPDIR/x/seen"
+  # the init saw the exec'd process and its fds (root may list them), and
+  # could follow none (that needs ptrace access)
+  assert_line --regexp '^[0-9]+ listed [1-9][0-9]* reachable 0$'
+  refute_line --regexp 'reachable [1-9]'
+  kill "$silent"
+  wait "$silent" || true
+  # the listener gone, the held execve fails (ENOSYS): exec fails
+  run wait "$exec_pid"
+  assert_failure
+  casca delete --force "$id"
+  kill "$init_agent" 2>/dev/null || true
+  wait "$init_agent" || true
+}
+
 @test "bad profiles: clear errors naming the JSON path, nothing left behind" {
   seccomp_bundle None
   args true
