@@ -210,6 +210,16 @@ int casca_container_start(struct casca_context *ctx, const char *id, struct casc
                                              id);
                         goto out;
                 }
+                /* a stopped init would never open the fifo, and we hold the
+                 * lock kill and delete wait for: give up, the container
+                 * stays created */
+                if (casca_state_pid_stopped(h.st)) {
+                        r = casca_error_setx(err, EAGAIN,
+                                             "container `%s`: its init is stopped (SIGSTOP, or "
+                                             "traced): not started; SIGCONT it and start again",
+                                             id);
+                        goto out;
+                }
         }
         unlinkat(h.dir_fd, CASCA_STATE_FIFO, 0);
         r = run_poststart(ctx, &h, err);
@@ -537,7 +547,11 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                 struct casca_container_info *nv;
                 struct stat sb;
 
-                if (de->d_name[0] == '.' || casca_id_validate(de->d_name, NULL) < 0)
+                /* every name an id can have, a leading '.' too (runc lists
+                 * those); casca's own entries (@cache, @networks) cannot be
+                 * ids, and a directory that holds more than a container's
+                 * files is not listed (casca_state_incomplete) */
+                if (casca_id_validate(de->d_name, NULL) < 0)
                         continue;
                 /* the root once for all, not opened and checked again per
                  * container: a dup of the listed root's fd for each handle */

@@ -2,6 +2,7 @@
 /* handle.c - an opened container: its locked state dir, its state, its
  * cgroup and a pidfd of its init (handle.h). */
 #include <errno.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,6 +51,14 @@ int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct cas
                 return r;
         }
         r = casca_state_read(h->dir_fd, &h->st, &e);
+        /* a state.json that names another container (copied or edited by
+         * hand) is damaged: its id would lead delete, the network teardown
+         * and list elsewhere; the directory's name is the container's */
+        if (r >= 0 && (!h->st->id || strcmp(h->st->id, id) != 0)) {
+                casca_state_free(h->st);
+                h->st = NULL;
+                r = -EINVAL;
+        }
         if (r == -ENOENT || r == -EINVAL) {
                 /* a create killed before it wrote its state (we hold the
                  * lock: none is running), or a damaged state: what the

@@ -236,7 +236,11 @@ static int remove_dir(int root_fd, DIR *d, const char *id, struct casca_error **
         while ((de = readdir(d))) {
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                /* an empty directory too (restore's criu-root, left by a
+                 * restore killed half-way); what one holds stays, named */
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT &&
+                    (errno != EISDIR ||
+                     (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)))
                         return casca_error_set(err, errno, "remove `%s` from state dir of `%s`",
                                                de->d_name, id);
         }
@@ -527,7 +531,9 @@ int casca_state_read_stdio(struct casca_state *s, pid_t pid)
         return 0;
 }
 
-uint64_t casca_proc_starttime(pid_t pid)
+/* /proc/PID/stat: the process's start time (0: none, or a zombie) and, in
+ * *ret_state, its state letter */
+static uint64_t proc_stat(pid_t pid, char *ret_state)
 {
         char path[64], buf[1024];
         _cleanup_close_ int fd = -1;
@@ -551,6 +557,8 @@ uint64_t casca_proc_starttime(pid_t pid)
                 return 0;
         if (state == 'Z' || state == 'X')
                 return 0;
+        if (ret_state)
+                *ret_state = state;
         /* field 3 is state; starttime is field 22: skip 18 more fields */
         p += 2;
         for (int field = 3; field < 22; field++) {
@@ -562,6 +570,20 @@ uint64_t casca_proc_starttime(pid_t pid)
         if (casca_parse_u64(p, &end, UINT64_MAX, &start) < 0)
                 return 0;
         return start;
+}
+
+uint64_t casca_proc_starttime(pid_t pid)
+{
+        return proc_stat(pid, NULL);
+}
+
+bool casca_state_pid_stopped(const struct casca_state *s)
+{
+        char state = 0;
+
+        if (s->pid <= 0 || s->pid_start == 0 || proc_stat(s->pid, &state) != s->pid_start)
+                return false;
+        return state == 'T' || state == 't';
 }
 
 bool casca_state_pid_alive(const struct casca_state *s)
@@ -635,12 +657,15 @@ int casca_write_pid_file(const char *path, pid_t pid, struct casca_error **err)
         char buf[32];
         int len = casca_snprintf(buf, sizeof(buf), "%d", (int)pid);
 
-        if (len < 0 || asprintf(&tmp, "%s.casca-tmp", path) < 0)
+        /* a name of its own, made with O_EXCL (mkostemp): never a file, fifo
+         * or link someone else put there (a pid file in a shared directory
+         * such as /tmp); renamed over the pid file once written */
+        if (len < 0 || asprintf(&tmp, "%s.casca-XXXXXX", path) < 0)
                 return casca_error_set(err, ENOMEM, "--pid-file");
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return casca_error_set(err, errno, "--pid-file `%s`", path);
-        if (write(fd, buf, (size_t)len) != len || rename(tmp, path) < 0) {
+        if (fchmod(fd, 0644) < 0 || write(fd, buf, (size_t)len) != len || rename(tmp, path) < 0) {
                 int e = errno;
                 unlink(tmp);
                 return casca_error_set(err, e, "--pid-file `%s`", path);

@@ -94,6 +94,8 @@ static inline void casca_state_freep(struct casca_state **s)
 /* Is the recorded init still the same live process?  Only a pid recorded
  * with its start time can be: a bare pid may have been reused. */
 bool casca_state_pid_alive(const struct casca_state *s);
+/* The init (pid and start time) is alive and stopped: SIGSTOP, or traced. */
+bool casca_state_pid_stopped(const struct casca_state *s);
 enum casca_status casca_state_status(int dir_fd, const struct casca_state *s);
 const char *casca_status_name(enum casca_status st);
 /* The runtime-spec state document. */

@@ -246,3 +246,41 @@ PY
   done
   kill "$other"
 }
+
+@test "a state.json naming another container is damaged: delete removes this one's directory only" {
+  make_bundle
+  args sleep 1000
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  casca kill "$id" KILL
+  wait_until dead "$pid"
+  victim=$BATS_TEST_TMPDIR/victim
+  mkdir "$victim"
+  echo keep > "$victim/file"
+  python3 - "$STATE_ROOT/$id/state.json" "$(realpath --relative-to="$STATE_ROOT" "$victim")" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["id"] = sys.argv[2]
+json.dump(s, open(sys.argv[1], "w"))
+PY
+  run casca list -q
+  assert_output "$id"
+  run casca delete --force "$id"
+  assert_success
+  assert [ ! -e "$STATE_ROOT/$id" ]
+  assert_equal "$(cat "$victim/file")" keep
+}
+
+@test "delete removes an empty directory in the state dir (a restore's criu-root, killed half-way)" {
+  make_bundle
+  args sleep 1000
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  mkdir "$STATE_ROOT/$id/criu-root"
+  run casca delete --force "$id"
+  assert_success
+  assert [ ! -e "$STATE_ROOT/$id" ]
+}

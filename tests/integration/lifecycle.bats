@@ -426,3 +426,57 @@ PY
   run cat "$BATS_TEST_TMPDIR/log2"
   assert_output --regexp '^\{"level":"error","msg":"--cgroup-manager: expected cgroupfs, systemd or disabled, got `nosuch`","time":"[0-9T:.-]+Z"\}$'
 }
+
+@test "--pid-file in a shared directory: a file planted at a fixed temporary name is never used" {
+  make_bundle
+  args sleep 1000
+  id=$(cid)
+  # a sticky directory all can write, as /tmp (whose path nobody can reach)
+  dir=$(mktemp -d /tmp/casca-pidfile.XXXXXX)
+  chmod 1777 "$dir"
+  # what another user could put where a predictable temporary file goes
+  setpriv --reuid 65534 --regid 65534 --clear-groups sh -c "umask 0; : > '$dir/pid.casca-tmp'"
+  timeout 20 "$CASCA" --root "$STATE_ROOT" create --bundle "$BUNDLE" --pid-file "$dir/pid" "$id" 3>&-
+  assert_equal "$(cat "$dir/pid")" "$(state_field "$id" pid)"
+  assert_equal "$(stat -c '%u %a' "$dir/pid")" "0 644"
+  # the planted files are as they were, and nothing else is left
+  assert_equal "$(stat -c '%u %s' "$dir/pid.casca-tmp")" "65534 0"
+  assert_equal "$(find "$dir" -mindepth 1 | sort | tr '\n' ' ')" "$dir/pid $dir/pid.casca-tmp "
+  casca delete --force "$id"
+  rm -rf "$dir"
+}
+
+@test "start gives up on a stopped init, which holds no lock: kill and delete still work" {
+  make_bundle
+  args sleep 1000
+  id=$(cid)
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  pid=$(state_field "$id" pid)
+  kill -STOP "$pid"
+  run timeout 20 "$CASCA" --root "$STATE_ROOT" start "$id"
+  assert_failure 1
+  assert_output --partial "container \`$id\`: its init is stopped (SIGSTOP, or traced): not started"
+  assert_equal "$(state_field "$id" status)" created
+  # it can still start once it runs again
+  kill -CONT "$pid"
+  run timeout 20 "$CASCA" --root "$STATE_ROOT" start "$id"
+  assert_success
+  wait_until status_is "$id" running
+  kill -STOP "$pid"
+  run timeout 20 "$CASCA" --root "$STATE_ROOT" delete --force "$id"
+  assert_success
+  assert [ ! -e "$STATE_ROOT/$id" ]
+}
+
+@test "an id with a leading dot is listed like any other (as runc does)" {
+  make_bundle
+  args sleep 1000
+  id=".$(cid)"
+  run_bg create --bundle "$BUNDLE" "$id"
+  assert_success
+  run casca list -q
+  assert_line -- "$id"
+  casca delete --force "$id"
+  assert [ ! -e "$STATE_ROOT/$id" ]
+}
