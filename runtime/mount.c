@@ -559,6 +559,7 @@ static int create_device_at(int dir, const char *name, const struct dev_node *d,
 {
         mode_t type = node_type(d->type);
         dev_t dev = makedev(d->major, d->minor);
+        _cleanup_close_ int node = -1;
         struct stat st;
         int r;
 
@@ -580,10 +581,18 @@ static int create_device_at(int dir, const char *name, const struct dev_node *d,
                 return casca_error_set(err, errno, "mknod `%s`", d->path);
         }
 owner:
-        /* mknod is subject to the umask: set the mode exactly. */
-        if (fchmodat(dir, name, d->mode & 07777, 0) < 0)
+        /* mknod is subject to the umask: set the mode exactly, on the node
+         * itself: what sits at `name` now may have been swapped (a link to a
+         * host file, before pivot_root) by whoever else can write this /dev */
+        node = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (node < 0 || fstat(node, &st) < 0)
+                return casca_error_set(err, errno, "open `%s`", d->path);
+        if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != dev))
+                return casca_error_setx(err, EEXIST, "`%s` was replaced while it was made",
+                                        d->path);
+        if (fchmodat(AT_FDCWD, CASCA_FD_PATH(node), d->mode & 07777, 0) < 0)
                 return casca_error_set(err, errno, "chmod `%s`", d->path);
-        if ((d->uid || d->gid) && fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+        if ((d->uid || d->gid) && fchownat(node, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
                 return casca_error_set(err, errno, "chown `%s`", d->path);
         return 0;
 }
