@@ -301,7 +301,7 @@ check: deps
 	tests/run-checks.sh
 
 tests: $(BUILD)/casca $(BUILD)/tests/casca-steps $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/test-install \
-       $(BUILD)/tests/seal-busy.so $(BUILD)/tests/seccomp-no-parts.so
+       $(BUILD)/tests/seal-busy.so $(BUILD)/tests/seccomp-no-parts.so $(BUILD)/tests/mount-swap.so
 
 check-unit: tests
 	tests/run-checks.sh unit

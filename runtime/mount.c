@@ -310,20 +310,25 @@ static int check_dest_symlink(const char *root, int target, const struct casca_m
 }
 
 /* After the mount itself: the flags a bind ignored, the recursive
- * options, the per-mount propagation. */
-static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
+ * options, the per-mount propagation.  mounted: an fd of the new mount's
+ * root (a bind's, which moved it there), or -1: found again by its path,
+ * which is only what was mounted while nobody else can rename in the path
+ * (a directory another container writes: see mount_bind). */
+static int finish_mount(int root_fd, const struct casca_mount *m, bool bind, int mounted,
                         struct casca_error **err)
 {
-        _cleanup_close_ int top = -1;
+        _cleanup_close_ int reopened = -1;
         unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
         bool rec = m->rec_attr_set || m->rec_attr_clr;
-        int r;
+        int top = mounted, r;
 
         if (!(bind && extra) && !rec && !m->propagation)
                 return 0;
-        top = reopen(root_fd, m->destination, err);
-        if (top < 0)
-                return top;
+        if (top < 0) {
+                top = reopened = reopen(root_fd, m->destination, err);
+                if (top < 0)
+                        return top;
+        }
         /* A bind mount ignores every flag but MS_REC: remount to apply them. */
         if (bind && extra) {
                 r = remount_bind(top, extra, false, m->destination, err);
@@ -344,7 +349,7 @@ static int finish_mount(int root_fd, const struct casca_mount *m, bool bind,
 static int mount_bind(int root_fd, const char *root, const struct casca_mount *m, int src_fd,
                       struct casca_error **err)
 {
-        _cleanup_close_ int target = -1;
+        _cleanup_close_ int target = -1, tree = -1;
         struct stat st;
         int r;
 
@@ -361,15 +366,31 @@ static int mount_bind(int root_fd, const char *root, const struct casca_mount *m
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
+        /* The bind as a detached copy of the source, moved onto the
+         * target: its fd then is the mount, and the flags a bind ignores
+         * (ro, nosuid...) go on through it.  Looked up again by its path,
+         * the destination could be another mount by then: a container that
+         * can write a directory on the path (a volume two share) can swap
+         * the mount point for a link between the bind and the remount, and
+         * keep a read-only volume writable (the CVE-2021-30465 class). */
+        if (src_fd < 0) {
+                tree = open_tree(AT_FDCWD, m->source,
+                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                         (m->flags & MS_REC ? AT_RECURSIVE : 0));
+                if (tree < 0 && errno != ENOSYS)
+                        return casca_error_set(err, errno, "bind `%s` on `%s`", m->source,
+                                               m->destination);
+                src_fd = tree;
+        }
         if (src_fd >= 0)
                 r = move_mount(src_fd, "", target, "",
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-        else
+        else /* before Linux 5.2 */
                 r = mount(m->source, CASCA_FD_PATH(target), NULL,
                           MS_BIND | (m->flags & (MS_REC | MS_SILENT)), NULL);
         if (r < 0)
                 return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
-        return finish_mount(root_fd, m, true, err);
+        return finish_mount(root_fd, m, true, src_fd, err);
 }
 
 /* "remount": change the flags (and, but for a bind mount, the filesystem
@@ -497,7 +518,7 @@ static int mount_fs(int root_fd, const char *root, const struct casca_mount *m,
                 if ((flags & MS_RDONLY) && remount_bind(top, flags, false, m->destination, err) < 0)
                         return -1;
         }
-        return finish_mount(root_fd, m, false, err);
+        return finish_mount(root_fd, m, false, -1, err);
 }
 
 /* ---- /dev ---------------------------------------------------------------- */

@@ -378,6 +378,34 @@ c['mounts'].append({'destination': '/evil/tmp/$pwned-tmpfs', 'type': 'tmpfs', 's
   assert [ ! -e "$BUNDLE/rootfs/tmp/$pwned/marker" ]
 }
 
+# The race CVE-2021-30465 was: a container that can write a directory on a
+# mount's path (a volume two share) swaps the mount point for a link after
+# the bind and before the runtime remounts it read-only.  mount-swap.so
+# plays the winner: right after the bind, /shared/data (the volume) and
+# /shared/decoy (a link to /proc) trade places.  The remount must still hit
+# the volume.
+@test "CVE-2021-30465: a mount point swapped right after the bind still gets its read-only remount" {
+  [ -f "$CASCA_BUILD/tests/mount-swap.so" ] || fail "mount-swap.so not built (make tests)"
+  make_bundle
+  mkdir -p "$BUNDLE/rootfs/shared/data" "$BATS_TEST_TMPDIR/hostdata"
+  ln -s /proc "$BUNDLE/rootfs/shared/decoy"
+  cfg "c['mounts'].append({'destination': '/shared/data', 'type': 'bind', 'source': '$BATS_TEST_TMPDIR/hostdata', 'options': ['bind', 'ro']})"
+  args sh -c 'ls -ld /shared/decoy/ ; echo x > /shared/decoy/w; echo "write $?"; grep " /proc " /proc/self/mountinfo'
+  run env MOUNT_SWAP=shared/data LD_PRELOAD="$CASCA_BUILD/tests/mount-swap.so" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)"
+  assert_success
+  # the swap happened: the volume's mount point is named decoy now
+  assert [ -L "$BUNDLE/rootfs/shared/data" ]
+  assert [ -d "$BUNDLE/rootfs/shared/decoy" ]
+  # and the volume stayed read-only: nothing reached the host directory
+  assert_line --partial "Read-only file system"
+  refute_line "write 0"
+  assert [ ! -e "$BATS_TEST_TMPDIR/hostdata/w" ]
+  # the remount did not land on /proc either
+  refute_line --regexp ' /proc ro,'
+}
+
 # podman's (containers/common) and docker's default masked and read-only
 # paths; every one must be masked or read-only in `casca spec --hardened`.
 # (podman: the defaults listed under --security-opt unmask in
