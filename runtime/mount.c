@@ -138,6 +138,24 @@ static int reopen(int root_fd, const char *dest, struct casca_error **err)
         return casca_fs_open_in_root(root_fd, dest, O_PATH, 0, err);
 }
 
+/* Bind what dfd and path name (open_tree(2): AT_EMPTY_PATH, AT_RECURSIVE in
+ * flags) onto target, as a detached copy moved there.  Returns an fd of the
+ * new mount, through which it is changed next, or -errno: looked up again
+ * by its path, the destination could be another mount by then (a mount
+ * point swapped for a link by a container that can write its directory:
+ * the CVE-2021-30465 class). */
+static int bind_tree(int dfd, const char *path, unsigned flags, int target)
+{
+        _cleanup_close_ int tree =
+                open_tree(dfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags);
+
+        if (tree < 0)
+                return -errno;
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return TAKE_FD(tree);
+}
+
 /* ---- preparing the root ------------------------------------------------- */
 
 static int mnt_id_of(int fd, uint64_t *ret)
@@ -366,30 +384,19 @@ static int mount_bind(int root_fd, const char *root, const struct casca_mount *m
         r = check_proc_dest(target, m->destination, err);
         if (r < 0)
                 return r;
-        /* The bind as a detached copy of the source, moved onto the
-         * target: its fd then is the mount, and the flags a bind ignores
-         * (ro, nosuid...) go on through it.  Looked up again by its path,
-         * the destination could be another mount by then: a container that
-         * can write a directory on the path (a volume two share) can swap
-         * the mount point for a link between the bind and the remount, and
-         * keep a read-only volume writable (the CVE-2021-30465 class). */
-        if (src_fd < 0) {
-                tree = open_tree(AT_FDCWD, m->source,
-                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                                         (m->flags & MS_REC ? AT_RECURSIVE : 0));
-                if (tree < 0 && errno != ENOSYS)
-                        return casca_error_set(err, errno, "bind `%s` on `%s`", m->source,
-                                               m->destination);
-                src_fd = tree;
-        }
+        /* the source as a detached copy moved onto the target (the one the
+         * parent cloned, in a user namespace): that fd is the mount the flags
+         * a bind ignores (ro, nosuid...) go on through (bind_tree) */
         if (src_fd >= 0)
                 r = move_mount(src_fd, "", target, "",
-                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-        else /* before Linux 5.2 */
-                r = mount(m->source, CASCA_FD_PATH(target), NULL,
-                          MS_BIND | (m->flags & (MS_REC | MS_SILENT)), NULL);
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+                            ? -errno
+                            : 0;
+        else
+                r = src_fd = tree = bind_tree(AT_FDCWD, m->source,
+                                              m->flags & MS_REC ? AT_RECURSIVE : 0, target);
         if (r < 0)
-                return casca_error_set(err, errno, "bind `%s` on `%s`", m->source, m->destination);
+                return casca_error_set(err, -r, "bind `%s` on `%s`", m->source, m->destination);
         return finish_mount(root_fd, m, true, src_fd, err);
 }
 
@@ -427,17 +434,15 @@ static int mount_remount(int root_fd, const struct casca_mount *m, struct casca_
  * The bind has to be recursive (in a user namespace the submounts are locked
  * to it), so the whole tree is made read-only with mount_setattr(2) where
  * the kernel has it (5.12), else just its top with a remount. */
-static int bind_host_tree(int root_fd, int target, const char *host, const struct casca_mount *m,
+static int bind_host_tree(int target, const char *host, const struct casca_mount *m,
                           struct casca_error **err)
 {
         _cleanup_close_ int top = -1;
         struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 
-        if (mount(host, CASCA_FD_PATH(target), NULL, MS_BIND | MS_REC, NULL) < 0)
-                return casca_error_set(err, errno, "bind `%s` on `%s`", host, m->destination);
-        top = reopen(root_fd, m->destination, err);
+        top = bind_tree(AT_FDCWD, host, AT_RECURSIVE, target);
         if (top < 0)
-                return top;
+                return casca_error_set(err, -top, "bind `%s` on `%s`", host, m->destination);
         attr.attr_set |= (m->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
                          (m->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
                          (m->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
@@ -453,14 +458,73 @@ static bool host_is_cgroup2(void)
         return statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* A new filesystem as a detached mount (fsopen(2) to fsmount(2)), as
+ * mount(2) would make it from the same arguments: the fd of its root, or
+ * -errno (-ENOSYS before Linux 5.2).  data: "key=value,flag,..." */
+static int fs_detached(const char *type, const char *source, unsigned long flags, const char *data)
+{
+        static const struct {
+                unsigned long ms;
+                unsigned attr;
+        } attrs[] = {
+                {MS_RDONLY, MOUNT_ATTR_RDONLY},
+                {MS_NOSUID, MOUNT_ATTR_NOSUID},
+                {MS_NODEV, MOUNT_ATTR_NODEV},
+                {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+                {MS_NOATIME, MOUNT_ATTR_NOATIME},
+                {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+                {MS_STRICTATIME, MOUNT_ATTR_STRICTATIME},
+                {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+        };
+        static const struct {
+                unsigned long ms;
+                const char *name;
+        } sb_flags[] = {
+                {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"}, {MS_LAZYTIME, "lazytime"}};
+        _cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
+        _cleanup_free_ char *copy = data ? strdup(data) : NULL;
+        unsigned attr = 0;
+        char *save = copy, *tok;
+        int mnt;
+
+        if (fs < 0)
+                return -errno;
+        if (data && !copy)
+                return -ENOMEM;
+        if (source && fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+                return -errno;
+        while (save && (tok = strsep(&save, ","))) {
+                char *eq = strchr(tok, '=');
+
+                if (!*tok)
+                        continue;
+                if (eq)
+                        *eq = '\0';
+                if (eq ? fsconfig(fs, FSCONFIG_SET_STRING, tok, eq + 1, 0) < 0
+                       : fsconfig(fs, FSCONFIG_SET_FLAG, tok, NULL, 0) < 0)
+                        return -errno;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(sb_flags); i++)
+                if ((flags & sb_flags[i].ms) &&
+                    fsconfig(fs, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+                        return -errno;
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
+                if (flags & attrs[i].ms)
+                        attr |= attrs[i].attr;
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, attr);
+        return mnt < 0 ? -errno : mnt;
+}
+
 static int mount_fs(int root_fd, const char *root, const struct casca_mount *m,
                     struct casca_error **err)
 {
         const char *type = m->type;
         const char *data = m->data;
         unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | PROPAGATION_FLAGS);
-        _cleanup_close_ int target = -1, covered = -1;
-        int r;
+        _cleanup_close_ int target = -1, covered = -1, top = -1;
+        int r = 0;
 
         if (!type)
                 return casca_error_setx(err, EINVAL, "no type and not a bind mount");
@@ -492,12 +556,29 @@ static int mount_fs(int root_fd, const char *root, const struct casca_mount *m,
                 if (covered < 0)
                         return casca_error_set(err, errno, "tmpcopyup: open `%s`", m->destination);
         }
-        if (mount(m->source ? m->source : type, CASCA_FD_PATH(target), type,
-                  covered >= 0 ? flags & ~MS_RDONLY : flags, data) < 0) {
+        /* where the mount is changed after it is made (filled, made
+         * read-only, recursive options, propagation): made detached, moved
+         * onto the target, changed through its fd (see bind_tree) */
+        r = -ENOSYS;
+        if (covered >= 0 || m->rec_attr_set || m->rec_attr_clr || m->propagation) {
+                top = fs_detached(type, m->source ? m->source : type,
+                                  covered >= 0 ? flags & ~MS_RDONLY : flags, data);
+                r = top < 0 ? top : 0;
+                if (top >= 0 && move_mount(top, "", target, "",
+                                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        r = -errno;
+        }
+        if (r == -ENOSYS) /* not asked for, or before Linux 5.2 */
+                r = mount(m->source ? m->source : type, CASCA_FD_PATH(target), type,
+                          covered >= 0 ? flags & ~MS_RDONLY : flags, data) < 0
+                            ? -errno
+                            : 0;
+        if (r < 0) {
+                errno = -r;
                 if (errno == EPERM && strcmp(type, "sysfs") == 0)
-                        r = bind_host_tree(root_fd, target, "/sys", m, err);
+                        r = bind_host_tree(target, "/sys", m, err);
                 else if (errno == EPERM && strcmp(type, "cgroup2") == 0)
-                        r = bind_host_tree(root_fd, target, "/sys/fs/cgroup", m, err);
+                        r = bind_host_tree(target, "/sys/fs/cgroup", m, err);
                 else if (data)
                         r = casca_error_set(err, errno, "mount %s on `%s` with options \"%s\"",
                                             type, m->destination, data);
@@ -507,10 +588,11 @@ static int mount_fs(int root_fd, const char *root, const struct casca_mount *m,
                         return r;
         }
         if (covered >= 0) {
-                _cleanup_close_ int top = reopen(root_fd, m->destination, err);
-
-                if (top < 0)
-                        return top;
+                if (top < 0) {
+                        top = reopen(root_fd, m->destination, err);
+                        if (top < 0)
+                                return top;
+                }
                 r = casca_fs_copy_tree(covered, top, err);
                 if (r < 0)
                         return casca_error_prefix(err, "tmpcopyup of `%s`", m->destination);
@@ -518,7 +600,7 @@ static int mount_fs(int root_fd, const char *root, const struct casca_mount *m,
                 if ((flags & MS_RDONLY) && remount_bind(top, flags, false, m->destination, err) < 0)
                         return -1;
         }
-        return finish_mount(root_fd, m, false, -1, err);
+        return finish_mount(root_fd, m, false, top, err);
 }
 
 /* ---- /dev ---------------------------------------------------------------- */
@@ -747,12 +829,22 @@ static int mount_cloud_init_seed(int root_fd, const struct casca_cloud_init *ci,
         target = casca_fs_ensure_in_root(root_fd, dest, true, err);
         if (target < 0)
                 return target;
-        if (mount("cloud-init-seed", CASCA_FD_PATH(target), "tmpfs", flags, "mode=0755,size=4m") <
-            0)
-                return casca_error_set(err, errno, "mount tmpfs on `%s`", dest);
-        top = reopen(root_fd, dest, err);
-        if (top < 0)
-                return top;
+        /* detached, moved there, changed through its fd (see bind_tree) */
+        top = fs_detached("tmpfs", "cloud-init-seed", flags, "mode=0755,size=4m");
+        r = top < 0 ? top : 0;
+        if (top >= 0 &&
+            move_mount(top, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = -errno;
+        if (r == -ENOSYS) { /* before Linux 5.2 */
+                if (mount("cloud-init-seed", CASCA_FD_PATH(target), "tmpfs", flags,
+                          "mode=0755,size=4m") < 0)
+                        return casca_error_set(err, errno, "mount tmpfs on `%s`", dest);
+                top = reopen(root_fd, dest, err);
+                if (top < 0)
+                        return top;
+        } else if (r < 0) {
+                return casca_error_set(err, -r, "mount tmpfs on `%s`", dest);
+        }
         dir = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return casca_error_set(err, errno, "open `%s`", dest);
@@ -855,15 +947,15 @@ static int attach_etc(int root_fd, int src, bool detached, const char *dest,
                 return target;
         if (detached)
                 r = move_mount(src, "", target, "",
-                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
+                            ? -errno
+                            : 0;
         else
-                r = mount(CASCA_FD_PATH(src), CASCA_FD_PATH(target), NULL, MS_BIND, NULL);
+                r = src = top = bind_tree(src, "", AT_EMPTY_PATH, target);
         if (r < 0)
-                return casca_error_set(err, errno, "bind `%s`", dest);
-        top = reopen(root_fd, dest, err);
-        if (top < 0)
-                return top;
-        return remount_bind(top, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, dest, err);
+                return casca_error_set(err, -r, "bind `%s`", dest);
+        /* src is the mount now (see bind_tree) */
+        return remount_bind(src, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, dest, err);
 }
 
 int casca_rootfs_bind_etc(const struct casca_config *cfg, const char *rootfs,
@@ -1177,11 +1269,11 @@ static int readonly_paths(int root_fd, const struct casca_config *cfg, struct ca
                         continue;
                 if (fd < 0)
                         return casca_error_prefix(err, "linux.readonlyPaths[%zu]", i);
-                if (mount(CASCA_FD_PATH(fd), CASCA_FD_PATH(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
-                        return casca_error_set(err, errno, "linux.readonlyPaths[%zu]: bind `%s`", i,
+                top = bind_tree(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, fd);
+                if (top < 0)
+                        return casca_error_set(err, -top, "linux.readonlyPaths[%zu]: bind `%s`", i,
                                                path);
-                top = reopen(root_fd, path, err);
-                r = top < 0 ? top : remount_bind(top, MS_RDONLY, true, path, err);
+                r = remount_bind(top, MS_RDONLY, true, path, err);
                 if (r < 0)
                         return casca_error_prefix(err, "linux.readonlyPaths[%zu]", i);
         }
