@@ -267,6 +267,27 @@ static int check_proc_dest(int fd, const char *dest, struct casca_error **err)
                                 dest);
 }
 
+/* The mount point of a mount casca adds itself (/dev/shm, /dev/console,
+ * /etc/hosts and the rest, the cloud-init seed): made if missing, and
+ * never one an image's symlink put on procfs or sysfs (the CVE-2019-16884
+ * class, as check_dest_symlink for the config's mounts). */
+static int own_target(int root_fd, const char *dest, bool dir, struct casca_error **err)
+{
+        _cleanup_close_ int fd = casca_fs_ensure_in_root(root_fd, dest, dir, err);
+        struct statfs sfs;
+
+        if (fd < 0)
+                return fd;
+        if (fstatfs(fd, &sfs) < 0)
+                return casca_error_set(err, errno, "statfs `%s`", dest);
+        if (sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
+                return casca_error_setx(err, EPERM,
+                                        "`%s` is on %s (a symlink in the rootfs?): refusing to "
+                                        "mount over it",
+                                        dest, sfs.f_type == SYSFS_MAGIC ? "sysfs" : "procfs");
+        return TAKE_FD(fd);
+}
+
 /* "rro", "rnosuid", ...: on every mount of the tree under fd. */
 static int set_rec_attrs(int fd, const struct casca_mount *m, struct casca_error **err)
 {
@@ -783,7 +804,7 @@ static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns
         if (r < 0)
                 return r;
         if (!config_mounts(cfg, "/dev/shm", false)) {
-                _cleanup_close_ int shm = casca_fs_ensure_in_root(root_fd, "/dev/shm", true, err);
+                _cleanup_close_ int shm = own_target(root_fd, "/dev/shm", true, err);
 
                 if (shm < 0)
                         return shm;
@@ -796,7 +817,7 @@ static int setup_dev(int root_fd, const struct casca_config *cfg, bool in_userns
 
 static int bind_console(int root_fd, int console_fd, struct casca_error **err)
 {
-        _cleanup_close_ int target = casca_fs_ensure_in_root(root_fd, "/dev/console", false, err);
+        _cleanup_close_ int target = own_target(root_fd, "/dev/console", false, err);
 
         if (target < 0)
                 return target;
@@ -826,7 +847,7 @@ static int mount_cloud_init_seed(int root_fd, const struct casca_cloud_init *ci,
         _cleanup_close_ int target = -1, top = -1, dir = -1;
         int r;
 
-        target = casca_fs_ensure_in_root(root_fd, dest, true, err);
+        target = own_target(root_fd, dest, true, err);
         if (target < 0)
                 return target;
         /* detached, moved there, changed through its fd (see bind_tree) */
@@ -942,7 +963,7 @@ static int attach_etc(int root_fd, int src, bool detached, const char *dest,
         _cleanup_close_ int target = -1, top = -1;
         int r;
 
-        target = casca_fs_ensure_in_root(root_fd, dest, false, err);
+        target = own_target(root_fd, dest, false, err);
         if (target < 0)
                 return target;
         if (detached)

@@ -406,6 +406,20 @@ c['mounts'].append({'destination': '/evil/tmp/$pwned-tmpfs', 'type': 'tmpfs', 's
   refute_line --regexp ' /proc ro,'
 }
 
+# The mounts casca adds of its own accord are held to the config's rule: no
+# mount through an image's symlink onto procfs or sysfs (CVE-2019-16884).
+@test "CVE-2019-16884 class: the /dev/shm casca adds is not mounted through a symlink into /proc" {
+  make_bundle
+  cfg "c['mounts'] = [m for m in c['mounts'] if m['destination'] not in ('/dev', '/dev/shm')]"
+  rm -rf "$BUNDLE/rootfs/dev/shm"
+  ln -s /proc "$BUNDLE/rootfs/dev/shm"
+  args true
+  run casca run --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial '`/dev/shm` is on procfs (a symlink in the rootfs?): refusing to mount over it'
+  [ -z "$(state_ids)" ] || fail "left behind: $(state_ids)"
+}
+
 # podman's (containers/common) and docker's default masked and read-only
 # paths; every one must be masked or read-only in `casca spec --hardened`.
 # (podman: the defaults listed under --security-opt unmask in
