@@ -140,8 +140,11 @@ int casca_ipam_release(const char *dir, const struct casca_ip *ip, const char *o
                        struct casca_error **err);
 /* Release every lease of owner in dir (for teardown after a crash). */
 int casca_ipam_release_owner(const char *dir, const char *owner, struct casca_error **err);
-/* The host ports: <state_root>/ipam/CASCA_PORTS_DIR, a name no bridge can have
- * (longer than an interface name). */
+/* The one-off bridges' leases and the host ports: <state_root>/CASCA_IPAM_DIR,
+ * a name no container id can have (before 2026-12-07: "ipam", moved on first
+ * use, see network.c).  The host ports: CASCA_IPAM_DIR/CASCA_PORTS_DIR, a
+ * name no bridge can have (longer than an interface name). */
+#define CASCA_IPAM_DIR "@ipam"
 #define CASCA_PORTS_DIR "published-ports.d"
 /* Reserve every casca.network.ports entry of nc (protocol, hostPort and
  * hostIP, or none for any address) for owner: -EADDRINUSE naming the entry,

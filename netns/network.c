@@ -26,6 +26,7 @@
 #include "netns/netobj.h"
 #include "netns/network.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/format.h"
 
 void (*casca_network_step_hook)(const char *step);
@@ -131,14 +132,63 @@ static void keep_first(struct casca_error **first, struct casca_error **e)
         *e = NULL;
 }
 
-/* <state_root>/ipam/CASCA_PORTS_DIR: the published ports of every network */
-static char *ports_dir(const char *state_root)
+/* Until 2026-12-07 the store was <state_root>/ipam, where a container
+ * named "ipam" had its state dir too: it moves to CASCA_IPAM_DIR the first
+ * time either is used.  Only a store is moved: a directory holding nothing
+ * but directories (bridges, CASCA_PORTS_DIR), never a container's (files:
+ * state.json, config.json, or nothing yet while its create holds it). */
+static void move_old_store(const char *state_root)
+{
+        _cleanup_close_ int root = open(state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        bool any = false;
+
+        if (root < 0 || faccessat(root, CASCA_IPAM_DIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return;
+        d = casca_fs_opendir_at(root, "ipam");
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISDIR(st.st_mode))
+                        return;
+                any = true;
+        }
+        if (any)
+                (void)renameat(root, "ipam", root, CASCA_IPAM_DIR);
+}
+
+/* <state_root>/CASCA_IPAM_DIR/name */
+static char *store_dir(const char *state_root, const char *name)
 {
         char *out = NULL;
 
-        if (asprintf(&out, "%s/ipam/" CASCA_PORTS_DIR, state_root) < 0)
+        move_old_store(state_root);
+        if (asprintf(&out, "%s/" CASCA_IPAM_DIR "/%s", state_root, name) < 0)
                 return NULL;
         return out;
+}
+
+/* the published ports of every network */
+static char *ports_dir(const char *state_root)
+{
+        return store_dir(state_root, CASCA_PORTS_DIR);
+}
+
+/* The lease dir network.json records: one under the old store's name is
+ * where the store is now (move_old_store). */
+static char *lease_dir(const char *recorded, const char *state_root)
+{
+        size_t n = strlen(state_root);
+
+        if (strncmp(recorded, state_root, n) == 0 && strncmp(recorded + n, "/ipam/", 6) == 0)
+                return store_dir(state_root, recorded + n + 6);
+        return strdup(recorded);
 }
 
 /* A named network's lease dir is <netdir>/leases: id leaves its DNS. */
@@ -159,25 +209,26 @@ static int leave_dns(const char *ipam_dir, const char *id, struct casca_error **
 static int release_leases(const struct casca_netstate *st, const char *id, const char *state_root,
                           struct casca_error **err)
 {
-        _cleanup_free_ char *ports = NULL;
+        _cleanup_free_ char *ports = NULL, *leases = NULL;
         int r;
 
         if (!st->ipam_dir)
                 return 0; /* setup never reached the leases */
         ports = ports_dir(state_root);
-        if (!ports)
+        leases = lease_dir(st->ipam_dir, state_root);
+        if (!ports || !leases)
                 return casca_error_set(err, ENOMEM, "release published ports");
         r = casca_ipam_release_owner(ports, id, err);
         if (r < 0)
                 return r;
-        if (st->has_addr4 && (r = casca_ipam_release(st->ipam_dir, &st->addr4, id, err)) < 0)
+        if (st->has_addr4 && (r = casca_ipam_release(leases, &st->addr4, id, err)) < 0)
                 return r;
-        if (st->has_addr6 && (r = casca_ipam_release(st->ipam_dir, &st->addr6, id, err)) < 0)
+        if (st->has_addr6 && (r = casca_ipam_release(leases, &st->addr6, id, err)) < 0)
                 return r;
-        r = casca_ipam_release_owner(st->ipam_dir, id, err);
+        r = casca_ipam_release_owner(leases, id, err);
         if (r < 0)
                 return r;
-        return leave_dns(st->ipam_dir, id, err);
+        return leave_dns(leases, id, err);
 }
 
 static int return_netdevs(struct casca_netstate *st, const char *pin, struct casca_error **err)
@@ -680,9 +731,10 @@ int casca_network_setup(const struct casca_netconf *nc_in, const char *id, const
         /* macvlan/ipvlan: no host end (the interface dies with the namespace) */
         st.veth = !def || def->driver == CASCA_NETDRV_BRIDGE ? strdup(veth) : strdup("");
         st.bridge = strdup(nc->bridge);
-        if ((def ? asprintf(&st.ipam_dir, "%s/" CASCA_NETWORKS_DIR "/%s/leases", state_root,
-                            def->name)
-                 : asprintf(&st.ipam_dir, "%s/ipam/%s", state_root, nc->bridge)) < 0)
+        if (!def)
+                st.ipam_dir = store_dir(state_root, nc->bridge);
+        else if (asprintf(&st.ipam_dir, "%s/" CASCA_NETWORKS_DIR "/%s/leases", state_root,
+                          def->name) < 0)
                 st.ipam_dir = NULL;
         if (!st.veth || !st.bridge || !st.ipam_dir) {
                 casca_netstate_clear(&st);

@@ -52,7 +52,7 @@ net_teardown() {
   ip netns del "$H" 2> /dev/null || true
   H=
   # the leases' dir (assert_clean checked that none is a container's)
-  rm -rf "$STATE_ROOT/ipam"
+  rm -rf "$STATE_ROOT/@ipam"
 }
 
 # state_ids without the leases' dir

@@ -37,7 +37,7 @@ teardown() {
   for d in "$STATE_ROOT"/*/; do
     [ -d "$d" ] || continue
     id=$(basename "$d")
-    case "$id" in ipam | @cache | @networks) continue ;; esac
+    case "$id" in @ipam | @cache | @networks) continue ;; esac
     left="$left $id"
     inhost "$CASCA" --root "$STATE_ROOT" delete --force "$id" >/dev/null 2>&1 || true
   done
@@ -178,7 +178,7 @@ print([x for x in c["linux"]["namespaces"] if x["type"] == "network"])
   assert_output --partial gateway-ok
   assert_clean "$c"
 
-  # the host side: state says network, list shows no `ipam`
+  # the host side: state says network, list shows no `@ipam`
   run python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["network"])' "$STATE_ROOT/$a/state.json"
   assert_output True
   run casca list -q
@@ -298,7 +298,7 @@ c['linux']['netDevices'] = {'cdum0': {'name': 'net1'}}
   refute_output --partial cdum0
   run inhost nft list ruleset
   assert_output --partial "\"casca:$id\""
-  run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  run grep -rlx -- "$id" "$STATE_ROOT/@ipam"
   assert_success
 
   kill -KILL "$cpid"
@@ -331,7 +331,7 @@ c['linux']['netDevices'] = {'cdum0': {'name': 'net1'}}
       # with the init's network namespace; the rules and the lease stay)
       run inhost nft list ruleset
       assert_output --partial "\"casca:$id\""
-      run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+      run grep -rlx -- "$id" "$STATE_ROOT/@ipam"
       assert_success
     fi
     run casca list -q
@@ -373,7 +373,7 @@ for n in c['linux']['namespaces']:
   refute_output --regexp ' cv[0-9a-f]{8}[@:]'
   run inhost nft list ruleset
   refute_output --partial casca
-  assert [ ! -d "$STATE_ROOT/ipam" ]
+  assert [ ! -d "$STATE_ROOT/@ipam" ]
 }
 
 @test "linux.netDevices: a dummy interface moves in renamed, with its address, and back on delete" {
@@ -568,18 +568,18 @@ for s in c['process']['capabilities'].values():
   netbundle "" '{"subnet": "10.88.0.0/24"}'
   args sleep 1000
   casca run -d -b "$BUNDLE" "$id" </dev/null
-  run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  run grep -rlx -- "$id" "$STATE_ROOT/@ipam"
   assert_success
   # the lease directory read-only for this one delete (a private mount
   # namespace): the lease cannot be released
   run inhost unshare -m sh -c 'mount --bind -o ro "$1" "$1" && exec "$2" --root "$3" delete --force "$4"' \
-    sh "$STATE_ROOT/ipam" "$CASCA" "$STATE_ROOT" "$id"
+    sh "$STATE_ROOT/@ipam" "$CASCA" "$STATE_ROOT" "$id"
   assert_failure
   assert_output --partial "run \`casca delete --force $id\` again"
   assert_output --partial "Read-only file system"
   # still there to retry: the state and what network.json records
   [ -e "$STATE_ROOT/$id/network.json" ]
-  run grep -rlx -- "$id" "$STATE_ROOT/ipam"
+  run grep -rlx -- "$id" "$STATE_ROOT/@ipam"
   assert_success
   run casca list
   assert_output --partial "$id"

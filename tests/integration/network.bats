@@ -184,9 +184,9 @@ EOF
   # the kernel agrees: 100 distinct addresses inside, 100 ports on the bridge
   run bash -c "for i in \$(seq 1 100); do nsenter --net=/run/netns/$P-p\$i ip -4 -o addr show dev eth0; done | awk '{print \$4}' | sort -u | wc -l"
   assert_output "100"
-  run bash -c "nsenter --net=/run/netns/$H ip -o link show master casca0 | wc -l"
+  run bash -c "nsenter --net=/run/netns/$H ip -o link show master casca0 2>/dev/null | wc -l"
   assert_output "100"
-  assert_equal "$(n_entries "$STATE/ipam/casca0" '10.*')" 100
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 100
 
   pids=()
   for i in $(seq 1 100); do
@@ -196,12 +196,12 @@ EOF
   failed=0
   for i in "${pids[@]}"; do wait "$i" || failed=$((failed + 1)); done
   assert_equal "$failed" 0
-  run bash -c "nsenter --net=/run/netns/$H ip -o link show master casca0 | wc -l"
+  run bash -c "nsenter --net=/run/netns/$H ip -o link show master casca0 2>/dev/null | wc -l"
   assert_output "0"
   run inhost nft list ruleset
   refute_output --partial "casca:p"
-  assert_equal "$(n_entries "$STATE/ipam/casca0" '10.*')" 0
-  assert_equal "$(n_entries "$STATE/ipam/published-ports.d" 'tcp.*')" 0
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 0
+  assert_equal "$(n_entries "$STATE/@ipam/published-ports.d" 'tcp.*')" 0
 }
 
 @test "an exhausted subnet gives a clear error and leaves nothing behind" {
@@ -225,7 +225,7 @@ EOF
   run inhost nft list ruleset
   assert_output --partial 'comment "casca:a"'
   assert [ -e "$STATE/a/network.json" ]
-  run grep -rlx a "$STATE/ipam"
+  run grep -rlx a "$STATE/@ipam"
   assert_success
   run teardown_ct a
   assert_success
@@ -237,6 +237,39 @@ EOF
   assert_success
   run teardown_ct never-created
   assert_success
+}
+
+@test "the lease store is @ipam: a container may be named ipam, and an old ipam store moves there" {
+  echo '{"subnet":"10.88.0.0/24","ports":[{"hostPort":8080,"containerPort":80}]}' | netcfg net
+  run setup_ct a net
+  assert_success
+  # a state root as casca left it before the store moved: <root>/ipam,
+  # recorded so in a's network.json
+  mv "$STATE/@ipam" "$STATE/ipam"
+  sed -i 's|/@ipam/|/ipam/|' "$STATE/a/network.json"
+  grep -q '/ipam/casca0"' "$STATE/a/network.json"
+  # a container named ipam: its state dir is its own, the store moves
+  run setup_ct ipam net
+  assert_failure # a's port 8080: the old store's reservations still hold
+  assert_output --partial 8080
+  assert [ ! -e "$STATE/ipam/casca0" ]
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 1
+  echo '{"subnet":"10.88.0.0/24"}' | netcfg noports
+  run setup_ct ipam noports
+  assert_success
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 2
+  assert [ "$(ct_addr a)" != "$(ct_addr ipam)" ]
+  # a releases through the path it recorded, now the moved store's
+  run teardown_ct a
+  assert_success
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 1
+  assert_equal "$(n_entries "$STATE/@ipam/published-ports.d" 'tcp.*')" 0
+  run teardown_ct ipam
+  assert_success
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 0
+  # what is left of ipam is the container's: no store
+  assert [ ! -e "$STATE/ipam/casca0" ]
+  assert [ ! -e "$STATE/ipam/published-ports.d" ]
 }
 
 @test "teardown works after setup was SIGKILLed at any step" {
@@ -257,7 +290,7 @@ EOF
   # and no lease is left over: the next container's is the only one
   run setup_ct after net
   assert_success
-  assert_equal "$(n_entries "$STATE/ipam/casca0" '10.*')" 1
+  assert_equal "$(n_entries "$STATE/@ipam/casca0" '10.*')" 1
 }
 
 @test "a failed setup removes what it made" {

@@ -33,7 +33,7 @@ teardown() {
     for id in $(state_ids | grep -vx ipam); do casca delete --force "$id" > /dev/null 2>&1 || true; done
     ip netns del "$H" 2> /dev/null || true
     # the leases' dir (assert_clean checked that none is a container's)
-    rm -rf "$STATE_ROOT/ipam"
+    rm -rf "$STATE_ROOT/@ipam"
   fi
   common_teardown
 }

@@ -476,7 +476,7 @@ snapshot() {
     case ${f##*/} in ipam | @cache | @sandbox) ;; *) echo "state ${f##*/}" ;; esac
   done
   echo "== leases"
-  if [ -d "$ROOT/ipam" ]; then grep -rl . "$ROOT/ipam" 2>/dev/null | sed 's/^/lease /' | grep -v 'last\|lock' || true; fi
+  if [ -d "$ROOT/@ipam" ]; then grep -rl . "$ROOT/@ipam" 2>/dev/null | sed 's/^/lease /' | grep -v 'last\|lock' || true; fi
   echo "== cgroups"
   if [ "$CGROUPS" = 1 ]; then
     find "/sys/fs/cgroup/$CGPARENT" -mindepth 1 -type d | sed 's/^/cgroup /'

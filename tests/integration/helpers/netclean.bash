@@ -25,7 +25,7 @@ assert_clean() {
   assert_success
   refute_output --partial "\"casca:$id\""
   local d
-  for d in "$STATE_ROOT/ipam" "$STATE_ROOT/@networks"; do
+  for d in "$STATE_ROOT/@ipam" "$STATE_ROOT/@networks"; do
     [ -d "$d" ] || continue
     run grep -rlx -- "$id" "$d"
     assert_failure

@@ -81,7 +81,7 @@ assert_gone() {
   run inhost nft list ruleset
   assert_success
   refute_output --partial "\"casca:$id\""
-  run grep -rlx -- "$id" "$STATE/ipam" "$STATE/@networks"
+  run grep -rlx -- "$id" "$STATE/@ipam" "$STATE/@networks"
   assert_failure
   assert [ ! -e "$STATE/$id/network.json" ]
 }
