@@ -555,7 +555,9 @@ int casca_container_list(struct casca_context *ctx, struct casca_container_info 
                         continue;
                 /* the root once for all, not opened and checked again per
                  * container: a dup of the listed root's fd for each handle */
-                if (casca_handle_open_at(fcntl(dirfd(d), F_DUPFD_CLOEXEC, 3), de->d_name, false, &h,
+                /* never waiting for one that is being created (runc and
+                 * crun do not lock for list either) */
+                if (casca_handle_peek_at(fcntl(dirfd(d), F_DUPFD_CLOEXEC, 3), de->d_name, &h,
                                          NULL) < 0)
                         continue;
                 nv = realloc(v, (n + 1) * sizeof(*v));

@@ -3,6 +3,7 @@
  * cgroup and a pidfd of its init (handle.h). */
 #include <errno.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,39 +19,33 @@ void casca_handle_close(struct casca_handle *h)
         casca_closep(&h->root_fd);
 }
 
-int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
-                      struct casca_handle *h, struct casca_error **err)
-{
-        int root_fd = casca_state_root_open(casca_state_root(ctx), false, err);
-
-        if (root_fd < 0) {
-                *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
-                if (-root_fd == ENOENT) {
-                        if (err) {
-                                casca_error_free(*err);
-                                *err = NULL;
-                        }
-                        return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
-                }
-                return root_fd;
-        }
-        return casca_handle_open_at(root_fd, id, exclusive, h, err);
-}
-
-int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct casca_handle *h,
-                         struct casca_error **err)
+static int handle_open_lock(int root_fd, const char *id, int lock, struct casca_handle *h,
+                            struct casca_error **err)
 {
         _cleanup_error_ struct casca_error *e = NULL;
+        bool busy = false;
         int r;
 
         *h = (struct casca_handle){.root_fd = root_fd, .dir_fd = -1};
-        h->dir_fd = casca_state_dir_open(h->root_fd, id, exclusive, err);
+        h->dir_fd = casca_state_dir_open_lock(h->root_fd, id, lock, &busy, err);
         if (h->dir_fd < 0) {
                 r = h->dir_fd;
                 casca_handle_close(h);
                 return r;
         }
         r = casca_state_read(h->dir_fd, &h->st, &e);
+        /* a create (or delete) holds the lock: what its state.json says
+         * (written whole, by rename), or, before there is one, creating */
+        if (busy && (r < 0 || !h->st->id || strcmp(h->st->id, id) != 0)) {
+                casca_state_free(h->st);
+                h->st = casca_state_bare(id);
+                if (!h->st) {
+                        casca_handle_close(h);
+                        return casca_error_set(err, ENOMEM, "state");
+                }
+                h->status = CASCA_STATUS_CREATING;
+                return 0;
+        }
         /* a state.json that names another container (copied or edited by
          * hand) is damaged: its id would lead delete, the network teardown
          * and list elsewhere; the directory's name is the container's */
@@ -88,6 +83,37 @@ int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct cas
                         h->status = CASCA_STATUS_PAUSED;
         }
         return 0;
+}
+
+int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
+                      struct casca_handle *h, struct casca_error **err)
+{
+        int root_fd = casca_state_root_open(casca_state_root(ctx), false, err);
+
+        if (root_fd < 0) {
+                *h = (struct casca_handle){.root_fd = -1, .dir_fd = -1};
+                if (-root_fd == ENOENT) {
+                        if (err) {
+                                casca_error_free(*err);
+                                *err = NULL;
+                        }
+                        return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
+                }
+                return root_fd;
+        }
+        return casca_handle_open_at(root_fd, id, exclusive, h, err);
+}
+
+int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct casca_handle *h,
+                         struct casca_error **err)
+{
+        return handle_open_lock(root_fd, id, exclusive ? LOCK_EX : LOCK_SH, h, err);
+}
+
+int casca_handle_peek_at(int root_fd, const char *id, struct casca_handle *h,
+                         struct casca_error **err)
+{
+        return handle_open_lock(root_fd, id, LOCK_SH | LOCK_NB, h, err);
 }
 
 struct casca_cgroup *casca_handle_cgroup(struct casca_handle *h)

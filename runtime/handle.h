@@ -28,6 +28,11 @@ int casca_handle_open(struct casca_context *ctx, const char *id, bool exclusive,
  * many containers of one root (list) and opens the root once. */
 int casca_handle_open_at(int root_fd, const char *id, bool exclusive, struct casca_handle *h,
                          struct casca_error **err);
+/* The same without waiting for the lock (list): where a create, start or
+ * delete holds it, the container as its state.json says, or, before it
+ * has one, only its id and the status "creating". */
+int casca_handle_peek_at(int root_fd, const char *id, struct casca_handle *h,
+                         struct casca_error **err);
 void casca_handle_close(struct casca_handle *h);
 /* The container's cgroup, or NULL (none, or gone). */
 struct casca_cgroup *casca_handle_cgroup(struct casca_handle *h);

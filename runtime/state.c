@@ -207,6 +207,12 @@ int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err
 
 int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err)
 {
+        return casca_state_dir_open_lock(root_fd, id, exclusive ? LOCK_EX : LOCK_SH, NULL, err);
+}
+
+int casca_state_dir_open_lock(int root_fd, const char *id, int lock, bool *ret_busy,
+                              struct casca_error **err)
+{
         _cleanup_close_ int fd = -1;
         struct stat st;
         int r;
@@ -220,9 +226,23 @@ int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct cas
                         return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
                 return casca_error_set(err, errno, "open state dir for `%s`", id);
         }
-        r = lock_dir(fd, id, exclusive, err);
-        if (r < 0)
-                return r;
+        if (ret_busy)
+                *ret_busy = false;
+        if (lock & LOCK_NB) {
+                while (flock(fd, lock) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EWOULDBLOCK)
+                                return casca_error_set(err, errno, "lock container `%s`", id);
+                        if (ret_busy)
+                                *ret_busy = true;
+                        break;
+                }
+        } else {
+                r = lock_dir(fd, id, lock == LOCK_EX, err);
+                if (r < 0)
+                        return r;
+        }
         /* Removed while we waited for the lock? */
         if (fstat(fd, &st) < 0 || st.st_nlink == 0)
                 return casca_error_setx(err, ENOENT, "container `%s` does not exist", id);
@@ -462,6 +482,22 @@ static bool only_create_files(int dir_fd)
         return true;
 }
 
+struct casca_state *casca_state_bare(const char *id)
+{
+        struct casca_state *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return NULL;
+        s->id = strdup(id);
+        s->bundle = strdup("");
+        if (!s->id || !s->bundle) {
+                casca_state_free(s);
+                errno = ENOMEM;
+                return NULL;
+        }
+        return s;
+}
+
 struct casca_state *casca_state_incomplete(int dir_fd, const char *id)
 {
         struct casca_state *s;
@@ -470,17 +506,9 @@ struct casca_state *casca_state_incomplete(int dir_fd, const char *id)
                 errno = ENOENT;
                 return NULL;
         }
-        s = calloc(1, sizeof(*s));
-        if (!s)
-                return NULL;
-        s->id = strdup(id);
-        s->bundle = strdup("");
-        s->incomplete = true;
-        if (!s->id || !s->bundle) {
-                casca_state_free(s);
-                errno = ENOMEM;
-                return NULL;
-        }
+        s = casca_state_bare(id);
+        if (s)
+                s->incomplete = true;
         return s;
 }
 

@@ -71,6 +71,11 @@ int casca_state_root_open(const char *root, bool create, struct casca_error **er
 int casca_state_dir_create(int root_fd, const char *id, struct casca_error **err);
 /* Open and lock an existing state dir: "container `id` does not exist". */
 int casca_state_dir_open(int root_fd, const char *id, bool exclusive, struct casca_error **err);
+/* The same with flock()'s `lock` (LOCK_SH, LOCK_EX, | LOCK_NB): with
+ * LOCK_NB and the lock held elsewhere it returns the dir unlocked, and
+ * *ret_busy says so. */
+int casca_state_dir_open_lock(int root_fd, const char *id, int lock, bool *ret_busy,
+                              struct casca_error **err);
 int casca_state_dir_remove(int root_fd, const char *id, struct casca_error **err);
 /* The same through dir_fd, an O_RDONLY fd of the directory, which it takes
  * (closes): needs no new fd, so it works where open fails with EMFILE. */
@@ -79,10 +84,12 @@ int casca_state_dir_remove_fd(int root_fd, int dir_fd, const char *id, struct ca
 int casca_state_write(int dir_fd, const struct casca_state *s, struct casca_error **err);
 /* -ENOENT: no state.json; -EINVAL: one that is not a whole state. */
 int casca_state_read(int dir_fd, struct casca_state **ret, struct casca_error **err);
+/* A state of the id alone: an empty bundle, no pid; NULL (ENOMEM). */
+struct casca_state *casca_state_bare(const char *id);
 /* What stands for the state of a directory without a readable state.json:
- * the id, an empty bundle, no pid, incomplete.  NULL with errno ENOENT when
- * the directory holds anything but what create writes up to its first
- * state (it is not a container's: ipam/), ENOMEM. */
+ * casca_state_bare(), incomplete.  NULL with errno ENOENT when the
+ * directory holds anything but what create writes up to its first state
+ * (it is not a container's), ENOMEM. */
 struct casca_state *casca_state_incomplete(int dir_fd, const char *id);
 void casca_state_free(struct casca_state *s);
 static inline void casca_state_freep(struct casca_state **s)

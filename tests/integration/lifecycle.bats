@@ -480,3 +480,22 @@ PY
   casca delete --force "$id"
   assert [ ! -e "$STATE_ROOT/$id" ]
 }
+
+@test "list does not wait for a create in progress: it shows the container creating" {
+  make_bundle
+  args sleep 1000
+  # the create holds the container's lock while its hook runs
+  cfg 'c["hooks"] = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "cd '"$BATS_TEST_TMPDIR"' && touch in-hook && while [ ! -e go ]; do sleep 0.1; done"]}]}'
+  id=$(cid)
+  casca create --bundle "$BUNDLE" "$id" > /dev/null 2>&1 3>&- &
+  create=$!
+  wait_until test -e "$BATS_TEST_TMPDIR/in-hook"
+  run timeout 5 "$CASCA" --root "$STATE_ROOT" list
+  touch "$BATS_TEST_TMPDIR/go"
+  wait "$create"
+  assert_success
+  assert_line --regexp "^$id +[0-9]+ +creating "
+  # the create went on to the end
+  assert_equal "$(state_field "$id" status)" created
+  casca delete --force "$id"
+}
