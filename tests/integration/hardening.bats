@@ -406,6 +406,25 @@ c['mounts'].append({'destination': '/evil/tmp/$pwned-tmpfs', 'type': 'tmpfs', 's
   refute_line --regexp ' /proc ro,'
 }
 
+# A device node swapped for a link to a host file right after its mknod
+# (another container that can write the image's /dev, played by
+# mount-swap.so): its mode is set on the node made, never on the host file.
+@test "a device node swapped for a link between its mknod and its chmod: the host file keeps its mode" {
+  [ -f "$CASCA_BUILD/tests/mount-swap.so" ] || fail "mount-swap.so not built (make tests)"
+  make_bundle
+  args true
+  canary=$BATS_TEST_TMPDIR/canary
+  echo secret > "$canary"
+  chmod 600 "$canary"
+  run env MKNOD_SWAP=null MKNOD_SWAP_TO="$canary" LD_PRELOAD="$CASCA_BUILD/tests/mount-swap.so" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    "$CASCA" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$(cid)"
+  assert_failure
+  assert_output --partial '`/dev/null` was replaced while it was made'
+  assert_equal "$(stat -c %a "$canary")" 600
+  [ -z "$(state_ids)" ] || fail "left behind: $(state_ids)"
+}
+
 # The mounts casca adds of its own accord are held to the config's rule: no
 # mount through an image's symlink onto procfs or sysfs (CVE-2019-16884).
 @test "CVE-2019-16884 class: the /dev/shm casca adds is not mounted through a symlink into /proc" {

@@ -7,7 +7,11 @@
  * could between the bind and what the runtime does to the mount next.
  * The exchange is made in the mount namespace casca started in (a mount
  * point cannot be renamed in the namespace that has the mount: the
- * attacker's is another one).  Every call goes to libc. */
+ * attacker's is another one).
+ * The same for device nodes: right after the first mknodat(2) of a node
+ * named $MKNOD_SWAP (e.g. "null"), it is replaced by a symlink to
+ * $MKNOD_SWAP_TO, as another container that can write the image's /dev
+ * could before the runtime sets the node's mode.  Every call goes to libc. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -87,5 +91,18 @@ int move_mount(int from_dfd, const char *from, int to_dfd, const char *to, unsig
                 snprintf(target, sizeof(target), "/proc/self/fd/%d", to_dfd);
                 swap(target);
         }
+        return r;
+}
+
+int mknodat(int dir, const char *name, mode_t mode, dev_t dev)
+{
+        int (*real)(int, const char *, mode_t, dev_t) = dlsym(RTLD_NEXT, "mknodat");
+        const char *want = getenv("MKNOD_SWAP"), *to = getenv("MKNOD_SWAP_TO");
+        int r = real(dir, name, mode, dev);
+        static int swapped;
+
+        if (r == 0 && !swapped && want && to && strcmp(name, want) == 0 &&
+            unlinkat(dir, name, 0) == 0 && symlinkat(to, dir, name) == 0)
+                swapped = 1;
         return r;
 }
