@@ -364,9 +364,10 @@ static int finish_mount(int root_fd, const struct casca_mount *m, bool bind, int
         if (!(bind && extra) && !rec && !m->propagation)
                 return 0;
         if (top < 0) {
-                top = reopened = reopen(root_fd, m->destination, err);
-                if (top < 0)
-                        return top;
+                reopened = reopen(root_fd, m->destination, err);
+                if (reopened < 0)
+                        return reopened;
+                top = reopened;
         }
         /* A bind mount ignores every flag but MS_REC: remount to apply them. */
         if (bind && extra) {
@@ -413,9 +414,11 @@ static int mount_bind(int root_fd, const char *root, const struct casca_mount *m
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
                             ? -errno
                             : 0;
-        else
-                r = src_fd = tree = bind_tree(AT_FDCWD, m->source,
-                                              m->flags & MS_REC ? AT_RECURSIVE : 0, target);
+        else {
+                tree = bind_tree(AT_FDCWD, m->source, m->flags & MS_REC ? AT_RECURSIVE : 0, target);
+                r = tree < 0 ? tree : 0;
+                src_fd = tree;
+        }
         if (r < 0)
                 return casca_error_set(err, -r, "bind `%s` on `%s`", m->source, m->destination);
         return finish_mount(root_fd, m, true, src_fd, err);
@@ -971,8 +974,11 @@ static int attach_etc(int root_fd, int src, bool detached, const char *dest,
                                MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0
                             ? -errno
                             : 0;
-        else
-                r = src = top = bind_tree(src, "", AT_EMPTY_PATH, target);
+        else {
+                top = bind_tree(src, "", AT_EMPTY_PATH, target);
+                r = top < 0 ? top : 0;
+                src = top;
+        }
         if (r < 0)
                 return casca_error_set(err, -r, "bind `%s`", dest);
         /* src is the mount now (see bind_tree) */

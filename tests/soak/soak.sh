@@ -106,7 +106,7 @@ cleanup() {
   for d in "$ROOT"/* "$WORK"/full*/root/*; do
     [ -d "$d" ] || continue
     id=$(basename "$d")
-    case $id in ipam | @cache | @sandbox) continue ;; esac
+    case $id in @ipam | @cache | @sandbox | @networks) continue ;; esac
     nsenter --net="/run/netns/$H" "$CASCA" --root "$(dirname "$d")" "${CGM[@]}" delete --force "$id" >/dev/null 2>&1
   done
   [ -n "${EVPID:-}" ] && kill "$EVPID" 2>/dev/null

@@ -94,10 +94,10 @@ common_setup() {
 
 # What is left under state root $1 (default: the test's) besides the
 # seccomp filter cache (@cache), the sandboxes' bundles (@sandbox, which sandbox.bats
-# checks is empty) and the named networks (@networks), which are not containers: one
-# name per line.
+# checks is empty), the named networks (@networks) and the one-off bridges' leases
+# (@ipam), which are not containers: one name per line.
 state_ids() {
-  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox ! -name @networks -printf '%f
+  find "${1:-$STATE_ROOT}" -mindepth 1 -maxdepth 1 ! -name @cache ! -name @sandbox ! -name @networks ! -name @ipam -printf '%f
 ' 2>/dev/null | sort
 }
 
