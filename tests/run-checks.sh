@@ -123,9 +123,11 @@ run_lane() {
 # for and CHECK_PARALLEL is not 0: the guest spends most of its time in TCG
 # emulation and the host lanes most of theirs waiting on processes, so side
 # by side they take about the longer of the two instead of their sum.  The
-# guests start first: they take longest to boot, and lint (~90 s, one core)
-# leaves the other core to them.  Each
-# guest lane's output is kept in $OUT/guest-LANE.log and printed when all end.
+# guests start first, so they end well before the host lanes, which then
+# run alone (measured 2026-12-07: lint 336 s beside the guests against 93 s
+# alone, host 1771 s against 2007 s; the whole 52 min 48 s against 54-56).
+# Each guest lane's output is kept in $OUT/guest-LANE.log and printed when
+# all end.
 guest=() first=() after=()
 for lane in "${lanes[@]}"; do
   case $lane in
